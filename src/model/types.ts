@@ -1,0 +1,62 @@
+/**
+ * The contract between the model and its users (trainer, decoder, CLI). The implementation is
+ * `Seq2Seq` in ./seq2seq.ts; decode/ and train/ depend only on this file.
+ */
+import type { Batch } from '../data/batch.js';
+import type { Param } from '../nn/param.js';
+
+export interface LossResult {
+  /** Σ cross-entropy over non-pad target tokens (with label smoothing if configured). */
+  loss: number;
+  /** Σ −log p(reference token) over non-pad tokens, without smoothing (for perplexity). */
+  nll: number;
+  /** Number of non-pad target tokens. */
+  tokens: number;
+}
+
+export interface LossOptions {
+  /** Run BPTT and accumulate every parameter's gradient (default false). */
+  backward?: boolean;
+  /** Training mode: dropout active (default = backward). */
+  train?: boolean;
+}
+
+/** Encoder output for a batch of B sources, kept for the whole decoding. */
+export interface EncoderOutput {
+  readonly batchSize: number;
+  readonly srcLen: number;
+  readonly srcLengths: Int32Array;
+}
+
+/** The decoder's recurrent state for B hypotheses (rows), opaque to the decoder algorithms. */
+export interface DecoderState {
+  readonly batchSize: number;
+  /**
+   * A new state whose row i is row `rows[i]` of this one (beam search reorders and expands
+   * hypotheses with it); the encoder memory is selected the same way.
+   */
+  select(rows: Int32Array): DecoderState;
+}
+
+export interface StepResult {
+  /** [B×V] log-probabilities of the next token. */
+  logProbs: Float32Array;
+  /** [B×S] attention weights over the source positions, or null for a model without attention. */
+  attention: Float32Array | null;
+  /** The state after this step. */
+  state: DecoderState;
+}
+
+export interface Seq2SeqModel {
+  readonly srcVocabSize: number;
+  readonly tgtVocabSize: number;
+  readonly hasAttention: boolean;
+  /** Every trainable tensor, in a fixed order, with PyTorch-style names. */
+  readonly params: Param[];
+  /** Forward pass over a padded batch (teacher forcing), and BPTT when opts.backward. */
+  loss(batch: Batch, opts?: LossOptions): LossResult;
+  /** Encodes B padded sources ([S×B] time-major ids) and returns the decoder's initial state. */
+  startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): DecoderState;
+  /** One decoder step: feeds `prev` ([B] previous target ids; <s> at the first step). */
+  step(state: DecoderState, prev: Int32Array): StepResult;
+}

@@ -1,0 +1,108 @@
+/**
+ * The kernel interface: every numeric hot path of the project goes through one of these calls.
+ *
+ * Conventions (shared by the TypeScript backend in ./js/ and the native backend in ./native/):
+ * - matrices are row-major, contiguous Float32Arrays (or `subarray` views of one); a matrix
+ *   "M×N" has element (i, j) at [i*N + j];
+ * - "accumulate" means the kernel adds into its output (`+=`); otherwise it overwrites;
+ * - no kernel allocates its result: the caller passes every output buffer (workspaces are reused);
+ * - integer ids are Int32Arrays; masks are Float32Arrays of 0/1.
+ *
+ * A backend may implement only part of the interface natively: `createBackend` fills the rest
+ * from the TypeScript backend, which is the reference for every kernel's semantics.
+ * Anyone adding a method here adds its TypeScript implementation in the same change.
+ */
+export type F32 = Float32Array;
+export type I32 = Int32Array;
+
+export interface Backend {
+  readonly name: 'js' | 'native';
+  /** Threads used by the large kernels (GEMM). */
+  threads(): number;
+  setThreads(n: number): void;
+
+  // ---- matrix products -------------------------------------------------------------------
+  /**
+   * C = alpha · op(A) · op(B) + beta · C, with op(A) M×K and op(B) K×N.
+   * A is stored M×K (K×M when transA), B is stored K×N (N×K when transB), C is M×N.
+   * beta = 0 overwrites C (even if C held NaN), beta = 1 accumulates.
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void;
+
+  // ---- bias and reductions ---------------------------------------------------------------
+  /** X[i, :] += bias for every row i of the M×N matrix X. */
+  addRowVector(M: number, N: number, X: F32, bias: F32): void;
+  /** out[j] += Σ_i X[i, j]  (the gradient of a bias added to every row). */
+  sumRowsInto(M: number, N: number, X: F32, out: F32): void;
+  /** Σ x² over the whole array (as float64). */
+  sumSquares(x: F32): number;
+  /** y += a · x */
+  axpy(a: number, x: F32, y: F32): void;
+  /** x *= a */
+  scale(a: number, x: F32): void;
+  /** x[:] = v */
+  fill(x: F32, v: number): void;
+
+  // ---- elementwise activations -----------------------------------------------------------
+  /** y = tanh(x) (y may be x). */
+  tanh(x: F32, y: F32): void;
+  /** y = σ(x) = 1 / (1 + e^-x) (y may be x). */
+  sigmoid(x: F32, y: F32): void;
+  /** dx = dy ⊙ (1 − y²), accumulate when `accumulate`, where y = tanh(x). */
+  tanhBackward(y: F32, dy: F32, dx: F32, accumulate: boolean): void;
+
+  // ---- recurrent cells, one time step over a batch of B rows ------------------------------
+  /**
+   * GRU gates (PyTorch order r, z, n). gi = W_ih x + b_ih and gh = W_hh h + b_hh, both B×3H.
+   *   r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
+   * Writes hNew (B×H) and caches [r | z | n] in gates (B×3H).
+   */
+  gruForward(B: number, H: number, gi: F32, gh: F32, hPrev: F32, hNew: F32, gates: F32): void;
+  /**
+   * Backward of gruForward. Given dh' (B×H), writes dgi (B×3H, grad of gi), dgh (B×3H, grad of gh)
+   * and ACCUMULATES the direct path into dhPrev (B×H): dhPrev += z ⊙ dh'.
+   */
+  gruBackward(B: number, H: number, gates: F32, gh: F32, hPrev: F32, dhNew: F32, dgi: F32, dgh: F32, dhPrev: F32): void;
+  /**
+   * LSTM gates (PyTorch order i, f, g, o). g = W_ih x + b_ih + W_hh h + b_hh, B×4H (the sum).
+   *   i = σ(g_i), f = σ(g_f), gg = tanh(g_g), o = σ(g_o); c' = f ⊙ c + i ⊙ gg; h' = o ⊙ tanh(c')
+   * Writes hNew, cNew (B×H), caches activated [i | f | gg | o] in gates (B×4H) and tanh(c') in tanhC (B×H).
+   */
+  lstmForward(B: number, H: number, g: F32, cPrev: F32, hNew: F32, cNew: F32, gates: F32, tanhC: F32): void;
+  /**
+   * Backward of lstmForward. Given dh' and dc' (B×H; dc' is the gradient arriving from step t+1),
+   * writes dg (B×4H, grad of the pre-activation sum) and dcPrev (B×H, overwritten).
+   */
+  lstmBackward(B: number, H: number, gates: F32, tanhC: F32, cPrev: F32, dhNew: F32, dcNew: F32, dg: F32, dcPrev: F32): void;
+  /**
+   * Padding: out[b, :] = mask[b] ? a[b, :] : b_[b, :] for a B×H pair (a padded step keeps the old state).
+   */
+  selectRows(B: number, H: number, mask: F32, a: F32, b: F32, out: F32): void;
+
+  // ---- output layer ----------------------------------------------------------------------
+  /**
+   * Row-wise log-softmax of the M×V logits into out (out may be logits).
+   */
+  logSoftmax(M: number, V: number, logits: F32, out: F32): void;
+  /**
+   * Softmax cross-entropy with label smoothing ε over M rows of V logits, rows whose target is
+   * `ignoreId` (padding) contribute nothing. Target distribution: (1 − ε) on the target plus ε/V
+   * spread over all V classes. Returns the summed loss (float64) and writes
+   * dLogits = softmax − target distribution (zero rows for ignored targets). dLogits may be logits.
+   */
+  softmaxCrossEntropy(M: number, V: number, logits: F32, targets: I32, ignoreId: number, smoothing: number, dLogits: F32): number;
+
+  // ---- embeddings ------------------------------------------------------------------------
+  /** out[r, :] = table[ids[r], :] for each of the n = ids.length rows, D columns. */
+  gatherRows(ids: I32, D: number, table: F32, out: F32): void;
+  /** dTable[ids[r], :] += dOut[r, :], skipping rows whose id is `skipId` (padding). */
+  scatterAddRows(ids: I32, D: number, dOut: F32, dTable: F32, skipId: number): void;
+
+  // ---- optimiser -------------------------------------------------------------------------
+  /**
+   * One Adam step over a parameter tensor:
+   *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²
+   *   p −= lr · (m / bc1) / (√(v / bc2) + ε) + lr · wd · p     (bc1 = 1 − β1^t, bc2 = 1 − β2^t)
+   */
+  adamStep(p: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number): void;
+}
