@@ -1,0 +1,29 @@
+/**
+ * Entry point of the interactive translator, called by `seq2seq translate` when stdin and stdout
+ * are terminals: renders the Ink app and resolves when the user quits (:quit, Ctrl-C, Ctrl-D).
+ */
+import React from 'react';
+import { render } from 'ink';
+import { TranslateApp } from './TranslateApp.js';
+import type { TranslateSettings, TranslatorLike } from './types.js';
+
+export interface InteractiveTranslateArgs {
+  translator: TranslatorLike;
+  /** The model directory, shown in the header. */
+  runDir: string;
+  /** Decoding options from the command-line flags. */
+  options?: Partial<TranslateSettings>;
+}
+
+export async function runInteractiveTranslate({ translator, runDir, options = {} }: InteractiveTranslateArgs): Promise<void> {
+  // Ctrl-C is the app's own quit key (raw mode delivers it as input, not as SIGINT).
+  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} />, { exitOnCtrlC: false });
+  await instance.waitUntilExit();
+}
+
+export { TranslateApp } from './TranslateApp.js';
+export type { TranslateAppProps } from './TranslateApp.js';
+export { AttentionView } from './AttentionView.js';
+export { NBestList } from './NBestList.js';
+export { TokenView } from './TokenView.js';
+export type { HypothesisLike, TranslationLike, TranslatorLike, TranslateSettings, TranscriptEntry } from './types.js';

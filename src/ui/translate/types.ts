@@ -1,0 +1,50 @@
+/**
+ * What the interactive translator needs from a translator, as structural types of its own: the
+ * real `Translator` (src/decode/translator.ts) satisfies them, and tests pass small fakes.
+ */
+
+/** The decoding options the app can change (a subset of decode/'s TranslateOptions). */
+export interface TranslateSettings {
+  beam: number;
+  nBest: number;
+  lengthPenalty: number;
+  maxLengthRatio: number;
+  maxLengthConstant: number;
+  replaceUnk: boolean;
+  maxSourceLength?: number;
+}
+
+export interface HypothesisLike {
+  /** Detokenised output. */
+  text: string;
+  /** Model score (log-probability, length-penalised when a penalty is set); higher is better. */
+  score: number;
+  ids?: number[];
+  /** Output subword pieces, one per output token. */
+  pieces: string[];
+  /** One row of S source weights per output token, or null for a model without attention. */
+  attention: Float32Array[] | null;
+}
+
+export interface TranslationLike {
+  source: string;
+  sourcePieces: string[];
+  hyps: HypothesisLike[];
+  warnings: string[];
+}
+
+/** The one method the app calls; `model` is read (when present) only to describe the model. */
+export interface TranslatorLike {
+  translate(lines: string[], opts?: Partial<TranslateSettings>): TranslationLike[];
+  model?: { srcVocabSize?: number; tgtVocabSize?: number; hasAttention?: boolean };
+}
+
+/** One line of the transcript: a source and either its translation or the error it raised. */
+export interface TranscriptEntry {
+  id: number;
+  source: string;
+  translation: TranslationLike | null;
+  error: string | null;
+  /** The search used, e.g. "beam 5" or "greedy". */
+  search: string;
+}
