@@ -1,0 +1,227 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import React from 'react';
+import { render, cleanup } from 'ink-testing-library';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { TranslateApp } from '../../../src/ui/translate/TranslateApp.js';
+import { FakeTranslator } from './fake-translator.js';
+
+const KEY = { enter: '\r', up: '\u001b[A', down: '\u001b[B', tab: '\t', ctrlA: '\u0001', ctrlD: '\u0004', ctrlC: '\u0003', ctrlT: '\u0014', esc: '\u001b' };
+
+/** Lets Ink handle the input, run effects and the (0 ms) translation timer. */
+const settle = (ms = 25) => new Promise((r) => setTimeout(r, ms));
+
+function start(translator = new FakeTranslator(), extra: Partial<React.ComponentProps<typeof TranslateApp>> = {}) {
+  let quits = 0;
+  const ui = render(
+    <TranslateApp translator={translator} runDir="runs/test" modelInfo={{ runDir: 'runs/test', cell: 'gru', attention: 'bahdanau', srcVocab: 120, tgtVocab: 130 }} renderDelayMs={0} colour={false} onQuit={() => quits++} {...extra} />,
+  );
+  const frame = () => stripVTControlCharacters(ui.lastFrame() ?? '');
+  const lines = () => frame().split('\n');
+  /** The input line is the second-to-last line (the hint line is last); Ink trims trailing blanks. */
+  const inputLine = () => lines()[lines().length - 2]!;
+  const type = async (...chunks: string[]) => {
+    for (const c of chunks) {
+      ui.stdin.write(c);
+      await settle();
+    }
+  };
+  return { ui, translator, frame, lines, inputLine, type, quits: () => quits };
+}
+
+afterEach(() => cleanup());
+
+describe('TranslateApp', () => {
+  it('shows the model, translates the typed line on Enter and adds it to the transcript', async () => {
+    const t = start();
+    await settle();
+    expect(t.frame()).toContain('model runs/test · gru · attention bahdanau · vocab 120 → 130');
+    await t.type('the black cat', KEY.enter);
+    expect(t.translator.calls.map((c) => c.lines)).toEqual([['the black cat']]);
+    expect(t.translator.calls[0]!.opts).toMatchObject({ beam: 5, nBest: 5 }); // default search
+    expect(t.frame()).toContain('› the black cat');
+    expect(t.frame()).toContain('= CAT BLACK THE');
+    expect(t.inputLine()).toBe('›'); // cleared
+  });
+
+  it('shows "translating…" before calling the translator', async () => {
+    const t = start(new FakeTranslator(), { renderDelayMs: 200 });
+    await settle();
+    await t.type('slow one', KEY.enter);
+    expect(t.frame()).toContain('translating… slow one');
+    expect(t.translator.calls).toHaveLength(0);
+    await settle(300);
+    expect(t.translator.calls).toHaveLength(1);
+    expect(t.frame()).not.toContain('translating…');
+    expect(t.frame()).toContain('= ONE SLOW');
+  });
+
+  it('recalls earlier inputs with ↑ and ↓, and Enter translates the recalled line', async () => {
+    const t = start();
+    await settle();
+    await t.type('one', KEY.enter, 'two', KEY.enter, 'dra');
+    await t.type(KEY.up);
+    expect(t.inputLine()).toBe('› two');
+    await t.type(KEY.up);
+    expect(t.inputLine()).toBe('› one');
+    await t.type(KEY.up); // stays at the oldest
+    expect(t.inputLine()).toBe('› one');
+    await t.type(KEY.down);
+    expect(t.inputLine()).toBe('› two');
+    await t.type(KEY.down); // back to the unfinished line
+    expect(t.inputLine()).toBe('› dra');
+    await t.type(KEY.up, KEY.up, KEY.enter);
+    expect(t.translator.calls.map((c) => c.lines[0])).toEqual(['one', 'two', 'one']);
+  });
+
+  it('edits the line: ← moves the cursor, Backspace (DEL) deletes before it', async () => {
+    const t = start();
+    await settle();
+    await t.type('cat', '\u001b[D', '\u001b[D', '\u007f', 'h', KEY.enter);
+    expect(t.translator.calls[0]!.lines).toEqual(['hat']);
+  });
+
+  it('translates a multi-line paste line by line, one transcript entry each', async () => {
+    const t = start();
+    await settle();
+    await t.type('a b\nc d\r\ne f\nlast');
+    await settle(50);
+    expect(t.translator.calls.map((c) => c.lines)).toEqual([['a b'], ['c d'], ['e f']]);
+    expect(t.frame()).toContain('= B A');
+    expect(t.frame()).toContain('= D C');
+    expect(t.frame()).toContain('= F E');
+    expect(t.inputLine()).toBe('› last');
+  });
+
+  it(':beam N and :greedy change the options passed to the translator; :nbest K raises the beam', async () => {
+    const t = start(new FakeTranslator(), { options: { beam: 4, maxLengthRatio: 2 } });
+    await settle();
+    await t.type('x', KEY.enter);
+    await t.type(':beam 3', KEY.enter, 'y', KEY.enter);
+    await t.type(':greedy', KEY.enter, 'z', KEY.enter);
+    await t.type(':nbest 8', KEY.enter, 'w', KEY.enter);
+    await t.type(':lp 0.6', KEY.enter, 'v', KEY.enter);
+    const opts = t.translator.calls.map((c) => c.opts);
+    expect(opts[0]).toEqual({ beam: 4, nBest: 4, maxLengthRatio: 2 });
+    expect(opts[1]).toEqual({ beam: 3, nBest: 3, maxLengthRatio: 2 });
+    expect(opts[2]).toEqual({ beam: 1, nBest: 1, maxLengthRatio: 2 });
+    expect(opts[3]).toEqual({ beam: 8, nBest: 8, maxLengthRatio: 2 });
+    expect(opts[4]).toEqual({ beam: 8, nBest: 8, maxLengthRatio: 2, lengthPenalty: 0.6 });
+    expect(t.lines().at(-1)).toContain('[beam 8, lp 0.6 · n-best 8]');
+  });
+
+  it('Tab shows the n-best list of the last translation with scores, best first', async () => {
+    const t = start(new FakeTranslator(), { options: { beam: 3 } });
+    await settle();
+    await t.type('red fox', KEY.enter, KEY.tab);
+    const f = t.frame();
+    expect(f).toContain('n-best (3 hypotheses, beam 3');
+    const rows = t.lines().filter((l) => /^ *\d+\. /.test(l));
+    expect(rows).toEqual([' 1. -1.25  FOX RED', ' 2. -2.50  FOX1 RED1', ' 3. -3.75  FOX2 RED2']);
+    await t.type(KEY.tab);
+    expect(t.frame()).not.toContain('n-best (');
+  });
+
+  it('Ctrl-A shows the attention heatmap of the last translation (NO_COLOR: shades), Ctrl-T the pieces', async () => {
+    const t = start();
+    await settle();
+    await t.type('le chat noir', KEY.enter, KEY.ctrlA);
+    const lines = t.lines();
+    const head = lines.findIndex((l) => l.startsWith('attention: output pieces'));
+    expect(head).toBeGreaterThan(0);
+    // Cells are 5 wide ("</s>" + 1); Ink drops trailing blanks.
+    expect(lines[head + 1]).toBe('     le   chat noir </s>');
+    // The fake aligns output i with source word S−1−i, weight 1: the darkest shade.
+    expect(lines[head + 2]).toBe(`NOIR           ${'█'.repeat(5)}`);
+    expect(lines[head + 3]).toBe(`CHAT      ${'█'.repeat(5)}`);
+    expect(lines[head + 4]).toBe(`LE   ${'█'.repeat(5)}`);
+    expect(lines[head + 5]).toContain('legend (attention weight)');
+    await t.type(KEY.ctrlT);
+    expect(t.frame()).toContain('source (3 pieces): le chat noir');
+    expect(t.frame()).toContain('output (3 pieces): NOIR CHAT LE');
+    await t.type(KEY.esc);
+    expect(t.frame()).not.toContain('legend');
+  });
+
+  it('highlights unknown pieces in the token view', async () => {
+    const t = start();
+    await settle();
+    await t.type('<unk> zebra', KEY.enter, KEY.ctrlT);
+    expect(t.frame()).toContain('source (2 pieces, 1 unknown): ⟦<unk>⟧ zebra');
+    expect(t.frame()).toContain('output (2 pieces, 1 unknown): ZEBRA ⟦<UNK>⟧');
+  });
+
+  it('says so when the model has no attention', async () => {
+    const t = start(new FakeTranslator(false));
+    await settle();
+    await t.type('hello', KEY.enter, ':attn', KEY.enter);
+    expect(t.frame()).toContain('this model has no attention mechanism');
+  });
+
+  it('shows a failing translation as one red line, without the stack, and keeps running', async () => {
+    const t = start();
+    await settle();
+    await t.type('boom now', KEY.enter);
+    const f = t.frame();
+    expect(f).toContain('✗ decoder exploded: NaN in logits');
+    expect(f).not.toContain('at step');
+    expect(f).not.toContain('decode.js');
+    await t.type('still alive', KEY.enter);
+    expect(t.frame()).toContain('= ALIVE STILL');
+    expect(t.translator.calls).toHaveLength(2);
+  });
+
+  it('reports bad commands on one line and does not translate them', async () => {
+    const t = start();
+    await settle();
+    await t.type(':beam zero', KEY.enter);
+    expect(t.lines().at(-3)).toBe('✗ :beam zero: not a whole number');
+    await t.type(':frobnicate', KEY.enter);
+    expect(t.frame()).toContain('unknown command :frobnicate');
+    expect(t.translator.calls).toHaveLength(0);
+  });
+
+  it(':help lists the keys and commands', async () => {
+    const t = start();
+    await settle();
+    await t.type(':help', KEY.enter);
+    expect(t.frame()).toContain('keys and commands');
+    for (const k of [':beam N, :greedy', ':save FILE', ':quit, :q, Ctrl-C, Ctrl-D', 'Ctrl-A, :attn']) expect(t.frame()).toContain(k);
+  });
+
+  it(':save FILE writes the pairs as TSV atomically and confirms', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq2seq-ui-'));
+    try {
+      writeFileSync(join(dir, 'pairs.tsv'), 'old content\n');
+      const t = start(new FakeTranslator(), { cwd: dir });
+      await settle();
+      await t.type('a\tb c', KEY.enter); // a tab typed inside the line becomes a space
+      await t.type('boom', KEY.enter); // failed lines are not saved
+      await t.type('d e', KEY.enter, ':save pairs.tsv', KEY.enter);
+      expect(readFileSync(join(dir, 'pairs.tsv'), 'utf8')).toBe('a b c\tC B A\nd e\tE D\n');
+      expect(t.frame()).toContain(`saved 2 pairs to ${join(dir, 'pairs.tsv')}`);
+      await t.type(':save no/such/dir/x.tsv', KEY.enter);
+      expect(t.lines().at(-3)).toMatch(/^✗ cannot save: ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const [name, keys] of [
+    [':quit', [':quit', KEY.enter]],
+    [':q', [':q', KEY.enter]],
+    ['Ctrl-C', [KEY.ctrlC]],
+    ['Ctrl-D', [KEY.ctrlD]],
+  ] as const) {
+    it(`${name} quits`, async () => {
+      const t = start();
+      await settle();
+      await t.type(...keys);
+      expect(t.quits()).toBe(1);
+      await t.type('after', KEY.enter);
+      expect(t.translator.calls).toHaveLength(0);
+    });
+  }
+});
