@@ -7,8 +7,8 @@
  */
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
-import chalk from 'chalk';
 import { AttentionView } from './AttentionView.js';
+import { colourWanted } from './colour.js';
 import type { HeatScale, HeatStyle } from './attention-grid.js';
 import { HELP_HINT, HELP_LINES, parseCommand, type Command } from './commands.js';
 import * as edit from './line-editor.js';
@@ -30,7 +30,7 @@ export interface TranslateAppProps {
    * so the frame needs up to ~34 ms to reach the terminal before the CPU is busy (tests pass 0).
    */
   renderDelayMs?: number;
-  /** Draw the heatmap in colour (default: when chalk has colour, i.e. not NO_COLOR). */
+  /** Draw the heatmap in colour (default: colourWanted(), i.e. a colour terminal without NO_COLOR). */
   colour?: boolean;
   /** Directory `:save` resolves relative names against (default: the process's cwd). */
   cwd?: string;
@@ -87,7 +87,7 @@ function initialSearch(options: Partial<TranslateSettings>): Search {
 
 export function TranslateApp(props: TranslateAppProps): React.ReactElement {
   const { translator, runDir, options = {}, renderDelayMs = 40, cwd, onQuit } = props;
-  const colour = props.colour ?? chalk.level > 0;
+  const colour = props.colour ?? colourWanted();
   const { exit } = useApp();
   const { stdout } = useStdout();
   const columns = Math.max(40, stdout?.columns ?? 80);
@@ -344,7 +344,7 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
           {status.text}
         </Text>
       ) : null}
-      <InputLine state={line} />
+      <InputLine state={line} colour={colour} />
       <Text dimColor wrap="truncate-end">
         [{describeSearch(search)} · n-best {Math.min(search.nBest, search.beam)}] {HELP_HINT}
       </Text>
@@ -380,18 +380,23 @@ function EntryView({ entry }: { entry: TranscriptEntry }): React.ReactElement {
   );
 }
 
-function InputLine({ state }: { state: edit.LineState }): React.ReactElement {
+/**
+ * The input line with its cursor: an inverse cell in colour; without colour (where inverse is off
+ * too) a block "█" at the end of the line or a bar "▏" before the character under the cursor.
+ */
+function InputLine({ state, colour }: { state: edit.LineState; colour: boolean }): React.ReactElement {
   const before = state.text.slice(0, state.cursor);
   const cps = Array.from(state.text.slice(state.cursor));
-  const at = cps[0] ?? ' ';
+  const at = cps[0];
   const after = cps.slice(1).join('');
+  const cursor = colour ? <Text inverse>{at ?? ' '}</Text> : at === undefined ? '█' : `▏${at}`;
   return (
     <Text>
       <Text color="blue" bold>
         {'› '}
       </Text>
       {before}
-      <Text inverse>{at}</Text>
+      {cursor}
       {after}
     </Text>
   );

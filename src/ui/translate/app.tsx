@@ -4,6 +4,7 @@
  */
 import React from 'react';
 import { render } from 'ink';
+import { applyColourPolicy } from './colour.js';
 import { TranslateApp } from './TranslateApp.js';
 import type { TranslateSettings, TranslatorLike } from './types.js';
 
@@ -16,8 +17,9 @@ export interface InteractiveTranslateArgs {
 }
 
 export async function runInteractiveTranslate({ translator, runDir, options = {} }: InteractiveTranslateArgs): Promise<void> {
+  const colour = applyColourPolicy();
   // Ctrl-C is the app's own quit key (raw mode delivers it as input, not as SIGINT).
-  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} />, { exitOnCtrlC: false });
+  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} colour={colour} />, { exitOnCtrlC: false });
   await instance.waitUntilExit();
 }
 

@@ -43,7 +43,7 @@ describe('TranslateApp', () => {
     expect(t.translator.calls[0]!.opts).toMatchObject({ beam: 5, nBest: 5 }); // default search
     expect(t.frame()).toContain('› the black cat');
     expect(t.frame()).toContain('= CAT BLACK THE');
-    expect(t.inputLine()).toBe('›'); // cleared
+    expect(t.inputLine()).toBe('› █'); // cleared; without colour the cursor is a block
   });
 
   it('shows "translating…" before calling the translator', async () => {
@@ -63,15 +63,15 @@ describe('TranslateApp', () => {
     await settle();
     await t.type('one', KEY.enter, 'two', KEY.enter, 'dra');
     await t.type(KEY.up);
-    expect(t.inputLine()).toBe('› two');
+    expect(t.inputLine()).toBe('› two█');
     await t.type(KEY.up);
-    expect(t.inputLine()).toBe('› one');
+    expect(t.inputLine()).toBe('› one█');
     await t.type(KEY.up); // stays at the oldest
-    expect(t.inputLine()).toBe('› one');
+    expect(t.inputLine()).toBe('› one█');
     await t.type(KEY.down);
-    expect(t.inputLine()).toBe('› two');
+    expect(t.inputLine()).toBe('› two█');
     await t.type(KEY.down); // back to the unfinished line
-    expect(t.inputLine()).toBe('› dra');
+    expect(t.inputLine()).toBe('› dra█');
     await t.type(KEY.up, KEY.up, KEY.enter);
     expect(t.translator.calls.map((c) => c.lines[0])).toEqual(['one', 'two', 'one']);
   });
@@ -79,7 +79,11 @@ describe('TranslateApp', () => {
   it('edits the line: ← moves the cursor, Backspace (DEL) deletes before it', async () => {
     const t = start();
     await settle();
-    await t.type('cat', '\u001b[D', '\u001b[D', '\u007f', 'h', KEY.enter);
+    await t.type('cat', '\u001b[D', '\u001b[D');
+    expect(t.inputLine()).toBe('› c▏at');
+    await t.type('\u007f', 'h');
+    expect(t.inputLine()).toBe('› h▏at');
+    await t.type(KEY.enter);
     expect(t.translator.calls[0]!.lines).toEqual(['hat']);
   });
 
@@ -92,7 +96,7 @@ describe('TranslateApp', () => {
     expect(t.frame()).toContain('= B A');
     expect(t.frame()).toContain('= D C');
     expect(t.frame()).toContain('= F E');
-    expect(t.inputLine()).toBe('› last');
+    expect(t.inputLine()).toBe('› last█');
   });
 
   it(':beam N and :greedy change the options passed to the translator; :nbest K raises the beam', async () => {
