@@ -94,7 +94,14 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
   const screenRows = Math.max(16, stdout?.rows ?? 24);
 
   const [info] = useState<ModelInfo>(() => props.modelInfo ?? describeModel(runDir, translator));
-  const [line, setLine] = useState<edit.LineState>(edit.emptyLine);
+  const [line, setLineState] = useState<edit.LineState>(edit.emptyLine);
+  // Keys can arrive faster than React re-renders (and re-subscribes the input handler), so edits
+  // go through a ref that is always current rather than through the `line` of the last render.
+  const lineRef = useRef(line);
+  const setLine = useCallback((next: edit.LineState | ((l: edit.LineState) => edit.LineState)) => {
+    lineRef.current = typeof next === 'function' ? next(lineRef.current) : next;
+    setLineState(lineRef.current);
+  }, []);
   const [queue, setQueue] = useState<string[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
   const [entries, setEntries] = useState<TranscriptEntry[]>([]);
@@ -256,20 +263,20 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
       return;
     }
     if (key.return) {
-      const r = edit.submit(line);
+      const r = edit.submit(lineRef.current);
       setLine(r.state);
       enqueue([r.line]);
       return;
     }
     if (input.length > 1 && /[\r\n]/.test(input)) {
       // A paste with line breaks: every complete line is translated on its own.
-      const r = edit.insertChunk(line, input);
+      const r = edit.insertChunk(lineRef.current, input);
       setLine(r.state);
       enqueue(r.lines);
       return;
     }
-    if (key.upArrow) return setLine(edit.historyUp(line));
-    if (key.downArrow) return setLine(edit.historyDown(line));
+    if (key.upArrow) return setLine(edit.historyUp);
+    if (key.downArrow) return setLine(edit.historyDown);
     if (key.pageUp || key.pageDown) {
       const step = Math.max(1, Math.floor(heatRows / 2));
       setOffsets((o) => ({ ...o, row: Math.max(0, o.row + (key.pageUp ? -step : step)) }));
@@ -279,12 +286,12 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
       setOffsets((o) => ({ ...o, col: Math.max(0, o.col + (key.leftArrow ? -4 : 4)) }));
       return;
     }
-    if (key.leftArrow) return setLine(edit.moveLeft(line));
-    if (key.rightArrow) return setLine(edit.moveRight(line));
-    if (key.home) return setLine(edit.moveHome(line));
-    if (key.end) return setLine(edit.moveEnd(line));
+    if (key.leftArrow) return setLine(edit.moveLeft);
+    if (key.rightArrow) return setLine(edit.moveRight);
+    if (key.home) return setLine(edit.moveHome);
+    if (key.end) return setLine(edit.moveEnd);
     // Most terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
-    if (key.backspace || key.delete) return setLine(edit.backspace(line));
+    if (key.backspace || key.delete) return setLine(edit.backspace);
     if (key.tab) return setPanels((p) => ({ ...p, nbest: !p.nbest }));
     if (key.escape) {
       setPanels({ nbest: false, attention: false, tokens: false, help: false });
@@ -293,7 +300,7 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
     }
     if (key.ctrl) return onControlKey(input);
     if (key.meta || input === '') return;
-    setLine(edit.insertText(line, input.replace(/\t/g, ' ')));
+    setLine((l) => edit.insertText(l, input.replace(/\t/g, ' ')));
   });
 
   // Height budget for the heatmap: the screen minus the other dynamic lines.

@@ -46,6 +46,17 @@ describe('TranslateApp', () => {
     expect(t.inputLine()).toBe('› █'); // cleared; without colour the cursor is a block
   });
 
+  it('keeps keys that arrive faster than the screen is redrawn', async () => {
+    const t = start();
+    await settle();
+    // No pause between the writes: the second arrives before React has re-rendered.
+    t.ui.stdin.write('quick');
+    t.ui.stdin.write(' fox');
+    t.ui.stdin.write(KEY.enter);
+    await settle();
+    expect(t.translator.calls.map((c) => c.lines)).toEqual([['quick fox']]);
+  });
+
   it('shows "translating…" before calling the translator', async () => {
     const t = start(new FakeTranslator(), { renderDelayMs: 200 });
     await settle();
