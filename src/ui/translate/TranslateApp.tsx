@@ -202,11 +202,13 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
       if (s.lengthPenalty !== undefined) opts.lengthPenalty = s.lengthPenalty;
       const entry: TranscriptEntry = { id: nextId.current++, source, translation: null, error: null, search: describeSearch(s) };
       try {
+        const t0 = performance.now();
         const out = translator.translate([source], opts);
+        const ms = performance.now() - t0;
         const t = out[0];
         if (!t) throw new Error('the translator returned no translation');
         entry.translation = t;
-        setStatus(null);
+        setStatus({ kind: 'info', text: `translated in ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms (${entry.search}, ${t.sourcePieces.length} → ${t.hyps[0]?.pieces.length ?? 0} pieces)` });
       } catch (err) {
         entry.error = oneLineError(err);
         setStatus({ kind: 'error', text: `translation failed: ${entry.error}` });

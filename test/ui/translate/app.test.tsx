@@ -43,6 +43,7 @@ describe('TranslateApp', () => {
     expect(t.translator.calls[0]!.opts).toMatchObject({ beam: 5, nBest: 5 }); // default search
     expect(t.frame()).toContain('› the black cat');
     expect(t.frame()).toContain('= CAT BLACK THE');
+    expect(t.lines().at(-3)).toMatch(/^translated in [\d.]+ ms \(beam 5, 3 → 3 pieces\)$/);
     expect(t.inputLine()).toBe('› █'); // cleared; without colour the cursor is a block
   });
 
