@@ -176,8 +176,9 @@ async function* readAligned(srcPath: string, tgtPath: string, report: CorpusRepo
       if (x === null && y === null) return;
       if (x === null || y === null) {
         const [ended, other, n] = x === null ? [srcPath, tgtPath, a.line] : [tgtPath, srcPath, b.line];
+        const problem = n === 0 ? 'has no lines' : `ends after line ${n}`;
         throw new InputError(
-          at(ended, n, `ends after line ${n}, but ${other} continues (line ${n + 1}): aligned files must have the same number of lines`),
+          at(ended, n === 0 ? undefined : n, `${problem}, but ${other} continues (line ${n + 1}): aligned files must have the same number of lines`),
         );
       }
       report.lines++;

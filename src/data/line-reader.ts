@@ -162,9 +162,8 @@ export class LineReader {
       text = decoder.decode(bytes);
     } catch {
       const bad = firstInvalidUtf8(bytes);
-      throw new InputError(
-        at(this.path, this.lineNo, `invalid UTF-8 (byte 0x${bytes[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + 1})`),
-      );
+      const where = bad < 0 ? '' : ` (byte 0x${bytes[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + 1})`;
+      throw new InputError(at(this.path, this.lineNo, `invalid UTF-8${where}`));
     }
     return { text, line: this.lineNo };
   }
@@ -178,7 +177,7 @@ export class LineReader {
   }
 }
 
-/** Byte offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+/** Byte offset of the first byte that does not start or continue a valid UTF-8 sequence; -1 if all are valid. */
 export function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
@@ -208,7 +207,7 @@ export function firstInvalidUtf8(b: Uint8Array): number {
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
     i += need + 1;
   }
-  return b.length > 0 ? b.length - 1 : 0;
+  return -1;
 }
 
 /**
