@@ -171,8 +171,10 @@ async function* readAligned(srcPath: string, tgtPath: string, report: CorpusRepo
   const b = new LineReader(tgtPath, counts);
   try {
     for (;;) {
-      const x = await a.next();
-      const y = await b.next();
+      let x = a.take();
+      if (x === undefined) x = await a.next();
+      let y = b.take();
+      if (y === undefined) y = await b.next();
       if (x === null && y === null) return;
       if (x === null || y === null) {
         const [ended, other, n] = x === null ? [srcPath, tgtPath, a.line] : [tgtPath, srcPath, b.line];
@@ -200,7 +202,8 @@ async function* readSingle(path: string, report: CorpusReport, parse: LineParser
   const r = new LineReader(path, report);
   try {
     for (;;) {
-      const l = await r.next();
+      let l = r.take();
+      if (l === undefined) l = await r.next();
       if (l === null) return;
       report.lines++;
       if (l.text.trim() === '') {

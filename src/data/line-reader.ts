@@ -53,18 +53,23 @@ function describeFsError(err: NodeJS.ErrnoException, role: string): string {
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Reads one file line by line. `next()` returns the next line or null at the end of the file.
- * Two readers advanced alternately read two aligned files in lockstep.
+ * Reads one file line by line. `next()` returns the next line or null at the end of the file;
+ * `take()` returns a buffered line without waiting (undefined when the buffer is empty), for tight
+ * loops. Two readers advanced alternately read two aligned files in lockstep.
+ *
+ * Each 64 KiB chunk is cut after its last newline; the complete lines before it are validated and
+ * decoded in one go (a newline can never be part of a multi-byte UTF-8 sequence, so a region of
+ * whole lines is valid exactly when each of its lines is), and the bytes after it wait for the next
+ * chunk. Only the slow path of an error looks at single lines, to name the line and column.
  */
 export class LineReader {
   readonly path: string;
   private fh: FileHandle | null = null;
-  private chunk: Buffer = Buffer.alloc(0);
-  private pos = 0;
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private eof = false;
-  private done = false;
+  private lines: string[] = [];
+  private qpos = 0;
   private lineNo = 0;
   private readonly counts: LineReaderCounts;
 
@@ -87,54 +92,59 @@ export class LineReader {
     }
   }
 
-  private async fill(): Promise<boolean> {
-    if (this.eof) return false;
-    if (!this.fh) await this.openFile();
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    const { bytesRead } = await this.fh!.read(buf, 0, CHUNK_BYTES, null);
-    if (bytesRead === 0) {
-      this.eof = true;
-      await this.close();
-      return false;
+  /** The next buffered line; null at the end of the file; undefined if the caller must await next(). */
+  take(): TextLine | null | undefined {
+    if (this.qpos < this.lines.length) {
+      this.lineNo++;
+      return { text: this.lines[this.qpos++], line: this.lineNo };
     }
-    this.chunk = buf.subarray(0, bytesRead);
-    this.pos = 0;
-    return true;
+    return this.eof ? null : undefined;
   }
 
   /** The next line, or null at the end of the file. */
   async next(): Promise<TextLine | null> {
-    if (this.done) return null;
     for (;;) {
-      if (this.pos < this.chunk.length) {
-        const nl = this.chunk.indexOf(0x0a, this.pos);
-        if (nl >= 0) {
-          let bytes = this.chunk.subarray(this.pos, nl);
-          this.pos = nl + 1;
-          if (this.partialBytes > 0) {
-            this.checkLength(this.partialBytes + bytes.length);
-            this.partial.push(bytes);
-            bytes = Buffer.concat(this.partial, this.partialBytes + bytes.length);
-            this.partial = [];
-            this.partialBytes = 0;
-          }
-          return this.decodeLine(bytes);
+      const l = this.take();
+      if (l !== undefined) return l;
+      await this.fill();
+    }
+  }
+
+  /** Reads chunks until at least one line is buffered or the file ends. */
+  private async fill(): Promise<void> {
+    this.lines = [];
+    this.qpos = 0;
+    while (this.lines.length === 0 && !this.eof) {
+      if (!this.fh) await this.openFile();
+      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      const { bytesRead } = await this.fh!.read(buf, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) {
+        this.eof = true;
+        await this.close();
+        if (this.partialBytes > 0) {
+          const region = Buffer.concat(this.partial, this.partialBytes);
+          this.partial = [];
+          this.partialBytes = 0;
+          this.decodeRegion(region);
         }
-        const rest = this.chunk.subarray(this.pos);
-        this.checkLength(this.partialBytes + rest.length);
-        // Copy: the chunk's buffer is not reused, but a view would keep all 64 KiB alive.
-        this.partial.push(Buffer.from(rest));
-        this.partialBytes += rest.length;
-        this.pos = this.chunk.length;
+        return;
       }
-      if (!(await this.fill())) {
-        this.done = true;
-        if (this.partialBytes === 0) return null;
-        const bytes = Buffer.concat(this.partial, this.partialBytes);
-        this.partial = [];
-        this.partialBytes = 0;
-        return this.decodeLine(bytes);
+      const chunk = buf.subarray(0, bytesRead);
+      const firstNl = chunk.indexOf(0x0a);
+      if (firstNl < 0) {
+        this.checkLength(this.partialBytes + bytesRead);
+        this.partial.push(chunk);
+        this.partialBytes += bytesRead;
+        continue;
       }
+      this.checkLength(this.partialBytes + firstNl);
+      const lastNl = chunk.lastIndexOf(0x0a);
+      const head = chunk.subarray(0, lastNl);
+      const region = this.partialBytes > 0 ? Buffer.concat([...this.partial, head], this.partialBytes + head.length) : head;
+      const rest = chunk.subarray(lastNl + 1);
+      this.partial = rest.length > 0 ? [rest] : [];
+      this.partialBytes = rest.length;
+      this.decodeRegion(region);
     }
   }
 
@@ -144,37 +154,57 @@ export class LineReader {
     }
   }
 
-  private decodeLine(raw: Buffer): TextLine {
-    this.lineNo++;
-    let bytes = raw;
-    if (this.lineNo === 1 && bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-      bytes = bytes.subarray(3);
-      this.counts.bomStripped++;
+  /** Validates and decodes whole lines (joined by LF, without the last LF) into the queue. */
+  private decodeRegion(region: Buffer): void {
+    const firstLine = this.lineNo + 1;
+    const nul = region.indexOf(0);
+    if (nul >= 0) {
+      const { line, col } = lineAndColumn(region, nul);
+      throw new InputError(at(this.path, firstLine + line, `NUL byte at column ${col + 1} (binary file?)`));
     }
-    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) {
-      bytes = bytes.subarray(0, bytes.length - 1);
-      this.counts.crlfLines++;
-    }
-    const nul = bytes.indexOf(0);
-    if (nul >= 0) throw new InputError(at(this.path, this.lineNo, `NUL byte at column ${nul + 1} (binary file?)`));
     let text: string;
     try {
-      text = decoder.decode(bytes);
+      text = decoder.decode(region);
     } catch {
-      const bad = firstInvalidUtf8(bytes);
-      const where = bad < 0 ? '' : ` (byte 0x${bytes[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + 1})`;
-      throw new InputError(at(this.path, this.lineNo, `invalid UTF-8${where}`));
+      const bad = firstInvalidUtf8(region);
+      if (bad < 0) throw new InputError(at(this.path, firstLine, 'invalid UTF-8'));
+      const { line, col } = lineAndColumn(region, bad);
+      const hex = region[bad].toString(16).toUpperCase().padStart(2, '0');
+      throw new InputError(at(this.path, firstLine + line, `invalid UTF-8 (byte 0x${hex} at column ${col + 1})`));
     }
-    return { text, line: this.lineNo };
+    const lines = text.split('\n');
+    if (firstLine === 1 && lines[0].charCodeAt(0) === 0xfeff) {
+      lines[0] = lines[0].slice(1);
+      this.counts.bomStripped++;
+    }
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      if (l.charCodeAt(l.length - 1) === 0x0d) {
+        lines[i] = l.slice(0, -1);
+        this.counts.crlfLines++;
+      }
+    }
+    this.lines = lines;
+    this.qpos = 0;
   }
 
   /** Closes the file early (safe to call more than once). */
   async close(): Promise<void> {
-    this.done = this.done || this.eof;
     const fh = this.fh;
     this.fh = null;
     if (fh) await fh.close();
   }
+}
+
+/** 0-based line (counting LFs before it) and byte column of offset `pos` in `region`. */
+function lineAndColumn(region: Buffer, pos: number): { line: number; col: number } {
+  let line = 0;
+  let start = 0;
+  for (let i = region.indexOf(0x0a); i >= 0 && i < pos; i = region.indexOf(0x0a, i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: pos - start };
 }
 
 /** Byte offset of the first byte that does not start or continue a valid UTF-8 sequence; -1 if all are valid. */
@@ -218,7 +248,8 @@ export async function* readLines(path: string, counts?: LineReaderCounts): Async
   const reader = new LineReader(path, counts);
   try {
     for (;;) {
-      const l = await reader.next();
+      let l = reader.take();
+      if (l === undefined) l = await reader.next();
       if (l === null) return;
       yield l;
     }

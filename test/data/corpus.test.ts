@@ -157,6 +157,15 @@ describe('UTF-8 and binary input', () => {
     expect(got).toEqual([first, 'zweite Zeile']);
   });
 
+  it('a CRLF split across read chunks is still one line end', async () => {
+    const first = 'y'.repeat(65535); // its "\r" is the last byte of the first 64 KiB chunk
+    const counts = { crlfLines: 0, bomStripped: 0 };
+    const got: string[] = [];
+    for await (const l of readLines(file('crlf-split.txt', `${first}\r\nnext\r\n`), counts)) got.push(l.text);
+    expect(got).toEqual([first, 'next']);
+    expect(counts.crlfLines).toBe(2);
+  });
+
   it('readLines yields every line, empty ones included', async () => {
     const got: [string, number][] = [];
     for await (const l of readLines(file('lines.txt', 'a\n\nc\r\n\n'))) got.push([l.text, l.line]);
