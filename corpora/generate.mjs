@@ -2,7 +2,7 @@
 /**
  * Generates the bundled demo corpus: English→German sentence pairs from a small grammar.
  *
- *   node corpora/generate.mjs [--out corpora/demo] [--seed 20261128] [--train 40000 --valid 1000 --test 1000]
+ *   node corpora/generate.mjs [--out corpora/demo] [--seed 20261128] [--train 40000 --valid 1000 --test 1000] [--max-words 15]
  *
  * Plain Node (no build, no dependencies). Deterministic: the same arguments give identical bytes.
  * Every English sentence is unique across the three splits. Each pair is built from one abstract
@@ -1069,8 +1069,8 @@ export function randomSentence(R) {
 // "hot" is only a weather adjective.
 LEX.adjs.hot = { en: 'hot', pred: 'heiß', stem: 'heiß', cls: '' };
 
-/** Generates `count` pairs with unique English sides. */
-export function generatePairs(count, seed) {
+/** Generates `count` pairs with unique English sides of 3..maxWords words. */
+export function generatePairs(count, seed, maxWords = 15) {
   const R = makeRandom(seed);
   const seen = new Set();
   const pairs = [];
@@ -1080,7 +1080,7 @@ export function generatePairs(count, seed) {
     const s = randomSentence(R);
     const { en, de } = realize(s);
     const words = en.split(' ').length;
-    if (words < 3 || words > 15) continue;
+    if (words < 3 || words > maxWords) continue;
     if (seen.has(en)) continue;
     seen.add(en);
     pairs.push({ en, de });
@@ -1095,8 +1095,8 @@ function writeAtomic(path, text) {
 }
 
 /** Writes train/valid/test in Moses style (NAME.en, NAME.de) under outDir. */
-export function writeCorpus(outDir, { seed = 20261128, train = 40000, valid = 1000, test = 1000 } = {}) {
-  const pairs = generatePairs(train + valid + test, seed);
+export function writeCorpus(outDir, { seed = 20261128, train = 40000, valid = 1000, test = 1000, maxWords = 15 } = {}) {
+  const pairs = generatePairs(train + valid + test, seed, maxWords);
   mkdirSync(outDir, { recursive: true });
   const splits = [['train', 0, train], ['valid', train, train + valid], ['test', train + valid, train + valid + test]];
   for (const [name, a, b] of splits) {
@@ -1108,15 +1108,15 @@ export function writeCorpus(outDir, { seed = 20261128, train = 40000, valid = 10
 }
 
 function parseArgs(argv) {
-  const opts = { out: join(fileURLToPath(new URL('.', import.meta.url)), 'demo'), seed: 20261128, train: 40000, valid: 1000, test: 1000 };
+  const opts = { out: join(fileURLToPath(new URL('.', import.meta.url)), 'demo'), seed: 20261128, train: 40000, valid: 1000, test: 1000, maxWords: 15 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = argv[i + 1];
     if (a === '--out') opts.out = resolve(val);
-    else if (['--seed', '--train', '--valid', '--test'].includes(a)) {
+    else if (['--seed', '--train', '--valid', '--test', '--max-words'].includes(a)) {
       const n = Number(val);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${a} needs a non-negative integer`);
-      opts[a.slice(2)] = n;
+      opts[a === '--max-words' ? 'maxWords' : a.slice(2)] = n;
     } else throw new Error(`unknown argument ${a}`);
     i++;
   }
