@@ -535,7 +535,10 @@ export function enNP(np, obj = false) {
   const head = (np.adj ? LEX.adjs[np.adj].en + ' ' : '') + (pl ? n.enPl : n.en);
   if (np.det === 'the') return 'the ' + head;
   if (np.det === 'this') return (pl ? 'these ' : 'this ') + head;
-  if (np.det === 'a') return enArticle(head) + ' ' + head;
+  if (np.det === 'a') {
+    if (pl) throw new Error(`'a' with a plural: ${JSON.stringify(np)}`);
+    return enArticle(head) + ' ' + head;
+  }
   if (POSSESSIVES[np.det]) return np.det + ' ' + head;
   if (np.det === 'num') return numberWordEn(np.num) + ' ' + head;
   return head;
@@ -998,8 +1001,15 @@ export function randomClause(R, opts = {}) {
   if (kind === 'intr' && !NO_PLACE.has(c.verb) && (c.verb === 'live' || R.chance(0.5))) c.place = R.pick(Object.keys(LEX.places));
   if (kind === 'mot') c.place = R.pick(Object.keys(LEX.places));
   // Subject and object must differ ("the man sees the man").
-  if (c.obj && !c.obj.pro && !c.subj.pro && c.obj.n === c.subj.n) c.obj.det = c.obj.det === 'the' ? 'a' : 'the';
+  if (c.obj && !c.obj.pro && !c.subj.pro && c.obj.n === c.subj.n) {
+    const others = cached(`n:${v.objCls}`, () => nounsOf(v.objCls)).filter((n) => n.en !== c.subj.n);
+    c.obj.n = R.pick(others).en;
+    if (c.obj.adj && !adjsFor(noun(c.obj.n)).includes(c.obj.adj)) delete c.obj.adj;
+  }
   // …and no reflexives: "I see me" / "he sees him" are not generated.
+  if (c.io && !c.io.pro && !c.subj.pro && c.io.n === c.subj.n) {
+    c.io.n = R.pick(cached('n:p', () => nounsOf('p')).filter((n) => n.en !== c.subj.n)).en;
+  }
   if (c.obj && c.obj.pro && c.subj.pro) c.obj = { pro: R.pick(otherPronouns(c.subj.pro)) };
   if (c.io && c.io.pro && c.subj.pro) c.io = { pro: R.pick(otherPronouns(c.subj.pro)) };
 
