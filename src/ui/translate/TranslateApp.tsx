@@ -8,6 +8,7 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import { AttentionView } from './AttentionView.js';
+import chalk from 'chalk';
 import { colourWanted } from './colour.js';
 import type { HeatScale, HeatStyle } from './attention-grid.js';
 import { HELP_HINT, HELP_LINES, parseCommand, type Command } from './commands.js';
@@ -86,8 +87,11 @@ function initialSearch(options: Partial<TranslateSettings>): Search {
 }
 
 export function TranslateApp(props: TranslateAppProps): React.ReactElement {
-  const { translator, runDir, options = {}, renderDelayMs = 40, cwd, onQuit } = props;
+  const { translator, runDir, renderDelayMs = 40, cwd, onQuit } = props;
+  const [options] = useState<Partial<TranslateSettings>>(() => props.options ?? {});
   const colour = props.colour ?? colourWanted();
+  // Ten heat colours need 256 colours or more; a 16-colour terminal gets the shade characters.
+  const richColour = colour && (props.colour !== undefined || chalk.level >= 2);
   const { exit } = useApp();
   const { stdout } = useStdout();
   const columns = Math.max(40, stdout?.columns ?? 80);
@@ -107,7 +111,7 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
   const [entries, setEntries] = useState<TranscriptEntry[]>([]);
   const [search, setSearch] = useState<Search>(() => initialSearch(options));
   const [panels, setPanels] = useState<Panels>({ nbest: false, attention: false, tokens: false, help: false });
-  const [heatStyle, setHeatStyle] = useState<HeatStyle>(colour ? 'color' : 'shade');
+  const [heatStyle, setHeatStyle] = useState<HeatStyle>(richColour ? 'color' : 'shade');
   const [heatScale, setHeatScale] = useState<HeatScale>('absolute');
   const [offsets, setOffsets] = useState({ row: 0, col: 0 });
   const [status, setStatus] = useState<Status | null>(null);

@@ -17,9 +17,10 @@ export interface InteractiveTranslateArgs {
 }
 
 export async function runInteractiveTranslate({ translator, runDir, options = {} }: InteractiveTranslateArgs): Promise<void> {
-  const colour = applyColourPolicy();
+  // NO_COLOR also for Ink's own styling (the app itself decides with the same colourWanted()).
+  applyColourPolicy();
   // Ctrl-C is the app's own quit key (raw mode delivers it as input, not as SIGINT).
-  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} colour={colour} />, { exitOnCtrlC: false });
+  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} />, { exitOnCtrlC: false });
   await instance.waitUntilExit();
 }
 
