@@ -1,0 +1,305 @@
+/**
+ * The TypeScript reference backend: plain loops over Float32Arrays, written for clarity first and
+ * reasonable speed second (cache-friendly loop orders, no allocation). Every kernel's semantics are
+ * documented in ./backend.ts; the native backend is tested against this one.
+ */
+import type { Backend, F32, I32 } from './backend.js';
+
+/** C = alpha · op(A) · op(B) + beta · C (row-major; see Backend.gemm). */
+function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void {
+  // C ← beta · C first (beta = 0 overwrites, even NaN)
+  const mn = M * N;
+  if (beta === 0) C.fill(0, 0, mn);
+  else if (beta !== 1) for (let i = 0; i < mn; i++) C[i] *= beta;
+  if (alpha === 0 || K === 0) return;
+  if (!transA && !transB) {
+    // C[i,:] += alpha · A[i,k] · B[k,:]   (i-k-j: streams rows of B and C)
+    for (let i = 0; i < M; i++) {
+      const ci = i * N;
+      const ai = i * K;
+      for (let k = 0; k < K; k++) {
+        const a = alpha * A[ai + k];
+        if (a === 0) continue;
+        const bk = k * N;
+        for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
+      }
+    }
+  } else if (!transA && transB) {
+    // C[i,j] += alpha · Σ_k A[i,k] · B[j,k]   (dot products of rows)
+    for (let i = 0; i < M; i++) {
+      const ai = i * K;
+      const ci = i * N;
+      for (let j = 0; j < N; j++) {
+        const bj = j * K;
+        let s = 0;
+        for (let k = 0; k < K; k++) s += A[ai + k] * B[bj + k];
+        C[ci + j] += alpha * s;
+      }
+    }
+  } else if (transA && !transB) {
+    // A stored K×M: C[i,:] += alpha · A[k,i] · B[k,:]   (k-i-j)
+    for (let k = 0; k < K; k++) {
+      const ak = k * M;
+      const bk = k * N;
+      for (let i = 0; i < M; i++) {
+        const a = alpha * A[ak + i];
+        if (a === 0) continue;
+        const ci = i * N;
+        for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
+      }
+    }
+  } else {
+    // A stored K×M, B stored N×K: C[i,j] += alpha · Σ_k A[k,i] · B[j,k]
+    for (let i = 0; i < M; i++) {
+      const ci = i * N;
+      for (let j = 0; j < N; j++) {
+        const bj = j * K;
+        let s = 0;
+        for (let k = 0; k < K; k++) s += A[k * M + i] * B[bj + k];
+        C[ci + j] += alpha * s;
+      }
+    }
+  }
+}
+
+function sigmoidScalar(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+let threadCount = 1;
+
+export const jsBackend: Backend = {
+  name: 'js',
+  threads: () => threadCount,
+  setThreads(n: number) {
+    // The TypeScript backend is single-threaded; the setting is remembered for reporting only.
+    threadCount = Math.max(1, Math.floor(n));
+  },
+
+  gemm,
+
+  addRowVector(M, N, X, bias) {
+    for (let i = 0; i < M; i++) {
+      const o = i * N;
+      for (let j = 0; j < N; j++) X[o + j] += bias[j];
+    }
+  },
+
+  sumRowsInto(M, N, X, out) {
+    for (let i = 0; i < M; i++) {
+      const o = i * N;
+      for (let j = 0; j < N; j++) out[j] += X[o + j];
+    }
+  },
+
+  sumSquares(x) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+    return s;
+  },
+
+  axpy(a, x, y) {
+    for (let i = 0; i < x.length; i++) y[i] += a * x[i];
+  },
+
+  scale(a, x) {
+    for (let i = 0; i < x.length; i++) x[i] *= a;
+  },
+
+  fill(x, v) {
+    x.fill(v);
+  },
+
+  tanh(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
+  },
+
+  sigmoid(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = sigmoidScalar(x[i]);
+  },
+
+  // dx = dy ⊙ (1 − y²)
+  tanhBackward(y, dy, dx, accumulate) {
+    if (accumulate) for (let i = 0; i < y.length; i++) dx[i] += dy[i] * (1 - y[i] * y[i]);
+    else for (let i = 0; i < y.length; i++) dx[i] = dy[i] * (1 - y[i] * y[i]);
+  },
+
+  // r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
+  gruForward(B, H, gi, gh, hPrev, hNew, gates) {
+    const G = 3 * H;
+    for (let b = 0; b < B; b++) {
+      const go = b * G;
+      const ho = b * H;
+      for (let j = 0; j < H; j++) {
+        const r = sigmoidScalar(gi[go + j] + gh[go + j]);
+        const z = sigmoidScalar(gi[go + H + j] + gh[go + H + j]);
+        const n = Math.tanh(gi[go + 2 * H + j] + r * gh[go + 2 * H + j]);
+        gates[go + j] = r;
+        gates[go + H + j] = z;
+        gates[go + 2 * H + j] = n;
+        hNew[ho + j] = (1 - z) * n + z * hPrev[ho + j];
+      }
+    }
+  },
+
+  // dn = dh'(1 − z); dz = dh'(h − n); da_n = dn(1 − n²) → dgi_n = da_n, dgh_n = da_n · r;
+  // dr = da_n · gh_n; da_r = dr · r(1 − r); da_z = dz · z(1 − z); dgi_{r,z} = dgh_{r,z} = da_{r,z};
+  // dhPrev += dh' · z
+  gruBackward(B, H, gates, gh, hPrev, dhNew, dgi, dgh, dhPrev) {
+    const G = 3 * H;
+    for (let b = 0; b < B; b++) {
+      const go = b * G;
+      const ho = b * H;
+      for (let j = 0; j < H; j++) {
+        const r = gates[go + j];
+        const z = gates[go + H + j];
+        const n = gates[go + 2 * H + j];
+        const dh = dhNew[ho + j];
+        const dn = dh * (1 - z);
+        const dz = dh * (hPrev[ho + j] - n);
+        const dan = dn * (1 - n * n);
+        const dr = dan * gh[go + 2 * H + j];
+        const dar = dr * r * (1 - r);
+        const daz = dz * z * (1 - z);
+        dgi[go + j] = dar;
+        dgi[go + H + j] = daz;
+        dgi[go + 2 * H + j] = dan;
+        dgh[go + j] = dar;
+        dgh[go + H + j] = daz;
+        dgh[go + 2 * H + j] = dan * r;
+        dhPrev[ho + j] += dh * z;
+      }
+    }
+  },
+
+  // i = σ(g_i), f = σ(g_f), gg = tanh(g_g), o = σ(g_o); c' = f ⊙ c + i ⊙ gg; h' = o ⊙ tanh(c')
+  lstmForward(B, H, g, cPrev, hNew, cNew, gates, tanhC) {
+    const G = 4 * H;
+    for (let b = 0; b < B; b++) {
+      const go = b * G;
+      const ho = b * H;
+      for (let j = 0; j < H; j++) {
+        const i = sigmoidScalar(g[go + j]);
+        const f = sigmoidScalar(g[go + H + j]);
+        const gg = Math.tanh(g[go + 2 * H + j]);
+        const o = sigmoidScalar(g[go + 3 * H + j]);
+        const c = f * cPrev[ho + j] + i * gg;
+        const tc = Math.tanh(c);
+        gates[go + j] = i;
+        gates[go + H + j] = f;
+        gates[go + 2 * H + j] = gg;
+        gates[go + 3 * H + j] = o;
+        cNew[ho + j] = c;
+        tanhC[ho + j] = tc;
+        hNew[ho + j] = o * tc;
+      }
+    }
+  },
+
+  // dc = dc' + dh' · o · (1 − tanh²c'); do = dh' · tanh c'; di = dc · gg; df = dc · c; dgg = dc · i;
+  // dg_{i,f,o} = d· σ(1 − σ); dg_g = dgg (1 − gg²); dcPrev = dc · f
+  lstmBackward(B, H, gates, tanhC, cPrev, dhNew, dcNew, dg, dcPrev) {
+    const G = 4 * H;
+    for (let b = 0; b < B; b++) {
+      const go = b * G;
+      const ho = b * H;
+      for (let j = 0; j < H; j++) {
+        const i = gates[go + j];
+        const f = gates[go + H + j];
+        const gg = gates[go + 2 * H + j];
+        const o = gates[go + 3 * H + j];
+        const tc = tanhC[ho + j];
+        const dh = dhNew[ho + j];
+        const dc = dcNew[ho + j] + dh * o * (1 - tc * tc);
+        dg[go + j] = dc * gg * i * (1 - i);
+        dg[go + H + j] = dc * cPrev[ho + j] * f * (1 - f);
+        dg[go + 2 * H + j] = dc * i * (1 - gg * gg);
+        dg[go + 3 * H + j] = dh * tc * o * (1 - o);
+        dcPrev[ho + j] = dc * f;
+      }
+    }
+  },
+
+  selectRows(B, H, mask, a, b, out) {
+    for (let r = 0; r < B; r++) {
+      const src = mask[r] !== 0 ? a : b;
+      const o = r * H;
+      if (src !== out) for (let j = 0; j < H; j++) out[o + j] = src[o + j];
+    }
+  },
+
+  // out[i, :] = x[i, :] − max − log Σ exp(x[i, :] − max)
+  logSoftmax(M, V, logits, out) {
+    for (let i = 0; i < M; i++) {
+      const o = i * V;
+      let max = -Infinity;
+      for (let j = 0; j < V; j++) if (logits[o + j] > max) max = logits[o + j];
+      let sum = 0;
+      for (let j = 0; j < V; j++) sum += Math.exp(logits[o + j] - max);
+      const lse = max + Math.log(sum);
+      for (let j = 0; j < V; j++) out[o + j] = logits[o + j] - lse;
+    }
+  },
+
+  // loss_i = −Σ_j q_j log p_j with q = (1 − ε)·onehot(y) + ε/V; dlogits = p − q
+  softmaxCrossEntropy(M, V, logits, targets, ignoreId, smoothing, dLogits) {
+    let total = 0;
+    const eps = smoothing;
+    const uniform = eps / V;
+    for (let i = 0; i < M; i++) {
+      const o = i * V;
+      const y = targets[i];
+      if (y === ignoreId) {
+        dLogits.fill(0, o, o + V);
+        continue;
+      }
+      let max = -Infinity;
+      for (let j = 0; j < V; j++) if (logits[o + j] > max) max = logits[o + j];
+      let sum = 0;
+      let sumLogits = 0;
+      for (let j = 0; j < V; j++) {
+        sum += Math.exp(logits[o + j] - max);
+        sumLogits += logits[o + j];
+      }
+      const lse = max + Math.log(sum);
+      const logPy = logits[o + y] - lse;
+      // Σ_j log p_j = Σ_j logits_j − V · lse
+      const sumLogP = sumLogits - V * lse;
+      total += -(1 - eps) * logPy - uniform * sumLogP;
+      for (let j = 0; j < V; j++) dLogits[o + j] = Math.exp(logits[o + j] - lse) - uniform;
+      dLogits[o + y] -= 1 - eps;
+    }
+    return total;
+  },
+
+  gatherRows(ids, D, table, out) {
+    for (let r = 0; r < ids.length; r++) {
+      const s = ids[r] * D;
+      out.set(table.subarray(s, s + D), r * D);
+    }
+  },
+
+  scatterAddRows(ids, D, dOut, dTable, skipId) {
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r];
+      if (id === skipId) continue;
+      const t = id * D;
+      const o = r * D;
+      for (let j = 0; j < D; j++) dTable[t + j] += dOut[o + j];
+    }
+  },
+
+  // m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr · wd · p
+  adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay) {
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i];
+      const mi = beta1 * m[i] + (1 - beta1) * gi;
+      const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps) + lr * weightDecay * p[i];
+    }
+  },
+};
+
+export type { F32, I32 };
