@@ -30,7 +30,8 @@ export function toHfJson(d: TokenizerData): object {
   if (d.lowercase) normalizers.push({ type: 'Lowercase' });
   normalizers.push({ type: 'Replace', pattern: { String: METASPACE }, content: ' ' });
   normalizers.push({ type: 'Prepend', prepend: METASPACE });
-  const vocab: Record<string, number> = {};
+  // No prototype: a token may be spelled "__proto__".
+  const vocab = Object.create(null) as Record<string, number>;
   d.vocab.forEach((t, i) => (vocab[t] = i));
   return {
     version: '1.0',

@@ -140,6 +140,15 @@ describe('Tokenizer', () => {
     );
   });
 
+  it('keeps tokens spelled like Object.prototype members through save and load', async () => {
+    const t = await learnBpe(['a__proto__ b__proto__ c__proto__ constructor constructor'], { vocabSize: 60, minFrequency: 1 });
+    expect(t.tokenToId('__proto__')).toBeDefined();
+    const back = Tokenizer.fromJSON(JSON.parse(JSON.stringify(t.toJSON())));
+    expect(back.vocabSize).toBe(t.vocabSize);
+    expect(back.tokenToId('__proto__')).toBe(t.tokenToId('__proto__'));
+    expect(Array.from(back.encode('d__proto__ constructor'))).toEqual(Array.from(t.encode('d__proto__ constructor')));
+  });
+
   it('load fails with "path: problem" on a missing or invalid file', () => {
     const missing = join(dir, 'missing.json');
     expect(() => Tokenizer.load(missing)).toThrow(new InputError(`${missing}: no such file`));
