@@ -1,7 +1,10 @@
 /**
  * A trainable tensor: its value and the gradient that backward passes accumulate into it.
  * `name` follows PyTorch's state_dict names (e.g. `encoder.rnn.weight_ih_l0`), `shape` its shape.
+ * Buffers come from ./alloc.ts (float32, or float64 inside a gradient check).
  */
+import { alloc } from './alloc.js';
+
 export class Param {
   readonly name: string;
   readonly shape: number[];
@@ -13,8 +16,8 @@ export class Param {
     if (value && value.length !== size) throw new Error(`Param ${name}: value has ${value.length} elements, shape [${shape}] needs ${size}`);
     this.name = name;
     this.shape = shape;
-    this.value = value ?? new Float32Array(size);
-    this.grad = new Float32Array(size);
+    this.value = value ?? alloc(size);
+    this.grad = alloc(size);
   }
 
   get size(): number {

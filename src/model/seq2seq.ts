@@ -1,0 +1,253 @@
+/**
+ * The encoder–decoder model (./encoder.ts, ./decoder.ts) behind the Seq2SeqModel contract.
+ *
+ * loss(batch): encoder → bridge h0 = tanh(W_b final + b_b) → decoder steps (teacher forcing) →
+ *   logits = W_o o + b_o over all T·B rows in one GEMM → softmax cross-entropy summed over
+ *   non-pad targets (label smoothing ε from the config); with backward, full BPTT through all of it.
+ * startDecoding/step: the same code with T = 1 per step, so the step API gives the same
+ *   log-probabilities as the teacher-forced pass.
+ * Initialisation (constructor, seeded Rng): PyTorch's defaults — recurrent weights U(±1/√H),
+ *   Linear U(±1/√fan_in), embeddings N(0, 1) with a zero padding row.
+ */
+import type { Batch } from '../data/batch.js';
+import { Workspace, alloc, copyCols, takeCols } from '../nn/alloc.js';
+import { softmaxCrossEntropy } from '../nn/loss.js';
+import type { Param } from '../nn/param.js';
+import type { F32, I32 } from '../tensor/backend.js';
+import { getBackend } from '../tensor/index.js';
+import { Rng } from '../util/rng.js';
+import { type ModelConfig, type ModelConfigInput, type ResolvedSizes, parseModelConfig, resolveSizes } from './config.js';
+import { Decoder, DecoderPass } from './decoder.js';
+import { Encoder, EncoderPass } from './encoder.js';
+import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
+
+/** The decoder state of the step API: per-layer h (and c), the encoder memory, o_{t−1}. */
+export class Seq2SeqState implements DecoderState {
+  constructor(
+    readonly batchSize: number,
+    readonly srcLen: number,
+    readonly memory: F32 | null,
+    readonly keys: F32 | null,
+    readonly lengths: Int32Array,
+    readonly h: F32[],
+    readonly c: (F32 | null)[],
+    readonly context: F32 | null,
+    readonly oPrev: F32 | null,
+  ) {}
+
+  select(rowsSel: Int32Array): Seq2SeqState {
+    const n = rowsSel.length;
+    const B = this.batchSize;
+    for (const r of rowsSel) if (r < 0 || r >= B) throw new Error(`DecoderState.select: row ${r} outside 0..${B - 1}`);
+    const pick = (x: F32 | null): F32 | null => {
+      if (!x) return null;
+      const w = x.length / B;
+      const out = alloc(n * w);
+      for (let i = 0; i < n; i++) out.set(x.subarray(rowsSel[i] * w, (rowsSel[i] + 1) * w), i * w);
+      return out;
+    };
+    // time-major [S×B×w] tensors: row (s, i) ← (s, rows[i])
+    const pickTM = (x: F32 | null): F32 | null => {
+      if (!x) return null;
+      const S = this.srcLen;
+      const w = x.length / (S * B);
+      const out = alloc(S * n * w);
+      for (let s = 0; s < S; s++)
+        for (let i = 0; i < n; i++) {
+          const src = (s * B + rowsSel[i]) * w;
+          out.set(x.subarray(src, src + w), (s * n + i) * w);
+        }
+      return out;
+    };
+    const lengths = new Int32Array(n);
+    for (let i = 0; i < n; i++) lengths[i] = this.lengths[rowsSel[i]];
+    const keys = this.keys === this.memory ? null : pickTM(this.keys);
+    const memory = pickTM(this.memory);
+    return new Seq2SeqState(
+      n,
+      this.srcLen,
+      memory,
+      this.keys === this.memory ? memory : keys,
+      lengths,
+      this.h.map((x) => pick(x)!),
+      this.c.map((x) => pick(x)),
+      pick(this.context),
+      pick(this.oPrev),
+    );
+  }
+}
+
+export class Seq2Seq implements Seq2SeqModel {
+  readonly config: ModelConfig;
+  readonly sizes: ResolvedSizes;
+  readonly encoder: Encoder;
+  readonly decoder: Decoder;
+  readonly params: Param[];
+  readonly srcVocabSize: number;
+  readonly tgtVocabSize: number;
+  readonly hasAttention: boolean;
+  /** Dropout masks come from this generator. */
+  readonly rng: Rng;
+  private readonly trainEnc: EncoderPass;
+  private readonly trainDec: DecoderPass;
+  private readonly inferEnc: EncoderPass;
+  private readonly inferDec: DecoderPass;
+  private readonly w = Array.from({ length: 10 }, () => new Workspace());
+
+  /** With init = false the weights stay zero (checkpoint loading fills them). */
+  constructor(config: ModelConfigInput | ModelConfig, rng: Rng = new Rng(1), init = true) {
+    this.config = parseModelConfig(config);
+    this.sizes = resolveSizes(this.config);
+    this.rng = rng;
+    this.encoder = new Encoder(this.config, this.sizes.encoderHidden, init ? rng : null);
+    this.decoder = new Decoder(this.config, this.sizes, init ? rng : null);
+    this.params = [...this.encoder.params, ...this.decoder.params];
+    this.srcVocabSize = this.config.srcVocabSize;
+    this.tgtVocabSize = this.config.tgtVocabSize;
+    this.hasAttention = this.config.attention !== 'none';
+    this.trainEnc = new EncoderPass(this.encoder);
+    this.trainDec = new DecoderPass(this.decoder);
+    this.inferEnc = new EncoderPass(this.encoder);
+    this.inferDec = new DecoderPass(this.decoder);
+  }
+
+  /** Total number of trainable values. */
+  get parameterCount(): number {
+    return this.params.reduce((a, p) => a + p.size, 0);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.zeroGrad();
+  }
+
+  /** h0 = tanh(W_b final + b_b), [B×L·H]. */
+  private bridge(final: F32, B: number, out: F32): void {
+    this.decoder.bridge.forward(B, final, out);
+    getBackend().tanh(out, out);
+  }
+
+  /** Splits the bridge output into per-layer initial states (copies) and the context C. */
+  private initialStates(h0all: F32, B: number): { h: F32[]; c: (F32 | null)[]; context: F32 | null } {
+    const H = this.config.hiddenSize;
+    const L = this.config.decoderLayers;
+    const h: F32[] = [];
+    const c: (F32 | null)[] = [];
+    for (let l = 0; l < L; l++) {
+      const x = alloc(B * H);
+      takeCols(B, L * H, h0all, l * H, H, x, false);
+      h.push(x);
+      c.push(this.config.cell === 'lstm' ? alloc(B * H) : null);
+    }
+    return { h, c, context: this.config.attention === 'none' ? h[L - 1] : null };
+  }
+
+  loss(batch: Batch, opts: LossOptions = {}): LossResult {
+    const backward = opts.backward ?? false;
+    const train = opts.train ?? backward;
+    const k = getBackend();
+    const cfg = this.config;
+    const B = batch.size;
+    const S = batch.srcLen;
+    const T = batch.tgtLen;
+    const H = cfg.hiddenSize;
+    const L = cfg.decoderLayers;
+    const V = cfg.tgtVocabSize;
+    const Oin = this.sizes.outputInput;
+    const rng = train ? this.rng : null;
+
+    const memory = this.trainEnc.forward(batch.src, batch.srcLengths, B, S, train, rng);
+    const final = this.trainEnc.finalState();
+    const h0all = this.w[0].get(B * L * H);
+    this.bridge(final, B, h0all);
+    const init = this.initialStates(h0all, B);
+    const dec = this.trainDec;
+    dec.begin(T, B, { ...init, oPrev: null }, this.hasAttention ? { M: memory, S, lengths: batch.srcLengths } : null);
+    dec.embed(batch.tgtIn, train, rng);
+    for (let t = 0; t < T; t++) dec.forwardStep(t);
+    let O = dec.finishForward();
+    let outMask: F32 | null = null;
+    if (train && cfg.dropout > 0) {
+      outMask = this.w[1].get(T * B * Oin);
+      this.decoder.dropout.sampleMask(outMask, this.rng);
+      const dropped = this.w[2].get(T * B * Oin);
+      this.decoder.dropout.forward(O, outMask, dropped);
+      O = dropped;
+    }
+    const logits = this.w[3].get(T * B * V);
+    this.decoder.out.forward(T * B, O, logits);
+    const eps = cfg.labelSmoothing;
+    const dLogits = eps > 0 ? this.w[4].get(T * B * V) : logits;
+    const ce = softmaxCrossEntropy(T * B, V, logits, batch.tgtOut, eps, dLogits);
+    if (!backward) return ce;
+
+    // ---- backward ----
+    const dO = this.w[5].get(T * B * Oin);
+    this.decoder.out.backward(T * B, O, dLogits, dO);
+    if (outMask) this.decoder.dropout.backward(dO, outMask, dO);
+    const { dh0, dContext } = dec.backward(dO);
+    const dH0 = this.w[6].get(B * L * H);
+    for (let l = 0; l < L; l++) copyCols(B, H, dh0[l], L * H, l * H, dH0);
+    if (dContext) {
+      // C = h0 of the top layer
+      for (let b = 0; b < B; b++) {
+        const o = b * L * H + (L - 1) * H;
+        for (let j = 0; j < H; j++) dH0[o + j] += dContext[b * H + j];
+      }
+    }
+    k.tanhBackward(h0all, dH0, dH0, false);
+    const dFinal = this.w[7].get(B * this.sizes.memory);
+    this.decoder.bridge.backward(B, final, dH0, dFinal);
+    this.trainEnc.backward(this.hasAttention ? dec.att!.dMemory : null, dFinal);
+    return ce;
+  }
+
+  startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): Seq2SeqState {
+    const B = batchSize;
+    const S = srcLen;
+    if (src.length !== S * B || srcLengths.length !== B) throw new Error(`startDecoding: src has ${src.length} ids and ${srcLengths.length} lengths for B=${B}, S=${S}`);
+    const memView = this.inferEnc.forward(src, srcLengths, B, S, false, null);
+    const final = this.inferEnc.finalState();
+    const h0all = alloc(B * this.config.decoderLayers * this.config.hiddenSize);
+    this.bridge(final, B, h0all);
+    const init = this.initialStates(h0all, B);
+    let memory: F32 | null = null;
+    let keys: F32 | null = null;
+    const att = this.decoder.attention;
+    if (att) {
+      memory = alloc(memView.length);
+      memory.set(memView);
+      keys = att.keyLayer ? att.computeKeys(memory, S * B, alloc(S * B * att.keySize)) : memory;
+    }
+    const oPrev = this.config.inputFeeding ? alloc(B * this.sizes.preOutput) : null;
+    return new Seq2SeqState(B, S, memory, keys, Int32Array.from(srcLengths), init.h, init.c, init.context, oPrev);
+  }
+
+  step(stateIn: DecoderState, prev: Int32Array): StepResult {
+    const state = stateIn as Seq2SeqState;
+    const B = state.batchSize;
+    if (prev.length !== B) throw new Error(`step: ${prev.length} previous tokens for ${B} rows`);
+    const dec = this.inferDec;
+    dec.begin(1, B, { h: state.h, c: state.c, context: state.context, oPrev: state.oPrev }, state.memory ? { M: state.memory, S: state.srcLen, lengths: state.lengths, keys: state.keys! } : null);
+    dec.embed(prev as I32, false, null);
+    dec.forwardStep(0);
+    const O = dec.finishForward();
+    const V = this.config.tgtVocabSize;
+    const logProbs = alloc(B * V) as Float32Array;
+    this.decoder.out.forward(B, O, logProbs);
+    getBackend().logSoftmax(B, V, logProbs, logProbs);
+    const a = dec.alphas(0);
+    const attention = a ? (a.slice() as Float32Array) : null;
+    const next = new Seq2SeqState(
+      B,
+      state.srcLen,
+      state.memory,
+      state.keys,
+      state.lengths,
+      dec.runs.map((r) => r.h(0).slice()),
+      dec.runs.map((r) => (this.config.cell === 'lstm' ? r.c(0).slice() : null)),
+      state.context,
+      this.config.inputFeeding ? O.slice() : null,
+    );
+    return { logProbs, attention, state: next };
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Attention over the encoder states M = (m_1 … m_S) of each sentence (time-major [S×B×C]),
+ * masked over source padding (positions s ≥ srcLength[b] get weight 0).
+ *
+ *   Bahdanau (additive):  K = M W_kᵀ (no bias, once per batch);  u_s = tanh(K_s + W_q q + b_q)
+ *                         score_s = v · u_s
+ *   Luong dot:            score_s = q · m_s                        (query size = C)
+ *   Luong general:        K = M W_aᵀ (once per batch);  score_s = q · K_s
+ *   α = softmax_s(score) over the real positions;   context c = Σ_s α_s m_s
+ *
+ * Backward (given dc):  dα_s = dc · m_s;  dscore_s = α_s (dα_s − Σ_s' α_s' dα_s');  dm_s += α_s dc
+ *   Bahdanau: du_s = dscore_s v ⊙ (1 − u_s²); dv += Σ dscore_s u_s; dK_s += du_s; dq' = Σ_s du_s;
+ *             dq += dq' W_q; dW_q += dq'ᵀ q; db_q += dq'
+ *   Luong:    dq += Σ_s dscore_s K_s;  dK_s += dscore_s q
+ *   keys:     dW_k += dKᵀ M; dM += dK W_k (general/Bahdanau), dM += dK (dot) — once per batch.
+ * Parameter names follow Joey NMT: attention.key_layer.weight, query_layer.{weight,bias},
+ * energy_layer.weight ([1, A]).
+ */
+import type { F32 } from '../tensor/backend.js';
+import { getBackend } from '../tensor/index.js';
+import type { Rng } from '../util/rng.js';
+import { Workspace, rows } from './alloc.js';
+import { initUniform } from './init.js';
+import { Linear } from './linear.js';
+import { Param } from './param.js';
+
+export type AttentionKind = 'bahdanau' | 'luong-dot' | 'luong-general';
+
+export class Attention {
+  readonly kind: AttentionKind;
+  readonly memorySize: number;
+  readonly querySize: number;
+  /** Size of the keys: A (Bahdanau), the query size (general), C (dot). */
+  readonly keySize: number;
+  readonly keyLayer: Linear | null;
+  readonly queryLayer: Linear | null;
+  readonly energy: Param | null;
+
+  constructor(prefix: string, kind: AttentionKind, memorySize: number, querySize: number, attentionSize: number, rng: Rng | null) {
+    this.kind = kind;
+    this.memorySize = memorySize;
+    this.querySize = querySize;
+    if (kind === 'bahdanau') {
+      this.keySize = attentionSize;
+      this.keyLayer = new Linear(`${prefix}.key_layer`, memorySize, attentionSize, rng, false);
+      this.queryLayer = new Linear(`${prefix}.query_layer`, querySize, attentionSize, rng, true);
+      this.energy = new Param(`${prefix}.energy_layer.weight`, [1, attentionSize]);
+      if (rng) initUniform(this.energy, rng, 1 / Math.sqrt(attentionSize));
+    } else if (kind === 'luong-general') {
+      this.keySize = querySize;
+      this.keyLayer = new Linear(`${prefix}.key_layer`, memorySize, querySize, rng, false);
+      this.queryLayer = null;
+      this.energy = null;
+    } else {
+      if (querySize !== memorySize) throw new Error(`Attention luong-dot: query size ${querySize} ≠ memory size ${memorySize}`);
+      this.keySize = memorySize;
+      this.keyLayer = null;
+      this.queryLayer = null;
+      this.energy = null;
+    }
+  }
+
+  get params(): Param[] {
+    const p: Param[] = [];
+    if (this.keyLayer) p.push(...this.keyLayer.params);
+    if (this.queryLayer) p.push(...this.queryLayer.params);
+    if (this.energy) p.push(this.energy);
+    return p;
+  }
+
+  /** K = M W_kᵀ for S·B rows (or M itself for dot attention, returned as is). */
+  computeKeys(M: F32, rowsSB: number, out: F32): F32 {
+    if (!this.keyLayer) return M;
+    this.keyLayer.forward(rowsSB, M, out);
+    return out;
+  }
+}
+
+/** The caches of one attention pass over T decoder steps of a B-row batch. */
+export class AttentionRun {
+  readonly att: Attention;
+  S = 0;
+  B = 0;
+  T = 0;
+  memory!: F32;
+  keys!: F32;
+  lengths!: Int32Array;
+  /** [T×B×S] attention weights. */
+  alphas!: F32;
+  /** ∂L/∂M [S×B×C], filled by the backward steps and finishBackward. */
+  dMemory!: F32;
+  private Q!: F32;
+  private U!: F32;
+  private dK!: F32;
+  private dQP!: F32;
+  private scoreSB!: F32;
+  private dscore!: F32;
+  private readonly w = Array.from({ length: 10 }, () => new Workspace());
+
+  constructor(att: Attention) {
+    this.att = att;
+  }
+
+  /** Memory M [S×B×C] and lengths; keys are computed unless given (the step API keeps them). */
+  begin(M: F32, S: number, B: number, lengths: Int32Array, T: number, keys?: F32): void {
+    const a = this.att;
+    this.S = S;
+    this.B = B;
+    this.T = T;
+    this.memory = M;
+    this.lengths = lengths;
+    this.keys = keys ?? a.computeKeys(M, S * B, this.w[0].get(S * B * a.keySize));
+    this.alphas = this.w[1].get(T * B * S);
+    this.Q = this.w[2].get(T * B * a.querySize);
+    if (a.kind === 'bahdanau') this.U = this.w[3].get(T * S * B * a.keySize);
+    this.scoreSB = this.w[4].get(S * B);
+  }
+
+  /** Attention at step t for the query q (B×Hq): writes the context (B×C) and alphas[t]. */
+  forwardStep(t: number, q: F32, ctx: F32): void {
+    const k = getBackend();
+    const a = this.att;
+    const { S, B } = this;
+    const A = a.keySize;
+    const C = a.memorySize;
+    const Hq = a.querySize;
+    rows(this.Q, t * B, B, Hq).set(q);
+    const alpha = rows(this.alphas, t * B, B, S);
+    const sc = this.scoreSB; // [S×B]
+    if (a.kind === 'bahdanau') {
+      // u = tanh(K_s + W_q q + b_q); score = v · u
+      const qp = this.w[5].get(B * A);
+      a.queryLayer!.forward(B, q, qp);
+      const U = rows(this.U, t * S * B, S * B, A);
+      const K = this.keys;
+      for (let s = 0; s < S; s++)
+        for (let b = 0; b < B; b++) {
+          const o = (s * B + b) * A;
+          const qo = b * A;
+          for (let j = 0; j < A; j++) U[o + j] = K[o + j] + qp[qo + j];
+        }
+      k.tanh(U, U);
+      k.gemm(false, true, S * B, 1, A, 1, U, a.energy!.value, 0, sc);
+    } else {
+      // score = q · K_s
+      const K = this.keys;
+      for (let s = 0; s < S; s++)
+        for (let b = 0; b < B; b++) {
+          const o = (s * B + b) * A;
+          const qo = b * Hq;
+          let d = 0;
+          for (let j = 0; j < A; j++) d += q[qo + j] * K[o + j];
+          sc[s * B + b] = d;
+        }
+    }
+    // masked softmax over s < length[b]
+    for (let b = 0; b < B; b++) {
+      const len = Math.min(this.lengths[b], S);
+      const ao = b * S;
+      let max = -Infinity;
+      for (let s = 0; s < len; s++) if (sc[s * B + b] > max) max = sc[s * B + b];
+      let sum = 0;
+      for (let s = 0; s < len; s++) {
+        const e = Math.exp(sc[s * B + b] - max);
+        alpha[ao + s] = e;
+        sum += e;
+      }
+      for (let s = 0; s < len; s++) alpha[ao + s] /= sum;
+      for (let s = len; s < S; s++) alpha[ao + s] = 0;
+    }
+    // c_b = Σ_s α_bs m_sb
+    const M = this.memory;
+    ctx.fill(0);
+    for (let b = 0; b < B; b++) {
+      const co = b * C;
+      const len = Math.min(this.lengths[b], S);
+      for (let s = 0; s < len; s++) {
+        const w = alpha[b * S + s];
+        const mo = (s * B + b) * C;
+        for (let j = 0; j < C; j++) ctx[co + j] += w * M[mo + j];
+      }
+    }
+  }
+
+  /** Clears the gradient buffers before the backward steps. */
+  beginBackward(): void {
+    const a = this.att;
+    const { S, B, T } = this;
+    this.dMemory = this.w[6].zeros(S * B * a.memorySize);
+    if (a.kind !== 'luong-dot') this.dK = this.w[7].zeros(S * B * a.keySize);
+    if (a.kind === 'bahdanau') this.dQP = this.w[8].get(T * B * a.keySize);
+    this.dscore = this.w[9].get(S * B);
+  }
+
+  /** Backward of step t: given dctx (B×C), accumulates into dq (B×Hq), dMemory and the key gradient. */
+  backwardStep(t: number, dctx: F32, dq: F32): void {
+    const k = getBackend();
+    const a = this.att;
+    const { S, B } = this;
+    const A = a.keySize;
+    const C = a.memorySize;
+    const Hq = a.querySize;
+    const alpha = rows(this.alphas, t * B, B, S);
+    const M = this.memory;
+    const dM = this.dMemory;
+    const ds = this.dscore; // [S×B]
+    for (let b = 0; b < B; b++) {
+      const len = Math.min(this.lengths[b], S);
+      const co = b * C;
+      let dot = 0;
+      for (let s = 0; s < len; s++) {
+        const mo = (s * B + b) * C;
+        const w = alpha[b * S + s];
+        let da = 0;
+        for (let j = 0; j < C; j++) {
+          da += dctx[co + j] * M[mo + j];
+          dM[mo + j] += w * dctx[co + j];
+        }
+        ds[s * B + b] = da;
+        dot += w * da;
+      }
+      for (let s = 0; s < len; s++) ds[s * B + b] = alpha[b * S + s] * (ds[s * B + b] - dot);
+      for (let s = len; s < S; s++) ds[s * B + b] = 0;
+    }
+    if (a.kind === 'bahdanau') {
+      const U = rows(this.U, t * S * B, S * B, A);
+      const v = a.energy!.value;
+      // dv += Σ dscore u
+      k.gemm(true, false, 1, A, S * B, 1, ds, U, 1, a.energy!.grad);
+      const dqp = rows(this.dQP, t * B, B, A);
+      dqp.fill(0);
+      const dK = this.dK;
+      for (let s = 0; s < S; s++)
+        for (let b = 0; b < B; b++) {
+          const g = ds[s * B + b];
+          if (g === 0) continue;
+          const o = (s * B + b) * A;
+          const qo = b * A;
+          for (let j = 0; j < A; j++) {
+            const u = U[o + j];
+            const du = g * v[j] * (1 - u * u);
+            dK[o + j] += du;
+            dqp[qo + j] += du;
+          }
+        }
+      k.gemm(false, false, B, Hq, A, 1, dqp, a.queryLayer!.weight.value, 1, dq);
+    } else {
+      const K = this.keys;
+      const q = rows(this.Q, t * B, B, Hq);
+      const dK = a.kind === 'luong-dot' ? dM : this.dK;
+      for (let s = 0; s < S; s++)
+        for (let b = 0; b < B; b++) {
+          const g = ds[s * B + b];
+          if (g === 0) continue;
+          const o = (s * B + b) * A;
+          const qo = b * Hq;
+          for (let j = 0; j < A; j++) {
+            dq[qo + j] += g * K[o + j];
+            dK[o + j] += g * q[qo + j];
+          }
+        }
+    }
+  }
+
+  /** After all steps: the batched weight gradients, and the keys' share of dMemory. */
+  finishBackward(): void {
+    const a = this.att;
+    const { S, B, T } = this;
+    if (a.kind === 'bahdanau') {
+      const ql = a.queryLayer!;
+      const k = getBackend();
+      k.gemm(true, false, a.keySize, a.querySize, T * B, 1, this.dQP, this.Q, 1, ql.weight.grad);
+      k.sumRowsInto(T * B, a.keySize, this.dQP, ql.bias!.grad);
+    }
+    if (a.keyLayer) a.keyLayer.backward(S * B, this.memory, this.dK, this.dMemory, true);
+  }
+}

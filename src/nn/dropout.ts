@@ -1,0 +1,33 @@
+/**
+ * Inverted dropout: each unit is kept with probability 1 − p and scaled by 1/(1 − p), so that
+ * nothing changes at inference time.
+ *   mask_i = (u_i ≥ p) / (1 − p),  u_i ~ U[0, 1) from the seeded Rng
+ *   forward:  y = x ⊙ mask          backward: dx = dy ⊙ mask
+ */
+import type { F32 } from '../tensor/backend.js';
+import type { Rng } from '../util/rng.js';
+
+export class Dropout {
+  readonly p: number;
+
+  constructor(p: number) {
+    if (!(p >= 0 && p < 1)) throw new Error(`Dropout: p must be in [0, 1), got ${p}`);
+    this.p = p;
+  }
+
+  /** Fills mask with 0 or 1/(1 − p). */
+  sampleMask(mask: F32, rng: Rng): void {
+    const keep = 1 / (1 - this.p);
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() >= this.p ? keep : 0;
+  }
+
+  /** y = x ⊙ mask (y may be x). */
+  forward(x: F32, mask: F32, y: F32): void {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] * mask[i];
+  }
+
+  /** dx = dy ⊙ mask (dx may be dy). */
+  backward(dy: F32, mask: F32, dx: F32): void {
+    for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * mask[i];
+  }
+}

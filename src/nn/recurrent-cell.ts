@@ -1,0 +1,322 @@
+/**
+ * One recurrent layer in one direction (torch.nn.RNN/GRU/LSTM parameterisation and names), and
+ * its unrolled run over a padded, time-major batch with full BPTT.
+ *
+ * Parameters (PyTorch): weight_ih [G·H, I], weight_hh [G·H, H], bias_ih [G·H], bias_hh [G·H],
+ * G = 1 (RNN), 3 (GRU: r, z, n), 4 (LSTM: i, f, g, o); names end in `_l{k}` or `_l{k}_reverse`.
+ *
+ * Cells (x = input at step t, h = state before it):
+ *   RNN   a = W_ih x + b_ih + W_hh h + b_hh;  h' = tanh(a)          (textbook: U = W_ih, W = W_hh, b = b_ih + b_hh)
+ *   GRU   r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
+ *         with gi = W_ih x + b_ih, gh = W_hh h + b_hh
+ *   LSTM  g = W_ih x + b_ih + W_hh h + b_hh; i, f, o = σ(g_i, g_f, g_o), gg = tanh(g_g)
+ *         c' = f ⊙ c + i ⊙ gg, h' = o ⊙ tanh(c')
+ * Padding: where mask[t, b] = 0 the step is skipped for row b (h' = h, c' = c), via selectRows.
+ *
+ * Speed (DESIGN §3): the input projection of all steps is one GEMM, X[T·B, I] · W_ihᵀ
+ * (`projectAll`); only W_hh h runs step by step. In backward the weight gradients are one GEMM
+ * each over all steps (dW_ih += dGIᵀ X, dW_hh += dGHᵀ H_prev), only dh_prev = dGH W_hh is per step.
+ */
+import type { F32 } from '../tensor/backend.js';
+import { getBackend } from '../tensor/index.js';
+import type { Rng } from '../util/rng.js';
+import { Workspace, rows } from './alloc.js';
+import { initUniform } from './init.js';
+import { Param } from './param.js';
+
+export type CellKind = 'rnn' | 'gru' | 'lstm';
+
+export const GATE_COUNT: Record<CellKind, number> = { rnn: 1, gru: 3, lstm: 4 };
+
+export class RecurrentCell {
+  readonly kind: CellKind;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  /** G·H: rows of the stacked weight matrices. */
+  readonly gateSize: number;
+  readonly weightIh: Param;
+  readonly weightHh: Param;
+  readonly biasIh: Param;
+  readonly biasHh: Param;
+
+  /** prefix e.g. `encoder.rnn`, suffix e.g. `l0` or `l0_reverse`. */
+  constructor(prefix: string, suffix: string, kind: CellKind, inputSize: number, hiddenSize: number, rng: Rng | null) {
+    this.kind = kind;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.gateSize = GATE_COUNT[kind] * hiddenSize;
+    const G = this.gateSize;
+    this.weightIh = new Param(`${prefix}.weight_ih_${suffix}`, [G, inputSize]);
+    this.weightHh = new Param(`${prefix}.weight_hh_${suffix}`, [G, hiddenSize]);
+    this.biasIh = new Param(`${prefix}.bias_ih_${suffix}`, [G]);
+    this.biasHh = new Param(`${prefix}.bias_hh_${suffix}`, [G]);
+    if (rng) {
+      const bound = 1 / Math.sqrt(hiddenSize);
+      for (const p of this.params) initUniform(p, rng, bound);
+    }
+  }
+
+  /** In PyTorch's state_dict order. */
+  get params(): Param[] {
+    return [this.weightIh, this.weightHh, this.biasIh, this.biasHh];
+  }
+}
+
+/**
+ * The caches of one cell unrolled over T steps of a B-row batch. States live in T + 1 slots:
+ * forward direction slot 0 = initial state and slot t + 1 = h_t; reverse direction slot T =
+ * initial state and slot t = h_t. Either way the outputs in time order and the "previous state"
+ * of every step are contiguous [T×B×H] blocks.
+ */
+export class CellRun {
+  readonly cell: RecurrentCell;
+  readonly reverse: boolean;
+  T = 0;
+  B = 0;
+  private mask: F32 | null = null;
+  private X: F32 | null = null;
+  private readonly wGI = new Workspace();
+  private readonly wGH = new Workspace();
+  private readonly wGates = new Workspace();
+  private readonly wHS = new Workspace();
+  private readonly wCS = new Workspace();
+  private readonly wTanhC = new Workspace();
+  private readonly wdGI = new Workspace();
+  private readonly wdGH = new Workspace();
+  private readonly wScratch = new Workspace();
+  GI!: F32;
+  GH!: F32;
+  gates!: F32;
+  HS!: F32;
+  CS!: F32;
+  tanhC!: F32;
+  dGI!: F32;
+  dGH!: F32;
+  private zerosBH!: F32;
+  private dhCell!: F32;
+  private dcCell!: F32;
+  private dhPrev!: F32;
+  private dcPrev!: F32;
+
+  constructor(cell: RecurrentCell, reverse = false) {
+    this.cell = cell;
+    this.reverse = reverse;
+  }
+
+  /** Prepares the buffers for T steps of B rows; mask is [T×B] (1 = real token) or null. */
+  begin(T: number, B: number, mask: F32 | null): void {
+    const { gateSize: G, hiddenSize: H, kind } = this.cell;
+    this.T = T;
+    this.B = B;
+    this.mask = mask;
+    this.GI = this.wGI.get(T * B * G);
+    this.dGI = this.wdGI.get(T * B * G);
+    this.HS = this.wHS.get((T + 1) * B * H);
+    if (kind === 'gru') {
+      this.GH = this.wGH.get(T * B * G);
+      this.dGH = this.wdGH.get(T * B * G);
+    }
+    if (kind !== 'rnn') this.gates = this.wGates.get(T * B * G);
+    if (kind === 'lstm') {
+      this.CS = this.wCS.get((T + 1) * B * H);
+      this.tanhC = this.wTanhC.get(T * B * H);
+    }
+    const s = this.wScratch.get(5 * B * H);
+    this.zerosBH = rows(s, 0, B, H);
+    this.zerosBH.fill(0);
+    this.dhCell = rows(s, B, B, H);
+    this.dcCell = rows(s, 2 * B, B, H);
+    this.dhPrev = rows(s, 3 * B, B, H);
+    this.dcPrev = rows(s, 4 * B, B, H);
+  }
+
+  private slotOut(t: number): number {
+    return this.reverse ? t : t + 1;
+  }
+  private slotPrev(t: number): number {
+    return this.reverse ? t + 1 : t;
+  }
+
+  /** Sets the initial state (zeros when null). */
+  setInitial(h0: F32 | null, c0: F32 | null): void {
+    const { B, T } = this;
+    const H = this.cell.hiddenSize;
+    const slot = this.reverse ? T : 0;
+    const h = rows(this.HS, slot * B, B, H);
+    if (h0) h.set(h0);
+    else h.fill(0);
+    if (this.cell.kind === 'lstm') {
+      const c = rows(this.CS, slot * B, B, H);
+      if (c0) c.set(c0);
+      else c.fill(0);
+    }
+  }
+
+  /** Remembers the [T×B×I] input of all steps (for the batched weight gradient). */
+  setInput(X: F32): void {
+    this.X = X;
+  }
+
+  /** GI = X W_ihᵀ + b_ih (+ b_hh for RNN/LSTM, whose gates take the sum) for all T·B rows at once. */
+  projectAll(X: F32): void {
+    const k = getBackend();
+    const c = this.cell;
+    const M = this.T * this.B;
+    this.X = X;
+    k.gemm(false, true, M, c.gateSize, c.inputSize, 1, X, c.weightIh.value, 0, this.GI);
+    k.addRowVector(M, c.gateSize, this.GI, c.biasIh.value);
+    if (c.kind !== 'gru') k.addRowVector(M, c.gateSize, this.GI, c.biasHh.value);
+  }
+
+  /** The same for one step t, from x_t (B×I). */
+  projectStep(t: number, x: F32): void {
+    const k = getBackend();
+    const c = this.cell;
+    const gi = rows(this.GI, t * this.B, this.B, c.gateSize);
+    k.gemm(false, true, this.B, c.gateSize, c.inputSize, 1, x, c.weightIh.value, 0, gi);
+    k.addRowVector(this.B, c.gateSize, gi, c.biasIh.value);
+    if (c.kind !== 'gru') k.addRowVector(this.B, c.gateSize, gi, c.biasHh.value);
+  }
+
+  /** h_t (B×H) after step t. */
+  h(t: number): F32 {
+    return rows(this.HS, this.slotOut(t) * this.B, this.B, this.cell.hiddenSize);
+  }
+  c(t: number): F32 {
+    return rows(this.CS, this.slotOut(t) * this.B, this.B, this.cell.hiddenSize);
+  }
+  /** The state before step t. */
+  hPrev(t: number): F32 {
+    return rows(this.HS, this.slotPrev(t) * this.B, this.B, this.cell.hiddenSize);
+  }
+  cPrev(t: number): F32 {
+    return rows(this.CS, this.slotPrev(t) * this.B, this.B, this.cell.hiddenSize);
+  }
+  /** All outputs h_0 … h_{T−1} in time order, [T×B×H]. */
+  outputs(): F32 {
+    return rows(this.HS, (this.reverse ? 0 : 1) * this.B, this.T * this.B, this.cell.hiddenSize);
+  }
+  /** The state after the last processed step (time T − 1 forward, time 0 reverse). */
+  finalH(): F32 {
+    return rows(this.HS, (this.reverse ? 0 : this.T) * this.B, this.B, this.cell.hiddenSize);
+  }
+  finalC(): F32 {
+    return rows(this.CS, (this.reverse ? 0 : this.T) * this.B, this.B, this.cell.hiddenSize);
+  }
+
+  /** One step at time t (after projectAll/projectStep): the cell formulas above, then the padding mask. */
+  step(t: number): void {
+    const k = getBackend();
+    const c = this.cell;
+    const { B } = this;
+    const H = c.hiddenSize;
+    const G = c.gateSize;
+    const hPrev = this.hPrev(t);
+    const hOut = this.h(t);
+    const gi = rows(this.GI, t * B, B, G);
+    const m = this.mask ? this.mask.subarray(t * B, (t + 1) * B) : null;
+    if (c.kind === 'rnn') {
+      // a = gi + W_hh h (b_ih + b_hh already in gi); h' = tanh(a)
+      k.gemm(false, true, B, G, H, 1, hPrev, c.weightHh.value, 1, gi);
+      k.tanh(gi, hOut);
+    } else if (c.kind === 'gru') {
+      const gh = rows(this.GH, t * B, B, G);
+      k.gemm(false, true, B, G, H, 1, hPrev, c.weightHh.value, 0, gh);
+      k.addRowVector(B, G, gh, c.biasHh.value);
+      k.gruForward(B, H, gi, gh, hPrev, hOut, rows(this.gates, t * B, B, G));
+    } else {
+      k.gemm(false, true, B, G, H, 1, hPrev, c.weightHh.value, 1, gi);
+      const cOut = this.c(t);
+      k.lstmForward(B, H, gi, this.cPrev(t), hOut, cOut, rows(this.gates, t * B, B, G), rows(this.tanhC, t * B, B, H));
+      if (m) k.selectRows(B, H, m, cOut, this.cPrev(t), cOut);
+    }
+    if (m) k.selectRows(B, H, m, hOut, hPrev, hOut);
+  }
+
+  /** Runs every step in processing order (0 … T−1 forward, T−1 … 0 reverse). */
+  run(): void {
+    if (this.reverse) for (let t = this.T - 1; t >= 0; t--) this.step(t);
+    else for (let t = 0; t < this.T; t++) this.step(t);
+  }
+
+  /**
+   * BPTT through step t. On entry dh (B×H) holds ∂L/∂h_t (everything reaching h_t) and, for the
+   * LSTM, dc holds ∂L/∂c_t from step t + 1; on return they hold ∂L/∂h_{t−1} and ∂L/∂c_{t−1}.
+   * Writes ∂L/∂gi_t into dGI (and ∂L/∂gh_t into dGH for the GRU).
+   *   padded rows:  dh_{t−1} = dh_t, dc_{t−1} = dc_t, no gate gradient
+   *   RNN:  da = dh ⊙ (1 − h'²);                         dh_{t−1} = da W_hh
+   *   GRU:  (dgi, dgh) = gruBackward(dh);                dh_{t−1} = z ⊙ dh + dgh W_hh
+   *   LSTM: (dg, dc_{t−1}) = lstmBackward(dh, dc);       dh_{t−1} = dg W_hh
+   */
+  backwardStep(t: number, dh: F32, dc: F32 | null): void {
+    const k = getBackend();
+    const c = this.cell;
+    const { B } = this;
+    const H = c.hiddenSize;
+    const G = c.gateSize;
+    const m = this.mask ? this.mask.subarray(t * B, (t + 1) * B) : null;
+    const dhCell = m ? this.dhCell : dh;
+    if (m) k.selectRows(B, H, m, dh, this.zerosBH, dhCell);
+    const dgi = rows(this.dGI, t * B, B, G);
+    const dhPrev = this.dhPrev;
+    if (c.kind === 'rnn') {
+      k.tanhBackward(this.h(t), dhCell, dgi, false);
+      k.gemm(false, false, B, H, G, 1, dgi, c.weightHh.value, 0, dhPrev);
+    } else if (c.kind === 'gru') {
+      const dgh = rows(this.dGH, t * B, B, G);
+      dhPrev.fill(0);
+      k.gruBackward(B, H, rows(this.gates, t * B, B, G), rows(this.GH, t * B, B, G), this.hPrev(t), dhCell, dgi, dgh, dhPrev);
+      k.gemm(false, false, B, H, G, 1, dgh, c.weightHh.value, 1, dhPrev);
+    } else {
+      if (!dc) throw new Error('CellRun.backwardStep: the LSTM needs dc');
+      const dcCell = m ? this.dcCell : dc;
+      if (m) k.selectRows(B, H, m, dc, this.zerosBH, dcCell);
+      k.lstmBackward(B, H, rows(this.gates, t * B, B, G), rows(this.tanhC, t * B, B, H), this.cPrev(t), dhCell, dcCell, dgi, this.dcPrev);
+      k.gemm(false, false, B, H, G, 1, dgi, c.weightHh.value, 0, dhPrev);
+      if (m) k.selectRows(B, H, m, this.dcPrev, dc, this.dcPrev);
+      dc.set(this.dcPrev);
+    }
+    if (m) k.selectRows(B, H, m, dhPrev, dh, dhPrev);
+    dh.set(dhPrev);
+  }
+
+  /** BPTT over every step in reverse processing order; dOut is [T×B×H] (∂L/∂h_t from above) or null. */
+  backwardAll(dOut: F32 | null, dh: F32, dc: F32 | null): void {
+    const k = getBackend();
+    const { B } = this;
+    const H = this.cell.hiddenSize;
+    const visit = (t: number) => {
+      if (dOut) k.axpy(1, rows(dOut, t * B, B, H), dh);
+      this.backwardStep(t, dh, dc);
+    };
+    if (this.reverse) for (let t = 0; t < this.T; t++) visit(t);
+    else for (let t = this.T - 1; t >= 0; t--) visit(t);
+  }
+
+  /** After all backward steps: dW_ih += dGIᵀ X, dW_hh += dGHᵀ H_prev, db_ih += Σ dGI, db_hh += Σ dGH (one GEMM each). */
+  backwardWeights(): void {
+    const k = getBackend();
+    const c = this.cell;
+    const M = this.T * this.B;
+    if (!this.X) throw new Error('CellRun.backwardWeights: no input recorded (setInput/projectAll)');
+    const dGH = c.kind === 'gru' ? this.dGH : this.dGI;
+    const hPrevAll = rows(this.HS, (this.reverse ? 1 : 0) * this.B, M, c.hiddenSize);
+    k.gemm(true, false, c.gateSize, c.inputSize, M, 1, this.dGI, this.X, 1, c.weightIh.grad);
+    k.gemm(true, false, c.gateSize, c.hiddenSize, M, 1, dGH, hPrevAll, 1, c.weightHh.grad);
+    k.sumRowsInto(M, c.gateSize, this.dGI, c.biasIh.grad);
+    k.sumRowsInto(M, c.gateSize, dGH, c.biasHh.grad);
+  }
+
+  /** dX = dGI W_ih for all steps ([T×B×I]; accumulated into dX when accumulate). */
+  inputGradAll(dX: F32, accumulate: boolean): void {
+    const c = this.cell;
+    getBackend().gemm(false, false, this.T * this.B, c.inputSize, c.gateSize, 1, this.dGI, c.weightIh.value, accumulate ? 1 : 0, dX);
+  }
+
+  /** dx_t = dgi_t W_ih for one step (B×I). */
+  inputGradStep(t: number, dx: F32, accumulate: boolean): void {
+    const c = this.cell;
+    const dgi = rows(this.dGI, t * this.B, this.B, c.gateSize);
+    getBackend().gemm(false, false, this.B, c.inputSize, c.gateSize, 1, dgi, c.weightIh.value, accumulate ? 1 : 0, dx);
+  }
+}
