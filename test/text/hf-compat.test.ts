@@ -11,6 +11,9 @@ import { createRequire } from 'node:module';
 import { learnBpe, Tokenizer } from '../../src/text/tokenizer.js';
 import { awkwardText } from './arbitraries.js';
 
+interface HfNormalizer {
+  normalizeString(s: string): string;
+}
 interface HfEncoding {
   getIds(): number[];
 }
@@ -18,6 +21,7 @@ interface HfTokenizer {
   encode(s: string): Promise<HfEncoding>;
   encodeBatch(s: string[]): Promise<HfEncoding[]>;
   decode(ids: number[], skipSpecialTokens: boolean): Promise<string>;
+  getNormalizer(): HfNormalizer;
 }
 const hf = createRequire(import.meta.url)('tokenizers') as { Tokenizer: { fromString(json: string): HfTokenizer } };
 const toHf = (t: Tokenizer): HfTokenizer => hf.Tokenizer.fromString(JSON.stringify(t.toJSON()));
@@ -58,6 +62,29 @@ describe('Hugging Face tokenizers compatibility', () => {
         expect(await theirs.decode(ids, true)).toBe(tok.decode(ids));
       }
     });
+  });
+
+  it('normalises like Hugging Face on random runs of combining marks, decomposable and newer characters', async () => {
+    const marks: string[] = [];
+    const decomposable: string[] = [];
+    for (let cp = 0x80; cp < 0x30000; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      if (/\p{M}/u.test(c)) marks.push(c);
+      else if (c.normalize('NFKD') !== c) decomposable.push(c, c.normalize('NFD'), c.normalize('NFKD'));
+    }
+    const gen = fc.array(fc.oneof(fc.constantFrom(...marks), fc.constantFrom(...decomposable), fc.constantFrom('a', 'q', ' ', 'Σ')), { minLength: 1, maxLength: 8 }).map((u) => u.join(''));
+    const samples = fc.sample(gen, { numRuns: 20000, seed: 7 });
+    for (const variant of [
+      { normalization: 'nfc' as const, lowercase: false },
+      { normalization: 'nfkc' as const, lowercase: true },
+    ]) {
+      const tok = await learnBpe(['a'], { vocabSize: 10, minFrequency: 1, ...variant });
+      const n = toHf(tok).getNormalizer();
+      // Hugging Face's normaliser sequence ends with Prepend "▁"
+      const differ = samples.filter((s) => '▁' + tok.normalize(s) !== n.normalizeString(s));
+      expect(differ.slice(0, 3).map((s) => [...s].map((c) => c.codePointAt(0)!.toString(16)).join(' '))).toEqual([]);
+    }
   });
 
   const corpus = [

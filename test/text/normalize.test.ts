@@ -34,6 +34,16 @@ describe('normalize', () => {
     expect(wellFormed('x\ud800y\udc00')).toBe('x\ufffdy\ufffd');
     expect(wellFormed('😀')).toBe('😀');
   });
+  it("leaves characters newer than Hugging Face's Unicode data alone, as it does", () => {
+    // U+08D2 (Unicode 9, combining class 220) is class 0 there: no reordering with U+0E39 (class 103)
+    expect('\u08d2\u0e39'.normalize('NFC')).toBe('\u0e39\u08d2');
+    expect(nfc('\u08d2\u0e39')).toBe('\u08d2\u0e39');
+    // U+11935 U+11930 compose to U+11938 in Unicode 13, not there; U+32FF (Unicode 12.1) has no NFKC form there
+    expect(nfc('\u{11935}\u{11930}')).toBe('\u{11935}\u{11930}');
+    expect(nfkcLower('\u32ff')).toBe('\u32ff');
+    // the text around them is still normalised
+    expect(nfc('e\u0301\u08d2e\u0301')).toBe('\u00e9\u08d2\u00e9');
+  });
   it('keeps spaces, tabs and newlines exactly', () => {
     expect(nfc('  a\t\tb \n')).toBe('  a\t\tb \n');
   });
