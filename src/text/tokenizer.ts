@@ -6,7 +6,8 @@
  *   decode(encode(x))       === normalize(x)   when every character of normalize(x) is in the
  *                                              vocabulary (others encode to <unk>, decoded "<unk>")
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { BpeModel } from './bpe-model.js';
@@ -32,6 +33,8 @@ export interface BpeOptions {
 }
 
 const CACHE_LIMIT = 1 << 17;
+/** Longer words (rare: long runs without spaces) are encoded every time rather than cached. */
+const CACHE_MAX_WORD = 256;
 
 interface CachedWord {
   ids: Int32Array;
@@ -95,8 +98,10 @@ export class Tokenizer {
     return toHfJson(this.data);
   }
 
-  /** Writes tokenizer.json atomically. */
+  /** Writes tokenizer.json atomically; InputError when its directory does not exist. */
   save(path: string): void {
+    const dir = dirname(path);
+    if (!existsSync(dir)) throw new InputError(`${path}: directory ${dir} does not exist`);
     writeFileAtomic(path, JSON.stringify(this.toJSON(), null, 1) + '\n');
   }
 
@@ -115,6 +120,7 @@ export class Tokenizer {
     let hit = this.cache.get(w);
     if (hit === undefined) {
       hit = this.model.encodeWord(w);
+      if (w.length > CACHE_MAX_WORD) return hit;
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(w, hit);
     }

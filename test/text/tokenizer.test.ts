@@ -149,6 +149,11 @@ describe('Tokenizer', () => {
     expect(Array.from(back.encode('d__proto__ constructor'))).toEqual(Array.from(t.encode('d__proto__ constructor')));
   });
 
+  it('save fails with "path: problem" when the directory does not exist', () => {
+    const path = join(dir, 'no', 'such', 'tok.json');
+    expect(() => tok.save(path)).toThrow(new InputError(`${path}: directory ${join(dir, 'no', 'such')} does not exist`));
+  });
+
   it('load fails with "path: problem" on a missing or invalid file', () => {
     const missing = join(dir, 'missing.json');
     expect(() => Tokenizer.load(missing)).toThrow(new InputError(`${missing}: no such file`));
