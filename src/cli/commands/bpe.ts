@@ -81,6 +81,9 @@ Examples:
       if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl') throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
       const texts = opts.text ?? [];
       if (paths.length === 0 && texts.length === 0) throw new InputError('nothing to learn from: give a corpus or --text FILE…');
+      const { existsSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      if (!existsSync(dirname(opts.output))) throw new InputError(`${opts.output}: directory ${dirname(opts.output)} does not exist`);
       const { resolveCorpus, readPairs, readLines, describeCorpus } = await import('../../data/corpus.js');
       const { WordCounter, learnBpeFromCounts } = await import('../../text/tokenizer.js');
       const started = Date.now();
