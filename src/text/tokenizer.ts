@@ -5,6 +5,9 @@
  *   detokenize(tokenize(x)) === normalize(x)
  *   decode(encode(x))       === normalize(x)   when every character of normalize(x) is in the
  *                                              vocabulary (others encode to <unk>, decoded "<unk>")
+ *                                              and x holds no literal "<pad>", "<unk>", "<s>", "</s>"
+ * (those strings are matched in raw text and become their ids, as in Hugging Face). docs/tokenizer.md
+ * defines every case.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
