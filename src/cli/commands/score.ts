@@ -1,0 +1,101 @@
+/**
+ * `seq2seq score`: two modes.
+ *   --hyp FILE --ref FILE [--ref FILE…]   BLEU / chrF of a system output against references,
+ *                                         sacreBLEU-compatible (score line + signature, or JSON)
+ *   --model RUN --test CORPUS             forced decoding: log-probability of every reference
+ *                                         sentence given its source, one line (or JSON object) each
+ */
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+
+interface ScoreOpts {
+  hyp?: string;
+  ref: string[];
+  metrics: string;
+  lowercase?: boolean;
+  tokenize: string;
+  smooth: string;
+  smoothValue?: string;
+  format: string;
+  model?: string;
+  test?: string[];
+  src?: string;
+  tgt?: string;
+  batchSize: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function register(program: Command): void {
+  program
+    .command('score')
+    .description('BLEU/chrF of a hypothesis file against references (sacreBLEU-compatible), or forced-decoding scores of a test corpus under a model')
+    .option('--hyp <file>', 'system output, one sentence per line')
+    .option('--ref <file>', 'reference file, aligned with --hyp (repeat for several references)', collect, [])
+    .option('--metrics <list>', 'comma-separated: bleu, chrf, chrf++', 'bleu,chrf')
+    .option('--lowercase', 'case-insensitive scores')
+    .option('--tokenize <tok>', 'BLEU tokenizer: 13a, intl, char or none', '13a')
+    .option('--smooth <method>', 'BLEU smoothing: exp, floor, add-k or none', 'exp')
+    .option('--smooth-value <v>', 'value for floor (default 0.1) or add-k (default 1)')
+    .option('--format <fmt>', 'text or json (text or jsonl with --model)', 'text')
+    .option('--model <run>', 'a trained run directory (forced-decoding mode)')
+    .option('--test <corpus...>', 'test corpus for --model: two aligned files, a prefix with --src/--tgt, TSV or JSON Lines')
+    .option('--src <lang>', 'source language suffix of aligned files')
+    .option('--tgt <lang>', 'target language suffix of aligned files')
+    .option('--batch-size <n>', 'sentences per forward pass with --model', '64')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  seq2seq score --hyp out.de --ref test.de
+  seq2seq score --hyp out.de --ref ref1.de --ref ref2.de --metrics bleu,chrf++ --format json
+  seq2seq score --model runs/en-de --test corpora/multi30k/test_2016_flickr --src en --tgt de --format jsonl
+
+Text output prints, per metric, the sacreBLEU score line and its signature, e.g.
+  BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)
+  BLEU|nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:seq2seq-0.1.0`,
+    )
+    .action(async (opts: ScoreOpts) => {
+      if (opts.model !== undefined || opts.test !== undefined) {
+        if (opts.hyp !== undefined || opts.ref.length > 0) throw new InputError('give either --hyp/--ref or --model/--test, not both');
+        throw new InputError('score --model/--test (forced decoding) is not available yet in this build');
+      }
+      if (opts.hyp === undefined) throw new InputError('--hyp FILE is required (or --model RUN --test CORPUS)');
+      if (opts.ref.length === 0) throw new InputError('at least one --ref FILE is required');
+      if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
+      const { parseMetrics, computeMetrics, formatMetricsText } = await import('../../eval/metrics.js');
+      const { readTextLines } = await import('../../eval/read-text.js');
+      const { TOKENIZER_NAMES } = await import('../../eval/tokenizers.js');
+      const { SMOOTH_METHODS } = await import('../../eval/bleu.js');
+      const metrics = parseMetrics(opts.metrics);
+      if (!(TOKENIZER_NAMES as readonly string[]).includes(opts.tokenize)) throw new InputError(`--tokenize must be one of ${TOKENIZER_NAMES.join(', ')}, got '${opts.tokenize}'`);
+      if (!(SMOOTH_METHODS as readonly string[]).includes(opts.smooth)) throw new InputError(`--smooth must be one of ${SMOOTH_METHODS.join(', ')}, got '${opts.smooth}'`);
+      let smoothValue: number | null = null;
+      if (opts.smoothValue !== undefined) {
+        smoothValue = Number(opts.smoothValue);
+        if (!Number.isFinite(smoothValue) || smoothValue < 0) throw new InputError(`--smooth-value must be a non-negative number, got '${opts.smoothValue}'`);
+      }
+
+      const hyps = await readTextLines(opts.hyp);
+      const refs: string[][] = [];
+      for (const r of opts.ref) {
+        const lines = await readTextLines(r);
+        if (lines.length !== hyps.length) throw new InputError(`${opts.hyp} has ${hyps.length} lines but ${r} has ${lines.length}: the files must be aligned line by line`);
+        refs.push(lines);
+      }
+      for (let i = 0; i < hyps.length; i++) {
+        if (refs.every((s) => s[i] === '')) throw new InputError(`${opts.ref.join(', ')}:${i + 1}: empty reference (every reference of this line is empty)`);
+      }
+      const results = computeMetrics(hyps, refs, metrics, {
+        lowercase: opts.lowercase === true,
+        bleu: { tokenize: opts.tokenize as never, smoothMethod: opts.smooth as never, smoothValue },
+      });
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify(results.map(({ line, ...rest }) => ({ ...rest, verbose: line })), null, 2) + '\n');
+      } else {
+        process.stdout.write(formatMetricsText(results));
+      }
+    });
+}
