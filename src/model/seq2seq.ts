@@ -141,23 +141,19 @@ export class Seq2Seq implements Seq2SeqModel {
     return { h, c, context: this.config.attention === 'none' ? h[L - 1] : null };
   }
 
-  loss(batch: Batch, opts: LossOptions = {}): LossResult {
-    const backward = opts.backward ?? false;
-    const train = opts.train ?? backward;
-    const k = getBackend();
+  /** Encoder, bridge, decoder and output layer over a batch (teacher forcing): the logits [T·B×V]. */
+  private forward(batch: Batch, train: boolean) {
     const cfg = this.config;
     const B = batch.size;
     const S = batch.srcLen;
     const T = batch.tgtLen;
-    const H = cfg.hiddenSize;
     const L = cfg.decoderLayers;
     const V = cfg.tgtVocabSize;
     const Oin = this.sizes.outputInput;
     const rng = train ? this.rng : null;
-
     const memory = this.trainEnc.forward(batch.src, batch.srcLengths, B, S, train, rng);
     const final = this.trainEnc.finalState();
-    const h0all = this.w[0].get(B * L * H);
+    const h0all = this.w[0].get(B * L * cfg.hiddenSize);
     this.bridge(final, B, h0all);
     const init = this.initialStates(h0all, B);
     const dec = this.trainDec;
@@ -175,6 +171,30 @@ export class Seq2Seq implements Seq2SeqModel {
     }
     const logits = this.w[3].get(T * B * V);
     this.decoder.out.forward(T * B, O, logits);
+    return { final, h0all, O, outMask, logits };
+  }
+
+  /** Teacher-forced log-probabilities [T×B×V] of a batch (inference mode, a fresh array). */
+  logProbs(batch: Batch): Float32Array {
+    const { logits } = this.forward(batch, false);
+    const out = logits.slice() as Float32Array;
+    getBackend().logSoftmax(batch.tgtLen * batch.size, this.config.tgtVocabSize, out, out);
+    return out;
+  }
+
+  loss(batch: Batch, opts: LossOptions = {}): LossResult {
+    const backward = opts.backward ?? false;
+    const train = opts.train ?? backward;
+    const k = getBackend();
+    const cfg = this.config;
+    const B = batch.size;
+    const T = batch.tgtLen;
+    const H = cfg.hiddenSize;
+    const L = cfg.decoderLayers;
+    const V = cfg.tgtVocabSize;
+    const Oin = this.sizes.outputInput;
+    const { final, h0all, O, outMask, logits } = this.forward(batch, train);
+    const dec = this.trainDec;
     const eps = cfg.labelSmoothing;
     const dLogits = eps > 0 ? this.w[4].get(T * B * V) : logits;
     const ce = softmaxCrossEntropy(T * B, V, logits, batch.tgtOut, eps, dLogits);

