@@ -11,7 +11,9 @@ import type { TranslatorLike } from './types.js';
 export interface ModelInfo {
   runDir: string;
   cell?: string;
+  /** Encoder layers (config.model.encoderLayers). */
   layers?: number;
+  decoderLayers?: number;
   hidden?: number;
   bidirectional?: boolean;
   attention?: string;
@@ -47,7 +49,8 @@ export function describeModel(runDir: string, translator?: TranslatorLike): Mode
   const decoder = obj(model?.decoder) ?? obj(config?.decoder);
   const all = [model, config, encoder, decoder];
   info.cell = pick<string>(all, ['cell', 'cellType', 'rnnType', 'rnn_type'], 'string');
-  info.layers = pick<number>(all, ['layers', 'numLayers', 'num_layers'], 'number');
+  info.layers = pick<number>(all, ['encoderLayers', 'layers', 'numLayers', 'num_layers'], 'number');
+  info.decoderLayers = pick<number>(all, ['decoderLayers'], 'number');
   info.hidden = pick<number>(all, ['hidden', 'hiddenSize', 'hidden_size'], 'number');
   info.bidirectional = pick<boolean>([encoder, model, config], ['bidirectional'], 'boolean');
   const attn = model?.attention ?? config?.attention ?? decoder?.attention;
@@ -62,11 +65,14 @@ export function describeModel(runDir: string, translator?: TranslatorLike): Mode
   return info;
 }
 
+/** e.g. "model runs/en-de · gru 512, bidirectional, 1+1 layers · attention bahdanau · vocab 8000 → 8000". */
 export function formatModelInfo(info: ModelInfo): string {
   const parts = [`model ${info.runDir}`];
   if (info.cell) {
-    const shape = [info.layers !== undefined ? `${info.layers}×` : '', info.cell, info.hidden !== undefined ? ` ${info.hidden}` : '', info.bidirectional ? ' bi' : ''].join('');
-    parts.push(shape);
+    const shape = [`${info.cell}${info.hidden !== undefined ? ` ${info.hidden}` : ''}`];
+    if (info.bidirectional) shape.push('bidirectional');
+    if (info.layers !== undefined) shape.push(info.decoderLayers !== undefined ? `${info.layers}+${info.decoderLayers} layers` : `${info.layers} ${info.layers === 1 ? 'layer' : 'layers'}`);
+    parts.push(shape.join(', '));
   }
   if (info.attention) parts.push(`attention ${info.attention}`);
   if (info.srcVocab !== undefined || info.tgtVocab !== undefined) parts.push(`vocab ${info.srcVocab ?? '?'} → ${info.tgtVocab ?? '?'}`);
