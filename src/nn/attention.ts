@@ -122,64 +122,16 @@ export class AttentionRun {
     const a = this.att;
     const { S, B } = this;
     const A = a.keySize;
-    const C = a.memorySize;
-    const Hq = a.querySize;
-    rows(this.Q, t * B, B, Hq).set(q);
-    const alpha = rows(this.alphas, t * B, B, S);
+    rows(this.Q, t * B, B, a.querySize).set(q);
     const sc = this.scoreSB; // [S×B]
     if (a.kind === 'bahdanau') {
       // u = tanh(K_s + W_q q + b_q); score = v · u
       const qp = this.w[5].get(B * A);
       a.queryLayer!.forward(B, q, qp);
-      const U = rows(this.U, t * S * B, S * B, A);
-      const K = this.keys;
-      for (let s = 0; s < S; s++)
-        for (let b = 0; b < B; b++) {
-          const o = (s * B + b) * A;
-          const qo = b * A;
-          for (let j = 0; j < A; j++) U[o + j] = K[o + j] + qp[qo + j];
-        }
-      k.tanh(U, U);
-      k.gemm(false, true, S * B, 1, A, 1, U, a.energy!.value, 0, sc);
-    } else {
-      // score = q · K_s
-      const K = this.keys;
-      for (let s = 0; s < S; s++)
-        for (let b = 0; b < B; b++) {
-          const o = (s * B + b) * A;
-          const qo = b * Hq;
-          let d = 0;
-          for (let j = 0; j < A; j++) d += q[qo + j] * K[o + j];
-          sc[s * B + b] = d;
-        }
-    }
-    // masked softmax over s < length[b]
-    for (let b = 0; b < B; b++) {
-      const len = Math.min(this.lengths[b], S);
-      const ao = b * S;
-      let max = -Infinity;
-      for (let s = 0; s < len; s++) if (sc[s * B + b] > max) max = sc[s * B + b];
-      let sum = 0;
-      for (let s = 0; s < len; s++) {
-        const e = Math.exp(sc[s * B + b] - max);
-        alpha[ao + s] = e;
-        sum += e;
-      }
-      for (let s = 0; s < len; s++) alpha[ao + s] /= sum;
-      for (let s = len; s < S; s++) alpha[ao + s] = 0;
-    }
-    // c_b = Σ_s α_bs m_sb
-    const M = this.memory;
-    ctx.fill(0);
-    for (let b = 0; b < B; b++) {
-      const co = b * C;
-      const len = Math.min(this.lengths[b], S);
-      for (let s = 0; s < len; s++) {
-        const w = alpha[b * S + s];
-        const mo = (s * B + b) * C;
-        for (let j = 0; j < C; j++) ctx[co + j] += w * M[mo + j];
-      }
-    }
+      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, rows(this.U, t * S * B, S * B, A), sc);
+    } else k.dotAttentionScores(S, B, A, this.keys, q, sc);
+    // masked softmax over s < length[b], c_b = Σ_s α_bs m_sb
+    k.attentionContext(S, B, a.memorySize, sc, this.lengths, this.memory, rows(this.alphas, t * B, B, S), ctx);
   }
 
   /** Clears the gradient buffers before the backward steps. */
@@ -198,67 +150,15 @@ export class AttentionRun {
     const a = this.att;
     const { S, B } = this;
     const A = a.keySize;
-    const C = a.memorySize;
     const Hq = a.querySize;
-    const alpha = rows(this.alphas, t * B, B, S);
-    const M = this.memory;
-    const dM = this.dMemory;
     const ds = this.dscore; // [S×B]
-    for (let b = 0; b < B; b++) {
-      const len = Math.min(this.lengths[b], S);
-      const co = b * C;
-      let dot = 0;
-      for (let s = 0; s < len; s++) {
-        const mo = (s * B + b) * C;
-        const w = alpha[b * S + s];
-        let da = 0;
-        for (let j = 0; j < C; j++) {
-          da += dctx[co + j] * M[mo + j];
-          dM[mo + j] += w * dctx[co + j];
-        }
-        ds[s * B + b] = da;
-        dot += w * da;
-      }
-      for (let s = 0; s < len; s++) ds[s * B + b] = alpha[b * S + s] * (ds[s * B + b] - dot);
-      for (let s = len; s < S; s++) ds[s * B + b] = 0;
-    }
+    k.attentionContextBackward(S, B, a.memorySize, rows(this.alphas, t * B, B, S), this.lengths, this.memory, dctx, this.dMemory, ds);
     if (a.kind === 'bahdanau') {
-      const U = rows(this.U, t * S * B, S * B, A);
-      const v = a.energy!.value;
-      // dv += Σ dscore u
-      k.gemm(true, false, 1, A, S * B, 1, ds, U, 1, a.energy!.grad);
       const dqp = rows(this.dQP, t * B, B, A);
-      dqp.fill(0);
-      const dK = this.dK;
-      for (let s = 0; s < S; s++)
-        for (let b = 0; b < B; b++) {
-          const g = ds[s * B + b];
-          if (g === 0) continue;
-          const o = (s * B + b) * A;
-          const qo = b * A;
-          for (let j = 0; j < A; j++) {
-            const u = U[o + j];
-            const du = g * v[j] * (1 - u * u);
-            dK[o + j] += du;
-            dqp[qo + j] += du;
-          }
-        }
+      k.additiveAttentionBackward(S, B, A, rows(this.U, t * S * B, S * B, A), a.energy!.value, ds, this.dK, dqp, a.energy!.grad);
       k.gemm(false, false, B, Hq, A, 1, dqp, a.queryLayer!.weight.value, 1, dq);
     } else {
-      const K = this.keys;
-      const q = rows(this.Q, t * B, B, Hq);
-      const dK = a.kind === 'luong-dot' ? dM : this.dK;
-      for (let s = 0; s < S; s++)
-        for (let b = 0; b < B; b++) {
-          const g = ds[s * B + b];
-          if (g === 0) continue;
-          const o = (s * B + b) * A;
-          const qo = b * Hq;
-          for (let j = 0; j < A; j++) {
-            dq[qo + j] += g * K[o + j];
-            dK[o + j] += g * q[qo + j];
-          }
-        }
+      k.dotAttentionBackward(S, B, A, this.keys, rows(this.Q, t * B, B, Hq), ds, dq, a.kind === 'luong-dot' ? this.dMemory : this.dK);
     }
   }
 

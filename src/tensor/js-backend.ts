@@ -256,6 +256,116 @@ export const jsBackend: Backend = {
     }
   },
 
+  // U = tanh(K + qp); scores = U · v
+  additiveAttentionForward(S, B, A, K, qp, v, U, scores) {
+    for (let s = 0; s < S; s++)
+      for (let b = 0; b < B; b++) {
+        const o = (s * B + b) * A;
+        const qo = b * A;
+        let e = 0;
+        for (let j = 0; j < A; j++) {
+          const u = Math.tanh(K[o + j] + qp[qo + j]);
+          U[o + j] = u;
+          e += u * v[j];
+        }
+        scores[s * B + b] = e;
+      }
+  },
+
+  // du = ds · v ⊙ (1 − U²); dK += du; dqp = Σ_s du; dv += Σ ds · U
+  additiveAttentionBackward(S, B, A, U, v, dscores, dK, dqp, dv) {
+    dqp.fill(0, 0, B * A);
+    for (let s = 0; s < S; s++)
+      for (let b = 0; b < B; b++) {
+        const g = dscores[s * B + b];
+        if (g === 0) continue;
+        const o = (s * B + b) * A;
+        const qo = b * A;
+        for (let j = 0; j < A; j++) {
+          const u = U[o + j];
+          const du = g * v[j] * (1 - u * u);
+          dK[o + j] += du;
+          dqp[qo + j] += du;
+          dv[j] += g * u;
+        }
+      }
+  },
+
+  // scores[s, b] = q_b · K_sb
+  dotAttentionScores(S, B, D, K, q, scores) {
+    for (let s = 0; s < S; s++)
+      for (let b = 0; b < B; b++) {
+        const o = (s * B + b) * D;
+        const qo = b * D;
+        let e = 0;
+        for (let j = 0; j < D; j++) e += q[qo + j] * K[o + j];
+        scores[s * B + b] = e;
+      }
+  },
+
+  // dq_b += Σ_s ds K_sb; dK_sb += ds q_b
+  dotAttentionBackward(S, B, D, K, q, dscores, dq, dK) {
+    for (let s = 0; s < S; s++)
+      for (let b = 0; b < B; b++) {
+        const g = dscores[s * B + b];
+        if (g === 0) continue;
+        const o = (s * B + b) * D;
+        const qo = b * D;
+        for (let j = 0; j < D; j++) {
+          dq[qo + j] += g * K[o + j];
+          dK[o + j] += g * q[qo + j];
+        }
+      }
+  },
+
+  // α_b = softmax(scores[:, b]) over s < len_b; ctx_b = Σ_s α_bs M_sb
+  attentionContext(S, B, C, scores, lengths, M, alpha, ctx) {
+    ctx.fill(0, 0, B * C);
+    for (let b = 0; b < B; b++) {
+      const len = Math.min(lengths[b], S);
+      const ao = b * S;
+      let max = -Infinity;
+      for (let s = 0; s < len; s++) if (scores[s * B + b] > max) max = scores[s * B + b];
+      let sum = 0;
+      for (let s = 0; s < len; s++) {
+        const e = Math.exp(scores[s * B + b] - max);
+        alpha[ao + s] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let s = 0; s < len; s++) alpha[ao + s] *= inv;
+      for (let s = len; s < S; s++) alpha[ao + s] = 0;
+      const co = b * C;
+      for (let s = 0; s < len; s++) {
+        const w = alpha[ao + s];
+        const mo = (s * B + b) * C;
+        for (let j = 0; j < C; j++) ctx[co + j] += w * M[mo + j];
+      }
+    }
+  },
+
+  // dα_bs = dctx_b · M_sb; dscore = α (dα − Σ α dα); dM_sb += α_bs dctx_b
+  attentionContextBackward(S, B, C, alpha, lengths, M, dctx, dM, dscores) {
+    for (let b = 0; b < B; b++) {
+      const len = Math.min(lengths[b], S);
+      const co = b * C;
+      let dot = 0;
+      for (let s = 0; s < len; s++) {
+        const mo = (s * B + b) * C;
+        const w = alpha[b * S + s];
+        let da = 0;
+        for (let j = 0; j < C; j++) {
+          da += dctx[co + j] * M[mo + j];
+          dM[mo + j] += w * dctx[co + j];
+        }
+        dscores[s * B + b] = da;
+        dot += w * da;
+      }
+      for (let s = 0; s < len; s++) dscores[s * B + b] = alpha[b * S + s] * (dscores[s * B + b] - dot);
+      for (let s = len; s < S; s++) dscores[s * B + b] = 0;
+    }
+  },
+
   // out[i, :] = x[i, :] − max − log Σ exp(x[i, :] − max)
   logSoftmax(M, V, logits, out) {
     for (let i = 0; i < M; i++) {
