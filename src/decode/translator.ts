@@ -1,0 +1,153 @@
+/**
+ * Text in, translations out: the one entry point the CLI (`seq2seq translate`, `eval`) and the
+ * interactive UI use. Per call: encode every line, crop sources longer than the model's limit (with
+ * a warning, never silently), sort by length and decode in batches (greedy for beam 1, beam search
+ * otherwise), then turn ids back into text, optionally replacing <unk> by the source piece with the
+ * highest attention weight. Results come back in input order; an empty (or whitespace-only) line
+ * gives an empty translation without touching the model.
+ */
+import { InputError } from '../errors.js';
+import { UNK_ID } from '../data/batch.js';
+import type { Seq2SeqModel } from '../model/types.js';
+import { beamSearch } from './beam.js';
+import { greedyDecode } from './greedy.js';
+import type { SearchHypothesis, SearchOptions } from './search-types.js';
+
+export interface TextCodec {
+  encode(text: string): Int32Array;
+  decode(ids: ArrayLike<number>): string;
+  tokenize(text: string): string[];
+  idToToken(id: number): string;
+  /** Optional: pieces back to text (used after <unk> replacement); metaspace joining otherwise. */
+  detokenize?(pieces: readonly string[]): string;
+}
+
+export interface TranslateOptions {
+  beam: number;
+  nBest: number;
+  lengthPenalty: number;
+  maxLengthRatio: number;
+  maxLengthConstant: number;
+  replaceUnk: boolean;
+  maxSourceLength?: number;
+}
+
+export const TRANSLATE_DEFAULTS: TranslateOptions = { beam: 5, nBest: 1, lengthPenalty: 0.6, maxLengthRatio: 2, maxLengthConstant: 10, replaceUnk: false };
+
+export interface Hypothesis {
+  text: string;
+  /** Length-normalised log-probability (the ranking score); the log-probability itself when α = 0. */
+  score: number;
+  ids: number[];
+  pieces: string[];
+  /** One row of S source weights per output token (</s> included when the output ended with it). */
+  attention: Float32Array[] | null;
+}
+
+export interface Translation {
+  source: string;
+  sourcePieces: string[];
+  hyps: Hypothesis[];
+  warnings: string[];
+}
+
+/** Rows (sentences × beam) decoded together at most. */
+const MAX_ROWS = 512;
+const METASPACE = '\u2581';
+
+/** Throws InputError unless the options make sense. */
+export function checkTranslateOptions(o: TranslateOptions): void {
+  const posInt = (v: number, name: string) => {
+    if (!Number.isSafeInteger(v) || v < 1) throw new InputError(`${name} must be a positive integer, got ${v}`);
+  };
+  posInt(o.beam, 'beam');
+  posInt(o.nBest, 'n-best');
+  if (o.nBest > o.beam) throw new InputError(`n-best (${o.nBest}) cannot exceed the beam size (${o.beam})`);
+  if (!Number.isFinite(o.lengthPenalty) || o.lengthPenalty < 0) throw new InputError(`length penalty must be a number ≥ 0, got ${o.lengthPenalty}`);
+  if (!Number.isFinite(o.maxLengthRatio) || o.maxLengthRatio < 0) throw new InputError(`max length ratio must be a number ≥ 0, got ${o.maxLengthRatio}`);
+  if (!Number.isFinite(o.maxLengthConstant) || o.maxLengthConstant < 0) throw new InputError(`max length constant must be a number ≥ 0, got ${o.maxLengthConstant}`);
+  if (o.maxSourceLength !== undefined) posInt(o.maxSourceLength, 'max source length');
+}
+
+/** Metaspace pieces to text: "▁" → space, one leading space dropped (as the tokenizer's decoder does). */
+export function joinPieces(pieces: readonly string[]): string {
+  const s = pieces.join('').replaceAll(METASPACE, ' ');
+  return s.startsWith(' ') ? s.slice(1) : s;
+}
+
+export class Translator {
+  readonly defaults: TranslateOptions;
+
+  constructor(
+    readonly model: Seq2SeqModel,
+    readonly src: TextCodec,
+    readonly tgt: TextCodec,
+    defaults: Partial<TranslateOptions> = {},
+  ) {
+    this.defaults = { ...TRANSLATE_DEFAULTS, ...defaults };
+    checkTranslateOptions(this.defaults);
+  }
+
+  translate(lines: string[], opts: Partial<TranslateOptions> = {}): Translation[] {
+    const o: TranslateOptions = { ...this.defaults, ...opts };
+    checkTranslateOptions(o);
+    const out: Translation[] = new Array(lines.length);
+    const todo: { i: number; ids: Int32Array; pieces: string[] }[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const source = lines[i];
+      if (source.trim() === '') {
+        out[i] = { source, sourcePieces: [], hyps: [{ text: '', score: 0, ids: [], pieces: [], attention: null }], warnings: [] };
+        continue;
+      }
+      let ids = this.src.encode(source);
+      let pieces = this.src.tokenize(source);
+      if (pieces.length !== ids.length) pieces = Array.from(ids, (id) => this.src.idToToken(id));
+      const warnings: string[] = [];
+      if (o.maxSourceLength !== undefined && ids.length > o.maxSourceLength) {
+        warnings.push(`source of ${ids.length} tokens cropped to the model's limit of ${o.maxSourceLength}`);
+        ids = ids.slice(0, o.maxSourceLength);
+        pieces = pieces.slice(0, o.maxSourceLength);
+      }
+      out[i] = { source, sourcePieces: pieces, hyps: [], warnings };
+      todo.push({ i, ids, pieces });
+    }
+
+    // Similar lengths together: less padding per batch.
+    todo.sort((a, b) => a.ids.length - b.ids.length || a.i - b.i);
+    const perBatch = Math.max(1, Math.floor(MAX_ROWS / o.beam));
+    const search: SearchOptions = {
+      beam: o.beam,
+      nBest: o.nBest,
+      lengthPenalty: o.lengthPenalty,
+      maxLengthRatio: o.maxLengthRatio,
+      maxLengthConstant: o.maxLengthConstant,
+      keepAttention: this.model.hasAttention,
+    };
+    for (let start = 0; start < todo.length; start += perBatch) {
+      const chunk = todo.slice(start, start + perBatch);
+      const sources = chunk.map((t) => t.ids);
+      const results: SearchHypothesis[][] = o.beam === 1 ? greedyDecode(this.model, sources, search).map((h) => [h]) : beamSearch(this.model, sources, search);
+      chunk.forEach((t, k) => {
+        out[t.i].hyps = results[k].map((h) => this.toHypothesis(h, t.ids, t.pieces, o.replaceUnk));
+      });
+    }
+    return out;
+  }
+
+  private toHypothesis(h: SearchHypothesis, srcIds: Int32Array, srcPieces: string[], replaceUnk: boolean): Hypothesis {
+    const pieces = h.ids.map((id) => this.tgt.idToToken(id));
+    let replaced = false;
+    if (replaceUnk && h.attention) {
+      for (let t = 0; t < h.ids.length; t++) {
+        if (h.ids[t] !== UNK_ID) continue;
+        const row = h.attention[t];
+        let best = 0;
+        for (let j = 1; j < Math.min(row.length, srcIds.length); j++) if (row[j] > row[best]) best = j;
+        pieces[t] = srcPieces[best] ?? pieces[t];
+        replaced = true;
+      }
+    }
+    const text = replaced ? (this.tgt.detokenize ? this.tgt.detokenize(pieces) : joinPieces(pieces)) : this.tgt.decode(h.ids);
+    return { text, score: h.score, ids: h.ids, pieces, attention: h.attention };
+  }
+}
