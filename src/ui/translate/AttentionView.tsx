@@ -28,12 +28,15 @@ export function AttentionView({ translation, width = 80, maxRows = 20, rowOffset
     { attention: best.attention, sourcePieces: translation.sourcePieces, targetPieces: best.pieces },
     { width, maxRows, rowOffset, colOffset, style, scale },
   );
+  // A flat attention (an untrained model, or a long source) leaves every cell in the lowest level.
+  const flat = scale === 'absolute' && map.levels.every((row) => row.every((l) => l === 0));
   return (
     <Box flexDirection="column">
       <Text bold>attention: output pieces (rows) × source pieces (columns)</Text>
       {map.lines.map((line, i) => (
         <Text key={i}>{line}</Text>
       ))}
+      {flat ? <Text dimColor>flat attention (every cell in the lowest level): try :attn row</Text> : null}
     </Box>
   );
 }

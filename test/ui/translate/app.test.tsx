@@ -10,8 +10,21 @@ import { FakeTranslator } from './fake-translator.js';
 
 const KEY = { enter: '\r', up: '\u001b[A', down: '\u001b[B', tab: '\t', ctrlA: '\u0001', ctrlD: '\u0004', ctrlC: '\u0003', ctrlT: '\u0014', esc: '\u001b' };
 
-/** Lets Ink handle the input, run effects and the (0 ms) translation timer. */
-const settle = (ms = 25) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Lets Ink handle the input, run effects and the translation timer: waits until no new frame has
+ * been drawn for 30 ms and none is "translating…" (robust on a loaded machine; at most 5 s).
+ */
+async function settleFrames(ui: { frames: string[] }, quietMs = 30): Promise<void> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    const n = ui.frames.length;
+    await sleep(quietMs);
+    const busy = (ui.frames[ui.frames.length - 1] ?? '').includes('translating…');
+    if ((ui.frames.length === n && !busy) || Date.now() > end) return;
+  }
+}
 
 function start(translator = new FakeTranslator(), extra: Partial<React.ComponentProps<typeof TranslateApp>> = {}) {
   let quits = 0;
@@ -22,13 +35,14 @@ function start(translator = new FakeTranslator(), extra: Partial<React.Component
   const lines = () => frame().split('\n');
   /** The input line is the second-to-last line (the hint line is last); Ink trims trailing blanks. */
   const inputLine = () => lines()[lines().length - 2]!;
+  const settle = () => settleFrames(ui);
   const type = async (...chunks: string[]) => {
     for (const c of chunks) {
       ui.stdin.write(c);
       await settle();
     }
   };
-  return { ui, translator, frame, lines, inputLine, type, quits: () => quits };
+  return { ui, translator, frame, lines, inputLine, type, settle, quits: () => quits };
 }
 
 afterEach(() => cleanup());
@@ -36,7 +50,7 @@ afterEach(() => cleanup());
 describe('TranslateApp', () => {
   it('shows the model, translates the typed line on Enter and adds it to the transcript', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     expect(t.frame()).toContain('model runs/test · gru · attention bahdanau · vocab 120 → 130');
     await t.type('the black cat', KEY.enter);
     expect(t.translator.calls.map((c) => c.lines)).toEqual([['the black cat']]);
@@ -49,22 +63,24 @@ describe('TranslateApp', () => {
 
   it('keeps keys that arrive faster than the screen is redrawn', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     // No pause between the writes: the second arrives before React has re-rendered.
     t.ui.stdin.write('quick');
     t.ui.stdin.write(' fox');
     t.ui.stdin.write(KEY.enter);
-    await settle();
+    await t.settle();
     expect(t.translator.calls.map((c) => c.lines)).toEqual([['quick fox']]);
   });
 
   it('shows "translating…" before calling the translator', async () => {
     const t = start(new FakeTranslator(), { renderDelayMs: 200 });
-    await settle();
-    await t.type('slow one', KEY.enter);
+    await t.settle();
+    t.ui.stdin.write('slow one');
+    t.ui.stdin.write(KEY.enter);
+    await sleep(50);
     expect(t.frame()).toContain('translating… slow one');
     expect(t.translator.calls).toHaveLength(0);
-    await settle(300);
+    await t.settle(); // waits until "translating…" is gone
     expect(t.translator.calls).toHaveLength(1);
     expect(t.frame()).not.toContain('translating…');
     expect(t.frame()).toContain('= ONE SLOW');
@@ -72,7 +88,7 @@ describe('TranslateApp', () => {
 
   it('recalls earlier inputs with ↑ and ↓, and Enter translates the recalled line', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type('one', KEY.enter, 'two', KEY.enter, 'dra');
     await t.type(KEY.up);
     expect(t.inputLine()).toBe('› two█');
@@ -90,7 +106,7 @@ describe('TranslateApp', () => {
 
   it('edits the line: ← moves the cursor, Backspace (DEL) deletes before it', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type('cat', '\u001b[D', '\u001b[D');
     expect(t.inputLine()).toBe('› c▏at');
     await t.type('\u007f', 'h');
@@ -101,9 +117,8 @@ describe('TranslateApp', () => {
 
   it('translates a multi-line paste line by line, one transcript entry each', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type('a b\nc d\r\ne f\nlast');
-    await settle(50);
     expect(t.translator.calls.map((c) => c.lines)).toEqual([['a b'], ['c d'], ['e f']]);
     expect(t.frame()).toContain('= B A');
     expect(t.frame()).toContain('= D C');
@@ -113,7 +128,7 @@ describe('TranslateApp', () => {
 
   it(':beam N and :greedy change the options passed to the translator; :nbest K raises the beam', async () => {
     const t = start(new FakeTranslator(), { options: { beam: 4, maxLengthRatio: 2 } });
-    await settle();
+    await t.settle();
     await t.type('x', KEY.enter);
     await t.type(':beam 3', KEY.enter, 'y', KEY.enter);
     await t.type(':greedy', KEY.enter, 'z', KEY.enter);
@@ -130,7 +145,7 @@ describe('TranslateApp', () => {
 
   it('Tab shows the n-best list of the last translation with scores, best first', async () => {
     const t = start(new FakeTranslator(), { options: { beam: 3 } });
-    await settle();
+    await t.settle();
     await t.type('red fox', KEY.enter, KEY.tab);
     const f = t.frame();
     expect(f).toContain('n-best (3 hypotheses, beam 3');
@@ -142,7 +157,7 @@ describe('TranslateApp', () => {
 
   it('Ctrl-A shows the attention heatmap of the last translation (NO_COLOR: shades), Ctrl-T the pieces', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type('le chat noir', KEY.enter, KEY.ctrlA);
     const lines = t.lines();
     const head = lines.findIndex((l) => l.startsWith('attention: output pieces'));
@@ -163,7 +178,7 @@ describe('TranslateApp', () => {
 
   it('highlights unknown pieces in the token view', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type('<unk> zebra', KEY.enter, KEY.ctrlT);
     expect(t.frame()).toContain('source (2 pieces, 1 unknown): ⟦<unk>⟧ zebra');
     expect(t.frame()).toContain('output (2 pieces, 1 unknown): ZEBRA ⟦<UNK>⟧');
@@ -171,14 +186,14 @@ describe('TranslateApp', () => {
 
   it('says so when the model has no attention', async () => {
     const t = start(new FakeTranslator(false));
-    await settle();
+    await t.settle();
     await t.type('hello', KEY.enter, ':attn', KEY.enter);
     expect(t.frame()).toContain('this model has no attention mechanism');
   });
 
   it('shows a failing translation as one red line, without the stack, and keeps running', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type('boom now', KEY.enter);
     const f = t.frame();
     expect(f).toContain('✗ decoder exploded: NaN in logits');
@@ -191,7 +206,7 @@ describe('TranslateApp', () => {
 
   it('reports bad commands on one line and does not translate them', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type(':beam zero', KEY.enter);
     expect(t.lines().at(-3)).toBe('✗ :beam zero: not a whole number');
     await t.type(':frobnicate', KEY.enter);
@@ -201,7 +216,7 @@ describe('TranslateApp', () => {
 
   it(':help lists the keys and commands', async () => {
     const t = start();
-    await settle();
+    await t.settle();
     await t.type(':help', KEY.enter);
     expect(t.frame()).toContain('keys and commands');
     for (const k of [':beam N, :greedy', ':save FILE', ':quit, :q, Ctrl-C, Ctrl-D', 'Ctrl-A, :attn']) expect(t.frame()).toContain(k);
@@ -212,7 +227,7 @@ describe('TranslateApp', () => {
     try {
       writeFileSync(join(dir, 'pairs.tsv'), 'old content\n');
       const t = start(new FakeTranslator(), { cwd: dir });
-      await settle();
+      await t.settle();
       await t.type('a\tb c', KEY.enter); // a tab typed inside the line becomes a space
       await t.type('boom', KEY.enter); // failed lines are not saved
       await t.type('d e', KEY.enter, ':save pairs.tsv', KEY.enter);
@@ -233,7 +248,7 @@ describe('TranslateApp', () => {
   ] as const) {
     it(`${name} quits`, async () => {
       const t = start();
-      await settle();
+      await t.settle();
       await t.type(...keys);
       expect(t.quits()).toBe(1);
       await t.type('after', KEY.enter);

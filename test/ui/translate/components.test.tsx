@@ -58,6 +58,21 @@ describe('AttentionView', () => {
     expect(lines.at(-1)).toContain('rows 19–30 of 30');
   });
 
+  it('points to the row scale when the attention is flat', () => {
+    const S2 = 12;
+    const flat: TranslationLike = {
+      ...translation,
+      sourcePieces: translation.sourcePieces.slice(0, S2),
+      hyps: [{ ...translation.hyps[0]!, pieces: ['a', 'b'], attention: [new Float32Array(S2).fill(1 / S2), new Float32Array(S2).fill(1 / S2)] }],
+    };
+    const abs = frameLines(render(<AttentionView translation={flat} style="shade" />).lastFrame());
+    expect(abs.at(-1)).toContain('flat attention (every cell in the lowest level): try :attn row');
+    const row = frameLines(render(<AttentionView translation={flat} style="shade" scale="row" />).lastFrame());
+    expect(row.join('\n')).not.toContain('flat attention');
+    // Uniform rows scaled by their maximum are all █.
+    expect(row.find((l) => l.startsWith('a '))!.slice(5)).toMatch(/^█+$/);
+  });
+
   it('says when there is no attention', () => {
     const noAttn: TranslationLike = { ...translation, hyps: [{ ...translation.hyps[0]!, attention: null }] };
     const { lastFrame } = render(<AttentionView translation={noAttn} />);
