@@ -60,6 +60,11 @@ export function rows(buf: F32, start: number, count: number, width: number): F32
  * or, with `add`, adds it there.
  */
 export function copyCols(B: number, w: number, src: F32, W: number, col: number, dst: F32): void {
+  if (w >= 32) {
+    // wide rows: block copies (memcpy speed) beat an element loop
+    for (let b = 0; b < B; b++) dst.set(src.subarray(b * w, (b + 1) * w), b * W + col);
+    return;
+  }
   for (let b = 0; b < B; b++) {
     const s = b * w;
     const d = b * W + col;
@@ -69,6 +74,10 @@ export function copyCols(B: number, w: number, src: F32, W: number, col: number,
 
 /** dst (B×w) = (or +=, with add) columns [col, col + w) of src (B×W). */
 export function takeCols(B: number, W: number, src: F32, col: number, w: number, dst: F32, add: boolean): void {
+  if (!add && w >= 32) {
+    for (let b = 0; b < B; b++) dst.set(src.subarray(b * W + col, b * W + col + w), b * w);
+    return;
+  }
   for (let b = 0; b < B; b++) {
     const s = b * W + col;
     const d = b * w;
