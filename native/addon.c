@@ -1,0 +1,379 @@
+/* N-API bindings: every kernel takes JS-owned typed arrays (views included: N-API hands us the
+ * data pointer already offset by byteOffset), checks their lengths, and works in place — no copy,
+ * no allocation. Argument order matches src/tensor/backend.ts. */
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include "gemm.h"
+#include "kernels.h"
+#include "pool.h"
+
+#define MAX_ARGS 12
+
+typedef struct { napi_env env; napi_value *argv; size_t argc; const char *fn; int failed; } args_t;
+
+static void fail(args_t *a, const char *what) {
+  if (a->failed) return;
+  char msg[256];
+  snprintf(msg, sizeof msg, "native %s: %s", a->fn, what);
+  napi_throw_range_error(a->env, NULL, msg);
+  a->failed = 1;
+}
+
+static float *f32(args_t *a, size_t i, size_t need, const char *name) {
+  if (a->failed) return NULL;
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  if (i >= a->argc || napi_get_typedarray_info(a->env, a->argv[i], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    char m[128]; snprintf(m, sizeof m, "%s must be a Float32Array", name); fail(a, m); return NULL;
+  }
+  if (len < need) {
+    char m[160]; snprintf(m, sizeof m, "%s has %zu elements, needs %zu", name, len, need); fail(a, m); return NULL;
+  }
+  return (float *)data;
+}
+
+static size_t f32_len(args_t *a, size_t i) {
+  napi_typedarray_type type;
+  size_t len = 0;
+  void *data;
+  if (i < a->argc && napi_get_typedarray_info(a->env, a->argv[i], &type, &len, &data, NULL, NULL) == napi_ok) return len;
+  return 0;
+}
+
+static int *i32(args_t *a, size_t i, size_t *len, const char *name) {
+  if (a->failed) return NULL;
+  napi_typedarray_type type;
+  void *data;
+  if (i >= a->argc || napi_get_typedarray_info(a->env, a->argv[i], &type, len, &data, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    char m[128]; snprintf(m, sizeof m, "%s must be an Int32Array", name); fail(a, m); return NULL;
+  }
+  return (int *)data;
+}
+
+static double num(args_t *a, size_t i, const char *name) {
+  double v = 0;
+  if (a->failed) return 0;
+  if (i >= a->argc || napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) {
+    char m[128]; snprintf(m, sizeof m, "%s must be a number", name); fail(a, m);
+  }
+  return v;
+}
+
+static int dim(args_t *a, size_t i, const char *name) {
+  double v = num(a, i, name);
+  if (!a->failed && (v < 0 || v > 2147483647.0 || v != (double)(int)v)) {
+    char m[128]; snprintf(m, sizeof m, "%s must be a non-negative integer", name); fail(a, m);
+  }
+  return (int)v;
+}
+
+static int flag(args_t *a, size_t i) {
+  bool b = false;
+  if (a->failed) return 0;
+  if (i >= a->argc || napi_get_value_bool(a->env, a->argv[i], &b) != napi_ok) fail(a, "expected a boolean");
+  return b;
+}
+
+#define BEGIN(name)                                                   \
+  napi_value argv[MAX_ARGS];                                          \
+  size_t argc = MAX_ARGS;                                             \
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);               \
+  args_t A_ = {env, argv, argc, name, 0};                             \
+  args_t *a = &A_;
+
+static napi_value undef(napi_env env) { napi_value u; napi_get_undefined(env, &u); return u; }
+static napi_value number(napi_env env, double d) { napi_value v; napi_create_double(env, d, &v); return v; }
+
+/* gemm(transA, transB, M, N, K, alpha, A, B, beta, C) */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  BEGIN("gemm");
+  int tA = flag(a, 0), tB = flag(a, 1), M = dim(a, 2, "M"), N = dim(a, 3, "N"), K = dim(a, 4, "K");
+  double alpha = num(a, 5, "alpha");
+  const float *Am = f32(a, 6, (size_t)M * K, "A"), *Bm = f32(a, 7, (size_t)K * N, "B");
+  double beta = num(a, 8, "beta");
+  float *C = f32(a, 9, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  gemm(tA, tB, M, N, K, (float)alpha, Am, Bm, (float)beta, C);
+  return undef(env);
+}
+
+static napi_value js_add_row_vector(napi_env env, napi_callback_info info) {
+  BEGIN("addRowVector");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N");
+  float *X = f32(a, 2, (size_t)M * N, "X"), *bias = f32(a, 3, N, "bias");
+  if (a->failed) return NULL;
+  k_add_row_vector(M, N, X, bias);
+  return undef(env);
+}
+
+static napi_value js_sum_rows_into(napi_env env, napi_callback_info info) {
+  BEGIN("sumRowsInto");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N");
+  float *X = f32(a, 2, (size_t)M * N, "X"), *out = f32(a, 3, N, "out");
+  if (a->failed) return NULL;
+  k_sum_rows_into(M, N, X, out);
+  return undef(env);
+}
+
+static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
+  BEGIN("sumSquares");
+  float *x = f32(a, 0, 0, "x");
+  if (a->failed) return NULL;
+  return number(env, k_sum_squares(x, (long)f32_len(a, 0)));
+}
+
+static napi_value js_axpy(napi_env env, napi_callback_info info) {
+  BEGIN("axpy");
+  double al = num(a, 0, "a");
+  float *x = f32(a, 1, 0, "x");
+  size_t n = f32_len(a, 1);
+  float *y = f32(a, 2, n, "y");
+  if (a->failed) return NULL;
+  k_axpy((long)n, (float)al, x, y);
+  return undef(env);
+}
+
+static napi_value js_scale(napi_env env, napi_callback_info info) {
+  BEGIN("scale");
+  double al = num(a, 0, "a");
+  float *x = f32(a, 1, 0, "x");
+  if (a->failed) return NULL;
+  k_scale((long)f32_len(a, 1), (float)al, x);
+  return undef(env);
+}
+
+static napi_value js_fill(napi_env env, napi_callback_info info) {
+  BEGIN("fill");
+  float *x = f32(a, 0, 0, "x");
+  double v = num(a, 1, "v");
+  if (a->failed) return NULL;
+  k_fill((long)f32_len(a, 0), x, (float)v);
+  return undef(env);
+}
+
+static napi_value js_tanh(napi_env env, napi_callback_info info) {
+  BEGIN("tanh");
+  float *x = f32(a, 0, 0, "x");
+  size_t n = f32_len(a, 0);
+  float *y = f32(a, 1, n, "y");
+  if (a->failed) return NULL;
+  k_tanh((long)n, x, y);
+  return undef(env);
+}
+
+static napi_value js_sigmoid(napi_env env, napi_callback_info info) {
+  BEGIN("sigmoid");
+  float *x = f32(a, 0, 0, "x");
+  size_t n = f32_len(a, 0);
+  float *y = f32(a, 1, n, "y");
+  if (a->failed) return NULL;
+  k_sigmoid((long)n, x, y);
+  return undef(env);
+}
+
+static napi_value js_tanh_backward(napi_env env, napi_callback_info info) {
+  BEGIN("tanhBackward");
+  float *y = f32(a, 0, 0, "y");
+  size_t n = f32_len(a, 0);
+  float *dy = f32(a, 1, n, "dy"), *dx = f32(a, 2, n, "dx");
+  int acc = flag(a, 3);
+  if (a->failed) return NULL;
+  k_tanh_backward((long)n, y, dy, dx, acc);
+  return undef(env);
+}
+
+static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
+  BEGIN("gruForward");
+  int B = dim(a, 0, "B"), H = dim(a, 1, "H");
+  size_t bh = (size_t)B * H;
+  float *gi = f32(a, 2, 3 * bh, "gi"), *gh = f32(a, 3, 3 * bh, "gh"), *hp = f32(a, 4, bh, "hPrev");
+  float *hn = f32(a, 5, bh, "hNew"), *g = f32(a, 6, 3 * bh, "gates");
+  if (a->failed) return NULL;
+  k_gru_forward(B, H, gi, gh, hp, hn, g);
+  return undef(env);
+}
+
+static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
+  BEGIN("gruBackward");
+  int B = dim(a, 0, "B"), H = dim(a, 1, "H");
+  size_t bh = (size_t)B * H;
+  float *g = f32(a, 2, 3 * bh, "gates"), *gh = f32(a, 3, 3 * bh, "gh"), *hp = f32(a, 4, bh, "hPrev");
+  float *dhn = f32(a, 5, bh, "dhNew"), *dgi = f32(a, 6, 3 * bh, "dgi"), *dgh = f32(a, 7, 3 * bh, "dgh"), *dhp = f32(a, 8, bh, "dhPrev");
+  if (a->failed) return NULL;
+  k_gru_backward(B, H, g, gh, hp, dhn, dgi, dgh, dhp);
+  return undef(env);
+}
+
+static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
+  BEGIN("lstmForward");
+  int B = dim(a, 0, "B"), H = dim(a, 1, "H");
+  size_t bh = (size_t)B * H;
+  float *g = f32(a, 2, 4 * bh, "g"), *cp = f32(a, 3, bh, "cPrev"), *hn = f32(a, 4, bh, "hNew"), *cn = f32(a, 5, bh, "cNew");
+  float *ga = f32(a, 6, 4 * bh, "gates"), *tc = f32(a, 7, bh, "tanhC");
+  if (a->failed) return NULL;
+  k_lstm_forward(B, H, g, cp, hn, cn, ga, tc);
+  return undef(env);
+}
+
+static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
+  BEGIN("lstmBackward");
+  int B = dim(a, 0, "B"), H = dim(a, 1, "H");
+  size_t bh = (size_t)B * H;
+  float *ga = f32(a, 2, 4 * bh, "gates"), *tc = f32(a, 3, bh, "tanhC"), *cp = f32(a, 4, bh, "cPrev");
+  float *dhn = f32(a, 5, bh, "dhNew"), *dcn = f32(a, 6, bh, "dcNew"), *dg = f32(a, 7, 4 * bh, "dg"), *dcp = f32(a, 8, bh, "dcPrev");
+  if (a->failed) return NULL;
+  k_lstm_backward(B, H, ga, tc, cp, dhn, dcn, dg, dcp);
+  return undef(env);
+}
+
+static napi_value js_select_rows(napi_env env, napi_callback_info info) {
+  BEGIN("selectRows");
+  int B = dim(a, 0, "B"), H = dim(a, 1, "H");
+  size_t bh = (size_t)B * H;
+  float *mask = f32(a, 2, B, "mask"), *x = f32(a, 3, bh, "a"), *y = f32(a, 4, bh, "b"), *out = f32(a, 5, bh, "out");
+  if (a->failed) return NULL;
+  k_select_rows(B, H, mask, x, y, out);
+  return undef(env);
+}
+
+static napi_value js_log_softmax(napi_env env, napi_callback_info info) {
+  BEGIN("logSoftmax");
+  int M = dim(a, 0, "M"), V = dim(a, 1, "V");
+  float *x = f32(a, 2, (size_t)M * V, "logits"), *out = f32(a, 3, (size_t)M * V, "out");
+  if (a->failed) return NULL;
+  k_log_softmax(M, V, x, out);
+  return undef(env);
+}
+
+static napi_value js_softmax_xent(napi_env env, napi_callback_info info) {
+  BEGIN("softmaxCrossEntropy");
+  int M = dim(a, 0, "M"), V = dim(a, 1, "V");
+  float *x = f32(a, 2, (size_t)M * V, "logits");
+  size_t nt = 0;
+  int *t = i32(a, 3, &nt, "targets");
+  int ignore = (int)num(a, 4, "ignoreId");
+  double eps = num(a, 5, "smoothing");
+  float *d = f32(a, 6, (size_t)M * V, "dLogits");
+  if (a->failed) return NULL;
+  if (nt < (size_t)M) { fail(a, "targets is shorter than M"); return NULL; }
+  for (int r = 0; r < M; r++)
+    if (t[r] != ignore && (t[r] < 0 || t[r] >= V)) { fail(a, "target id out of range"); return NULL; }
+  return number(env, k_softmax_xent(M, V, x, t, ignore, (float)eps, d));
+}
+
+static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
+  BEGIN("gatherRows");
+  size_t n = 0;
+  int *ids = i32(a, 0, &n, "ids");
+  int D = dim(a, 1, "D");
+  float *table = f32(a, 2, 0, "table");
+  float *out = f32(a, 3, n * D, "out");
+  if (a->failed) return NULL;
+  size_t rows = D ? f32_len(a, 2) / D : 0;
+  for (size_t r = 0; r < n; r++)
+    if (ids[r] < 0 || (size_t)ids[r] >= rows) { fail(a, "id out of range of the table"); return NULL; }
+  k_gather_rows((int)n, ids, D, table, out);
+  return undef(env);
+}
+
+static napi_value js_scatter_add_rows(napi_env env, napi_callback_info info) {
+  BEGIN("scatterAddRows");
+  size_t n = 0;
+  int *ids = i32(a, 0, &n, "ids");
+  int D = dim(a, 1, "D");
+  float *dOut = f32(a, 2, n * D, "dOut");
+  float *dTable = f32(a, 3, 0, "dTable");
+  int skip = (int)num(a, 4, "skipId");
+  if (a->failed) return NULL;
+  size_t rows = D ? f32_len(a, 3) / D : 0;
+  for (size_t r = 0; r < n; r++)
+    if (ids[r] != skip && (ids[r] < 0 || (size_t)ids[r] >= rows)) { fail(a, "id out of range of the table"); return NULL; }
+  k_scatter_add_rows((int)n, ids, D, dOut, dTable, skip);
+  return undef(env);
+}
+
+static napi_value js_adam_step(napi_env env, napi_callback_info info) {
+  BEGIN("adamStep");
+  float *p = f32(a, 0, 0, "p");
+  size_t n = f32_len(a, 0);
+  float *g = f32(a, 1, n, "g"), *m = f32(a, 2, n, "m"), *v = f32(a, 3, n, "v");
+  double lr = num(a, 4, "lr"), b1 = num(a, 5, "beta1"), b2 = num(a, 6, "beta2"), eps = num(a, 7, "eps");
+  double bc1 = num(a, 8, "bc1"), bc2 = num(a, 9, "bc2"), wd = num(a, 10, "weightDecay");
+  if (a->failed) return NULL;
+  k_adam_step((long)n, p, g, m, v, (float)lr, (float)b1, (float)b2, (float)eps, (float)bc1, (float)bc2, (float)wd);
+  return undef(env);
+}
+
+static napi_value js_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  return number(env, pool_threads());
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  BEGIN("setThreads");
+  int n = dim(a, 0, "n");
+  if (a->failed) return NULL;
+  pool_set_threads(n);
+  return undef(env);
+}
+
+static napi_value js_cpu_count(napi_env env, napi_callback_info info) {
+  (void)info;
+  return number(env, pool_cpu_count());
+}
+
+/* What the compiler targeted (reported by `seq2seq doctor`). */
+static napi_value js_build_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  const char *s = "C"
+#ifdef __AVX512F__
+    " avx512f"
+#endif
+#ifdef __AVX2__
+    " avx2"
+#endif
+#ifdef __FMA__
+    " fma"
+#endif
+    ;
+  napi_value v;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+#define EXPORT(name, fn) { name, 0, fn, 0, 0, 0, napi_default, 0 }
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    EXPORT("gemm", js_gemm),
+    EXPORT("addRowVector", js_add_row_vector),
+    EXPORT("sumRowsInto", js_sum_rows_into),
+    EXPORT("sumSquares", js_sum_squares),
+    EXPORT("axpy", js_axpy),
+    EXPORT("scale", js_scale),
+    EXPORT("fill", js_fill),
+    EXPORT("tanh", js_tanh),
+    EXPORT("sigmoid", js_sigmoid),
+    EXPORT("tanhBackward", js_tanh_backward),
+    EXPORT("gruForward", js_gru_forward),
+    EXPORT("gruBackward", js_gru_backward),
+    EXPORT("lstmForward", js_lstm_forward),
+    EXPORT("lstmBackward", js_lstm_backward),
+    EXPORT("selectRows", js_select_rows),
+    EXPORT("logSoftmax", js_log_softmax),
+    EXPORT("softmaxCrossEntropy", js_softmax_xent),
+    EXPORT("gatherRows", js_gather_rows),
+    EXPORT("scatterAddRows", js_scatter_add_rows),
+    EXPORT("adamStep", js_adam_step),
+    EXPORT("threads", js_threads),
+    EXPORT("setThreads", js_set_threads),
+    EXPORT("cpuCount", js_cpu_count),
+    EXPORT("buildInfo", js_build_info),
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

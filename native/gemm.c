@@ -1,0 +1,273 @@
+/* Single-precision GEMM, BLIS-style.
+ *
+ * Loops (per thread):  jc over N by NC → pc over K by KC → pack B panel (KC×NC, in micro-panels
+ * of NR columns) → ic over M by MC → pack A block (MC×KC, micro-panels of MR rows, alpha folded
+ * in) → jr over NR → ir over MR → micro-kernel: an MR×NR tile of C held in registers, updated by
+ * KC rank-1 products (one NR-wide row of B, MR broadcasts of A).
+ *
+ * The micro-kernel is written with GCC vector extensions (16 floats = one AVX-512 register): with
+ * -march=native on an AVX-512 machine it compiles to 24 zmm accumulators and FMAs; elsewhere the
+ * compiler lowers it to whatever the target has.
+ *
+ * Threads: the C matrix is cut into as many column slabs (multiples of NR) as threads — or row
+ * slabs (multiples of MR) when N is narrow — and each thread runs the serial algorithm on its slab
+ * with its own packing buffers (allocated once, kept). Small products (M ≤ 4, e.g. decoding one
+ * sentence) skip packing: each C row is computed straight from B rows.
+ */
+#include "gemm.h"
+#include "pool.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define MR 8
+#define NV 3                 /* vectors of 16 floats per micro-tile row */
+#define NR (16 * NV)         /* 48 */
+#define KC 256
+#define MC 128
+#define NC 3072
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
+
+/* ---- per-thread packing buffers ------------------------------------------------------------- */
+static float *packA[POOL_MAX_THREADS];
+static float *packB[POOL_MAX_THREADS];
+
+static float *thread_buf(float **slot, size_t floats) {
+  if (!*slot) *slot = (float *)aligned_alloc(64, floats * sizeof(float));
+  return *slot;
+}
+
+/* ---- packing ---------------------------------------------------------------------------------
+ * op(A)(i,k) = transA ? A[k*lda + i] : A[i*lda + k]; packed block: for each MR-row micro-panel,
+ * kc columns of MR values (zero-padded past mc). */
+static void pack_a(int transA, const float *A, int lda, int i0, int k0, int mc, int kc, float alpha, float *dst) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int mr = mc - ir < MR ? mc - ir : MR;
+    if (!transA) {
+      for (int i = 0; i < mr; i++) {
+        const float *src = A + (size_t)(i0 + ir + i) * lda + k0;
+        for (int k = 0; k < kc; k++) dst[k * MR + i] = alpha * src[k];
+      }
+    } else {
+      for (int k = 0; k < kc; k++) {
+        const float *src = A + (size_t)(k0 + k) * lda + i0 + ir;
+        for (int i = 0; i < mr; i++) dst[k * MR + i] = alpha * src[i];
+      }
+    }
+    if (mr < MR)
+      for (int k = 0; k < kc; k++)
+        for (int i = mr; i < MR; i++) dst[k * MR + i] = 0.0f;
+    dst += (size_t)MR * kc;
+  }
+}
+
+/* op(B)(k,j) = transB ? B[j*ldb + k] : B[k*ldb + j]; packed: for each NR-column micro-panel, kc
+ * rows of NR values (zero-padded past nc). */
+static void pack_b(int transB, const float *B, int ldb, int k0, int j0, int kc, int nc, float *dst) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    int nr = nc - jr < NR ? nc - jr : NR;
+    if (!transB) {
+      for (int k = 0; k < kc; k++) {
+        const float *src = B + (size_t)(k0 + k) * ldb + j0 + jr;
+        float *d = dst + (size_t)k * NR;
+        if (nr == NR) memcpy(d, src, NR * sizeof(float));
+        else {
+          for (int j = 0; j < nr; j++) d[j] = src[j];
+          for (int j = nr; j < NR; j++) d[j] = 0.0f;
+        }
+      }
+    } else {
+      for (int j = 0; j < nr; j++) {
+        const float *src = B + (size_t)(j0 + jr + j) * ldb + k0;
+        for (int k = 0; k < kc; k++) dst[(size_t)k * NR + j] = src[k];
+      }
+      if (nr < NR)
+        for (int k = 0; k < kc; k++)
+          for (int j = nr; j < NR; j++) dst[(size_t)k * NR + j] = 0.0f;
+    }
+    dst += (size_t)NR * kc;
+  }
+}
+
+/* ---- micro-kernel: C[0:mr, 0:nr] = acc + beta·C (beta = 0 overwrites) ------------------------- */
+static __attribute__((noinline)) void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c, int ldc, float beta, int mr, int nr) {
+  v16 acc[MR][NV];
+  for (int i = 0; i < MR; i++)
+    for (int v = 0; v < NV; v++) acc[i][v] = (v16){0};
+  for (int k = 0; k < kc; k++) {
+    v16 bv[NV];
+    for (int v = 0; v < NV; v++) bv[v] = *(const v16 *)(b + 16 * v);
+    for (int i = 0; i < MR; i++) {
+      float ai = a[i];
+      for (int v = 0; v < NV; v++) acc[i][v] += ai * bv[v];
+    }
+    a += MR;
+    b += NR;
+  }
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; i++) {
+      float *ci = c + (size_t)i * ldc;
+      for (int v = 0; v < NV; v++) {
+        v16u *p = (v16u *)(ci + 16 * v);
+        if (beta == 0.0f) *p = acc[i][v];
+        else if (beta == 1.0f) *p = acc[i][v] + *p;
+        else *p = acc[i][v] + beta * *p;
+      }
+    }
+  } else {
+    float tmp[MR][NR] __attribute__((aligned(64)));
+    for (int i = 0; i < MR; i++)
+      for (int v = 0; v < NV; v++) *(v16 *)(&tmp[i][16 * v]) = acc[i][v];
+    for (int i = 0; i < mr; i++) {
+      float *ci = c + (size_t)i * ldc;
+      if (beta == 0.0f) for (int j = 0; j < nr; j++) ci[j] = tmp[i][j];
+      else for (int j = 0; j < nr; j++) ci[j] = tmp[i][j] + beta * ci[j];
+    }
+  }
+}
+
+/* Serial blocked GEMM on the sub-matrix C[i0:i0+m, j0:j0+n] (K > 0). */
+static void gemm_block(int tid, int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B,
+                       float beta, float *C, int i0, int m, int j0, int n) {
+  float *pa = thread_buf(&packA[tid], (size_t)MC * KC);
+  float *pb = thread_buf(&packB[tid], (size_t)KC * (NC + NR));
+  int lda = transA ? M : K;
+  int ldb = transB ? K : N;
+  for (int jc = 0; jc < n; jc += NC) {
+    int nc = n - jc < NC ? n - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = K - pc < KC ? K - pc : KC;
+      float bt = pc == 0 ? beta : 1.0f;
+      pack_b(transB, B, ldb, pc, j0 + jc, kc, nc, pb);
+      for (int ic = 0; ic < m; ic += MC) {
+        int mc = m - ic < MC ? m - ic : MC;
+        pack_a(transA, A, lda, i0 + ic, pc, mc, kc, alpha, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          const float *bp = pb + (size_t)jr * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            float *cp = C + (size_t)(i0 + ic + ir) * N + j0 + jc + jr;
+            micro_kernel(kc, pa + (size_t)ir * kc, bp, cp, N, bt, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- small M: no packing. C[i,:] = alpha Σ_k op(A)(i,k) op(B)(k,:) + beta C[i,:] ----------------- */
+static void gemm_small_m(int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B,
+                         float beta, float *C, int j0, int n) {
+  int lda = transA ? M : K;
+  for (int i = 0; i < M; i++) {
+    float *ci = C + (size_t)i * N;
+    if (!transB) {
+      /* 64-column strips held in 4 vector accumulators while k runs over rows of B */
+      int j = j0;
+      for (; j + 64 <= j0 + n; j += 64) {
+        v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+        for (int k = 0; k < K; k++) {
+          float a = transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+          const float *bk = B + (size_t)k * N + j;
+          s0 += a * *(const v16u *)(bk);
+          s1 += a * *(const v16u *)(bk + 16);
+          s2 += a * *(const v16u *)(bk + 32);
+          s3 += a * *(const v16u *)(bk + 48);
+        }
+        v16 r[4] = {s0, s1, s2, s3};
+        for (int v = 0; v < 4; v++) {
+          v16u *p = (v16u *)(ci + j + 16 * v);
+          *p = beta == 0.0f ? alpha * r[v] : alpha * r[v] + beta * *p;
+        }
+      }
+      for (; j < j0 + n; j++) {
+        float s = 0;
+        for (int k = 0; k < K; k++) s += (transA ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k]) * B[(size_t)k * N + j];
+        ci[j] = beta == 0.0f ? alpha * s : alpha * s + beta * ci[j];
+      }
+    } else {
+      /* C[i,j] = dot(op(A) row i, B row j): with A rows contiguous (no transA) vectorised over k */
+      for (int j = j0; j < j0 + n; j++) {
+        const float *bj = B + (size_t)j * K;
+        float s = 0;
+        if (!transA) {
+          const float *ai = A + (size_t)i * K;
+          for (int k = 0; k < K; k++) s += ai[k] * bj[k];
+        } else {
+          for (int k = 0; k < K; k++) s += A[(size_t)k * lda + i] * bj[k];
+        }
+        ci[j] = beta == 0.0f ? alpha * s : alpha * s + beta * ci[j];
+      }
+    }
+  }
+}
+
+/* ---- threading ------------------------------------------------------------------------------ */
+typedef struct {
+  int transA, transB, M, N, K;
+  float alpha, beta;
+  const float *A, *B;
+  float *C;
+  int byRows, small;
+} gemm_job;
+
+static void split(int total, int unit, int tid, int nt, int *start, int *len) {
+  int units = (total + unit - 1) / unit;
+  int per = units / nt, extra = units % nt;
+  int u0 = tid * per + (tid < extra ? tid : extra);
+  int u1 = u0 + per + (tid < extra ? 1 : 0);
+  int s = u0 * unit, e = u1 * unit;
+  if (e > total) e = total;
+  if (s > total) s = total;
+  *start = s;
+  *len = e - s;
+}
+
+static void gemm_task(void *p, int tid, int nt) {
+  gemm_job *j = (gemm_job *)p;
+  int s, len;
+  if (j->small) {
+    split(j->N, 64, tid, nt, &s, &len);
+    if (len > 0) gemm_small_m(j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, s, len);
+  } else if (j->byRows) {
+    split(j->M, MR, tid, nt, &s, &len);
+    if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, s, len, 0, j->N);
+  } else {
+    split(j->N, NR, tid, nt, &s, &len);
+    if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, 0, j->M, s, len);
+  }
+}
+
+/* below this many flops a product runs on the calling thread (a hand-off costs ~2 µs) */
+#define PARALLEL_MIN_FLOPS 4e6
+
+void gemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B, float beta, float *C) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {
+    size_t mn = (size_t)M * N;
+    if (beta == 0.0f) memset(C, 0, mn * sizeof(float));
+    else if (beta != 1.0f) for (size_t i = 0; i < mn; i++) C[i] *= beta;
+    return;
+  }
+  gemm_job job = {transA, transB, M, N, K, alpha, beta, A, B, C, 0, M <= 4};
+  double flops = 2.0 * M * N * K;
+  int nt = pool_threads();
+  if (nt > 1 && flops >= PARALLEL_MIN_FLOPS) {
+    if (job.small) {
+      int units = (N + 63) / 64;
+      if (units < nt) nt = units;
+    } else if (N >= nt * 2 * NR) {
+      job.byRows = 0;
+    } else {
+      job.byRows = 1;
+      int units = (M + MR - 1) / MR;
+      if (units < nt) nt = units;
+    }
+  } else {
+    nt = 1;
+  }
+  if (nt <= 1) gemm_task(&job, 0, 1);
+  else pool_run(gemm_task, &job, nt);
+}

@@ -1,0 +1,309 @@
+/* Fused elementwise, recurrent-cell, softmax, embedding and optimiser kernels.
+ * Each is a plain loop the compiler vectorises (-O3 -march=native, reassociation allowed for the
+ * sums); large calls are split over the thread pool by rows or ranges (rows are independent). */
+#include "kernels.h"
+#include "pool.h"
+#include "vmath.h"
+#include <math.h>
+#include <string.h>
+
+/* ---- range splitting over the pool ----------------------------------------------------------- */
+typedef void (*range_fn)(void *ctx, long start, long end, int tid);
+typedef struct { range_fn fn; void *ctx; long total; } range_job;
+
+static void range_task(void *p, int tid, int nt) {
+  range_job *j = (range_job *)p;
+  long per = j->total / nt, extra = j->total % nt;
+  long s = tid * per + (tid < extra ? tid : extra);
+  long e = s + per + (tid < extra ? 1 : 0);
+  if (e > s) j->fn(j->ctx, s, e, tid);
+}
+
+/* Runs fn over [0, total) — split over threads when total·cost (≈ element operations) is large. */
+static void parallel_range(range_fn fn, void *ctx, long total, double cost) {
+  if (total <= 1 || total * cost < 1 << 16 || pool_threads() <= 1) { fn(ctx, 0, total, 0); return; }
+  range_job j = {fn, ctx, total};
+  pool_run(range_task, &j, pool_threads());
+}
+
+/* ---- bias and reductions --------------------------------------------------------------------- */
+void k_add_row_vector(int M, int N, float *X, const float *bias) {
+  for (int i = 0; i < M; i++) {
+    float *x = X + (size_t)i * N;
+    for (int j = 0; j < N; j++) x[j] += bias[j];
+  }
+}
+
+void k_sum_rows_into(int M, int N, const float *X, float *out) {
+  for (int i = 0; i < M; i++) {
+    const float *x = X + (size_t)i * N;
+    for (int j = 0; j < N; j++) out[j] += x[j];
+  }
+}
+
+double k_sum_squares(const float *x, long n) {
+  double s = 0;
+  for (long i = 0; i < n; i++) s += (double)x[i] * (double)x[i];
+  return s;
+}
+
+void k_axpy(long n, float a, const float *x, float *y) { for (long i = 0; i < n; i++) y[i] += a * x[i]; }
+void k_scale(long n, float a, float *x) { for (long i = 0; i < n; i++) x[i] *= a; }
+void k_fill(long n, float *x, float v) {
+  if (v == 0.0f) { memset(x, 0, n * sizeof(float)); return; }
+  for (long i = 0; i < n; i++) x[i] = v;
+}
+
+/* ---- activations ----------------------------------------------------------------------------- */
+typedef struct { const float *x; float *y; } unary_ctx;
+static void tanh_range(void *c, long s, long e, int tid) {
+  (void)tid;
+  const float *x = ((unary_ctx *)c)->x;
+  float *y = ((unary_ctx *)c)->y;
+  for (long i = s; i < e; i++) y[i] = vm_tanh(x[i]);
+}
+static void sigmoid_range(void *c, long s, long e, int tid) {
+  (void)tid;
+  const float *x = ((unary_ctx *)c)->x;
+  float *y = ((unary_ctx *)c)->y;
+  for (long i = s; i < e; i++) y[i] = vm_sigmoid(x[i]);
+}
+void k_tanh(long n, const float *x, float *y) { unary_ctx c = {x, y}; parallel_range(tanh_range, &c, n, 1); }
+void k_sigmoid(long n, const float *x, float *y) { unary_ctx c = {x, y}; parallel_range(sigmoid_range, &c, n, 1); }
+
+/* dx = dy ⊙ (1 − y²), accumulated or overwritten */
+void k_tanh_backward(long n, const float *y, const float *dy, float *dx, int accumulate) {
+  if (accumulate) for (long i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - y[i] * y[i]);
+  else for (long i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+}
+
+/* ---- GRU ------------------------------------------------------------------------------------- */
+typedef struct { int H; const float *gi, *gh, *hPrev, *dhNew; float *hNew, *gates, *dgi, *dgh, *dhPrev; const float *cgates; } gru_ctx;
+
+/* r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h */
+static void gru_fwd_rows(void *p, long b0, long b1, int tid) {
+  (void)tid;
+  gru_ctx *c = (gru_ctx *)p;
+  int H = c->H;
+  for (long b = b0; b < b1; b++) {
+    const float *gi = c->gi + b * 3 * H, *gh = c->gh + b * 3 * H, *h = c->hPrev + b * H;
+    float *g = c->gates + b * 3 * H, *hn = c->hNew + b * H;
+    for (int j = 0; j < H; j++) {
+      float r = vm_sigmoid(gi[j] + gh[j]);
+      float z = vm_sigmoid(gi[H + j] + gh[H + j]);
+      float n = vm_tanh(gi[2 * H + j] + r * gh[2 * H + j]);
+      g[j] = r;
+      g[H + j] = z;
+      g[2 * H + j] = n;
+      hn[j] = (1.0f - z) * n + z * h[j];
+    }
+  }
+}
+void k_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *hNew, float *gates) {
+  gru_ctx c = {H, gi, gh, hPrev, 0, hNew, gates, 0, 0, 0, 0};
+  parallel_range(gru_fwd_rows, &c, B, 8.0 * H);
+}
+
+/* dn = dh'(1 − z); dz = dh'(h − n); da_n = dn(1 − n²); dr = da_n gh_n; da_r = dr r(1 − r);
+ * da_z = dz z(1 − z); dgi = [da_r, da_z, da_n]; dgh = [da_r, da_z, da_n r]; dhPrev += dh' z */
+static void gru_bwd_rows(void *p, long b0, long b1, int tid) {
+  (void)tid;
+  gru_ctx *c = (gru_ctx *)p;
+  int H = c->H;
+  for (long b = b0; b < b1; b++) {
+    const float *g = c->cgates + b * 3 * H, *gh = c->gh + b * 3 * H, *h = c->hPrev + b * H, *dhn = c->dhNew + b * H;
+    float *dgi = c->dgi + b * 3 * H, *dgh = c->dgh + b * 3 * H, *dhp = c->dhPrev + b * H;
+    for (int j = 0; j < H; j++) {
+      float r = g[j], z = g[H + j], n = g[2 * H + j], dh = dhn[j];
+      float dn = dh * (1.0f - z);
+      float dz = dh * (h[j] - n);
+      float dan = dn * (1.0f - n * n);
+      float dar = dan * gh[2 * H + j] * r * (1.0f - r);
+      float daz = dz * z * (1.0f - z);
+      dgi[j] = dar;
+      dgi[H + j] = daz;
+      dgi[2 * H + j] = dan;
+      dgh[j] = dar;
+      dgh[H + j] = daz;
+      dgh[2 * H + j] = dan * r;
+      dhp[j] += dh * z;
+    }
+  }
+}
+void k_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dhNew, float *dgi, float *dgh, float *dhPrev) {
+  gru_ctx c = {H, 0, gh, hPrev, dhNew, 0, 0, dgi, dgh, dhPrev, gates};
+  parallel_range(gru_bwd_rows, &c, B, 4.0 * H);
+}
+
+/* ---- LSTM ------------------------------------------------------------------------------------ */
+typedef struct { int H; const float *g, *cPrev, *dhNew, *dcNew, *cgates, *ctanhC; float *hNew, *cNew, *gates, *tanhC, *dg, *dcPrev; } lstm_ctx;
+
+/* i = σ(g_i), f = σ(g_f), gg = tanh(g_g), o = σ(g_o); c' = f ⊙ c + i ⊙ gg; h' = o ⊙ tanh(c') */
+static void lstm_fwd_rows(void *p, long b0, long b1, int tid) {
+  (void)tid;
+  lstm_ctx *c = (lstm_ctx *)p;
+  int H = c->H;
+  for (long b = b0; b < b1; b++) {
+    const float *g = c->g + b * 4 * H, *cp = c->cPrev + b * H;
+    float *ga = c->gates + b * 4 * H, *hn = c->hNew + b * H, *cn = c->cNew + b * H, *tc = c->tanhC + b * H;
+    for (int j = 0; j < H; j++) {
+      float i = vm_sigmoid(g[j]), f = vm_sigmoid(g[H + j]), gg = vm_tanh(g[2 * H + j]), o = vm_sigmoid(g[3 * H + j]);
+      float cc = f * cp[j] + i * gg;
+      float t = vm_tanh(cc);
+      ga[j] = i;
+      ga[H + j] = f;
+      ga[2 * H + j] = gg;
+      ga[3 * H + j] = o;
+      cn[j] = cc;
+      tc[j] = t;
+      hn[j] = o * t;
+    }
+  }
+}
+void k_lstm_forward(int B, int H, const float *g, const float *cPrev, float *hNew, float *cNew, float *gates, float *tanhC) {
+  lstm_ctx c = {H, g, cPrev, 0, 0, 0, 0, hNew, cNew, gates, tanhC, 0, 0};
+  parallel_range(lstm_fwd_rows, &c, B, 10.0 * H);
+}
+
+/* dc = dc' + dh' o (1 − tanh²c'); dg_i = dc gg i(1 − i); dg_f = dc c f(1 − f);
+ * dg_g = dc i (1 − gg²); dg_o = dh' tanh(c') o(1 − o); dcPrev = dc f */
+static void lstm_bwd_rows(void *p, long b0, long b1, int tid) {
+  (void)tid;
+  lstm_ctx *c = (lstm_ctx *)p;
+  int H = c->H;
+  for (long b = b0; b < b1; b++) {
+    const float *ga = c->cgates + b * 4 * H, *tc = c->ctanhC + b * H, *cp = c->cPrev + b * H;
+    const float *dhn = c->dhNew + b * H, *dcn = c->dcNew + b * H;
+    float *dg = c->dg + b * 4 * H, *dcp = c->dcPrev + b * H;
+    for (int j = 0; j < H; j++) {
+      float i = ga[j], f = ga[H + j], gg = ga[2 * H + j], o = ga[3 * H + j], t = tc[j], dh = dhn[j];
+      float dc = dcn[j] + dh * o * (1.0f - t * t);
+      dg[j] = dc * gg * i * (1.0f - i);
+      dg[H + j] = dc * cp[j] * f * (1.0f - f);
+      dg[2 * H + j] = dc * i * (1.0f - gg * gg);
+      dg[3 * H + j] = dh * t * o * (1.0f - o);
+      dcp[j] = dc * f;
+    }
+  }
+}
+void k_lstm_backward(int B, int H, const float *gates, const float *tanhC, const float *cPrev, const float *dhNew, const float *dcNew, float *dg, float *dcPrev) {
+  lstm_ctx c = {H, 0, cPrev, dhNew, dcNew, gates, tanhC, 0, 0, 0, 0, dg, dcPrev};
+  parallel_range(lstm_bwd_rows, &c, B, 4.0 * H);
+}
+
+/* out[b, :] = mask[b] ? a[b, :] : b[b, :] */
+void k_select_rows(int B, int H, const float *mask, const float *a, const float *b, float *out) {
+  for (int r = 0; r < B; r++) {
+    const float *src = (mask[r] != 0.0f ? a : b) + (size_t)r * H;
+    float *dst = out + (size_t)r * H;
+    if (src != dst) memmove(dst, src, H * sizeof(float));
+  }
+}
+
+/* ---- softmax --------------------------------------------------------------------------------- */
+typedef struct { int V; const float *logits; float *out; const int *targets; int ignoreId; float smoothing; double partial[POOL_MAX_THREADS]; } softmax_ctx;
+
+static float row_max(const float *x, int V) {
+  float m = -INFINITY;
+  for (int j = 0; j < V; j++) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
+/* out = x − max − log Σ exp(x − max) */
+static void log_softmax_rows(void *p, long r0, long r1, int tid) {
+  (void)tid;
+  softmax_ctx *c = (softmax_ctx *)p;
+  int V = c->V;
+  for (long r = r0; r < r1; r++) {
+    const float *x = c->logits + r * V;
+    float *o = c->out + r * V;
+    float mx = row_max(x, V);
+    float s = 0;
+    for (int j = 0; j < V; j++) s += vm_exp(x[j] - mx);
+    float lse = mx + logf(s);
+    for (int j = 0; j < V; j++) o[j] = x[j] - lse;
+  }
+}
+void k_log_softmax(int M, int V, const float *logits, float *out) {
+  softmax_ctx c;
+  c.V = V; c.logits = logits; c.out = out;
+  parallel_range(log_softmax_rows, &c, M, 3.0 * V);
+}
+
+/* loss_r = −(1 − ε) log p_y − (ε/V) Σ_j log p_j; dlogits = p − q, q = (1 − ε) onehot(y) + ε/V.
+ * One exp per element: e_j = exp(x_j − max) is stored in dLogits, then normalised (works in place). */
+static void xent_rows(void *p, long r0, long r1, int tid) {
+  softmax_ctx *c = (softmax_ctx *)p;
+  int V = c->V;
+  float eps = c->smoothing, uniform = eps / V;
+  double total = 0;
+  for (long r = r0; r < r1; r++) {
+    const float *x = c->logits + r * V;
+    float *d = c->out + r * V;
+    int y = c->targets[r];
+    if (y == c->ignoreId) { memset(d, 0, V * sizeof(float)); continue; }
+    float mx = row_max(x, V);
+    float xy = x[y];
+    float s = 0, sx = 0;
+    for (int j = 0; j < V; j++) {
+      float xj = x[j];
+      float e = vm_exp(xj - mx);
+      sx += xj;
+      s += e;
+      d[j] = e;
+    }
+    double lse = (double)mx + log((double)s);
+    double logPy = (double)xy - lse;
+    double sumLogP = (double)sx - (double)V * lse;
+    total += -(1.0 - eps) * logPy - uniform * sumLogP;
+    float inv = 1.0f / s;
+    for (int j = 0; j < V; j++) d[j] = d[j] * inv - uniform;
+    d[y] -= 1.0f - eps;
+  }
+  c->partial[tid] += total;
+}
+double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits) {
+  softmax_ctx c;
+  c.V = V; c.logits = logits; c.out = dLogits; c.targets = targets; c.ignoreId = ignoreId; c.smoothing = smoothing;
+  for (int t = 0; t < POOL_MAX_THREADS; t++) c.partial[t] = 0;
+  parallel_range(xent_rows, &c, M, 3.0 * V);
+  double total = 0;
+  for (int t = 0; t < POOL_MAX_THREADS; t++) total += c.partial[t];
+  return total;
+}
+
+/* ---- embeddings ------------------------------------------------------------------------------ */
+void k_gather_rows(int n, const int *ids, int D, const float *table, float *out) {
+  for (int r = 0; r < n; r++) memcpy(out + (size_t)r * D, table + (size_t)ids[r] * D, D * sizeof(float));
+}
+
+void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *dTable, int skipId) {
+  for (int r = 0; r < n; r++) {
+    if (ids[r] == skipId) continue;
+    float *t = dTable + (size_t)ids[r] * D;
+    const float *o = dOut + (size_t)r * D;
+    for (int j = 0; j < D; j++) t[j] += o[j];
+  }
+}
+
+/* ---- Adam ------------------------------------------------------------------------------------ */
+typedef struct { float *p; const float *g; float *m, *v; float lr, b1, b2, eps, bc1, bc2, wd; } adam_ctx;
+
+/* m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr wd p */
+static void adam_range(void *p, long s, long e, int tid) {
+  (void)tid;
+  adam_ctx *c = (adam_ctx *)p;
+  float b1 = c->b1, b2 = c->b2, lr = c->lr, eps = c->eps, ibc1 = 1.0f / c->bc1, ibc2 = 1.0f / c->bc2, lrwd = c->lr * c->wd;
+  for (long i = s; i < e; i++) {
+    float g = c->g[i];
+    float m = b1 * c->m[i] + (1.0f - b1) * g;
+    float v = b2 * c->v[i] + (1.0f - b2) * g * g;
+    c->m[i] = m;
+    c->v[i] = v;
+    c->p[i] -= lr * (m * ibc1) / (sqrtf(v * ibc2) + eps) + lrwd * c->p[i];
+  }
+}
+void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd) {
+  adam_ctx c = {p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, wd};
+  parallel_range(adam_range, &c, n, 2.0);
+}

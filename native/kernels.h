@@ -1,0 +1,23 @@
+#ifndef SEQ2SEQ_KERNELS_H
+#define SEQ2SEQ_KERNELS_H
+/* Fused kernels; semantics are those of src/tensor/backend.ts (same names, C argument order). */
+void k_add_row_vector(int M, int N, float *X, const float *bias);
+void k_sum_rows_into(int M, int N, const float *X, float *out);
+double k_sum_squares(const float *x, long n);
+void k_axpy(long n, float a, const float *x, float *y);
+void k_scale(long n, float a, float *x);
+void k_fill(long n, float *x, float v);
+void k_tanh(long n, const float *x, float *y);
+void k_sigmoid(long n, const float *x, float *y);
+void k_tanh_backward(long n, const float *y, const float *dy, float *dx, int accumulate);
+void k_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *hNew, float *gates);
+void k_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dhNew, float *dgi, float *dgh, float *dhPrev);
+void k_lstm_forward(int B, int H, const float *g, const float *cPrev, float *hNew, float *cNew, float *gates, float *tanhC);
+void k_lstm_backward(int B, int H, const float *gates, const float *tanhC, const float *cPrev, const float *dhNew, const float *dcNew, float *dg, float *dcPrev);
+void k_select_rows(int B, int H, const float *mask, const float *a, const float *b, float *out);
+void k_log_softmax(int M, int V, const float *logits, float *out);
+double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits);
+void k_gather_rows(int n, const int *ids, int D, const float *table, float *out);
+void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *dTable, int skipId);
+void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd);
+#endif
