@@ -33,6 +33,8 @@ export class Seq2SeqState implements DecoderState {
     readonly c: (F32 | null)[],
     readonly context: F32 | null,
     readonly oPrev: F32 | null,
+    /** Which source sentence (of startDecoding's batch) each row decodes. */
+    readonly srcOf: Int32Array,
   ) {}
 
   select(rowsSel: Int32Array): Seq2SeqState {
@@ -59,20 +61,32 @@ export class Seq2SeqState implements DecoderState {
         }
       return out;
     };
-    const lengths = new Int32Array(n);
-    for (let i = 0; i < n; i++) lengths[i] = this.lengths[rowsSel[i]];
-    const keys = this.keys === this.memory ? null : pickTM(this.keys);
-    const memory = pickTM(this.memory);
+    const srcOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) srcOf[i] = this.srcOf[rowsSel[i]];
+    // Beam search mostly reorders hypotheses within each sentence's group: when every row still
+    // decodes the same sentence as before, the encoder memory, keys and lengths are shared, not copied.
+    let sameSources = n === this.batchSize;
+    for (let i = 0; sameSources && i < n; i++) sameSources = srcOf[i] === this.srcOf[i];
+    let memory = this.memory;
+    let keys = this.keys;
+    let lengths = this.lengths;
+    if (!sameSources) {
+      memory = pickTM(this.memory);
+      keys = this.keys === this.memory ? memory : pickTM(this.keys);
+      lengths = new Int32Array(n);
+      for (let i = 0; i < n; i++) lengths[i] = this.lengths[rowsSel[i]];
+    }
     return new Seq2SeqState(
       n,
       this.srcLen,
       memory,
-      this.keys === this.memory ? memory : keys,
+      keys,
       lengths,
       this.h.map((x) => pick(x)!),
       this.c.map((x) => pick(x)),
       pick(this.context),
       pick(this.oPrev),
+      srcOf,
     );
   }
 }
@@ -117,7 +131,8 @@ export class Seq2Seq implements Seq2SeqModel {
   }
 
   zeroGrad(): void {
-    for (const p of this.params) p.zeroGrad();
+    const k = getBackend();
+    for (const p of this.params) k.fill(p.grad, 0);
   }
 
   /** h0 = tanh(W_b final + b_b), [B×L·H]. */
@@ -239,7 +254,8 @@ export class Seq2Seq implements Seq2SeqModel {
       keys = att.keyLayer ? att.computeKeys(memory, S * B, alloc(S * B * att.keySize)) : memory;
     }
     const oPrev = this.config.inputFeeding ? alloc(B * this.sizes.preOutput) : null;
-    return new Seq2SeqState(B, S, memory, keys, Int32Array.from(srcLengths), init.h, init.c, init.context, oPrev);
+    const srcOf = Int32Array.from({ length: B }, (_, i) => i);
+    return new Seq2SeqState(B, S, memory, keys, Int32Array.from(srcLengths), init.h, init.c, init.context, oPrev, srcOf);
   }
 
   step(stateIn: DecoderState, prev: Int32Array): StepResult {
@@ -267,6 +283,7 @@ export class Seq2Seq implements Seq2SeqModel {
       dec.runs.map((r) => (this.config.cell === 'lstm' ? r.c(0).slice() : null)),
       state.context,
       this.config.inputFeeding ? O.slice() : null,
+      state.srcOf,
     );
     return { logProbs, attention, state: next };
   }

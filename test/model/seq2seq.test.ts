@@ -4,7 +4,7 @@ import { BOS_ID, makeBatch } from '../../src/data/batch.js';
 import { InputError } from '../../src/errors.js';
 import { REFERENCE_MODEL_CONFIG, parseModelConfig, type ModelConfigInput } from '../../src/model/config.js';
 import { gradcheckCases, gradcheckModel, randomBatch } from '../../src/model/gradcheck.js';
-import { Seq2Seq } from '../../src/model/seq2seq.js';
+import { Seq2Seq, Seq2SeqState } from '../../src/model/seq2seq.js';
 import { Rng } from '../../src/util/rng.js';
 
 const tiny = (over: Partial<ModelConfigInput>): ModelConfigInput => ({
@@ -117,6 +117,26 @@ describe('Seq2Seq', () => {
     // row 2 of `next` is row 2 of the original fed token 6: recompute it alone
     const again = model.step(first.state.select(new Int32Array([2])), new Int32Array([6]));
     for (let j = 0; j < V; j++) expect(next.logProbs[2 * V + j]).toBeCloseTo(again.logProbs[j], 6);
+  });
+
+  it('select shares the encoder memory while rows keep their sentences (beam reordering), with identical results', () => {
+    const model = new Seq2Seq(tiny({ cell: 'gru', attention: 'bahdanau' }), new Rng(6));
+    const batch = randomBatch(new Rng(3), 2, 5, 11, 10);
+    const s0 = model.startDecoding(batch.src, batch.srcLengths, 2, batch.srcLen);
+    const s1 = s0.select(new Int32Array([0, 0, 1, 1]));
+    expect(s1.memory).not.toBe(s0.memory);
+    const r1 = model.step(s1, new Int32Array(4).fill(BOS_ID));
+    const perm = new Int32Array([1, 0, 3, 2]);
+    const s2 = (r1.state as Seq2SeqState).select(perm);
+    expect(s2.memory).toBe((r1.state as Seq2SeqState).memory);
+    const prev = new Int32Array([4, 5, 6, 7]);
+    const r2 = model.step(s2, prev);
+    const V = model.tgtVocabSize;
+    for (let i = 0; i < 4; i++) {
+      // the same hypothesis stepped alone (its memory copied out by select)
+      const alone = model.step((r1.state as Seq2SeqState).select(new Int32Array([perm[i]])), prev.subarray(i, i + 1));
+      for (let j = 0; j < V; j++) expect(r2.logProbs[i * V + j]).toBeCloseTo(alone.logProbs[j], 6);
+    }
   });
 
   it('config errors name the field', () => {
