@@ -10,6 +10,7 @@
  *   Linear U(±1/√fan_in), embeddings N(0, 1) with a zero padding row.
  */
 import type { Batch } from '../data/batch.js';
+import { InputError } from '../errors.js';
 import { Workspace, alloc, copyCols, takeCols } from '../nn/alloc.js';
 import { softmaxCrossEntropy } from '../nn/loss.js';
 import type { Param } from '../nn/param.js';
@@ -91,6 +92,14 @@ export class Seq2SeqState implements DecoderState {
   }
 }
 
+/** Every id must index the embedding / output table; anything else would read outside it. */
+function checkIds(ids: Int32Array, vocab: number, what: string): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!(id >= 0 && id < vocab)) throw new InputError(`${what}: token id ${id} is outside the model's vocabulary (0..${vocab - 1})`);
+  }
+}
+
 export class Seq2Seq implements Seq2SeqModel {
   readonly config: ModelConfig;
   readonly sizes: ResolvedSizes;
@@ -159,6 +168,9 @@ export class Seq2Seq implements Seq2SeqModel {
   /** Encoder, bridge, decoder and output layer over a batch (teacher forcing): the logits [T·B×V]. */
   private forward(batch: Batch, train: boolean) {
     const cfg = this.config;
+    checkIds(batch.src, cfg.srcVocabSize, 'batch source');
+    checkIds(batch.tgtIn, cfg.tgtVocabSize, 'batch target');
+    checkIds(batch.tgtOut, cfg.tgtVocabSize, 'batch target');
     const B = batch.size;
     const S = batch.srcLen;
     const T = batch.tgtLen;
@@ -240,6 +252,7 @@ export class Seq2Seq implements Seq2SeqModel {
     const B = batchSize;
     const S = srcLen;
     if (src.length !== S * B || srcLengths.length !== B) throw new Error(`startDecoding: src has ${src.length} ids and ${srcLengths.length} lengths for B=${B}, S=${S}`);
+    checkIds(src, this.config.srcVocabSize, 'source');
     const memView = this.inferEnc.forward(src, srcLengths, B, S, false, null);
     const final = this.inferEnc.finalState();
     const h0all = alloc(B * this.config.decoderLayers * this.config.hiddenSize);
@@ -262,6 +275,7 @@ export class Seq2Seq implements Seq2SeqModel {
     const state = stateIn as Seq2SeqState;
     const B = state.batchSize;
     if (prev.length !== B) throw new Error(`step: ${prev.length} previous tokens for ${B} rows`);
+    checkIds(prev, this.config.tgtVocabSize, 'previous target');
     const dec = this.inferDec;
     dec.begin(1, B, { h: state.h, c: state.c, context: state.context, oPrev: state.oPrev }, state.memory ? { M: state.memory, S: state.srcLen, lengths: state.lengths, keys: state.keys! } : null);
     dec.embed(prev as I32, false, null);

@@ -139,6 +139,14 @@ describe('Seq2Seq', () => {
     }
   });
 
+  it('token ids outside the vocabulary are InputErrors, not silent garbage', () => {
+    const model = new Seq2Seq(tiny({}), new Rng(1));
+    expect(() => model.loss(makeBatch([[5, 11]], [[4]]))).toThrow(/batch source: token id 11 is outside the model's vocabulary \(0\.\.10\)/);
+    expect(() => model.loss(makeBatch([[5]], [[10]]))).toThrow(InputError);
+    const s = model.startDecoding(new Int32Array([5]), new Int32Array([1]), 1, 1);
+    expect(() => model.step(s, new Int32Array([-1]))).toThrow(/previous target/);
+  });
+
   it('config errors name the field', () => {
     expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, hidenSize: 3 }, 'x.json')).toThrow(/x\.json: .*hidenSize/);
     expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, dropout: 1.5 }, 'x.json')).toThrow(/dropout/);
