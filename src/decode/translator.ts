@@ -40,7 +40,7 @@ export interface Hypothesis {
   score: number;
   ids: number[];
   pieces: string[];
-  /** One row of S source weights per output token (</s> included when the output ended with it). */
+  /** One row of S source weights per output token (pieces[t] ↔ attention[t]; the </s> row is left out), or null. */
   attention: Float32Array[] | null;
 }
 
@@ -148,6 +148,6 @@ export class Translator {
       }
     }
     const text = replaced ? (this.tgt.detokenize ? this.tgt.detokenize(pieces) : joinPieces(pieces)) : this.tgt.decode(h.ids);
-    return { text, score: h.score, ids: h.ids, pieces, attention: h.attention };
+    return { text, score: h.score, ids: h.ids, pieces, attention: h.attention ? h.attention.slice(0, h.ids.length) : null };
   }
 }

@@ -1,0 +1,232 @@
+/**
+ * `seq2seq translate --model RUN`: batch translation, one output line per input line, in order
+ * (stdin or -i → stdout or -o), streaming in batches of --batch-size lines; or, when stdin and
+ * stdout are both terminals and no -i/-o is given, the interactive translator (src/ui/translate).
+ * Output to -o is atomic: a temporary file beside the target, renamed over it at the end; on an
+ * error or an interrupt the temporary file is removed and the target is left untouched.
+ */
+import type { Command } from 'commander';
+import { createWriteStream, openSync, fsyncSync, closeSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { InputError } from '../../errors.js';
+import type { Translator } from '../../decode/translator.js';
+import type { TextLine } from '../../data/line-reader.js';
+
+interface TranslateCliOpts {
+  model: string;
+  input?: string;
+  output?: string;
+  beam: string;
+  nBest: string;
+  format: string;
+  batchSize: string;
+  lengthPenalty: string;
+  maxLengthRatio: string;
+  maxLengthConstant: string;
+  replaceUnk?: boolean;
+}
+
+function int(v: string, name: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+function num(v: string, name: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${name} must be a number ≥ 0, got '${v}'`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('translate')
+    .description('translate text with a trained run: interactive on a terminal, else one output line per input line')
+    .requiredOption('--model <run>', 'trained run directory')
+    .option('-i, --input <file>', 'input text, one sentence per line (default: stdin)')
+    .option('-o, --output <file>', 'output file, written atomically (default: stdout)')
+    .option('--beam <n>', 'beam size (1 = greedy)', '5')
+    .option('--n-best <k>', 'hypotheses per sentence (needs --format jsonl when > 1)', '1')
+    .option('--format <fmt>', 'text or jsonl ({"src","hyps":[{"text","score"}]})', 'text')
+    .option('--batch-size <n>', 'lines read, translated and written at a time', '32')
+    .option('--length-penalty <a>', 'α of lp = ((5+|Y|)/6)^α (0 = none)', '0.6')
+    .option('--max-length-ratio <r>', 'output limit = r × source tokens + constant', '2')
+    .option('--max-length-constant <c>', 'output limit constant', '10')
+    .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  seq2seq translate --model runs/en-de                          # interactive on a terminal
+  seq2seq translate --model runs/en-de < in.en > out.de
+  seq2seq translate --model runs/en-de -i in.en -o out.de --beam 5 --batch-size 64
+  seq2seq translate --model runs/en-de -i in.en --n-best 3 --format jsonl`,
+    )
+    .action(async (opts: TranslateCliOpts) => {
+      const beam = int(opts.beam, '--beam');
+      const nBest = int(opts.nBest, '--n-best');
+      const batchSize = int(opts.batchSize, '--batch-size');
+      if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl, got '${opts.format}'`);
+      if (nBest > beam) throw new InputError(`--n-best ${nBest} cannot exceed --beam ${beam}`);
+      if (nBest > 1 && opts.format === 'text') throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
+      const options = {
+        beam,
+        nBest,
+        lengthPenalty: num(opts.lengthPenalty, '--length-penalty'),
+        maxLengthRatio: num(opts.maxLengthRatio, '--max-length-ratio'),
+        maxLengthConstant: num(opts.maxLengthConstant, '--max-length-constant'),
+        replaceUnk: opts.replaceUnk === true,
+      };
+      if (opts.input !== undefined) {
+        const { checkFile } = await import('../../data/line-reader.js');
+        checkFile(opts.input, 'input file');
+      }
+      const { loadDecodingRun } = await import('../../decode/run-loader.js');
+      const { Translator } = await import('../../decode/translator.js');
+      const run = await loadDecodingRun(opts.model);
+      const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, { ...options, maxSourceLength: run.maxSourceLength });
+
+      if (opts.input === undefined && opts.output === undefined && process.stdin.isTTY && process.stdout.isTTY) {
+        type InteractiveApp = { runInteractiveTranslate(a: { translator: Translator; runDir: string; options: object }): Promise<void> };
+        let app: InteractiveApp | null = null;
+        try {
+          app = (await import('../../ui/translate/app.js')) as unknown as InteractiveApp;
+        } catch (err) {
+          process.stderr.write(`seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); reading lines from stdin instead\n`);
+        }
+        if (app) {
+          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: { ...options, maxSourceLength: run.maxSourceLength } });
+          return;
+        }
+      }
+      await runBatchTranslate(translator, { input: opts.input, output: opts.output, batchSize, format: opts.format });
+    });
+}
+
+interface BatchIo {
+  input?: string;
+  output?: string;
+  batchSize: number;
+  format: 'text' | 'jsonl';
+}
+
+/** Writes to a stream, waiting for 'drain' when its buffer is full; false once the stream is closed or broken. */
+function sinkFor(stream: Writable): { write(text: string): Promise<boolean>; broken(): boolean; error(): Error | null } {
+  let failure: Error | null = null;
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') closed = true;
+    else failure = err;
+  });
+  return {
+    async write(text: string): Promise<boolean> {
+      if (closed || failure) return false;
+      if (!stream.write(text)) {
+        await Promise.race([once(stream, 'drain'), once(stream, 'close'), once(stream, 'error').catch(() => undefined)]);
+      }
+      return !closed && !failure;
+    },
+    broken: () => closed,
+    error: () => failure,
+  };
+}
+
+/** `12,345 lines  410 lines/s  ETA 0:42` on one self-overwriting stderr line (TTY only). */
+function progressReporter(totalBytes: number | null, bytesDone: () => number): { update(lines: number): void; done(lines: number): void } {
+  const tty = process.stderr.isTTY === true;
+  const start = process.hrtime.bigint();
+  let last = 0;
+  const secs = () => Number(process.hrtime.bigint() - start) / 1e9;
+  const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+  return {
+    update(lines: number) {
+      if (!tty) return;
+      const t = secs();
+      if (t - last < 0.25) return;
+      last = t;
+      const rate = lines / t;
+      let eta = '';
+      if (totalBytes && bytesDone() > 0) eta = `  ETA ${clock((t * (totalBytes - bytesDone())) / bytesDone())}`;
+      process.stderr.write(`\r\x1b[K${lines.toLocaleString('en-US')} lines  ${rate.toFixed(1)} lines/s${eta}`);
+    },
+    done(lines: number) {
+      if (!tty) return;
+      const t = secs();
+      process.stderr.write(`\r\x1b[K${lines.toLocaleString('en-US')} lines in ${t.toFixed(1)} s (${(lines / Math.max(t, 1e-9)).toFixed(1)} lines/s)\n`);
+    },
+  };
+}
+
+async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<void> {
+  const { readLines } = await import('../../data/line-reader.js');
+  const { streamLines } = await import('../../decode/stream-lines.js');
+  const { translateStream } = await import('../../decode/stream-translate.js');
+  const { tempPathFor } = await import('../../util/atomic-write.js');
+
+  let bytes = 0;
+  async function* counted(src: AsyncIterable<TextLine>): AsyncGenerator<TextLine> {
+    for await (const l of src) {
+      bytes += Buffer.byteLength(l.text) + 1;
+      yield l;
+    }
+  }
+  const inputName = io.input ?? '<stdin>';
+  const lines = counted(io.input !== undefined ? readLines(io.input) : streamLines(process.stdin, '<stdin>'));
+  const progress = progressReporter(io.input !== undefined ? statSync(io.input).size : null, () => bytes);
+  const onWarning = (m: string) => process.stderr.write(`seq2seq: warning: ${m}\n`);
+
+  if (io.output === undefined) {
+    const sink = sinkFor(process.stdout);
+    const r = await translateStream(translator, lines, sink.write, { batchSize: io.batchSize, format: io.format, inputName, onWarning, onProgress: progress.update });
+    const err = sink.error();
+    if (err) throw err;
+    if (!r.closedEarly) progress.done(r.lines);
+    return; // a closed pipe (| head) ends quietly with exit 0
+  }
+
+  // -o: temporary file beside the target, renamed over it only after everything was written.
+  const target = io.output;
+  const tmp = tempPathFor(target);
+  let out: WriteStream | null = null;
+  const cleanup = () => {
+    try {
+      out?.destroy();
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanup();
+    process.stderr.write(`\nseq2seq: interrupted (${signal}); ${target} left untouched\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+    await once(out, 'open');
+    const sink = sinkFor(out);
+    const r = await translateStream(translator, lines, sink.write, { batchSize: io.batchSize, format: io.format, inputName, onWarning, onProgress: progress.update });
+    const err = sink.error();
+    if (err || r.closedEarly) throw err ?? new Error(`${tmp}: output stream closed unexpectedly`);
+    out.end();
+    await once(out, 'finish');
+    await once(out, 'close');
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+    progress.done(r.lines);
+  } catch (err) {
+    cleanup();
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Builds a tiny trained-run directory for CLI tests: BPE tokenizers learned on a few sentences and
+ * a small random Seq2Seq (the real model classes), saved in the layout of docs/DESIGN.md §4.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { saveModel } from '../../src/model/checkpoint.js';
+import { Seq2Seq } from '../../src/model/seq2seq.js';
+import { learnBpe } from '../../src/text/tokenizer.js';
+import { Rng } from '../../src/util/rng.js';
+
+export const TINY_SRC = ['the cat sits on the mat', 'a dog runs in the park', 'the man reads a book', 'two children play with a ball', 'a woman walks her dog'];
+export const TINY_TGT = ['die katze sitzt auf der matte', 'ein hund rennt im park', 'der mann liest ein buch', 'zwei kinder spielen mit einem ball', 'eine frau geht mit ihrem hund'];
+
+export async function makeTinyRun(dir: string, opts: { maxSourceLength?: number; attention?: 'bahdanau' | 'none' } = {}): Promise<string> {
+  mkdirSync(join(dir, 'best'), { recursive: true });
+  const src = await learnBpe(TINY_SRC, { vocabSize: 60, minFrequency: 1 });
+  const tgt = await learnBpe(TINY_TGT, { vocabSize: 60, minFrequency: 1 });
+  src.save(join(dir, 'tokenizer.src.json'));
+  tgt.save(join(dir, 'tokenizer.tgt.json'));
+  const model = new Seq2Seq(
+    {
+      cell: 'gru',
+      srcVocabSize: src.vocabSize,
+      tgtVocabSize: tgt.vocabSize,
+      embeddingSize: 8,
+      hiddenSize: 12,
+      attention: opts.attention ?? 'bahdanau',
+      maxSourceLength: opts.maxSourceLength ?? 100,
+    },
+    new Rng(7),
+  );
+  saveModel(join(dir, 'best'), model);
+  return dir;
+}
