@@ -2,9 +2,11 @@
  * Buffer allocation for the layers. Normally every buffer is a Float32Array. The gradient check
  * switches to float64 (`withFloat64`): buffers are then Float64Arrays typed as F32, which the
  * TypeScript backend handles unchanged (it only indexes), so finite differences can use a tiny
- * step without float32 rounding noise. Only the TypeScript backend may run in that mode.
+ * step without float32 rounding noise; withFloat64 runs on the TypeScript backend.
  */
 import type { F32 } from '../tensor/backend.js';
+import { getBackend, setBackend } from '../tensor/index.js';
+import { jsBackend } from '../tensor/js-backend.js';
 
 let float64 = false;
 
@@ -17,14 +19,20 @@ export function isFloat64Mode(): boolean {
   return float64;
 }
 
-/** Runs fn with float64 buffers (for gradient checks; use the TypeScript backend). */
+/**
+ * Runs fn with float64 buffers on the TypeScript backend (for gradient checks; native kernels
+ * take only Float32Arrays), restoring the previous mode and backend afterwards.
+ */
 export function withFloat64<T>(fn: () => T): T {
   const before = float64;
+  const backend = getBackend();
   float64 = true;
+  setBackend(jsBackend);
   try {
     return fn();
   } finally {
     float64 = before;
+    setBackend(backend);
   }
 }
 
