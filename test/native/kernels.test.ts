@@ -1,0 +1,265 @@
+/**
+ * Every native kernel against the TypeScript reference backend (and GEMM also against a float64
+ * triple loop) on random shapes: odd sizes, all transposes, alpha/beta cases, subarray views.
+ * Skipped, with the reason, when the addon is not built.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/tensor/backend.js';
+import { createNativeBackend } from '../../src/tensor/index.js';
+import { jsBackend } from '../../src/tensor/js-backend.js';
+import { loadNative } from '../../src/tensor/native.js';
+import { Rng } from '../../src/util/rng.js';
+
+const load = loadNative();
+const native = createNativeBackend() as Backend;
+const skip = load.addon === null;
+const why = skip ? ` (skipped: ${load.error})` : '';
+
+const rng = new Rng(1234);
+function rand(n: number, scale = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (rng.next() * 2 - 1) * scale;
+  return a;
+}
+/** A Float32Array view at a non-zero byteOffset inside a larger buffer, filled with random values. */
+function view(n: number, scale = 1): Float32Array {
+  const big = rand(n + 7, scale);
+  return big.subarray(3, 3 + n);
+}
+
+/** max |a − b| / max(1, |b|) */
+function relErr(a: Float32Array, b: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(d <= e)) e = d;
+  }
+  return e;
+}
+
+function gemm64(tA: boolean, tB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array, B: Float32Array, beta: number, C: Float32Array): Float64Array {
+  const R = new Float64Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (tA ? A[k * M + i] : A[i * K + k]) * (tB ? B[j * K + k] : B[k * N + j]);
+      R[i * N + j] = alpha * s + (beta === 0 ? 0 : beta * C[i * N + j]);
+    }
+  return R;
+}
+
+describe('native GEMM' + why, () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [1, 3, 17], [3, 17, 1], [17, 3, 1023], [1, 1023, 17], [4, 65, 33], [5, 130, 64],
+    [17, 49, 300], [64, 100, 33], [130, 97, 20], [9, 1023, 3], [100, 300, 257],
+  ];
+  for (const [M, N, K] of shapes)
+    it.skipIf(skip)(`${M}×${K}×${N}, all transposes and alpha/beta, views`, () => {
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25], [1, 1]]) {
+            const A = view(M * K), B = view(K * N), C0 = view(M * N);
+            if (beta === 0) C0.fill(NaN); // beta = 0 must overwrite, even NaN
+            const expected = gemm64(tA, tB, M, N, K, alpha, A, B, beta, C0);
+            const cn = C0.slice();
+            const cj = C0.slice();
+            native.gemm(tA, tB, M, N, K, alpha, A, B, beta, cn);
+            jsBackend.gemm(tA, tB, M, N, K, alpha, A, B, beta, cj);
+            // float32 rounding grows like √K for entries of size ~√K
+            const tol = 1e-5 * Math.max(1, Math.sqrt(K) / 4);
+            expect(relErr(cn, expected), `tA=${tA} tB=${tB} α=${alpha} β=${beta}`).toBeLessThan(tol);
+            expect(relErr(cn, cj)).toBeLessThan(tol * 2);
+          }
+    });
+
+  it.skipIf(skip)('K = 0 and alpha = 0 only scale C by beta', () => {
+    const C = rand(12);
+    const c2 = C.slice();
+    native.gemm(false, false, 3, 4, 0, 1, new Float32Array(0), new Float32Array(0), 0.5, c2);
+    expect(relErr(c2, Array.from(C, (x) => x * 0.5))).toBe(0);
+    const c3 = C.slice();
+    native.gemm(false, true, 3, 4, 5, 0, rand(15), rand(20), 0, c3);
+    expect(Array.from(c3)).toEqual(new Array(12).fill(0));
+  });
+
+  it.skipIf(skip)('the threaded path (large shape) equals the single-thread result', () => {
+    const [M, N, K] = [96, 700, 160];
+    const A = rand(M * K), B = rand(N * K);
+    const prev = native.threads();
+    const one = new Float32Array(M * N), two = new Float32Array(M * N);
+    native.setThreads(1);
+    native.gemm(false, true, M, N, K, 1, A, B, 0, one);
+    native.setThreads(2);
+    native.gemm(false, true, M, N, K, 1, A, B, 0, two);
+    native.setThreads(prev);
+    expect(relErr(two, one)).toBeLessThan(1e-6);
+    expect(relErr(two, gemm64(false, true, M, N, K, 1, A, B, 0, two))).toBeLessThan(1e-5);
+  });
+
+  it.skipIf(skip)('too-short arrays are a RangeError, not a crash', () => {
+    expect(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(15), new Float32Array(16), 0, new Float32Array(16))).toThrow(/A has 15 elements, needs 16/);
+  });
+});
+
+describe('native fused kernels against the TypeScript backend' + why, () => {
+  const sizes = [1, 3, 17, 1023];
+
+  it.skipIf(skip)('tanh: max abs error vs Math.tanh ≤ 1e-6 (relative below |x| = 1e-3) over a dense grid', () => {
+    const n = 200001;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n; i++) x[i] = -20 + (40 * i) / (n - 1);
+    x[0] = 1e-6; x[1] = -3e-4; x[2] = 0; x[3] = 0.6249; x[4] = 0.6251;
+    const y = new Float32Array(n);
+    native.tanh(x, y);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const t = Math.tanh(x[i]);
+      const e = Math.abs(y[i] - t) / Math.max(1, Math.abs(t) < 1e-3 ? Math.abs(t) / 1e-3 : 1);
+      if (!(e <= worst)) worst = e;
+    }
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(y[0] - 1e-6) / 1e-6).toBeLessThan(1e-6);
+  });
+
+  it.skipIf(skip)('sigmoid, tanh in place, tanhBackward (both modes)', () => {
+    for (const n of sizes) {
+      const x = view(n, 12);
+      const a = new Float32Array(n), b = new Float32Array(n);
+      native.sigmoid(x, a);
+      jsBackend.sigmoid(x, b);
+      expect(relErr(a, b)).toBeLessThan(1e-6);
+      const inPlace = x.slice();
+      native.tanh(inPlace, inPlace);
+      jsBackend.tanh(x, b);
+      expect(relErr(inPlace, b)).toBeLessThan(1e-6);
+      const dy = view(n);
+      for (const acc of [false, true]) {
+        const d1 = view(n), d2 = d1.slice();
+        native.tanhBackward(b, dy, d1, acc);
+        jsBackend.tanhBackward(b, dy, d2, acc);
+        expect(relErr(d1, d2)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it.skipIf(skip)('addRowVector, sumRowsInto, sumSquares, axpy, scale, fill', () => {
+    for (const [M, N] of [[1, 1], [3, 17], [17, 1023], [64, 3]]) {
+      const X = view(M * N), bias = view(N);
+      const x1 = X.slice(), x2 = X.slice();
+      native.addRowVector(M, N, x1, bias);
+      jsBackend.addRowVector(M, N, x2, bias);
+      expect(relErr(x1, x2)).toBeLessThan(1e-6);
+      const o1 = view(N), o2 = o1.slice();
+      native.sumRowsInto(M, N, X, o1);
+      jsBackend.sumRowsInto(M, N, X, o2);
+      expect(relErr(o1, o2)).toBeLessThan(1e-5);
+      expect(Math.abs(native.sumSquares(X) - jsBackend.sumSquares(X)) / jsBackend.sumSquares(X)).toBeLessThan(1e-9);
+      const y1 = view(M * N), y2 = y1.slice();
+      native.axpy(-0.7, X, y1);
+      jsBackend.axpy(-0.7, X, y2);
+      expect(relErr(y1, y2)).toBeLessThan(1e-6);
+      native.scale(1.5, y1);
+      jsBackend.scale(1.5, y2);
+      expect(relErr(y1, y2)).toBeLessThan(1e-6);
+      native.fill(y1, 0.25);
+      expect(y1.every((v) => v === 0.25)).toBe(true);
+    }
+  });
+
+  it.skipIf(skip)('gruForward / gruBackward', () => {
+    for (const [B, H] of [[1, 1], [3, 17], [17, 33], [64, 512]]) {
+      const gi = view(B * 3 * H, 3), gh = view(B * 3 * H, 3), h = view(B * H);
+      const out = [new Float32Array(B * H), new Float32Array(B * 3 * H), new Float32Array(B * H), new Float32Array(B * 3 * H)];
+      native.gruForward(B, H, gi, gh, h, out[0], out[1]);
+      jsBackend.gruForward(B, H, gi, gh, h, out[2], out[3]);
+      expect(relErr(out[0], out[2])).toBeLessThan(1e-5);
+      expect(relErr(out[1], out[3])).toBeLessThan(1e-5);
+      const dh = view(B * H), dgi = [new Float32Array(B * 3 * H), new Float32Array(B * 3 * H)], dgh = [new Float32Array(B * 3 * H), new Float32Array(B * 3 * H)];
+      const dhp1 = view(B * H), dhp2 = dhp1.slice();
+      native.gruBackward(B, H, out[3], gh, h, dh, dgi[0], dgh[0], dhp1);
+      jsBackend.gruBackward(B, H, out[3], gh, h, dh, dgi[1], dgh[1], dhp2);
+      expect(relErr(dgi[0], dgi[1])).toBeLessThan(1e-5);
+      expect(relErr(dgh[0], dgh[1])).toBeLessThan(1e-5);
+      expect(relErr(dhp1, dhp2)).toBeLessThan(1e-5);
+    }
+  });
+
+  it.skipIf(skip)('lstmForward / lstmBackward', () => {
+    for (const [B, H] of [[1, 1], [3, 17], [17, 33], [64, 512]]) {
+      const g = view(B * 4 * H, 3), c = view(B * H, 2);
+      const n = [0, 1].map(() => ({ h: new Float32Array(B * H), c: new Float32Array(B * H), gates: new Float32Array(B * 4 * H), tc: new Float32Array(B * H) }));
+      native.lstmForward(B, H, g, c, n[0].h, n[0].c, n[0].gates, n[0].tc);
+      jsBackend.lstmForward(B, H, g, c, n[1].h, n[1].c, n[1].gates, n[1].tc);
+      for (const k of ['h', 'c', 'gates', 'tc'] as const) expect(relErr(n[0][k], n[1][k]), k).toBeLessThan(1e-5);
+      const dh = view(B * H), dc = view(B * H);
+      const dg = [new Float32Array(B * 4 * H), new Float32Array(B * 4 * H)], dcp = [view(B * H), view(B * H)];
+      native.lstmBackward(B, H, n[1].gates, n[1].tc, c, dh, dc, dg[0], dcp[0]);
+      jsBackend.lstmBackward(B, H, n[1].gates, n[1].tc, c, dh, dc, dg[1], dcp[1]);
+      expect(relErr(dg[0], dg[1])).toBeLessThan(1e-5);
+      expect(relErr(dcp[0], dcp[1])).toBeLessThan(1e-5);
+    }
+  });
+
+  it.skipIf(skip)('selectRows, including out = a', () => {
+    const B = 17, H = 33;
+    const mask = Float32Array.from({ length: B }, (_, i) => (i % 3 === 0 ? 0 : 1));
+    const a = view(B * H), b = view(B * H);
+    const o1 = new Float32Array(B * H), o2 = new Float32Array(B * H);
+    native.selectRows(B, H, mask, a, b, o1);
+    jsBackend.selectRows(B, H, mask, a, b, o2);
+    expect(Array.from(o1)).toEqual(Array.from(o2));
+    const a2 = a.slice();
+    native.selectRows(B, H, mask, a2, b, a2);
+    expect(Array.from(a2)).toEqual(Array.from(o2));
+  });
+
+  it.skipIf(skip)('logSoftmax and softmaxCrossEntropy (smoothing 0 and 0.1, ignored rows, in place)', () => {
+    for (const [M, V] of [[1, 1], [3, 17], [17, 1023], [40, 8000]]) {
+      const x = view(M * V, 8);
+      const l1 = new Float32Array(M * V), l2 = new Float32Array(M * V);
+      native.logSoftmax(M, V, x, l1);
+      jsBackend.logSoftmax(M, V, x, l2);
+      expect(relErr(l1, l2)).toBeLessThan(1e-5);
+      const t = Int32Array.from({ length: M }, (_, i) => (i % 5 === 4 ? 0 : rng.int(V)));
+      for (const eps of [0, 0.1]) {
+        const d1 = new Float32Array(M * V), d2 = new Float32Array(M * V);
+        const loss1 = native.softmaxCrossEntropy(M, V, x, t, 0, eps, d1);
+        const loss2 = jsBackend.softmaxCrossEntropy(M, V, x, t, 0, eps, d2);
+        expect(Math.abs(loss1 - loss2) / Math.max(1, Math.abs(loss2))).toBeLessThan(1e-5);
+        expect(relErr(d1, d2)).toBeLessThan(1e-5);
+        const inPlace = x.slice();
+        const loss3 = native.softmaxCrossEntropy(M, V, inPlace, t, 0, eps, inPlace);
+        expect(loss3).toBe(loss1);
+        expect(relErr(inPlace, d1)).toBe(0);
+      }
+    }
+  });
+
+  it.skipIf(skip)('gatherRows / scatterAddRows (padding skipped), bad ids rejected', () => {
+    const D = 17, rows = 50;
+    const table = view(rows * D);
+    const ids = Int32Array.from([0, 3, 49, 3, 0, 7]);
+    const o1 = new Float32Array(ids.length * D), o2 = new Float32Array(ids.length * D);
+    native.gatherRows(ids, D, table, o1);
+    jsBackend.gatherRows(ids, D, table, o2);
+    expect(Array.from(o1)).toEqual(Array.from(o2));
+    const dOut = view(ids.length * D);
+    const t1 = view(rows * D), t2 = t1.slice();
+    native.scatterAddRows(ids, D, dOut, t1, 0);
+    jsBackend.scatterAddRows(ids, D, dOut, t2, 0);
+    expect(relErr(t1, t2)).toBeLessThan(1e-6);
+    expect(() => native.gatherRows(Int32Array.from([50]), D, table, o1)).toThrow(/out of range/);
+  });
+
+  it.skipIf(skip)('adamStep (with and without weight decay, large enough to be threaded)', () => {
+    for (const n of [...sizes, 300_000]) {
+      for (const wd of [0, 0.01]) {
+        const p = view(n), g = view(n), m = view(n, 0.1), v = rand(n).map(Math.abs);
+        const s1 = [p.slice(), m.slice(), v.slice()], s2 = [p.slice(), m.slice(), v.slice()];
+        native.adamStep(s1[0], g, s1[1], s1[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, wd);
+        jsBackend.adamStep(s2[0], g, s2[1], s2[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, wd);
+        for (let k = 0; k < 3; k++) expect(relErr(s1[k], s2[k])).toBeLessThan(1e-5);
+      }
+    }
+  });
+});
