@@ -5,6 +5,7 @@ import { InputError } from '../../src/errors.js';
 import { REFERENCE_MODEL_CONFIG, parseModelConfig, type ModelConfigInput } from '../../src/model/config.js';
 import { gradcheckCases, gradcheckModel, randomBatch } from '../../src/model/gradcheck.js';
 import { Seq2Seq, Seq2SeqState } from '../../src/model/seq2seq.js';
+import { withFloat64 } from '../../src/nn/alloc.js';
 import { Rng } from '../../src/util/rng.js';
 
 const tiny = (over: Partial<ModelConfigInput>): ModelConfigInput => ({
@@ -41,6 +42,39 @@ describe('Seq2Seq', () => {
       if (!r.ok) failures.push(`${c.name}: ${r.params.filter((p) => !(p.maxError <= 1e-5)).map((p) => `${p.param} ${p.maxError}`).join(', ')}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('with dropout active (masks fixed by restoring the Rng), BPTT still equals finite differences', () => {
+    withFloat64(() => {
+      for (const attention of ['bahdanau', 'none'] as const) {
+        const model = new Seq2Seq(tiny({ cell: 'gru', attention, dropout: 0.3, encoderLayers: 2, bidirectional: true, inputFeeding: attention === 'bahdanau' }), new Rng(12));
+        const batch = randomBatch(new Rng(4), 3, 4, 11, 10);
+        const rngState = model.rng.getState();
+        const lossAt = () => {
+          model.rng.setState(rngState);
+          return model.loss(batch, { backward: false, train: true }).loss;
+        };
+        model.zeroGrad();
+        model.rng.setState(rngState);
+        model.loss(batch, { backward: true, train: true });
+        expect(lossAt()).not.toBeCloseTo(model.loss(batch).loss, 3); // dropout changes the loss
+        const pick = new Rng(1);
+        for (const p of model.params) {
+          const g = Float64Array.from(p.grad);
+          for (let n = 0; n < 3; n++) {
+            const i = pick.int(p.size);
+            const v = p.value[i];
+            p.value[i] = v + 1e-5;
+            const lp = lossAt();
+            p.value[i] = v - 1e-5;
+            const lm = lossAt();
+            p.value[i] = v;
+            const num = (lp - lm) / 2e-5;
+            expect(Math.abs(num - g[i]) / Math.max(Math.abs(num), Math.abs(g[i]), 1e-3), `${attention} ${p.name}[${i}]`).toBeLessThan(1e-5);
+          }
+        }
+      }
+    });
   });
 
   describe('a sentence gives the same loss and gradients alone or padded beside longer ones', () => {
