@@ -1,11 +1,9 @@
 /**
  * Builds a tiny trained-run directory for CLI tests: BPE tokenizers learned on a few sentences and
- * a small random Seq2Seq (the real model classes), saved in the layout of docs/DESIGN.md §4.
+ * a small random Seq2Seq (the real model classes), written with the run-directory functions.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { saveModel } from '../../src/model/checkpoint.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
+import { saveTokenizers, writeCheckpoint, writeRunConfig } from '../../src/model/run-dir.js';
 import { learnBpe } from '../../src/text/tokenizer.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -13,11 +11,8 @@ export const TINY_SRC = ['the cat sits on the mat', 'a dog runs in the park', 't
 export const TINY_TGT = ['die katze sitzt auf der matte', 'ein hund rennt im park', 'der mann liest ein buch', 'zwei kinder spielen mit einem ball', 'eine frau geht mit ihrem hund'];
 
 export async function makeTinyRun(dir: string, opts: { maxSourceLength?: number; attention?: 'bahdanau' | 'none' } = {}): Promise<string> {
-  mkdirSync(join(dir, 'best'), { recursive: true });
   const src = await learnBpe(TINY_SRC, { vocabSize: 60, minFrequency: 1 });
   const tgt = await learnBpe(TINY_TGT, { vocabSize: 60, minFrequency: 1 });
-  src.save(join(dir, 'tokenizer.src.json'));
-  tgt.save(join(dir, 'tokenizer.tgt.json'));
   const model = new Seq2Seq(
     {
       cell: 'gru',
@@ -30,6 +25,10 @@ export async function makeTinyRun(dir: string, opts: { maxSourceLength?: number;
     },
     new Rng(7),
   );
-  saveModel(join(dir, 'best'), model);
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  const tokenizers = saveTokenizers(dir, src, tgt, false);
+  writeRunConfig(dir, { model: model.config, training: {}, tokenizers });
+  writeCheckpoint(dir, 'best', model, {});
   return dir;
 }

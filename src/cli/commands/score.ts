@@ -60,7 +60,8 @@ Text output prints, per metric, the sacreBLEU score line and its signature, e.g.
     .action(async (opts: ScoreOpts) => {
       if (opts.model !== undefined || opts.test !== undefined) {
         if (opts.hyp !== undefined || opts.ref.length > 0) throw new InputError('give either --hyp/--ref or --model/--test, not both');
-        throw new InputError('score --model/--test (forced decoding) is not available yet in this build');
+        await forcedDecodingScores(opts);
+        return;
       }
       if (opts.hyp === undefined) throw new InputError('--hyp FILE is required (or --model RUN --test CORPUS)');
       if (opts.ref.length === 0) throw new InputError('at least one --ref FILE is required');
@@ -98,4 +99,35 @@ Text output prints, per metric, the sacreBLEU score line and its signature, e.g.
         process.stdout.write(formatMetricsText(results));
       }
     });
+}
+
+/** --model RUN --test CORPUS: log p(reference | source) per pair, in corpus order. */
+async function forcedDecodingScores(opts: ScoreOpts): Promise<void> {
+  if (opts.model === undefined) throw new InputError('--test needs --model RUN');
+  if (opts.test === undefined) throw new InputError('--model needs --test CORPUS (or use --hyp/--ref without a model)');
+  if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl with --model, got '${opts.format}'`);
+  const batchSize = Number(opts.batchSize);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size must be a positive integer, got '${opts.batchSize}'`);
+  const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
+  const { loadDecodingRun } = await import('../../decode/run-loader.js');
+  const { forcedDecode } = await import('../../eval/model-scores.js');
+  const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
+  const run = await loadDecodingRun(opts.model);
+  const { pairs, report } = await loadPairs(spec);
+  if (report.skippedEmpty > 0) process.stderr.write(`seq2seq: note: ${report.skippedEmpty} pairs with an empty side skipped\n`);
+  const limit = run.maxSourceLength;
+  for (let s = 0; s < pairs.length; s += batchSize) {
+    const chunk = pairs.slice(s, s + batchSize);
+    const src = chunk.map((p) => {
+      const ids = run.srcTokenizer.encode(p.src);
+      return limit !== undefined && ids.length > limit ? ids.slice(0, limit) : ids;
+    });
+    const scores = forcedDecode(run.model, src, chunk.map((p) => run.tgtTokenizer.encode(p.tgt)));
+    let out = '';
+    chunk.forEach((p, k) => {
+      const { logProb, tokens } = scores[k];
+      out += opts.format === 'jsonl' ? JSON.stringify({ line: p.line, src: p.src, tgt: p.tgt, logprob: logProb, tokens, ppl: Math.exp(-logProb / tokens) }) + '\n' : `${logProb.toFixed(4)}\n`;
+    });
+    if (!process.stdout.write(out)) await new Promise((r) => process.stdout.once('drain', r));
+  }
 }

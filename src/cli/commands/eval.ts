@@ -1,0 +1,101 @@
+/**
+ * `seq2seq eval --model RUN --test CORPUS`: translates the test sources, then reports BLEU and chrF
+ * against the test targets (sacreBLEU-compatible lines and signatures), the model's per-token
+ * perplexity on the references (model.loss), and the decoding speed.
+ */
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+
+interface EvalOpts {
+  model: string;
+  test: string[];
+  src?: string;
+  tgt?: string;
+  beam: string;
+  batchSize: string;
+  lengthPenalty: string;
+  metrics: string;
+  lowercase?: boolean;
+  format: string;
+  hypOut?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('translate a test corpus and report BLEU, chrF, perplexity and decoding speed')
+    .requiredOption('--model <run>', 'trained run directory')
+    .requiredOption('--test <corpus...>', 'two aligned files, a prefix with --src/--tgt, a TSV or a JSON Lines file')
+    .option('--src <lang>', 'source language suffix of aligned files')
+    .option('--tgt <lang>', 'target language suffix of aligned files')
+    .option('--beam <n>', 'beam size (1 = greedy)', '5')
+    .option('--batch-size <n>', 'sentences translated together', '64')
+    .option('--length-penalty <a>', 'α of lp = ((5+|Y|)/6)^α', '0.6')
+    .option('--metrics <list>', 'comma-separated: bleu, chrf, chrf++', 'bleu,chrf')
+    .option('--lowercase', 'case-insensitive BLEU/chrF')
+    .option('--format <fmt>', 'text or json', 'text')
+    .option('--hyp-out <file>', 'also write the translations here (atomically)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  seq2seq eval --model runs/en-de --test corpora/multi30k/test_2016_flickr --src en --tgt de
+  seq2seq eval --model runs/en-fr --test fra-test.tsv --beam 1 --format json`,
+    )
+    .action(async (opts: EvalOpts) => {
+      const beam = Number(opts.beam);
+      const batchSize = Number(opts.batchSize);
+      const alpha = Number(opts.lengthPenalty);
+      if (!Number.isSafeInteger(beam) || beam < 1) throw new InputError(`--beam must be a positive integer, got '${opts.beam}'`);
+      if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size must be a positive integer, got '${opts.batchSize}'`);
+      if (!Number.isFinite(alpha) || alpha < 0) throw new InputError(`--length-penalty must be a number ≥ 0, got '${opts.lengthPenalty}'`);
+      if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
+      const { parseMetrics, computeMetrics, formatMetricsText } = await import('../../eval/metrics.js');
+      const metrics = parseMetrics(opts.metrics);
+      const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
+      const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
+      const { loadDecodingRun } = await import('../../decode/run-loader.js');
+      const { Translator } = await import('../../decode/translator.js');
+      const { perplexity } = await import('../../eval/model-scores.js');
+      const run = await loadDecodingRun(opts.model);
+      const { pairs, report } = await loadPairs(spec);
+      if (pairs.length === 0) throw new InputError(`${opts.test.join(' ')}: no sentence pairs to evaluate`);
+      if (report.skippedEmpty > 0) process.stderr.write(`seq2seq: note: ${report.skippedEmpty} pairs with an empty side skipped\n`);
+
+      const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, { beam, nBest: 1, lengthPenalty: alpha, maxSourceLength: run.maxSourceLength });
+      const sources = pairs.map((p) => p.src);
+      const refs = pairs.map((p) => p.tgt);
+      const hyps: string[] = [];
+      let outTokens = 0;
+      let cropped = 0;
+      const t0 = process.hrtime.bigint();
+      for (let s = 0; s < sources.length; s += batchSize) {
+        for (const t of translator.translate(sources.slice(s, s + batchSize))) {
+          hyps.push(t.hyps[0]?.text ?? '');
+          outTokens += t.hyps[0]?.ids.length ?? 0;
+          if (t.warnings.length > 0) cropped++;
+        }
+      }
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (cropped > 0) process.stderr.write(`seq2seq: note: ${cropped} sources longer than the model's limit of ${run.maxSourceLength} tokens were cropped\n`);
+
+      const scores = computeMetrics(hyps, [refs], metrics, { lowercase: opts.lowercase === true });
+      const crop = (ids: Int32Array) => (run.maxSourceLength !== undefined && ids.length > run.maxSourceLength ? ids.slice(0, run.maxSourceLength) : ids);
+      const ppl = perplexity(run.model, sources.map((s) => crop(run.srcTokenizer.encode(s))), refs.map((r) => run.tgtTokenizer.encode(r)), batchSize);
+      const speed = { search: beam === 1 ? 'greedy' : `beam ${beam}`, sentences: hyps.length, seconds, sentencesPerSecond: hyps.length / seconds, tokensPerSecond: outTokens / seconds };
+
+      if (opts.hypOut !== undefined) {
+        const { writeFileAtomic } = await import('../../util/atomic-write.js');
+        writeFileAtomic(opts.hypOut, hyps.map((h) => h + '\n').join(''));
+      }
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify({ model: run.dir, pairs: pairs.length, metrics: scores.map(({ line, ...r }) => ({ ...r, verbose: line })), perplexity: ppl, decoding: speed }, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(formatMetricsText(scores));
+      process.stdout.write(`perplexity = ${ppl.perplexity.toFixed(2)} (${ppl.nllPerToken.toFixed(4)} nats/token over ${ppl.tokens} reference tokens incl. </s>, ${ppl.sentences} sentences)\n`);
+      process.stdout.write(
+        `decoding: ${speed.search}, ${speed.sentences} sentences in ${seconds.toFixed(2)} s = ${speed.sentencesPerSecond.toFixed(1)} sentences/s, ${speed.tokensPerSecond.toFixed(0)} tokens/s\n`,
+      );
+    });
+}
