@@ -179,7 +179,7 @@ export const DEFAULTS: Omit<TrainSettings, 'train' | 'out' | 'model' | 'preset'>
 };
 
 /** Validates one layer of settings (a config file or the flags); InputError `where: field: problem`. */
-export function parseTrainSettings(raw: unknown, where: string): TrainSettingsInput {
+export function parseTrainSettings(raw: unknown, where: string, rename: (field: string) => string = (f) => f): TrainSettingsInput {
   const r = TrainSettingsSchema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -190,7 +190,8 @@ export function parseTrainSettings(raw: unknown, where: string): TrainSettingsIn
   }
   const field = issue.path.join('.');
   const msg = issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
-  throw new InputError(`${where}: ${msg}`);
+  const shown = rename(field);
+  throw new InputError(`${where}: ${shown}${msg.slice(field.length)}`);
 }
 
 /** Merges layers (later wins; `model` merged key by key) over the defaults. */

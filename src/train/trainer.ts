@@ -209,8 +209,11 @@ export class Trainer {
     return feedSchedules && this.earlyStopping.shouldStop;
   }
 
+  private lastSavedStep = -1;
+
   private saveLast(): void {
-    if (!this.o.checkpoints) return;
+    if (!this.o.checkpoints || this.lastSavedStep === this.step) return;
+    this.lastSavedStep = this.step;
     const path = this.o.checkpoints.save('last', this.state());
     this.events.emit({ type: 'checkpoint', step: this.step, kind: 'last', path });
   }
