@@ -104,3 +104,37 @@ describe('seq2seq translate (batch)', () => {
     expect(existsSync(join(dir, 'missing.txt'))).toBe(false);
   });
 });
+
+describe('seq2seq translate (streaming and interrupts)', () => {
+  const spawnTranslate = (args: string[]) =>
+    spawn(process.execPath, [BIN, 'translate', '--model', run, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+
+  it('output of the first batch appears before the input ends', async () => {
+    const child = spawnTranslate(['--beam', '1', '--batch-size', '2']);
+    child.stdin.write('the cat\na dog\n');
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    expect(first.split('\n')).toHaveLength(3); // two lines, stdin still open
+    child.stdin.end('the man\n');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+  });
+
+  it('SIGINT during -o: exit 130, temp file removed, existing target untouched', async () => {
+    const outDir = mkdtempSync(join(dir, 'sig-'));
+    const target = join(outDir, 'out.txt');
+    writeFileSync(target, 'old\n');
+    const child = spawnTranslate(['--beam', '1', '--batch-size', '1', '-o', target]);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdin.write('the cat\n');
+    // Wait for the temporary file to exist, i.e. the run is writing.
+    for (let k = 0; k < 200 && readdirSync(outDir).length < 2; k++) await new Promise((r) => setTimeout(r, 25));
+    expect(readdirSync(outDir).length).toBe(2);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(readdirSync(outDir)).toEqual(['out.txt']);
+    expect(readFileSync(target, 'utf8')).toBe('old\n');
+    expect(err).toContain('interrupted');
+  });
+});
