@@ -1,0 +1,65 @@
+/**
+ * `seq2seq inspect RUN`: the run's model and training settings, parameter count, vocabulary sizes,
+ * its checkpoints and the training history (evaluations from history.jsonl), as text or JSON.
+ */
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .description('show a run: config, parameter count, vocabulary sizes, checkpoints, training history')
+    .argument('<run>', 'run directory written by seq2seq train')
+    .option('--format <fmt>', 'text or json', 'text')
+    .action(async (dir: string, opts: { format: string }) => {
+      if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
+      const { join } = await import('node:path');
+      const { existsSync, readFileSync } = await import('node:fs');
+      const { loadRun, HISTORY_FILE } = await import('../../model/run-dir.js');
+      const { readHistory } = await import('../../train/history.js');
+      const run = loadRun(dir);
+      const parameters = run.model.params.reduce((a, p) => a + p.size, 0);
+      const history = readHistory(join(run.dir, HISTORY_FILE));
+      const evals = history.filter((e) => e.type === 'eval') as Extract<(typeof history)[number], { type: 'eval' }>[];
+      const done = history.filter((e) => e.type === 'done');
+      const ckpt = (k: string): { step: number } | null => {
+        const p = join(run.dir, k, 'config.json');
+        if (!existsSync(p)) return null;
+        try {
+          return { step: (JSON.parse(readFileSync(p, 'utf8')) as { step: number }).step };
+        } catch {
+          return null;
+        }
+      };
+      const joint = run.config.tokenizers.src === run.config.tokenizers.tgt;
+      const checkpoints = { best: ckpt('best'), last: ckpt('last') };
+      if (opts.format === 'json') {
+        process.stdout.write(
+          JSON.stringify({ run: run.dir, parameters, vocabulary: { src: run.srcTokenizer.vocabSize, tgt: run.tgtTokenizer.vocabSize, joint }, model: run.config.model, training: run.config.training, checkpoints, evaluations: evals, sessions: done }, null, 2) + '\n',
+        );
+        return;
+      }
+      const m = run.config.model;
+      const t = run.config.training as Record<string, unknown>;
+      const lines: string[] = [];
+      const row = (k: string, v: string): number => lines.push(`${k.padEnd(12)}${v}`);
+      row('run', run.dir);
+      row('model', `${m.cell.toUpperCase()} ${m.bidirectional ? 'bidirectional ' : ''}encoder ×${m.encoderLayers}, decoder ×${m.decoderLayers}, attention ${m.attention}, embeddings ${m.embeddingSize}, hidden ${m.hiddenSize}, dropout ${m.dropout}, label smoothing ${m.labelSmoothing}`);
+      row('parameters', parameters.toLocaleString('en-US'));
+      row('vocabulary', joint ? `${run.srcTokenizer.vocabSize} joint (${run.config.tokenizers.src})` : `source ${run.srcTokenizer.vocabSize}, target ${run.tgtTokenizer.vocabSize}`);
+      if (t.optimizer !== undefined) {
+        row('training', `preset ${t.preset}, ${t.optimizer} lr ${t.lr}, ${t.schedule} schedule, clip ${t.clipNorm}, ${t.batchTokens} tokens per batch, seed ${t.seed}`);
+        row('corpus', `${(t.train as string[]).join(' ')}${t.valid ? `; valid ${(t.valid as string[]).join(' ')}` : ''}`);
+      }
+      row('checkpoints', [checkpoints.best ? `best: step ${checkpoints.best.step}` : null, checkpoints.last ? `last: step ${checkpoints.last.step}` : null].filter(Boolean).join(', ') || 'none');
+      for (const d of done) row('session', `stopped (${d.reason}) at step ${d.step}, epoch ${d.epoch + 1}, after ${Math.round(d.elapsed)}s`);
+      if (evals.length > 0) {
+        lines.push('history');
+        lines.push(`${'step'.padStart(8)} ${'loss'.padStart(8)} ${'ppl'.padStart(9)} ${'BLEU'.padStart(7)} ${'chrF'.padStart(7)}`);
+        for (const e of evals) {
+          lines.push(`${String(e.step).padStart(8)} ${e.loss.toFixed(3).padStart(8)} ${e.ppl.toFixed(2).padStart(9)} ${e.bleu.toFixed(2).padStart(7)} ${e.chrf.toFixed(2).padStart(7)}${e.best ? '  best' : ''}`);
+        }
+      } else lines.push('history     no evaluations recorded');
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}
