@@ -204,44 +204,48 @@ static void gemm_small_m(int transA, int transB, int M, int N, int K, float alph
   }
 }
 
-/* ---- threading ------------------------------------------------------------------------------ */
+/* ---- threading: C is cut into chunks (column slabs, or row slabs when N is narrow) --------- */
 typedef struct {
   int transA, transB, M, N, K;
   float alpha, beta;
   const float *A, *B;
   float *C;
   int byRows, small;
+  long chunks;
 } gemm_job;
 
-static void split(int total, int unit, int tid, int nt, int *start, int *len) {
-  int units = (total + unit - 1) / unit;
-  int per = units / nt, extra = units % nt;
-  int u0 = tid * per + (tid < extra ? tid : extra);
-  int u1 = u0 + per + (tid < extra ? 1 : 0);
-  int s = u0 * unit, e = u1 * unit;
+/* [start, start+len) of chunk c when `total` is cut into `parts` runs of whole `unit`s */
+static void split(int total, int unit, long c, long parts, int *start, int *len) {
+  long units = (total + unit - 1) / unit;
+  long per = units / parts, extra = units % parts;
+  long u0 = c * per + (c < extra ? c : extra);
+  long u1 = u0 + per + (c < extra ? 1 : 0);
+  long s = u0 * unit, e = u1 * unit;
   if (e > total) e = total;
   if (s > total) s = total;
-  *start = s;
-  *len = e - s;
+  *start = (int)s;
+  *len = (int)(e - s);
 }
 
-static void gemm_task(void *p, int tid, int nt) {
+static void gemm_chunk(void *p, long c, int tid) {
   gemm_job *j = (gemm_job *)p;
   int s, len;
   if (j->small) {
-    split(j->N, 64, tid, nt, &s, &len);
+    split(j->N, 64, c, j->chunks, &s, &len);
     if (len > 0) gemm_small_m(j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, s, len);
   } else if (j->byRows) {
-    split(j->M, MR, tid, nt, &s, &len);
+    split(j->M, MR, c, j->chunks, &s, &len);
     if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, s, len, 0, j->N);
   } else {
-    split(j->N, NR, tid, nt, &s, &len);
+    split(j->N, NR, c, j->chunks, &s, &len);
     if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, 0, j->M, s, len);
   }
 }
 
 /* below this many flops a product runs on the calling thread (a hand-off costs ~2 µs) */
 #define PARALLEL_MIN_FLOPS 4e6
+/* chunks per thread: a few, so that a late or busy thread's share is picked up by the others */
+#define CHUNKS_PER_THREAD 4
 
 void gemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B, float beta, float *C) {
   if (M <= 0 || N <= 0) return;
@@ -251,23 +255,17 @@ void gemm(int transA, int transB, int M, int N, int K, float alpha, const float 
     else if (beta != 1.0f) for (size_t i = 0; i < mn; i++) C[i] *= beta;
     return;
   }
-  gemm_job job = {transA, transB, M, N, K, alpha, beta, A, B, C, 0, M <= 4};
-  double flops = 2.0 * M * N * K;
+  gemm_job job = {transA, transB, M, N, K, alpha, beta, A, B, C, 0, M <= 4, 1};
   int nt = pool_threads();
-  if (nt > 1 && flops >= PARALLEL_MIN_FLOPS) {
-    if (job.small) {
-      int units = (N + 63) / 64;
-      if (units < nt) nt = units;
-    } else if (N >= nt * 2 * NR) {
-      job.byRows = 0;
-    } else {
-      job.byRows = 1;
-      int units = (M + MR - 1) / MR;
-      if (units < nt) nt = units;
-    }
-  } else {
-    nt = 1;
+  if (nt <= 1 || 2.0 * M * N * K < PARALLEL_MIN_FLOPS) {
+    gemm_chunk(&job, 0, 0);
+    return;
   }
-  if (nt <= 1) gemm_task(&job, 0, 1);
-  else pool_run(gemm_task, &job, nt);
+  long units;
+  if (job.small) units = (N + 63) / 64;
+  else if (N >= nt * 2 * NR) units = (N + NR - 1) / NR;
+  else { job.byRows = 1; units = (M + MR - 1) / MR; }
+  long chunks = (long)nt * CHUNKS_PER_THREAD;
+  job.chunks = units < chunks ? units : chunks;
+  pool_run(gemm_chunk, &job, job.chunks);
 }

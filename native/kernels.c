@@ -8,22 +8,32 @@
 #include <string.h>
 
 /* ---- range splitting over the pool ----------------------------------------------------------- */
-typedef void (*range_fn)(void *ctx, long start, long end, int tid);
-typedef struct { range_fn fn; void *ctx; long total; } range_job;
+/* fn(ctx, start, end, chunk): chunk numbers are deterministic (partial sums are kept per chunk) */
+typedef void (*range_fn)(void *ctx, long start, long end, long chunk);
+typedef struct { range_fn fn; void *ctx; long total, chunks; } range_job;
 
-static void range_task(void *p, int tid, int nt) {
+#define MAX_CHUNKS 64
+
+static void range_task(void *p, long c, int tid) {
+  (void)tid;
   range_job *j = (range_job *)p;
-  long per = j->total / nt, extra = j->total % nt;
-  long s = tid * per + (tid < extra ? tid : extra);
-  long e = s + per + (tid < extra ? 1 : 0);
-  if (e > s) j->fn(j->ctx, s, e, tid);
+  long per = j->total / j->chunks, extra = j->total % j->chunks;
+  long s = c * per + (c < extra ? c : extra);
+  long e = s + per + (c < extra ? 1 : 0);
+  if (e > s) j->fn(j->ctx, s, e, c);
 }
 
-/* Runs fn over [0, total) — split over threads when total·cost (≈ element operations) is large. */
-static void parallel_range(range_fn fn, void *ctx, long total, double cost) {
-  if (total <= 1 || total * cost < 1 << 16 || pool_threads() <= 1) { fn(ctx, 0, total, 0); return; }
-  range_job j = {fn, ctx, total};
-  pool_run(range_task, &j, pool_threads());
+/* Runs fn over [0, total) — cut into chunks over the pool when total·cost (≈ element operations)
+ * is large enough to repay a hand-off; returns the number of chunks used. */
+static long parallel_range(range_fn fn, void *ctx, long total, double cost) {
+  int nt = pool_threads();
+  if (total <= 1 || total * cost < (double)(1 << 20) || nt <= 1) { fn(ctx, 0, total, 0); return 1; }
+  long chunks = (long)nt * 4;
+  if (chunks > MAX_CHUNKS) chunks = MAX_CHUNKS;
+  if (chunks > total) chunks = total;
+  range_job j = {fn, ctx, total, chunks};
+  pool_run(range_task, &j, chunks);
+  return chunks;
 }
 
 /* ---- bias and reductions --------------------------------------------------------------------- */
@@ -56,14 +66,14 @@ void k_fill(long n, float *x, float v) {
 
 /* ---- activations ----------------------------------------------------------------------------- */
 typedef struct { const float *x; float *y; } unary_ctx;
-static void tanh_range(void *c, long s, long e, int tid) {
-  (void)tid;
+static void tanh_range(void *c, long s, long e, long chunk) {
+  (void)chunk;
   const float *x = ((unary_ctx *)c)->x;
   float *y = ((unary_ctx *)c)->y;
   for (long i = s; i < e; i++) y[i] = vm_tanh(x[i]);
 }
-static void sigmoid_range(void *c, long s, long e, int tid) {
-  (void)tid;
+static void sigmoid_range(void *c, long s, long e, long chunk) {
+  (void)chunk;
   const float *x = ((unary_ctx *)c)->x;
   float *y = ((unary_ctx *)c)->y;
   for (long i = s; i < e; i++) y[i] = vm_sigmoid(x[i]);
@@ -80,23 +90,29 @@ void k_tanh_backward(long n, const float *y, const float *dy, float *dx, int acc
 /* ---- GRU ------------------------------------------------------------------------------------- */
 typedef struct { int H; const float *gi, *gh, *hPrev, *dhNew; float *hNew, *gates, *dgi, *dgh, *dhPrev; const float *cgates; } gru_ctx;
 
-/* r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h */
-static void gru_fwd_rows(void *p, long b0, long b1, int tid) {
-  (void)tid;
+/* One row (restrict parameters: the form GCC vectorises).
+ * r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h */
+static void gru_fwd_row(long H, const float *restrict gir, const float *restrict giz, const float *restrict gin,
+                        const float *restrict ghr, const float *restrict ghz, const float *restrict ghn, const float *restrict h,
+                        float *restrict gr, float *restrict gz, float *restrict gn, float *restrict hn) {
+  for (long j = 0; j < H; j++) {
+    float r = vm_sigmoid(gir[j] + ghr[j]);
+    float z = vm_sigmoid(giz[j] + ghz[j]);
+    float n = vm_tanh(gin[j] + r * ghn[j]);
+    gr[j] = r;
+    gz[j] = z;
+    gn[j] = n;
+    hn[j] = (1.0f - z) * n + z * h[j];
+  }
+}
+static void gru_fwd_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
   gru_ctx *c = (gru_ctx *)p;
-  int H = c->H;
+  long H = c->H;
   for (long b = b0; b < b1; b++) {
-    const float *gi = c->gi + b * 3 * H, *gh = c->gh + b * 3 * H, *h = c->hPrev + b * H;
-    float *g = c->gates + b * 3 * H, *hn = c->hNew + b * H;
-    for (int j = 0; j < H; j++) {
-      float r = vm_sigmoid(gi[j] + gh[j]);
-      float z = vm_sigmoid(gi[H + j] + gh[H + j]);
-      float n = vm_tanh(gi[2 * H + j] + r * gh[2 * H + j]);
-      g[j] = r;
-      g[H + j] = z;
-      g[2 * H + j] = n;
-      hn[j] = (1.0f - z) * n + z * h[j];
-    }
+    const float *gi = c->gi + b * 3 * H, *gh = c->gh + b * 3 * H;
+    float *g = c->gates + b * 3 * H;
+    gru_fwd_row(H, gi, gi + H, gi + 2 * H, gh, gh + H, gh + 2 * H, c->hPrev + b * H, g, g + H, g + 2 * H, c->hNew + b * H);
   }
 }
 void k_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *hNew, float *gates) {
@@ -106,28 +122,35 @@ void k_gru_forward(int B, int H, const float *gi, const float *gh, const float *
 
 /* dn = dh'(1 − z); dz = dh'(h − n); da_n = dn(1 − n²); dr = da_n gh_n; da_r = dr r(1 − r);
  * da_z = dz z(1 − z); dgi = [da_r, da_z, da_n]; dgh = [da_r, da_z, da_n r]; dhPrev += dh' z */
-static void gru_bwd_rows(void *p, long b0, long b1, int tid) {
-  (void)tid;
+static void gru_bwd_row(long H, const float *restrict gr, const float *restrict gz, const float *restrict gn,
+                        const float *restrict ghn, const float *restrict h, const float *restrict dhn,
+                        float *restrict dgir, float *restrict dgiz, float *restrict dgin,
+                        float *restrict dghr, float *restrict dghz, float *restrict dghn, float *restrict dhp) {
+  for (long j = 0; j < H; j++) {
+    float r = gr[j], z = gz[j], n = gn[j], dh = dhn[j];
+    float dn = dh * (1.0f - z);
+    float dz = dh * (h[j] - n);
+    float dan = dn * (1.0f - n * n);
+    float dar = dan * ghn[j] * r * (1.0f - r);
+    float daz = dz * z * (1.0f - z);
+    dgir[j] = dar;
+    dgiz[j] = daz;
+    dgin[j] = dan;
+    dghr[j] = dar;
+    dghz[j] = daz;
+    dghn[j] = dan * r;
+    dhp[j] += dh * z;
+  }
+}
+static void gru_bwd_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
   gru_ctx *c = (gru_ctx *)p;
-  int H = c->H;
+  long H = c->H;
   for (long b = b0; b < b1; b++) {
-    const float *g = c->cgates + b * 3 * H, *gh = c->gh + b * 3 * H, *h = c->hPrev + b * H, *dhn = c->dhNew + b * H;
-    float *dgi = c->dgi + b * 3 * H, *dgh = c->dgh + b * 3 * H, *dhp = c->dhPrev + b * H;
-    for (int j = 0; j < H; j++) {
-      float r = g[j], z = g[H + j], n = g[2 * H + j], dh = dhn[j];
-      float dn = dh * (1.0f - z);
-      float dz = dh * (h[j] - n);
-      float dan = dn * (1.0f - n * n);
-      float dar = dan * gh[2 * H + j] * r * (1.0f - r);
-      float daz = dz * z * (1.0f - z);
-      dgi[j] = dar;
-      dgi[H + j] = daz;
-      dgi[2 * H + j] = dan;
-      dgh[j] = dar;
-      dgh[H + j] = daz;
-      dgh[2 * H + j] = dan * r;
-      dhp[j] += dh * z;
-    }
+    const float *g = c->cgates + b * 3 * H;
+    float *dgi = c->dgi + b * 3 * H, *dgh = c->dgh + b * 3 * H;
+    gru_bwd_row(H, g, g + H, g + 2 * H, c->gh + b * 3 * H + 2 * H, c->hPrev + b * H, c->dhNew + b * H,
+                dgi, dgi + H, dgi + 2 * H, dgh, dgh + H, dgh + 2 * H, c->dhPrev + b * H);
   }
 }
 void k_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dhNew, float *dgi, float *dgh, float *dhPrev) {
@@ -139,25 +162,31 @@ void k_gru_backward(int B, int H, const float *gates, const float *gh, const flo
 typedef struct { int H; const float *g, *cPrev, *dhNew, *dcNew, *cgates, *ctanhC; float *hNew, *cNew, *gates, *tanhC, *dg, *dcPrev; } lstm_ctx;
 
 /* i = σ(g_i), f = σ(g_f), gg = tanh(g_g), o = σ(g_o); c' = f ⊙ c + i ⊙ gg; h' = o ⊙ tanh(c') */
-static void lstm_fwd_rows(void *p, long b0, long b1, int tid) {
-  (void)tid;
+static void lstm_fwd_row(long H, const float *restrict g0, const float *restrict g1, const float *restrict g2, const float *restrict g3,
+                         const float *restrict cp, float *restrict a0, float *restrict a1, float *restrict a2, float *restrict a3,
+                         float *restrict cn, float *restrict tc, float *restrict hn) {
+  for (long j = 0; j < H; j++) {
+    float i = vm_sigmoid(g0[j]), f = vm_sigmoid(g1[j]), gg = vm_tanh(g2[j]), o = vm_sigmoid(g3[j]);
+    float cc = f * cp[j] + i * gg;
+    float t = vm_tanh(cc);
+    a0[j] = i;
+    a1[j] = f;
+    a2[j] = gg;
+    a3[j] = o;
+    cn[j] = cc;
+    tc[j] = t;
+    hn[j] = o * t;
+  }
+}
+static void lstm_fwd_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
   lstm_ctx *c = (lstm_ctx *)p;
-  int H = c->H;
+  long H = c->H;
   for (long b = b0; b < b1; b++) {
-    const float *g = c->g + b * 4 * H, *cp = c->cPrev + b * H;
-    float *ga = c->gates + b * 4 * H, *hn = c->hNew + b * H, *cn = c->cNew + b * H, *tc = c->tanhC + b * H;
-    for (int j = 0; j < H; j++) {
-      float i = vm_sigmoid(g[j]), f = vm_sigmoid(g[H + j]), gg = vm_tanh(g[2 * H + j]), o = vm_sigmoid(g[3 * H + j]);
-      float cc = f * cp[j] + i * gg;
-      float t = vm_tanh(cc);
-      ga[j] = i;
-      ga[H + j] = f;
-      ga[2 * H + j] = gg;
-      ga[3 * H + j] = o;
-      cn[j] = cc;
-      tc[j] = t;
-      hn[j] = o * t;
-    }
+    const float *g = c->g + b * 4 * H;
+    float *ga = c->gates + b * 4 * H;
+    lstm_fwd_row(H, g, g + H, g + 2 * H, g + 3 * H, c->cPrev + b * H, ga, ga + H, ga + 2 * H, ga + 3 * H,
+                 c->cNew + b * H, c->tanhC + b * H, c->hNew + b * H);
   }
 }
 void k_lstm_forward(int B, int H, const float *g, const float *cPrev, float *hNew, float *cNew, float *gates, float *tanhC) {
@@ -167,23 +196,28 @@ void k_lstm_forward(int B, int H, const float *g, const float *cPrev, float *hNe
 
 /* dc = dc' + dh' o (1 − tanh²c'); dg_i = dc gg i(1 − i); dg_f = dc c f(1 − f);
  * dg_g = dc i (1 − gg²); dg_o = dh' tanh(c') o(1 − o); dcPrev = dc f */
-static void lstm_bwd_rows(void *p, long b0, long b1, int tid) {
-  (void)tid;
+static void lstm_bwd_row(long H, const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3,
+                         const float *restrict tc, const float *restrict cp, const float *restrict dhn, const float *restrict dcn,
+                         float *restrict d0, float *restrict d1, float *restrict d2, float *restrict d3, float *restrict dcp) {
+  for (long j = 0; j < H; j++) {
+    float i = a0[j], f = a1[j], gg = a2[j], o = a3[j], t = tc[j], dh = dhn[j];
+    float dc = dcn[j] + dh * o * (1.0f - t * t);
+    d0[j] = dc * gg * i * (1.0f - i);
+    d1[j] = dc * cp[j] * f * (1.0f - f);
+    d2[j] = dc * i * (1.0f - gg * gg);
+    d3[j] = dh * t * o * (1.0f - o);
+    dcp[j] = dc * f;
+  }
+}
+static void lstm_bwd_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
   lstm_ctx *c = (lstm_ctx *)p;
-  int H = c->H;
+  long H = c->H;
   for (long b = b0; b < b1; b++) {
-    const float *ga = c->cgates + b * 4 * H, *tc = c->ctanhC + b * H, *cp = c->cPrev + b * H;
-    const float *dhn = c->dhNew + b * H, *dcn = c->dcNew + b * H;
-    float *dg = c->dg + b * 4 * H, *dcp = c->dcPrev + b * H;
-    for (int j = 0; j < H; j++) {
-      float i = ga[j], f = ga[H + j], gg = ga[2 * H + j], o = ga[3 * H + j], t = tc[j], dh = dhn[j];
-      float dc = dcn[j] + dh * o * (1.0f - t * t);
-      dg[j] = dc * gg * i * (1.0f - i);
-      dg[H + j] = dc * cp[j] * f * (1.0f - f);
-      dg[2 * H + j] = dc * i * (1.0f - gg * gg);
-      dg[3 * H + j] = dh * t * o * (1.0f - o);
-      dcp[j] = dc * f;
-    }
+    const float *ga = c->cgates + b * 4 * H;
+    float *dg = c->dg + b * 4 * H;
+    lstm_bwd_row(H, ga, ga + H, ga + 2 * H, ga + 3 * H, c->ctanhC + b * H, c->cPrev + b * H, c->dhNew + b * H, c->dcNew + b * H,
+                 dg, dg + H, dg + 2 * H, dg + 3 * H, c->dcPrev + b * H);
   }
 }
 void k_lstm_backward(int B, int H, const float *gates, const float *tanhC, const float *cPrev, const float *dhNew, const float *dcNew, float *dg, float *dcPrev) {
@@ -201,7 +235,7 @@ void k_select_rows(int B, int H, const float *mask, const float *a, const float 
 }
 
 /* ---- softmax --------------------------------------------------------------------------------- */
-typedef struct { int V; const float *logits; float *out; const int *targets; int ignoreId; float smoothing; double partial[POOL_MAX_THREADS]; } softmax_ctx;
+typedef struct { int V; const float *logits; float *out; const int *targets; int ignoreId; float smoothing; double partial[MAX_CHUNKS]; } softmax_ctx;
 
 static float row_max(const float *x, int V) {
   float m = -INFINITY;
@@ -210,8 +244,8 @@ static float row_max(const float *x, int V) {
 }
 
 /* out = x − max − log Σ exp(x − max) */
-static void log_softmax_rows(void *p, long r0, long r1, int tid) {
-  (void)tid;
+static void log_softmax_rows(void *p, long r0, long r1, long chunk) {
+  (void)chunk;
   softmax_ctx *c = (softmax_ctx *)p;
   int V = c->V;
   for (long r = r0; r < r1; r++) {
@@ -232,7 +266,7 @@ void k_log_softmax(int M, int V, const float *logits, float *out) {
 
 /* loss_r = −(1 − ε) log p_y − (ε/V) Σ_j log p_j; dlogits = p − q, q = (1 − ε) onehot(y) + ε/V.
  * One exp per element: e_j = exp(x_j − max) is stored in dLogits, then normalised (works in place). */
-static void xent_rows(void *p, long r0, long r1, int tid) {
+static void xent_rows(void *p, long r0, long r1, long chunk) {
   softmax_ctx *c = (softmax_ctx *)p;
   int V = c->V;
   float eps = c->smoothing, uniform = eps / V;
@@ -260,15 +294,15 @@ static void xent_rows(void *p, long r0, long r1, int tid) {
     for (int j = 0; j < V; j++) d[j] = d[j] * inv - uniform;
     d[y] -= 1.0f - eps;
   }
-  c->partial[tid] += total;
+  c->partial[chunk] = total;
 }
 double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits) {
   softmax_ctx c;
   c.V = V; c.logits = logits; c.out = dLogits; c.targets = targets; c.ignoreId = ignoreId; c.smoothing = smoothing;
-  for (int t = 0; t < POOL_MAX_THREADS; t++) c.partial[t] = 0;
-  parallel_range(xent_rows, &c, M, 3.0 * V);
+  for (int t = 0; t < MAX_CHUNKS; t++) c.partial[t] = 0;
+  long chunks = parallel_range(xent_rows, &c, M, 3.0 * V);
   double total = 0;
-  for (int t = 0; t < POOL_MAX_THREADS; t++) total += c.partial[t];
+  for (long t = 0; t < chunks; t++) total += c.partial[t]; /* fixed order: deterministic */
   return total;
 }
 
@@ -290,8 +324,8 @@ void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *
 typedef struct { float *p; const float *g; float *m, *v; float lr, b1, b2, eps, bc1, bc2, wd; } adam_ctx;
 
 /* m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr wd p */
-static void adam_range(void *p, long s, long e, int tid) {
-  (void)tid;
+static void adam_range(void *p, long s, long e, long chunk) {
+  (void)chunk;
   adam_ctx *c = (adam_ctx *)p;
   float b1 = c->b1, b2 = c->b2, lr = c->lr, eps = c->eps, ibc1 = 1.0f / c->bc1, ibc2 = 1.0f / c->bc2, lrwd = c->lr * c->wd;
   for (long i = s; i < e; i++) {

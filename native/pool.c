@@ -1,15 +1,22 @@
 /* Persistent thread pool (see pool.h).
- * Dispatch: the caller publishes (fn, arg, n) and bumps a generation counter; workers spin for a
- * short while watching it (so back-to-back GEMMs cost no system call), then sleep on a condition
- * variable. Only sleeping workers are woken through the mutex (Dekker-style: the worker stores
- * `sleepers` then re-reads `gen`; the caller stores `gen` then reads `sleepers`). */
+ *
+ * Dispatch: the caller publishes (fn, arg, n_chunks), resets the claim word to (generation, 0)
+ * and bumps the generation; workers spin for a short while watching it (so back-to-back GEMMs
+ * cost no system call), then sleep on a condition variable, woken only when someone sleeps
+ * (Dekker-style: a worker stores `sleepers` then re-reads `gen`; the caller stores `gen` then
+ * reads `sleepers`).
+ * Work sharing: every thread, the caller included, claims chunks by a CAS on one 64-bit word
+ * holding (generation << 32 | next chunk), so a worker waking late for an old region can never
+ * claim a chunk of a new one. The caller returns when `done` reaches n_chunks; it never waits
+ * for a worker that has not started. */
 #define _GNU_SOURCE
 #include "pool.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
-#include <sched.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -19,18 +26,20 @@
 #endif
 
 /* How long an idle worker spins before sleeping (microseconds). */
-#define SPIN_US 150
+#define SPIN_US 200
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static atomic_uint gen;          /* bumped once per parallel region */
-static atomic_int sleepers;      /* workers blocked (or about to block) on cv */
-static atomic_int pending;       /* workers that have not finished the current region */
+static atomic_uint gen;              /* bumped once per parallel region */
+static _Atomic uint64_t claim;       /* (gen << 32) | next unclaimed chunk */
+static atomic_long done;             /* chunks finished in the current region */
+static atomic_int sleepers;          /* workers blocked (or about to block) on cv */
 static pool_task cur_fn;
 static void *cur_arg;
-static int cur_n;
-static int n_workers;            /* created workers (threads 1..n_workers) */
-static int n_threads = 0;        /* threads used, 0 = not initialised */
+static long cur_chunks;
+static int cur_active;               /* threads allowed in the current region */
+static int n_workers;                /* created workers (threads 1..n_workers) */
+static int n_threads = 0;            /* threads used, 0 = not yet initialised */
 static unsigned start_gen[POOL_MAX_THREADS];
 
 static double now_us(void) {
@@ -39,11 +48,25 @@ static double now_us(void) {
   return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
 }
 
+/* Claims and runs chunks of region g until none is left (or the region is over). */
+static void work(unsigned g, int tid) {
+  for (;;) {
+    uint64_t v = atomic_load(&claim);
+    if ((unsigned)(v >> 32) != g) return;
+    long c = (long)(v & 0xffffffffu);
+    if (c >= cur_chunks) return;
+    if (atomic_compare_exchange_weak(&claim, &v, v + 1)) {
+      /* chunk c of region g is ours and unfinished, so the region (fn, arg) is still current */
+      cur_fn(cur_arg, c, tid);
+      atomic_fetch_add(&done, 1);
+    }
+  }
+}
+
 static void *worker_main(void *p) {
   int tid = (int)(long)p;
-  unsigned seen = start_gen[tid]; /* the generation when created: a region published later runs */
+  unsigned seen = start_gen[tid]; /* the generation when created: regions published later run */
   for (;;) {
-    /* wait for a new generation: spin, then sleep */
     double t0 = now_us();
     int spins = 0;
     while (atomic_load_explicit(&gen, memory_order_acquire) == seen) {
@@ -60,9 +83,8 @@ static void *worker_main(void *p) {
         }
       }
     }
-    seen = atomic_load_explicit(&gen, memory_order_acquire);
-    if (tid < cur_n) cur_fn(cur_arg, tid, cur_n);
-    atomic_fetch_sub_explicit(&pending, 1, memory_order_release);
+    seen = atomic_load(&gen);
+    if (tid < cur_active) work(seen, tid);
   }
   return 0;
 }
@@ -90,35 +112,37 @@ static void ensure_workers(int n) {
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     start_gen[n_workers + 1] = atomic_load(&gen);
-    if (pthread_create(&th, &attr, worker_main, (void *)(long)(n_workers + 1)) != 0) {
-      pthread_attr_destroy(&attr);
-      break;
-    }
+    int rc = pthread_create(&th, &attr, worker_main, (void *)(long)(n_workers + 1));
     pthread_attr_destroy(&attr);
+    if (rc != 0) break;
     n_workers++;
   }
 }
 
-void pool_run(pool_task fn, void *arg, int n) {
+void pool_run(pool_task fn, void *arg, long n_chunks) {
   int t = pool_threads();
-  if (n > t) n = t;
-  if (n <= 1) { fn(arg, 0, 1); return; }
-  ensure_workers(n);
-  if (n > n_workers + 1) n = n_workers + 1;
-  if (n <= 1) { fn(arg, 0, 1); return; }
+  if (t > 1) ensure_workers(t);
+  if (t > n_workers + 1) t = n_workers + 1;
+  if (t <= 1 || n_chunks <= 1) {
+    for (long c = 0; c < n_chunks; c++) fn(arg, c, 0);
+    return;
+  }
   cur_fn = fn;
   cur_arg = arg;
-  cur_n = n;
-  atomic_store(&pending, n_workers);
-  atomic_fetch_add(&gen, 1);                /* seq_cst: publish before reading sleepers */
+  cur_chunks = n_chunks;
+  cur_active = t;
+  atomic_store(&done, 0);
+  unsigned g = atomic_load(&gen) + 1;
+  atomic_store(&claim, (uint64_t)g << 32);
+  atomic_store(&gen, g);                    /* seq_cst: publish before reading sleepers */
   if (atomic_load(&sleepers) > 0) {
     pthread_mutex_lock(&mu);
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
   }
-  fn(arg, 0, n);
+  work(g, 0);
   int spins = 0;
-  while (atomic_load_explicit(&pending, memory_order_acquire) > 0) {
+  while (atomic_load(&done) < n_chunks) {
     CPU_RELAX();
     if (++spins > 4096) sched_yield();
   }
