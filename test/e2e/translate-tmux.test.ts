@@ -6,7 +6,7 @@
  * appear, and :quit returns to the shell with exit code 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { hasTmux, TmuxSession } from '../ui/translate/tmux-driver.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(REPO, 'bin', 'seq2seq.js');
-const NEEDED = ['dist/cli/commands/translate.js', 'dist/ui/translate/app.js', 'dist/model/checkpoint.js', 'dist/text/tokenizer.js'];
+const NEEDED = ['dist/cli/commands/translate.js', 'dist/ui/translate/app.js', 'dist/model/run-dir.js', 'dist/text/tokenizer.js'];
 const missing = NEEDED.filter((f) => !existsSync(join(REPO, f)));
 const tmux = hasTmux();
 const skipReason = !tmux
@@ -45,7 +45,7 @@ let runDir = '';
 async function buildTinyRun(dir: string): Promise<void> {
   const { learnBpe } = await import('../../src/text/tokenizer.js');
   const { Seq2Seq } = await import('../../src/model/seq2seq.js');
-  const { saveModel } = await import('../../src/model/checkpoint.js');
+  const { saveTokenizers, writeCheckpoint, writeRunConfig } = await import('../../src/model/run-dir.js');
   const { Rng } = await import('../../src/util/rng.js');
   const src = await learnBpe(SENTENCES, { vocabSize: 60, minFrequency: 1 });
   const tgt = await learnBpe(SENTENCES_DE, { vocabSize: 60, minFrequency: 1 });
@@ -53,9 +53,10 @@ async function buildTinyRun(dir: string): Promise<void> {
     { cell: 'gru', srcVocabSize: src.vocabSize, tgtVocabSize: tgt.vocabSize, embeddingSize: 8, hiddenSize: 8, bidirectional: true, attention: 'bahdanau' },
     new Rng(7),
   );
-  saveModel(dir, model);
-  src.save(join(dir, 'tokenizer.src.json'));
-  tgt.save(join(dir, 'tokenizer.tgt.json'));
+  mkdirSync(dir, { recursive: true });
+  const tokenizers = saveTokenizers(dir, src, tgt, false);
+  writeRunConfig(dir, { model: model.config, training: {}, tokenizers });
+  writeCheckpoint(dir, 'best', model, {});
 }
 
 let session: TmuxSession | null = null;
