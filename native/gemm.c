@@ -18,6 +18,7 @@
 #include "pool.h"
 #include <stdlib.h>
 #include <string.h>
+#include <immintrin.h>
 
 #define MR 8
 #define NV 3                 /* vectors of 16 floats per micro-tile row */
@@ -78,6 +79,17 @@ static void pack_b(int transB, const float *B, int ldb, int k0, int j0, int kc, 
         }
       }
     } else {
+#if defined(__AVX512F__) && defined(PACKB_GATHER)
+      if (nr == NR) {
+        const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(ldb));
+        for (int v = 0; v < NV; v++) {
+          const float *base = B + (size_t)(j0 + jr + 16 * v) * ldb + k0;
+          for (int k = 0; k < kc; k++) _mm512_store_ps(dst + (size_t)k * NR + 16 * v, _mm512_i32gather_ps(idx, base + k, 4));
+        }
+        dst += (size_t)NR * kc;
+        continue;
+      }
+#endif
       for (int j = 0; j < nr; j++) {
         const float *src = B + (size_t)(j0 + jr + j) * ldb + k0;
         for (int k = 0; k < kc; k++) dst[(size_t)k * NR + j] = src[k];
