@@ -15,8 +15,8 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
     jointVocab: true,
     batchTokens: 1200,
     lr: 0.003,
-    maxSteps: 150,
-    evalEvery: 50,
+    maxSteps: 600,
+    evalEvery: 200,
     evalMaxSentences: 200,
   },
   small: {
@@ -27,7 +27,7 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
     lr: 0.002,
     maxEpochs: 10,
     timeBudget: '4m',
-    evalEvery: 100,
+    evalEvery: 200,
     evalMaxSentences: 300,
   },
   base: {
