@@ -4,7 +4,8 @@
  *
  * For each order: character n-grams n = 1..charOrder of the line with all whitespace removed, then
  * (chrF++) word n-grams n = 1..wordOrder over whitespace tokens with one leading/trailing punctuation
- * mark split off. Statistics per order: #hyp n-grams, #ref n-grams, #clipped matches.
+ * mark split off. Statistics per order: #hyp n-grams (0 when the reference has no n-gram of that
+ * order, as sacreBLEU counts), #ref n-grams, #clipped matches.
  *
  *   P_n = match_n / hyp_n,  R_n = match_n / ref_n
  *   default (eps_smoothing off): P̄, R̄ = means over the orders with hyp_n > 0 and ref_n > 0;
@@ -153,7 +154,8 @@ export class Chrf {
           if (r !== undefined) match += Math.min(c, r);
         }
         for (const c of refGrams[k].values()) refCount += c;
-        stats.push(hypCount, refCount, match);
+        // sacreBLEU: hypothesis n-grams of an order the reference lacks entirely are not counted.
+        stats.push(refGrams[k].size > 0 ? hypCount : 0, refCount, match);
       }
       const f = this.fScore(stats);
       if (f > bestF) {

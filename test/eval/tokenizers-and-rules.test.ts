@@ -92,6 +92,14 @@ describe('chrF++ (word order 2) worked by hand', () => {
     // word unigrams: the, cat, sat, . → 4; bigrams 3
     expect(s.stats.slice(18)).toEqual([4, 4, 4, 3, 3, 3]);
   });
+  it('an order the reference lacks does not count the hypothesis n-grams (sacreBLEU rule; matters at corpus level)', () => {
+    const c = new Chrf({ charOrder: 3 });
+    // ref "ab" has no 3-grams: hyp "abcd" contributes [4,2,2], [3,1,1], [0,0,0] (not [2,0,0]).
+    expect(c.segmentStats('abcd', ['ab'])).toEqual([4, 2, 2, 3, 1, 1, 0, 0, 0]);
+    // Corpus: + ("xyz" vs "xyz") [3,3,3],[2,2,2],[1,1,1] → P̄ = (5/7 + 3/5 + 1)/3, R̄ = (5/5 + 3/3 + 1)/3 = 1.
+    const P = (5 / 7 + 3 / 5 + 1) / 3;
+    expect(c.corpusScore(['abcd', 'xyz'], [['ab', 'xyz']]).score).toBeCloseTo((100 * 5 * P) / (4 * P + 1), 10);
+  });
   it('one word differing: hand-computed F from the per-order statistics', () => {
     const c = new Chrf({ charOrder: 1, wordOrder: 1, beta: 1 });
     // chars: "ab" vs "ac" → hyp 2 ref 2 match 1; words: [a,b] vs [a,c] → 2,2,1. P = R = 0.5 → F1 = 0.5
