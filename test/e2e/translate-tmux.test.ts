@@ -87,7 +87,7 @@ describe('seq2seq translate, interactive, in tmux', () => {
     await s.waitFor((l) => l.some((x) => x.includes('Type a sentence')), 'the translator to start', 30_000);
     const header = s.screenWithHistory().find((x) => x.startsWith('model '))!;
     expect(header).toContain(runDir);
-    expect(header).toContain('gru 8, bidirectional');
+    expect(header).toContain('bi-gru 8, 1+1 layers');
     expect(header).toContain('attention bahdanau');
 
     s.type('a man is reading in the park .');

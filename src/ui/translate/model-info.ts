@@ -65,12 +65,11 @@ export function describeModel(runDir: string, translator?: TranslatorLike): Mode
   return info;
 }
 
-/** e.g. "model runs/en-de · gru 512, bidirectional, 1+1 layers · attention bahdanau · vocab 8000 → 8000". */
+/** e.g. "model runs/en-de · bi-gru 512, 1+1 layers · attention bahdanau · vocab 8000 → 8000" (bi-: bidirectional encoder; encoder+decoder layers). */
 export function formatModelInfo(info: ModelInfo): string {
   const parts = [`model ${info.runDir}`];
   if (info.cell) {
-    const shape = [`${info.cell}${info.hidden !== undefined ? ` ${info.hidden}` : ''}`];
-    if (info.bidirectional) shape.push('bidirectional');
+    const shape = [`${info.bidirectional ? 'bi-' : ''}${info.cell}${info.hidden !== undefined ? ` ${info.hidden}` : ''}`];
     if (info.layers !== undefined) shape.push(info.decoderLayers !== undefined ? `${info.layers}+${info.decoderLayers} layers` : `${info.layers} ${info.layers === 1 ? 'layer' : 'layers'}`);
     parts.push(shape.join(', '));
   }

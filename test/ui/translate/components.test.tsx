@@ -139,10 +139,10 @@ describe('model info and errors', () => {
       // The shape src/model/checkpoint.ts writes.
       const model = { cell: 'lstm', srcVocabSize: 800, tgtVocabSize: 900, hiddenSize: 256, encoderLayers: 2, decoderLayers: 1, bidirectional: true, attention: 'luong-general' };
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ format: 'seq2seq', version: 1, model }));
-      expect(formatModelInfo(describeModel(dir))).toBe(`model ${dir} · lstm 256, bidirectional, 2+1 layers · attention luong-general · vocab 800 → 900`);
+      expect(formatModelInfo(describeModel(dir))).toBe(`model ${dir} · bi-lstm 256, 2+1 layers · attention luong-general · vocab 800 → 900`);
       // The model object, when there is one, gives the vocabulary sizes.
       const info = describeModel(dir, { translate: () => [], model: { srcVocabSize: 8000, tgtVocabSize: 9000 } });
-      expect(formatModelInfo(info)).toBe(`model ${dir} · lstm 256, bidirectional, 2+1 layers · attention luong-general · vocab 8000 → 9000`);
+      expect(formatModelInfo(info)).toBe(`model ${dir} · bi-lstm 256, 2+1 layers · attention luong-general · vocab 8000 → 9000`);
       expect(formatModelInfo(describeModel(join(dir, 'nope')))).toBe(`model ${join(dir, 'nope')}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
