@@ -84,12 +84,15 @@ export class Translator {
     readonly tgt: TextCodec,
     defaults: Partial<TranslateOptions> = {},
   ) {
-    this.defaults = { ...TRANSLATE_DEFAULTS, ...defaults };
+    this.defaults = { ...TRANSLATE_DEFAULTS };
+    for (const [k, v] of Object.entries(defaults)) if (v !== undefined) (this.defaults as unknown as Record<string, unknown>)[k] = v;
     checkTranslateOptions(this.defaults);
   }
 
   translate(lines: string[], opts: Partial<TranslateOptions> = {}): Translation[] {
-    const o: TranslateOptions = { ...this.defaults, ...opts };
+    // Options given as undefined keep their defaults (e.g. the run's maxSourceLength).
+    const o: TranslateOptions = { ...this.defaults };
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
     checkTranslateOptions(o);
     const out: Translation[] = new Array(lines.length);
     const todo: { i: number; ids: Int32Array; pieces: string[] }[] = [];

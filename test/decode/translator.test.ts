@@ -55,6 +55,8 @@ describe('Translator', () => {
     expect(short.warnings).toEqual([]);
     const [cropped] = tr.translate(['w1 w2 w3']);
     expect(long.hyps).toEqual(cropped.hyps);
+    // An option passed as undefined keeps the default limit.
+    expect(tr.translate(['w1 w2 w3 w4 w5'], { maxSourceLength: undefined, beam: 2 })[0].warnings).toHaveLength(1);
   });
 
   it('--replace-unk: an output <unk> becomes the source piece with the highest attention weight', () => {
