@@ -1,0 +1,97 @@
+/**
+ * The training dashboard's pieces: the event reducer, progress bar and sparkline strings, the
+ * Dashboard frame for a known sequence of events, and TrainApp wired to a live emitter (Ctrl-C →
+ * stop request).
+ */
+import { render } from 'ink-testing-library';
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { TrainEmitter, type TrainEvent } from '../../../src/train/events.js';
+import { Dashboard } from '../../../src/ui/train/Dashboard.js';
+import { TrainApp } from '../../../src/ui/train/mount.js';
+import { formatPlain } from '../../../src/ui/train/plain-log.js';
+import { initialView, reduceView } from '../../../src/ui/train/view-state.js';
+import { progressBar } from '../../../src/ui/shared/ProgressBar.js';
+import { downsample, sparkline } from '../../../src/ui/shared/Sparkline.js';
+
+const start: TrainEvent = { type: 'start', step: 0, epoch: 0, resumed: false, parameters: 193496, batchesPerEpoch: 10, maxSteps: 40, maxEpochs: null, timeBudgetMs: null, runDir: 'runs/x' };
+const step = (n: number, loss: number): TrainEvent => ({ type: 'step', step: n, epoch: 0, epochStep: n, batchesPerEpoch: 10, loss, ppl: Math.exp(loss), lr: 0.003, gradNorm: 0.5, tokensPerSec: 12345, elapsed: n, eta: 40 - n });
+const events: TrainEvent[] = [
+  start,
+  step(1, 6),
+  step(2, 5),
+  { type: 'eval', step: 2, epoch: 0, loss: 5.5, ppl: 244.69, bleu: 1.5, chrf: 12.25, best: true, metric: 'bleu' },
+  { type: 'sample', step: 2, source: 'The man reads.', reference: 'Der Mann liest.', hypothesis: 'Der Mann' },
+  { type: 'checkpoint', step: 2, kind: 'best', path: 'runs/x/best' },
+  step(3, 4),
+  step(4, 3),
+  { type: 'eval', step: 4, epoch: 0, loss: 5.75, ppl: 314.19, bleu: 1.25, chrf: 13, best: false, metric: 'bleu' },
+  { type: 'checkpoint', step: 4, kind: 'last', path: 'runs/x/last' },
+  { type: 'warning', step: 4, message: 'step 4: loss is NaN; update skipped' },
+];
+
+describe('shared components', () => {
+  it('progressBar fills round(f·width) cells and clamps', () => {
+    expect(progressBar(0.5, 10)).toBe('█████░░░░░');
+    expect(progressBar(1.7, 4)).toBe('████');
+    expect(progressBar(NaN, 3)).toBe('░░░');
+  });
+
+  it('sparkline maps min → ▁ and max → █ linearly; downsample averages groups', () => {
+    expect(sparkline([0, 7, 3.5, 1], 10)).toBe('▁█▅▂');
+    expect(sparkline([2, 2], 5)).toBe('▁▁');
+    expect(sparkline([1, NaN, 3], 5)).toBe('▁ █');
+    expect(downsample([1, 3, 5, 7], 2)).toEqual([2, 6]);
+  });
+});
+
+describe('view reducer', () => {
+  it('keeps the latest step, all losses, evaluations, the samples of the latest evaluation, checkpoints', () => {
+    const v = events.reduce(reduceView, initialView());
+    expect(v.last?.step).toBe(4);
+    expect(v.losses).toEqual([6, 5, 4, 3]);
+    expect(v.evals.map((e) => e.step)).toEqual([2, 4]);
+    expect(v.samples).toEqual([]); // the evaluation at step 4 had no samples yet
+    expect(v.checkpoints).toEqual({ best: { path: 'runs/x/best', step: 2 }, last: { path: 'runs/x/last', step: 4 } });
+    expect(v.warnings).toEqual(['step 4: loss is NaN; update skipped']);
+  });
+});
+
+describe('Dashboard', () => {
+  it('shows progress, figures, the validation table with the best marked, samples and checkpoints', () => {
+    const v = events.slice(0, 8).reduce(reduceView, initialView());
+    const { lastFrame } = render(<Dashboard view={v} width={100} />);
+    const f = lastFrame()!;
+    expect(f).toContain('seq2seq train runs/x  193,496 parameters');
+    expect(f).toMatch(/Epoch\s+█+░+\s+40% epoch 1\s+batch 4\/10/);
+    expect(f).toMatch(/Total\s+█+░+\s+10% step 4\/40\s+ETA 36s/);
+    expect(f).toMatch(/step 4\s+loss 3\.000\s+ppl 20\.09\s+lr 3\.00e-3\s+\|g\| 0\.50\s+12,345 tok\/s/);
+    expect(f).toMatch(/^loss\s+█▆▃▁$/m); // losses 6, 5, 4, 3 scaled to 8 levels
+    expect(f).toMatch(/^\s+2\s+5\.500\s+244\.69\s+1\.50\s+12\.25\s+★ best$/m);
+    expect(f).toContain('src The man reads.');
+    expect(f).toContain('hyp Der Mann');
+    expect(f).toContain('best → runs/x/best (step 2)');
+    expect(f).toContain('Ctrl-C: stop and write a checkpoint');
+  });
+
+  it('the plain logger formats the same events as lines', () => {
+    expect(formatPlain(events[3])).toBe('eval step 2 loss 5.500 ppl 244.69 BLEU 1.50 chrF 12.25 (best bleu)');
+    expect(formatPlain(events[1])).toBe('step 1 epoch 1 1/10 loss 6.000 ppl 403.43 lr 3.00e-3 gnorm 0.50 tok/s 12345 elapsed 1s eta 39s');
+  });
+});
+
+describe('TrainApp', () => {
+  it('renders events from the emitter and turns Ctrl-C into a stop request', async () => {
+    const emitter = new TrainEmitter();
+    let interrupted = 0;
+    const { lastFrame, stdin } = render(<TrainApp events={emitter} onInterrupt={() => interrupted++} throttleMs={0} />);
+    for (const e of events.slice(0, 6)) emitter.emit(e);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lastFrame()).toMatch(/step 2\s+loss 5\.000/);
+    expect(lastFrame()).toContain('★ best');
+    stdin.write('\x03');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(interrupted).toBe(1);
+    expect(lastFrame()).toContain('stopping: finishing the step and writing a checkpoint');
+  });
+});
