@@ -13,7 +13,7 @@ import { colourWanted } from './colour.js';
 import type { HeatScale, HeatStyle } from './attention-grid.js';
 import { HELP_HINT, HELP_LINES, parseCommand, type Command } from './commands.js';
 import * as edit from './line-editor.js';
-import { describeModel, formatModelInfo, type ModelInfo } from './model-info.js';
+import { describeModel, formatModelInfoLines, type ModelInfo } from './model-info.js';
 import { NBestList } from './NBestList.js';
 import { savePairs } from './save-pairs.js';
 import { TokenView } from './TokenView.js';
@@ -323,7 +323,11 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
         {(item) =>
           item.kind === 'header' ? (
             <Box key="header" flexDirection="column">
-              <Text bold>{formatModelInfo(info)}</Text>
+              {formatModelInfoLines(info, columns - 1).map((l, i) => (
+                <Text key={i} bold>
+                  {l}
+                </Text>
+              ))}
               <Text dimColor>Type a sentence and press Enter · :help lists keys and commands · Ctrl-C quits</Text>
             </Box>
           ) : (

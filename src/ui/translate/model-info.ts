@@ -67,6 +67,26 @@ export function describeModel(runDir: string, translator?: TranslatorLike): Mode
 
 /** e.g. "model runs/en-de · bi-gru 512, 1+1 layers · attention bahdanau · vocab 8000 → 8000" (bi-: bidirectional encoder; encoder+decoder layers). */
 export function formatModelInfo(info: ModelInfo): string {
+  return modelInfoParts(info).join(' · ');
+}
+
+/** The same description broken into lines of at most `width` columns, at the " · " separators. */
+export function formatModelInfoLines(info: ModelInfo, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const part of modelInfoParts(info)) {
+    if (cur === '') cur = part;
+    else if (cur.length + 3 + part.length <= width) cur += ` · ${part}`;
+    else {
+      lines.push(cur);
+      cur = `  ${part}`;
+    }
+  }
+  if (cur !== '') lines.push(cur);
+  return lines;
+}
+
+function modelInfoParts(info: ModelInfo): string[] {
   const parts = [`model ${info.runDir}`];
   if (info.cell) {
     const shape = [`${info.bidirectional ? 'bi-' : ''}${info.cell}${info.hidden !== undefined ? ` ${info.hidden}` : ''}`];
@@ -75,5 +95,5 @@ export function formatModelInfo(info: ModelInfo): string {
   }
   if (info.attention) parts.push(`attention ${info.attention}`);
   if (info.srcVocab !== undefined || info.tgtVocab !== undefined) parts.push(`vocab ${info.srcVocab ?? '?'} → ${info.tgtVocab ?? '?'}`);
-  return parts.join(' · ');
+  return parts;
 }

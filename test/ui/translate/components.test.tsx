@@ -9,7 +9,7 @@ import { AttentionView } from '../../../src/ui/translate/AttentionView.js';
 import { NBestList } from '../../../src/ui/translate/NBestList.js';
 import { parseCommand } from '../../../src/ui/translate/commands.js';
 import { insertChunk, emptyLine, historyUp, submit, backspace, insertText } from '../../../src/ui/translate/line-editor.js';
-import { describeModel, formatModelInfo } from '../../../src/ui/translate/model-info.js';
+import { describeModel, formatModelInfo, formatModelInfoLines } from '../../../src/ui/translate/model-info.js';
 import { oneLineError } from '../../../src/ui/translate/TranslateApp.js';
 import type { TranslationLike } from '../../../src/ui/translate/types.js';
 
@@ -144,6 +144,9 @@ describe('model info and errors', () => {
       const info = describeModel(dir, { translate: () => [], model: { srcVocabSize: 8000, tgtVocabSize: 9000 } });
       expect(formatModelInfo(info)).toBe(`model ${dir} · bi-lstm 256, 2+1 layers · attention luong-general · vocab 8000 → 9000`);
       expect(formatModelInfo(describeModel(join(dir, 'nope')))).toBe(`model ${join(dir, 'nope')}`);
+      // Narrow terminals: broken at the separators, continuation lines indented.
+      const lines = formatModelInfoLines({ runDir: 'runs/demo-run', cell: 'gru', hidden: 64, bidirectional: true, layers: 1, decoderLayers: 1, attention: 'bahdanau', srcVocab: 600, tgtVocab: 600 }, 60);
+      expect(lines).toEqual(['model runs/demo-run · bi-gru 64, 1+1 layers', '  attention bahdanau · vocab 600 → 600']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
