@@ -306,6 +306,70 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* attention: sizes as in src/tensor/backend.ts (K, M: S·B·D; scores S·B; alpha B·S) */
+static napi_value js_additive_fwd(napi_env env, napi_callback_info info) {
+  BEGIN("additiveAttentionForward");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), A = dim(a, 2, "A");
+  size_t sba = (size_t)S * B * A;
+  float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)B * A, "qp"), *v = f32(a, 5, A, "v"), *U = f32(a, 6, sba, "U"), *sc = f32(a, 7, (size_t)S * B, "scores");
+  if (a->failed) return NULL;
+  k_additive_attention_forward(S, B, A, K, qp, v, U, sc);
+  return undef(env);
+}
+static napi_value js_additive_bwd(napi_env env, napi_callback_info info) {
+  BEGIN("additiveAttentionBackward");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), A = dim(a, 2, "A");
+  size_t sba = (size_t)S * B * A;
+  float *U = f32(a, 3, sba, "U"), *v = f32(a, 4, A, "v"), *ds = f32(a, 5, (size_t)S * B, "dscores"), *dK = f32(a, 6, sba, "dK");
+  float *dqp = f32(a, 7, (size_t)B * A, "dqp"), *dv = f32(a, 8, A, "dv");
+  if (a->failed) return NULL;
+  k_additive_attention_backward(S, B, A, U, v, ds, dK, dqp, dv);
+  return undef(env);
+}
+static napi_value js_dot_scores(napi_env env, napi_callback_info info) {
+  BEGIN("dotAttentionScores");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), D = dim(a, 2, "D");
+  float *K = f32(a, 3, (size_t)S * B * D, "K"), *q = f32(a, 4, (size_t)B * D, "q"), *sc = f32(a, 5, (size_t)S * B, "scores");
+  if (a->failed) return NULL;
+  k_dot_attention_scores(S, B, D, K, q, sc);
+  return undef(env);
+}
+static napi_value js_dot_bwd(napi_env env, napi_callback_info info) {
+  BEGIN("dotAttentionBackward");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), D = dim(a, 2, "D");
+  size_t sbd = (size_t)S * B * D;
+  float *K = f32(a, 3, sbd, "K"), *q = f32(a, 4, (size_t)B * D, "q"), *ds = f32(a, 5, (size_t)S * B, "dscores");
+  float *dq = f32(a, 6, (size_t)B * D, "dq"), *dK = f32(a, 7, sbd, "dK");
+  if (a->failed) return NULL;
+  k_dot_attention_backward(S, B, D, K, q, ds, dq, dK);
+  return undef(env);
+}
+static napi_value js_att_context(napi_env env, napi_callback_info info) {
+  BEGIN("attentionContext");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
+  float *sc = f32(a, 3, (size_t)S * B, "scores");
+  size_t nl = 0;
+  int *len = i32(a, 4, &nl, "lengths");
+  float *M = f32(a, 5, (size_t)S * B * C, "M"), *al = f32(a, 6, (size_t)B * S, "alpha"), *ctx = f32(a, 7, (size_t)B * C, "ctx");
+  if (a->failed) return NULL;
+  if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
+  k_attention_context(S, B, C, sc, len, M, al, ctx);
+  return undef(env);
+}
+static napi_value js_att_context_bwd(napi_env env, napi_callback_info info) {
+  BEGIN("attentionContextBackward");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
+  float *al = f32(a, 3, (size_t)B * S, "alpha");
+  size_t nl = 0;
+  int *len = i32(a, 4, &nl, "lengths");
+  float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)B * C, "dctx"), *dM = f32(a, 7, (size_t)S * B * C, "dM");
+  float *ds = f32(a, 8, (size_t)S * B, "dscores");
+  if (a->failed) return NULL;
+  if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
+  k_attention_context_backward(S, B, C, al, len, M, dctx, dM, ds);
+  return undef(env);
+}
+
 static napi_value js_threads(napi_env env, napi_callback_info info) {
   (void)info;
   return number(env, pool_threads());
@@ -367,6 +431,12 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("gatherRows", js_gather_rows),
     EXPORT("scatterAddRows", js_scatter_add_rows),
     EXPORT("adamStep", js_adam_step),
+    EXPORT("additiveAttentionForward", js_additive_fwd),
+    EXPORT("additiveAttentionBackward", js_additive_bwd),
+    EXPORT("dotAttentionScores", js_dot_scores),
+    EXPORT("dotAttentionBackward", js_dot_bwd),
+    EXPORT("attentionContext", js_att_context),
+    EXPORT("attentionContextBackward", js_att_context_bwd),
     EXPORT("threads", js_threads),
     EXPORT("setThreads", js_set_threads),
     EXPORT("cpuCount", js_cpu_count),

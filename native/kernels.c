@@ -341,3 +341,112 @@ void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr,
   adam_ctx c = {p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, wd};
   parallel_range(adam_range, &c, n, 2.0);
 }
+
+/* ---- attention (layouts in kernels.h) -------------------------------------------------------- */
+static float dot_row(long n, const float *restrict a, const float *restrict b) {
+  float s = 0;
+  for (long j = 0; j < n; j++) s += a[j] * b[j];
+  return s;
+}
+static void axpy_row(long n, float a, const float *restrict x, float *restrict y) {
+  for (long j = 0; j < n; j++) y[j] += a * x[j];
+}
+/* u = tanh(k + q) into U, returns v · u */
+static float additive_row(long A, const float *restrict k, const float *restrict q, const float *restrict v, float *restrict u) {
+  float e = 0;
+  for (long j = 0; j < A; j++) {
+    float t = vm_tanh(k[j] + q[j]);
+    u[j] = t;
+    e += t * v[j];
+  }
+  return e;
+}
+/* du = g v ⊙ (1 − u²); dK += du; dqp += du; dv += g u */
+static void additive_back_row(long A, float g, const float *restrict u, const float *restrict v, float *restrict dk, float *restrict dq, float *restrict dv) {
+  for (long j = 0; j < A; j++) {
+    float du = g * v[j] * (1.0f - u[j] * u[j]);
+    dk[j] += du;
+    dq[j] += du;
+    dv[j] += g * u[j];
+  }
+}
+
+typedef struct { int S, B, A; const float *K, *qp, *v; float *U, *scores; } additive_ctx;
+static void additive_rows(void *p, long r0, long r1, long chunk) {
+  (void)chunk;
+  additive_ctx *c = (additive_ctx *)p;
+  long A = c->A;
+  for (long r = r0; r < r1; r++) /* r = s·B + b */
+    c->scores[r] = additive_row(A, c->K + r * A, c->qp + (r % c->B) * A, c->v, c->U + r * A);
+}
+/* U[s,b] = tanh(K[s,b] + qp[b]); scores[s·B + b] = v · U[s,b] */
+void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores) {
+  additive_ctx c = {S, B, A, K, qp, v, U, scores};
+  parallel_range(additive_rows, &c, (long)S * B, 12.0 * A);
+}
+
+void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv) {
+  memset(dqp, 0, (size_t)B * A * sizeof(float));
+  for (long s = 0; s < S; s++)
+    for (long b = 0; b < B; b++) {
+      long r = s * B + b;
+      float g = dscores[r];
+      if (g == 0.0f) continue;
+      additive_back_row(A, g, U + r * A, v, dK + r * A, dqp + b * A, dv);
+    }
+}
+
+/* scores[s·B + b] = q[b] · K[s,b] */
+void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q, float *scores) {
+  for (long r = 0; r < (long)S * B; r++) scores[r] = dot_row(D, q + (r % B) * D, K + r * D);
+}
+
+/* dq[b] += Σ_s ds K[s,b]; dK[s,b] += ds q[b] */
+void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq, float *dK) {
+  for (long r = 0; r < (long)S * B; r++) {
+    float g = dscores[r];
+    if (g == 0.0f) continue;
+    long b = r % B;
+    axpy_row(D, g, K + r * D, dq + b * D);
+    axpy_row(D, g, q + b * D, dK + r * D);
+  }
+}
+
+/* α_b = softmax over s < len_b of scores[s·B + b] (0 beyond); ctx_b = Σ_s α_bs M[s,b] */
+void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx) {
+  for (long b = 0; b < B; b++) {
+    long len = lengths[b] < S ? lengths[b] : S;
+    float *al = alpha + b * S, *cx = ctx + b * C;
+    float mx = -INFINITY;
+    for (long s = 0; s < len; s++) mx = scores[s * B + b] > mx ? scores[s * B + b] : mx;
+    double sum = 0;
+    for (long s = 0; s < len; s++) {
+      float e = expf(scores[s * B + b] - mx);
+      al[s] = e;
+      sum += e;
+    }
+    float inv = (float)(1.0 / sum);
+    for (long s = 0; s < len; s++) al[s] *= inv;
+    for (long s = len; s < S; s++) al[s] = 0.0f;
+    memset(cx, 0, (size_t)C * sizeof(float));
+    for (long s = 0; s < len; s++) axpy_row(C, al[s], M + (s * B + b) * C, cx);
+  }
+}
+
+/* dα_bs = dctx_b · M[s,b]; dscores = α (dα − Σ_s α dα) (0 at padding); dM[s,b] += α_bs dctx_b */
+void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores) {
+  for (long b = 0; b < B; b++) {
+    long len = lengths[b] < S ? lengths[b] : S;
+    const float *al = alpha + b * S, *dc = dctx + b * C;
+    double dot = 0;
+    for (long s = 0; s < len; s++) {
+      long r = s * B + b;
+      float da = dot_row(C, dc, M + r * C);
+      axpy_row(C, al[s], dc, dM + r * C);
+      dscores[r] = da;
+      dot += (double)al[s] * da;
+    }
+    for (long s = 0; s < len; s++) dscores[s * B + b] = al[s] * (dscores[s * B + b] - (float)dot);
+    for (long s = len; s < S; s++) dscores[s * B + b] = 0.0f;
+  }
+}

@@ -61,7 +61,8 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
   const names = [
     'gemm', 'addRowVector', 'sumRowsInto', 'sumSquares', 'axpy', 'scale', 'fill', 'tanh', 'sigmoid', 'tanhBackward',
     'gruForward', 'gruBackward', 'lstmForward', 'lstmBackward', 'selectRows', 'logSoftmax', 'softmaxCrossEntropy',
-    'gatherRows', 'scatterAddRows', 'adamStep',
+    'gatherRows', 'scatterAddRows', 'adamStep', 'additiveAttentionForward', 'additiveAttentionBackward',
+    'dotAttentionScores', 'dotAttentionBackward', 'attentionContext', 'attentionContextBackward',
   ] as const;
   const table = kernels as Record<string, unknown>;
   const exported = addon as unknown as Record<string, unknown>;

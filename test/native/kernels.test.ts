@@ -262,4 +262,50 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
       }
     }
   });
+
+  it.skipIf(skip)('attention: additive energies and backward, dot scores and backward, masked context and backward', () => {
+    for (const [S, B, D] of [[1, 1, 1], [3, 2, 17], [7, 5, 33], [14, 64, 512]]) {
+      const K = view(S * B * D, 2), q = view(B * D, 2), v = view(D);
+      const lengths = Int32Array.from({ length: B }, (_, b) => (b === 0 ? S : 1 + rng.int(S)));
+      const U = [new Float32Array(S * B * D), new Float32Array(S * B * D)], sc = [new Float32Array(S * B), new Float32Array(S * B)];
+      native.additiveAttentionForward(S, B, D, K, q, v, U[0], sc[0]);
+      jsBackend.additiveAttentionForward(S, B, D, K, q, v, U[1], sc[1]);
+      expect(relErr(U[0], U[1])).toBeLessThan(1e-5);
+      expect(relErr(sc[0], sc[1])).toBeLessThan(1e-5 * Math.sqrt(D));
+      const ds = view(S * B);
+      const dK = [view(S * B * D), null as unknown as Float32Array], dqp = [view(B * D), new Float32Array(B * D)], dv = [view(D), null as unknown as Float32Array];
+      dK[1] = dK[0].slice();
+      dv[1] = dv[0].slice();
+      native.additiveAttentionBackward(S, B, D, U[1], v, ds, dK[0], dqp[0], dv[0]);
+      jsBackend.additiveAttentionBackward(S, B, D, U[1], v, ds, dK[1], dqp[1], dv[1]);
+      expect(relErr(dK[0], dK[1])).toBeLessThan(1e-5);
+      expect(relErr(dqp[0], dqp[1])).toBeLessThan(1e-5);
+      expect(relErr(dv[0], dv[1])).toBeLessThan(1e-5);
+
+      native.dotAttentionScores(S, B, D, K, q, sc[0]);
+      jsBackend.dotAttentionScores(S, B, D, K, q, sc[1]);
+      expect(relErr(sc[0], sc[1])).toBeLessThan(1e-5 * Math.sqrt(D));
+      const dq = [view(B * D), null as unknown as Float32Array], dK2 = [view(S * B * D), null as unknown as Float32Array];
+      dq[1] = dq[0].slice();
+      dK2[1] = dK2[0].slice();
+      native.dotAttentionBackward(S, B, D, K, q, ds, dq[0], dK2[0]);
+      jsBackend.dotAttentionBackward(S, B, D, K, q, ds, dq[1], dK2[1]);
+      expect(relErr(dq[0], dq[1])).toBeLessThan(1e-5);
+      expect(relErr(dK2[0], dK2[1])).toBeLessThan(1e-5);
+
+      const M = view(S * B * D);
+      const al = [new Float32Array(B * S).fill(NaN), new Float32Array(B * S)], ctx = [view(B * D), new Float32Array(B * D)];
+      native.attentionContext(S, B, D, sc[1], lengths, M, al[0], ctx[0]);
+      jsBackend.attentionContext(S, B, D, sc[1], lengths, M, al[1], ctx[1]);
+      expect(relErr(al[0], al[1])).toBeLessThan(1e-5);
+      expect(relErr(ctx[0], ctx[1])).toBeLessThan(1e-5);
+      const dctx = view(B * D);
+      const dM = [view(S * B * D), null as unknown as Float32Array], dsc = [view(S * B), new Float32Array(S * B)];
+      dM[1] = dM[0].slice();
+      native.attentionContextBackward(S, B, D, al[1], lengths, M, dctx, dM[0], dsc[0]);
+      jsBackend.attentionContextBackward(S, B, D, al[1], lengths, M, dctx, dM[1], dsc[1]);
+      expect(relErr(dM[0], dM[1])).toBeLessThan(1e-5);
+      expect(relErr(dsc[0], dsc[1])).toBeLessThan(1e-5 * Math.sqrt(D));
+    }
+  });
 });

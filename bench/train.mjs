@@ -1,0 +1,132 @@
+// Full training steps (forward, BPTT, global-norm clipping at 1.0, Adam lr 1e-3) of the reference
+// model of shared/reference/performance.md — bi-GRU 512 encoder, Bahdanau attention, GRU decoder,
+// embeddings 256, 8,000-word vocabularies, batch 64 — and of its variants (vanilla RNN, LSTM, no
+// attention), printing target tokens/s, ms per step and peak RSS for each, on 1 thread and on all.
+// Data: Multi30k En→De train (../shared/corpora/multi30k, word vocabularies of the 7,996 most
+// frequent lowercased words per side + 4 specials, random batches of 64 pairs, as the peers of
+// performance.md were measured); synthetic batches of the same shape when the corpus is absent.
+//   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2] [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none]
+//                          [--backend native|js] [--corpus ../shared/corpora/multi30k]
+// Each configuration runs in its own child process, so that its peak RSS is its own.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const steps = Number(opt('steps', 20));
+const warmup = Number(opt('warmup', 2));
+const backend = opt('backend', 'native');
+const corpusDir = opt('corpus', join(repo, '..', 'shared', 'corpora', 'multi30k'));
+const CONFIGS = {
+  'gru-bahdanau': { cell: 'gru', attention: 'bahdanau', label: 'GRU + Bahdanau (reference)' },
+  'rnn-bahdanau': { cell: 'rnn', attention: 'bahdanau', label: 'vanilla RNN + Bahdanau' },
+  'lstm-bahdanau': { cell: 'lstm', attention: 'bahdanau', label: 'LSTM + Bahdanau' },
+  'gru-none': { cell: 'gru', attention: 'none', label: 'GRU, no attention' },
+};
+
+if (opt('child', null)) await child(opt('child'), Number(opt('threads-one', 1)));
+else parent();
+
+function parent() {
+  const threadList = opt('threads', `1,${cpus().length}`).split(',').map(Number);
+  const configs = opt('configs', Object.keys(CONFIGS).join(',')).split(',');
+  const hasCorpus = existsSync(join(corpusDir, 'train.en'));
+  console.log(`bench:train — ${backend} backend; data: ${hasCorpus ? `Multi30k En→De train (${corpusDir})` : 'synthetic batches (Multi30k not found)'}`);
+  console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64; machine may be shared: compare figures of one run\n`);
+  console.log(`${'model'.padEnd(30)}${'threads'.padStart(8)}${'tgt tok/s'.padStart(11)}${'ms/step'.padStart(10)}${'tok/step'.padStart(10)}${'peak RSS'.padStart(11)}${'loss'.padStart(14)}`);
+  for (const c of configs) {
+    if (!CONFIGS[c]) throw new Error(`unknown configuration ${c} (known: ${Object.keys(CONFIGS).join(', ')})`);
+    for (const t of threadList) {
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--child', c, '--threads-one', String(t)], {
+        encoding: 'utf8',
+        env: { ...process.env, SEQ2SEQ_BACKEND: backend, SEQ2SEQ_THREADS: String(t) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      if (r.status !== 0) {
+        console.log(`${CONFIGS[c].label.padEnd(30)}${String(t).padStart(8)}  failed (exit ${r.status})`);
+        continue;
+      }
+      const m = JSON.parse(r.stdout.trim().split('\n').pop());
+      console.log(
+        `${CONFIGS[c].label.padEnd(30)}${String(t).padStart(8)}${m.tokPerSec.toFixed(0).padStart(11)}${m.msPerStep.toFixed(0).padStart(10)}` +
+          `${m.tokPerStep.toFixed(0).padStart(10)}${`${(m.peakRssMB).toFixed(0)} MB`.padStart(11)}${`${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`.padStart(14)}`,
+      );
+    }
+  }
+}
+
+/** Word vocabulary: the 7,996 most frequent lowercased words, ids 4…; unknown words → 1. */
+function vocab(lines) {
+  const freq = new Map();
+  for (const l of lines) for (const w of l) freq.set(w, (freq.get(w) ?? 0) + 1);
+  const words = [...freq].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 7996);
+  return new Map(words.map(([w], i) => [w, i + 4]));
+}
+
+async function child(name, threads) {
+  const { makeBatch } = await import('../dist/data/batch.js');
+  const { Seq2Seq } = await import('../dist/model/seq2seq.js');
+  const { REFERENCE_MODEL_CONFIG } = await import('../dist/model/config.js');
+  const { getBackend, backendWarning } = await import('../dist/tensor/index.js');
+  const { Adam } = await import('../dist/train/adam.js');
+  const { clipGradNorm } = await import('../dist/train/clip.js');
+  const { Rng } = await import('../dist/util/rng.js');
+  const warning = backendWarning();
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+  const k = getBackend();
+  if (k.name !== backend) throw new Error(`wanted the ${backend} backend, got ${k.name}`);
+  k.setThreads(threads);
+  const rng = new Rng(7);
+  const B = 64;
+  const total = warmup + steps;
+  let batches = [];
+  const tokenize = (l) => l.toLowerCase().match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? [];
+  if (existsSync(join(corpusDir, 'train.en'))) {
+    const en = readFileSync(join(corpusDir, 'train.en'), 'utf8').split('\n').filter(Boolean).map(tokenize);
+    const de = readFileSync(join(corpusDir, 'train.de'), 'utf8').split('\n').filter(Boolean).map(tokenize);
+    const ve = vocab(en), vd = vocab(de);
+    for (let s = 0; s < total; s++) {
+      const src = [], tgt = [];
+      for (let b = 0; b < B; b++) {
+        const i = rng.int(en.length);
+        src.push(en[i].map((w) => ve.get(w) ?? 1));
+        tgt.push(de[i].map((w) => vd.get(w) ?? 1));
+      }
+      batches.push(makeBatch(src, tgt));
+    }
+  } else {
+    // same shapes: lengths 6…22 (mean ≈ 13 target tokens with </s>)
+    for (let s = 0; s < total; s++) {
+      const seq = () => Array.from({ length: 6 + rng.int(17) }, () => 4 + rng.int(7996));
+      const src = [], tgt = [];
+      for (let b = 0; b < B; b++) { src.push(seq()); tgt.push(seq()); }
+      batches.push(makeBatch(src, tgt));
+    }
+  }
+  const { cell, attention } = CONFIGS[name];
+  const model = new Seq2Seq({ ...REFERENCE_MODEL_CONFIG, cell, attention }, rng);
+  const adam = new Adam(model.params);
+  let tokens = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0;
+  for (let s = 0; s < total; s++) {
+    if (s === warmup) t0 = performance.now();
+    model.zeroGrad();
+    const r = model.loss(batches[s], { backward: true });
+    // per-token loss, as the peers' mean-reduced cross-entropy
+    for (const p of model.params) k.scale(1 / r.tokens, p.grad);
+    clipGradNorm(model.params, 1.0);
+    adam.step(1e-3);
+    if (s === 0) firstLoss = r.loss / r.tokens;
+    lastLoss = r.loss / r.tokens;
+    if (s >= warmup) tokens += r.tokens;
+  }
+  const sec = (performance.now() - t0) / 1000;
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ tokPerSec: tokens / sec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps, peakRssMB, firstLoss, lastLoss }) + '\n');
+}
