@@ -116,7 +116,13 @@ async function forcedDecodingScores(opts: ScoreOpts): Promise<void> {
   const { pairs, report } = await loadPairs(spec);
   if (report.skippedEmpty > 0) process.stderr.write(`seq2seq: note: ${report.skippedEmpty} pairs with an empty side skipped\n`);
   const limit = run.maxSourceLength;
-  for (let s = 0; s < pairs.length; s += batchSize) {
+  // A closed pipe (`| head`) ends the output quietly.
+  let closed = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') closed = true;
+    else throw err;
+  });
+  for (let s = 0; s < pairs.length && !closed; s += batchSize) {
     const chunk = pairs.slice(s, s + batchSize);
     const src = chunk.map((p) => {
       const ids = run.srcTokenizer.encode(p.src);
@@ -128,6 +134,9 @@ async function forcedDecodingScores(opts: ScoreOpts): Promise<void> {
       const { logProb, tokens } = scores[k];
       out += opts.format === 'jsonl' ? JSON.stringify({ line: p.line, src: p.src, tgt: p.tgt, logprob: logProb, tokens, ppl: Math.exp(-logProb / tokens) }) + '\n' : `${logProb.toFixed(4)}\n`;
     });
-    if (!process.stdout.write(out)) await new Promise((r) => process.stdout.once('drain', r));
+    if (!process.stdout.write(out)) await new Promise((r) => {
+      process.stdout.once('drain', r);
+      process.stdout.once('error', r);
+    });
   }
 }
