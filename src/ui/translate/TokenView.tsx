@@ -1,7 +1,8 @@
 /**
  * The subword pieces of the source and of the best output, separated by spaces; unknown pieces
- * (`<unk>`, or the unknown id in the output) are highlighted in red, and bracketed ⟦…⟧ so they
- * stand out under NO_COLOR too.
+ * (`<unk>`; in the output the unknown id; in the source a piece the source vocabulary lacks, when
+ * `isKnownSource` can tell) are highlighted in red, and bracketed ⟦…⟧ so they stand out under
+ * NO_COLOR too.
  */
 import React from 'react';
 import { Box, Text } from 'ink';
@@ -14,8 +15,9 @@ export function isUnknown(piece: string, id?: number): boolean {
   return piece === UNK_PIECE || id === UNK_ID;
 }
 
-function Pieces({ label, pieces, ids }: { label: string; pieces: readonly string[]; ids?: readonly number[] }): React.ReactElement {
-  const unknown = pieces.filter((p, i) => isUnknown(p, ids?.[i])).length;
+function Pieces({ label, pieces, ids, known }: { label: string; pieces: readonly string[]; ids?: readonly number[]; known?: (piece: string) => boolean }): React.ReactElement {
+  const unk = (p: string, i: number) => isUnknown(p, ids?.[i]) || (known !== undefined && !known(p));
+  const unknown = pieces.filter(unk).length;
   return (
     <Text wrap="wrap">
       <Text bold>{label}</Text>
@@ -23,7 +25,7 @@ function Pieces({ label, pieces, ids }: { label: string; pieces: readonly string
       {pieces.map((p, i) => (
         <React.Fragment key={i}>
           {i > 0 ? ' ' : ''}
-          {isUnknown(p, ids?.[i]) ? (
+          {unk(p, i) ? (
             <Text color="white" backgroundColor="red" bold>{`⟦${p}⟧`}</Text>
           ) : (
             <Text>{p}</Text>
@@ -34,11 +36,17 @@ function Pieces({ label, pieces, ids }: { label: string; pieces: readonly string
   );
 }
 
-export function TokenView({ translation }: { translation: TranslationLike }): React.ReactElement {
+export interface TokenViewProps {
+  translation: TranslationLike;
+  /** Whether the source vocabulary has this piece (unknown pieces are highlighted). */
+  isKnownSource?: (piece: string) => boolean;
+}
+
+export function TokenView({ translation, isKnownSource }: TokenViewProps): React.ReactElement {
   const best = translation.hyps[0];
   return (
     <Box flexDirection="column">
-      <Pieces label="source" pieces={translation.sourcePieces} />
+      <Pieces label="source" pieces={translation.sourcePieces} known={isKnownSource} />
       {best ? <Pieces label="output" pieces={best.pieces} ids={best.ids} /> : <Text dimColor>output: none</Text>}
     </Box>
   );

@@ -97,6 +97,10 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
   const columns = Math.max(40, stdout?.columns ?? 80);
   const screenRows = Math.max(16, stdout?.rows ?? 24);
 
+  const [isKnownSource] = useState(() => {
+    const src = translator.src;
+    return typeof src?.tokenToId === 'function' ? (piece: string) => src.tokenToId!(piece) !== undefined : undefined;
+  });
   const [info] = useState<ModelInfo>(() => props.modelInfo ?? describeModel(runDir, translator));
   const [line, setLineState] = useState<edit.LineState>(edit.emptyLine);
   // Keys can arrive faster than React re-renders (and re-subscribes the input handler), so edits
@@ -347,7 +351,7 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
           scale={heatScale}
         />
       ) : null}
-      {last?.translation && panels.tokens ? <TokenView translation={last.translation} /> : null}
+      {last?.translation && panels.tokens ? <TokenView translation={last.translation} isKnownSource={isKnownSource} /> : null}
       {!last?.translation && (panels.nbest || panels.attention || panels.tokens) ? <Text dimColor>(nothing translated yet)</Text> : null}
       {panels.help ? <HelpPanel /> : null}
       {busy !== null ? (

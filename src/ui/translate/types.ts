@@ -37,6 +37,11 @@ export interface TranslationLike {
 export interface TranslatorLike {
   translate(lines: string[], opts?: Partial<TranslateSettings>): TranslationLike[];
   model?: { srcVocabSize?: number; tgtVocabSize?: number; hasAttention?: boolean };
+  /**
+   * The source tokenizer, when exposed (the real Translator's `src`): a source piece it has no id
+   * for is unknown to the model (it was encoded as <unk>) and is highlighted in the token view.
+   */
+  src?: { tokenToId?(token: string): number | undefined };
 }
 
 /** One line of the transcript: a source and either its translation or the error it raised. */

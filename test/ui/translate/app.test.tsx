@@ -184,6 +184,14 @@ describe('TranslateApp', () => {
     expect(t.frame()).toContain('output (2 pieces, 1 unknown): ZEBRA ⟦<UNK>⟧');
   });
 
+  it('highlights source pieces the source vocabulary lacks, when the translator exposes it', async () => {
+    const translator = Object.assign(new FakeTranslator(), { src: { tokenToId: (p: string) => (p === '🦊' ? undefined : 9) } });
+    const t = start(translator);
+    await t.settle();
+    await t.type('the 🦊 runs', KEY.enter, KEY.ctrlT);
+    expect(t.frame()).toContain('source (3 pieces, 1 unknown): the ⟦🦊⟧ runs');
+  });
+
   it('says so when the model has no attention', async () => {
     const t = start(new FakeTranslator(false));
     await t.settle();
