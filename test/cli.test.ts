@@ -17,3 +17,14 @@ describe('seq2seq CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('closed pipes', () => {
+  it('ends quietly with exit 0 when stdout is closed early (| head -1)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('./helpers/run-cli.js');
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" translate --help | head -1; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^Usage: seq2seq translate/);
+    expect(r.stdout.trim().split('\n').pop()).toBe('rc=0');
+    expect(r.stderr).toBe('');
+  });
+});

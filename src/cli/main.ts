@@ -43,6 +43,13 @@ export async function buildProgram(): Promise<Command> {
 
 /** Runs the CLI; returns the exit code (0 ok, 1 runtime failure, 2 bad usage or bad input). */
 export async function main(argv: string[]): Promise<number> {
+  // A closed pipe (`seq2seq … | head -1`) ends the output quietly: nothing more can be written.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   let program: Command;
   try {
     program = await buildProgram();
