@@ -98,8 +98,9 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
   const screenRows = Math.max(16, stdout?.rows ?? 24);
 
   const [isKnownSource] = useState(() => {
-    const src = translator.src;
-    return typeof src?.tokenToId === 'function' ? (piece: string) => src.tokenToId!(piece) !== undefined : undefined;
+    const src = translator.src as { tokenToId?: (piece: string) => number | undefined } | null | undefined;
+    const lookup = src && typeof src.tokenToId === 'function' ? src.tokenToId.bind(src) : null;
+    return lookup ? (piece: string) => lookup(piece) !== undefined : undefined;
   });
   const [info] = useState<ModelInfo>(() => props.modelInfo ?? describeModel(runDir, translator));
   const [line, setLineState] = useState<edit.LineState>(edit.emptyLine);

@@ -38,10 +38,11 @@ export interface TranslatorLike {
   translate(lines: string[], opts?: Partial<TranslateSettings>): TranslationLike[];
   model?: { srcVocabSize?: number; tgtVocabSize?: number; hasAttention?: boolean };
   /**
-   * The source tokenizer, when exposed (the real Translator's `src`): a source piece it has no id
-   * for is unknown to the model (it was encoded as <unk>) and is highlighted in the token view.
+   * The source tokenizer, when exposed (the real Translator's `src`): if it has
+   * `tokenToId(piece): number | undefined`, a source piece without an id is unknown to the model
+   * (it was encoded as <unk>) and is highlighted in the token view.
    */
-  src?: { tokenToId?(token: string): number | undefined };
+  src?: unknown;
 }
 
 /** One line of the transcript: a source and either its translation or the error it raised. */
@@ -53,3 +54,6 @@ export interface TranscriptEntry {
   /** The search used, e.g. "beam 5" or "greedy". */
   search: string;
 }
+
+/** Compile-time check that the real Translator still fits what the UI expects (tsc fails if not). */
+export const TRANSLATOR_FITS: import('../../decode/translator.js').Translator extends TranslatorLike ? true : never = true;
