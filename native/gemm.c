@@ -26,6 +26,8 @@
 #define KC 256
 #define MC 128
 #define NC 3072
+/* up to this many rows of C, a non-transposed B is read in place by the micro-kernel (no packing) */
+#define DIRECT_B_MAX_M 256
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
@@ -103,19 +105,19 @@ static void pack_b(int transB, const float *B, int ldb, int k0, int j0, int kc, 
 }
 
 /* ---- micro-kernel: C[0:mr, 0:nr] = acc + beta·C (beta = 0 overwrites) ------------------------- */
-static __attribute__((noinline)) void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c, int ldc, float beta, int mr, int nr) {
+static __attribute__((noinline)) void micro_kernel(int kc, const float *restrict a, const float *restrict b, long ldbk, float *c, int ldc, float beta, int mr, int nr) {
   v16 acc[MR][NV];
   for (int i = 0; i < MR; i++)
     for (int v = 0; v < NV; v++) acc[i][v] = (v16){0};
   for (int k = 0; k < kc; k++) {
     v16 bv[NV];
-    for (int v = 0; v < NV; v++) bv[v] = *(const v16 *)(b + 16 * v);
+    for (int v = 0; v < NV; v++) bv[v] = *(const v16u *)(b + 16 * v);
     for (int i = 0; i < MR; i++) {
       float ai = a[i];
       for (int v = 0; v < NV; v++) acc[i][v] += ai * bv[v];
     }
     a += MR;
-    b += NR;
+    b += ldbk;
   }
   if (mr == MR && nr == NR) {
     for (int i = 0; i < MR; i++) {
@@ -146,22 +148,29 @@ static void gemm_block(int tid, int transA, int transB, int M, int N, int K, flo
   float *pb = thread_buf(&packB[tid], (size_t)KC * (NC + NR));
   int lda = transA ? M : K;
   int ldb = transB ? K : N;
+  /* small M, B not transposed: the micro-kernel reads B's rows in place (no packing, whose
+   * traffic would rival the arithmetic); only a ragged last column panel is packed */
+  int direct = !transB && m <= DIRECT_B_MAX_M;
   for (int jc = 0; jc < n; jc += NC) {
     int nc = n - jc < NC ? n - jc : NC;
     for (int pc = 0; pc < K; pc += KC) {
       int kc = K - pc < KC ? K - pc : KC;
       float bt = pc == 0 ? beta : 1.0f;
-      pack_b(transB, B, ldb, pc, j0 + jc, kc, nc, pb);
+      if (!direct) pack_b(transB, B, ldb, pc, j0 + jc, kc, nc, pb);
       for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
         pack_a(transA, A, lda, i0 + ic, pc, mc, kc, alpha, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
-          const float *bp = pb + (size_t)jr * kc;
+          const float *bp;
+          long ldbk;
+          if (!direct) { bp = pb + (size_t)jr * kc; ldbk = NR; }
+          else if (nr == NR) { bp = B + (size_t)pc * ldb + j0 + jc + jr; ldbk = ldb; }
+          else { pack_b(0, B, ldb, pc, j0 + jc + jr, kc, nr, pb); bp = pb; ldbk = NR; }
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
             float *cp = C + (size_t)(i0 + ic + ir) * N + j0 + jc + jr;
-            micro_kernel(kc, pa + (size_t)ir * kc, bp, cp, N, bt, mr, nr);
+            micro_kernel(kc, pa + (size_t)ir * kc, bp, ldbk, cp, N, bt, mr, nr);
           }
         }
       }
