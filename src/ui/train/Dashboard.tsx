@@ -14,6 +14,8 @@ import type { TrainView } from './view-state.js';
 export interface DashboardProps {
   view: TrainView;
   width?: number;
+  /** Terminal rows: on short terminals fewer evaluations and samples are shown, so the frame fits. */
+  height?: number;
 }
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
@@ -31,11 +33,15 @@ function budgetFraction(v: TrainView): { fraction: number; label: string } | nul
   return null;
 }
 
-export function Dashboard({ view, width = 80 }: DashboardProps): React.JSX.Element {
-  const { start, last, evals, samples, checkpoints, warnings, done } = view;
+export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): React.JSX.Element {
+  const { start, last, evals, checkpoints, warnings, done } = view;
   const barWidth = Math.max(10, Math.min(40, width - 40));
   const budget = budgetFraction(view);
-  const shownEvals = evals.slice(-6);
+  // About 14 fixed rows; each evaluation takes one row, each sample three.
+  const spare = Math.max(0, height - 16 - warnings.length);
+  const evalRows = Math.min(6, Math.max(1, Math.floor(spare / 3)));
+  const samples = view.samples.slice(0, Math.max(0, Math.floor((spare - evalRows - 2) / 3)));
+  const shownEvals = evals.slice(-evalRows);
   const clip = (s: string): string => (s.length > width - 8 ? s.slice(0, width - 9) + '…' : s);
   return (
     <Box flexDirection="column">

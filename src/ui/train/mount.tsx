@@ -53,7 +53,7 @@ export function TrainApp({ events, onInterrupt, throttleMs = 100 }: TrainAppProp
     },
     { isActive: isRawModeSupported === true },
   );
-  return <Dashboard view={view} width={stdout.columns || 80} />;
+  return <Dashboard view={view} width={stdout.columns || 80} height={stdout.rows || 50} />;
 }
 
 export async function runDashboard(run: PreparedRun, onInterrupt: () => void): Promise<TrainSummary> {

@@ -74,6 +74,19 @@ describe('Dashboard', () => {
     expect(f).toContain('Ctrl-C: stop and write a checkpoint');
   });
 
+  it('fits a short terminal: fewer evaluations, no samples', () => {
+    const v = events.slice(0, 9).reduce(reduceView, initialView());
+    const withSamples = { ...v, samples: events.slice(4, 5) as typeof v.samples };
+    const tall = render(<Dashboard view={withSamples} width={100} height={50} />).lastFrame()!;
+    expect(tall).toContain('src The man reads.');
+    expect(tall).toMatch(/^\s+2\s+5\.500/m);
+    const short = render(<Dashboard view={withSamples} width={100} height={20} />).lastFrame()!;
+    expect(short.split('\n').length).toBeLessThanOrEqual(20);
+    expect(short).not.toContain('src The man reads.');
+    expect(short).not.toMatch(/^\s+2\s+5\.500/m); // only the latest evaluation
+    expect(short).toMatch(/^\s+4\s+5\.750/m);
+  });
+
   it('the plain logger formats the same events as lines', () => {
     expect(formatPlain(events[3])).toBe('eval step 2 loss 5.500 ppl 244.69 BLEU 1.50 chrF 12.25 (best bleu)');
     expect(formatPlain(events[1])).toBe('step 1 epoch 1 1/10 loss 6.000 ppl 403.43 lr 3.00e-3 gnorm 0.50 tok/s 12345 elapsed 1s eta 39s');
