@@ -31,6 +31,8 @@ export interface TranslateAppProps {
    * so the frame needs up to ~34 ms to reach the terminal before the CPU is busy (tests pass 0).
    */
   renderDelayMs?: number;
+  /** Runs the deferred translation instead of a renderDelayMs timer (tests step it by hand). */
+  defer?: (run: () => void) => void;
   /** Draw the heatmap in colour (default: colourWanted(), i.e. a colour terminal without NO_COLOR). */
   colour?: boolean;
   /** Directory `:save` resolves relative names against (default: the process's cwd). */
@@ -87,7 +89,7 @@ function initialSearch(options: Partial<TranslateSettings>): Search {
 }
 
 export function TranslateApp(props: TranslateAppProps): React.ReactElement {
-  const { translator, runDir, renderDelayMs = 40, cwd, onQuit } = props;
+  const { translator, runDir, renderDelayMs = 40, defer, cwd, onQuit } = props;
   const [options] = useState<Partial<TranslateSettings>>(() => props.options ?? {});
   const colour = props.colour ?? colourWanted();
   // Ten heat colours need 256 colours or more; a 16-colour terminal gets the shade characters.
@@ -241,13 +243,15 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
       return;
     }
     setBusy(text);
-    timer.current = setTimeout(() => {
+    const run = () => {
       timer.current = null;
       if (quitting.current) return;
       translateNow(text);
       setBusy(null);
-    }, renderDelayMs);
-  }, [busy, queue, runCommand, translateNow, renderDelayMs]);
+    };
+    if (defer) defer(run);
+    else timer.current = setTimeout(run, renderDelayMs);
+  }, [busy, queue, runCommand, translateNow, renderDelayMs, defer]);
 
   const enqueue = useCallback((lines: string[]) => {
     if (lines.length > 0) setQueue((q) => [...q, ...lines]);

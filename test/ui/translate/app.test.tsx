@@ -73,14 +73,17 @@ describe('TranslateApp', () => {
   });
 
   it('shows "translating…" before calling the translator', async () => {
-    const t = start(new FakeTranslator(), { renderDelayMs: 200 });
+    // The deferred translation is run by hand: no dependence on timing.
+    let run: (() => void) | null = null;
+    const t = start(new FakeTranslator(), { defer: (fn) => (run = fn) });
     await t.settle();
     t.ui.stdin.write('slow one');
     t.ui.stdin.write(KEY.enter);
-    await sleep(50);
+    for (let i = 0; i < 500 && !(run && t.frame().includes('translating… slow one')); i++) await sleep(10);
     expect(t.frame()).toContain('translating… slow one');
     expect(t.translator.calls).toHaveLength(0);
-    await t.settle(); // waits until "translating…" is gone
+    run!();
+    await t.settle();
     expect(t.translator.calls).toHaveLength(1);
     expect(t.frame()).not.toContain('translating…');
     expect(t.frame()).toContain('= ONE SLOW');
