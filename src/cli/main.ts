@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Seq2SeqError } from '../errors.js';
+import { applyColourPolicy } from '../ui/shared/colour.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       throw err;
     });
   }
+  applyColourPolicy();
   let program: Command;
   try {
     program = await buildProgram();

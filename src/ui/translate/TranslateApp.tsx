@@ -9,7 +9,7 @@ import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import { AttentionView } from './AttentionView.js';
 import chalk from 'chalk';
-import { colourWanted } from './colour.js';
+import { colourWanted } from '../shared/colour.js';
 import type { HeatScale, HeatStyle } from './attention-grid.js';
 import { HELP_HINT, HELP_LINES, parseCommand, type Command } from './commands.js';
 import * as edit from './line-editor.js';

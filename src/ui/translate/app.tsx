@@ -4,7 +4,7 @@
  */
 import React from 'react';
 import { render } from 'ink';
-import { applyColourPolicy } from './colour.js';
+import { applyColourPolicy } from '../shared/colour.js';
 import { TranslateApp } from './TranslateApp.js';
 import type { TranslateSettings, TranslatorLike } from './types.js';
 

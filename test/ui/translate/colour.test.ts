@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colourWanted } from '../../../src/ui/translate/colour.js';
+import { colourWanted } from '../../../src/ui/shared/colour.js';
 
 describe('colourWanted', () => {
   it('follows NO_COLOR (non-empty), with FORCE_COLOR taking precedence, else the detected level', () => {

@@ -1,5 +1,5 @@
 /**
- * Whether the translator UI may use colour. chalk 5 reads FORCE_COLOR and the terminal but not
+ * Whether the UI may use colour. chalk 5 reads FORCE_COLOR and the terminal but not
  * NO_COLOR (https://no-color.org), so this adds it, with Node's precedence: a FORCE_COLOR other
  * than 0/false wins, then a non-empty NO_COLOR turns colour off, else chalk's detection decides.
  */
