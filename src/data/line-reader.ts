@@ -39,7 +39,7 @@ export function checkFile(path: string, role = 'file'): void {
   } catch (err) {
     throw new InputError(at(path, undefined, describeFsError(err as NodeJS.ErrnoException, role)));
   }
-  if (st.isDirectory()) throw new InputError(at(path, undefined, `is a directory, expected a ${role}`));
+  if (st.isDirectory()) throw new InputError(at(path, undefined, `is a directory, expected ${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`));
   if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw new InputError(at(path, undefined, `not a regular file`));
 }
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { parseDuration } from './duration.js';
 
 const posInt = (f: string) => z.number({ error: `${f} must be a number` }).int(`${f} must be an integer`).positive(`${f} must be positive`);
 const nonNegInt = (f: string) => z.number({ error: `${f} must be a number` }).int(`${f} must be an integer`).min(0, `${f} must be ≥ 0`);
@@ -214,6 +215,7 @@ export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (na
   if (!s.out) throw new InputError('--out DIR is required (or "out" in the config file)');
   if (s.tokenizer && (s.srcTokenizer || s.tgtTokenizer)) throw new InputError('give either --tokenizer (joint) or --src-tokenizer/--tgt-tokenizer, not both');
   if ((s.srcTokenizer === null) !== (s.tgtTokenizer === null)) throw new InputError('--src-tokenizer and --tgt-tokenizer go together');
+  if (s.timeBudget !== null) parseDuration(s.timeBudget, '--time-budget'); // fail now, before the run directory is created
   return s;
 }
 

@@ -3,8 +3,53 @@
  * and is renamed over the target. A reader (or a crash) sees either the old file or the new one,
  * never a half-written file.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
+
+/**
+ * Throws an InputError unless `path` can be an output file: its directory exists and it is not
+ * itself a directory. Call it before long work, so that a bad -o fails at once.
+ */
+export function checkOutputPath(path: string): void {
+  const dir = dirname(path);
+  let dirStat;
+  try {
+    dirStat = statSync(dir);
+  } catch {
+    throw new InputError(`${path}: directory ${dir} does not exist`);
+  }
+  if (!dirStat.isDirectory()) throw new InputError(`${path}: ${dir} is not a directory`);
+  try {
+    if (statSync(path).isDirectory()) throw new InputError(`${path}: is a directory, expected a file`);
+  } catch (err) {
+    if (err instanceof Seq2SeqError) throw err;
+    /* does not exist yet: fine */
+  }
+}
+
+/** A one-line error for a failed write of `path` (the previous file, if any, is left untouched). */
+export function writeError(path: string, err: unknown): Error {
+  if (err instanceof Seq2SeqError) return err;
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT':
+      return new InputError(`${path}: directory ${dirname(path)} does not exist`);
+    case 'ENOTDIR':
+      return new InputError(`${path}: ${dirname(path)} is not a directory`);
+    case 'EISDIR':
+      return new InputError(`${path}: is a directory, expected a file`);
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new InputError(`${path}: permission denied (cannot write in ${dirname(path)})`);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new RuntimeFailure(`${path}: no space left on device; nothing written, any previous file kept`);
+    default:
+      return e && typeof e.code === 'string' ? new RuntimeFailure(`${path}: cannot write (${e.code})`) : (err as Error);
+  }
+}
 
 export function tempPathFor(path: string): string {
   const rand = Math.random().toString(36).slice(2, 10);
@@ -14,7 +59,12 @@ export function tempPathFor(path: string): string {
 /** Writes `data` (or the chunks of `data`) to `path` atomically. */
 export function writeFileAtomic(path: string, data: string | Uint8Array | Uint8Array[]): void {
   const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'w', 0o644);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w', 0o644);
+  } catch (err) {
+    throw writeError(path, err);
+  }
   try {
     const chunks = Array.isArray(data) ? data : [typeof data === 'string' ? Buffer.from(data, 'utf8') : data];
     for (const chunk of chunks) {
@@ -29,7 +79,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | Uint8A
     } catch {
       /* already gone */
     }
-    throw err;
+    throw writeError(path, err);
   }
   closeSync(fd);
   try {
@@ -40,7 +90,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | Uint8A
     } catch {
       /* already gone */
     }
-    throw err;
+    throw writeError(path, err);
   }
   fsyncDir(dirname(path));
 }

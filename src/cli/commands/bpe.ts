@@ -28,8 +28,8 @@ function positiveInt(name: string, value: string, min: number): number {
 
 /** Calls `each` for every line of stdin (without its line end), in order. */
 async function forEachStdinLine(each: (line: string, n: number) => string): Promise<void> {
-  const { createInterface } = await import('node:readline');
-  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  // The same line rules as files: BOM and CRLF normalised, invalid UTF-8 / NUL / huge lines refused.
+  const { streamLines } = await import('../../decode/stream-lines.js');
   let n = 0;
   let buf = '';
   const flush = async (): Promise<void> => {
@@ -38,7 +38,7 @@ async function forEachStdinLine(each: (line: string, n: number) => string): Prom
     buf = '';
     if (!process.stdout.write(chunk)) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
   };
-  for await (const line of rl) {
+  for await (const { text: line } of streamLines(process.stdin, '<stdin>')) {
     n++;
     buf += each(line, n) + '\n';
     if (buf.length >= 1 << 16) await flush();
@@ -81,9 +81,8 @@ Examples:
       if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl') throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
       const texts = opts.text ?? [];
       if (paths.length === 0 && texts.length === 0) throw new InputError('nothing to learn from: give a corpus or --text FILE…');
-      const { existsSync } = await import('node:fs');
-      const { dirname } = await import('node:path');
-      if (!existsSync(dirname(opts.output))) throw new InputError(`${opts.output}: directory ${dirname(opts.output)} does not exist`);
+      const { checkOutputPath } = await import('../../util/atomic-write.js');
+      checkOutputPath(opts.output);
       const { resolveCorpus, readPairs, readLines, describeCorpus } = await import('../../data/corpus.js');
       const { WordCounter, learnBpeFromCounts } = await import('../../text/tokenizer.js');
       const started = Date.now();
@@ -102,6 +101,7 @@ Examples:
         sources.push(path);
         for await (const { text } of readLines(path)) counter.add(text);
       }
+      if (counter.sentences === 0 || counter.counts.size === 0) throw new InputError(`${[...paths, ...texts].join(' ')}: no text to learn from (the input is empty)`);
       const tok = learnBpeFromCounts(counter, { vocabSize, minFrequency, lowercase: opts.lowercase === true, normalization });
       tok.save(opts.output);
       const secs = ((Date.now() - started) / 1000).toFixed(1);

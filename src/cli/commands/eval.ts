@@ -46,12 +46,16 @@ Examples:
       const beam = Number(opts.beam);
       const batchSize = Number(opts.batchSize);
       const alpha = Number(opts.lengthPenalty);
-      if (!Number.isSafeInteger(beam) || beam < 1) throw new InputError(`--beam must be a positive integer, got '${opts.beam}'`);
-      if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size must be a positive integer, got '${opts.batchSize}'`);
+      if (!Number.isSafeInteger(beam) || beam < 1) throw new InputError(`--beam must be an integer ≥ 1, got '${opts.beam}'`);
+      if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size must be an integer ≥ 1, got '${opts.batchSize}'`);
       if (!Number.isFinite(alpha) || alpha < 0) throw new InputError(`--length-penalty must be a number ≥ 0, got '${opts.lengthPenalty}'`);
       if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { parseMetrics, computeMetrics, formatMetricsText } = await import('../../eval/metrics.js');
       const metrics = parseMetrics(opts.metrics);
+      if (opts.hypOut !== undefined) {
+        const { checkOutputPath } = await import('../../util/atomic-write.js');
+        checkOutputPath(opts.hypOut); // fail now, not after decoding the whole test set
+      }
       const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
       const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
       const { loadDecodingRun } = await import('../../decode/run-loader.js');

@@ -196,7 +196,8 @@ See docs/training.md for every setting, the presets and the run directory.`,
             text = readFileSync(flags.config, 'utf8');
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
-            throw new InputError(`${flags.config}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+            const problem = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+            throw new InputError(`${flags.config}: ${problem}`);
           }
           layers.push(cfg.readConfigFile(flags.config, text));
         }

@@ -82,6 +82,10 @@ Examples:
         const { checkFile } = await import('../../data/line-reader.js');
         checkFile(opts.input, 'input file');
       }
+      if (opts.output !== undefined) {
+        const { checkOutputPath } = await import('../../util/atomic-write.js');
+        checkOutputPath(opts.output);
+      }
       const { loadDecodingRun } = await import('../../decode/run-loader.js');
       const { Translator } = await import('../../decode/translator.js');
       const run = await loadDecodingRun(opts.model);
@@ -162,7 +166,7 @@ async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<v
   const { readLines } = await import('../../data/line-reader.js');
   const { streamLines } = await import('../../decode/stream-lines.js');
   const { translateStream } = await import('../../decode/stream-translate.js');
-  const { tempPathFor } = await import('../../util/atomic-write.js');
+  const { tempPathFor, writeError } = await import('../../util/atomic-write.js');
 
   let bytes = 0;
   async function* counted(src: AsyncIterable<TextLine>): AsyncGenerator<TextLine> {
@@ -224,7 +228,7 @@ async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<v
     progress.done(r.lines);
   } catch (err) {
     cleanup();
-    throw err;
+    throw writeError(target, err);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

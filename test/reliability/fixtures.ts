@@ -1,0 +1,100 @@
+/**
+ * Fixtures of the bad-input suite: a temporary directory with small corpora cut from
+ * corpora/demo, a tiny real run trained once by the real CLI, and helpers that copy that run and
+ * break one file of it, plus a runner that starts the CLI as another user (root ignores chmod 000).
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, REPO, runCli, type CliResult } from '../helpers/run-cli.js';
+
+export interface Fixtures {
+  /** The temporary working directory every case runs in (paths in cases are relative to it). */
+  dir: string;
+  /** A trained tiny run: `run/` inside `dir`. */
+  run: string;
+}
+
+function firstLines(path: string, n: number): string {
+  return readFileSync(path, 'utf8').split('\n').slice(0, n).join('\n') + '\n';
+}
+
+/** Writes the corpora and trains the shared tiny run (about 2 s). */
+export async function buildFixtures(): Promise<Fixtures> {
+  const dir = mkdtempSync(join(tmpdir(), 'seq2seq-bad-input-'));
+  const demo = join(REPO, 'corpora', 'demo');
+  for (const [name, n] of [['train', 300], ['valid', 30]] as const) {
+    for (const lang of ['en', 'de']) writeFileSync(join(dir, `${name === 'train' ? 't' : 'v'}.${lang}`), firstLines(join(demo, `${name}.${lang}`), n));
+  }
+  const r = await runCli(
+    ['train', '--train', 't', '--valid', 'v', '--src', 'en', '--tgt', 'de', '--out', 'run', '--preset', 'tiny', '--max-steps', '20', '--vocab-size', '200', '--log-format', 'plain', '--seed', '1'],
+    { cwd: dir },
+  );
+  if (r.code !== 0) throw new Error(`fixture training failed (exit ${r.code}): ${r.stderr}`);
+  // A tokenizer of another vocabulary size, for the "tokenizer does not fit the model" cases.
+  const b = await runCli(['bpe', 'learn', '--vocab-size', '150', 't.en', 't.de', '-o', 'tok150.json'], { cwd: dir });
+  if (b.code !== 0) throw new Error(`fixture bpe learn failed: ${b.stderr}`);
+  mkdirSync(join(dir, 'adir'));
+  return { dir, run: join(dir, 'run') };
+}
+
+/** Copies the trained run to `dir/name` and returns that path, for a case to break. */
+export function copyRun(fx: Fixtures, name: string): string {
+  const to = join(fx.dir, name);
+  cpSync(fx.run, to, { recursive: true });
+  return to;
+}
+
+/** safetensors: 8-byte little-endian header length, JSON header, data. */
+export function readSafetensors(path: string): { header: Record<string, { dtype?: string; shape?: number[]; data_offsets: [number, number] }>; data: Buffer } {
+  const buf = readFileSync(path);
+  const n = Number(buf.readBigUInt64LE(0));
+  return { header: JSON.parse(buf.subarray(8, 8 + n).toString('utf8')), data: buf.subarray(8 + n) };
+}
+
+export function writeSafetensors(path: string, header: object, data: Buffer): void {
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  writeFileSync(path, Buffer.concat([len, Buffer.from(json, 'utf8'), data]));
+}
+
+/** Runs the CLI as user `uid` (needs root); used where root would bypass file permissions. */
+export function runCliAs(uid: number, args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, uid, gid: uid, env: { ...process.env, NO_COLOR: '1', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
+
+/** Runs `script` in bash (for pipelines); returns stdout and stderr. */
+export function runBash(script: string, cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { cwd, env: { ...process.env, NO_COLOR: '1', S2S: `${process.execPath} ${BIN}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
+
+/** The first line of stderr that reports an error, after the progress lines train prints. */
+export function errorLine(stderr: string): { line: string | undefined; before: string[] } {
+  const lines = stderr.split('\n');
+  const i = lines.findIndex((l) => l.startsWith('seq2seq:') || l.startsWith('error:'));
+  return { line: i < 0 ? undefined : lines[i], before: i < 0 ? lines : lines.slice(0, i) };
+}
+
+/** Lines that look like a JavaScript stack trace. */
+export function stackLines(text: string): string[] {
+  return text.split('\n').filter((l) => /^\s+at /.test(l));
+}
