@@ -6,7 +6,7 @@
 // frequent lowercased words per side + 4 specials, random batches of 64 pairs, as the peers of
 // performance.md were measured); synthetic batches of the same shape when the corpus is absent.
 //   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2] [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none]
-//                          [--backend native|js] [--corpus ../shared/corpora/multi30k]
+//                          [--backend native|js] [--corpus ../shared/corpora/multi30k] [--batching random|bucketed]
 // Each configuration runs in its own child process, so that its peak RSS is its own.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -24,6 +24,9 @@ const steps = Number(opt('steps', 20));
 const warmup = Number(opt('warmup', 2));
 const backend = opt('backend', 'native');
 const corpusDir = opt('corpus', join(repo, '..', 'shared', 'corpora', 'multi30k'));
+// random: 64 pairs drawn at random per batch (as the peers were measured); bucketed: pairs sorted
+// by length within pools of 20 batches (what a trainer does), so that less of each batch is padding
+const batching = opt('batching', 'random');
 const CONFIGS = {
   'gru-bahdanau': { cell: 'gru', attention: 'bahdanau', label: 'GRU + Bahdanau (reference)' },
   'rnn-bahdanau': { cell: 'rnn', attention: 'bahdanau', label: 'vanilla RNN + Bahdanau' },
@@ -39,8 +42,8 @@ function parent() {
   const configs = opt('configs', Object.keys(CONFIGS).join(',')).split(',');
   const hasCorpus = existsSync(join(corpusDir, 'train.en'));
   console.log(`bench:train — ${backend} backend; data: ${hasCorpus ? `Multi30k En→De train (${corpusDir})` : 'synthetic batches (Multi30k not found)'}`);
-  console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64; machine may be shared: compare figures of one run\n`);
-  console.log(`${'model'.padEnd(30)}${'threads'.padStart(8)}${'tgt tok/s'.padStart(11)}${'ms/step'.padStart(10)}${'tok/step'.padStart(10)}${'peak RSS'.padStart(11)}${'loss'.padStart(14)}`);
+  console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64, ${batching} batches; machine may be shared: compare figures of one run\n`);
+  console.log(`${'model'.padEnd(30)}${'threads'.padStart(8)}${'tgt tok/s'.padStart(11)}${'ms/step'.padStart(10)}${'tok/step'.padStart(10)}${'padding'.padStart(9)}${'peak RSS'.padStart(11)}${'loss'.padStart(14)}`);
   for (const c of configs) {
     if (!CONFIGS[c]) throw new Error(`unknown configuration ${c} (known: ${Object.keys(CONFIGS).join(', ')})`);
     for (const t of threadList) {
@@ -56,7 +59,7 @@ function parent() {
       const m = JSON.parse(r.stdout.trim().split('\n').pop());
       console.log(
         `${CONFIGS[c].label.padEnd(30)}${String(t).padStart(8)}${m.tokPerSec.toFixed(0).padStart(11)}${m.msPerStep.toFixed(0).padStart(10)}` +
-          `${m.tokPerStep.toFixed(0).padStart(10)}${`${(m.peakRssMB).toFixed(0)} MB`.padStart(11)}${`${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`.padStart(14)}`,
+          `${m.tokPerStep.toFixed(0).padStart(10)}${`${(100 * m.padding).toFixed(0)} %`.padStart(9)}${`${(m.peakRssMB).toFixed(0)} MB`.padStart(11)}${`${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`.padStart(14)}`,
       );
     }
   }
@@ -92,15 +95,22 @@ async function child(name, threads) {
     const en = readFileSync(join(corpusDir, 'train.en'), 'utf8').split('\n').filter(Boolean).map(tokenize);
     const de = readFileSync(join(corpusDir, 'train.de'), 'utf8').split('\n').filter(Boolean).map(tokenize);
     const ve = vocab(en), vd = vocab(de);
+    const pairs = Array.from({ length: total * B }, () => rng.int(en.length));
+    if (batching === 'bucketed')
+      for (let p0 = 0; p0 < pairs.length; p0 += 20 * B) {
+        const pool = pairs.slice(p0, p0 + 20 * B).sort((x, y) => de[x].length - de[y].length || en[x].length - en[y].length);
+        pairs.splice(p0, pool.length, ...pool);
+      }
     for (let s = 0; s < total; s++) {
       const src = [], tgt = [];
       for (let b = 0; b < B; b++) {
-        const i = rng.int(en.length);
+        const i = pairs[s * B + b];
         src.push(en[i].map((w) => ve.get(w) ?? 1));
         tgt.push(de[i].map((w) => vd.get(w) ?? 1));
       }
       batches.push(makeBatch(src, tgt));
     }
+    if (batching === 'bucketed') batches = batches.map((b) => [rng.next(), b]).sort((x, y) => x[0] - y[0]).map((x) => x[1]);
   } else {
     // same shapes: lengths 6…22 (mean ≈ 13 target tokens with </s>)
     for (let s = 0; s < total; s++) {
@@ -113,20 +123,22 @@ async function child(name, threads) {
   const { cell, attention } = CONFIGS[name];
   const model = new Seq2Seq({ ...REFERENCE_MODEL_CONFIG, cell, attention }, rng);
   const adam = new Adam(model.params);
-  let tokens = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0;
+  let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0;
   for (let s = 0; s < total; s++) {
     if (s === warmup) t0 = performance.now();
     model.zeroGrad();
     const r = model.loss(batches[s], { backward: true });
-    // per-token loss, as the peers' mean-reduced cross-entropy
-    for (const p of model.params) k.scale(1 / r.tokens, p.grad);
+    // the loss is summed over non-pad target tokens (performance.md); clipping bounds the step
     clipGradNorm(model.params, 1.0);
     adam.step(1e-3);
     if (s === 0) firstLoss = r.loss / r.tokens;
     lastLoss = r.loss / r.tokens;
-    if (s >= warmup) tokens += r.tokens;
+    if (s >= warmup) {
+      tokens += r.tokens;
+      slots += batches[s].tgtLen * batches[s].size;
+    }
   }
   const sec = (performance.now() - t0) / 1000;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ tokPerSec: tokens / sec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps, peakRssMB, firstLoss, lastLoss }) + '\n');
+  process.stdout.write(JSON.stringify({ tokPerSec: tokens / sec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps, padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss }) + '\n');
 }

@@ -407,7 +407,7 @@ static napi_value js_build_info(napi_env env, napi_callback_info info) {
   return v;
 }
 
-#define EXPORT(name, fn) { name, 0, fn, 0, 0, 0, napi_default, 0 }
+#define EXPORT(name, fn) { name, 0, fn, 0, 0, 0, napi_enumerable, 0 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
