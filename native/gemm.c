@@ -282,11 +282,31 @@ void gemm(int transA, int transB, int M, int N, int K, float alpha, const float 
     gemm_chunk(&job, 0, 0);
     return;
   }
+  /* Split C by columns or by rows: every chunk packs its own A (column split: M·K floats again
+   * per extra chunk) or its own B (row split: K·N again, or nothing when B is read in place).
+   * Take the cheaper, and fewer chunks when the repeated packing would cost over ~10 % of the
+   * arithmetic (a packed float ≈ 50 flops of time). */
+  double flops = 2.0 * M * N * K;
+  long maxChunks = (long)nt * CHUNKS_PER_THREAD;
   long units;
-  if (job.small) units = (N + 63) / 64;
-  else if (N >= nt * 2 * NR) units = (N + NR - 1) / NR;
-  else { job.byRows = 1; units = (M + MR - 1) / MR; }
-  long chunks = (long)nt * CHUNKS_PER_THREAD;
+  double extra;
+  if (job.small) {
+    units = (N + 63) / 64;
+    extra = 0;
+  } else {
+    int canN = N >= nt * 2 * NR, canM = M >= nt * 2 * MR;
+    double packN = (double)M * K;
+    double packM = (!transB && (M + maxChunks - 1) / maxChunks <= DIRECT_B_MAX_M) ? 0.0 : (double)K * N;
+    job.byRows = canM && (!canN || packM < packN);
+    units = job.byRows ? (M + MR - 1) / MR : (N + NR - 1) / NR;
+    extra = job.byRows ? packM : packN;
+  }
+  long chunks = maxChunks;
+  if (extra > 0) {
+    double affordable = 1.0 + 0.002 * flops / extra;
+    if (affordable < chunks) chunks = (long)affordable / nt * nt; /* whole rounds: balanced */
+    if (chunks < nt) chunks = nt;
+  }
   job.chunks = units < chunks ? units : chunks;
   pool_run(gemm_chunk, &job, job.chunks);
 }
