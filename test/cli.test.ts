@@ -28,3 +28,11 @@ describe('closed pipes', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('backend environment', () => {
+  it('warns once, on one line, when SEQ2SEQ_THREADS cannot be honoured, and still runs', async () => {
+    const r = await runCli(['--version'], { env: { SEQ2SEQ_THREADS: 'abc' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('seq2seq: warning: SEQ2SEQ_THREADS=abc is not a positive integer; using the default\n');
+  });
+});

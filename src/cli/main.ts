@@ -52,6 +52,12 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   applyColourPolicy();
+  // A backend forced or tuned through the environment that cannot be honoured: say so once.
+  if (process.env.SEQ2SEQ_BACKEND || process.env.SEQ2SEQ_THREADS) {
+    const { backendWarning } = await import('../tensor/index.js');
+    const warning = backendWarning();
+    if (warning) process.stderr.write(`seq2seq: warning: ${warning}\n`);
+  }
   let program: Command;
   try {
     program = await buildProgram();
