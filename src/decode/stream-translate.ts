@@ -56,6 +56,9 @@ export async function translateStream(
     batch = [];
     const open = await write(text);
     opts.onProgress?.(lines, outputTokens);
+    // One turn of the event loop per batch: when input and output never block (buffered stdin, a
+    // file), only microtasks run otherwise, and a Ctrl-C/SIGTERM handler would wait for the end.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     return open;
   };
   for await (const l of input) {

@@ -42,7 +42,7 @@ describe('seq2seq train in a terminal (tmux)', () => {
     const cmd = [process.execPath, BIN, 'train', '--train', c.train, '--valid', c.valid, '--src', 'en', '--tgt', 'de', '--out', out, '--preset', 'tiny', '--embedding-size', '8', '--hidden-size', '12', '--vocab-size', '80', '--batch-tokens', '240', '--eval-every', '5', '--max-steps', '100000000']
       .map(shq)
       .join(' ');
-    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'train', '-x', '100', '-y', '45', '-c', REPO, `${cmd}; echo EXIT=$?; sleep 60`);
+    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'train', '-x', '100', '-y', '45', '-c', REPO, '-e', 'CI=true', `${cmd}; echo EXIT=$?; sleep 60`);
     const s = await waitFor((t) => /★ best/.test(t) && /Checkpoints best → /.test(t), 'the dashboard with an evaluation');
     expect(s).toMatch(/seq2seq train \S+run\s+[\d,]+ parameters/);
     expect(s).toMatch(/Epoch\s+[█░]+\s+\d+% epoch \d+\s+batch \d+\/\d+/);

@@ -82,7 +82,7 @@ describe('seq2seq translate, interactive, in tmux', () => {
       width: 100,
       height: 40,
       cwd: work,
-      env: { NO_COLOR: '1' },
+      env: { NO_COLOR: '1', CI: 'true' } /* as CI runners set it: the live UI must still draw */,
     });
     await s.waitFor((l) => l.some((x) => x.includes('Type a sentence')), 'the translator to start', 30_000);
     const header = s.screenWithHistory().find((x) => x.startsWith('model '))!;

@@ -5,11 +5,11 @@
  * (after the progress lines `train` prints first), and that no stack trace is printed.
  * Needs `npm run build` first (like every CLI subprocess test).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { BIN, runCli, type CliResult } from '../helpers/run-cli.js';
 import { buildFixtures, copyRun, errorLine, readSafetensors, runBash, runCliAs, stackLines, writeSafetensors, type Fixtures } from './fixtures.js';
 
 let fx: Fixtures;
@@ -309,16 +309,17 @@ function checkResult(c: Case, r: CliResult): void {
   c.check?.(r);
 }
 
-for (const [command, cases] of Object.entries(CASES)) {
-  describe.concurrent(`bad input: ${command}`, () => {
+// One flat concurrent suite, so that small groups do not leave the subprocess slots idle.
+describe.concurrent('bad input', () => {
+  for (const [command, cases] of Object.entries(CASES)) {
     for (const c of cases) {
-      it(c.name, async () => {
+      it(`${command}: ${c.name}`, async () => {
         const r = await runCli(c.args, { input: c.input, cwd: fx.dir });
         checkResult(c, r);
       });
     }
-  });
-}
+  }
+});
 
 describe.concurrent('bad input: translate normalises CRLF and BOM', () => {
   it('CRLF input with a BOM translates exactly like LF input', async () => {
@@ -422,5 +423,62 @@ describe('bad input: full disk (64 KiB tmpfs)', () => {
     const r = await runCli(['bpe', 'learn', '--vocab-size', '200', 't.en', 't.de', '-o', 'full/tok.json'], { cwd: fx.dir });
     checkResult({ name: '', args: [], code: 1, error: 'seq2seq: full/tok.json: no space left on device; nothing written, any previous file kept' }, r);
     expect(readdirSync(full).sort()).toEqual(['filler', 'keep.txt']);
+  });
+});
+
+describe.concurrent('what happens when a run is interrupted', () => {
+  /** Starts the CLI, waits until `ready()` holds (polled), sends `signal`, and collects the result. */
+  function interrupt(args: string[], ready: (stderr: string) => boolean, signal: NodeJS.Signals, input?: string): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: fx.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      let sent = false;
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+      const poll = setInterval(() => {
+        if (!sent && ready(err)) {
+          sent = true;
+          child.kill(signal);
+        }
+      }, 20);
+      child.on('error', reject);
+      child.on('close', (code, sig) => {
+        clearInterval(poll);
+        resolve({ code: code ?? (sig ? 128 : 1), stdout: out, stderr: err });
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(input ?? '');
+    });
+  }
+
+  it('train: Ctrl-C (SIGINT) finishes the step, writes last/, prints the --resume command, exits 130', async () => {
+    const r = await interrupt(
+      ['train', '--train', 't', '--valid', 'v', '--src', 'en', '--tgt', 'de', '--preset', 'tiny', '--vocab-size', '100', '--max-steps', '100000', '--eval-every', '100000', '--out', 'sigint-run', '--log-format', 'plain'],
+      (stderr) => /^step \d+ /m.test(stderr),
+      'SIGINT',
+    );
+    const runDir = join(fx.dir, 'sigint-run');
+    expect(stackLines(r.stderr)).toEqual([]);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('seq2seq: interrupted; checkpoint written to sigint-run/last (continue with: seq2seq train --resume sigint-run)');
+    expect(existsSync(join(runDir, 'last', 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(runDir, 'last', 'train-state', 'state.json'))).toBe(true);
+  });
+
+  it('translate -o: SIGTERM midway leaves the previous output file untouched and no temp file, exits 143', async () => {
+    writeFileSync(join(fx.dir, 'sig-out.txt'), 'the previous output\n');
+    const many = readFileSync(join(fx.dir, 'v.en'), 'utf8').repeat(200); // 6,000 lines: long enough to interrupt
+    const r = await interrupt(
+      ['translate', '--model', 'run', '--beam', '5', '--batch-size', '8', '-o', 'sig-out.txt'],
+      () => readdirSync(fx.dir).some((f) => f.startsWith('.sig-out.txt.tmp-')),
+      'SIGTERM',
+      many,
+    );
+    expect(stackLines(r.stderr)).toEqual([]);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr.trim()).toBe('seq2seq: interrupted (SIGTERM); sig-out.txt left untouched');
+    expect(readFileSync(join(fx.dir, 'sig-out.txt'), 'utf8')).toBe('the previous output\n');
+    expect(readdirSync(fx.dir).filter((f) => f.includes('sig-out.txt.tmp'))).toEqual([]);
   });
 });

@@ -220,6 +220,7 @@ See docs/training.md for every setting, the presets and the run directory.`,
       let summary;
       try {
         if (useDashboard) {
+          (await import('../../ui/shared/live-terminal.js')).allowLiveRendering();
           const { runDashboard } = await import('../../ui/train/mount.js');
           summary = await runDashboard(prepared, () => onSignal('SIGINT'));
         } else {

@@ -95,6 +95,7 @@ Examples:
         type InteractiveApp = { runInteractiveTranslate(a: { translator: Translator; runDir: string; options: object }): Promise<void> };
         let app: InteractiveApp | null = null;
         try {
+          (await import('../../ui/shared/live-terminal.js')).allowLiveRendering();
           app = (await import('../../ui/translate/app.js')) as unknown as InteractiveApp;
         } catch (err) {
           process.stderr.write(`seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); reading lines from stdin instead\n`);

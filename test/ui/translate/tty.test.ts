@@ -23,7 +23,7 @@ describe('interactive translator in tmux (fake translator)', () => {
   it.skipIf(!tmux || !built)(`translates, pastes, shows n-best and attention, reports errors, quits${reason}`, async () => {
     session = new TmuxSession();
     const s = session;
-    s.start(`${JSON.stringify(process.execPath)} ${JSON.stringify(FIXTURE)}; echo "[exit $?]"; exec sleep 600`, { width: 80, height: 40, cwd: REPO, env: { NO_COLOR: '1' } });
+    s.start(`${JSON.stringify(process.execPath)} ${JSON.stringify(FIXTURE)}; echo "[exit $?]"; exec sleep 600`, { width: 80, height: 40, cwd: REPO, env: { NO_COLOR: '1', CI: 'true' } /* as CI runners set it: the live UI must still draw */ });
     await s.waitFor((l) => l.some((x) => x.includes('Type a sentence')), 'the header');
 
     s.type('the black cat');
