@@ -2,17 +2,10 @@
  * What the interactive translator needs from a translator, as structural types of its own: the
  * real `Translator` (src/decode/translator.ts) satisfies them, and tests pass small fakes.
  */
+import type { TranslateOptions } from '../../decode/translator.js';
 
-/** The decoding options the app can change (a subset of decode/'s TranslateOptions). */
-export interface TranslateSettings {
-  beam: number;
-  nBest: number;
-  lengthPenalty: number;
-  maxLengthRatio: number;
-  maxLengthConstant: number;
-  replaceUnk: boolean;
-  maxSourceLength?: number;
-}
+/** The decoding options the app can change: decode/'s own options type. */
+export type TranslateSettings = TranslateOptions;
 
 export interface HypothesisLike {
   /** Detokenised output. */
