@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { parseDuration } from './duration.js';
+import { PRESET_NAMES, type PresetName } from './presets.js';
 
 const posInt = (f: string) => z.number({ error: `${f} must be a number` }).int(`${f} must be an integer`).positive(`${f} must be positive`);
 const nonNegInt = (f: string) => z.number({ error: `${f} must be a number` }).int(`${f} must be an integer`).min(0, `${f} must be ≥ 0`);
@@ -47,7 +48,7 @@ export const TrainSettingsSchema = z
     tgt: z.string({ error: 'tgt must be a string' }),
     format: z.enum(['aligned', 'tsv', 'jsonl'], { error: 'format must be aligned, tsv or jsonl' }),
     out: z.string({ error: 'out must be a string' }),
-    preset: z.enum(['tiny', 'small', 'base'], { error: 'preset must be tiny, small or base' }),
+    preset: z.enum(PRESET_NAMES, { error: `preset must be ${PRESET_NAMES.slice(0, -1).join(', ')} or ${PRESET_NAMES[PRESET_NAMES.length - 1]}` }),
     model: ModelSettingsSchema,
     // tokenizers
     vocabSize: posInt('vocabSize').min(8, 'vocabSize must be at least 8'),
@@ -102,7 +103,7 @@ export interface TrainSettings {
   tgt: string | null;
   format: 'aligned' | 'tsv' | 'jsonl' | null;
   out: string;
-  preset: 'tiny' | 'small' | 'base';
+  preset: PresetName;
   model: ModelSettings;
   vocabSize: number;
   jointVocab: boolean;
@@ -196,7 +197,7 @@ export function parseTrainSettings(raw: unknown, where: string, rename: (field: 
 }
 
 /** Merges layers (later wins; `model` merged key by key) over the defaults. */
-export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (name: 'tiny' | 'small' | 'base') => TrainSettingsInput): TrainSettings {
+export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (name: PresetName) => TrainSettingsInput): TrainSettings {
   const presetName = [...layers].reverse().find((l) => l.preset !== undefined)?.preset ?? 'small';
   const all = [presetOf(presetName), ...layers];
   const merged: Record<string, unknown> = { ...DEFAULTS };

@@ -251,7 +251,7 @@ const CASES: Record<string, Case[]> = {
     { name: 'negative --hidden-size', args: [...TRAIN, '--out', 'o9', '--hidden-size', '-3'], code: 2, error: 'seq2seq: options: --hidden-size must be positive' },
     { name: '--hidden-size abc', args: [...TRAIN, '--out', 'o10', '--hidden-size', 'abc'], code: 2, error: "seq2seq: --hidden-size: expected a number, got 'abc'" },
     { name: '--vocab-size 3', args: [...TRAIN, '--out', 'o11', '--vocab-size', '3'], code: 2, error: 'seq2seq: options: --vocab-size must be at least 8' },
-    { name: 'unknown --preset', args: [...TRAIN, '--out', 'o12', '--preset', 'huge'], code: 2, error: 'seq2seq: options: --preset must be tiny, small or base' },
+    { name: 'unknown --preset', args: [...TRAIN, '--out', 'o12', '--preset', 'huge'], code: 2, error: 'seq2seq: options: --preset must be tiny, small, base, multi30k or tatoeba' },
     { name: 'unknown --cell', args: [...TRAIN, '--out', 'o13', '--cell', 'foo'], code: 2, error: 'seq2seq: options: --cell must be rnn, gru or lstm' },
     { name: '--dropout 1.5', args: [...TRAIN, '--out', 'o14', '--dropout', '1.5'], code: 2, error: 'seq2seq: options: --dropout must be in [0, 1)' },
     { name: '--lr 0', args: [...TRAIN, '--out', 'o15', '--lr', '0'], code: 2, error: 'seq2seq: options: --lr must be positive' },

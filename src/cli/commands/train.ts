@@ -110,7 +110,7 @@ export function register(program: Command): void {
     .description('train a translation model (live dashboard on a terminal, log lines otherwise)')
     .option('--config <file>', 'JSON file of settings (same names as the flags, camelCase; flags win)')
     .option('--resume <run>', 'continue a run from its last checkpoint, exactly')
-    .option('--preset <name>', 'tiny | small | base (default small)')
+    .option('--preset <name>', 'tiny | small | base | multi30k | tatoeba (default small)')
     .option('--train <corpus...>', 'training corpus: two aligned files, a prefix with --src/--tgt, TSV or JSON Lines')
     .option('--valid <corpus...>', 'validation corpus (same forms)')
     .option('--src <lang>', 'source language suffix of aligned files')
