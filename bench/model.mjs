@@ -2,7 +2,7 @@
 // with the time per backend kernel. Defaults: the reference model of shared/reference/performance.md
 // (bi-GRU 512, Bahdanau, 8000/8000 vocabularies, 256 embeddings) at batch 64, lengths 14.
 //   npm run bench:model -- [--cell gru] [--attention bahdanau] [--hidden 512] [--emb 256] [--vocab 8000]
-//                          [--batch 64] [--src-len 14] [--tgt-len 14] [--steps 3] [--backend js|native]
+//                          [--batch 64] [--src-len 14] [--tgt-len 14] [--steps 3] [--backend js|native] [--by-shape]
 import { makeBatch } from '../dist/data/batch.js';
 import { Seq2Seq } from '../dist/model/seq2seq.js';
 import { getBackend } from '../dist/tensor/index.js';
@@ -20,6 +20,8 @@ const Bsz = Number(opt('batch', 64));
 const S = Number(opt('src-len', 14));
 const T = Number(opt('tgt-len', 14));
 const steps = Number(opt('steps', 3));
+// --by-shape: GEMM time split by transposes and shape (M×K×N, M printed when ≤ 64)
+const byShape = args.includes('--by-shape');
 const config = { cell: opt('cell', 'gru'), attention: opt('attention', 'bahdanau'), srcVocabSize: V, tgtVocabSize: V, embeddingSize: E, hiddenSize: H, attentionSize: H, preOutputSize: H, bidirectional: true };
 
 const k = getBackend();
@@ -31,10 +33,12 @@ for (const name of Object.keys(k)) {
   k[name] = (...a) => {
     const t0 = performance.now();
     const r = f(...a);
-    const s = stats.get(name) ?? { ms: 0, calls: 0 };
+    const key = name === 'gemm' && byShape ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${a[2] <= 64 ? a[2] : 'M'}×${a[4]}×${a[3]}` : name;
+    const s = stats.get(key) ?? { ms: 0, calls: 0 };
     s.ms += performance.now() - t0;
     s.calls++;
-    stats.set(name, s);
+    if (name === 'gemm') s.flops = (s.flops ?? 0) + 2 * a[2] * a[3] * a[4];
+    stats.set(key, s);
     return r;
   };
 }
@@ -55,6 +59,7 @@ model.zeroGrad();
 model.loss(batch(), { backward: true }); // warm-up
 stats.clear();
 let tokens = 0;
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) {
   const b = batch();
@@ -62,8 +67,15 @@ for (let i = 0; i < steps; i++) {
   tokens += model.loss(b, { backward: true }).tokens;
 }
 const ms = performance.now() - t0;
-console.log(`${steps} steps, ${tokens} target tokens in ${(ms / 1000).toFixed(2)} s: ${(tokens / (ms / 1000)).toFixed(1)} target tokens/s`);
-let kernelMs = 0;
-for (const s of stats.values()) kernelMs += s.ms;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+// CPU time: on a shared machine a 1-thread run's CPU time is steadier than its wall time
+console.log(`${steps} steps, ${tokens} target tokens in ${(ms / 1000).toFixed(2)} s: ${(tokens / (ms / 1000)).toFixed(1)} target tokens/s; CPU ${(cpuMs / 1000).toFixed(2)} s (${(tokens / (cpuMs / 1000)).toFixed(1)} tokens per CPU-second)`);
+let kernelMs = 0, gemmMs = 0, gemmFlops = 0;
+for (const s of stats.values()) {
+  kernelMs += s.ms;
+  if (s.flops) { gemmMs += s.ms; gemmFlops += s.flops; }
+}
+console.log(`GEMM ${((100 * gemmMs) / ms).toFixed(1)} % of the time, ${(gemmFlops / steps / 1e9).toFixed(1)} GFLOP per step at ${(gemmFlops / gemmMs / 1e6).toFixed(0)} GFLOP/s; ${(gemmFlops / tokens / 1e6).toFixed(1)} MFLOP per target token, ${(gemmFlops / ms / 1e6).toFixed(0)} GFLOP/s over the whole step`);
 console.log(`kernels ${((100 * kernelMs) / ms).toFixed(1)} % of the time, the rest (TypeScript glue: copies, views, loops) ${((100 * (ms - kernelMs)) / ms).toFixed(1)} %`);
-for (const [name, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${name.padEnd(28)} ${((100 * s.ms) / ms).toFixed(1).padStart(5)} %  ${String(s.calls).padStart(7)} calls`);
+for (const [name, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${name.padEnd(28)} ${((100 * s.ms) / ms).toFixed(1).padStart(5)} %  ${String(s.calls).padStart(7)} calls${s.flops ? `${(s.flops / s.ms / 1e6).toFixed(0).padStart(6)} GFLOP/s` : ''}`);

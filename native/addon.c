@@ -99,6 +99,17 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+static napi_value js_transpose(napi_env env, napi_callback_info info) {
+  BEGIN("transpose");
+  int R = dim(a, 0, "rows"), Cn = dim(a, 1, "cols");
+  const float *src = f32(a, 2, (size_t)R * Cn, "src");
+  float *dst = f32(a, 3, (size_t)R * Cn, "dst");
+  if (a->failed) return NULL;
+  if (src == dst && (size_t)R * Cn > 1 && R != 1 && Cn != 1) { fail(a, "dst must not be src"); return NULL; }
+  k_transpose(R, Cn, src, dst);
+  return undef(env);
+}
+
 static napi_value js_add_row_vector(napi_env env, napi_callback_info info) {
   BEGIN("addRowVector");
   int M = dim(a, 0, "M"), N = dim(a, 1, "N");
@@ -412,6 +423,7 @@ static napi_value js_build_info(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     EXPORT("gemm", js_gemm),
+    EXPORT("transpose", js_transpose),
     EXPORT("addRowVector", js_add_row_vector),
     EXPORT("sumRowsInto", js_sum_rows_into),
     EXPORT("sumSquares", js_sum_squares),

@@ -23,11 +23,17 @@
 #define MR 8
 #define NV 3                 /* vectors of 16 floats per micro-tile row */
 #define NR (16 * NV)         /* 48 */
+#ifndef KC
 #define KC 256
+#endif
+#ifndef MC
 #define MC 128
+#endif
 #define NC 3072
 /* up to this many rows of C, a non-transposed B is read in place by the micro-kernel (no packing) */
+#ifndef DIRECT_B_MAX_M
 #define DIRECT_B_MAX_M 256
+#endif
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));

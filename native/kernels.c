@@ -36,6 +36,31 @@ static long parallel_range(range_fn fn, void *ctx, long total, double cost) {
   return chunks;
 }
 
+/* ---- transpose: dst (cols×rows) = srcᵀ, 16×16 tiles, tile rows split over the pool ------------ */
+typedef struct { int rows, cols; const float *src; float *dst; } transpose_ctx;
+
+static void transpose_range(void *p, long start, long end, long chunk) {
+  (void)chunk;
+  transpose_ctx *t = (transpose_ctx *)p;
+  const long R = t->rows, Cn = t->cols;
+  for (long i0 = start * 16; i0 < end * 16 && i0 < R; i0 += 16) {
+    long i1 = i0 + 16 < R ? i0 + 16 : R;
+    for (long j0 = 0; j0 < Cn; j0 += 16) {
+      long j1 = j0 + 16 < Cn ? j0 + 16 : Cn;
+      for (long j = j0; j < j1; j++) {
+        float *restrict d = t->dst + j * R;
+        const float *restrict s = t->src + j;
+        for (long i = i0; i < i1; i++) d[i] = s[i * Cn];
+      }
+    }
+  }
+}
+
+void k_transpose(int rows, int cols, const float *src, float *dst) {
+  transpose_ctx t = {rows, cols, src, dst};
+  parallel_range(transpose_range, &t, (rows + 15) / 16, 16.0 * cols);
+}
+
 /* ---- bias and reductions --------------------------------------------------------------------- */
 void k_add_row_vector(int M, int N, float *X, const float *bias) {
   for (int i = 0; i < M; i++) {

@@ -1,6 +1,7 @@
 #ifndef SEQ2SEQ_KERNELS_H
 #define SEQ2SEQ_KERNELS_H
 /* Fused kernels; semantics are those of src/tensor/backend.ts (same names, C argument order). */
+void k_transpose(int rows, int cols, const float *src, float *dst);
 void k_add_row_vector(int M, int N, float *X, const float *bias);
 void k_sum_rows_into(int M, int N, const float *X, float *out);
 double k_sum_squares(const float *x, long n);

@@ -95,7 +95,9 @@ export class AttentionRun {
   private dQP!: F32;
   private scoreSB!: F32;
   private dscore!: F32;
-  private readonly w = Array.from({ length: 10 }, () => new Workspace());
+  private readonly w = Array.from({ length: 11 }, () => new Workspace());
+  /** W_qᵀ of this pass (made on first use when T ≥ 2: one transpose instead of one per step). */
+  private wqT: F32 | null = null;
 
   constructor(att: Attention) {
     this.att = att;
@@ -114,6 +116,23 @@ export class AttentionRun {
     this.Q = this.w[2].get(T * B * a.querySize);
     if (a.kind === 'bahdanau') this.U = this.w[3].get(T * S * B * a.keySize);
     this.scoreSB = this.w[4].get(S * B);
+    this.wqT = null;
+  }
+
+  /** qp = q W_qᵀ + b_q (B×A); over a pass of T ≥ 2 steps through W_qᵀ, transposed once. */
+  private projectQuery(q: F32, qp: F32): void {
+    const ql = this.att.queryLayer!;
+    if (this.T < 2) {
+      ql.forward(this.B, q, qp);
+      return;
+    }
+    const k = getBackend();
+    if (!this.wqT) {
+      this.wqT = this.w[10].get(ql.outFeatures * ql.inFeatures);
+      k.transpose(ql.outFeatures, ql.inFeatures, ql.weight.value, this.wqT);
+    }
+    k.gemm(false, false, this.B, ql.outFeatures, ql.inFeatures, 1, q, this.wqT, 0, qp);
+    k.addRowVector(this.B, ql.outFeatures, qp, ql.bias!.value);
   }
 
   /** Attention at step t for the query q (B×Hq): writes the context (B×C) and alphas[t]. */
@@ -127,7 +146,7 @@ export class AttentionRun {
     if (a.kind === 'bahdanau') {
       // u = tanh(K_s + W_q q + b_q); score = v · u
       const qp = this.w[5].get(B * A);
-      a.queryLayer!.forward(B, q, qp);
+      this.projectQuery(q, qp);
       k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, rows(this.U, t * S * B, S * B, A), sc);
     } else k.dotAttentionScores(S, B, A, this.keys, q, sc);
     // masked softmax over s < length[b], c_b = Σ_s α_bs m_sb

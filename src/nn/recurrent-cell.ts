@@ -84,6 +84,11 @@ export class CellRun {
   private readonly wdGI = new Workspace();
   private readonly wdGH = new Workspace();
   private readonly wScratch = new Workspace();
+  private readonly wWhhT = new Workspace();
+  private readonly wWihT = new Workspace();
+  /** W_hhᵀ [H×G] and W_ihᵀ [I×G] of this pass (made on first use, when the pass has ≥ 2 steps). */
+  private whhT: F32 | null = null;
+  private wihT: F32 | null = null;
   GI!: F32;
   GH!: F32;
   gates!: F32;
@@ -109,6 +114,8 @@ export class CellRun {
     this.T = T;
     this.B = B;
     this.mask = mask;
+    this.whhT = null;
+    this.wihT = null;
     this.GI = this.wGI.get(T * B * G);
     this.dGI = this.wdGI.get(T * B * G);
     this.HS = this.wHS.get((T + 1) * B * H);
@@ -168,12 +175,48 @@ export class CellRun {
     if (c.kind !== 'gru') k.addRowVector(M, c.gateSize, this.GI, c.biasHh.value);
   }
 
+  /**
+   * X·Wᵀ one step at a time (small M) packs — transposes — W on every call; over a pass of T ≥ 2
+   * steps it is cheaper to transpose W once (per pass, so always the current weights) and use
+   * the unpacked X·(Wᵀ) product. Returns null for one-step passes (decoding), which use X·Wᵀ.
+   */
+  private transposedHh(): F32 | null {
+    if (this.T < 2) return null;
+    if (!this.whhT) {
+      const c = this.cell;
+      this.whhT = this.wWhhT.get(c.gateSize * c.hiddenSize);
+      getBackend().transpose(c.gateSize, c.hiddenSize, c.weightHh.value, this.whhT);
+    }
+    return this.whhT;
+  }
+
+  private transposedIh(): F32 | null {
+    if (this.T < 2) return null;
+    if (!this.wihT) {
+      const c = this.cell;
+      this.wihT = this.wWihT.get(c.gateSize * c.inputSize);
+      getBackend().transpose(c.gateSize, c.inputSize, c.weightIh.value, this.wihT);
+    }
+    return this.wihT;
+  }
+
+  /** h·W_hhᵀ (B×G) into out, overwritten (beta = 0) or accumulated (beta = 1). */
+  private hiddenProduct(hPrev: F32, beta: number, out: F32): void {
+    const k = getBackend();
+    const c = this.cell;
+    const wT = this.transposedHh();
+    if (wT) k.gemm(false, false, this.B, c.gateSize, c.hiddenSize, 1, hPrev, wT, beta, out);
+    else k.gemm(false, true, this.B, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, beta, out);
+  }
+
   /** The same for one step t, from x_t (B×I). */
   projectStep(t: number, x: F32): void {
     const k = getBackend();
     const c = this.cell;
     const gi = rows(this.GI, t * this.B, this.B, c.gateSize);
-    k.gemm(false, true, this.B, c.gateSize, c.inputSize, 1, x, c.weightIh.value, 0, gi);
+    const wT = this.transposedIh();
+    if (wT) k.gemm(false, false, this.B, c.gateSize, c.inputSize, 1, x, wT, 0, gi);
+    else k.gemm(false, true, this.B, c.gateSize, c.inputSize, 1, x, c.weightIh.value, 0, gi);
     k.addRowVector(this.B, c.gateSize, gi, c.biasIh.value);
     if (c.kind !== 'gru') k.addRowVector(this.B, c.gateSize, gi, c.biasHh.value);
   }
@@ -217,15 +260,15 @@ export class CellRun {
     const m = this.mask ? this.mask.subarray(t * B, (t + 1) * B) : null;
     if (c.kind === 'rnn') {
       // a = gi + W_hh h (b_ih + b_hh already in gi); h' = tanh(a)
-      k.gemm(false, true, B, G, H, 1, hPrev, c.weightHh.value, 1, gi);
+      this.hiddenProduct(hPrev, 1, gi);
       k.tanh(gi, hOut);
     } else if (c.kind === 'gru') {
       const gh = rows(this.GH, t * B, B, G);
-      k.gemm(false, true, B, G, H, 1, hPrev, c.weightHh.value, 0, gh);
+      this.hiddenProduct(hPrev, 0, gh);
       k.addRowVector(B, G, gh, c.biasHh.value);
       k.gruForward(B, H, gi, gh, hPrev, hOut, rows(this.gates, t * B, B, G));
     } else {
-      k.gemm(false, true, B, G, H, 1, hPrev, c.weightHh.value, 1, gi);
+      this.hiddenProduct(hPrev, 1, gi);
       const cOut = this.c(t);
       k.lstmForward(B, H, gi, this.cPrev(t), hOut, cOut, rows(this.gates, t * B, B, G), rows(this.tanhC, t * B, B, H));
       if (m) k.selectRows(B, H, m, cOut, this.cPrev(t), cOut);

@@ -29,6 +29,12 @@ export interface Backend {
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void;
 
+  /**
+   * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
+   * (X·Wᵀ at small M) transpose W once per pass and use the unpacked X·(Wᵀ) product.
+   */
+  transpose(rows: number, cols: number, src: F32, dst: F32): void;
+
   // ---- bias and reductions ---------------------------------------------------------------
   /** X[i, :] += bias for every row i of the M×N matrix X. */
   addRowVector(M: number, N: number, X: F32, bias: F32): void;

@@ -106,6 +106,16 @@ export const jsBackend: Backend = {
 
   gemm,
 
+  transpose(rows, cols, src, dst) {
+    // 32×32 tiles: both the reads and the writes stay within a few cache lines per tile
+    for (let i0 = 0; i0 < rows; i0 += 32)
+      for (let j0 = 0; j0 < cols; j0 += 32) {
+        const i1 = Math.min(rows, i0 + 32);
+        const j1 = Math.min(cols, j0 + 32);
+        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) dst[j * rows + i] = src[i * cols + j];
+      }
+  },
+
   addRowVector(M, N, X, bias) {
     for (let i = 0; i < M; i++) {
       const o = i * N;

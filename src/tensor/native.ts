@@ -59,7 +59,7 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
     setThreads: (n: number) => addon.setThreads(Math.max(1, Math.floor(n))),
   };
   const names = [
-    'gemm', 'addRowVector', 'sumRowsInto', 'sumSquares', 'axpy', 'scale', 'fill', 'tanh', 'sigmoid', 'tanhBackward',
+    'gemm', 'transpose', 'addRowVector', 'sumRowsInto', 'sumSquares', 'axpy', 'scale', 'fill', 'tanh', 'sigmoid', 'tanhBackward',
     'gruForward', 'gruBackward', 'lstmForward', 'lstmBackward', 'selectRows', 'logSoftmax', 'softmaxCrossEntropy',
     'gatherRows', 'scatterAddRows', 'adamStep', 'additiveAttentionForward', 'additiveAttentionBackward',
     'dotAttentionScores', 'dotAttentionBackward', 'attentionContext', 'attentionContextBackward',

@@ -142,6 +142,39 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
     }
   });
 
+  it.skipIf(skip)('transpose: every element moved exactly, odd sizes and views, both backends', () => {
+    for (const [R, C] of [[1, 1], [1, 17], [17, 1], [3, 17], [17, 1023], [1023, 3], [33, 48], [130, 97]]) {
+      const src = view(R * C);
+      const d1 = view(R * C), d2 = view(R * C);
+      native.transpose(R, C, src, d1);
+      jsBackend.transpose(R, C, src, d2);
+      const expected = new Float32Array(R * C);
+      for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) expected[j * R + i] = src[i * C + j];
+      expect(Array.from(d1), `${R}×${C}`).toEqual(Array.from(expected));
+      expect(Array.from(d2), `${R}×${C}`).toEqual(Array.from(expected));
+    }
+    // large enough to be split over the pool
+    const [R, C] = [1536, 1280];
+    const src = rand(R * C), d = new Float32Array(R * C);
+    native.transpose(R, C, src, d);
+    let bad = 0;
+    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) if (d[j * R + i] !== src[i * C + j]) bad++;
+    expect(bad).toBe(0);
+    expect(() => native.transpose(4, 4, new Float32Array(15), new Float32Array(16))).toThrow(/src has 15 elements, needs 16/);
+  });
+
+  it.skipIf(skip)('X·(Wᵀ) through a transposed copy equals X·Wᵀ (the per-pass recurrent product)', () => {
+    for (const [M, N, K] of [[1, 3, 17], [17, 1023, 3], [64, 97, 130]]) {
+      const X = view(M * K), W = view(N * K), WT = new Float32Array(N * K);
+      native.transpose(N, K, W, WT);
+      const viaT = new Float32Array(M * N), direct = new Float32Array(M * N);
+      native.gemm(false, false, M, N, K, 1, X, WT, 0, viaT);
+      native.gemm(false, true, M, N, K, 1, X, W, 0, direct);
+      expect(relErr(viaT, gemm64(false, true, M, N, K, 1, X, W, 0, direct))).toBeLessThan(1e-5 * Math.max(1, Math.sqrt(K) / 4));
+      expect(relErr(viaT, direct)).toBeLessThan(1e-5 * Math.max(1, Math.sqrt(K) / 4));
+    }
+  });
+
   it.skipIf(skip)('addRowVector, sumRowsInto, sumSquares, axpy, scale, fill', () => {
     for (const [M, N] of [[1, 1], [3, 17], [17, 1023], [64, 3]]) {
       const X = view(M * N), bias = view(N);
