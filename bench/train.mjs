@@ -8,6 +8,8 @@
 //   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2] [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none]
 //                          [--backend native|js] [--corpus ../shared/corpora/multi30k] [--batching random|bucketed]
 // Each configuration runs in its own child process, so that its peak RSS is its own.
+// tok/CPU-s: target tokens per second of the process's CPU time (steadier than wall time for a
+// 1-thread run on a shared machine; with 2 threads it also counts the workers' waiting spins).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -43,7 +45,7 @@ function parent() {
   const hasCorpus = existsSync(join(corpusDir, 'train.en'));
   console.log(`bench:train — ${backend} backend; data: ${hasCorpus ? `Multi30k En→De train (${corpusDir})` : 'synthetic batches (Multi30k not found)'}`);
   console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64, ${batching} batches; machine may be shared: compare figures of one run\n`);
-  console.log(`${'model'.padEnd(30)}${'threads'.padStart(8)}${'tgt tok/s'.padStart(11)}${'ms/step'.padStart(10)}${'tok/step'.padStart(10)}${'padding'.padStart(9)}${'peak RSS'.padStart(11)}${'loss'.padStart(14)}`);
+  console.log(`${'model'.padEnd(30)}${'threads'.padStart(8)}${'tgt tok/s'.padStart(11)}${'ms/step'.padStart(10)}${'tok/step'.padStart(10)}${'padding'.padStart(9)}${'peak RSS'.padStart(11)}${'loss'.padStart(14)}${'tok/CPU-s'.padStart(11)}`);
   for (const c of configs) {
     if (!CONFIGS[c]) throw new Error(`unknown configuration ${c} (known: ${Object.keys(CONFIGS).join(', ')})`);
     for (const t of threadList) {
@@ -59,7 +61,7 @@ function parent() {
       const m = JSON.parse(r.stdout.trim().split('\n').pop());
       console.log(
         `${CONFIGS[c].label.padEnd(30)}${String(t).padStart(8)}${m.tokPerSec.toFixed(0).padStart(11)}${m.msPerStep.toFixed(0).padStart(10)}` +
-          `${m.tokPerStep.toFixed(0).padStart(10)}${`${(100 * m.padding).toFixed(0)} %`.padStart(9)}${`${(m.peakRssMB).toFixed(0)} MB`.padStart(11)}${`${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`.padStart(14)}`,
+          `${m.tokPerStep.toFixed(0).padStart(10)}${`${(100 * m.padding).toFixed(0)} %`.padStart(9)}${`${(m.peakRssMB).toFixed(0)} MB`.padStart(11)}${`${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`.padStart(14)}${m.tokPerCpuSec.toFixed(0).padStart(11)}`,
       );
     }
   }
@@ -123,9 +125,12 @@ async function child(name, threads) {
   const { cell, attention } = CONFIGS[name];
   const model = new Seq2Seq({ ...REFERENCE_MODEL_CONFIG, cell, attention }, rng);
   const adam = new Adam(model.params);
-  let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0;
+  let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0, cpu0 = process.cpuUsage();
   for (let s = 0; s < total; s++) {
-    if (s === warmup) t0 = performance.now();
+    if (s === warmup) {
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     model.zeroGrad();
     const r = model.loss(batches[s], { backward: true });
     // the loss is summed over non-pad target tokens (performance.md); clipping bounds the step
@@ -139,6 +144,8 @@ async function child(name, threads) {
     }
   }
   const sec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ tokPerSec: tokens / sec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps, padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss }) + '\n');
+  process.stdout.write(JSON.stringify({ tokPerSec: tokens / sec, tokPerCpuSec: tokens / cpuSec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps, padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss }) + '\n');
 }

@@ -111,7 +111,11 @@ export class DecoderPass {
     return a === 'bahdanau' || a === 'none';
   }
 
-  begin(T: number, B: number, init: DecoderInit, memory: MemoryInput | null): void {
+  /**
+   * active (optional, [T]): at step t only rows [0, active[t]) have a real target — the cells
+   * compute only those (CellRun.begin); the output of the other rows is left meaningless.
+   */
+  begin(T: number, B: number, init: DecoderInit, memory: MemoryInput | null, active: Int32Array | null = null): void {
     const d = this.dec;
     const s = d.sizes;
     const E = d.config.embeddingSize;
@@ -130,7 +134,7 @@ export class DecoderPass {
     this.context = init.context;
     for (let l = 0; l < this.runs.length; l++) {
       const r = this.runs[l];
-      r.begin(T, B, null);
+      r.begin(T, B, null, active);
       r.setInitial(init.h[l], init.c[l] ?? null);
       r.setInput(l === 0 ? this.X0 : this.runs[l - 1].outputs());
     }

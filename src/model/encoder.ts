@@ -10,6 +10,7 @@ import { Workspace } from '../nn/alloc.js';
 import { Dropout } from '../nn/dropout.js';
 import { Embedding } from '../nn/embedding.js';
 import type { Param } from '../nn/param.js';
+import { activeRows } from '../nn/recurrent-cell.js';
 import { StackedRNN, StackedRun } from '../nn/rnn.js';
 import type { Rng } from '../util/rng.js';
 import type { ModelConfig } from './config.js';
@@ -49,8 +50,12 @@ export class EncoderPass {
     this.run = new StackedRun(enc.rnn);
   }
 
-  /** Returns the memory [S×B×C] (a view into this pass's workspace). */
-  forward(src: I32, srcLengths: Int32Array, B: number, S: number, train: boolean, rng: Rng | null): F32 {
+  /**
+   * Returns the memory [S×B×C] (a view into this pass's workspace). With skipPadding the rows
+   * after the last real one of each step are not computed (they keep their state; their memory
+   * rows are the carried state, which attention masks out anyway).
+   */
+  forward(src: I32, srcLengths: Int32Array, B: number, S: number, train: boolean, rng: Rng | null, skipPadding = false): F32 {
     const E = this.enc.embedding.dim;
     this.S = S;
     this.B = B;
@@ -65,7 +70,7 @@ export class EncoderPass {
       this.enc.dropout.sampleMask(this.dropMask, rng!);
       this.enc.dropout.forward(emb, this.dropMask, emb);
     }
-    return this.run.forward(emb, S, B, mask, train, rng);
+    return this.run.forward(emb, S, B, mask, train, rng, skipPadding ? activeRows(srcLengths, S) : null);
   }
 
   finalState(): F32 {

@@ -12,6 +12,7 @@
 import type { Batch } from '../data/batch.js';
 import { InputError } from '../errors.js';
 import { Workspace, alloc, copyCols, takeCols } from '../nn/alloc.js';
+import { activeRows } from '../nn/recurrent-cell.js';
 import { softmaxCrossEntropy } from '../nn/loss.js';
 import type { Param } from '../nn/param.js';
 import type { F32, I32 } from '../tensor/backend.js';
@@ -92,6 +93,35 @@ export class Seq2SeqState implements DecoderState {
   }
 }
 
+/**
+ * The batch with its rows in decreasing target length (stable), or the batch itself when already
+ * so. The loss is a sum over rows, so the order changes nothing but the rounding; in this order
+ * the rows with a real target at step t are a prefix [0, n_t), so the decoder and the output
+ * layer skip padding (the encoder skips the rows after the last real source token of a step).
+ */
+function sortByTargetLength(batch: Batch): Batch {
+  const B = batch.size;
+  const len = batch.tgtLengths;
+  let sorted = true;
+  for (let b = 1; b < B && sorted; b++) sorted = len[b - 1] >= len[b];
+  if (sorted) return batch;
+  const order = Array.from({ length: B }, (_, i) => i).sort((x, y) => len[y] - len[x] || x - y);
+  const permute = (a: Int32Array, T: number): Int32Array => {
+    const out = new Int32Array(T * B);
+    for (let t = 0; t < T; t++) for (let i = 0; i < B; i++) out[t * B + i] = a[t * B + order[i]];
+    return out;
+  };
+  return {
+    ...batch,
+    src: permute(batch.src, batch.srcLen),
+    srcLengths: permute(batch.srcLengths, 1),
+    tgtIn: permute(batch.tgtIn, batch.tgtLen),
+    tgtOut: permute(batch.tgtOut, batch.tgtLen),
+    tgtLengths: permute(batch.tgtLengths, 1),
+    ids: batch.ids ? order.map((i) => batch.ids![i]) : undefined,
+  };
+}
+
 /** Every id must index the embedding / output table; anything else would read outside it. */
 function checkIds(ids: Int32Array, vocab: number, what: string): void {
   for (let i = 0; i < ids.length; i++) {
@@ -165,8 +195,12 @@ export class Seq2Seq implements Seq2SeqModel {
     return { h, c, context: this.config.attention === 'none' ? h[L - 1] : null };
   }
 
-  /** Encoder, bridge, decoder and output layer over a batch (teacher forcing): the logits [T·B×V]. */
-  private forward(batch: Batch, train: boolean) {
+  /**
+   * Encoder, bridge and decoder over a batch (teacher forcing): the output layer's input O
+   * [T·B×outputInput]. With skipPadding (the loss) the recurrences compute only the rows of each
+   * step that hold a real token (`activeRows`), and O is meaningless at padded target positions.
+   */
+  private forward(batch: Batch, train: boolean, skipPadding: boolean) {
     const cfg = this.config;
     checkIds(batch.src, cfg.srcVocabSize, 'batch source');
     checkIds(batch.tgtIn, cfg.tgtVocabSize, 'batch target');
@@ -175,16 +209,16 @@ export class Seq2Seq implements Seq2SeqModel {
     const S = batch.srcLen;
     const T = batch.tgtLen;
     const L = cfg.decoderLayers;
-    const V = cfg.tgtVocabSize;
     const Oin = this.sizes.outputInput;
     const rng = train ? this.rng : null;
-    const memory = this.trainEnc.forward(batch.src, batch.srcLengths, B, S, train, rng);
+    const memory = this.trainEnc.forward(batch.src, batch.srcLengths, B, S, train, rng, skipPadding);
     const final = this.trainEnc.finalState();
     const h0all = this.w[0].get(B * L * cfg.hiddenSize);
     this.bridge(final, B, h0all);
     const init = this.initialStates(h0all, B);
     const dec = this.trainDec;
-    dec.begin(T, B, { ...init, oPrev: null }, this.hasAttention ? { M: memory, S, lengths: batch.srcLengths } : null);
+    const active = skipPadding ? activeRows(batch.tgtLengths, T) : null;
+    dec.begin(T, B, { ...init, oPrev: null }, this.hasAttention ? { M: memory, S, lengths: batch.srcLengths } : null, active);
     dec.embed(batch.tgtIn, train, rng);
     for (let t = 0; t < T; t++) dec.forwardStep(t);
     let O = dec.finishForward();
@@ -196,15 +230,15 @@ export class Seq2Seq implements Seq2SeqModel {
       this.decoder.dropout.forward(O, outMask, dropped);
       O = dropped;
     }
-    const logits = this.w[3].get(T * B * V);
-    this.decoder.out.forward(T * B, O, logits);
-    return { final, h0all, O, outMask, logits };
+    return { final, h0all, O, outMask };
   }
 
   /** Teacher-forced log-probabilities [T×B×V] of a batch (inference mode, a fresh array). */
   logProbs(batch: Batch): Float32Array {
-    const { logits } = this.forward(batch, false);
-    const out = logits.slice() as Float32Array;
+    const { O } = this.forward(batch, false, false);
+    const n = batch.tgtLen * batch.size;
+    const out = alloc(n * this.config.tgtVocabSize) as Float32Array;
+    this.decoder.out.forward(n, O, out);
     getBackend().logSoftmax(batch.tgtLen * batch.size, this.config.tgtVocabSize, out, out);
     return out;
   }
@@ -220,16 +254,31 @@ export class Seq2Seq implements Seq2SeqModel {
     const L = cfg.decoderLayers;
     const V = cfg.tgtVocabSize;
     const Oin = this.sizes.outputInput;
-    const { final, h0all, O, outMask, logits } = this.forward(batch, train);
+    batch = sortByTargetLength(batch);
+    const { final, h0all, O, outMask } = this.forward(batch, train, true);
     const dec = this.trainDec;
+    // the output layer reads only the rows with a real target: at step t rows [0, n_t) (sorted)
+    const n = activeRows(batch.tgtLengths, T);
+    let N = 0;
+    for (let t = 0; t < T; t++) N += n[t];
+    const Oc = this.w[8].get(N * Oin);
+    const targets = new Int32Array(N);
+    for (let t = 0, r = 0; t < T; r += n[t], t++) {
+      Oc.set(O.subarray(t * B * Oin, (t * B + n[t]) * Oin), r * Oin);
+      targets.set(batch.tgtOut.subarray(t * B, t * B + n[t]), r);
+    }
+    const logits = this.w[3].get(N * V);
+    this.decoder.out.forward(N, Oc, logits);
     const eps = cfg.labelSmoothing;
-    const dLogits = eps > 0 ? this.w[4].get(T * B * V) : logits;
-    const ce = softmaxCrossEntropy(T * B, V, logits, batch.tgtOut, eps, dLogits);
+    const dLogits = eps > 0 ? this.w[4].get(N * V) : logits;
+    const ce = softmaxCrossEntropy(N, V, logits, targets, eps, dLogits);
     if (!backward) return ce;
 
     // ---- backward ----
-    const dO = this.w[5].get(T * B * Oin);
-    this.decoder.out.backward(T * B, O, dLogits, dO);
+    const dOc = this.w[9].get(N * Oin);
+    this.decoder.out.backward(N, Oc, dLogits, dOc);
+    const dO = this.w[5].zeros(T * B * Oin);
+    for (let t = 0, r = 0; t < T; r += n[t], t++) dO.set(dOc.subarray(r * Oin, (r + n[t]) * Oin), t * B * Oin);
     if (outMask) this.decoder.dropout.backward(dO, outMask, dO);
     const { dh0, dContext } = dec.backward(dO);
     const dH0 = this.w[6].get(B * L * H);

@@ -26,6 +26,20 @@ import { Param } from './param.js';
 
 export type CellKind = 'rnn' | 'gru' | 'lstm';
 
+/**
+ * active[t] = 1 + the last row b with lengths[b] > t (0 when none): the rows a step must compute.
+ * With the rows sorted by decreasing length every row after active[t] is padding, so a padded
+ * position costs nothing; in any order the rows after the last real one are skipped.
+ */
+export function activeRows(lengths: Int32Array, T: number): Int32Array {
+  const active = new Int32Array(T);
+  for (let b = 0; b < lengths.length; b++) {
+    const len = Math.min(T, lengths[b]);
+    for (let t = 0; t < len; t++) active[t] = b + 1;
+  }
+  return active;
+}
+
 export const GATE_COUNT: Record<CellKind, number> = { rnn: 1, gru: 3, lstm: 4 };
 
 export class RecurrentCell {
@@ -74,6 +88,8 @@ export class CellRun {
   T = 0;
   B = 0;
   private mask: F32 | null = null;
+  /** active[t]: rows [0, active[t]) may hold real tokens at step t; the rows after are padding. */
+  private active: Int32Array | null = null;
   private X: F32 | null = null;
   private readonly wGI = new Workspace();
   private readonly wGH = new Workspace();
@@ -108,12 +124,19 @@ export class CellRun {
     this.reverse = reverse;
   }
 
-  /** Prepares the buffers for T steps of B rows; mask is [T×B] (1 = real token) or null. */
-  begin(T: number, B: number, mask: F32 | null): void {
+  /**
+   * Prepares the buffers for T steps of B rows; mask is [T×B] (1 = real token) or null.
+   * active (optional, [T]): at step t only rows [0, active[t]) are computed; every row after them
+   * is padding and keeps its state (h' = h, c' = c, no gate gradient) without being touched by
+   * the products — with the batch sorted by length, padding costs nothing (see skipPaddingRows).
+   */
+  begin(T: number, B: number, mask: F32 | null, active: Int32Array | null = null): void {
     const { gateSize: G, hiddenSize: H, kind } = this.cell;
+    if (active && active.length < T) throw new Error(`CellRun.begin: active has ${active.length} entries for T=${T}`);
     this.T = T;
     this.B = B;
     this.mask = mask;
+    this.active = active;
     this.whhT = null;
     this.wihT = null;
     this.GI = this.wGI.get(T * B * G);
@@ -200,25 +223,33 @@ export class CellRun {
     return this.wihT;
   }
 
-  /** h·W_hhᵀ (B×G) into out, overwritten (beta = 0) or accumulated (beta = 1). */
-  private hiddenProduct(hPrev: F32, beta: number, out: F32): void {
+  /** h·W_hhᵀ (n×G) into out, overwritten (beta = 0) or accumulated (beta = 1). */
+  private hiddenProduct(n: number, hPrev: F32, beta: number, out: F32): void {
     const k = getBackend();
     const c = this.cell;
     const wT = this.transposedHh();
-    if (wT) k.gemm(false, false, this.B, c.gateSize, c.hiddenSize, 1, hPrev, wT, beta, out);
-    else k.gemm(false, true, this.B, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, beta, out);
+    if (wT) k.gemm(false, false, n, c.gateSize, c.hiddenSize, 1, hPrev, wT, beta, out);
+    else k.gemm(false, true, n, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, beta, out);
+  }
+
+  /** Rows computed at step t (all B without an active list). */
+  activeRows(t: number): number {
+    return this.active ? Math.min(this.B, this.active[t]) : this.B;
   }
 
   /** The same for one step t, from x_t (B×I). */
   projectStep(t: number, x: F32): void {
     const k = getBackend();
     const c = this.cell;
-    const gi = rows(this.GI, t * this.B, this.B, c.gateSize);
+    const n = this.activeRows(t);
+    if (n === 0) return;
+    const gi = rows(this.GI, t * this.B, n, c.gateSize);
+    const xn = rows(x, 0, n, c.inputSize);
     const wT = this.transposedIh();
-    if (wT) k.gemm(false, false, this.B, c.gateSize, c.inputSize, 1, x, wT, 0, gi);
-    else k.gemm(false, true, this.B, c.gateSize, c.inputSize, 1, x, c.weightIh.value, 0, gi);
-    k.addRowVector(this.B, c.gateSize, gi, c.biasIh.value);
-    if (c.kind !== 'gru') k.addRowVector(this.B, c.gateSize, gi, c.biasHh.value);
+    if (wT) k.gemm(false, false, n, c.gateSize, c.inputSize, 1, xn, wT, 0, gi);
+    else k.gemm(false, true, n, c.gateSize, c.inputSize, 1, xn, c.weightIh.value, 0, gi);
+    k.addRowVector(n, c.gateSize, gi, c.biasIh.value);
+    if (c.kind !== 'gru') k.addRowVector(n, c.gateSize, gi, c.biasHh.value);
   }
 
   /** h_t (B×H) after step t. */
@@ -254,26 +285,34 @@ export class CellRun {
     const { B } = this;
     const H = c.hiddenSize;
     const G = c.gateSize;
-    const hPrev = this.hPrev(t);
-    const hOut = this.h(t);
-    const gi = rows(this.GI, t * B, B, G);
-    const m = this.mask ? this.mask.subarray(t * B, (t + 1) * B) : null;
+    const n = this.activeRows(t);
+    if (n < B) {
+      // rows [n, B) are padding at this step: they keep their state and are not computed
+      rows(this.HS, this.slotOut(t) * B + n, B - n, H).set(rows(this.HS, this.slotPrev(t) * B + n, B - n, H));
+      if (c.kind === 'lstm') rows(this.CS, this.slotOut(t) * B + n, B - n, H).set(rows(this.CS, this.slotPrev(t) * B + n, B - n, H));
+      if (n === 0) return;
+    }
+    const hPrev = rows(this.HS, this.slotPrev(t) * B, n, H);
+    const hOut = rows(this.HS, this.slotOut(t) * B, n, H);
+    const gi = rows(this.GI, t * B, n, G);
+    const m = this.mask ? this.mask.subarray(t * B, t * B + n) : null;
     if (c.kind === 'rnn') {
       // a = gi + W_hh h (b_ih + b_hh already in gi); h' = tanh(a)
-      this.hiddenProduct(hPrev, 1, gi);
+      this.hiddenProduct(n, hPrev, 1, gi);
       k.tanh(gi, hOut);
     } else if (c.kind === 'gru') {
-      const gh = rows(this.GH, t * B, B, G);
-      this.hiddenProduct(hPrev, 0, gh);
-      k.addRowVector(B, G, gh, c.biasHh.value);
-      k.gruForward(B, H, gi, gh, hPrev, hOut, rows(this.gates, t * B, B, G));
+      const gh = rows(this.GH, t * B, n, G);
+      this.hiddenProduct(n, hPrev, 0, gh);
+      k.addRowVector(n, G, gh, c.biasHh.value);
+      k.gruForward(n, H, gi, gh, hPrev, hOut, rows(this.gates, t * B, n, G));
     } else {
-      this.hiddenProduct(hPrev, 1, gi);
-      const cOut = this.c(t);
-      k.lstmForward(B, H, gi, this.cPrev(t), hOut, cOut, rows(this.gates, t * B, B, G), rows(this.tanhC, t * B, B, H));
-      if (m) k.selectRows(B, H, m, cOut, this.cPrev(t), cOut);
+      this.hiddenProduct(n, hPrev, 1, gi);
+      const cPrev = rows(this.CS, this.slotPrev(t) * B, n, H);
+      const cOut = rows(this.CS, this.slotOut(t) * B, n, H);
+      k.lstmForward(n, H, gi, cPrev, hOut, cOut, rows(this.gates, t * B, n, G), rows(this.tanhC, t * B, n, H));
+      if (m) k.selectRows(n, H, m, cOut, cPrev, cOut);
     }
-    if (m) k.selectRows(B, H, m, hOut, hPrev, hOut);
+    if (m) k.selectRows(n, H, m, hOut, hPrev, hOut);
   }
 
   /** Runs every step in processing order (0 … T−1 forward, T−1 … 0 reverse). */
@@ -297,30 +336,41 @@ export class CellRun {
     const { B } = this;
     const H = c.hiddenSize;
     const G = c.gateSize;
-    const m = this.mask ? this.mask.subarray(t * B, (t + 1) * B) : null;
-    const dhCell = m ? this.dhCell : dh;
-    if (m) k.selectRows(B, H, m, dh, this.zerosBH, dhCell);
-    const dgi = rows(this.dGI, t * B, B, G);
-    const dhPrev = this.dhPrev;
+    const n = this.activeRows(t);
+    if (n < B) {
+      // padding rows [n, B): no gate gradient, dh and dc pass through unchanged
+      rows(this.dGI, t * B + n, B - n, G).fill(0);
+      if (c.kind === 'gru') rows(this.dGH, t * B + n, B - n, G).fill(0);
+      if (n === 0) return;
+    }
+    const m = this.mask ? this.mask.subarray(t * B, t * B + n) : null;
+    const dhN = rows(dh, 0, n, H);
+    const dhCell = m ? rows(this.dhCell, 0, n, H) : dhN;
+    if (m) k.selectRows(n, H, m, dhN, this.zerosBH, dhCell);
+    const dgi = rows(this.dGI, t * B, n, G);
+    const dhPrev = rows(this.dhPrev, 0, n, H);
+    const hPrev = rows(this.HS, this.slotPrev(t) * B, n, H);
     if (c.kind === 'rnn') {
-      k.tanhBackward(this.h(t), dhCell, dgi, false);
-      k.gemm(false, false, B, H, G, 1, dgi, c.weightHh.value, 0, dhPrev);
+      k.tanhBackward(rows(this.HS, this.slotOut(t) * B, n, H), dhCell, dgi, false);
+      k.gemm(false, false, n, H, G, 1, dgi, c.weightHh.value, 0, dhPrev);
     } else if (c.kind === 'gru') {
-      const dgh = rows(this.dGH, t * B, B, G);
+      const dgh = rows(this.dGH, t * B, n, G);
       dhPrev.fill(0);
-      k.gruBackward(B, H, rows(this.gates, t * B, B, G), rows(this.GH, t * B, B, G), this.hPrev(t), dhCell, dgi, dgh, dhPrev);
-      k.gemm(false, false, B, H, G, 1, dgh, c.weightHh.value, 1, dhPrev);
+      k.gruBackward(n, H, rows(this.gates, t * B, n, G), rows(this.GH, t * B, n, G), hPrev, dhCell, dgi, dgh, dhPrev);
+      k.gemm(false, false, n, H, G, 1, dgh, c.weightHh.value, 1, dhPrev);
     } else {
       if (!dc) throw new Error('CellRun.backwardStep: the LSTM needs dc');
-      const dcCell = m ? this.dcCell : dc;
-      if (m) k.selectRows(B, H, m, dc, this.zerosBH, dcCell);
-      k.lstmBackward(B, H, rows(this.gates, t * B, B, G), rows(this.tanhC, t * B, B, H), this.cPrev(t), dhCell, dcCell, dgi, this.dcPrev);
-      k.gemm(false, false, B, H, G, 1, dgi, c.weightHh.value, 0, dhPrev);
-      if (m) k.selectRows(B, H, m, this.dcPrev, dc, this.dcPrev);
-      dc.set(this.dcPrev);
+      const dcN = rows(dc, 0, n, H);
+      const dcCell = m ? rows(this.dcCell, 0, n, H) : dcN;
+      const dcPrev = rows(this.dcPrev, 0, n, H);
+      if (m) k.selectRows(n, H, m, dcN, this.zerosBH, dcCell);
+      k.lstmBackward(n, H, rows(this.gates, t * B, n, G), rows(this.tanhC, t * B, n, H), rows(this.CS, this.slotPrev(t) * B, n, H), dhCell, dcCell, dgi, dcPrev);
+      k.gemm(false, false, n, H, G, 1, dgi, c.weightHh.value, 0, dhPrev);
+      if (m) k.selectRows(n, H, m, dcPrev, dcN, dcPrev);
+      dcN.set(dcPrev);
     }
-    if (m) k.selectRows(B, H, m, dhPrev, dh, dhPrev);
-    dh.set(dhPrev);
+    if (m) k.selectRows(n, H, m, dhPrev, dhN, dhPrev);
+    dhN.set(dhPrev);
   }
 
   /** BPTT over every step in reverse processing order; dOut is [T×B×H] (∂L/∂h_t from above) or null. */
@@ -356,10 +406,13 @@ export class CellRun {
     getBackend().gemm(false, false, this.T * this.B, c.inputSize, c.gateSize, 1, this.dGI, c.weightIh.value, accumulate ? 1 : 0, dX);
   }
 
-  /** dx_t = dgi_t W_ih for one step (B×I). */
+  /** dx_t = dgi_t W_ih for one step (B×I; rows of padding beyond the active ones get 0). */
   inputGradStep(t: number, dx: F32, accumulate: boolean): void {
     const c = this.cell;
-    const dgi = rows(this.dGI, t * this.B, this.B, c.gateSize);
-    getBackend().gemm(false, false, this.B, c.inputSize, c.gateSize, 1, dgi, c.weightIh.value, accumulate ? 1 : 0, dx);
+    const n = this.activeRows(t);
+    if (n < this.B && !accumulate) rows(dx, n, this.B - n, c.inputSize).fill(0);
+    if (n === 0) return;
+    const dgi = rows(this.dGI, t * this.B, n, c.gateSize);
+    getBackend().gemm(false, false, n, c.inputSize, c.gateSize, 1, dgi, c.weightIh.value, accumulate ? 1 : 0, rows(dx, 0, n, c.inputSize));
   }
 }

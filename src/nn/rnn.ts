@@ -82,8 +82,11 @@ export class StackedRun {
     this.wdOut = mk();
   }
 
-  /** Runs all layers over X [T×B×I]; mask [T×B] or null. Returns the top layer's outputs [T×B×D·H]. */
-  forward(X: F32, T: number, B: number, mask: F32 | null, train: boolean, rng: Rng | null): F32 {
+  /**
+   * Runs all layers over X [T×B×I]; mask [T×B] or null; active ([T] or null): rows computed per
+   * step (CellRun.begin). Returns the top layer's outputs [T×B×D·H].
+   */
+  forward(X: F32, T: number, B: number, mask: F32 | null, train: boolean, rng: Rng | null, active: Int32Array | null = null): F32 {
     const net = this.net;
     const H = net.hiddenSize;
     const DH = net.outputSize;
@@ -96,7 +99,7 @@ export class StackedRun {
       this.outs[l] = out;
       for (let d = 0; d < net.directions; d++) {
         const run = this.runs[l][d];
-        run.begin(T, B, mask);
+        run.begin(T, B, mask, active);
         run.setInitial(null, null);
         run.projectAll(input);
         run.run();
