@@ -2,7 +2,7 @@
 // with the time per backend kernel. Defaults: the reference model of shared/reference/performance.md
 // (bi-GRU 512, Bahdanau, 8000/8000 vocabularies, 256 embeddings) at batch 64, lengths 14.
 //   npm run bench:model -- [--cell gru] [--attention bahdanau] [--hidden 512] [--emb 256] [--vocab 8000]
-//                          [--batch 64] [--src-len 14] [--tgt-len 14] [--steps 3] [--backend js|native] [--by-shape]
+//                          [--batch 64] [--src-len 14] [--tgt-len 14] [--spread 4] [--steps 3] [--backend js|native] [--by-shape]
 import { makeBatch } from '../dist/data/batch.js';
 import { Seq2Seq } from '../dist/model/seq2seq.js';
 import { getBackend } from '../dist/tensor/index.js';
@@ -20,6 +20,9 @@ const Bsz = Number(opt('batch', 64));
 const S = Number(opt('src-len', 14));
 const T = Number(opt('tgt-len', 14));
 const steps = Number(opt('steps', 3));
+// lengths are drawn from [len − spread + 1, len] (src and tgt independently): --spread 22 with
+// --src-len 28 --tgt-len 28 gives about the padding of random Multi30k batches
+const spread = Number(opt('spread', 4));
 // --by-shape: GEMM time split by transposes and shape (M×K×N, M printed when ≤ 64)
 const byShape = args.includes('--by-shape');
 const config = { cell: opt('cell', 'gru'), attention: opt('attention', 'bahdanau'), srcVocabSize: V, tgtVocabSize: V, embeddingSize: E, hiddenSize: H, attentionSize: H, preOutputSize: H, bidirectional: true };
@@ -49,8 +52,8 @@ const seq = (n) => Array.from({ length: n }, () => 4 + rng.int(V - 4));
 const batch = () => {
   const src = [], tgt = [];
   for (let b = 0; b < Bsz; b++) {
-    src.push(seq(Math.max(1, S - rng.int(4))));
-    tgt.push(seq(Math.max(1, T - 1 - rng.int(4))));
+    src.push(seq(Math.max(1, S - rng.int(spread))));
+    tgt.push(seq(Math.max(1, T - 1 - rng.int(spread))));
   }
   return makeBatch(src, tgt);
 };

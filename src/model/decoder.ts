@@ -99,6 +99,12 @@ export class DecoderPass {
   private dropMask!: F32;
   private context: F32 | null = null;
   private oInit!: F32;
+  /**
+   * Set when the pass has active rows and a batched pre-output (no input feeding): the
+   * pre-output, and so finishForward's result, then holds only the real rows — step t's rows
+   * [0, active[t]) at row offset rowStart[t] — instead of all T·B.
+   */
+  private compact: { active: Int32Array; rowStart: Int32Array; rows: number } | null = null;
 
   constructor(dec: Decoder) {
     this.dec = dec;
@@ -127,6 +133,12 @@ export class DecoderPass {
     if (d.preOutput) {
       this.PRE = this.w[3].get(T * B * d.preInputSize);
       this.O = this.w[4].get(T * B * s.preOutput);
+    }
+    this.compact = null;
+    if (active && d.preOutput && !d.config.inputFeeding) {
+      const rowStart = new Int32Array(T + 1);
+      for (let t = 0; t < T; t++) rowStart[t + 1] = rowStart[t] + Math.min(B, active[t]);
+      this.compact = { active, rowStart, rows: rowStart[T] };
     }
     this.oInit = this.w[5].get(B * s.preOutput);
     if (init.oPrev) this.oInit.set(init.oPrev);
@@ -209,12 +221,46 @@ export class DecoderPass {
     getBackend().tanh(o, o);
   }
 
-  /** After all steps: the vectors the output layer reads, [T×B×outputInput]. */
+  /** Only the real rows, in this order (see `compact`): the pre-output without padding. */
+  private preOutputCompact(): void {
+    const d = this.dec;
+    const { B, T } = this;
+    const H = d.config.hiddenSize;
+    const Cx = d.sizes.context;
+    const E = d.config.embeddingSize;
+    const P = d.preInputSize;
+    const { rowStart, rows: N } = this.compact!;
+    const top = this.runs[this.runs.length - 1];
+    for (let t = 0; t < T; t++) {
+      const n = rowStart[t + 1] - rowStart[t];
+      const pre = rows(this.PRE, rowStart[t], n, P);
+      copyCols(n, H, top.h(t), P, 0, pre);
+      copyCols(n, Cx, rows(this.CTX, t * B, n, Cx), P, H, pre);
+      copyCols(n, E, rows(this.EMB, t * B, n, E), P, H + Cx, pre);
+    }
+    const o = rows(this.O, 0, N, d.sizes.preOutput);
+    d.preOutput!.forward(N, rows(this.PRE, 0, N, P), o);
+    getBackend().tanh(o, o);
+  }
+
+  /**
+   * After all steps: the vectors the output layer reads, [T×B×outputInput] — or, when
+   * `compactRows()` is not null, only the real rows (step t's rows [0, active[t]), step by step).
+   */
   finishForward(): F32 {
     const d = this.dec;
     if (!d.preOutput) return this.runs[this.runs.length - 1].outputs();
+    if (this.compact) {
+      this.preOutputCompact();
+      return rows(this.O, 0, this.compact.rows, d.sizes.preOutput);
+    }
     if (!d.config.inputFeeding) this.preOutputRows(0, this.T);
     return this.O;
+  }
+
+  /** Rows of finishForward's result when it holds only the real rows, else null (all T·B). */
+  compactRows(): number | null {
+    return this.compact ? this.compact.rows : null;
   }
 
   /** Attention weights of step t, B×S (a view). */
@@ -255,13 +301,15 @@ export class DecoderPass {
     let dA: F32 | null = null;
     let dPRE: F32 | null = null;
     if (this.att) this.att.beginBackward();
+    const cmp = this.compact;
     if (d.preOutput) {
-      dA = this.w[16].get(T * B * Po);
+      const R = cmp ? cmp.rows : T * B;
+      dA = this.w[16].get(R * Po);
       if (!d.config.inputFeeding) {
         // batched: da = dO ⊙ (1 − o²); dW_p += daᵀ PRE; dPRE = da W_p
-        k.tanhBackward(this.O, dOut, dA, false);
-        dPRE = this.w[17].get(T * B * P);
-        d.preOutput.backward(T * B, this.PRE, dA, dPRE, false);
+        k.tanhBackward(rows(this.O, 0, R, Po), dOut, dA, false);
+        dPRE = this.w[17].get(R * P);
+        d.preOutput.backward(R, rows(this.PRE, 0, R, P), dA, dPRE, false);
       }
     }
     for (let t = T - 1; t >= 0; t--) {
@@ -278,10 +326,12 @@ export class DecoderPass {
           k.tanhBackward(rows(this.O, t * B, B, Po), dOt, dAt, false);
           k.gemm(false, false, B, P, Po, 1, dAt, d.preOutput.weight.value, 0, dPreT);
           dpre = dPreT;
-        } else dpre = rows(dPRE!, t * B, B, P);
-        takeCols(B, P, dpre, 0, H, dhTop, true);
-        takeCols(B, P, dpre, H, Cx, dctx, false);
-        takeCols(B, P, dpre, H + Cx, E, dEmbT, true);
+        } else dpre = cmp ? rows(dPRE!, cmp.rowStart[t], cmp.rowStart[t + 1] - cmp.rowStart[t], P) : rows(dPRE!, t * B, B, P);
+        // only the real rows when compact (the others' gradient is 0: dctx stays cleared)
+        const n = dpre.length / P;
+        takeCols(n, P, dpre, 0, H, dhTop, true);
+        takeCols(n, P, dpre, H, Cx, dctx, false);
+        takeCols(n, P, dpre, H + Cx, E, dEmbT, true);
       } else k.axpy(1, rows(dOut, t * B, B, H), dhTop);
       if (attention === 'luong-dot' || attention === 'luong-general') this.att!.backwardStep(t, dctx, dhTop);
       for (let l = L - 1; l >= 0; l--) {

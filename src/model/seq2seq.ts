@@ -224,9 +224,9 @@ export class Seq2Seq implements Seq2SeqModel {
     let O = dec.finishForward();
     let outMask: F32 | null = null;
     if (train && cfg.dropout > 0) {
-      outMask = this.w[1].get(T * B * Oin);
+      outMask = this.w[1].get(O.length);
       this.decoder.dropout.sampleMask(outMask, this.rng);
-      const dropped = this.w[2].get(T * B * Oin);
+      const dropped = this.w[2].get(O.length);
       this.decoder.dropout.forward(O, outMask, dropped);
       O = dropped;
     }
@@ -261,10 +261,13 @@ export class Seq2Seq implements Seq2SeqModel {
     const n = activeRows(batch.tgtLengths, T);
     let N = 0;
     for (let t = 0; t < T; t++) N += n[t];
-    const Oc = this.w[8].get(N * Oin);
+    // the decoder's batched pre-output may already hold only those rows, in that order
+    const compact = dec.compactRows() !== null;
+    if (compact && dec.compactRows() !== N) throw new Error(`Seq2Seq.loss: the decoder kept ${dec.compactRows()} rows, expected ${N}`);
+    const Oc = compact ? O : this.w[8].get(N * Oin);
     const targets = new Int32Array(N);
     for (let t = 0, r = 0; t < T; r += n[t], t++) {
-      Oc.set(O.subarray(t * B * Oin, (t * B + n[t]) * Oin), r * Oin);
+      if (!compact) Oc.set(O.subarray(t * B * Oin, (t * B + n[t]) * Oin), r * Oin);
       targets.set(batch.tgtOut.subarray(t * B, t * B + n[t]), r);
     }
     const logits = this.w[3].get(N * V);
@@ -277,8 +280,11 @@ export class Seq2Seq implements Seq2SeqModel {
     // ---- backward ----
     const dOc = this.w[9].get(N * Oin);
     this.decoder.out.backward(N, Oc, dLogits, dOc);
-    const dO = this.w[5].zeros(T * B * Oin);
-    for (let t = 0, r = 0; t < T; r += n[t], t++) dO.set(dOc.subarray(r * Oin, (r + n[t]) * Oin), t * B * Oin);
+    let dO = dOc;
+    if (!compact) {
+      dO = this.w[5].zeros(T * B * Oin);
+      for (let t = 0, r = 0; t < T; r += n[t], t++) dO.set(dOc.subarray(r * Oin, (r + n[t]) * Oin), t * B * Oin);
+    }
     if (outMask) this.decoder.dropout.backward(dO, outMask, dO);
     const { dh0, dContext } = dec.backward(dO);
     const dH0 = this.w[6].get(B * L * H);
