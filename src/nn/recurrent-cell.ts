@@ -16,6 +16,8 @@
  * Speed (DESIGN §3): the input projection of all steps is one GEMM, X[T·B, I] · W_ihᵀ
  * (`projectAll`); only W_hh h runs step by step. In backward the weight gradients are one GEMM
  * each over all steps (dW_ih += dGIᵀ X, dW_hh += dGHᵀ H_prev), only dh_prev = dGH W_hh is per step.
+ * Padding (with `active` rows, see `activeRows`) is skipped: per step only the active prefix of
+ * the rows is computed, and the batched products pack the active rows of all steps together.
  */
 import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
@@ -100,6 +102,9 @@ export class CellRun {
   private readonly wdGI = new Workspace();
   private readonly wdGH = new Workspace();
   private readonly wScratch = new Workspace();
+  private readonly wPack = [new Workspace(), new Workspace(), new Workspace(), new Workspace()];
+  /** Σ_t active rows (T·B without an active list). */
+  private packed = 0;
   private readonly wWhhT = new Workspace();
   private readonly wWihT = new Workspace();
   /** W_hhᵀ [H×G] and W_ihᵀ [I×G] of this pass (made on first use, when the pass has ≥ 2 steps). */
@@ -137,6 +142,8 @@ export class CellRun {
     this.B = B;
     this.mask = mask;
     this.active = active;
+    this.packed = 0;
+    for (let t = 0; t < T; t++) this.packed += active ? Math.min(B, active[t]) : B;
     this.whhT = null;
     this.wihT = null;
     this.GI = this.wGI.get(T * B * G);
@@ -187,15 +194,56 @@ export class CellRun {
     this.X = X;
   }
 
+  /**
+   * The batched products skip padding too when it is worth a copy: the active rows of every step
+   * (a prefix of its B rows) are packed one after the other, multiplied, and unpacked.
+   */
+  private usePacking(): boolean {
+    return this.packed < 0.95 * this.T * this.B;
+  }
+
+  /** dst ← the active rows of every step of src ([T×B×w]), packed. */
+  private pack(src: F32, w: number, dst: F32): F32 {
+    const { B, T } = this;
+    for (let t = 0, r = 0; t < T; t++) {
+      const n = this.activeRows(t);
+      dst.set(src.subarray(t * B * w, (t * B + n) * w), r * w);
+      r += n;
+    }
+    return dst;
+  }
+
+  /** The inverse of pack: dst's active rows ← (or +=, with add) src's packed rows; inactive rows are zeroed unless add. */
+  private unpack(src: F32, w: number, dst: F32, add: boolean): void {
+    const { B, T } = this;
+    const k = getBackend();
+    for (let t = 0, r = 0; t < T; t++) {
+      const n = this.activeRows(t);
+      const block = dst.subarray(t * B * w, (t * B + n) * w);
+      const from = src.subarray(r * w, (r + n) * w);
+      if (add) k.axpy(1, from, block);
+      else {
+        block.set(from);
+        dst.fill(0, (t * B + n) * w, (t + 1) * B * w);
+      }
+      r += n;
+    }
+  }
+
   /** GI = X W_ihᵀ + b_ih (+ b_hh for RNN/LSTM, whose gates take the sum) for all T·B rows at once. */
   projectAll(X: F32): void {
     const k = getBackend();
     const c = this.cell;
-    const M = this.T * this.B;
+    const G = c.gateSize;
     this.X = X;
-    k.gemm(false, true, M, c.gateSize, c.inputSize, 1, X, c.weightIh.value, 0, this.GI);
-    k.addRowVector(M, c.gateSize, this.GI, c.biasIh.value);
-    if (c.kind !== 'gru') k.addRowVector(M, c.gateSize, this.GI, c.biasHh.value);
+    const packing = this.usePacking();
+    const M = packing ? this.packed : this.T * this.B;
+    const x = packing ? this.pack(X, c.inputSize, this.wPack[0].get(M * c.inputSize)) : X;
+    const gi = packing ? this.wPack[1].get(M * G) : this.GI;
+    k.gemm(false, true, M, G, c.inputSize, 1, x, c.weightIh.value, 0, gi);
+    k.addRowVector(M, G, gi, c.biasIh.value);
+    if (c.kind !== 'gru') k.addRowVector(M, G, gi, c.biasHh.value);
+    if (packing) this.unpack(gi, G, this.GI, false);
   }
 
   /**
@@ -392,18 +440,40 @@ export class CellRun {
     const c = this.cell;
     const M = this.T * this.B;
     if (!this.X) throw new Error('CellRun.backwardWeights: no input recorded (setInput/projectAll)');
-    const dGH = c.kind === 'gru' ? this.dGH : this.dGI;
-    const hPrevAll = rows(this.HS, (this.reverse ? 1 : 0) * this.B, M, c.hiddenSize);
-    k.gemm(true, false, c.gateSize, c.inputSize, M, 1, this.dGI, this.X, 1, c.weightIh.grad);
-    k.gemm(true, false, c.gateSize, c.hiddenSize, M, 1, dGH, hPrevAll, 1, c.weightHh.grad);
-    k.sumRowsInto(M, c.gateSize, this.dGI, c.biasIh.grad);
-    k.sumRowsInto(M, c.gateSize, dGH, c.biasHh.grad);
+    const G = c.gateSize;
+    let dGI = this.dGI;
+    let dGH = c.kind === 'gru' ? this.dGH : this.dGI;
+    let hPrevAll = rows(this.HS, (this.reverse ? 1 : 0) * this.B, M, c.hiddenSize);
+    let X = this.X;
+    let K = M;
+    if (this.usePacking()) {
+      // padding rows have zero gate gradients: leave them out of the sums
+      K = this.packed;
+      dGI = this.pack(dGI, G, this.wPack[0].get(K * G));
+      dGH = c.kind === 'gru' ? this.pack(dGH, G, this.wPack[1].get(K * G)) : dGI;
+      hPrevAll = this.pack(hPrevAll, c.hiddenSize, this.wPack[2].get(K * c.hiddenSize));
+      X = this.pack(X, c.inputSize, this.wPack[3].get(K * c.inputSize));
+    }
+    k.gemm(true, false, G, c.inputSize, K, 1, dGI, X, 1, c.weightIh.grad);
+    k.gemm(true, false, G, c.hiddenSize, K, 1, dGH, hPrevAll, 1, c.weightHh.grad);
+    k.sumRowsInto(K, G, dGI, c.biasIh.grad);
+    k.sumRowsInto(K, G, dGH, c.biasHh.grad);
   }
 
   /** dX = dGI W_ih for all steps ([T×B×I]; accumulated into dX when accumulate). */
   inputGradAll(dX: F32, accumulate: boolean): void {
     const c = this.cell;
-    getBackend().gemm(false, false, this.T * this.B, c.inputSize, c.gateSize, 1, this.dGI, c.weightIh.value, accumulate ? 1 : 0, dX);
+    const k = getBackend();
+    if (!this.usePacking()) {
+      k.gemm(false, false, this.T * this.B, c.inputSize, c.gateSize, 1, this.dGI, c.weightIh.value, accumulate ? 1 : 0, dX);
+      return;
+    }
+    // padding rows have zero gate gradients, so their dx is 0
+    const K = this.packed;
+    const dgi = this.pack(this.dGI, c.gateSize, this.wPack[0].get(K * c.gateSize));
+    const dx = this.wPack[1].get(K * c.inputSize);
+    k.gemm(false, false, K, c.inputSize, c.gateSize, 1, dgi, c.weightIh.value, 0, dx);
+    this.unpack(dx, c.inputSize, dX, accumulate);
   }
 
   /** dx_t = dgi_t W_ih for one step (B×I; rows of padding beyond the active ones get 0). */
