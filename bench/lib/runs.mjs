@@ -1,0 +1,221 @@
+// Shared by bench/quality.mjs and bench/ablation.mjs: the corpora of the quality recipes, one
+// resumable training run (a budget of training time that survives a kill), one evaluation, and the
+// append-only results files. Trainings run as `nice -n 10 node bin/seq2seq.js train …`, one at a time.
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const bin = join(root, 'bin', 'seq2seq.js');
+export const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
+export const say = (s) => process.stderr.write(`${s}\n`);
+export const rel = (p) => relative(process.cwd(), p) || '.';
+
+/** Where the shared corpora are: $SEQ2SEQ_CORPORA or ../shared/corpora beside the repository. */
+export const sharedCorpora = () => process.env.SEQ2SEQ_CORPORA ?? join(root, '..', 'shared', 'corpora');
+
+export class UsageError extends Error {}
+
+/**
+ * The corpus of a recipe: train/valid/test prefixes (aligned files PREFIX.src / PREFIX.tgt), the
+ * preset, and how to prepare it. `demo` is the bundled generated corpus (for tests and smoke runs).
+ */
+export function corpusRecipe(corpus, pair) {
+  const [src, tgt] = (pair ?? '').split('-');
+  if (!src || !tgt) throw new UsageError(`--pair must look like en-de, got '${pair ?? ''}'`);
+  if (corpus === 'multi30k') {
+    const dir = join(sharedCorpora(), 'multi30k');
+    if (src !== 'en' || !['de', 'fr', 'cs'].includes(tgt)) throw new UsageError(`multi30k pairs: en-de, en-fr, en-cs; got '${pair}'`);
+    return { corpus, pair, src, tgt, preset: 'multi30k', train: join(dir, 'train'), valid: join(dir, 'val'), test: join(dir, 'test_2016_flickr'), testName: 'test_2016_flickr', needs: [join(dir, `train.${src}`), join(dir, `train.${tgt}`)] };
+  }
+  if (corpus === 'tatoeba') {
+    if (pair !== 'en-fr') throw new UsageError(`tatoeba pairs: en-fr; got '${pair}'`);
+    const dir = join(root, 'runs', 'corpora', 'tatoeba-eng-fra');
+    return {
+      corpus,
+      pair,
+      src,
+      tgt,
+      preset: 'tatoeba',
+      train: join(dir, 'train'),
+      valid: join(dir, 'val'),
+      test: join(dir, 'test'),
+      testName: 'test (seed-1 split)',
+      needs: [join(sharedCorpora(), 'tatoeba-eng-fra', 'fra.txt')],
+      prepare: async () => {
+        const { prepareTatoeba, TATOEBA_DEFAULTS } = await import(pathToFileURL(join(root, 'scripts', 'prepare-tatoeba.mjs')).href);
+        await prepareTatoeba({ ...TATOEBA_DEFAULTS, input: join(sharedCorpora(), 'tatoeba-eng-fra', 'fra.txt'), out: dir });
+      },
+    };
+  }
+  if (corpus === 'demo') {
+    if (pair !== 'en-de') throw new UsageError(`demo pairs: en-de; got '${pair}'`);
+    const dir = join(root, 'corpora', 'demo');
+    return { corpus, pair, src, tgt, preset: 'tiny', train: join(dir, 'train'), valid: join(dir, 'valid'), test: join(dir, 'test'), testName: 'test', needs: [join(dir, 'train.en')] };
+  }
+  throw new UsageError(`--corpus must be multi30k, tatoeba or demo, got '${corpus ?? ''}'`);
+}
+
+/** Seconds of a duration such as 90s, 5m, 1h30m or a plain number of seconds (the trainer's syntax). */
+export async function durationSeconds(text) {
+  const { parseDuration } = await import(dist('train/duration.js'));
+  return parseDuration(text, '--budget') / 1000;
+}
+
+export function readJsonl(path) {
+  if (!existsSync(path)) return [];
+  const out = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // a line cut short by a kill: ignore
+    }
+  }
+  return out;
+}
+
+/** Where a run directory stands: 'new', 'done' (a finished session), 'partial' (last/ to resume), 'stale'. */
+export function runStatus(dir) {
+  if (!existsSync(dir) || readdirSync(dir).length === 0) return { status: 'new' };
+  const history = readJsonl(join(dir, 'history.jsonl'));
+  const done = [...history].reverse().find((e) => e.type === 'done');
+  const lastStart = [...history].reverse().find((e) => e.type === 'start');
+  const statePath = join(dir, 'last', 'train-state', 'state.json');
+  const trainSeconds = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')).trainSeconds : 0;
+  // A finished session is the newest event group: its `done` came after the newest `start`.
+  if (done && done.reason !== 'interrupted' && history.lastIndexOf(done) > history.lastIndexOf(lastStart)) return { status: 'done', trainSeconds, done };
+  if (existsSync(statePath)) return { status: 'partial', trainSeconds };
+  return { status: 'stale' };
+}
+
+/** Runs a command, its stdout and stderr both to our stderr (our stdout is the results); resolves with its exit code. */
+export function run(cmd, args, { env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 2, 2], env: env ? { ...process.env, ...env } : process.env });
+    const forward = (sig) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (sig ? 128 + 1 : 1));
+    });
+  });
+}
+
+const niceArgs = (args) => (process.platform === 'win32' || process.env.SEQ2SEQ_BENCH_NICE === '0' ? [process.execPath, args] : ['nice', ['-n', '10', process.execPath, ...args]]);
+
+/**
+ * Trains `dir` for `budgetSeconds` of training time in total: a fresh run, or the rest of the
+ * budget of an interrupted one (`--resume`), or nothing when a session already finished.
+ * `trainArgs` are the flags of a fresh run (without --out and --time-budget).
+ */
+export async function trainWithBudget(dir, budgetSeconds, trainArgs) {
+  const st = runStatus(dir);
+  if (st.status === 'done') {
+    say(`${rel(dir)}: training already finished (${st.done.reason} at step ${st.done.step}); evaluating it`);
+    return st;
+  }
+  if (st.status === 'stale') throw new UsageError(`${rel(dir)}: exists but has no checkpoint to resume (killed before the first one); remove it or give another --out`);
+  let args;
+  if (st.status === 'partial') {
+    const left = Math.max(1, Math.round(budgetSeconds - st.trainSeconds));
+    say(`${rel(dir)}: resuming (${Math.round(st.trainSeconds)} s trained, ${left} s of the budget left)`);
+    args = [bin, 'train', '--resume', dir, '--time-budget', String(left), '--log-format', 'plain'];
+  } else {
+    args = [bin, 'train', ...trainArgs, '--out', dir, '--time-budget', String(budgetSeconds), '--log-format', 'plain'];
+  }
+  const load0 = loadavg()[0];
+  const [cmd, full] = niceArgs(args);
+  say(`$ ${cmd === 'nice' ? 'nice -n 10 ' : ''}node ${args.map((a) => (a.startsWith('/') ? rel(a) : a)).join(' ')}`);
+  const code = await run(cmd, full);
+  if (code !== 0) throw Object.assign(new Error(`training exited with code ${code}; run the same command again to resume`), { exitCode: code });
+  const after = runStatus(dir);
+  return { ...after, load: [load0, loadavg()[0]] };
+}
+
+/** `seq2seq eval --format json` of the best checkpoint; returns the parsed report. */
+export async function evaluate(dir, recipe, { beam = 5, lengthPenalty = 0.6, test = recipe.test, hypOut } = {}) {
+  const args = [bin, 'eval', '--model', dir, '--test', test, '--src', recipe.src, '--tgt', recipe.tgt, '--beam', String(beam), '--length-penalty', String(lengthPenalty), '--format', 'json'];
+  if (hypOut) args.push('--hyp-out', hypOut);
+  const [cmd, full] = niceArgs(args);
+  const r = spawnSync(cmd, full, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw Object.assign(new Error(`seq2seq eval failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`), { exitCode: 1 });
+  const rep = JSON.parse(r.stdout);
+  const metric = (name) => rep.metrics.find((m) => m.name.startsWith(name));
+  return { bleu: metric('BLEU'), chrf: metric('chrF'), perplexity: rep.perplexity?.perplexity, decoding: rep.decoding, pairs: rep.pairs };
+}
+
+/** What a run directory's config and history say: parameters, steps, epochs, best validation score, curve. */
+export async function runFacts(dir) {
+  const history = readJsonl(join(dir, 'history.jsonl'));
+  const { curveFromHistory } = await import(dist('eval/learning-curve.js'));
+  const starts = history.filter((e) => e.type === 'start');
+  const dones = history.filter((e) => e.type === 'done');
+  const last = dones[dones.length - 1];
+  const curve = curveFromHistory(history);
+  const best = curve.reduce((b, p) => (b === null || p.bleu > b.bleu ? p : b), null);
+  return { parameters: starts[0]?.parameters ?? null, steps: last?.step ?? null, epoch: last?.epoch ?? null, reason: last?.reason ?? null, curve, bestValid: best };
+}
+
+export function gitCommit() {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
+/** Appends one row to a TSV file, writing the header first when the file is new. */
+export function appendTsv(path, columns, row) {
+  const clean = (v) => String(v ?? '').replace(/[\t\n]/g, ' ');
+  if (!existsSync(path)) appendFileSync(path, columns.join('\t') + '\n');
+  else {
+    const header = readFileSync(path, 'utf8').split('\n')[0];
+    if (header !== columns.join('\t')) throw new UsageError(`${rel(path)}: its header is not this script's columns (${columns.length}); give another --results file`);
+  }
+  appendFileSync(path, columns.map((c) => clean(row[c])).join('\t') + '\n');
+}
+
+export function readTsv(path) {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  const cols = lines[0].split('\t');
+  return lines.slice(1).map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
+}
+
+/** Flag parser: --name value pairs and boolean --flags; `--` ends it (the rest is returned as extra). */
+export function parseFlags(argv, spec) {
+  const o = {};
+  const extra = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      extra.push(...argv.slice(i + 1));
+      break;
+    }
+    const name = a.replace(/^--/, '');
+    if (!a.startsWith('--') || !(name in spec)) throw new UsageError(`unknown argument '${a}' (see --help)`);
+    if (spec[name] === 'bool') o[name] = true;
+    else {
+      const v = argv[i + 1];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      o[name] = spec[name] === 'number' ? Number(v) : v;
+      if (spec[name] === 'number' && !Number.isFinite(o[name])) throw new UsageError(`${a} must be a number, got '${v}'`);
+      i++;
+    }
+  }
+  return { o, extra };
+}
+
+/** Runs main(), printing one line and exiting 2 on usage/input errors, 1 on failures. */
+export async function mainWrapper(main) {
+  try {
+    await main();
+  } catch (err) {
+    process.stderr.write(`${process.argv[1]?.split('/').pop() ?? 'bench'}: ${err.message}\n`);
+    process.exit(err instanceof UsageError || err.exitCode === 2 || err.name === 'InputError' ? 2 : (err.exitCode ?? 1));
+  }
+}

@@ -1,0 +1,125 @@
+// Translation quality of a recipe within a training-time budget (issue #8):
+//   npm run bench:quality -- --corpus multi30k --pair en-de --budget 60m
+//   npm run bench:quality -- --corpus multi30k --pair en-fr --budget 60m
+//   npm run bench:quality -- --corpus tatoeba --pair en-fr --budget 60m
+// Prepares the data (Tatoeba: the seeded split of scripts/prepare-tatoeba.mjs), trains the corpus's
+// preset (`multi30k` or `tatoeba`, src/train/presets.ts) with `nice -n 10` for --budget of training
+// time into runs/quality/<corpus>-<pair>-<budget>[-s<seed>], evaluates the best checkpoint on the
+// test split (beam 5, length penalty 0.6: sacreBLEU-compatible BLEU with its signature, chrF2,
+// decoding speed), appends a row to bench/results/quality.tsv (and rewrites bench/results/quality.md
+// from it), and draws validation BLEU against minutes of training as
+// bench/results/curves/<corpus>-<pair>-<budget>.svg.
+//
+// Resumable: run the same command again after a kill or Ctrl-C and it continues the run with the
+// rest of the budget (`seq2seq train --resume`); a finished run is only evaluated again. The
+// results file is append-only. Flags after `--` go to `seq2seq train` (a fresh run only), e.g.
+// `-- --hidden-size 384`; give such runs their own --out.
+import { existsSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { appendTsv, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
+
+const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
+         [--seed 1] [--out DIR] [--beam 5] [--length-penalty 0.6] [--results FILE.tsv] [--curves DIR] [-- train flags]
+`;
+
+const COLUMNS = ['date', 'commit', 'corpus', 'pair', 'budget', 'preset', 'extra', 'parameters', 'steps', 'epochs', 'train_min', 'best_val_bleu', 'test', 'search', 'bleu', 'bleu_signature', 'chrf', 'chrf_signature', 'sent_per_s', 'load', 'run'];
+
+async function main() {
+  const { o, extra } = parseFlags(process.argv.slice(2), { corpus: 'string', pair: 'string', budget: 'string', seed: 'number', out: 'string', beam: 'number', 'length-penalty': 'number', results: 'string', curves: 'string', help: 'bool' });
+  if (o.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (o.budget === undefined) throw new UsageError('--budget is required (e.g. 60m)');
+  const recipe = corpusRecipe(o.corpus, o.pair ?? (o.corpus === 'multi30k' || o.corpus === 'demo' ? 'en-de' : 'en-fr'));
+  const budgetSeconds = await durationSeconds(o.budget);
+  const seed = o.seed ?? 1;
+  for (const f of recipe.needs) if (!existsSync(f)) throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);
+  if (recipe.prepare) await recipe.prepare();
+
+  const tag = `${recipe.corpus}-${recipe.pair}-${o.budget}${seed === 1 ? '' : `-s${seed}`}`;
+  const dir = o.out ?? join(root, 'runs', 'quality', tag);
+  const results = o.results ?? join(root, 'bench', 'results', 'quality.tsv');
+  const curves = o.curves ?? join(root, 'bench', 'results', 'curves');
+  mkdirSync(join(dir, '..'), { recursive: true });
+
+  say(`quality: ${recipe.corpus} ${recipe.pair}, preset ${recipe.preset}, budget ${o.budget} of training → ${rel(dir)}`);
+  const trainArgs = ['--preset', recipe.preset, '--train', recipe.train, '--valid', recipe.valid, '--src', recipe.src, '--tgt', recipe.tgt, '--seed', String(seed), ...extra];
+  const trained = await trainWithBudget(dir, budgetSeconds, trainArgs);
+  const facts = await runFacts(dir);
+
+  const beam = o.beam ?? 5;
+  const lengthPenalty = o['length-penalty'] ?? 0.6;
+  say(`quality: evaluating ${rel(dir)} on ${recipe.testName} (beam ${beam}, length penalty ${lengthPenalty})`);
+  const ev = await evaluate(dir, recipe, { beam, lengthPenalty, hypOut: join(dir, `test.hyp.${recipe.tgt}`) });
+
+  const row = {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' '),
+    commit: gitCommit(),
+    corpus: recipe.corpus,
+    pair: recipe.pair,
+    budget: o.budget,
+    preset: recipe.preset,
+    extra: extra.join(' '),
+    parameters: facts.parameters,
+    steps: facts.steps,
+    epochs: facts.epoch,
+    train_min: (trained.trainSeconds / 60).toFixed(1),
+    best_val_bleu: facts.bestValid ? facts.bestValid.bleu.toFixed(2) : '',
+    test: recipe.testName,
+    search: beam === 1 ? 'greedy' : `beam ${beam}, lp ${lengthPenalty}`,
+    bleu: ev.bleu.score.toFixed(2),
+    bleu_signature: ev.bleu.signature,
+    chrf: ev.chrf.score.toFixed(2),
+    chrf_signature: ev.chrf.signature,
+    sent_per_s: ev.decoding.sentencesPerSecond.toFixed(1),
+    load: trained.load ? `${trained.load[0].toFixed(2)}→${trained.load[1].toFixed(2)}` : `${loadavg()[0].toFixed(2)} (eval only)`,
+    run: rel(dir),
+  };
+  mkdirSync(join(results, '..'), { recursive: true });
+  appendTsv(results, COLUMNS, row);
+  await writeMarkdown(results);
+
+  const { lineChartSvg } = await import(dist('eval/learning-curve.js'));
+  const { writeFileAtomic } = await import(dist('util/atomic-write.js'));
+  mkdirSync(curves, { recursive: true });
+  const svgPath = join(curves, `${tag}.svg`);
+  const svg = lineChartSvg(
+    [
+      { label: `validation BLEU (greedy, ${recipe.corpus} ${recipe.pair})`, points: facts.curve.map((p) => [p.minutes, p.bleu]) },
+      { label: 'validation chrF2', points: facts.curve.filter((p) => Number.isFinite(p.chrf)).map((p) => [p.minutes, p.chrf]) },
+    ],
+    { title: `${recipe.corpus} ${recipe.pair}, ${o.budget} budget: test BLEU ${row.bleu} (${row.search}), chrF2 ${row.chrf}`, xLabel: 'minutes of training (wall clock, validation included)', yLabel: 'score' },
+  );
+  writeFileAtomic(svgPath, svg);
+
+  process.stdout.write(
+    `${recipe.corpus} ${recipe.pair} ${o.budget}: ${row.steps} steps, ${row.epochs} epochs, ${row.parameters} parameters; best validation BLEU ${row.best_val_bleu}\n` +
+      `${ev.bleu.verbose}\nBLEU = ${row.bleu} ${row.bleu_signature}\nchrF2 = ${row.chrf} ${row.chrf_signature}\ndecoding: ${row.search}, ${row.sent_per_s} sentences/s\n` +
+      `row appended to ${rel(results)}; curve ${rel(svgPath)}\n`,
+  );
+}
+
+/** bench/results/quality.md: the TSV as a Markdown table (rewritten from the TSV each time). */
+async function writeMarkdown(tsvPath) {
+  const rows = readTsv(tsvPath);
+  const cols = ['date', 'commit', 'corpus', 'pair', 'budget', 'extra', 'steps', 'epochs', 'best_val_bleu', 'search', 'bleu', 'chrf', 'sent_per_s', 'load'];
+  const head = ['date', 'commit', 'corpus', 'pair', 'budget', 'flags', 'steps', 'epochs', 'val BLEU', 'search', 'test BLEU', 'test chrF2', 'sent/s', 'load 1-min (start→end)'];
+  const sigs = [...new Set(rows.map((r) => r.bleu_signature))];
+  const md = [
+    '# Quality runs (`npm run bench:quality`)',
+    '',
+    `Generated from [quality.tsv](quality.tsv) (append-only; every column there). BLEU signature${sigs.length > 1 ? 's' : ''}: ${sigs.map((s) => `\`${s}\``).join(', ')}.`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${cols.map((c) => (r[c] ?? '').replace(/\|/g, '\\|')).join(' | ')} |`),
+    '',
+  ].join('\n');
+  const mdPath = tsvPath.replace(/\.tsv$/, '') + '.md';
+  const { writeFileAtomic } = await import(dist('util/atomic-write.js'));
+  writeFileAtomic(mdPath, md);
+}
+
+await mainWrapper(main);

@@ -1,0 +1,131 @@
+/**
+ * The quality recipe scripts end to end on the bundled demo corpus (tiny preset, a few seconds of
+ * training): bench/quality.mjs appends a row and draws the curve, and only evaluates again when run
+ * twice; bench/ablation.mjs writes its table and skips finished variants; scripts/prepare-tatoeba.mjs
+ * splits a TSV reproducibly. The real Tatoeba file is split too when ../shared/corpora is present.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO } from '../helpers/run-cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'seq2seq-quality-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function node(script: string, args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO, script), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', SEQ2SEQ_BENCH_NICE: '0' }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('bench/quality.mjs', () => {
+  it('trains, evaluates, appends a row with the BLEU signature, writes the Markdown table and the SVG curve; a second run only re-evaluates', () => {
+    const results = join(tmp, 'q.tsv');
+    const curves = join(tmp, 'curves');
+    const out = join(tmp, 'run');
+    const args = ['--corpus', 'demo', '--budget', '60s', '--beam', '2', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '40', '--eval-every', '20', '--eval-max-sentences', '50'];
+    const first = node('bench/quality.mjs', args);
+    expect(first.stderr).not.toMatch(/Error|at .*\.js:\d+/);
+    expect(first.code).toBe(0);
+    const lines = readFileSync(results, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const cols = lines[0].split('\t');
+    const row = Object.fromEntries(lines[1].split('\t').map((v, i) => [cols[i], v]));
+    expect(row.corpus).toBe('demo');
+    expect(row.steps).toBe('40');
+    expect(row.extra).toBe('--max-steps 40 --eval-every 20 --eval-max-sentences 50');
+    expect(row.bleu_signature).toBe('nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:seq2seq-0.1.0');
+    expect(Number(row.bleu)).toBeGreaterThanOrEqual(0);
+    expect(Number(row.chrf)).toBeGreaterThan(0);
+    expect(Number(row.sent_per_s)).toBeGreaterThan(0);
+    // the row's scores are those of the hypotheses the run left, scored independently by `seq2seq score`
+    const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(out, 'test.hyp.de'), '--ref', join(REPO, 'corpora/demo/test.de'), '--format', 'json'], { encoding: 'utf8' });
+    const metrics = JSON.parse(score.stdout) as { name: string; score: number }[];
+    expect(metrics.find((m) => m.name === 'BLEU')!.score.toFixed(2)).toBe(row.bleu);
+    expect(metrics.find((m) => m.name === 'chrF2')!.score.toFixed(2)).toBe(row.chrf);
+    // curve: one point per validation (steps 20, 40 and the final one at 40 again)
+    const svg = readFileSync(join(curves, 'demo-en-de-60s.svg'), 'utf8');
+    const points = /<polyline[^>]*points="([^"]+)"/.exec(svg)![1].split(' ');
+    const evals = readFileSync(join(out, 'history.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"eval"')).length;
+    expect(points).toHaveLength(evals);
+    expect(readFileSync(results.replace('.tsv', '.md'), 'utf8')).toContain(`| demo | en-de | 60s |`);
+
+    const second = node('bench/quality.mjs', args);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain('training already finished');
+    const lines2 = readFileSync(results, 'utf8').trim().split('\n');
+    expect(lines2).toHaveLength(3);
+    expect(lines2[2].split('\t')[cols.indexOf('bleu')]).toBe(row.bleu);
+  });
+
+  it('bad usage: one line, exit 2', () => {
+    const r = node('bench/quality.mjs', ['--corpus', 'wmt', '--budget', '1m']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("quality.mjs: --corpus must be multi30k, tatoeba or demo, got 'wmt'");
+    const b = node('bench/quality.mjs', ['--corpus', 'demo', '--budget', 'soon']);
+    expect(b.code).toBe(2);
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('bench/ablation.mjs', () => {
+  it('runs the chosen variants into a Markdown table and skips them when run again', () => {
+    const results = join(tmp, 'abl.jsonl');
+    const args = ['--corpus', 'demo', '--budget', '4s', '--only', 'gru-bi-none', '--beam', '1', '--results', results, '--out', join(tmp, 'abl')];
+    const r = node('bench/ablation.mjs', args);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const rows = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].variant).toBe('gru-bi-none');
+    expect(rows[0].model).toBe('GRU, bidirectional, no attention (fixed context)');
+    const cfg = JSON.parse(readFileSync(join(tmp, 'abl', 'gru-bi-none', 'config.json'), 'utf8')) as { model: { attention: string; inputFeeding: boolean; cell: string } };
+    expect(cfg.model.attention).toBe('none');
+    expect(cfg.model.inputFeeding).toBe(false);
+    const md = readFileSync(results.replace('.jsonl', '.md'), 'utf8');
+    expect(md).toContain('| gru-bi-none | attention | GRU, bidirectional, no attention (fixed context) |');
+    expect(r.stdout).toBe(md);
+    const again = node('bench/ablation.mjs', args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already in');
+    expect(readFileSync(results, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('scripts/prepare-tatoeba.mjs', () => {
+  it('splits a TSV by a fixed seed, reproducibly, and leaves a prepared split alone', () => {
+    const input = join(tmp, 'pairs.tsv');
+    const lines = Array.from({ length: 400 }, (_, i) => `English ${i % 250}.\tFrançais ${i}.`);
+    writeFileSync(input, lines.join('\n') + '\n');
+    const run = (out: string, seed: string) => node('scripts/prepare-tatoeba.mjs', ['--input', input, '--out', out, '--seed', seed, '--valid', '30', '--test', '50']);
+    expect(run(join(tmp, 't1'), '1').code).toBe(0);
+    expect(run(join(tmp, 't2'), '1').code).toBe(0);
+    expect(run(join(tmp, 't3'), '2').code).toBe(0);
+    const read = (d: string, f: string) => readFileSync(join(tmp, d, f), 'utf8');
+    expect(read('t2', 'test.en')).toBe(read('t1', 'test.en'));
+    expect(read('t3', 'test.en')).not.toBe(read('t1', 'test.en'));
+    const m = JSON.parse(read('t1', 'split.json')) as { counts: Record<string, number> };
+    expect(m.counts.train + m.counts.val + m.counts.test).toBe(400);
+    expect(read('t1', 'train.en').split('\n').length - 1).toBe(m.counts.train);
+    const test = new Set(read('t1', 'test.en').trim().split('\n'));
+    for (const s of read('t1', 'train.en').trim().split('\n')) expect(test.has(s)).toBe(false);
+    const again = run(join(tmp, 't1'), '1');
+    expect(again.stderr).toContain('already prepared');
+    const bad = node('scripts/prepare-tatoeba.mjs', ['--input', join(tmp, 'missing.tsv'), '--out', join(tmp, 't4')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  const fra = join(REPO, '..', 'shared', 'corpora', 'tatoeba-eng-fra', 'fra.txt');
+  it.skipIf(!existsSync(fra))(`the shared Tatoeba file splits into 135,652 / 2,000 / 5,000 pairs with seed 1${existsSync(fra) ? '' : ' (skipped: ../shared/corpora/tatoeba-eng-fra/fra.txt is absent)'}`, () => {
+    const out = join(tmp, 'tatoeba');
+    const r = node('scripts/prepare-tatoeba.mjs', ['--out', out]);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')) as { counts: Record<string, number>; input: { sha256: string } };
+    expect(m.input.sha256).toBe('2546838ae46e0eac4c02ab7032ea0a02a006074a5340077a36a9444f41e02888');
+    expect(m.counts.train + m.counts.val + m.counts.test + m.counts.duplicates).toBe(142787);
+    expect(m.counts.val).toBe(2000);
+    expect(m.counts.test).toBe(5000);
+  });
+});
