@@ -149,8 +149,8 @@ static __attribute__((noinline)) void micro_kernel(int kc, const float *restrict
 
 /* Serial blocked GEMM on the sub-matrix C[i0:i0+m, j0:j0+n] (K > 0). */
 static void gemm_block(int tid, int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B,
-                       float beta, float *C, int i0, int m, int j0, int n) {
-  float *pa = thread_buf(&packA[tid], (size_t)MC * KC);
+                       float beta, float *C, int i0, int m, int j0, int n, const float *prepackedA) {
+  float *pa = prepackedA ? NULL : thread_buf(&packA[tid], (size_t)MC * KC);
   float *pb = thread_buf(&packB[tid], (size_t)KC * (NC + NR));
   int lda = transA ? M : K;
   int ldb = transB ? K : N;
@@ -165,7 +165,9 @@ static void gemm_block(int tid, int transA, int transB, int M, int N, int K, flo
       if (!direct) pack_b(transB, B, ldb, pc, j0 + jc, kc, nc, pb);
       for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
-        pack_a(transA, A, lda, i0 + ic, pc, mc, kc, alpha, pa);
+        /* a shared pre-packed A (all of op(A), m ≤ MC rows): block pc starts at mpad·pc */
+        if (prepackedA) pa = (float *)prepackedA + (size_t)((m + MR - 1) / MR * MR) * pc;
+        else pack_a(transA, A, lda, i0 + ic, pc, mc, kc, alpha, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
           const float *bp;
@@ -231,6 +233,23 @@ static void gemm_small_m(int transA, int transB, int M, int N, int K, float alph
   }
 }
 
+/* ---- the shared packed A of a column-split product with few rows (grown, never shrunk; gemm is
+ * called from one thread — the JS thread — at a time) --------------------------------------------- */
+#ifndef SHARED_A_PACK
+#define SHARED_A_PACK 1
+#endif
+static float *sharedA;
+static size_t sharedAFloats;
+
+static float *shared_a_buf(size_t floats) {
+  if (floats > sharedAFloats) {
+    free(sharedA);
+    sharedA = (float *)aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+    sharedAFloats = sharedA ? floats : 0;
+  }
+  return sharedA;
+}
+
 /* ---- threading: C is cut into chunks (column slabs, or row slabs when N is narrow) --------- */
 typedef struct {
   int transA, transB, M, N, K;
@@ -239,6 +258,7 @@ typedef struct {
   float *C;
   int byRows, small;
   long chunks;
+  const float *packedA; /* column split with M ≤ MC: A packed once for every chunk, or NULL */
 } gemm_job;
 
 /* [start, start+len) of chunk c when `total` is cut into `parts` runs of whole `unit`s */
@@ -262,10 +282,10 @@ static void gemm_chunk(void *p, long c, int tid) {
     if (len > 0) gemm_small_m(j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, s, len);
   } else if (j->byRows) {
     split(j->M, MR, c, j->chunks, &s, &len);
-    if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, s, len, 0, j->N);
+    if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, s, len, 0, j->N, NULL);
   } else {
     split(j->N, NR, c, j->chunks, &s, &len);
-    if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, 0, j->M, s, len);
+    if (len > 0) gemm_block(tid, j->transA, j->transB, j->M, j->N, j->K, j->alpha, j->A, j->B, j->beta, j->C, 0, j->M, s, len, j->packedA);
   }
 }
 
@@ -282,7 +302,7 @@ void gemm(int transA, int transB, int M, int N, int K, float alpha, const float 
     else if (beta != 1.0f) for (size_t i = 0; i < mn; i++) C[i] *= beta;
     return;
   }
-  gemm_job job = {transA, transB, M, N, K, alpha, beta, A, B, C, 0, M <= 4, 1};
+  gemm_job job = {transA, transB, M, N, K, alpha, beta, A, B, C, 0, M <= 4, 1, NULL};
   int nt = pool_threads();
   if (nt <= 1 || 2.0 * M * N * K < PARALLEL_MIN_FLOPS) {
     gemm_chunk(&job, 0, 0);
@@ -301,7 +321,8 @@ void gemm(int transA, int transB, int M, int N, int K, float alpha, const float 
     extra = 0;
   } else {
     int canN = N >= nt * 2 * NR, canM = M >= nt * 2 * MR;
-    double packN = (double)M * K;
+    /* a column split with M ≤ MC packs A once, shared by every chunk (no repeated packing) */
+    double packN = M <= MC && SHARED_A_PACK ? 0.0 : (double)M * K;
     double packM = (!transB && (M + maxChunks - 1) / maxChunks <= DIRECT_B_MAX_M) ? 0.0 : (double)K * N;
     job.byRows = canM && (!canN || packM < packN);
     units = job.byRows ? (M + MR - 1) / MR : (N + NR - 1) / NR;
@@ -314,5 +335,18 @@ void gemm(int transA, int transB, int M, int N, int K, float alpha, const float 
     if (chunks < nt) chunks = nt;
   }
   job.chunks = units < chunks ? units : chunks;
+  if (!job.small && !job.byRows && M <= MC && SHARED_A_PACK && job.chunks > 1) {
+    /* op(A) packed block after block (pc), each mpad×kc in MR-row micro-panels, alpha folded in */
+    int mpad = (M + MR - 1) / MR * MR;
+    float *pa = shared_a_buf((size_t)mpad * K);
+    if (pa) {
+      int lda = transA ? M : K;
+      for (int pc = 0; pc < K; pc += KC) {
+        int kc = K - pc < KC ? K - pc : KC;
+        pack_a(transA, A, lda, 0, pc, M, kc, alpha, pa + (size_t)mpad * pc);
+      }
+      job.packedA = pa;
+    }
+  }
   pool_run(gemm_chunk, &job, job.chunks);
 }

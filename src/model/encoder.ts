@@ -31,6 +31,29 @@ export class Encoder {
   }
 }
 
+/** The rows in decreasing length (stable), or null when they already are. */
+function lengthOrder(lengths: Int32Array): Int32Array | null {
+  let sorted = true;
+  for (let b = 1; b < lengths.length && sorted; b++) sorted = lengths[b - 1] >= lengths[b];
+  if (sorted) return null;
+  return Int32Array.from(Array.from(lengths, (_, i) => i).sort((x, y) => lengths[y] - lengths[x] || x - y));
+}
+
+/**
+ * Time-major [S×B×w] rows: out[s, order[i]] = x[s, i] (run order → batch order), or with
+ * `toRun` out[s, i] = x[s, order[i]]. Returns out.
+ */
+function permuteRows(S: number, B: number, w: number, x: F32, out: F32, order: Int32Array, toRun: boolean): F32 {
+  for (let s = 0; s < S; s++)
+    for (let i = 0; i < B; i++) {
+      const a = (s * B + i) * w;
+      const b = (s * B + order[i]) * w;
+      if (toRun) out.set(x.subarray(b, b + w), a);
+      else out.set(x.subarray(a, a + w), b);
+    }
+  return out;
+}
+
 /** One encoder pass with its caches. */
 export class EncoderPass {
   readonly enc: Encoder;
@@ -43,7 +66,13 @@ export class EncoderPass {
   private readonly wEmb = new Workspace();
   private readonly wDropMask = new Workspace();
   private readonly wdEmb = new Workspace();
+  private readonly wOrder = [new Workspace(), new Workspace(), new Workspace(), new Workspace()];
   private dropMask!: F32;
+  /**
+   * With skipPadding the rows run in decreasing source length (so that a step's padding is a
+   * suffix of its rows): order[i] = the batch row run as row i; null when the batch is already so.
+   */
+  private order: Int32Array | null = null;
 
   constructor(enc: Encoder) {
     this.enc = enc;
@@ -59,6 +88,16 @@ export class EncoderPass {
     const E = this.enc.embedding.dim;
     this.S = S;
     this.B = B;
+    this.order = skipPadding ? lengthOrder(srcLengths) : null;
+    const order = this.order;
+    if (order) {
+      const srcP = new Int32Array(S * B);
+      const lenP = new Int32Array(B);
+      for (let i = 0; i < B; i++) lenP[i] = srcLengths[order[i]];
+      for (let s = 0; s < S; s++) for (let i = 0; i < B; i++) srcP[s * B + i] = src[s * B + order[i]];
+      src = srcP;
+      srcLengths = lenP;
+    }
     this.src = src;
     const mask = this.wMask.get(S * B);
     for (let s = 0; s < S; s++) for (let b = 0; b < B; b++) mask[s * B + b] = s < srcLengths[b] ? 1 : 0;
@@ -70,15 +109,30 @@ export class EncoderPass {
       this.enc.dropout.sampleMask(this.dropMask, rng!);
       this.enc.dropout.forward(emb, this.dropMask, emb);
     }
-    return this.run.forward(emb, S, B, mask, train, rng, skipPadding ? activeRows(srcLengths, S) : null);
+    const memory = this.run.forward(emb, S, B, mask, train, rng, skipPadding ? activeRows(srcLengths, S) : null);
+    if (!order) return memory;
+    // back to the batch's row order
+    const out = this.wOrder[0].get(memory.length);
+    permuteRows(S, B, memory.length / (S * B), memory, out, order, false);
+    return out;
   }
 
   finalState(): F32 {
-    return this.run.finalState();
+    const f = this.run.finalState();
+    if (!this.order) return f;
+    const out = this.wOrder[1].get(f.length);
+    permuteRows(1, this.B, f.length / this.B, f, out, this.order, false);
+    return out;
   }
 
   backward(dMemory: F32 | null, dFinal: F32 | null): void {
     const dEmb = this.wdEmb.get(this.S * this.B * this.enc.embedding.dim);
+    const order = this.order;
+    if (order) {
+      // into the order the rows ran in
+      if (dMemory) dMemory = permuteRows(this.S, this.B, dMemory.length / (this.S * this.B), dMemory, this.wOrder[3].get(dMemory.length), order, true);
+      if (dFinal) dFinal = permuteRows(1, this.B, dFinal.length / this.B, dFinal, this.wOrder[2].get(dFinal.length), order, true);
+    }
     this.run.backward(dMemory, dFinal, dEmb);
     if (this.useDropout) this.enc.dropout.backward(dEmb, this.dropMask, dEmb);
     this.enc.embedding.backward(this.src, dEmb);

@@ -96,6 +96,24 @@ describe('native GEMM' + why, () => {
     expect(relErr(two, gemm64(false, true, M, N, K, 1, A, B, 0, two))).toBeLessThan(1e-5);
   });
 
+  it.skipIf(skip)('threaded column split with few rows (A packed once, shared by every chunk): all transposes, K over several blocks', () => {
+    const prev = native.threads();
+    for (const [M, N, K] of [[64, 1536, 600], [17, 1023, 259], [128, 500, 513], [3, 4000, 300]] as const)
+      for (const tA of [false, true])
+        for (const tB of [false, true]) {
+          const A = rand(M * K), B = rand(K * N), C0 = rand(M * N);
+          const one = C0.slice(), two = C0.slice();
+          native.setThreads(1);
+          native.gemm(tA, tB, M, N, K, -0.5, A, B, 1, one);
+          native.setThreads(2);
+          native.gemm(tA, tB, M, N, K, -0.5, A, B, 1, two);
+          const tol = 1e-5 * Math.max(1, Math.sqrt(K) / 4);
+          expect(relErr(two, gemm64(tA, tB, M, N, K, -0.5, A, B, 1, C0)), `${M}×${K}×${N} tA=${tA} tB=${tB}`).toBeLessThan(tol);
+          expect(relErr(two, one)).toBeLessThan(tol);
+        }
+    native.setThreads(prev);
+  });
+
   it.skipIf(skip)('too-short arrays are a RangeError, not a crash', () => {
     expect(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(15), new Float32Array(16), 0, new Float32Array(16))).toThrow(/A has 15 elements, needs 16/);
   });
