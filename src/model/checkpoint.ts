@@ -6,12 +6,13 @@
  * the weights are written first, then the config. Loading validates the config (zod) and checks
  * every tensor's name, shape and dtype against it: InputError naming the file and the tensor.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { oneLine, readJsonFile } from '../util/json-file.js';
 import { Rng } from '../util/rng.js';
-import { parseModelConfig } from './config.js';
+import { parseModelConfig, resolveSizes, type ModelConfig } from './config.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { Seq2Seq } from './seq2seq.js';
 
@@ -29,7 +30,7 @@ export function saveModel(dir: string, model: Seq2Seq): void {
   let doc: Record<string, unknown> = {};
   if (existsSync(configPath)) {
     try {
-      const old = JSON.parse(readFileSync(configPath, 'utf8')) as unknown;
+      const old = readJsonFile(configPath, 'model config');
       if (old && typeof old === 'object' && !Array.isArray(old)) doc = old as Record<string, unknown>;
     } catch {
       /* an unreadable old config is replaced */
@@ -44,15 +45,10 @@ export function loadModelConfig(dir: string) {
   const configPath = join(dir, CONFIG_FILE);
   if (!existsSync(dir)) throw new InputError(`${dir}: model directory not found`);
   if (!existsSync(configPath)) throw new InputError(`${configPath}: file not found (not a model directory?)`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (err) {
-    throw new InputError(`${configPath}: not valid JSON (${(err as Error).message})`);
-  }
+  const doc = readJsonFile(configPath, 'model config');
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${configPath}: expected a JSON object`);
   const d = doc as Record<string, unknown>;
-  if (d.format !== undefined && d.format !== CHECKPOINT_FORMAT) throw new InputError(`${configPath}: format '${String(d.format)}' is not '${CHECKPOINT_FORMAT}'`);
+  if (d.format !== undefined && d.format !== CHECKPOINT_FORMAT) throw new InputError(`${configPath}: format ${oneLine(JSON.stringify(d.format) ?? '', 60)} is not '${CHECKPOINT_FORMAT}'`);
   if (typeof d.version === 'number' && d.version > CHECKPOINT_VERSION) throw new InputError(`${configPath}: version ${d.version} is newer than this program supports (${CHECKPOINT_VERSION})`);
   if (d.model === undefined) throw new InputError(`${configPath}: no "model" section`);
   return parseModelConfig(d.model, `${configPath}: model`);
@@ -61,9 +57,15 @@ export function loadModelConfig(dir: string) {
 /** Loads a model saved by saveModel; every tensor must match the config exactly. */
 export function loadModel(dir: string): Seq2Seq {
   const config = loadModelConfig(dir);
-  const model = new Seq2Seq(config, new Rng(1), false);
   const path = join(dir, WEIGHTS_FILE);
   const { tensors } = readSafetensors(path);
+  // The weights are read first: a config whose sizes need more numbers than the file holds is
+  // refused before any memory is allocated for it (a tampered hiddenSize of 10⁹ is an error, not a crash).
+  let held = 0;
+  for (const t of tensors.values()) held += t.data.length;
+  const needed = minimumParameters(config);
+  if (needed > held) throw new InputError(`${path}: holds ${held} numbers, but the model ${join(dir, CONFIG_FILE)} describes needs at least ${needed}`);
+  const model = new Seq2Seq(config, new Rng(1), false);
   const expected = new Set<string>();
   for (const p of model.params) {
     expected.add(p.name);
@@ -76,4 +78,22 @@ export function loadModel(dir: string): Seq2Seq {
   }
   for (const name of tensors.keys()) if (!expected.has(name)) throw new InputError(`${path}: unexpected tensor ${name} (not in the model the config describes)`);
   return model;
+}
+
+/**
+ * A lower bound of a model's parameter count from its config, without building it: both
+ * embeddings, the first encoder and decoder layers' input and recurrent weights (PyTorch layout:
+ * gates·H × I and gates·H × H), the output layer (unless tied), and one row each of the attention
+ * and pre-output layers. Every model the config describes has at least this many numbers.
+ */
+export function minimumParameters(c: ModelConfig): number {
+  const s = resolveSizes(c);
+  const gates = c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1;
+  let n = c.srcVocabSize * c.embeddingSize + c.tgtVocabSize * c.embeddingSize;
+  n += s.directions * gates * s.encoderHidden * (c.embeddingSize + s.encoderHidden);
+  n += gates * c.hiddenSize * (s.decoderInput + c.hiddenSize);
+  if (!c.tiedTargetEmbeddings) n += c.tgtVocabSize * s.outputInput;
+  if (c.attention === 'bahdanau') n += s.attention;
+  if (c.preOutput) n += s.preOutput;
+  return n;
 }

@@ -12,15 +12,21 @@
  *     last/                config.json + model.safetensors + train-state/ (state.json, optimizer.safetensors)
  *
  * train-state/ lives inside last/ so that weights and optimiser state are always replaced together.
- * A checkpoint directory is written whole under a temporary name, then swapped in by renames
- * (kind → .kind.old, tmp → kind, rm .kind.old): a kill at any point leaves either the complete old
- * or the complete new checkpoint, and recoverCheckpoint() puts a stranded .kind.old back.
+ * A checkpoint directory is written whole under a temporary name (every file fsynced), then
+ * swapped in by renames (kind → .kind.old, tmp → kind, rm .kind.old): a kill at any point leaves
+ * either the complete old or the complete new checkpoint. Readers never change the directory: they
+ * read a stranded .kind.old where kind/ is missing. The writer (a checkpoint, or --resume through
+ * repairRun) puts .kind.old back and removes the temporary files of killed processes.
+ * A new run is also created whole: built in a temporary sibling directory and renamed into place.
+ * docs/reliability.md lists what a kill at each moment leaves behind.
  */
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, copyFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, copyFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { InputError, Seq2SeqError } from '../errors.js';
 import { Tokenizer } from '../text/tokenizer.js';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
+import { crashPoint } from '../util/crash-point.js';
+import { readJsonFile } from '../util/json-file.js';
 import { CHECKPOINT_FORMAT, CONFIG_FILE, WEIGHTS_FILE, loadModel, saveModel } from './checkpoint.js';
 import type { ModelConfig } from './config.js';
 import { readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
@@ -88,20 +94,48 @@ export function readRunConfig(dir: string): RunConfig {
   if (!statSync(dir).isDirectory()) throw new InputError(`${dir}: not a directory (expected a run directory)`);
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) throw new InputError(`${path}: file not found (not a run directory?)`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  const doc = readJsonFile(path, 'run config');
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${path}: expected a JSON object`);
   const d = doc as Record<string, unknown>;
-  if (d.format !== CHECKPOINT_FORMAT) throw new InputError(`${path}: format is ${JSON.stringify(d.format)}, expected "${CHECKPOINT_FORMAT}"`);
-  if (typeof d.version !== 'number' || d.version > RUN_SCHEMA_VERSION) throw new InputError(`${path}: unsupported version ${JSON.stringify(d.version)} (this program reads ${RUN_SCHEMA_VERSION})`);
-  if (!d.model || typeof d.model !== 'object') throw new InputError(`${path}: no "model" section`);
+  if (d.format !== CHECKPOINT_FORMAT) throw new InputError(`${path}: format is ${short(d.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (typeof d.version !== 'number' || d.version > RUN_SCHEMA_VERSION) throw new InputError(`${path}: unsupported version ${short(d.version)} (this program reads ${RUN_SCHEMA_VERSION})`);
+  if (!d.model || typeof d.model !== 'object' || Array.isArray(d.model)) throw new InputError(`${path}: no "model" section`);
+  if (d.training !== undefined && (d.training === null || typeof d.training !== 'object' || Array.isArray(d.training))) throw new InputError(`${path}: "training" must be an object`);
   const tk = d.tokenizers as { src?: unknown; tgt?: unknown } | undefined;
   const tokenizers = tk && typeof tk.src === 'string' && typeof tk.tgt === 'string' ? { src: tk.src, tgt: tk.tgt } : guessTokenizers(dir, path);
+  for (const side of ['src', 'tgt'] as const) tokenizers[side] = fileInRun(dir, tokenizers[side], `${path}: tokenizers.${side}`);
   return { ...(d as object), format: CHECKPOINT_FORMAT, version: d.version, kind: 'run', model: d.model as ModelConfig, training: (d.training as Record<string, unknown>) ?? {}, tokenizers } as RunConfig;
+}
+
+/** A JSON value, shortened for a one-line message. */
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+/**
+ * A file name from a run's config.json, resolved relative to the run directory; it must stay
+ * inside it (no absolute path, no "..", no symbolic link leading out), so that a tampered config
+ * cannot make the program read or overwrite files elsewhere. Returns the normalised relative path.
+ */
+export function fileInRun(runDir: string, name: string, where: string): string {
+  const rel = normalize(name);
+  if (name === '' || isAbsolute(name) || rel === '..' || rel.startsWith(`..${sep}`) || rel.split(/[\\/]/).includes('..') || name.includes('\0')) {
+    throw new InputError(`${where}: ${short(name)} must be a file name inside the run directory`);
+  }
+  const full = join(runDir, rel);
+  if (existsSync(full)) {
+    let real: string;
+    let realRun: string;
+    try {
+      real = realpathSync(full);
+      realRun = realpathSync(runDir);
+    } catch {
+      return rel;
+    }
+    if (real !== realRun && !real.startsWith(realRun + sep)) throw new InputError(`${where}: ${short(name)} leads outside the run directory (symbolic link to ${real})`);
+  }
+  return rel;
 }
 
 function guessTokenizers(dir: string, configPath: string): { src: string; tgt: string } {
@@ -110,12 +144,127 @@ function guessTokenizers(dir: string, configPath: string): { src: string; tgt: s
   throw new InputError(`${configPath}: no "tokenizers" entry and no ${JOINT_TOKENIZER_FILE} or ${SRC_TOKENIZER_FILE} beside it`);
 }
 
-/** Puts back a checkpoint stranded by a kill between the two renames of a swap. */
+/** Puts back a checkpoint stranded by a kill between the two renames of a swap (writers only). */
 export function recoverCheckpoint(runDir: string, kind: CheckpointKind): void {
   const dir = join(runDir, kind);
   const old = join(runDir, `.${kind}.old`);
   if (!existsSync(dir) && existsSync(old)) renameSync(old, dir);
   else if (existsSync(dir) && existsSync(old)) rmSync(old, { recursive: true, force: true });
+}
+
+/** True when the run has a `kind` checkpoint (possibly stranded as .kind.old by a kill). */
+export function hasCheckpoint(runDir: string, kind: CheckpointKind): boolean {
+  return existsSync(join(readableCheckpoint(runDir, kind), CONFIG_FILE));
+}
+
+/** The directory holding the `kind` checkpoint, without changing anything: kind/, else a stranded .kind.old. */
+function readableCheckpoint(runDir: string, kind: CheckpointKind): string {
+  const dir = join(runDir, kind);
+  if (existsSync(dir)) return dir;
+  const old = join(runDir, `.${kind}.old`);
+  return existsSync(old) ? old : dir;
+}
+
+/** A temporary name made by this program: `.NAME.tmp-PID` or `.NAME.tmp-PID-RANDOM`. */
+const TEMP_NAME = /^\.(.+)\.tmp-(\d+)(?:-[a-z0-9]+)?$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // ours cannot exist yet: a dead process with our pid left it
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary files and directories in `dir` left by killed processes; returns their names. */
+export function removeStaleTemps(dir: string, only?: (base: string) => boolean): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || (only && !only(m[1])) || processAlive(Number(m[2]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * Brings a run directory back to a consistent state after a kill, before training continues from
+ * the `last` checkpoint at step `step`: stranded .best.old/.last.old put back, temporary files of
+ * killed processes removed, the run's model.safetensors pointed at best/ again, and history.jsonl
+ * cut to its complete lines of events up to `step` (the steps after it are about to be redone).
+ * Returns what it did, for a note.
+ */
+export function repairRun(runDir: string, step: number): string[] {
+  const did: string[] = [];
+  for (const kind of ['best', 'last'] as const) {
+    if (existsSync(join(runDir, `.${kind}.old`))) did.push(`.${kind}.old`);
+    recoverCheckpoint(runDir, kind);
+  }
+  did.push(...removeStaleTemps(runDir));
+  const bestWeights = join(runDir, 'best', WEIGHTS_FILE);
+  if (existsSync(bestWeights)) {
+    const top = join(runDir, WEIGHTS_FILE);
+    if (!existsSync(top) || statSync(top).ino !== statSync(bestWeights).ino || statSync(top).size !== statSync(bestWeights).size) {
+      publishWeights(runDir, bestWeights);
+      did.push(WEIGHTS_FILE);
+    }
+  }
+  const history = join(runDir, HISTORY_FILE);
+  if (existsSync(history)) {
+    const text = readFileSync(history, 'utf8');
+    const keep: string[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let e: { step?: unknown };
+      try {
+        e = JSON.parse(line) as { step?: unknown };
+      } catch {
+        continue; // cut short by a kill
+      }
+      if (typeof e.step === 'number' && e.step > step) continue;
+      keep.push(line);
+    }
+    const kept = keep.length > 0 ? keep.join('\n') + '\n' : '';
+    if (kept !== text) {
+      writeFileAtomic(history, kept);
+      did.push(HISTORY_FILE);
+    }
+  }
+  return did;
+}
+
+/**
+ * Creates a new run directory whole: `fill` writes its files into a temporary sibling, which is
+ * then renamed to `dir` (an empty existing `dir` is replaced). A kill before the rename leaves no
+ * run, and the temporary sibling is removed by the next attempt.
+ */
+export function createRunDir(dir: string, fill: (tmp: string) => void): void {
+  const parent = dirname(resolve(dir));
+  const name = basename(resolve(dir));
+  removeStaleTemps(parent, (base) => base === name);
+  const tmp = join(parent, `.${name}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    fill(tmp);
+    fsyncDir(tmp);
+    crashPoint('run.created');
+    if (existsSync(dir)) rmdirSync(dir); // empty (checked by the caller); rmdir refuses otherwise
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  fsyncDir(parent);
 }
 
 /**
@@ -136,12 +285,16 @@ export function writeCheckpoint(runDir: string, kind: CheckpointKind, model: Seq
     mkdirSync(sdir);
     writeSafetensors(join(sdir, OPTIMIZER_FILE), state.tensors, { format: 'seq2seq-train-state', version: '1' });
     writeFileAtomic(join(sdir, TRAIN_STATE_FILE), JSON.stringify(state.json) + '\n');
+    fsyncDir(sdir);
   }
   fsyncDir(tmp);
+  crashPoint('checkpoint.written');
   const old = join(runDir, `.${kind}.old`);
   if (existsSync(final)) renameSync(final, old);
+  crashPoint('checkpoint.moved-old');
   renameSync(tmp, final);
   fsyncDir(runDir);
+  crashPoint('checkpoint.swapped');
   rmSync(old, { recursive: true, force: true });
   if (kind === 'best') publishWeights(runDir, join(final, WEIGHTS_FILE));
   return final;
@@ -157,36 +310,36 @@ function publishWeights(runDir: string, weights: string): void {
   } catch {
     copyFileSync(weights, tmp);
   }
+  crashPoint('checkpoint.publish');
   renameSync(tmp, target);
+  fsyncDir(runDir);
 }
 
-/** Reads last/train-state/ (InputError naming the file when missing or broken). */
-export function readTrainState(runDir: string): SavedTrainState {
-  recoverCheckpoint(runDir, 'last');
-  const sdir = join(runDir, 'last', TRAIN_STATE_DIR);
+/**
+ * Reads last/train-state/ (InputError naming the file when missing or broken). With `repair`
+ * (resume, the writer) a stranded .last.old is put back first; without it nothing is changed.
+ */
+export function readTrainState(runDir: string, repair = true): SavedTrainState {
+  if (repair) recoverCheckpoint(runDir, 'last');
+  const sdir = join(repair ? join(runDir, 'last') : readableCheckpoint(runDir, 'last'), TRAIN_STATE_DIR);
   const jsonPath = join(sdir, TRAIN_STATE_FILE);
   if (!existsSync(jsonPath)) throw new InputError(`${jsonPath}: file not found (the run has no resumable checkpoint)`);
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new InputError(`${jsonPath}: not valid JSON (${(err as Error).message})`);
-  }
+  const json = readJsonFile(jsonPath, 'train state');
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${jsonPath}: expected a JSON object`);
   const { tensors } = readSafetensors(join(sdir, OPTIMIZER_FILE));
-  return { json, tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })) };
+  return { json: json as Record<string, unknown>, tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })) };
 }
 
-/** The checkpoint directory to load: best/ by default (falling back to last/, then the run directory). */
+/** The checkpoint directory to load: best/ by default (falling back to last/, then the run directory). Reads only. */
 export function checkpointDir(dir: string, which?: CheckpointKind): string {
   if (which) {
-    recoverCheckpoint(dir, which);
-    const d = join(dir, which);
-    if (!existsSync(join(d, WEIGHTS_FILE))) throw new InputError(`${join(d, WEIGHTS_FILE)}: file not found (no '${which}' checkpoint in this run)`);
+    const d = readableCheckpoint(dir, which);
+    if (!existsSync(join(d, WEIGHTS_FILE))) throw new InputError(`${join(dir, which, WEIGHTS_FILE)}: file not found (no '${which}' checkpoint in this run)`);
     return d;
   }
   for (const k of ['best', 'last'] as const) {
-    recoverCheckpoint(dir, k);
-    if (existsSync(join(dir, k, WEIGHTS_FILE))) return join(dir, k);
+    const d = readableCheckpoint(dir, k);
+    if (existsSync(join(d, WEIGHTS_FILE))) return d;
   }
   if (existsSync(join(dir, WEIGHTS_FILE))) return dir;
   throw new InputError(`${join(dir, WEIGHTS_FILE)}: file not found (the run has no checkpoint yet)`);
@@ -230,7 +383,7 @@ export function loadRun(dir: string, which?: CheckpointKind): LoadedRun {
 
 function isCheckpointConfig(path: string): boolean {
   try {
-    return (JSON.parse(readFileSync(path, 'utf8')) as { kind?: unknown }).kind === 'checkpoint';
+    return (readJsonFile(path, 'checkpoint config') as { kind?: unknown } | null)?.kind === 'checkpoint';
   } catch {
     return false;
   }

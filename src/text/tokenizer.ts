@@ -9,10 +9,11 @@
  * (those strings are matched in raw text and become their ids, as in Hugging Face). docs/tokenizer.md
  * defines every case.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { MAX_TOKENIZER_BYTES, readJsonFile } from '../util/json-file.js';
 import { BpeModel } from './bpe-model.js';
 import { learnMerges } from './bpe-learn.js';
 import { fromHfJson, toHfJson, type TokenizerData } from './hf-json.js';
@@ -76,20 +77,8 @@ export class Tokenizer {
 
   /** Reads a tokenizer.json; InputError "path: problem" when it is missing or invalid. */
   static load(path: string): Tokenizer {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
-    }
-    return Tokenizer.fromJSON(json, path);
+    // Data only: at most MAX_TOKENIZER_BYTES of strict UTF-8, parsed by JSON.parse.
+    return Tokenizer.fromJSON(readJsonFile(path, 'tokenizer file', MAX_TOKENIZER_BYTES), path);
   }
 
   static fromJSON(json: unknown, source = 'tokenizer'): Tokenizer {

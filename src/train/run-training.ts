@@ -4,7 +4,7 @@
  * schedule and validator, writes the run directory, and returns a Trainer ready to run. Progress
  * of the preparation goes to `note` (the CLI shows it); nothing is printed here.
  */
-import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Batcher, type EncodedPair } from '../data/batcher.js';
 import { type CorpusSpec, loadPairs, resolveCorpus, type SentencePair } from '../data/corpus.js';
@@ -12,19 +12,19 @@ import { InputError } from '../errors.js';
 import { CONFIG_FILE } from '../model/checkpoint.js';
 import { parseModelConfig } from '../model/config.js';
 import { loadModel } from '../model/checkpoint.js';
-import { HISTORY_FILE, readRunConfig, readTrainState, saveTokenizers, writeCheckpoint, writeRunConfig } from '../model/run-dir.js';
+import { HISTORY_FILE, createRunDir, hasCheckpoint, readRunConfig, readTrainState, repairRun, saveTokenizers, writeCheckpoint, writeRunConfig } from '../model/run-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { Tokenizer, learnBpe } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
 import { Adam } from './adam.js';
-import { type TrainSettings, type TrainSettingsInput } from './config.js';
+import { parseTrainSettings, type TrainSettings, type TrainSettingsInput } from './config.js';
 import { parseDuration } from './duration.js';
 import { HistoryWriter } from './history.js';
 import type { Optimizer } from './optimizer.js';
 import { LrSchedule } from './schedule.js';
 import { Sgd } from './sgd.js';
 import { deserializeTrainState, serializeTrainState } from './train-state.js';
-import { Trainer } from './trainer.js';
+import { Trainer, type TrainState } from './trainer.js';
 import { type ValidationPair, Validator } from './validator.js';
 
 export interface PreparedRun {
@@ -154,9 +154,12 @@ export async function prepareTraining(s: TrainSettings, note: Note = () => {}): 
   const tk = await buildTokenizers(settings, pairs, note);
   const modelConfig = parseModelConfig({ ...settings.model, srcVocabSize: tk.src.vocabSize, tgtVocabSize: tk.tgt.vocabSize }, 'model settings');
   const model = new Seq2Seq(modelConfig, new Rng(settings.seed));
-  mkdirSync(runDir, { recursive: true });
-  const tokenizers = saveTokenizers(runDir, tk.src, tk.tgt, tk.joint);
-  writeRunConfig(runDir, { model: model.config, training: settings as unknown as Record<string, unknown>, tokenizers });
+  // The run appears whole (config and tokenizers) or not at all: a kill while it is being written
+  // leaves no half run behind. Until the first checkpoint, --resume starts it from step 0.
+  createRunDir(runDir, (tmp) => {
+    const tokenizers = saveTokenizers(tmp, tk.src, tk.tgt, tk.joint);
+    writeRunConfig(tmp, { model: model.config, training: settings as unknown as Record<string, unknown>, tokenizers });
+  });
   return assemble(settings, runDir, model, tk.src, tk.tgt, pairs, note, false);
 }
 
@@ -165,25 +168,45 @@ export async function prepareResume(runDir: string, overrides: TrainSettingsInpu
   const cfg = readRunConfig(runDir);
   const bad = Object.keys(overrides).filter((k) => !(RESUME_OVERRIDABLE as readonly string[]).includes(k) && (overrides as Record<string, unknown>)[k] !== undefined);
   if (bad.length > 0) throw new InputError(`--resume continues with the run's saved settings; only --max-steps, --max-epochs and --time-budget may be given (got ${bad.join(', ')})`);
+  // The saved settings are checked like a config file (a tampered run must fail with a clear
+  // message); corpus paths are recorded absolute, a relative one is taken from the run directory.
+  const where = `${join(runDir, CONFIG_FILE)}: training`;
+  parseTrainSettings(Object.fromEntries(Object.entries(cfg.training).filter(([, v]) => v !== null)), where);
+  if (!Array.isArray(cfg.training.train)) throw new InputError(`${where}: train: the training corpus is missing`);
   const s = { ...(cfg.training as unknown as TrainSettings), out: runDir };
+  s.train = s.train.map((p) => resolve(runDir, p));
+  if (s.valid) s.valid = s.valid.map((p) => resolve(runDir, p));
   for (const k of RESUME_OVERRIDABLE) if (overrides[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = overrides[k];
-  const saved = readTrainState(runDir);
-  const state = deserializeTrainState(saved, join(runDir, 'last', 'train-state'));
   const srcTokenizer = Tokenizer.load(join(runDir, cfg.tokenizers.src));
   const tgtTokenizer = cfg.tokenizers.tgt === cfg.tokenizers.src ? srcTokenizer : Tokenizer.load(join(runDir, cfg.tokenizers.tgt));
-  const loaded = loadModel(join(runDir, 'last'));
-  // The dropout generator is part of the train state: a fresh one is restored below.
-  const model = new Seq2Seq(loaded.config, new Rng(s.seed), false);
-  model.params.forEach((p, i) => p.value.set(loaded.params[i].value));
+  let state: TrainState | null = null;
+  let model: Seq2Seq;
+  if (!hasCheckpoint(runDir, 'last')) {
+    // Killed before its first checkpoint: the run starts again from step 0, exactly as it began.
+    const repaired = repairRun(runDir, 0);
+    if (repaired.length > 0) note(`cleaned up after an interrupted session: ${repaired.join(', ')}`);
+    model = new Seq2Seq(parseModelConfig(cfg.model, `${join(runDir, CONFIG_FILE)}: model`), new Rng(s.seed));
+  } else {
+    const saved = readTrainState(runDir);
+    state = deserializeTrainState(saved, join(runDir, 'last', 'train-state'));
+    const repaired = repairRun(runDir, state.step);
+    if (repaired.length > 0) note(`cleaned up after an interrupted session: ${repaired.join(', ')}`);
+    const loaded = loadModel(join(runDir, 'last'));
+    // The dropout generator is part of the train state: a fresh one is restored below.
+    model = new Seq2Seq(loaded.config, new Rng(s.seed), false);
+    model.params.forEach((p, i) => p.value.set(loaded.params[i].value));
+  }
   note(`reading ${s.train.join(' ')}`);
   const { pairs } = await loadPairs(corpusOf(s.train, s));
   const run = await assemble(s, runDir, model, srcTokenizer, tgtTokenizer, pairs, note, true);
-  try {
-    run.trainer.restore(state);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`${join(runDir, 'last', 'train-state')}: ${(err as Error).message}`);
+  if (state) {
+    try {
+      run.trainer.restore(state);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(`${join(runDir, 'last', 'train-state')}: ${(err as Error).message}`);
+    }
   }
-  note(`resuming at step ${state.step}`);
+  note(`resuming at step ${state?.step ?? 0}`);
   return run;
 }

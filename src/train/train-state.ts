@@ -23,7 +23,22 @@ export function deserializeTrainState(saved: SavedTrainState, where: string): Tr
   for (const k of ['step', 'badSteps', 'trainSeconds', 'lastEvalStep']) {
     if (typeof j[k] !== 'number') throw new InputError(`${where}: ${k}: expected a number`);
   }
-  const rngs = ((j.rngs as (number | null)[][] | undefined) ?? []).map((r) => r.map((x) => (x === null ? NaN : x)));
+  if (!Number.isSafeInteger(j.step) || (j.step as number) < 0) throw new InputError(`${where}: step: expected a non-negative integer`);
+  for (const k of ['batcher', 'schedule', 'earlyStopping']) {
+    const v = j[k];
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InputError(`${where}: ${k}: expected an object`);
+    for (const [field, x] of Object.entries(v)) {
+      if (x !== null && typeof x !== 'number' && typeof x !== 'string') throw new InputError(`${where}: ${k}.${field}: expected a number`);
+    }
+  }
+  if (j.best !== null && (typeof j.best !== 'object' || Array.isArray(j.best) || !['score', 'value', 'step'].every((f) => typeof (j.best as Record<string, unknown>)[f] === 'number'))) {
+    throw new InputError(`${where}: best: expected null or {score, value, step}`);
+  }
+  const rawRngs = j.rngs ?? [];
+  if (!Array.isArray(rawRngs) || !rawRngs.every((r) => Array.isArray(r) && r.every((x) => x === null || typeof x === 'number'))) {
+    throw new InputError(`${where}: rngs: expected arrays of numbers`);
+  }
+  const rngs = (rawRngs as (number | null)[][]).map((r) => r.map((x) => (x === null ? NaN : x)));
   return {
     ...(j as unknown as TrainState),
     rngs,

@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
+import { crashPoint } from './crash-point.js';
 
 /**
  * Throws an InputError unless `path` can be an output file: its directory exists and it is not
@@ -70,6 +71,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | Uint8A
     for (const chunk of chunks) {
       let off = 0;
       while (off < chunk.byteLength) off += writeSync(fd, chunk, off, chunk.byteLength - off);
+      crashPoint('atomic-write.partial'); // tests: killed with the temporary file half written
     }
     fsyncSync(fd);
   } catch (err) {

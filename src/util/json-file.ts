@@ -1,0 +1,82 @@
+/**
+ * JSON files are data: they are read with a size limit, decoded as strict UTF-8 and parsed with
+ * JSON.parse, never evaluated. Every problem is an InputError on one line naming the file
+ * (docs/reliability.md lists the limits).
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { InputError } from '../errors.js';
+
+/** Largest run or checkpoint config.json, train-state state.json or `train --config` file. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+/** Largest tokenizer.json (a 100,000-token vocabulary with its merges needs about 5 MB). */
+export const MAX_TOKENIZER_BYTES = 64 << 20;
+
+/** The message as one line: line breaks and other control characters become spaces, at most `max` characters. */
+export function oneLine(message: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex
+  const s = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** Reads a whole file as bytes, refusing one larger than `limit` ("<what> over the limit"). */
+export function readFileLimited(path: string, limit: number, what: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const problem = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : `cannot open (${e.code ?? e.message})`;
+    throw new InputError(`${path}: ${problem}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError(`${path}: is a directory`);
+    if (st.size > limit) throw new InputError(`${path}: ${st.size} bytes, over the limit of ${limit} bytes for a ${what}`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, limit + 1 - total));
+      let got: number;
+      try {
+        got = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new InputError(`${path}: ${e.code === 'EISDIR' ? 'is a directory' : `cannot read (${e.code ?? e.message})`}`);
+      }
+      if (got === 0) break;
+      chunks.push(buf.subarray(0, got));
+      total += got;
+      // A file that grows while read (or a pipe) is held to the same limit.
+      if (total > limit) throw new InputError(`${path}: over the limit of ${limit} bytes for a ${what}`);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Strict UTF-8 text of a file (a leading BOM dropped), at most `limit` bytes. */
+export function readTextLimited(path: string, limit: number, what: string): string {
+  const bytes = readFileLimited(path, limit, what);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new InputError(`${path}: not valid UTF-8 (a ${what} must be UTF-8 JSON)`);
+  }
+}
+
+/** Parses JSON text; InputError `path: not valid JSON (reason)` on one line. */
+export function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${path}: not valid JSON (${oneLine((err as Error).message, 200)})`);
+  }
+}
+
+/** Reads and parses a JSON file of at most `limit` bytes (default MAX_CONFIG_BYTES). */
+export function readJsonFile(path: string, what: string, limit = MAX_CONFIG_BYTES): unknown {
+  return parseJson(path, readTextLimited(path, limit, what));
+}
