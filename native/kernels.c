@@ -5,6 +5,7 @@
 #include "pool.h"
 #include "vmath.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- range splitting over the pool ----------------------------------------------------------- */
@@ -410,15 +411,48 @@ void k_additive_attention_forward(int S, int B, int A, const float *K, const flo
   parallel_range(additive_rows, &c, (long)S * B, 12.0 * A);
 }
 
-void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv) {
-  memset(dqp, 0, (size_t)B * A * sizeof(float));
-  for (long s = 0; s < S; s++)
-    for (long b = 0; b < B; b++) {
+/* Split over rows b (each chunk: dK and dqp of its rows, and its own partial Σ g·u for dv, added
+ * to dv in chunk order afterwards, so the result does not depend on which thread ran what). */
+typedef struct { int S, B, A; const float *U, *v, *dscores; float *dK, *dqp, *dvPart; } additive_back_ctx;
+static float *dvParts;
+static size_t dvPartsFloats;
+
+static void additive_back_rows(void *p, long b0, long b1, long chunk) {
+  additive_back_ctx *c = (additive_back_ctx *)p;
+  const long S = c->S, B = c->B, A = c->A;
+  float *dv = c->dvPart + chunk * A;
+  memset(dv, 0, (size_t)A * sizeof(float));
+  for (long b = b0; b < b1; b++) {
+    memset(c->dqp + b * A, 0, (size_t)A * sizeof(float));
+    for (long s = 0; s < S; s++) {
       long r = s * B + b;
-      float g = dscores[r];
+      float g = c->dscores[r];
       if (g == 0.0f) continue;
-      additive_back_row(A, g, U + r * A, v, dK + r * A, dqp + b * A, dv);
+      additive_back_row(A, g, c->U + r * A, c->v, c->dK + r * A, c->dqp + b * A, dv);
     }
+  }
+}
+
+void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv) {
+  size_t need = (size_t)MAX_CHUNKS * A;
+  if (need > dvPartsFloats) {
+    free(dvParts);
+    dvParts = (float *)malloc(need * sizeof(float));
+    dvPartsFloats = dvParts ? need : 0;
+  }
+  if (!dvParts) { /* no memory for the partial sums: the serial loop, straight into dv */
+    memset(dqp, 0, (size_t)B * A * sizeof(float));
+    for (long s = 0; s < S; s++)
+      for (long b = 0; b < B; b++) {
+        long r = s * B + b;
+        float g = dscores[r];
+        if (g != 0.0f) additive_back_row(A, g, U + r * A, v, dK + r * A, dqp + b * A, dv);
+      }
+    return;
+  }
+  additive_back_ctx c = {S, B, A, U, v, dscores, dK, dqp, dvParts};
+  long chunks = parallel_range(additive_back_rows, &c, B, 6.0 * S * A);
+  for (long ch = 0; ch < chunks; ch++) k_axpy(A, 1.0f, dvParts + ch * A, dv);
 }
 
 /* scores[s·B + b] = q[b] · K[s,b] */
@@ -437,11 +471,18 @@ void k_dot_attention_backward(int S, int B, int D, const float *K, const float *
   }
 }
 
-/* α_b = softmax over s < len_b of scores[s·B + b] (0 beyond); ctx_b = Σ_s α_bs M[s,b] */
-void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx) {
-  for (long b = 0; b < B; b++) {
-    long len = lengths[b] < S ? lengths[b] : S;
-    float *al = alpha + b * S, *cx = ctx + b * C;
+/* α_b = softmax over s < len_b of scores[s·B + b] (0 beyond); ctx_b = Σ_s α_bs M[s,b]
+ * (rows b are independent: split over the pool) */
+typedef struct { int S, B, C; const float *scores; const int *lengths; const float *M; float *alpha, *ctx; const float *dctx; float *dM, *dscores; } context_ctx;
+
+static void context_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  context_ctx *c = (context_ctx *)p;
+  const long S = c->S, B = c->B, C = c->C;
+  const float *scores = c->scores;
+  for (long b = b0; b < b1; b++) {
+    long len = c->lengths[b] < S ? c->lengths[b] : S;
+    float *al = c->alpha + b * S, *cx = c->ctx + b * C;
     float mx = -INFINITY;
     for (long s = 0; s < len; s++) mx = scores[s * B + b] > mx ? scores[s * B + b] : mx;
     double sum = 0;
@@ -454,24 +495,38 @@ void k_attention_context(int S, int B, int C, const float *scores, const int *le
     for (long s = 0; s < len; s++) al[s] *= inv;
     for (long s = len; s < S; s++) al[s] = 0.0f;
     memset(cx, 0, (size_t)C * sizeof(float));
-    for (long s = 0; s < len; s++) axpy_row(C, al[s], M + (s * B + b) * C, cx);
+    for (long s = 0; s < len; s++) axpy_row(C, al[s], c->M + (s * B + b) * C, cx);
   }
 }
 
+void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx) {
+  context_ctx c = {S, B, C, scores, lengths, M, alpha, ctx, NULL, NULL, NULL};
+  parallel_range(context_rows, &c, B, 2.0 * S * C);
+}
+
 /* dα_bs = dctx_b · M[s,b]; dscores = α (dα − Σ_s α dα) (0 at padding); dM[s,b] += α_bs dctx_b */
-void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores) {
-  for (long b = 0; b < B; b++) {
-    long len = lengths[b] < S ? lengths[b] : S;
-    const float *al = alpha + b * S, *dc = dctx + b * C;
+static void context_back_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  context_ctx *c = (context_ctx *)p;
+  const long S = c->S, B = c->B, C = c->C;
+  float *dscores = c->dscores;
+  for (long b = b0; b < b1; b++) {
+    long len = c->lengths[b] < S ? c->lengths[b] : S;
+    const float *al = c->alpha + b * S, *dc = c->dctx + b * C;
     double dot = 0;
     for (long s = 0; s < len; s++) {
       long r = s * B + b;
-      float da = dot_row(C, dc, M + r * C);
-      axpy_row(C, al[s], dc, dM + r * C);
+      float da = dot_row(C, dc, c->M + r * C);
+      axpy_row(C, al[s], dc, c->dM + r * C);
       dscores[r] = da;
       dot += (double)al[s] * da;
     }
     for (long s = 0; s < len; s++) dscores[s * B + b] = al[s] * (dscores[s * B + b] - (float)dot);
     for (long s = len; s < S; s++) dscores[s * B + b] = 0.0f;
   }
+}
+
+void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores) {
+  context_ctx c = {S, B, C, NULL, lengths, M, (float *)alpha, NULL, dctx, dM, dscores};
+  parallel_range(context_back_rows, &c, B, 4.0 * S * C);
 }
