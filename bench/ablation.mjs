@@ -5,7 +5,7 @@
 //   cell:       vanilla RNN / GRU / LSTM            (bidirectional encoder, Bahdanau attention)
 //   direction:  unidirectional / bidirectional       (GRU, Bahdanau)
 //   attention:  none (fixed context vector, Cho et al. 2014) / Bahdanau / Luong general /
-//               Luong general + input feeding (the recipe)      (GRU, bidirectional)
+//               Luong general + input feeding                   (GRU, bidirectional)
 // Each variant trains with `nice -n 10`, one after the other, into runs/ablation/<budget>/<variant>,
 // then its best checkpoint is scored on test_2016_flickr (beam 5, length penalty 0.6). One JSON line
 // per finished variant goes to bench/results/ablation-<budget>.jsonl; the Markdown table
@@ -23,7 +23,7 @@ const HELP = `usage: npm run bench:ablation -- --budget 5m [--only gru-bi-bahdan
 `;
 
 export const VARIANTS = [
-  { name: 'gru-bi-bahdanau', axis: 'baseline', model: { cell: 'gru', bidirectional: true, attention: 'bahdanau', inputFeeding: false } },
+  { name: 'gru-bi-bahdanau', axis: 'baseline (the recipe)', model: { cell: 'gru', bidirectional: true, attention: 'bahdanau', inputFeeding: false } },
   { name: 'rnn-bi-bahdanau', axis: 'cell', model: { cell: 'rnn', bidirectional: true, attention: 'bahdanau', inputFeeding: false } },
   { name: 'lstm-bi-bahdanau', axis: 'cell', model: { cell: 'lstm', bidirectional: true, attention: 'bahdanau', inputFeeding: false } },
   { name: 'gru-uni-bahdanau', axis: 'direction', model: { cell: 'gru', bidirectional: false, attention: 'bahdanau', inputFeeding: false } },

@@ -160,7 +160,10 @@ export async function runFacts(dir) {
   const last = dones[dones.length - 1];
   const curve = curveFromHistory(history);
   const best = curve.reduce((b, p) => (b === null || p.bleu > b.bleu ? p : b), null);
-  return { parameters: starts[0]?.parameters ?? null, steps: last?.step ?? null, epoch: last?.epoch ?? null, reason: last?.reason ?? null, curve, bestValid: best };
+  const perEpoch = starts[starts.length - 1]?.batchesPerEpoch;
+  // epochs trained, as a fraction (the done event's epoch counts completed epochs only)
+  const epoch = last && perEpoch ? +(last.step / perEpoch).toFixed(1) : null;
+  return { parameters: starts[0]?.parameters ?? null, steps: last?.step ?? null, epoch, reason: last?.reason ?? null, curve, bestValid: best };
 }
 
 export function gitCommit() {
