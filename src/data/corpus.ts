@@ -12,6 +12,7 @@ import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { InputError, at } from '../errors.js';
 import { LineReader, checkFile, type LineReaderCounts } from './line-reader.js';
+import { oneLine } from '../util/json-file.js';
 
 export { readLines, type TextLine } from './line-reader.js';
 
@@ -236,7 +237,7 @@ function parseJsonLine(text: string, path: string, line: number): { src: string;
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    throw new InputError(at(path, line, `invalid JSON (${(err as Error).message})`));
+    throw new InputError(at(path, line, `invalid JSON (${oneLine((err as Error).message, 200)})`));
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new InputError(at(path, line, 'expected a JSON object {"src": …, "tgt": …}'));

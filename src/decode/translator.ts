@@ -20,6 +20,69 @@ export interface TextCodec {
   idToToken(id: number): string;
   /** Optional: pieces back to text (used after <unk> replacement); metaspace joining otherwise. */
   detokenize?(pieces: readonly string[]): string;
+  /** Optional, with vocabSize: the normalised text (enables cutting very long lines before encoding). */
+  normalize?(text: string): string;
+  readonly vocabSize?: number;
+}
+
+/** A source as the model sees it: at most `max` ids and their pieces, and the warning when it was cropped. */
+export interface EncodedSource {
+  ids: Int32Array;
+  pieces: string[];
+  warning: string | null;
+}
+
+const longestPieceCache = new WeakMap<TextCodec, number>();
+
+/** UTF-16 length of the longest text a single source token can cover (vocabulary pieces, special-token literals, an unknown astral character). */
+function longestPiece(codec: TextCodec): number {
+  let L = longestPieceCache.get(codec);
+  if (L === undefined) {
+    L = 5; // "<pad>", "<unk>": a literal special-token string is one token
+    for (let id = 0; id < (codec.vocabSize ?? 0); id++) L = Math.max(L, codec.idToToken(id).length);
+    longestPieceCache.set(codec, L);
+  }
+  return L;
+}
+
+/**
+ * Encodes a source line and crops it to `max` tokens (with a warning). A very long line (a
+ * 100 KB line of a 1 GB file) is first cut at a space beyond which no token can reach the first
+ * `max`: every token covers at most L UTF-16 units of the normalised text, so a prefix whose
+ * normalised form has ≥ max·L units encodes to ≥ max tokens; and since normalisation, special-token
+ * splitting and the metaspace pre-tokeniser never join text across a plain space (U+0020 is a
+ * starter that composes with nothing, and words are split before it), the prefix's tokens are
+ * exactly the first tokens of the whole line. The result is identical to encoding the whole line
+ * and cropping (test/reliability/pretruncate.test.ts); only the cost no longer grows with the line.
+ */
+export function encodeSource(codec: TextCodec, text: string, max: number | undefined): EncodedSource {
+  let src = text;
+  let cut = false;
+  if (max !== undefined && codec.normalize && codec.vocabSize !== undefined) {
+    const need = max * longestPiece(codec);
+    if (text.length > 2 * need + 64) {
+      for (let at = need; at < text.length; at *= 2) {
+        const space = text.indexOf(' ', at);
+        if (space < 0) break;
+        const prefix = text.slice(0, space);
+        if (codec.normalize(prefix).length >= need) {
+          src = prefix;
+          cut = true;
+          break;
+        }
+      }
+    }
+  }
+  let ids = codec.encode(src);
+  let pieces = codec.tokenize(src);
+  if (pieces.length !== ids.length) pieces = Array.from(ids, (id) => codec.idToToken(id));
+  let warning: string | null = null;
+  if (max !== undefined && (cut || ids.length > max)) {
+    warning = cut ? `source of more than ${ids.length} tokens (${text.length} characters) cropped to the model's limit of ${max}` : `source of ${ids.length} tokens cropped to the model's limit of ${max}`;
+    ids = ids.slice(0, max);
+    pieces = pieces.slice(0, max);
+  }
+  return { ids, pieces, warning };
 }
 
 export interface TranslateOptions {
@@ -102,15 +165,8 @@ export class Translator {
         out[i] = { source, sourcePieces: [], hyps: [{ text: '', score: 0, ids: [], pieces: [], attention: null }], warnings: [] };
         continue;
       }
-      let ids = this.src.encode(source);
-      let pieces = this.src.tokenize(source);
-      if (pieces.length !== ids.length) pieces = Array.from(ids, (id) => this.src.idToToken(id));
-      const warnings: string[] = [];
-      if (o.maxSourceLength !== undefined && ids.length > o.maxSourceLength) {
-        warnings.push(`source of ${ids.length} tokens cropped to the model's limit of ${o.maxSourceLength}`);
-        ids = ids.slice(0, o.maxSourceLength);
-        pieces = pieces.slice(0, o.maxSourceLength);
-      }
+      const { ids, pieces, warning } = encodeSource(this.src, source, o.maxSourceLength);
+      const warnings = warning === null ? [] : [warning];
       out[i] = { source, sourcePieces: pieces, hyps: [], warnings };
       todo.push({ i, ids, pieces });
     }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { oneLine } from '../util/json-file.js';
 
 const positiveInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be positive`);
 
@@ -95,7 +96,7 @@ export function parseModelConfig(raw: unknown, where = 'model config'): ModelCon
   if (!r.success) {
     const issue = r.error.issues[0];
     const field = issue.path.length > 0 ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(', ') ?? '' : '';
-    throw new InputError(`${where}: ${field ? `${field}: ` : ''}${issue.message}`);
+    throw new InputError(oneLine(`${where}: ${field ? `${field}: ` : ''}${issue.message}`));
   }
   const problems = crossFieldProblems(r.data);
   if (problems.length > 0) throw new InputError(`${where}: ${problems[0]}`);

@@ -213,7 +213,9 @@ export function repairRun(runDir: string, step: number): string[] {
   const bestWeights = join(runDir, 'best', WEIGHTS_FILE);
   if (existsSync(bestWeights)) {
     const top = join(runDir, WEIGHTS_FILE);
-    if (!existsSync(top) || statSync(top).ino !== statSync(bestWeights).ino || statSync(top).size !== statSync(bestWeights).size) {
+    // A copied run has a copy instead of a hard link: equal bytes are fine.
+    const same = existsSync(top) && (statSync(top).ino === statSync(bestWeights).ino || (statSync(top).size === statSync(bestWeights).size && readFileSync(top).equals(readFileSync(bestWeights))));
+    if (!same) {
       publishWeights(runDir, bestWeights);
       did.push(WEIGHTS_FILE);
     }

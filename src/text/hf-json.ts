@@ -14,6 +14,7 @@
  * else is an InputError naming the file and the problem.
  */
 import { InputError } from '../errors.js';
+import { oneLine } from '../util/json-file.js';
 import { METASPACE, type Normalization } from './normalize.js';
 import { SPECIAL_TOKENS } from './special-tokens.js';
 
@@ -70,8 +71,13 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 export function fromHfJson(json: unknown, source = 'tokenizer'): TokenizerData {
+  // One line, whatever the file holds: tokens are quoted as JSON, control characters blanked.
   const fail = (problem: string): never => {
-    throw new InputError(`${source}: ${problem}`);
+    throw new InputError(`${source}: ${oneLine(problem)}`);
+  };
+  const q = (x: unknown): string => {
+    const t = JSON.stringify(typeof x === 'string' ? x : String(x));
+    return t.length > 40 ? `${t.slice(0, 38)}…"` : t;
   };
   if (!isObject(json)) return fail('not a tokenizer.json object');
   const model = json.model;
@@ -115,12 +121,12 @@ export function fromHfJson(json: unknown, source = 'tokenizer'): TokenizerData {
   const entries = Object.entries(model.vocab);
   const vocab: string[] = new Array(entries.length);
   for (const [token, id] of entries) {
-    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length) fail(`model.vocab: id ${String(id)} of "${token}" is not in 0..${entries.length - 1}`);
-    if (vocab[id as number] !== undefined) fail(`model.vocab: id ${String(id)} is given to both "${vocab[id as number]}" and "${token}"`);
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length) fail(`model.vocab: id ${q(id)} of ${q(token)} is not in 0..${entries.length - 1}`);
+    if (vocab[id as number] !== undefined) fail(`model.vocab: id ${q(id)} is given to both ${q(vocab[id as number])} and ${q(token)}`);
     vocab[id as number] = token;
   }
   SPECIAL_TOKENS.forEach((t, i) => {
-    if (vocab[i] !== t) fail(`model.vocab: id ${i} must be "${t}", got "${vocab[i]}"`);
+    if (vocab[i] !== t) fail(`model.vocab: id ${i} must be "${t}", got ${q(vocab[i])}`);
   });
   if (!vocab.includes(METASPACE)) fail(`model.vocab has no "${METASPACE}"`);
   const ids = new Map<string, number>();
@@ -137,12 +143,12 @@ export function fromHfJson(json: unknown, source = 'tokenizer'): TokenizerData {
     } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
       pair = [m[0], m[1]];
     }
-    if (pair === undefined) return fail(`model.merges[${rank}]: expected "a b" or ["a", "b"], got ${JSON.stringify(m)}`);
+    if (pair === undefined) return fail(`model.merges[${rank}]: expected "a b" or ["a", "b"], got ${q(JSON.stringify(m))}`);
     const a = ids.get(pair[0]);
     const b = ids.get(pair[1]);
     const c = ids.get(pair[0] + pair[1]);
-    if (a === undefined || b === undefined) return fail(`model.merges[${rank}]: "${a === undefined ? pair[0] : pair[1]}" is not in the vocabulary`);
-    if (c === undefined) return fail(`model.merges[${rank}]: the merged token "${pair[0] + pair[1]}" is not in the vocabulary`);
+    if (a === undefined || b === undefined) return fail(`model.merges[${rank}]: ${q(a === undefined ? pair[0] : pair[1])} is not in the vocabulary`);
+    if (c === undefined) return fail(`model.merges[${rank}]: the merged token ${q(pair[0] + pair[1])} is not in the vocabulary`);
     merges.push([a, b, c]);
   });
   return { vocab, merges, normalization, lowercase };

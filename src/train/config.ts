@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { oneLine, parseJson } from '../util/json-file.js';
 import { parseDuration } from './duration.js';
 import { PRESET_NAMES, type PresetName } from './presets.js';
 
@@ -188,12 +189,12 @@ export function parseTrainSettings(raw: unknown, where: string, rename: (field: 
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys?: string[] }).keys ?? [];
     const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-    throw new InputError(`${where}: unknown key ${keys.map((k) => `'${prefix}${k}'`).join(', ')}`);
+    throw new InputError(oneLine(`${where}: unknown key ${keys.map((k) => `'${prefix}${k}'`).join(', ')}`));
   }
   const field = issue.path.join('.');
   const msg = issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
   const shown = rename(field);
-  throw new InputError(`${where}: ${shown}${msg.slice(field.length)}`);
+  throw new InputError(oneLine(`${where}: ${shown}${msg.slice(field.length)}`));
 }
 
 /** Merges layers (later wins; `model` merged key by key) over the defaults. */
@@ -222,12 +223,7 @@ export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (na
 
 /** Reads a JSON config file; InputError naming the file on any problem. */
 export function readConfigFile(path: string, text: string): TrainSettingsInput {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  const json = parseJson(path, text);
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${path}: expected a JSON object of training settings`);
   const doc = { ...(json as Record<string, unknown>) };
   delete doc.$schema;

@@ -203,7 +203,6 @@ export async function prepareResume(runDir: string, overrides: TrainSettingsInpu
     try {
       run.trainer.restore(state);
     } catch (err) {
-      if (err instanceof InputError) throw err;
       throw new InputError(`${join(runDir, 'last', 'train-state')}: ${(err as Error).message}`);
     }
   }

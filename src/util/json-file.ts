@@ -12,7 +12,7 @@ export const MAX_CONFIG_BYTES = 1 << 20;
 export const MAX_TOKENIZER_BYTES = 64 << 20;
 
 /** The message as one line: line breaks and other control characters become spaces, at most `max` characters. */
-export function oneLine(message: string, max = 300): string {
+export function oneLine(message: string, max = 500): string {
   // eslint-disable-next-line no-control-regex
   const s = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;

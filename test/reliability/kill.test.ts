@@ -1,6 +1,6 @@
 /**
  * Kill safety: `seq2seq train` (the real CLI, a tiny model on a 300-pair corpus) is killed with
- * SIGKILL again and again at seeded random moments, and resumed after every kill. Three kinds of
+ * SIGKILL 20 times (60 in test:long) at seeded random moments, and resumed after every kill. Three kinds of
  * kill, drawn by a seeded generator:
  *   timer       SIGKILL after a random delay from the start (any phase: start-up, tokenizer, steps,
  *               evaluations, checkpoint writes);
@@ -29,7 +29,8 @@ import { deserializeTrainState } from '../../src/train/train-state.js';
 import { REPO } from '../helpers/run-cli.js';
 import { stackLines } from './fixtures.js';
 
-const KILLS = 24;
+/** 20 in `npm test`; `npm run test:long` runs 60. */
+const KILLS = Number(process.env.SEQ2SEQ_KILLS ?? 20);
 const SEED = 20261129;
 const BIG = '100000';
 
@@ -158,7 +159,7 @@ describe('kill -9 during training loses no checkpoint', () => {
       else if (!runExists) kill = { afterMs: 300 + Math.floor(rand() * 900) };
       else if (i % 3 === 0) kill = { crashAt: `${CRASH_POINTS_RESUME[crashNo++ % CRASH_POINTS_RESUME.length]}:${1 + Math.floor(rand() * 3)}` };
       else if (i % 3 === 1) kill = { tempNth: 1 + Math.floor(rand() * 3) };
-      else kill = { afterMs: 150 + Math.floor(rand() * 1100) };
+      else kill = { afterMs: 150 + Math.floor(rand() * 900) };
 
       const s = await runSession(dir, args, kill);
       const what = `kill ${i + 1} (${JSON.stringify(kill)}), ${args.join(' ')}\n--- stderr:\n${s.stderr.slice(-3000)}`;
@@ -249,5 +250,5 @@ describe('kill -9 during training loses no checkpoint', () => {
     // The seeded draw must really exercise kills during checkpoint writes and at crash points.
     expect(counts.duringWrite + counts['crash point']).toBeGreaterThanOrEqual(8);
     expect(counts.progressed).toBeGreaterThanOrEqual(5);
-  }, 120_000);
+  }, 400_000);
 });
