@@ -90,7 +90,7 @@ export class DecoderPass {
   B = 0;
   private ids!: I32;
   private useDropout = false;
-  private readonly w = Array.from({ length: 20 }, () => new Workspace());
+  private readonly w = Array.from({ length: 23 }, () => new Workspace());
   EMB!: F32;
   X0!: F32;
   CTX!: F32;
@@ -105,6 +105,14 @@ export class DecoderPass {
    * [0, active[t]) at row offset rowStart[t] — instead of all T·B.
    */
   private compact: { active: Int32Array; rowStart: Int32Array; rows: number } | null = null;
+  /**
+   * Bahdanau without input feeding, over T ≥ 2 steps (teacher forcing): layer 0's input
+   * projection W_ih [e_t; c_t] is split as W_e e_t + W_c c_t, with W_e E for all steps in one
+   * GEMM and W_c c_t = Σ_s α_ts (W_c m_s) — the same attention weights over MW = M W_cᵀ, made
+   * once per pass — so no step multiplies by W_ih. Backward: dα gains dgi_t · MW_s, dMW += α dgi_t,
+   * and after the loop dM += dMW W_c, dE += dGI W_e (dW_ih stays dGIᵀ [E; C]).
+   */
+  private fused: { WeT: F32; WcT: F32; MW: F32; dMW: F32 | null } | null = null;
 
   constructor(dec: Decoder) {
     this.dec = dec;
@@ -154,6 +162,27 @@ export class DecoderPass {
       if (!memory) throw new Error('DecoderPass.begin: attention needs the encoder memory');
       this.att.begin(memory.M, memory.S, B, memory.lengths, T, memory.keys);
     }
+    this.fused = null;
+    const WihT = d.config.attention === 'bahdanau' && !d.config.inputFeeding && T >= 2 ? this.runs[0].transposedIh() : null;
+    if (WihT && memory) {
+      // W_ihᵀ [Din×G] = [W_eᵀ; W_cᵀ] by rows (Din = E + C)
+      const G = d.cells[0].gateSize;
+      const E = d.config.embeddingSize;
+      const Cx = s.context;
+      const WeT = rows(WihT, 0, E, G);
+      const WcT = rows(WihT, E, Cx, G);
+      const SB = memory.S * B;
+      const MW = this.w[18].get(SB * G);
+      const k = getBackend();
+      const v = this.att!.valid;
+      if (v) {
+        // real source positions only (padding rows get a copy of a real row: masked out)
+        const MWp = this.w[20].get(v.rows.length * G);
+        k.gemm(false, false, v.rows.length, G, Cx, 1, v.Mp, WcT, 0, MWp);
+        k.gatherRows(v.inv, G, MWp, MW);
+      } else k.gemm(false, false, SB, G, Cx, 1, memory.M, WcT, 0, MW);
+      this.fused = { WeT, WcT, MW, dMW: null };
+    }
   }
 
   /** e_t = emb(ids_t) for all steps (dropout when training). ids: [T×B]. */
@@ -166,6 +195,16 @@ export class DecoderPass {
       this.dropMask = this.w[6].get(this.EMB.length);
       d.dropout.sampleMask(this.dropMask, rng!);
       d.dropout.forward(this.EMB, this.dropMask, this.EMB);
+    }
+    if (this.fused) {
+      // the embedding share of layer 0's gate inputs for all steps: GI = E W_eᵀ + b_ih (+ b_hh)
+      const k = getBackend();
+      const c = d.cells[0];
+      const M = this.T * this.B;
+      const GI = this.runs[0].GI;
+      k.gemm(false, false, M, c.gateSize, d.config.embeddingSize, 1, this.EMB, this.fused.WeT, 0, GI);
+      k.addRowVector(M, c.gateSize, GI, c.biasIh.value);
+      if (c.kind !== 'gru') k.addRowVector(M, c.gateSize, GI, c.biasHh.value);
     }
   }
 
@@ -191,7 +230,14 @@ export class DecoderPass {
       col += Cx;
     }
     if (d.config.inputFeeding) copyCols(B, s.preOutput, t === 0 ? this.oInit : rows(this.O, (t - 1) * B, B, s.preOutput), Din, col, x);
-    this.runs[0].projectStep(t, x);
+    if (this.fused) {
+      // gi_t = (E W_eᵀ + b)_t + Σ_s α_ts MW_s
+      const G = d.cells[0].gateSize;
+      const giC = this.w[19].get(B * G);
+      this.att!.extraContext(this.fused.MW, G, giC);
+      const n = this.runs[0].activeRows(t);
+      getBackend().axpy(1, rows(giC, 0, n, G), rows(this.runs[0].GI, t * B, n, G));
+    } else this.runs[0].projectStep(t, x);
     this.runs[0].step(t);
     for (let l = 1; l < L; l++) {
       this.runs[l].projectStep(t, this.runs[l - 1].h(t));
@@ -301,6 +347,9 @@ export class DecoderPass {
     let dA: F32 | null = null;
     let dPRE: F32 | null = null;
     if (this.att) this.att.beginBackward();
+    const fused = this.fused;
+    const G0 = d.cells[0].gateSize;
+    if (fused) fused.dMW = this.w[21].zeros(fused.MW.length);
     const cmp = this.compact;
     if (d.preOutput) {
       const R = cmp ? cmp.rows : T * B;
@@ -339,7 +388,7 @@ export class DecoderPass {
         if (l > 0) {
           this.runs[l].inputGradStep(t, dxl, false);
           k.axpy(1, dxl, dh[l - 1]);
-        } else {
+        } else if (!fused) {
           this.runs[0].inputGradStep(t, dx0, false);
           takeCols(B, Din, dx0, 0, E, dEmbT, true);
           let col = E;
@@ -350,8 +399,24 @@ export class DecoderPass {
           if (d.config.inputFeeding) takeCols(B, Din, dx0, col, Po, dOcarry, false);
         }
       }
-      if (attention === 'bahdanau') this.att!.backwardStep(t, dctx, dh[L - 1]);
+      if (attention === 'bahdanau')
+        this.att!.backwardStep(t, dctx, dh[L - 1], fused ? { V: fused.MW, width: G0, dOut: rows(this.runs[0].dGI, t * B, B, G0), dV: fused.dMW! } : null);
       else if (dC) k.axpy(1, dctx, dC);
+    }
+    if (fused) {
+      // dE += dGI W_e (all steps at once); dM += dMW W_c
+      k.gemm(false, true, T * B, E, G0, 1, this.runs[0].dGI, fused.WeT, 1, dEmb);
+      const att = this.att!;
+      const v = att.valid;
+      if (v) {
+        // padding positions have dMW = 0
+        const n = v.rows.length;
+        const dMWp = this.w[20].get(n * G0);
+        k.gatherRows(v.rows, G0, fused.dMW!, dMWp);
+        const dMp = this.w[22].get(n * Cx);
+        k.gemm(false, true, n, Cx, G0, 1, dMWp, fused.WcT, 0, dMp);
+        k.scatterAddRows(v.rows, Cx, dMp, att.dMemory, -1);
+      } else k.gemm(false, true, att.S * B, Cx, G0, 1, fused.dMW!, fused.WcT, 1, att.dMemory);
     }
     for (const r of this.runs) r.backwardWeights();
     if (d.preOutput && d.config.inputFeeding) {

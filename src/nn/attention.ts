@@ -95,7 +95,14 @@ export class AttentionRun {
   private dQP!: F32;
   private scoreSB!: F32;
   private dscore!: F32;
-  private readonly w = Array.from({ length: 11 }, () => new Workspace());
+  private readonly w = Array.from({ length: 18 }, () => new Workspace());
+  /**
+   * The memory rows s·B + b with s < lengths[b] (`rows`), and for every row its index among them
+   * (`inv`, 0 for padding rows) — when padding is worth skipping in the batched products over the
+   * memory (keys, and the decoder's M W_cᵀ); null otherwise. Mp: those rows of M, packed.
+   */
+  valid: { rows: Int32Array; inv: Int32Array; Mp: F32 } | null = null;
+  private keysPacked = false;
   /** W_qᵀ of this pass (made on first use when T ≥ 2: one transpose instead of one per step). */
   private wqT: F32 | null = null;
 
@@ -111,7 +118,34 @@ export class AttentionRun {
     this.T = T;
     this.memory = M;
     this.lengths = lengths;
-    this.keys = keys ?? a.computeKeys(M, S * B, this.w[0].get(S * B * a.keySize));
+    this.valid = null;
+    this.keysPacked = false;
+    let n = 0;
+    for (let b = 0; b < B; b++) n += Math.min(S, lengths[b]);
+    if (a.keyLayer && T >= 2 && n < 0.95 * S * B) {
+      const rowsV = new Int32Array(n);
+      const inv = new Int32Array(S * B);
+      for (let s = 0, i = 0; s < S; s++)
+        for (let b = 0; b < B; b++)
+          if (s < lengths[b]) {
+            inv[s * B + b] = i;
+            rowsV[i++] = s * B + b;
+          }
+      const Mp = this.w[14].get(n * a.memorySize);
+      getBackend().gatherRows(rowsV, a.memorySize, M, Mp);
+      this.valid = { rows: rowsV, inv, Mp };
+    }
+    if (keys) this.keys = keys;
+    else if (this.valid && a.keyLayer) {
+      // keys of the real positions only (padding positions get a copy of a real row's key: masked)
+      const k = getBackend();
+      const v = this.valid;
+      const Kp = this.w[15].get(v.rows.length * a.keySize);
+      a.keyLayer.forward(v.rows.length, v.Mp, Kp);
+      this.keys = this.w[0].get(S * B * a.keySize);
+      k.gatherRows(v.inv, a.keySize, Kp, this.keys);
+      this.keysPacked = true;
+    } else this.keys = a.computeKeys(M, S * B, this.w[0].get(S * B * a.keySize));
     this.alphas = this.w[1].get(T * B * S);
     this.Q = this.w[2].get(T * B * a.querySize);
     if (a.kind === 'bahdanau') this.U = this.w[3].get(T * S * B * a.keySize);
@@ -153,6 +187,16 @@ export class AttentionRun {
     k.attentionContext(S, B, a.memorySize, sc, this.lengths, this.memory, rows(this.alphas, t * B, B, S), ctx);
   }
 
+  /**
+   * Right after forwardStep(t): out (B×width) = Σ_s α[t,b,s] V[s,b,:] for another memory V
+   * [S×B×width] under the same attention weights (e.g. V = M W_cᵀ, so that W_c c_t is this
+   * weighted sum instead of a product per step). The weights are recomputed from step t's scores.
+   */
+  extraContext(V: F32, width: number, out: F32): void {
+    const { S, B } = this;
+    getBackend().attentionContext(S, B, width, this.scoreSB, this.lengths, V, this.w[11].get(B * S), out);
+  }
+
   /** Clears the gradient buffers before the backward steps. */
   beginBackward(): void {
     const a = this.att;
@@ -163,15 +207,26 @@ export class AttentionRun {
     this.dscore = this.w[9].get(S * B);
   }
 
-  /** Backward of step t: given dctx (B×C), accumulates into dq (B×Hq), dMemory and the key gradient. */
-  backwardStep(t: number, dctx: F32, dq: F32): void {
+  /**
+   * Backward of step t: given dctx (B×C), accumulates into dq (B×Hq), dMemory and the key gradient.
+   * extra: the gradient dOut (B×width) of an extraContext output of step t — its share of the
+   * score gradient is added, and dV += α dOut.
+   */
+  backwardStep(t: number, dctx: F32, dq: F32, extra: { V: F32; width: number; dOut: F32; dV: F32 } | null = null): void {
     const k = getBackend();
     const a = this.att;
     const { S, B } = this;
     const A = a.keySize;
     const Hq = a.querySize;
     const ds = this.dscore; // [S×B]
-    k.attentionContextBackward(S, B, a.memorySize, rows(this.alphas, t * B, B, S), this.lengths, this.memory, dctx, this.dMemory, ds);
+    const alpha = rows(this.alphas, t * B, B, S);
+    k.attentionContextBackward(S, B, a.memorySize, alpha, this.lengths, this.memory, dctx, this.dMemory, ds);
+    if (extra) {
+      // the score gradient is linear in dα: the two contexts' shares add up
+      const ds2 = this.w[12].get(S * B);
+      k.attentionContextBackward(S, B, extra.width, alpha, this.lengths, extra.V, extra.dOut, extra.dV, ds2);
+      k.axpy(1, ds2, ds);
+    }
     if (a.kind === 'bahdanau') {
       const dqp = rows(this.dQP, t * B, B, A);
       k.additiveAttentionBackward(S, B, A, rows(this.U, t * S * B, S * B, A), a.energy!.value, ds, this.dK, dqp, a.energy!.grad);
@@ -191,6 +246,16 @@ export class AttentionRun {
       k.gemm(true, false, a.keySize, a.querySize, T * B, 1, this.dQP, this.Q, 1, ql.weight.grad);
       k.sumRowsInto(T * B, a.keySize, this.dQP, ql.bias!.grad);
     }
-    if (a.keyLayer) a.keyLayer.backward(S * B, this.memory, this.dK, this.dMemory, true);
+    if (a.keyLayer && this.keysPacked) {
+      // padding positions have dK = 0: only the real rows
+      const k = getBackend();
+      const v = this.valid!;
+      const n = v.rows.length;
+      const dKp = this.w[16].get(n * a.keySize);
+      k.gatherRows(v.rows, a.keySize, this.dK, dKp);
+      const dMp = this.w[17].get(n * a.memorySize);
+      a.keyLayer.backward(n, v.Mp, dKp, dMp, false);
+      k.scatterAddRows(v.rows, a.memorySize, dMp, this.dMemory, -1);
+    } else if (a.keyLayer) a.keyLayer.backward(S * B, this.memory, this.dK, this.dMemory, true);
   }
 }

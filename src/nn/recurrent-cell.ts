@@ -261,7 +261,8 @@ export class CellRun {
     return this.whhT;
   }
 
-  private transposedIh(): F32 | null {
+  /** W_ihᵀ [I×G] of this pass (transposed once), or null for a one-step pass. */
+  transposedIh(): F32 | null {
     if (this.T < 2) return null;
     if (!this.wihT) {
       const c = this.cell;
