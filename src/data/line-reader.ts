@@ -157,16 +157,18 @@ export class LineReader {
   /** Validates and decodes whole lines (joined by LF, without the last LF) into the queue. */
   private decodeRegion(region: Buffer): void {
     const firstLine = this.lineNo + 1;
+    // The first problem in byte order is reported: a NUL, or invalid UTF-8 before it.
     const nul = region.indexOf(0);
-    if (nul >= 0) {
-      const { line, col } = lineAndColumn(region, nul);
-      throw new InputError(at(this.path, firstLine + line, `NUL byte at column ${col + 1} (binary file?)`));
-    }
     let text: string;
     try {
+      if (nul >= 0) throw new Error('NUL');
       text = decoder.decode(region);
     } catch {
-      const bad = firstInvalidUtf8(region);
+      const bad = firstInvalidUtf8(nul >= 0 ? region.subarray(0, nul) : region);
+      if (bad < 0 && nul >= 0) {
+        const { line, col } = lineAndColumn(region, nul);
+        throw new InputError(at(this.path, firstLine + line, `NUL byte at column ${col + 1} (binary file?)`));
+      }
       if (bad < 0) throw new InputError(at(this.path, firstLine, 'invalid UTF-8'));
       const { line, col } = lineAndColumn(region, bad);
       const hex = region[bad].toString(16).toUpperCase().padStart(2, '0');

@@ -10,11 +10,17 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodeLine(bytes: Buffer, name: string, line: number): string {
   let b = bytes;
-  if (line === 1 && b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+  let shift = 0; // columns count the bytes of the line as in the file (a stripped BOM included)
+  if (line === 1 && b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
+    b = b.subarray(3);
+    shift = 3;
+  }
   if (b.length > 0 && b[b.length - 1] === 0x0d) b = b.subarray(0, b.length - 1);
-  const bad = firstInvalidUtf8(b);
-  if (bad >= 0) throw new InputError(at(name, line, `invalid UTF-8 (byte 0x${b[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + 1})`));
-  if (b.includes(0)) throw new InputError(at(name, line, `NUL byte at column ${b.indexOf(0) + 1} (binary file?)`));
+  // The first problem in byte order, as the file reader reports it.
+  const nul = b.indexOf(0);
+  const bad = firstInvalidUtf8(nul >= 0 ? b.subarray(0, nul) : b);
+  if (bad >= 0) throw new InputError(at(name, line, `invalid UTF-8 (byte 0x${b[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + shift + 1})`));
+  if (nul >= 0) throw new InputError(at(name, line, `NUL byte at column ${nul + shift + 1} (binary file?)`));
   return decoder.decode(b);
 }
 

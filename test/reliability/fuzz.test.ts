@@ -27,7 +27,7 @@ import { deserializeTrainState } from '../../src/train/train-state.js';
 import { learnBpe, Tokenizer } from '../../src/text/tokenizer.js';
 import { awkwardText } from '../text/arbitraries.js';
 
-const SEED = 9;
+const SEED = Number(process.env.SEQ2SEQ_FUZZ_SEED ?? 9);
 /** `npm run test:long` runs the same properties on ten times as many inputs. */
 const SCALE = Number(process.env.SEQ2SEQ_FUZZ_SCALE ?? 1);
 const runs = (k: number) => Math.round(k * SCALE);
@@ -39,6 +39,9 @@ const tried: Record<string, { runs: number; ok: number; rejected: number }> = {}
 async function documented(category: string, file: string | null, fn: () => unknown): Promise<'ok' | 'rejected'> {
   const c = (tried[category] ??= { runs: 0, ok: 0, rejected: 0 });
   c.runs++;
+  // Awaiting settled promises never leaves the microtask queue: give the event loop a turn now and
+  // then, or vitest's messages to its main process wait until the whole property has run.
+  if (c.runs % 25 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   try {
     await fn();
     c.ok++;
@@ -174,7 +177,11 @@ describe('fuzz: corpus readers', () => {
         if ('lines' in want) expect(streamed).toEqual(want.lines);
         else {
           expect(streamed).toBeNull();
-          await expect(collect(streamLines(Readable.from(chunks), '<stdin>'))).rejects.toThrow(new RegExp(`^<stdin>:${want.badLine}: `));
+          // stdin and a file report the same problem, in the same words.
+          const fromFile = await collect(readLines(path)).catch((e: Error) => e.message);
+          const fromStdin = await collect(streamLines(Readable.from(chunks), '<stdin>')).catch((e: Error) => e.message);
+          expect(fromStdin).toBe(String(fromFile).replace(path, '<stdin>'));
+          expect(fromStdin).toMatch(new RegExp(`^<stdin>:${want.badLine}: `));
         }
       }),
       { numRuns: runs(300), seed: SEED },
