@@ -11,7 +11,10 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bin = join(root, 'bin', 'seq2seq.js');
 export const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
 export const say = (s) => process.stderr.write(`${s}\n`);
-export const rel = (p) => relative(process.cwd(), p) || '.';
+export const rel = (p) => {
+  const r = relative(process.cwd(), p) || '.';
+  return r.startsWith('../..') ? p : r;
+};
 
 /** Where the shared corpora are: $SEQ2SEQ_CORPORA or ../shared/corpora beside the repository. */
 export const sharedCorpora = () => process.env.SEQ2SEQ_CORPORA ?? join(root, '..', 'shared', 'corpora');

@@ -4,7 +4,7 @@
  * twice; bench/ablation.mjs writes its table and skips finished variants; scripts/prepare-tatoeba.mjs
  * splits a TSV reproducibly. The real Tatoeba file is split too when ../shared/corpora is present.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,29 @@ describe('bench/quality.mjs', () => {
     const lines2 = readFileSync(results, 'utf8').trim().split('\n');
     expect(lines2).toHaveLength(3);
     expect(lines2[2].split('\t')[cols.indexOf('bleu')]).toBe(row.bleu);
+  });
+
+  it('resumes a run cut short by Ctrl-C with the rest of its budget', async () => {
+    const results = join(tmp, 'resume.tsv');
+    const out = join(tmp, 'resume-run');
+    const args = ['--corpus', 'demo', '--budget', '6s', '--beam', '1', '--results', results, '--curves', join(tmp, 'curves2'), '--out', out, '--', '--checkpoint-every', '5', '--eval-every', '1000', '--eval-max-sentences', '20'];
+    const child = spawn(process.execPath, [join(REPO, 'bench/quality.mjs'), ...args], { cwd: REPO, env: { ...process.env, SEQ2SEQ_BENCH_NICE: '0' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const state = join(out, 'last', 'train-state', 'state.json');
+    for (let i = 0; i < 600 && !existsSync(state); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(state)).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).not.toBe(0);
+    expect(existsSync(results)).toBe(false);
+    const trained = (JSON.parse(readFileSync(state, 'utf8')) as { trainSeconds: number }).trainSeconds;
+    expect(trained).toBeLessThan(6);
+    const again = node('bench/quality.mjs', args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/resuming \(\d+ s trained, \d+ s of the budget left\)/);
+    expect(again.stderr).toContain('--resume');
+    const history = readFileSync(join(out, 'history.jsonl'), 'utf8');
+    expect(history.match(/"type":"start"/g)).toHaveLength(2);
+    expect(readFileSync(results, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
   it('bad usage: one line, exit 2', () => {
