@@ -24,7 +24,7 @@ describe('bench/quality.mjs', () => {
     const results = join(tmp, 'q.tsv');
     const curves = join(tmp, 'curves');
     const out = join(tmp, 'run');
-    const args = ['--corpus', 'demo', '--budget', '60s', '--beam', '2', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '40', '--eval-every', '20', '--eval-max-sentences', '50'];
+    const args = ['--corpus', 'demo', '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '40', '--eval-every', '20', '--eval-max-sentences', '50'];
     const first = node('bench/quality.mjs', args);
     expect(first.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(first.code).toBe(0);
@@ -39,6 +39,10 @@ describe('bench/quality.mjs', () => {
     expect(Number(row.bleu)).toBeGreaterThanOrEqual(0);
     expect(Number(row.chrf)).toBeGreaterThan(0);
     expect(Number(row.sent_per_s)).toBeGreaterThan(0);
+    // the length penalty was chosen on the validation split: the best of the two scores listed
+    const m = /^beam 2, lp (\d) \(val-tuned: 0→([\d.]+), 1→([\d.]+)\)$/.exec(row.search)!;
+    expect(m).not.toBeNull();
+    expect(Number(m[1])).toBe(Number(m[3]) > Number(m[2]) ? 1 : 0);
     // the row's scores are those of the hypotheses the run left, scored independently by `seq2seq score`
     const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(out, 'test.hyp.de'), '--ref', join(REPO, 'corpora/demo/test.de'), '--format', 'json'], { encoding: 'utf8' });
     const metrics = JSON.parse(score.stdout) as { name: string; score: number }[];
