@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { corpusRecipe, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readJsonl, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
 
 const HELP = `usage: npm run bench:ablation -- --budget 5m [--only gru-bi-bahdanau,rnn-bi-bahdanau] [--seed 1]
-         [--beam 5] [--corpus multi30k|demo] [--out DIR] [--results FILE.jsonl] [--eval-every N]
+         [--beam 5] [--corpus multi30k|demo] [--data DIR (demo)] [--out DIR] [--results FILE.jsonl] [--eval-every N]
 `;
 
 export const VARIANTS = [
@@ -36,7 +36,7 @@ const describe = (m) =>
   `${m.cell.toUpperCase()}, ${m.bidirectional ? 'bidirectional' : 'unidirectional'}, ${m.attention === 'none' ? 'no attention (fixed context)' : m.attention === 'bahdanau' ? 'Bahdanau' : 'Luong general'}${m.inputFeeding ? ' + input feeding' : ''}`;
 
 async function main() {
-  const { o } = parseFlags(process.argv.slice(2), { budget: 'string', only: 'string', seed: 'number', beam: 'number', corpus: 'string', out: 'string', results: 'string', 'eval-every': 'number', help: 'bool' });
+  const { o } = parseFlags(process.argv.slice(2), { budget: 'string', only: 'string', seed: 'number', beam: 'number', corpus: 'string', out: 'string', results: 'string', data: 'string', 'eval-every': 'number', help: 'bool' });
   if (o.help) {
     process.stdout.write(HELP + `variants: ${VARIANTS.map((v) => v.name).join(', ')}\n`);
     return;
@@ -45,7 +45,8 @@ async function main() {
   const budgetSeconds = await durationSeconds(o.budget);
   const corpus = o.corpus ?? 'multi30k';
   if (corpus !== 'multi30k' && corpus !== 'demo') throw new UsageError(`--corpus must be multi30k or demo, got '${corpus}'`);
-  const recipe = corpusRecipe(corpus, 'en-de');
+  if (o.data !== undefined && corpus !== 'demo') throw new UsageError('--data goes with --corpus demo only');
+  const recipe = corpusRecipe(corpus, 'en-de', { data: o.data });
   for (const f of recipe.needs) if (!existsSync(f)) throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);
   const only = o.only ? o.only.split(',') : null;
   for (const n of only ?? []) if (!VARIANTS.some((v) => v.name === n)) throw new UsageError(`--only: unknown variant '${n}' (${VARIANTS.map((v) => v.name).join(', ')})`);

@@ -22,19 +22,20 @@ import { appendTsv, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, ma
 
 const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
          [--seed 1] [--out DIR] [--beam 5] [--tune-length-penalty 0.6,1.0,1.4 | --length-penalty A]
-         [--results FILE.tsv] [--curves DIR] [-- train flags]
+         [--results FILE.tsv] [--curves DIR] [--data DIR (demo: its directory)] [-- train flags]
 `;
 
 const COLUMNS = ['date', 'commit', 'corpus', 'pair', 'budget', 'preset', 'extra', 'parameters', 'steps', 'epochs', 'train_min', 'best_val_bleu', 'test', 'search', 'bleu', 'bleu_signature', 'chrf', 'chrf_signature', 'sent_per_s', 'load', 'run'];
 
 async function main() {
-  const { o, extra } = parseFlags(process.argv.slice(2), { corpus: 'string', pair: 'string', budget: 'string', seed: 'number', out: 'string', beam: 'number', 'length-penalty': 'number', 'tune-length-penalty': 'string', results: 'string', curves: 'string', help: 'bool' });
+  const { o, extra } = parseFlags(process.argv.slice(2), { corpus: 'string', pair: 'string', budget: 'string', seed: 'number', out: 'string', beam: 'number', 'length-penalty': 'number', 'tune-length-penalty': 'string', results: 'string', data: 'string', curves: 'string', help: 'bool' });
   if (o.help) {
     process.stdout.write(HELP);
     return;
   }
   if (o.budget === undefined) throw new UsageError('--budget is required (e.g. 60m)');
-  const recipe = corpusRecipe(o.corpus, o.pair ?? (o.corpus === 'multi30k' || o.corpus === 'demo' ? 'en-de' : 'en-fr'));
+  if (o.data !== undefined && o.corpus !== 'demo') throw new UsageError('--data goes with --corpus demo only');
+  const recipe = corpusRecipe(o.corpus, o.pair ?? (o.corpus === 'multi30k' || o.corpus === 'demo' ? 'en-de' : 'en-fr'), { data: o.data });
   const budgetSeconds = await durationSeconds(o.budget);
   const seed = o.seed ?? 1;
   for (const f of recipe.needs) if (!existsSync(f)) throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);

@@ -23,9 +23,10 @@ export class UsageError extends Error {}
 
 /**
  * The corpus of a recipe: train/valid/test prefixes (aligned files PREFIX.src / PREFIX.tgt), the
- * preset, and how to prepare it. `demo` is the bundled generated corpus (for tests and smoke runs).
+ * preset, and how to prepare it. `demo` is the bundled generated corpus (for tests and smoke runs;
+ * `data` replaces its directory: train/valid/test.{en,de}).
  */
-export function corpusRecipe(corpus, pair) {
+export function corpusRecipe(corpus, pair, { data } = {}) {
   const [src, tgt] = (pair ?? '').split('-');
   if (!src || !tgt) throw new UsageError(`--pair must look like en-de, got '${pair ?? ''}'`);
   if (corpus === 'multi30k') {
@@ -55,7 +56,7 @@ export function corpusRecipe(corpus, pair) {
   }
   if (corpus === 'demo') {
     if (pair !== 'en-de') throw new UsageError(`demo pairs: en-de; got '${pair}'`);
-    const dir = join(root, 'corpora', 'demo');
+    const dir = data ?? join(root, 'corpora', 'demo');
     return { corpus, pair, src, tgt, preset: 'tiny', train: join(dir, 'train'), valid: join(dir, 'valid'), test: join(dir, 'test'), testName: 'test', needs: [join(dir, 'train.en')] };
   }
   throw new UsageError(`--corpus must be multi30k, tatoeba or demo, got '${corpus ?? ''}'`);

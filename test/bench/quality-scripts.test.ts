@@ -1,11 +1,11 @@
 /**
- * The quality recipe scripts end to end on the bundled demo corpus (tiny preset, a few seconds of
- * training): bench/quality.mjs appends a row and draws the curve, and only evaluates again when run
+ * The quality recipe scripts end to end on a cut of the bundled demo corpus (tiny preset, a few
+ * seconds of training): bench/quality.mjs appends a row and draws the curve, and only evaluates again when run
  * twice; bench/ablation.mjs writes its table and skips finished variants; scripts/prepare-tatoeba.mjs
  * splits a TSV reproducibly. The real Tatoeba file is split too when ../shared/corpora is present.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,16 @@ import { REPO } from '../helpers/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'seq2seq-quality-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// A cut of the demo corpus (the first 600 / 80 / 80 pairs), so that training and decoding take seconds.
+const data = join(tmp, 'demo');
+mkdirSync(data);
+for (const [split, n] of [['train', 600], ['valid', 80], ['test', 80]] as const) {
+  for (const lang of ['en', 'de']) {
+    const lines = readFileSync(join(REPO, 'corpora', 'demo', `${split}.${lang}`), 'utf8').split('\n').slice(0, n);
+    writeFileSync(join(data, `${split}.${lang}`), lines.join('\n') + '\n');
+  }
+}
 
 function node(script: string, args: string[]) {
   const r = spawnSync(process.execPath, [join(REPO, script), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', SEQ2SEQ_BENCH_NICE: '0' }, timeout: 120_000 });
@@ -24,7 +34,7 @@ describe('bench/quality.mjs', () => {
     const results = join(tmp, 'q.tsv');
     const curves = join(tmp, 'curves');
     const out = join(tmp, 'run');
-    const args = ['--corpus', 'demo', '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '40', '--eval-every', '20', '--eval-max-sentences', '50'];
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '150', '--eval-every', '50'];
     const first = node('bench/quality.mjs', args);
     expect(first.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(first.code).toBe(0);
@@ -33,8 +43,8 @@ describe('bench/quality.mjs', () => {
     const cols = lines[0].split('\t');
     const row = Object.fromEntries(lines[1].split('\t').map((v, i) => [cols[i], v]));
     expect(row.corpus).toBe('demo');
-    expect(row.steps).toBe('40');
-    expect(row.extra).toBe('--max-steps 40 --eval-every 20 --eval-max-sentences 50');
+    expect(row.steps).toBe('150');
+    expect(row.extra).toBe('--max-steps 150 --eval-every 50');
     expect(row.bleu_signature).toBe('nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:seq2seq-0.1.0');
     expect(Number(row.bleu)).toBeGreaterThanOrEqual(0);
     expect(Number(row.chrf)).toBeGreaterThan(0);
@@ -44,11 +54,11 @@ describe('bench/quality.mjs', () => {
     expect(m).not.toBeNull();
     expect(Number(m[1])).toBe(Number(m[3]) > Number(m[2]) ? 1 : 0);
     // the row's scores are those of the hypotheses the run left, scored independently by `seq2seq score`
-    const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(out, 'test.hyp.de'), '--ref', join(REPO, 'corpora/demo/test.de'), '--format', 'json'], { encoding: 'utf8' });
+    const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(out, 'test.hyp.de'), '--ref', join(data, 'test.de'), '--format', 'json'], { encoding: 'utf8' });
     const metrics = JSON.parse(score.stdout) as { name: string; score: number }[];
     expect(metrics.find((m) => m.name === 'BLEU')!.score.toFixed(2)).toBe(row.bleu);
     expect(metrics.find((m) => m.name === 'chrF2')!.score.toFixed(2)).toBe(row.chrf);
-    // curve: one point per validation (steps 20, 40 and the final one at 40 again)
+    // curve: one point per validation (steps 50, 100, 150 and the final one at 150 again)
     const svg = readFileSync(join(curves, 'demo-en-de-60s.svg'), 'utf8');
     const points = /<polyline[^>]*points="([^"]+)"/.exec(svg)![1].split(' ');
     const evals = readFileSync(join(out, 'history.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"eval"')).length;
@@ -66,7 +76,7 @@ describe('bench/quality.mjs', () => {
   it('resumes a run cut short by Ctrl-C with the rest of its budget', async () => {
     const results = join(tmp, 'resume.tsv');
     const out = join(tmp, 'resume-run');
-    const args = ['--corpus', 'demo', '--budget', '6s', '--beam', '1', '--results', results, '--curves', join(tmp, 'curves2'), '--out', out, '--', '--checkpoint-every', '5', '--eval-every', '1000', '--eval-max-sentences', '20'];
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '4s', '--beam', '1', '--results', results, '--curves', join(tmp, 'curves2'), '--out', out, '--', '--checkpoint-every', '5', '--eval-every', '1000'];
     const child = spawn(process.execPath, [join(REPO, 'bench/quality.mjs'), ...args], { cwd: REPO, env: { ...process.env, SEQ2SEQ_BENCH_NICE: '0' }, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const state = join(out, 'last', 'train-state', 'state.json');
@@ -76,7 +86,7 @@ describe('bench/quality.mjs', () => {
     expect(await exited).not.toBe(0);
     expect(existsSync(results)).toBe(false);
     const trained = (JSON.parse(readFileSync(state, 'utf8')) as { trainSeconds: number }).trainSeconds;
-    expect(trained).toBeLessThan(6);
+    expect(trained).toBeLessThan(4);
     const again = node('bench/quality.mjs', args);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/resuming \(\d+ s trained, \d+ s of the budget left\)/);
@@ -99,7 +109,7 @@ describe('bench/quality.mjs', () => {
 describe('bench/ablation.mjs', () => {
   it('runs the chosen variants into a Markdown table and skips them when run again', () => {
     const results = join(tmp, 'abl.jsonl');
-    const args = ['--corpus', 'demo', '--budget', '4s', '--only', 'gru-bi-none', '--beam', '1', '--results', results, '--out', join(tmp, 'abl')];
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '2s', '--only', 'gru-bi-none', '--beam', '1', '--results', results, '--out', join(tmp, 'abl')];
     const r = node('bench/ablation.mjs', args);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
