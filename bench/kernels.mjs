@@ -93,6 +93,7 @@ const fused = [
   ['gruForward 64×512', (k) => k.gruForward(Bsz, H, gi, gh, h, hn, gates)],
   ['gruBackward 64×512', (k) => k.gruBackward(Bsz, H, gates, gh, h, hn, dgi, dgh, dhp)],
   ['tanh 64×1536', (k) => k.tanh(gi, dgi)],
+  ['transpose 1536×1280 (W_ih, once per pass)', (k) => k.transpose(1536, 1280, p, m)],
   ['adamStep 15.55 M parameters', (k) => k.adamStep(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001, 0)],
 ];
 for (const [label, fn] of fused) {

@@ -292,7 +292,9 @@ static void gemm_chunk(void *p, long c, int tid) {
 /* below this many flops a product runs on the calling thread (a hand-off costs ~2 µs) */
 #define PARALLEL_MIN_FLOPS 4e6
 /* chunks per thread: a few, so that a late or busy thread's share is picked up by the others */
+#ifndef CHUNKS_PER_THREAD
 #define CHUNKS_PER_THREAD 4
+#endif
 
 void gemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B, float beta, float *C) {
   if (M <= 0 || N <= 0) return;

@@ -194,7 +194,8 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
   });
 
   it.skipIf(skip)('addRowVector, sumRowsInto, sumSquares, axpy, scale, fill', () => {
-    for (const [M, N] of [[1, 1], [3, 17], [17, 1023], [64, 3]]) {
+    // 800×1536 is split over the pool (rows for addRowVector, column blocks for sumRowsInto)
+    for (const [M, N] of [[1, 1], [3, 17], [17, 1023], [64, 3], [800, 1536]]) {
       const X = view(M * N), bias = view(N);
       const x1 = X.slice(), x2 = X.slice();
       native.addRowVector(M, N, x1, bias);
