@@ -76,6 +76,16 @@ static int flag(args_t *a, size_t i) {
   return b;
 }
 
+/* optional trailing `rows` argument of the attention kernels: absent/undefined → B */
+static int opt_rows(args_t *a, size_t i, int B) {
+  if (a->failed || i >= a->argc) return B;
+  napi_valuetype t;
+  if (napi_typeof(a->env, a->argv[i], &t) != napi_ok || t == napi_undefined) return B;
+  int n = dim(a, i, "rows");
+  if (!a->failed && n > B) fail(a, "rows must be at most B");
+  return n;
+}
+
 #define BEGIN(name)                                                   \
   napi_value argv[MAX_ARGS];                                          \
   size_t argc = MAX_ARGS;                                             \
@@ -323,8 +333,9 @@ static napi_value js_additive_fwd(napi_env env, napi_callback_info info) {
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), A = dim(a, 2, "A");
   size_t sba = (size_t)S * B * A;
   float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)B * A, "qp"), *v = f32(a, 5, A, "v"), *U = f32(a, 6, sba, "U"), *sc = f32(a, 7, (size_t)S * B, "scores");
+  int nb = opt_rows(a, 8, B);
   if (a->failed) return NULL;
-  k_additive_attention_forward(S, B, A, K, qp, v, U, sc);
+  k_additive_attention_forward(S, B, A, K, qp, v, U, sc, nb);
   return undef(env);
 }
 static napi_value js_additive_bwd(napi_env env, napi_callback_info info) {
@@ -333,8 +344,9 @@ static napi_value js_additive_bwd(napi_env env, napi_callback_info info) {
   size_t sba = (size_t)S * B * A;
   float *U = f32(a, 3, sba, "U"), *v = f32(a, 4, A, "v"), *ds = f32(a, 5, (size_t)S * B, "dscores"), *dK = f32(a, 6, sba, "dK");
   float *dqp = f32(a, 7, (size_t)B * A, "dqp"), *dv = f32(a, 8, A, "dv");
+  int nb = opt_rows(a, 9, B);
   if (a->failed) return NULL;
-  k_additive_attention_backward(S, B, A, U, v, ds, dK, dqp, dv);
+  k_additive_attention_backward(S, B, A, U, v, ds, dK, dqp, dv, nb);
   return undef(env);
 }
 static napi_value js_dot_scores(napi_env env, napi_callback_info info) {
@@ -362,9 +374,10 @@ static napi_value js_att_context(napi_env env, napi_callback_info info) {
   size_t nl = 0;
   int *len = i32(a, 4, &nl, "lengths");
   float *M = f32(a, 5, (size_t)S * B * C, "M"), *al = f32(a, 6, (size_t)B * S, "alpha"), *ctx = f32(a, 7, (size_t)B * C, "ctx");
+  int nb = opt_rows(a, 8, B);
   if (a->failed) return NULL;
   if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
-  k_attention_context(S, B, C, sc, len, M, al, ctx);
+  k_attention_context(S, B, C, sc, len, M, al, ctx, nb);
   return undef(env);
 }
 static napi_value js_att_context_bwd(napi_env env, napi_callback_info info) {
@@ -375,9 +388,10 @@ static napi_value js_att_context_bwd(napi_env env, napi_callback_info info) {
   int *len = i32(a, 4, &nl, "lengths");
   float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)B * C, "dctx"), *dM = f32(a, 7, (size_t)S * B * C, "dM");
   float *ds = f32(a, 8, (size_t)S * B, "dscores");
+  int nb = opt_rows(a, 9, B);
   if (a->failed) return NULL;
   if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
-  k_attention_context_backward(S, B, C, al, len, M, dctx, dM, ds);
+  k_attention_context_backward(S, B, C, al, len, M, dctx, dM, ds, nb);
   return undef(env);
 }
 

@@ -418,18 +418,21 @@ static void additive_back_row(long A, float g, const float *restrict u, const fl
   }
 }
 
-typedef struct { int S, B, A; const float *K, *qp, *v; float *U, *scores; } additive_ctx;
-static void additive_rows(void *p, long r0, long r1, long chunk) {
+typedef struct { int S, B, A, nb; const float *K, *qp, *v; float *U, *scores; } additive_ctx;
+static void additive_rows(void *p, long i0, long i1, long chunk) {
   (void)chunk;
   additive_ctx *c = (additive_ctx *)p;
   long A = c->A;
-  for (long r = r0; r < r1; r++) /* r = s·B + b */
-    c->scores[r] = additive_row(A, c->K + r * A, c->qp + (r % c->B) * A, c->v, c->U + r * A);
+  for (long i = i0; i < i1; i++) { /* i = s·nb + b, row r = s·B + b */
+    long b = i % c->nb, r = (i / c->nb) * c->B + b;
+    c->scores[r] = additive_row(A, c->K + r * A, c->qp + b * A, c->v, c->U + r * A);
+  }
 }
-/* U[s,b] = tanh(K[s,b] + qp[b]); scores[s·B + b] = v · U[s,b] */
-void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores) {
-  additive_ctx c = {S, B, A, K, qp, v, U, scores};
-  parallel_range(additive_rows, &c, (long)S * B, 12.0 * A);
+/* U[s,b] = tanh(K[s,b] + qp[b]); scores[s·B + b] = v · U[s,b]  (b < nb) */
+void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb) {
+  if (nb <= 0) return;
+  additive_ctx c = {S, B, A, nb, K, qp, v, U, scores};
+  parallel_range(additive_rows, &c, (long)S * nb, 12.0 * A);
 }
 
 /* Split over rows b (each chunk: dK and dqp of its rows, and its own partial Σ g·u for dv, added
@@ -454,7 +457,8 @@ static void additive_back_rows(void *p, long b0, long b1, long chunk) {
   }
 }
 
-void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv) {
+void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv, int nb) {
+  if (nb <= 0) return;
   size_t need = (size_t)MAX_CHUNKS * A;
   if (need > dvPartsFloats) {
     free(dvParts);
@@ -462,9 +466,9 @@ void k_additive_attention_backward(int S, int B, int A, const float *U, const fl
     dvPartsFloats = dvParts ? need : 0;
   }
   if (!dvParts) { /* no memory for the partial sums: the serial loop, straight into dv */
-    memset(dqp, 0, (size_t)B * A * sizeof(float));
+    memset(dqp, 0, (size_t)nb * A * sizeof(float));
     for (long s = 0; s < S; s++)
-      for (long b = 0; b < B; b++) {
+      for (long b = 0; b < nb; b++) {
         long r = s * B + b;
         float g = dscores[r];
         if (g != 0.0f) additive_back_row(A, g, U + r * A, v, dK + r * A, dqp + b * A, dv);
@@ -472,7 +476,7 @@ void k_additive_attention_backward(int S, int B, int A, const float *U, const fl
     return;
   }
   additive_back_ctx c = {S, B, A, U, v, dscores, dK, dqp, dvParts};
-  long chunks = parallel_range(additive_back_rows, &c, B, 6.0 * S * A);
+  long chunks = parallel_range(additive_back_rows, &c, nb, 6.0 * S * A);
   for (long ch = 0; ch < chunks; ch++) k_axpy(A, 1.0f, dvParts + ch * A, dv);
 }
 
@@ -520,9 +524,10 @@ static void context_rows(void *p, long b0, long b1, long chunk) {
   }
 }
 
-void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx) {
+void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx, int nb) {
+  if (nb <= 0) return;
   context_ctx c = {S, B, C, scores, lengths, M, alpha, ctx, NULL, NULL, NULL};
-  parallel_range(context_rows, &c, B, 2.0 * S * C);
+  parallel_range(context_rows, &c, nb, 2.0 * S * C);
 }
 
 /* dα_bs = dctx_b · M[s,b]; dscores = α (dα − Σ_s α dα) (0 at padding); dM[s,b] += α_bs dctx_b */
@@ -547,7 +552,8 @@ static void context_back_rows(void *p, long b0, long b1, long chunk) {
   }
 }
 
-void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores) {
+void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores, int nb) {
+  if (nb <= 0) return;
   context_ctx c = {S, B, C, NULL, lengths, M, (float *)alpha, NULL, dctx, dM, dscores};
-  parallel_range(context_back_rows, &c, B, 4.0 * S * C);
+  parallel_range(context_back_rows, &c, nb, 4.0 * S * C);
 }

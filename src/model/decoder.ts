@@ -160,7 +160,7 @@ export class DecoderPass {
     }
     if (this.att) {
       if (!memory) throw new Error('DecoderPass.begin: attention needs the encoder memory');
-      this.att.begin(memory.M, memory.S, B, memory.lengths, T, memory.keys);
+      this.att.begin(memory.M, memory.S, B, memory.lengths, T, memory.keys, active);
     }
     this.fused = null;
     const WihT = d.config.attention === 'bahdanau' && !d.config.inputFeeding && T >= 2 ? this.runs[0].transposedIh() : null;

@@ -103,6 +103,10 @@ export class AttentionRun {
    */
   valid: { rows: Int32Array; inv: Int32Array; Mp: F32 } | null = null;
   private keysPacked = false;
+  /** Bahdanau: at step t only the query rows [0, active[t]) are computed (the rest is padding). */
+  private active: Int32Array | null = null;
+  /** Rows computed by the last forwardStep. */
+  private stepRows = 0;
   /** W_qᵀ of this pass (made on first use when T ≥ 2: one transpose instead of one per step). */
   private wqT: F32 | null = null;
 
@@ -110,9 +114,14 @@ export class AttentionRun {
     this.att = att;
   }
 
-  /** Memory M [S×B×C] and lengths; keys are computed unless given (the step API keeps them). */
-  begin(M: F32, S: number, B: number, lengths: Int32Array, T: number, keys?: F32): void {
+  /**
+   * Memory M [S×B×C] and lengths; keys are computed unless given (the step API keeps them).
+   * active (optional, [T]): at step t only rows [0, active[t]) are queried — the others are
+   * padding, get a zero context and weights, and no gradient (Bahdanau; other kinds use all rows).
+   */
+  begin(M: F32, S: number, B: number, lengths: Int32Array, T: number, keys?: F32, active: Int32Array | null = null): void {
     const a = this.att;
+    this.active = a.kind === 'bahdanau' ? active : null;
     this.S = S;
     this.B = B;
     this.T = T;
@@ -153,11 +162,16 @@ export class AttentionRun {
     this.wqT = null;
   }
 
-  /** qp = q W_qᵀ + b_q (B×A); over a pass of T ≥ 2 steps through W_qᵀ, transposed once. */
-  private projectQuery(q: F32, qp: F32): void {
+  /** Rows computed at step t. */
+  private rowsAt(t: number): number {
+    return this.active ? Math.min(this.B, this.active[t]) : this.B;
+  }
+
+  /** qp = q W_qᵀ + b_q (n×A); over a pass of T ≥ 2 steps through W_qᵀ, transposed once. */
+  private projectQuery(n: number, q: F32, qp: F32): void {
     const ql = this.att.queryLayer!;
     if (this.T < 2) {
-      ql.forward(this.B, q, qp);
+      ql.forward(n, q, qp);
       return;
     }
     const k = getBackend();
@@ -165,8 +179,8 @@ export class AttentionRun {
       this.wqT = this.w[10].get(ql.outFeatures * ql.inFeatures);
       k.transpose(ql.outFeatures, ql.inFeatures, ql.weight.value, this.wqT);
     }
-    k.gemm(false, false, this.B, ql.outFeatures, ql.inFeatures, 1, q, this.wqT, 0, qp);
-    k.addRowVector(this.B, ql.outFeatures, qp, ql.bias!.value);
+    k.gemm(false, false, n, ql.outFeatures, ql.inFeatures, 1, q, this.wqT, 0, qp);
+    k.addRowVector(n, ql.outFeatures, qp, ql.bias!.value);
   }
 
   /** Attention at step t for the query q (B×Hq): writes the context (B×C) and alphas[t]. */
@@ -177,14 +191,23 @@ export class AttentionRun {
     const A = a.keySize;
     rows(this.Q, t * B, B, a.querySize).set(q);
     const sc = this.scoreSB; // [S×B]
+    const n = this.rowsAt(t);
+    this.stepRows = n;
+    const alpha = rows(this.alphas, t * B, B, S);
+    if (n < B) {
+      // padding rows: zero weights and context (nothing reads them but the backward's zeros)
+      alpha.fill(0, n * S);
+      ctx.fill(0, n * a.memorySize, B * a.memorySize);
+      if (n === 0) return;
+    }
     if (a.kind === 'bahdanau') {
       // u = tanh(K_s + W_q q + b_q); score = v · u
       const qp = this.w[5].get(B * A);
-      this.projectQuery(q, qp);
-      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, rows(this.U, t * S * B, S * B, A), sc);
+      this.projectQuery(n, rows(q, 0, n, a.querySize), rows(qp, 0, n, A));
+      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, rows(this.U, t * S * B, S * B, A), sc, n);
     } else k.dotAttentionScores(S, B, A, this.keys, q, sc);
     // masked softmax over s < length[b], c_b = Σ_s α_bs m_sb
-    k.attentionContext(S, B, a.memorySize, sc, this.lengths, this.memory, rows(this.alphas, t * B, B, S), ctx);
+    k.attentionContext(S, B, a.memorySize, sc, this.lengths, this.memory, alpha, ctx, n);
   }
 
   /**
@@ -194,7 +217,8 @@ export class AttentionRun {
    */
   extraContext(V: F32, width: number, out: F32): void {
     const { S, B } = this;
-    getBackend().attentionContext(S, B, width, this.scoreSB, this.lengths, V, this.w[11].get(B * S), out);
+    if (this.stepRows === 0) return;
+    getBackend().attentionContext(S, B, width, this.scoreSB, this.lengths, V, this.w[11].get(B * S), out, this.stepRows);
   }
 
   /** Clears the gradient buffers before the backward steps. */
@@ -220,17 +244,21 @@ export class AttentionRun {
     const Hq = a.querySize;
     const ds = this.dscore; // [S×B]
     const alpha = rows(this.alphas, t * B, B, S);
-    k.attentionContextBackward(S, B, a.memorySize, alpha, this.lengths, this.memory, dctx, this.dMemory, ds);
+    const n = this.rowsAt(t);
+    if (n < B && a.kind === 'bahdanau') rows(this.dQP, t * B + n, B - n, A).fill(0); // padding rows: no gradient
+    if (n === 0) return;
+    k.attentionContextBackward(S, B, a.memorySize, alpha, this.lengths, this.memory, dctx, this.dMemory, ds, n);
     if (extra) {
-      // the score gradient is linear in dα: the two contexts' shares add up
+      // the score gradient is linear in dα: the two contexts' shares add up (rows b < n)
       const ds2 = this.w[12].get(S * B);
-      k.attentionContextBackward(S, B, extra.width, alpha, this.lengths, extra.V, extra.dOut, extra.dV, ds2);
-      k.axpy(1, ds2, ds);
+      k.attentionContextBackward(S, B, extra.width, alpha, this.lengths, extra.V, extra.dOut, extra.dV, ds2, n);
+      if (n === B) k.axpy(1, ds2, ds);
+      else for (let s = 0; s < S; s++) for (let b = s * B; b < s * B + n; b++) ds[b] += ds2[b];
     }
     if (a.kind === 'bahdanau') {
       const dqp = rows(this.dQP, t * B, B, A);
-      k.additiveAttentionBackward(S, B, A, rows(this.U, t * S * B, S * B, A), a.energy!.value, ds, this.dK, dqp, a.energy!.grad);
-      k.gemm(false, false, B, Hq, A, 1, dqp, a.queryLayer!.weight.value, 1, dq);
+      k.additiveAttentionBackward(S, B, A, rows(this.U, t * S * B, S * B, A), a.energy!.value, ds, this.dK, dqp, a.energy!.grad, n);
+      k.gemm(false, false, n, Hq, A, 1, rows(dqp, 0, n, A), a.queryLayer!.weight.value, 1, rows(dq, 0, n, Hq));
     } else {
       k.dotAttentionBackward(S, B, A, this.keys, rows(this.Q, t * B, B, Hq), ds, dq, a.kind === 'luong-dot' ? this.dMemory : this.dK);
     }

@@ -88,16 +88,18 @@ export interface Backend {
   // ---- attention over a time-major memory (S source positions × B rows) ------------------
   // Layouts: keys K and memory M are [S×B×D] (row (s, b) at (s·B + b)·D), scores are [S×B],
   // attention weights alpha are [B×S], queries and contexts are [B×D]; lengths is an Int32Array [B].
+  // rows (optional, default B): only batch rows b < rows are computed (a decoder step whose later
+  // rows are padding); what the kernel writes for the other rows is left as it was.
   /**
    * Bahdanau energies: U[s,b,:] = tanh(K[s,b,:] + qp[b,:]) (cached for backward) and
    * scores[s·B + b] = v · U[s,b,:].
    */
-  additiveAttentionForward(S: number, B: number, A: number, K: F32, qp: F32, v: F32, U: F32, scores: F32): void;
+  additiveAttentionForward(S: number, B: number, A: number, K: F32, qp: F32, v: F32, U: F32, scores: F32, rows?: number): void;
   /**
    * Backward of additiveAttentionForward given dscores [S×B]: du = dscores[s,b] · v ⊙ (1 − U²);
    * dK[s,b,:] += du (accumulate); dqp[b,:] = Σ_s du (overwritten); dv += Σ_{s,b} dscores[s,b] · U[s,b,:].
    */
-  additiveAttentionBackward(S: number, B: number, A: number, U: F32, v: F32, dscores: F32, dK: F32, dqp: F32, dv: F32): void;
+  additiveAttentionBackward(S: number, B: number, A: number, U: F32, v: F32, dscores: F32, dK: F32, dqp: F32, dv: F32, rows?: number): void;
   /** Luong scores: scores[s·B + b] = q[b,:] · K[s,b,:]. */
   dotAttentionScores(S: number, B: number, D: number, K: F32, q: F32, scores: F32): void;
   /** Backward of dotAttentionScores: dq[b] += Σ_s dscores[s,b] K[s,b]; dK[s,b] += dscores[s,b] q[b] (both accumulate). */
@@ -106,12 +108,12 @@ export interface Backend {
    * Masked softmax and context: alpha[b,s] = softmax over s < lengths[b] of scores[s·B + b]
    * (exactly 0 for s ≥ lengths[b]); ctx[b,:] = Σ_s alpha[b,s] · M[s,b,:] (overwritten).
    */
-  attentionContext(S: number, B: number, C: number, scores: F32, lengths: I32, M: F32, alpha: F32, ctx: F32): void;
+  attentionContext(S: number, B: number, C: number, scores: F32, lengths: I32, M: F32, alpha: F32, ctx: F32, rows?: number): void;
   /**
    * Backward of attentionContext given dctx [B×C]: dα[b,s] = dctx[b] · M[s,b];
    * dscores[s·B + b] = α (dα − Σ_s' α dα) (overwritten; 0 at padding); dM[s,b,:] += α[b,s] · dctx[b,:].
    */
-  attentionContextBackward(S: number, B: number, C: number, alpha: F32, lengths: I32, M: F32, dctx: F32, dM: F32, dscores: F32): void;
+  attentionContextBackward(S: number, B: number, C: number, alpha: F32, lengths: I32, M: F32, dctx: F32, dM: F32, dscores: F32, rows?: number): void;
 
   // ---- output layer ----------------------------------------------------------------------
   /**

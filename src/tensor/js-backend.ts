@@ -267,9 +267,9 @@ export const jsBackend: Backend = {
   },
 
   // U = tanh(K + qp); scores = U · v
-  additiveAttentionForward(S, B, A, K, qp, v, U, scores) {
+  additiveAttentionForward(S, B, A, K, qp, v, U, scores, rows = B) {
     for (let s = 0; s < S; s++)
-      for (let b = 0; b < B; b++) {
+      for (let b = 0; b < rows; b++) {
         const o = (s * B + b) * A;
         const qo = b * A;
         let e = 0;
@@ -283,10 +283,10 @@ export const jsBackend: Backend = {
   },
 
   // du = ds · v ⊙ (1 − U²); dK += du; dqp = Σ_s du; dv += Σ ds · U
-  additiveAttentionBackward(S, B, A, U, v, dscores, dK, dqp, dv) {
-    dqp.fill(0, 0, B * A);
+  additiveAttentionBackward(S, B, A, U, v, dscores, dK, dqp, dv, rows = B) {
+    dqp.fill(0, 0, rows * A);
     for (let s = 0; s < S; s++)
-      for (let b = 0; b < B; b++) {
+      for (let b = 0; b < rows; b++) {
         const g = dscores[s * B + b];
         if (g === 0) continue;
         const o = (s * B + b) * A;
@@ -329,9 +329,9 @@ export const jsBackend: Backend = {
   },
 
   // α_b = softmax(scores[:, b]) over s < len_b; ctx_b = Σ_s α_bs M_sb
-  attentionContext(S, B, C, scores, lengths, M, alpha, ctx) {
-    ctx.fill(0, 0, B * C);
-    for (let b = 0; b < B; b++) {
+  attentionContext(S, B, C, scores, lengths, M, alpha, ctx, rows = B) {
+    ctx.fill(0, 0, rows * C);
+    for (let b = 0; b < rows; b++) {
       const len = Math.min(lengths[b], S);
       const ao = b * S;
       let max = -Infinity;
@@ -355,8 +355,8 @@ export const jsBackend: Backend = {
   },
 
   // dα_bs = dctx_b · M_sb; dscore = α (dα − Σ α dα); dM_sb += α_bs dctx_b
-  attentionContextBackward(S, B, C, alpha, lengths, M, dctx, dM, dscores) {
-    for (let b = 0; b < B; b++) {
+  attentionContextBackward(S, B, C, alpha, lengths, M, dctx, dM, dscores, rows = B) {
+    for (let b = 0; b < rows; b++) {
       const len = Math.min(lengths[b], S);
       const co = b * C;
       let dot = 0;

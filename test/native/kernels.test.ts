@@ -368,4 +368,58 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
       expect(relErr(dsc[0], dsc[1])).toBeLessThan(1e-5 * Math.sqrt(D));
     }
   });
+
+  it.skipIf(skip)('attention kernels with rows < B: rows b < rows as with all B, every output of the other rows untouched', () => {
+    for (const [S, B, D, nb] of [[3, 2, 17, 1], [7, 5, 33, 3], [14, 64, 512, 40], [20, 64, 1024, 40]]) {
+      const K = view(S * B * D, 2), q = view(B * D, 2), v = view(D), M = view(S * B * D);
+      const lengths = Int32Array.from({ length: B }, (_, b) => (b === 0 ? S : 1 + rng.int(S)));
+      // outputs of rows b ≥ nb keep the sentinel; rows b < nb equal the all-rows result
+      const sentinel = 12345;
+      const fillAll = (n: number) => new Float32Array(n).fill(sentinel);
+      const rowOf = (i: number, width: number, layoutSB: boolean) => (layoutSB ? Math.floor(i / width) % B : Math.floor(i / width));
+      const check = (part: Float32Array, full: Float32Array, width: number, layoutSB: boolean, what: string) => {
+        let touched = 0, worst = 0;
+        for (let i = 0; i < part.length; i++) {
+          if (rowOf(i, width, layoutSB) >= nb) touched += part[i] === sentinel ? 0 : 1;
+          else worst = Math.max(worst, Math.abs(part[i] - full[i]) / Math.max(1, Math.abs(full[i])));
+        }
+        expect(touched, `${what}: entries of rows ≥ ${nb} changed`).toBe(0);
+        expect(worst, what).toBeLessThan(1e-6);
+      };
+      for (const k of [native, jsBackend]) {
+        const Uf = new Float32Array(S * B * D), scf = new Float32Array(S * B);
+        k.additiveAttentionForward(S, B, D, K, q, v, Uf, scf);
+        const Up = fillAll(S * B * D), scp = fillAll(S * B);
+        k.additiveAttentionForward(S, B, D, K, q, v, Up, scp, nb);
+        check(Up, Uf, D, true, 'U');
+        check(scp, scf, 1, true, 'scores');
+        const ds = view(S * B);
+        const dKf = new Float32Array(S * B * D), dqf = new Float32Array(B * D), dvf = new Float32Array(D);
+        const dsNb = ds.slice();
+        for (let i = 0; i < S * B; i++) if (i % B >= nb) dsNb[i] = 0; // the other rows' share of dv
+        k.additiveAttentionBackward(S, B, D, Uf, v, dsNb, dKf, dqf, dvf);
+        const dKp = fillAll(S * B * D), dqp = fillAll(B * D), dvp = new Float32Array(D);
+        for (let i = 0; i < S * B; i++) if (i % B < nb) dKp.fill(0, i * D, (i + 1) * D);
+        k.additiveAttentionBackward(S, B, D, Uf, v, ds, dKp, dqp, dvp, nb);
+        check(dKp, dKf, D, true, 'dK');
+        check(dqp, dqf, D, false, 'dqp');
+        expect(relErr(dvp, dvf)).toBeLessThan(1e-5 * Math.max(1, Math.sqrt(S * nb) / 4));
+        const alf = new Float32Array(B * S), ctxf = new Float32Array(B * D);
+        k.attentionContext(S, B, D, scf, lengths, M, alf, ctxf);
+        const alp = fillAll(B * S), ctxp = fillAll(B * D);
+        k.attentionContext(S, B, D, scf, lengths, M, alp, ctxp, nb);
+        check(alp, alf, S, false, 'alpha');
+        check(ctxp, ctxf, D, false, 'ctx');
+        const dctx = view(B * D);
+        const dMf = new Float32Array(S * B * D), dscf = new Float32Array(S * B);
+        k.attentionContextBackward(S, B, D, alf, lengths, M, dctx, dMf, dscf);
+        const dMp = fillAll(S * B * D), dscp = fillAll(S * B);
+        for (let i = 0; i < S * B; i++) if (i % B < nb) dMp.fill(0, i * D, (i + 1) * D);
+        k.attentionContextBackward(S, B, D, alf, lengths, M, dctx, dMp, dscp, nb);
+        check(dMp, dMf, D, true, 'dM');
+        check(dscp, dscf, 1, true, 'dscores');
+      }
+    }
+    expect(() => native.attentionContext(2, 2, 3, new Float32Array(4), Int32Array.from([2, 2]), new Float32Array(12), new Float32Array(4), new Float32Array(6), 3)).toThrow(/rows must be at most B/);
+  });
 });
