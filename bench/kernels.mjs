@@ -21,6 +21,10 @@ const load = loadNative();
 const native = createNativeBackend();
 if (!native) console.log(`native backend unavailable: ${load.error} — TypeScript figures only`);
 else console.log(`native addon: ${load.addon.buildInfo()}; ${allThreads} threads max; best of ${reps}`);
+// the core's own ceiling: a GEMM figure means more beside it (machines of one kind differ: a Zen 4
+// runs 512-bit FMAs at half the rate of a Zen 5)
+const peak = native && load.addon.fmaPeak ? load.addon.fmaPeak() : NaN;
+if (native) console.log(`FMA peak of one core (register-only multiply-add loop): ${peak.toFixed(0)} GFLOP/s; ${allThreads} cores ≈ ${(allThreads * peak).toFixed(0)}`);
 
 function rand(n) {
   const a = new Float32Array(n);
@@ -63,7 +67,7 @@ const gemmShapes = [
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 console.log('\nGEMM, GFLOP/s (C = op(A)·op(B), M×K×N)');
-console.log(`${pad('shape', 34)}${lpad('ts', 8)}${lpad('native 1t', 11)}${lpad(`native ${allThreads}t`, 11)}${lpad('1t/ts', 8)}${lpad(`${allThreads}t/1t`, 8)}`);
+console.log(`${pad('shape', 34)}${lpad('ts', 8)}${lpad('native 1t', 11)}${lpad(`native ${allThreads}t`, 11)}${lpad('1t/ts', 8)}${lpad(`${allThreads}t/1t`, 8)}${lpad('1t/peak', 9)}`);
 for (const [label, tA, tB, M, K, N] of gemmShapes) {
   const A = rand(M * K), B = rand(K * N), C = new Float32Array(M * N);
   const flops = 2 * M * N * K;
@@ -77,7 +81,7 @@ for (const [label, tA, tB, M, K, N] of gemmShapes) {
     nAll = flops / time(() => native.gemm(tA, tB, M, N, K, 1, A, B, 0, C), flops, reps) / 1e9;
   }
   const f = (x) => (Number.isNaN(x) ? '-' : x.toFixed(1));
-  console.log(`${pad(label, 34)}${lpad(f(js), 8)}${lpad(f(n1), 11)}${lpad(f(nAll), 11)}${lpad(withJs ? (n1 / js).toFixed(0) + '×' : '-', 8)}${lpad((nAll / n1).toFixed(2), 8)}`);
+  console.log(`${pad(label, 34)}${lpad(f(js), 8)}${lpad(f(n1), 11)}${lpad(f(nAll), 11)}${lpad(withJs ? (n1 / js).toFixed(0) + '×' : '-', 8)}${lpad((nAll / n1).toFixed(2), 8)}${lpad(Number.isNaN(peak) ? '-' : `${((100 * n1) / peak).toFixed(0)} %`, 9)}`);
 }
 
 console.log('\nfused kernels, ms per call (ts | native all threads | ratio)');

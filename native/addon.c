@@ -4,6 +4,7 @@
 #include <node_api.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "gemm.h"
 #include "kernels.h"
 #include "pool.h"
@@ -413,6 +414,40 @@ static napi_value js_cpu_count(napi_env env, napi_callback_info info) {
   return number(env, pool_cpu_count());
 }
 
+/* FMA peak of one core in GFLOP/s: 12 independent chains of 16-float multiply-adds, registers
+ * only (what the GEMM micro-kernel could reach at best; bench:kernels prints it beside GEMM). */
+typedef float fv16 __attribute__((vector_size(64)));
+static __attribute__((noinline)) float fma_chains(long n, float seed) {
+  fv16 a0 = (fv16){} + seed, a1 = a0 + 1, a2 = a0 + 2, a3 = a0 + 3, a4 = a0 + 4, a5 = a0 + 5;
+  fv16 a6 = a0 + 6, a7 = a0 + 7, a8 = a0 + 8, a9 = a0 + 9, a10 = a0 + 10, a11 = a0 + 11;
+  const fv16 m = (fv16){} + 0.999999f, c = (fv16){} + 1e-6f;
+  for (long k = 0; k < n; k++) {
+    a0 = a0 * m + c; a1 = a1 * m + c; a2 = a2 * m + c; a3 = a3 * m + c; a4 = a4 * m + c; a5 = a5 * m + c;
+    a6 = a6 * m + c; a7 = a7 * m + c; a8 = a8 * m + c; a9 = a9 * m + c; a10 = a10 * m + c; a11 = a11 * m + c;
+  }
+  fv16 s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+  float r = 0;
+  for (int i = 0; i < 16; i++) r += s[i];
+  return r;
+}
+
+static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct timespec t0, t1;
+  const long n = 20000000;
+  double best = 0;
+  for (int rep = 0; rep < 3; rep++) {
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    volatile float sink = fma_chains(n, 0.5f + rep);
+    (void)sink;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double sec = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    double g = n * 12.0 * 32.0 / sec / 1e9;
+    if (g > best) best = g;
+  }
+  return number(env, best);
+}
+
 /* What the compiler targeted (reported by `seq2seq doctor`). */
 static napi_value js_build_info(napi_env env, napi_callback_info info) {
   (void)info;
@@ -467,6 +502,7 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("setThreads", js_set_threads),
     EXPORT("cpuCount", js_cpu_count),
     EXPORT("buildInfo", js_build_info),
+    EXPORT("fmaPeak", js_fma_peak),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -18,6 +18,8 @@ export type NativeAddon = Omit<Backend, 'name' | 'threads' | 'setThreads'> & {
   cpuCount(): number;
   /** Instruction sets the compiler targeted, e.g. "C avx512f avx2 fma". */
   buildInfo(): string;
+  /** FMA peak of one core, GFLOP/s (a register-only multiply-add loop, ~0.2 s; for benchmarks). */
+  fmaPeak?(): number;
 };
 
 export type NativeLoad = { addon: NativeAddon; path: string; error: null } | { addon: null; path: string; error: string };

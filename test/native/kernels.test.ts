@@ -114,6 +114,13 @@ describe('native GEMM' + why, () => {
     native.setThreads(prev);
   });
 
+  it.skipIf(skip)('fmaPeak (the bench:kernels ceiling) measures a positive, finite rate above the GEMM kernel of a small product', () => {
+    const peak = load.addon!.fmaPeak!();
+    expect(Number.isFinite(peak) && peak > 0).toBe(true);
+    // a naive scalar loop would never pass this: the figure must be at least one 16-wide FMA per ns
+    expect(peak).toBeGreaterThan(16);
+  });
+
   it.skipIf(skip)('too-short arrays are a RangeError, not a crash', () => {
     expect(() => native.gemm(false, false, 4, 4, 4, 1, new Float32Array(15), new Float32Array(16), 0, new Float32Array(16))).toThrow(/A has 15 elements, needs 16/);
   });
