@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Seq2SeqError } from '../errors.js';
 import { applyColourPolicy } from '../ui/shared/colour.js';
+import { printBackendWarningOnce } from './backend-warning.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,9 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   applyColourPolicy();
   // A backend forced or tuned through the environment that cannot be honoured: say so once.
   if (process.env.SEQ2SEQ_BACKEND || process.env.SEQ2SEQ_THREADS) {
-    const { backendWarning } = await import('../tensor/index.js');
-    const warning = backendWarning();
-    if (warning) process.stderr.write(`seq2seq: warning: ${warning}\n`);
+    await printBackendWarningOnce();
   }
   let program: Command;
   try {

@@ -35,6 +35,13 @@ describe('seq2seq doctor', () => {
     expect(r.stderr).toMatch(/native requested/);
   });
 
+  it('a bad SEQ2SEQ_BACKEND value gives exactly one warning line, not one from main and one from doctor', async () => {
+    const r = await runCli(['doctor', '--format', 'json'], { env: { SEQ2SEQ_BACKEND: 'fastest', SEQ2SEQ_THREADS: '1' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).backend).toBe(built ? 'native' : 'js');
+    expect(r.stderr).toBe('seq2seq: warning: SEQ2SEQ_BACKEND=fastest is not js or native; choosing automatically\n');
+  });
+
   it('rejects a bad --format with exit code 2', async () => {
     const r = await runCli(['doctor', '--format', 'xml']);
     expect(r.code).toBe(2);

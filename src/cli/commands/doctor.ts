@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { printBackendWarningOnce } from '../backend-warning.js';
 
 interface CpuInfo {
   model: string;
@@ -49,7 +50,7 @@ Examples:
       if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { backendSelection, getBackend } = await import('../../tensor/index.js');
       const sel = backendSelection();
-      if (sel.warning) process.stderr.write(`seq2seq: warning: ${sel.warning}\n`);
+      await printBackendWarningOnce();
       const cpu = await cpuInfo();
       const report = {
         backend: sel.name,
