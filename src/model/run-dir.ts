@@ -10,13 +10,19 @@
  *     history.jsonl        one training event per line
  *     best/                config.json + model.safetensors of the best validation score
  *     last/                config.json + model.safetensors + train-state/ (state.json, optimizer.safetensors)
+ *     checkpoints/         with keepCheckpoints N > 0: the weights of the newest N validations,
+ *       step-00000400/     config.json (model config, step, validation scores) + model.safetensors
+ *     averaged/            written by `seq2seq average`: config.json (the steps averaged) + model.safetensors
  *
  * train-state/ lives inside last/ so that weights and optimiser state are always replaced together.
- * A checkpoint directory is written whole under a temporary name (every file fsynced), then
- * swapped in by renames (kind → .kind.old, tmp → kind, rm .kind.old): a kill at any point leaves
+ * A checkpoint directory (best/, last/, checkpoints/step-N/, averaged/) is written whole under a
+ * temporary name (every file fsynced), then swapped in by renames (kind → .kind.old, tmp → kind, rm .kind.old): a kill at any point leaves
  * either the complete old or the complete new checkpoint. Readers never change the directory: they
  * read a stranded .kind.old where kind/ is missing. The writer (a checkpoint, or --resume through
- * repairRun) puts .kind.old back and removes the temporary files of killed processes.
+ * repairRun) puts .kind.old back and removes the temporary files of killed processes. A kept
+ * checkpoint beyond N is first renamed to a temporary name, then removed, so that a kill never
+ * leaves half a step-N/ directory; --resume also removes kept checkpoints newer than last/ (their
+ * steps are redone, like the history's).
  * A new run is also created whole: built in a temporary sibling directory and renamed into place.
  * docs/reliability.md lists what a kill at each moment leaves behind.
  */
@@ -42,7 +48,16 @@ export const JOINT_TOKENIZER_FILE = 'tokenizer.json';
 export const SRC_TOKENIZER_FILE = 'tokenizer.src.json';
 export const TGT_TOKENIZER_FILE = 'tokenizer.tgt.json';
 
+export const KEPT_DIR = 'checkpoints';
+export const AVERAGED_DIR = 'averaged';
+
 export type CheckpointKind = 'best' | 'last';
+
+/** checkpoints/step-<step, zero-padded to 8 digits>: names sort in step order. */
+export function keptName(step: number): string {
+  return `step-${String(step).padStart(8, '0')}`;
+}
+const KEPT_NAME = /^step-(\d+)$/;
 
 export interface RunConfig {
   format: 'seq2seq';
@@ -146,8 +161,12 @@ function guessTokenizers(dir: string, configPath: string): { src: string; tgt: s
 
 /** Puts back a checkpoint stranded by a kill between the two renames of a swap (writers only). */
 export function recoverCheckpoint(runDir: string, kind: CheckpointKind): void {
-  const dir = join(runDir, kind);
-  const old = join(runDir, `.${kind}.old`);
+  recoverDir(runDir, kind);
+}
+
+function recoverDir(parent: string, name: string): void {
+  const dir = join(parent, name);
+  const old = join(parent, `.${name}.old`);
   if (!existsSync(dir) && existsSync(old)) renameSync(old, dir);
   else if (existsSync(dir) && existsSync(old)) rmSync(old, { recursive: true, force: true });
 }
@@ -210,6 +229,7 @@ export function repairRun(runDir: string, step: number): string[] {
     recoverCheckpoint(runDir, kind);
   }
   did.push(...removeStaleTemps(runDir));
+  did.push(...repairKept(runDir, step));
   const bestWeights = join(runDir, 'best', WEIGHTS_FILE);
   if (existsSync(bestWeights)) {
     const top = join(runDir, WEIGHTS_FILE);
@@ -275,31 +295,120 @@ export function createRunDir(dir: string, fill: (tmp: string) => void): void {
  * Returns the checkpoint directory.
  */
 export function writeCheckpoint(runDir: string, kind: CheckpointKind, model: Seq2Seq, extra: Record<string, unknown>, state?: SavedTrainState): string {
-  recoverCheckpoint(runDir, kind);
-  const final = join(runDir, kind);
-  const tmp = join(runDir, `.${kind}.tmp-${process.pid}`);
+  const final = writeDirWhole(runDir, kind, (tmp) => {
+    writeCheckpointFiles(tmp, model, extra);
+    if (state) {
+      const sdir = join(tmp, TRAIN_STATE_DIR);
+      mkdirSync(sdir);
+      writeSafetensors(join(sdir, OPTIMIZER_FILE), state.tensors, { format: 'seq2seq-train-state', version: '1' });
+      writeFileAtomic(join(sdir, TRAIN_STATE_FILE), JSON.stringify(state.json) + '\n');
+      fsyncDir(sdir);
+    }
+  });
+  if (kind === 'best') publishWeights(runDir, join(final, WEIGHTS_FILE));
+  return final;
+}
+
+/** config.json ({kind: "checkpoint", model, …extra}) and model.safetensors of `model` into `dir`. */
+function writeCheckpointFiles(dir: string, model: Seq2Seq, extra: Record<string, unknown>): void {
+  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify({ format: CHECKPOINT_FORMAT, version: RUN_SCHEMA_VERSION, kind: 'checkpoint', model: model.config, ...extra }, null, 2) + '\n');
+  saveModel(dir, model);
+}
+
+/**
+ * Writes `parent/name` as a whole new directory: `fill` writes into `.name.tmp-PID`, which is
+ * fsynced and swapped in by renames (name → .name.old, tmp → name, rm .name.old). A stranded
+ * .name.old of an earlier kill is put back first. Returns the directory.
+ */
+export function writeDirWhole(parent: string, name: string, fill: (tmp: string) => void): string {
+  recoverDir(parent, name);
+  const final = join(parent, name);
+  const tmp = join(parent, `.${name}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  writeFileAtomic(join(tmp, CONFIG_FILE), JSON.stringify({ format: CHECKPOINT_FORMAT, version: RUN_SCHEMA_VERSION, kind: 'checkpoint', model: model.config, ...extra }, null, 2) + '\n');
-  saveModel(tmp, model);
-  if (state) {
-    const sdir = join(tmp, TRAIN_STATE_DIR);
-    mkdirSync(sdir);
-    writeSafetensors(join(sdir, OPTIMIZER_FILE), state.tensors, { format: 'seq2seq-train-state', version: '1' });
-    writeFileAtomic(join(sdir, TRAIN_STATE_FILE), JSON.stringify(state.json) + '\n');
-    fsyncDir(sdir);
-  }
+  fill(tmp);
   fsyncDir(tmp);
   crashPoint('checkpoint.written');
-  const old = join(runDir, `.${kind}.old`);
+  const old = join(parent, `.${name}.old`);
   if (existsSync(final)) renameSync(final, old);
   crashPoint('checkpoint.moved-old');
   renameSync(tmp, final);
-  fsyncDir(runDir);
+  fsyncDir(parent);
   crashPoint('checkpoint.swapped');
   rmSync(old, { recursive: true, force: true });
-  if (kind === 'best') publishWeights(runDir, join(final, WEIGHTS_FILE));
   return final;
+}
+
+/** A checkpoint kept at a validation: checkpoints/step-N/. */
+export interface KeptCheckpoint {
+  step: number;
+  dir: string;
+}
+
+/** The kept checkpoints of a run, oldest first (a stranded .step-N.old stands in for a missing step-N/). Reads only. */
+export function listKept(runDir: string): KeptCheckpoint[] {
+  const kdir = join(runDir, KEPT_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(kdir);
+  } catch {
+    return [];
+  }
+  const byStep = new Map<number, string>();
+  for (const name of names) {
+    let plain = name;
+    if (!KEPT_NAME.test(name)) {
+      const o = /^\.(step-\d+)\.old$/.exec(name);
+      if (!o || names.includes(o[1])) continue; // not a kept checkpoint, or step-N/ exists (the .old is garbage)
+      plain = o[1];
+    }
+    if (existsSync(join(kdir, name, CONFIG_FILE))) byStep.set(Number(KEPT_NAME.exec(plain)![1]), join(kdir, name));
+  }
+  return [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([step, dir]) => ({ step, dir }));
+}
+
+/**
+ * Keeps the model as checkpoints/step-<step>/ (config.json with `extra`, e.g. the validation
+ * scores, + model.safetensors), then removes the oldest beyond the newest `keep`: each is renamed
+ * to a temporary name first, so a kill leaves whole step directories and removable temporaries.
+ */
+export function writeKeptCheckpoint(runDir: string, step: number, model: Seq2Seq, extra: Record<string, unknown>, keep: number): string {
+  const kdir = join(runDir, KEPT_DIR);
+  mkdirSync(kdir, { recursive: true });
+  removeStaleTemps(kdir);
+  const final = writeDirWhole(kdir, keptName(step), (tmp) => writeCheckpointFiles(tmp, model, { step, ...extra }));
+  const kept = listKept(runDir);
+  for (const k of kept.slice(0, Math.max(0, kept.length - keep))) discardDir(k.dir);
+  return final;
+}
+
+/** Removes a directory so that a kill cannot leave half of it under its own name. */
+function discardDir(dir: string): void {
+  const doomed = join(dirname(dir), `.${basename(dir).replace(/^\./, '')}.tmp-${process.pid}-del`);
+  renameSync(dir, doomed);
+  fsyncDir(dirname(dir));
+  rmSync(doomed, { recursive: true, force: true });
+}
+
+/** --resume: kept checkpoints' stranded .old put back, temporaries of killed processes removed, those newer than `step` removed. */
+function repairKept(runDir: string, step: number): string[] {
+  const kdir = join(runDir, KEPT_DIR);
+  if (!existsSync(kdir)) return [];
+  const did = removeStaleTemps(kdir).map((n) => `${KEPT_DIR}/${n}`);
+  for (const name of readdirSync(kdir)) {
+    const m = /^\.(step-\d+)\.old$/.exec(name);
+    if (m) {
+      recoverDir(kdir, m[1]);
+      did.push(`${KEPT_DIR}/${name}`);
+    }
+  }
+  for (const k of listKept(runDir)) {
+    if (k.step > step) {
+      discardDir(k.dir);
+      did.push(`${KEPT_DIR}/${basename(k.dir)}`);
+    }
+  }
+  return did;
 }
 
 /** runDir/model.safetensors ← weights, atomically (hard link where possible, else a copy). */
@@ -356,10 +465,15 @@ export function loadRun(dir: string, which?: CheckpointKind): LoadedRun {
   let runDir = dir;
   let ckpt: string | null = null;
   if (!existsSync(join(dir, CONFIG_FILE)) || isCheckpointConfig(join(dir, CONFIG_FILE))) {
-    // runs/x/best given directly: the run is its parent.
+    // runs/x/best (or runs/x/averaged) given directly: the run is its parent;
+    // runs/x/checkpoints/step-N: the run is its grandparent.
     const parent = dirname(dir);
+    const grand = basename(parent) === KEPT_DIR ? dirname(parent) : null;
     if (existsSync(join(dir, WEIGHTS_FILE)) && existsSync(join(parent, CONFIG_FILE))) {
       runDir = parent;
+      ckpt = dir;
+    } else if (grand !== null && existsSync(join(dir, WEIGHTS_FILE)) && existsSync(join(grand, CONFIG_FILE))) {
+      runDir = grand;
       ckpt = dir;
     }
   }

@@ -85,6 +85,7 @@ export const TrainSettingsSchema = z
     // validation and checkpoints
     evalEvery: posInt('evalEvery'),
     checkpointEvery: posInt('checkpointEvery'),
+    keepCheckpoints: nonNegInt('keepCheckpoints'),
     bestMetric: z.enum(['bleu', 'chrf', 'loss'], { error: 'bestMetric must be bleu, chrf or loss' }),
     patience: nonNegInt('patience'),
     evalMaxSentences: posInt('evalMaxSentences'),
@@ -135,6 +136,8 @@ export interface TrainSettings {
   timeBudget: string | number | null;
   evalEvery: number;
   checkpointEvery: number | null;
+  /** Keep the weights of the newest n validations in checkpoints/step-N/ (0 = off), for `seq2seq average`. */
+  keepCheckpoints: number;
   bestMetric: 'bleu' | 'chrf' | 'loss';
   patience: number;
   evalMaxSentences: number | null;
@@ -175,6 +178,7 @@ export const DEFAULTS: Omit<TrainSettings, 'train' | 'out' | 'model' | 'preset'>
   timeBudget: null,
   evalEvery: 500,
   checkpointEvery: null,
+  keepCheckpoints: 0,
   bestMetric: 'bleu',
   patience: 0,
   evalMaxSentences: null,

@@ -60,7 +60,8 @@ export interface SampleEvent {
 export interface CheckpointEvent {
   type: 'checkpoint';
   step: number;
-  kind: 'best' | 'last';
+  /** kept: checkpoints/step-N/ (keepCheckpoints > 0), the weights of one validation. */
+  kind: 'best' | 'last' | 'kept';
   path: string;
 }
 

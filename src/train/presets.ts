@@ -70,6 +70,7 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
     timeBudget: '60m',
     evalEvery: 400,
     evalMaxSentences: 1014,
+    keepCheckpoints: 5,
   },
   // docs/quality.md: Tatoeba English→French (about 140,000 short conversational pairs, split by
   // scripts/prepare-tatoeba.mjs). The same architecture; more data, so less dropout and larger
@@ -95,5 +96,6 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
     timeBudget: '60m',
     evalEvery: 500,
     evalMaxSentences: 1000,
+    keepCheckpoints: 5,
   },
 };

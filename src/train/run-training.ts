@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import { CONFIG_FILE } from '../model/checkpoint.js';
 import { parseModelConfig } from '../model/config.js';
 import { loadModel } from '../model/checkpoint.js';
-import { HISTORY_FILE, createRunDir, hasCheckpoint, readRunConfig, readTrainState, repairRun, saveTokenizers, writeCheckpoint, writeRunConfig } from '../model/run-dir.js';
+import { HISTORY_FILE, createRunDir, hasCheckpoint, readRunConfig, readTrainState, repairRun, saveTokenizers, writeCheckpoint, writeKeptCheckpoint, writeRunConfig } from '../model/run-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { Tokenizer, learnBpe } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
@@ -112,6 +112,7 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
     runDir,
     checkpoints: {
       save: (kind, state) => writeCheckpoint(runDir, kind, model, { step: state.step }, kind === 'last' ? serializeTrainState(state) : undefined),
+      keep: (state, validation) => ((s.keepCheckpoints ?? 0) > 0 ? writeKeptCheckpoint(runDir, state.step, model, { validation }, s.keepCheckpoints) : null),
     },
   });
   const history = new HistoryWriter(join(runDir, HISTORY_FILE));

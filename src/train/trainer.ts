@@ -7,7 +7,8 @@
  * A non-finite loss or gradient skips the update, halves the learning rate and warns; more than
  * `maxBadSteps` such steps in a row stop training with a RuntimeFailure.
  * Every `evalEvery` steps the validator runs (loss, perplexity, BLEU, chrF, samples); the best
- * score by `bestMetric` is kept as the `best` checkpoint, and every `checkpointEvery` steps (and at
+ * score by `bestMetric` is kept as the `best` checkpoint (and, when the sink keeps them, the weights
+ * of every validation as a `kept` checkpoint, for averaging), and every `checkpointEvery` steps (and at
  * the end, and on a stop request such as Ctrl-C) the `last` checkpoint with the full train state.
  * The loop yields to the event loop after every step, so signals and the dashboard are served.
  * Everything is reported through typed events (./events.ts); nothing is printed here.
@@ -56,6 +57,8 @@ export interface TrainState {
 export interface CheckpointSink {
   /** Writes the weights (and, for 'last', the train state) atomically; returns the path written. */
   save(kind: 'best' | 'last', state: TrainState): string;
+  /** Keeps the weights of a validation with its scores (checkpoints/step-N/); null when not keeping. */
+  keep?(state: TrainState, scores: { loss: number; ppl: number; bleu: number; chrf: number }): string | null;
 }
 
 export interface TrainerOptions {
@@ -202,6 +205,8 @@ export class Trainer {
       const path = this.o.checkpoints.save('best', this.state());
       this.events.emit({ type: 'checkpoint', step: this.step, kind: 'best', path });
     }
+    const kept = this.o.checkpoints?.keep?.(this.state(), { loss: r.loss, ppl: r.ppl, bleu: r.bleu, chrf: r.chrf });
+    if (kept) this.events.emit({ type: 'checkpoint', step: this.step, kind: 'kept', path: kept });
     if (feedSchedules) {
       if (this.o.schedule.observe(score)) this.events.emit({ type: 'warning', step: this.step, message: `validation ${this.o.bestMetric ?? 'bleu'} did not improve: learning rate lowered to ${this.o.schedule.lrAt(this.step + 1).toPrecision(3)}` });
       this.earlyStopping.observe(score, this.step);

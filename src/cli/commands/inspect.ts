@@ -32,7 +32,20 @@ export function register(program: Command): void {
         }
       };
       const joint = run.config.tokenizers.src === run.config.tokenizers.tgt;
-      const checkpoints = { best: ckpt('best'), last: ckpt('last') };
+      const { listKept } = await import('../../model/run-dir.js');
+      const averagedDoc = ((): { steps: number[] } | null => {
+        try {
+          const d = JSON.parse(readFileSync(join(run.dir, 'averaged', 'config.json'), 'utf8')) as { averaged?: { steps?: unknown } };
+          return Array.isArray(d.averaged?.steps) ? { steps: d.averaged.steps as number[] } : null;
+        } catch {
+          return null;
+        }
+      })();
+      // A standalone directory written by `seq2seq average --out DIR` (outside the run).
+      const av = run.config.averaged as { steps?: unknown; run?: unknown } | undefined;
+      const standalone = av && Array.isArray(av.steps) ? { steps: av.steps as number[], run: String(av.run) } : null;
+      const WEIGHTS = 'model.safetensors';
+      const checkpoints = { best: ckpt('best'), last: ckpt('last'), kept: listKept(run.dir).map((k) => k.step), averaged: averagedDoc };
       if (opts.format === 'json') {
         process.stdout.write(
           JSON.stringify({ run: run.dir, parameters, vocabulary: { src: run.srcTokenizer.vocabSize, tgt: run.tgtTokenizer.vocabSize, joint }, model: run.config.model, training: run.config.training, checkpoints, evaluations: evals, sessions: done }, null, 2) + '\n',
@@ -51,7 +64,18 @@ export function register(program: Command): void {
         row('training', `preset ${t.preset}, ${t.optimizer} lr ${t.lr}, ${t.schedule} schedule, clip ${t.clipNorm}, ${t.batchTokens} tokens per batch, seed ${t.seed}`);
         row('corpus', `${(t.train as string[]).join(' ')}${t.valid ? `; valid ${(t.valid as string[]).join(' ')}` : ''}`);
       }
-      row('checkpoints', [checkpoints.best ? `best: step ${checkpoints.best.step}` : null, checkpoints.last ? `last: step ${checkpoints.last.step}` : null].filter(Boolean).join(', ') || 'none');
+      row(
+        'checkpoints',
+        [
+          checkpoints.best ? `best: step ${checkpoints.best.step}` : null,
+          checkpoints.last ? `last: step ${checkpoints.last.step}` : null,
+          checkpoints.kept.length > 0 ? `kept: steps ${checkpoints.kept.join(', ')}` : null,
+          checkpoints.averaged ? `averaged: steps ${checkpoints.averaged.steps.join(', ')}` : null,
+          standalone ? `${WEIGHTS}: the average of steps ${standalone.steps.join(', ')} of ${standalone.run}` : null,
+        ]
+          .filter(Boolean)
+          .join(', ') || 'none',
+      );
       for (const d of done) row('session', `stopped (${d.reason}) at step ${d.step}, epoch ${d.epoch + 1}, after ${Math.round(d.elapsed)}s`);
       if (evals.length > 0) {
         lines.push('history');

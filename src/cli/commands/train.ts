@@ -44,6 +44,7 @@ const NUMERIC: Record<string, string> = {
   maxEpochs: 'maxEpochs',
   evalEvery: 'evalEvery',
   checkpointEvery: 'checkpointEvery',
+  keepCheckpoints: 'keepCheckpoints',
   patience: 'patience',
   evalMaxSentences: 'evalMaxSentences',
   samples: 'samples',
@@ -157,6 +158,7 @@ export function register(program: Command): void {
     .option('--time-budget <duration>', 'stop after this long (this session), e.g. 90s, 30m, 1h')
     .option('--eval-every <n>', 'validate every n steps')
     .option('--checkpoint-every <n>', 'write last/ every n steps (default: --eval-every)')
+    .option('--keep-checkpoints <n>', 'keep the weights of the newest n validations in checkpoints/ for seq2seq average (0 = off)')
     .option('--best-metric <m>', 'bleu | chrf | loss: what best/ keeps')
     .option('--patience <n>', 'early stopping: evaluations without improvement (0 = off)')
     .option('--eval-max-sentences <n>', 'validation sentences decoded for BLEU/chrF')

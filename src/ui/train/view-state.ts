@@ -35,6 +35,7 @@ export function reduceView(v: TrainView, e: TrainEvent): TrainView {
     case 'sample':
       return { ...v, samples: [...v.samples, e] };
     case 'checkpoint':
+      if (e.kind === 'kept') return v; // the dashboard shows best/ and last/
       return { ...v, checkpoints: { ...v.checkpoints, [e.kind]: { path: e.path, step: e.step } } };
     case 'warning':
       return { ...v, warnings: [...v.warnings.slice(-4), e.message] };
