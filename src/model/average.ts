@@ -134,24 +134,27 @@ function writeAveraged(dir: string, model: Record<string, unknown>, tensors: Ten
  */
 export function averageRun(runDir: string, sel: Selection, out?: string): AverageResult {
   const cfg = readRunConfig(runDir);
+  // Where it goes is checked first, before any weights are read.
+  const target = resolve(out ?? join(runDir, AVERAGED_DIR));
+  const name = basename(target);
+  const inside = dirname(target) === resolve(runDir);
+  if (inside) {
+    const existing = join(runDir, name);
+    // Only a new name or an earlier average may be replaced, never the run's own files.
+    const replaceable = !existsSync(existing) || (statSync(existing).isDirectory() && (readdirSync(existing).length === 0 || isAveraged(existing)));
+    if (RESERVED.has(name) || name.startsWith('.') || !replaceable) throw new InputError(`--out: ${existing} is part of the run; choose another name`);
+  } else if (existsSync(target)) {
+    if (!statSync(target).isDirectory()) throw new InputError(`${out}: exists and is not a directory`);
+    if (readdirSync(target).length > 0) throw new InputError(`${out}: directory is not empty (choose another --out)`);
+  }
   const chosen = selectKept(runDir, sel);
   const tensors = averageWeights(chosen.map((k) => k.dir));
   const model = modelSection(chosen[0].dir);
   const steps = chosen.map((k) => k.step);
   const averaged = { steps, selection: `${sel.by} ${sel.n}`, validationBleu: chosen.map((k) => k.bleu) };
-  const target = resolve(out ?? join(runDir, AVERAGED_DIR));
-  const name = basename(target);
-  if (dirname(target) === resolve(runDir)) {
-    const existing = join(runDir, name);
-    // Only a new name or an earlier average may be replaced, never the run's own files.
-    const replaceable = !existsSync(existing) || (statSync(existing).isDirectory() && (readdirSync(existing).length === 0 || isAveraged(existing)));
-    if (RESERVED.has(name) || name.startsWith('.') || !replaceable) throw new InputError(`--out: ${existing} is part of the run; choose another name`);
-    const dir = writeDirWhole(runDir, name, (tmp) => writeAveraged(tmp, model, tensors, averaged, 'checkpoint', { step: steps[steps.length - 1] }));
-    return { steps, out: out === undefined ? join(runDir, AVERAGED_DIR) : dir, form: 'checkpoint' };
-  }
-  if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) throw new InputError(`${out}: exists and is not a directory`);
-    if (readdirSync(target).length > 0) throw new InputError(`${out}: directory is not empty (choose another --out)`);
+  if (inside) {
+    writeDirWhole(runDir, name, (tmp) => writeAveraged(tmp, model, tensors, averaged, 'checkpoint', { step: steps[steps.length - 1] }));
+    return { steps, out: out ?? join(runDir, AVERAGED_DIR), form: 'checkpoint' };
   }
   createRunDir(target, (tmp) => {
     for (const f of new Set([cfg.tokenizers.src, cfg.tokenizers.tgt])) copyFileSync(join(runDir, f), join(tmp, f));

@@ -6,7 +6,7 @@
  * Needs `npm run build` first (like every CLI subprocess test).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, type CliResult } from '../helpers/run-cli.js';
@@ -78,6 +78,15 @@ function writeBadFiles(dir: string): void {
   run('r-tok-is-weights', (r) => writeFileSync(join(r, 'tokenizer.json'), readFileSync(join(r, BEST))));
   run('r-opt-truncated', (r) => truncateSync(join(r, 'last', 'train-state', 'optimizer.safetensors'), 100));
   run('r-state-not-json', (r) => writeFileSync(join(r, 'last', 'train-state', 'state.json'), '{bad'));
+  // Kept checkpoints (as `train --keep-checkpoints` writes them), the newer with a reshaped tensor.
+  run('r-kept-shape', (r) => {
+    for (const step of ['00000010', '00000020']) cpSync(join(r, 'best'), join(r, 'checkpoints', `step-${step}`), { recursive: true });
+    const w = join(r, 'checkpoints', 'step-00000020', 'model.safetensors');
+    const { header, data } = readSafetensors(w);
+    const [rows, cols] = header['encoder.embedding.weight'].shape!;
+    header['encoder.embedding.weight'].shape = [rows / 2, cols * 2]; // same byte count, other shape
+    writeSafetensors(w, header, data);
+  });
 }
 
 beforeAll(async () => {
@@ -214,6 +223,25 @@ const CASES: Record<string, Case[]> = {
     { name: 'header claims more bytes than the file has', args: ['inspect', 'r-huge-header'], code: 2, error: 'seq2seq: r-huge-header/best/model.safetensors: safetensors header claims 1000000000 bytes (limit 16777216)' },
     { name: 'tokenizer of another vocabulary size', args: ['inspect', 'r-tok150'], code: 2, error: 'seq2seq: r-tok150/tokenizer.json: 150 tokens, but the model in best has a source vocabulary of 200' },
     { name: 'no argument', args: ['inspect'], code: 2, error: "error: missing required argument 'run'" },
+  ],
+  average: [
+    { name: 'no kept checkpoints', args: ['average', 'run'], code: 2, error: 'seq2seq: run/checkpoints: no kept checkpoints (train with --keep-checkpoints N to keep the weights of the newest N validations)' },
+    {
+      name: 'mismatched tensor shapes',
+      args: ['average', 'r-kept-shape'],
+      code: 2,
+      error: 'seq2seq: r-kept-shape/checkpoints/step-00000020/model.safetensors: tensor encoder.embedding.weight has shape [100,64], but [200,32] in r-kept-shape/checkpoints/step-00000010/model.safetensors',
+      check: () => expect(existsSync(join(fx.dir, 'r-kept-shape', 'averaged'))).toBe(false),
+    },
+    { name: '--last 0', args: ['average', 'r-kept-shape', '--last', '0'], code: 2, error: "seq2seq: --last must be an integer ≥ 1, got '0'" },
+    { name: '--best 0', args: ['average', 'r-kept-shape', '--best', '0'], code: 2, error: "seq2seq: --best must be an integer ≥ 1, got '0'" },
+    { name: '--last five', args: ['average', 'r-kept-shape', '--last', 'five'], code: 2, error: "seq2seq: --last must be an integer ≥ 1, got 'five'" },
+    { name: '--last 2.5', args: ['average', 'r-kept-shape', '--last', '2.5'], code: 2, error: "seq2seq: --last must be an integer ≥ 1, got '2.5'" },
+    { name: '--last with --best', args: ['average', 'r-kept-shape', '--last', '2', '--best', '2'], code: 2, error: 'seq2seq: give either --last N or --best N, not both' },
+    { name: '--best without recorded scores', args: ['average', 'r-kept-shape', '--best', '2'], code: 2, error: 'seq2seq: r-kept-shape/checkpoints/step-00000010/config.json: no validation BLEU recorded (--best needs it; use --last)' },
+    { name: '--out is best/ of the run', args: ['average', 'r-kept-shape', '--last', '1', '--out', 'r-kept-shape/best'], code: 2, error: 'seq2seq: --out: r-kept-shape/best is part of the run; choose another name' },
+    { name: 'missing run', args: ['average', 'nope'], code: 2, error: 'seq2seq: nope: run directory not found' },
+    { name: 'no argument', args: ['average'], code: 2, error: "error: missing required argument 'run'" },
   ],
   eval: [
     { name: 'no --test', args: ['eval', '--model', 'run'], code: 2, error: "error: required option '--test <corpus...>' not specified" },
