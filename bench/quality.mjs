@@ -4,9 +4,11 @@
 //   npm run bench:quality -- --corpus tatoeba --pair en-fr --budget 60m
 // Prepares the data (Tatoeba: the seeded split of scripts/prepare-tatoeba.mjs), trains the corpus's
 // preset (`multi30k` or `tatoeba`, src/train/presets.ts) with `nice -n 10` for --budget of training
-// time into runs/quality/<corpus>-<pair>-<budget>[-s<seed>], evaluates the best checkpoint on the
-// test split (beam 5 with the length penalty that scores best on the validation split among 0.6,
-// 1.0, 1.4: sacreBLEU-compatible BLEU with its signature, chrF2, decoding speed), appends a row to
+// time into runs/quality/<corpus>-<pair>-<budget>[-s<seed>], evaluates the best checkpoint — or,
+// when the run kept checkpoints (the presets keep 5), their average if that scores higher on the
+// validation split — on the test split (beam 5 with the length penalty that scores best on the
+// validation split among 0.6, 1.0, 1.4: sacreBLEU-compatible BLEU with its signature, chrF2,
+// decoding speed; the `search` column says which weights and penalty were used), appends a row to
 // bench/results/quality.tsv (and rewrites bench/results/quality.md from it), and draws validation
 // BLEU against minutes of training as
 // bench/results/curves/<corpus>-<pair>-<budget>.svg.
@@ -18,7 +20,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { appendTsv, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
+import { appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
 
 const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
          [--seed 1] [--out DIR] [--beam 5] [--tune-length-penalty 0.6,1.0,1.4 | --length-penalty A]
@@ -53,25 +55,44 @@ async function main() {
   const facts = await runFacts(dir);
 
   const beam = o.beam ?? 5;
+  // Weights: the best checkpoint, and — when the run kept checkpoints (keepCheckpoints, set by the
+  // multi30k and tatoeba presets) — their average (`seq2seq average`, the newest 5); whichever
+  // scores higher on the validation split (never on test) is scored on test.
+  const candidates = [{ name: 'best/', model: dir }];
+  const averaged = await averageKept(dir);
+  if (averaged) {
+    say(`quality: averaged the kept checkpoints of steps ${averaged.steps.join(', ')} → ${rel(averaged.dir)}`);
+    candidates.push({ name: `averaged last ${averaged.steps.length}`, model: averaged.dir });
+  }
   // Length penalty: given, or chosen on the validation split (never on test) among the candidates.
   let lengthPenalty = o['length-penalty'];
+  const penalties = lengthPenalty !== undefined || beam === 1 ? [lengthPenalty ?? 0.6] : (o['tune-length-penalty'] ?? '0.6,1.0,1.4').split(',').map(Number);
+  if (penalties.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`--tune-length-penalty must be numbers ≥ 0 separated by commas, got '${o['tune-length-penalty']}'`);
+  const tuneLp = lengthPenalty === undefined && beam > 1;
   let tuned = '';
-  if (lengthPenalty === undefined && beam > 1) {
-    const candidates = (o['tune-length-penalty'] ?? '0.6,1.0,1.4').split(',').map(Number);
-    if (candidates.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`--tune-length-penalty must be numbers ≥ 0 separated by commas, got '${o['tune-length-penalty']}'`);
-    const scores = [];
-    for (const a of candidates) {
-      const v = await evaluate(dir, recipe, { beam, lengthPenalty: a, test: recipe.valid });
-      scores.push([a, v.bleu.score]);
-      say(`quality: validation BLEU with beam ${beam}, length penalty ${a}: ${v.bleu.score.toFixed(2)}`);
-    }
-    const best = scores.reduce((b, x) => (x[1] > b[1] ? x : b));
-    lengthPenalty = best[0];
-    tuned = candidates.length > 1 ? ` (val-tuned: ${scores.map(([a, b]) => `${a}→${b.toFixed(2)}`).join(', ')})` : '';
-  }
+  let chosen = candidates[0];
   lengthPenalty ??= 0.6;
-  say(`quality: evaluating ${rel(dir)} on ${recipe.testName} (beam ${beam}, length penalty ${lengthPenalty})`);
-  const ev = await evaluate(dir, recipe, { beam, lengthPenalty, hypOut: join(dir, `test.hyp.${recipe.tgt}`) });
+  if (tuneLp || candidates.length > 1) {
+    let top = null;
+    const notes = [];
+    for (const cand of candidates) {
+      const scores = [];
+      for (const a of penalties) {
+        const v = await evaluate(cand.model, recipe, { beam, lengthPenalty: a, test: recipe.valid });
+        scores.push([a, v.bleu.score]);
+        say(`quality: validation BLEU of ${cand.name} with ${beam === 1 ? 'greedy search' : `beam ${beam}, length penalty ${a}`}: ${v.bleu.score.toFixed(2)}`);
+        if (top === null || v.bleu.score > top.bleu) top = { cand, a, bleu: v.bleu.score };
+      }
+      const listed = tuneLp ? scores.map(([a, b]) => `${a}→${b.toFixed(2)}`).join(', ') : scores[0][1].toFixed(2);
+      notes.push(candidates.length > 1 ? `${cand.name} ${listed}` : listed);
+    }
+    chosen = top.cand;
+    lengthPenalty = top.a;
+    if (candidates.length > 1) tuned = `, ${chosen.name} (val${tuneLp ? '-tuned' : ''}: ${notes.join('; ')})`;
+    else tuned = penalties.length > 1 ? ` (val-tuned: ${notes[0]})` : '';
+  }
+  say(`quality: evaluating ${rel(chosen.model)} on ${recipe.testName} (${beam === 1 ? 'greedy' : `beam ${beam}, length penalty ${lengthPenalty}`})`);
+  const ev = await evaluate(chosen.model, recipe, { beam, lengthPenalty, hypOut: join(dir, `test.hyp.${recipe.tgt}`) });
 
   const row = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' '),
@@ -87,7 +108,8 @@ async function main() {
     train_min: (trained.trainSeconds / 60).toFixed(1),
     best_val_bleu: facts.bestValid ? facts.bestValid.bleu.toFixed(2) : '',
     test: recipe.testName,
-    search: beam === 1 ? 'greedy' : `beam ${beam}, lp ${lengthPenalty}${tuned}`,
+    // which weights were scored is recorded here (no new column: the TSV stays append-compatible)
+    search: `${beam === 1 ? 'greedy' : `beam ${beam}, lp ${lengthPenalty}`}${tuned}`,
     bleu: ev.bleu.score.toFixed(2),
     bleu_signature: ev.bleu.signature,
     chrf: ev.chrf.score.toFixed(2),
@@ -109,7 +131,7 @@ async function main() {
       { label: `validation BLEU (greedy, ${recipe.corpus} ${recipe.pair})`, points: facts.curve.map((p) => [p.minutes, p.bleu]) },
       { label: 'validation chrF2', points: facts.curve.filter((p) => Number.isFinite(p.chrf)).map((p) => [p.minutes, p.chrf]) },
     ],
-    { title: `${recipe.corpus} ${recipe.pair}, ${o.budget} budget: test BLEU ${row.bleu} (beam ${beam}, lp ${lengthPenalty}), chrF2 ${row.chrf}`, xLabel: 'minutes of training (wall clock, validation included)', yLabel: 'score' },
+    { title: `${recipe.corpus} ${recipe.pair}, ${o.budget} budget: test BLEU ${row.bleu} (beam ${beam}, lp ${lengthPenalty}${chosen === candidates[0] ? '' : `, ${chosen.name}`}), chrF2 ${row.chrf}`, xLabel: 'minutes of training (wall clock, validation included)', yLabel: 'score' },
   );
   writeFileAtomic(svgPath, svg);
 

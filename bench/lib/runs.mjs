@@ -143,7 +143,7 @@ export async function trainWithBudget(dir, budgetSeconds, trainArgs) {
   return { ...after, load: [load0, loadavg()[0]] };
 }
 
-/** `seq2seq eval --format json` of the best checkpoint; returns the parsed report. */
+/** `seq2seq eval --format json` of a run's best checkpoint (or of a checkpoint directory such as RUN/averaged); returns the parsed report. */
 export async function evaluate(dir, recipe, { beam = 5, lengthPenalty = 0.6, test = recipe.test, hypOut } = {}) {
   const args = [bin, 'eval', '--model', dir, '--test', test, '--src', recipe.src, '--tgt', recipe.tgt, '--beam', String(beam), '--length-penalty', String(lengthPenalty), '--format', 'json'];
   if (hypOut) args.push('--hyp-out', hypOut);
@@ -153,6 +153,20 @@ export async function evaluate(dir, recipe, { beam = 5, lengthPenalty = 0.6, tes
   const rep = JSON.parse(r.stdout);
   const metric = (name) => rep.metrics.find((m) => m.name.startsWith(name));
   return { bleu: metric('BLEU'), chrf: metric('chrF'), perplexity: rep.perplexity?.perplexity, decoding: rep.decoding, pairs: rep.pairs };
+}
+
+/**
+ * `seq2seq average DIR` (the newest 5 kept checkpoints → DIR/averaged) when the run kept
+ * checkpoints (train --keep-checkpoints); null otherwise. Returns the steps averaged and the directory.
+ */
+export async function averageKept(dir) {
+  const kdir = join(dir, 'checkpoints');
+  if (!existsSync(kdir) || !readdirSync(kdir).some((n) => /^step-\d+$/.test(n))) return null;
+  const [cmd, full] = niceArgs([bin, 'average', dir]);
+  const r = spawnSync(cmd, full, { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw Object.assign(new Error(`seq2seq average failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`), { exitCode: 1 });
+  const doc = JSON.parse(readFileSync(join(dir, 'averaged', 'config.json'), 'utf8'));
+  return { dir: join(dir, 'averaged'), steps: doc.averaged.steps };
 }
 
 /** What a run directory's config and history say: parameters, steps, epochs, best validation score, curve. */
