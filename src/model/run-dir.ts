@@ -387,6 +387,7 @@ function discardDir(dir: string): void {
   const doomed = join(dirname(dir), `.${basename(dir).replace(/^\./, '')}.tmp-${process.pid}-del`);
   renameSync(dir, doomed);
   fsyncDir(dirname(dir));
+  crashPoint('checkpoint.discard');
   rmSync(doomed, { recursive: true, force: true });
 }
 

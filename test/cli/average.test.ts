@@ -1,7 +1,8 @@
 /**
  * `train --keep-checkpoints N` and `seq2seq average` through the real CLI (bin/seq2seq.js → dist/;
  * `npm run build` first): a tiny run on a cut of the demo corpus keeps exactly the N newest
- * validations (also across a stop and --resume, byte for byte as an uninterrupted run), the average
+ * validations (also across a stop and --resume, and across kills at crash points inside checkpoint
+ * writes, byte for byte as an uninterrupted run), the average
  * is written to RUN/averaged and translates, evaluates and shows in inspect; --best N picks the N
  * highest validation BLEU of the run's history.
  */
@@ -14,12 +15,15 @@ import { tinyCorpus } from '../train/fixtures.js';
 const c = tinyCorpus(300, 20);
 afterAll(() => rmSync(c.dir, { recursive: true, force: true }));
 
-const train = (out: string, extra: string[]): Promise<Awaited<ReturnType<typeof runCli>>> =>
-  runCli([
+const train = (out: string, extra: string[], env?: Record<string, string>): Promise<Awaited<ReturnType<typeof runCli>>> =>
+  runCli(
+    [
     'train', '--train', c.train, '--valid', c.valid, '--src', 'en', '--tgt', 'de', '--out', out, '--preset', 'tiny',
     '--embedding-size', '16', '--hidden-size', '24', '--vocab-size', '200', '--batch-tokens', '400', '--lr', '0.01',
-    '--eval-every', '5', '--keep-checkpoints', '3', '--samples', '0', '--log-format', 'plain', ...extra,
-  ]);
+      '--eval-every', '5', '--keep-checkpoints', '3', '--samples', '0', '--log-format', 'plain', ...extra,
+    ],
+    { env },
+  );
 
 const run = join(c.dir, 'run');
 const kept = (dir: string): string[] => readdirSync(join(dir, 'checkpoints')).sort();
@@ -50,6 +54,22 @@ describe('train --keep-checkpoints', () => {
     expect(kept(split)).toEqual(kept(run));
     for (const name of kept(run)) expect(readFileSync(join(split, 'checkpoints', name, 'model.safetensors')).equals(readFileSync(join(run, 'checkpoints', name, 'model.safetensors')))).toBe(true);
   });
+
+  // A kill at a crash point (src/util/crash-point.ts) inside a checkpoint write or a pruning, then
+  // --resume: the same kept checkpoints as the run that was never killed, and no temporaries.
+  for (const at of ['checkpoint.written:5', 'checkpoint.discard:1', 'atomic-write.partial:12']) {
+    it(`killed at ${at}, then resumed: the same kept checkpoints, byte for byte, no temporaries`, async () => {
+      const dir = join(c.dir, `kill-${at.replace(/[.:]/g, '-')}`);
+      const k = await train(dir, ['--max-steps', '40'], { SEQ2SEQ_TEST_CRASH_AT: at });
+      expect(k.code).toBe(128); // SIGKILL
+      if (at === 'checkpoint.discard:1') expect(readdirSync(join(dir, 'checkpoints')).filter((n) => /^\.step-\d+\.tmp-\d+-del$/.test(n))).toHaveLength(1); // killed while pruning
+      const r = await runCli(['train', '--resume', dir, '--max-steps', '40', '--log-format', 'plain']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(kept(run));
+      for (const name of kept(run)) expect(readFileSync(join(dir, 'checkpoints', name, 'model.safetensors')).equals(readFileSync(join(run, 'checkpoints', name, 'model.safetensors')))).toBe(true);
+      expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
+    });
+  }
 });
 
 describe('seq2seq average', () => {
