@@ -72,6 +72,7 @@ export const TrainSettingsSchema = z
     decayFactor: z.number({ error: 'decayFactor must be a number' }).gt(0, 'decayFactor must be in (0, 1)').lt(1, 'decayFactor must be in (0, 1)'),
     decayPatience: posInt('decayPatience'),
     minLr: nonNeg('minLr'),
+    anneal: unit('anneal'),
     // batches
     batchTokens: posInt('batchTokens'),
     batchSentences: posInt('batchSentences'),
@@ -126,6 +127,7 @@ export interface TrainSettings {
   decayFactor: number;
   decayPatience: number;
   minLr: number;
+  anneal: number;
   batchTokens: number;
   batchSentences: number | null;
   maxSrcLen: number;
@@ -168,6 +170,7 @@ export const DEFAULTS: Omit<TrainSettings, 'train' | 'out' | 'model' | 'preset'>
   decayFactor: 0.5,
   decayPatience: 2,
   minLr: 1e-6,
+  anneal: 0,
   batchTokens: 2000,
   batchSentences: null,
   maxSrcLen: 80,

@@ -93,7 +93,7 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
     const vp: ValidationPair[] = pairs.map((p, id) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt), id, srcText: p.src, tgtText: p.tgt }));
     validator = new Validator(vp, (ids) => tgt.decode(ids), { maxDecode: s.evalMaxSentences ?? undefined, samples: s.samples });
   }
-  const schedule = new LrSchedule({ kind: s.schedule, lr: s.lr, warmupSteps: s.warmupSteps, factor: s.decayFactor, patience: s.decayPatience, minLr: s.minLr });
+  const schedule = new LrSchedule({ kind: s.schedule, lr: s.lr, warmupSteps: s.warmupSteps, factor: s.decayFactor, patience: s.decayPatience, minLr: s.minLr, anneal: s.anneal });
   const trainer = new Trainer({
     model,
     batches: batcher,

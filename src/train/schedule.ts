@@ -5,7 +5,10 @@
  *   plateau        lr = base, multiplied by `factor` (not below minLr) after `patience` evaluations
  *                  in a row without improvement of the validation metric
  * and every schedule is further multiplied by `damping`, which the NaN guard halves when it skips
- * an update. The state (current plateau rate, counters, damping) is saved for exact resumption.
+ * an update, and, with `anneal` = a > 0, by the end-of-budget annealing factor
+ *   min(1, (1 − p) / a)     p = the fraction of the run's budget used (steps, epochs or time)
+ * which holds the rate for the first 1 − a of the budget, then lowers it linearly to 0 at its end
+ * (never below minLr): a budget-aware linear decay, as in "budgeted training" (Li et al., 2020). The state (current plateau rate, counters, damping) is saved for exact resumption.
  */
 
 export type ScheduleKind = 'constant' | 'inverse-sqrt' | 'plateau';
@@ -17,6 +20,8 @@ export interface ScheduleOptions {
   factor?: number;
   patience?: number;
   minLr?: number;
+  /** Anneal linearly to 0 over the last `anneal` fraction of the budget (0 = off). */
+  anneal?: number;
 }
 
 export interface ScheduleState {
@@ -34,6 +39,7 @@ export class LrSchedule {
   private readonly factor: number;
   private readonly patience: number;
   private readonly minLr: number;
+  readonly anneal: number;
   private plateauLr: number;
   private best: number | null = null;
   private bad = 0;
@@ -46,17 +52,23 @@ export class LrSchedule {
     this.factor = opts.factor ?? 0.5;
     this.patience = opts.patience ?? 2;
     this.minLr = opts.minLr ?? 0;
+    this.anneal = opts.anneal ?? 0;
     this.plateauLr = opts.lr;
   }
 
-  /** The rate for update number `step` (1-based). */
-  lrAt(step: number): number {
+  /**
+   * The rate for update number `step` (1-based), when the fraction `progress` ∈ [0, 1] of the run's
+   * budget is used (only the annealing looks at it).
+   */
+  lrAt(step: number, progress = 0): number {
     const s = Math.max(1, step);
     let lr: number;
     if (this.kind === 'inverse-sqrt') lr = this.base * Math.min(s / this.warmup, Math.sqrt(this.warmup / s));
     else if (this.kind === 'plateau') lr = this.plateauLr;
     else lr = this.base;
-    return lr * this.damping;
+    lr *= this.damping;
+    if (this.anneal > 0) lr = Math.max(Math.min(lr, this.minLr), lr * annealFactor(progress, this.anneal));
+    return lr;
   }
 
   /**
@@ -94,4 +106,11 @@ export class LrSchedule {
     this.bad = s.bad;
     this.damping = s.damping;
   }
+}
+
+/** min(1, (1 − p) / a): 1 until the last fraction a of the budget, then linearly down to 0 at p = 1. */
+export function annealFactor(progress: number, anneal: number): number {
+  if (anneal <= 0) return 1;
+  const p = Math.min(1, Math.max(0, progress));
+  return Math.min(1, (1 - p) / anneal);
 }

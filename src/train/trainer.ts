@@ -174,6 +174,23 @@ export class Trainer {
     return null;
   }
 
+  /**
+   * The fraction of the run's budget used, for the schedule's end-of-budget annealing: the largest
+   * of steps / maxSteps, epochs / maxEpochs and training seconds / (seconds before this session +
+   * this session's time budget), so a run resumed with the rest of its budget continues the decay.
+   */
+  private progress(): number {
+    const { maxSteps, maxEpochs, timeBudgetMs } = this.o;
+    let p = 0;
+    if (maxSteps != null) p = Math.max(p, this.step / maxSteps);
+    if (maxEpochs != null) {
+      const st = this.o.batches.state();
+      p = Math.max(p, (st.epoch + st.index / Math.max(1, this.o.batches.batchesInEpoch)) / maxEpochs);
+    }
+    if (timeBudgetMs != null) p = Math.max(p, (this.priorSeconds + this.sessionSeconds()) / (this.priorSeconds + timeBudgetMs / 1000));
+    return Math.min(1, p);
+  }
+
   /** Seconds left by the tightest budget, from the mean step time of this session. */
   private eta(stepsThisSession: number): number | null {
     const elapsed = this.sessionSeconds();
@@ -208,7 +225,7 @@ export class Trainer {
     const kept = this.o.checkpoints?.keep?.(this.state(), { loss: r.loss, ppl: r.ppl, bleu: r.bleu, chrf: r.chrf });
     if (kept) this.events.emit({ type: 'checkpoint', step: this.step, kind: 'kept', path: kept });
     if (feedSchedules) {
-      if (this.o.schedule.observe(score)) this.events.emit({ type: 'warning', step: this.step, message: `validation ${this.o.bestMetric ?? 'bleu'} did not improve: learning rate lowered to ${this.o.schedule.lrAt(this.step + 1).toPrecision(3)}` });
+      if (this.o.schedule.observe(score)) this.events.emit({ type: 'warning', step: this.step, message: `validation ${this.o.bestMetric ?? 'bleu'} did not improve: learning rate lowered to ${this.o.schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}` });
       this.earlyStopping.observe(score, this.step);
     }
     return feedSchedules && this.earlyStopping.shouldStop;
@@ -257,7 +274,7 @@ export class Trainer {
       const gradNorm = clipGradNorm(params, this.o.clipNorm ?? 0);
       this.step++;
       sessionSteps++;
-      const lr = schedule.lrAt(this.step);
+      const lr = schedule.lrAt(this.step, this.progress());
       if (!Number.isFinite(r.loss) || !Number.isFinite(gradNorm)) {
         this.badSteps++;
         schedule.dampen(0.5);
@@ -265,7 +282,7 @@ export class Trainer {
         if (this.badSteps > maxBad) {
           throw new RuntimeFailure(`training diverged: ${what} at step ${this.step}, ${this.badSteps} non-finite steps in a row (try a lower --lr or --clip-norm)`);
         }
-        this.events.emit({ type: 'warning', step: this.step, message: `step ${this.step}: ${what}; update skipped, learning rate halved to ${schedule.lrAt(this.step + 1).toPrecision(3)}` });
+        this.events.emit({ type: 'warning', step: this.step, message: `step ${this.step}: ${what}; update skipped, learning rate halved to ${schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}` });
       } else {
         this.badSteps = 0;
         optimizer.step(lr);

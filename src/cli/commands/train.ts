@@ -35,6 +35,7 @@ const NUMERIC: Record<string, string> = {
   decayFactor: 'decayFactor',
   decayPatience: 'decayPatience',
   minLr: 'minLr',
+  anneal: 'anneal',
   batchTokens: 'batchTokens',
   batchSentences: 'batchSentences',
   maxSrcLen: 'maxSrcLen',
@@ -148,6 +149,7 @@ export function register(program: Command): void {
     .option('--decay-factor <f>', 'plateau: multiply the rate by this')
     .option('--decay-patience <n>', 'plateau: evaluations without improvement before decaying')
     .option('--min-lr <rate>', 'plateau: lowest rate')
+    .option('--anneal <fraction>', 'lower the rate linearly to 0 over this last fraction of the budget (0 = off)')
     .option('--batch-tokens <n>', 'padded tokens per batch')
     .option('--batch-sentences <n>', 'most sentences per batch')
     .option('--max-src-len <n>', 'leave out longer sources (subword tokens)')
