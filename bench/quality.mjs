@@ -19,7 +19,7 @@
 // `-- --hidden-size 384`; give such runs their own --out.
 import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
 
 const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
@@ -125,7 +125,8 @@ async function main() {
   const { lineChartSvg } = await import(dist('eval/learning-curve.js'));
   const { writeFileAtomic } = await import(dist('util/atomic-write.js'));
   mkdirSync(curves, { recursive: true });
-  const svgPath = join(curves, `${tag}.svg`);
+  // A run given its own --out gets its own curve (named after that directory).
+  const svgPath = join(curves, `${o.out === undefined ? tag : basename(dir)}.svg`);
   const svg = lineChartSvg(
     [
       { label: `validation BLEU (greedy, ${recipe.corpus} ${recipe.pair})`, points: facts.curve.map((p) => [p.minutes, p.bleu]) },
