@@ -59,7 +59,7 @@ describe('bench/quality.mjs', () => {
     expect(metrics.find((m) => m.name === 'BLEU')!.score.toFixed(2)).toBe(row.bleu);
     expect(metrics.find((m) => m.name === 'chrF2')!.score.toFixed(2)).toBe(row.chrf);
     // curve: one point per validation (steps 50, 100, 150 and the final one at 150 again)
-    const svg = readFileSync(join(curves, 'run.svg') // named after --out, 'utf8');
+    const svg = readFileSync(join(curves, 'run.svg'), 'utf8'); // named after --out
     const points = /<polyline[^>]*points="([^"]+)"/.exec(svg)![1].split(' ');
     const evals = readFileSync(join(out, 'history.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"eval"')).length;
     expect(points).toHaveLength(evals);
