@@ -43,6 +43,7 @@ async function main() {
   }
   if (o.budget === undefined) throw new UsageError('--budget is required (e.g. 5m)');
   const budgetSeconds = await durationSeconds(o.budget);
+  const commit = gitCommit(); // the code that trains (dist/ is built from it at launch)
   const corpus = o.corpus ?? 'multi30k';
   if (corpus !== 'multi30k' && corpus !== 'demo') throw new UsageError(`--corpus must be multi30k or demo, got '${corpus}'`);
   if (o.data !== undefined && corpus !== 'demo') throw new UsageError('--data goes with --corpus demo only');
@@ -81,7 +82,7 @@ async function main() {
       budget: o.budget,
       seed,
       date: new Date().toISOString().slice(0, 16).replace('T', ' '),
-      commit: gitCommit(),
+      commit,
       parameters: facts.parameters,
       steps: facts.steps,
       trainMinutes: +(trained.trainSeconds / 60).toFixed(2),

@@ -39,6 +39,7 @@ async function main() {
   if (o.data !== undefined && o.corpus !== 'demo') throw new UsageError('--data goes with --corpus demo only');
   const recipe = corpusRecipe(o.corpus, o.pair ?? (o.corpus === 'multi30k' || o.corpus === 'demo' ? 'en-de' : 'en-fr'), { data: o.data });
   const budgetSeconds = await durationSeconds(o.budget);
+  const commit = gitCommit(); // the code that trains (dist/ is built from it at launch)
   const seed = o.seed ?? 1;
   for (const f of recipe.needs) if (!existsSync(f)) throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);
   if (recipe.prepare) await recipe.prepare();
@@ -96,7 +97,7 @@ async function main() {
 
   const row = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' '),
-    commit: gitCommit(),
+    commit,
     corpus: recipe.corpus,
     pair: recipe.pair,
     budget: o.budget,
