@@ -7,7 +7,7 @@
 // time into runs/quality/<corpus>-<pair>-<budget>[-s<seed>], evaluates the best checkpoint — or,
 // when the run kept checkpoints (the presets keep 5), their average if that scores higher on the
 // validation split — on the test split (beam 5 with the length penalty that scores best on the
-// validation split among 0.6, 1.0, 1.4: sacreBLEU-compatible BLEU with its signature, chrF2,
+// validation split among 0.6, 1.0, 1.4, 1.8: sacreBLEU-compatible BLEU with its signature, chrF2,
 // decoding speed; the `search` column says which weights and penalty were used), appends a row to
 // bench/results/quality.tsv (and rewrites bench/results/quality.md from it), and draws validation
 // BLEU against minutes of training as
@@ -23,7 +23,7 @@ import { basename, join } from 'node:path';
 import { appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
 
 const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
-         [--seed 1] [--out DIR] [--beam 5] [--tune-length-penalty 0.6,1.0,1.4 | --length-penalty A]
+         [--seed 1] [--out DIR] [--beam 5] [--tune-length-penalty 0.6,1.0,1.4,1.8 | --length-penalty A]
          [--results FILE.tsv] [--curves DIR] [--data DIR (demo: its directory)] [-- train flags]
 `;
 
@@ -67,7 +67,7 @@ async function main() {
   }
   // Length penalty: given, or chosen on the validation split (never on test) among the candidates.
   let lengthPenalty = o['length-penalty'];
-  const penalties = lengthPenalty !== undefined || beam === 1 ? [lengthPenalty ?? 0.6] : (o['tune-length-penalty'] ?? '0.6,1.0,1.4').split(',').map(Number);
+  const penalties = lengthPenalty !== undefined || beam === 1 ? [lengthPenalty ?? 0.6] : (o['tune-length-penalty'] ?? '0.6,1.0,1.4,1.8').split(',').map(Number);
   if (penalties.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`--tune-length-penalty must be numbers ≥ 0 separated by commas, got '${o['tune-length-penalty']}'`);
   const tuneLp = lengthPenalty === undefined && beam > 1;
   let tuned = '';
