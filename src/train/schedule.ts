@@ -8,7 +8,8 @@
  * an update, and, with `anneal` = a > 0, by the end-of-budget annealing factor
  *   min(1, (1 − p) / a)     p = the fraction of the run's budget used (steps, epochs or time)
  * which holds the rate for the first 1 − a of the budget, then lowers it linearly to 0 at its end
- * (never below minLr): a budget-aware linear decay, as in "budgeted training" (Li et al., 2020). The state (current plateau rate, counters, damping) is saved for exact resumption.
+ * (never below minLr): a budget-aware linear decay, as in "budgeted training" (Li et al., 2020).
+ * The state (current plateau rate, counters, damping) is saved for exact resumption.
  */
 
 export type ScheduleKind = 'constant' | 'inverse-sqrt' | 'plateau';
@@ -39,7 +40,7 @@ export class LrSchedule {
   private readonly factor: number;
   private readonly patience: number;
   private readonly minLr: number;
-  readonly anneal: number;
+  private readonly anneal: number;
   private plateauLr: number;
   private best: number | null = null;
   private bad = 0;
