@@ -1,23 +1,66 @@
 /**
- * Loads a trained run for decoding through the run-directory reader (src/model/run-dir.ts,
+ * Loads trained runs for decoding through the run-directory reader (src/model/run-dir.ts,
  * `loadRun`), adding the model's source length limit (config maxSourceLength) for cropping.
+ * Several runs (or checkpoints: runs/x/best, runs/x/checkpoints/step-N) load as one ensemble
+ * (src/model/ensemble.ts) when their source and target tokenizers are identical.
  */
-import { loadRun } from '../model/run-dir.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { EnsembleModel } from '../model/ensemble.js';
+import { loadRun, type LoadedRun } from '../model/run-dir.js';
 import type { Seq2SeqModel } from '../model/types.js';
 import type { TextCodec } from './translator.js';
 
 export interface DecodingRun {
+  /** The run directory (the first member's, for an ensemble). */
   dir: string;
+  /** The model, or the ensemble of the members when several were given. */
   model: Seq2SeqModel;
   srcTokenizer: TextCodec;
   tgtTokenizer: TextCodec;
-  /** The model's source length limit (config maxSourceLength), when known. */
+  /** The model's source length limit (config maxSourceLength), when known; the smallest of an ensemble's. */
   maxSourceLength?: number;
+  /** The run directories of the members, in the order given (one for a single model). */
+  members: string[];
+}
+
+function sourceLimit(run: LoadedRun): number | undefined {
+  const limit = run.config.model?.maxSourceLength;
+  return typeof limit === 'number' ? limit : undefined;
 }
 
 /** Throws InputError (one line naming the file) on any problem with the run directory. */
 export async function loadDecodingRun(dir: string): Promise<DecodingRun> {
   const run = loadRun(dir);
-  const limit = run.config.model?.maxSourceLength;
-  return { dir: run.dir, model: run.model, srcTokenizer: run.srcTokenizer, tgtTokenizer: run.tgtTokenizer, maxSourceLength: typeof limit === 'number' ? limit : undefined };
+  return { dir: run.dir, model: run.model, srcTokenizer: run.srcTokenizer, tgtTokenizer: run.tgtTokenizer, maxSourceLength: sourceLimit(run), members: [run.dir] };
+}
+
+/**
+ * Loads one model (exactly as loadDecodingRun) or, with several directories, their ensemble. Every
+ * member must have byte-identical source and target tokenizer files; otherwise an InputError names
+ * the two directories. The source length limit is the smallest of the members'.
+ */
+export async function loadDecodingModels(dirs: readonly string[]): Promise<DecodingRun> {
+  if (dirs.length === 0) throw new InputError('no model given (--model RUN)');
+  if (dirs.length === 1) return loadDecodingRun(dirs[0]);
+  const runs = dirs.map((d) => loadRun(d));
+  const bytes = (run: LoadedRun, side: 'src' | 'tgt') => readFileSync(join(run.dir, run.config.tokenizers[side]));
+  const first = { src: bytes(runs[0], 'src'), tgt: bytes(runs[0], 'tgt') };
+  for (let i = 1; i < runs.length; i++) {
+    for (const side of ['src', 'tgt'] as const) {
+      if (!bytes(runs[i], side).equals(first[side])) {
+        throw new InputError(`${dirs[i]}: its ${side === 'src' ? 'source' : 'target'} tokenizer differs from the one of ${dirs[0]} (an ensemble needs identical tokenizers)`);
+      }
+    }
+  }
+  const limits = runs.map(sourceLimit).filter((l): l is number => l !== undefined);
+  return {
+    dir: runs[0].dir,
+    model: new EnsembleModel(runs.map((r) => r.model)),
+    srcTokenizer: runs[0].srcTokenizer,
+    tgtTokenizer: runs[0].tgtTokenizer,
+    maxSourceLength: limits.length > 0 ? Math.min(...limits) : undefined,
+    members: runs.map((r) => r.dir),
+  };
 }

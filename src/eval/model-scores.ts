@@ -3,7 +3,9 @@
  *   forced decoding  log p(y | x) = Σ_t log p(y_t | y_<t, x)   (t over y_1..y_n and </s>), per
  *                    sentence, through the step API (the path the decoders use);
  *   perplexity       exp( Σ nll / Σ tokens ) over a corpus, from model.loss on padded batches
- *                    (tokens = target tokens + one </s> per sentence).
+ *                    (tokens = target tokens + one </s> per sentence), or from forced decoding
+ *                    (`forcedPerplexity`, the same sum through the step API: for a model without
+ *                    a loss, such as an ensemble).
  */
 import { makeBatch } from '../data/batch.js';
 import type { Seq2SeqModel } from '../model/types.js';
@@ -50,6 +52,22 @@ export function perplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[
     const r = model.loss(makeBatch(idx.map((i) => src[i]) as ArrayLike<number>[], idx.map((i) => tgt[i]) as ArrayLike<number>[]), { backward: false, train: false });
     nll += r.nll;
     tokens += r.tokens;
+  }
+  const per = tokens > 0 ? nll / tokens : 0;
+  return { perplexity: Math.exp(per), nllPerToken: per, tokens, sentences: src.length };
+}
+
+/** Corpus perplexity from forced decoding (the step API), in length-sorted batches: for models without a loss (ensembles). */
+export function forcedPerplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize = 64): PerplexityResult {
+  const order = src.map((_, i) => i).sort((a, b) => src[a].length - src[b].length || a - b);
+  let nll = 0;
+  let tokens = 0;
+  for (let s = 0; s < order.length; s += batchSize) {
+    const idx = order.slice(s, s + batchSize);
+    for (const r of forcedDecode(model, idx.map((i) => src[i]), idx.map((i) => tgt[i]))) {
+      nll -= r.logProb;
+      tokens += r.tokens;
+    }
   }
   const per = tokens > 0 ? nll / tokens : 0;
   return { perplexity: Math.exp(per), nllPerToken: per, tokens, sentences: src.length };

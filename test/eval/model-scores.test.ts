@@ -1,6 +1,6 @@
 /** Forced decoding and perplexity: against a mock model's exact probabilities, and against each other on a real model. */
 import { describe, expect, it } from 'vitest';
-import { forcedDecode, perplexity } from '../../src/eval/model-scores.js';
+import { forcedDecode, forcedPerplexity, perplexity } from '../../src/eval/model-scores.js';
 import { greedyDecode } from '../../src/decode/greedy.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
 import { Rng } from '../../src/util/rng.js';
@@ -34,5 +34,18 @@ describe('forcedDecode', () => {
     expect(finished.length).toBeGreaterThan(0);
     const again = forcedDecode(model, finished.map(({ i }) => src[i]), finished.map(({ g }) => g.ids));
     finished.forEach(({ g }, k) => expect(again[k].logProb).toBeCloseTo(g.logProb, 4));
+  });
+
+  it('forcedPerplexity (the step API, for ensembles) equals perplexity (model.loss) on a real model', () => {
+    const model = new Seq2Seq({ cell: 'gru', srcVocabSize: 20, tgtVocabSize: 17, embeddingSize: 5, hiddenSize: 7, attention: 'luong-general' }, new Rng(8));
+    const rng = new Rng(9);
+    const src = Array.from({ length: 11 }, () => Array.from({ length: 1 + Math.floor(rng.next() * 7) }, () => 4 + Math.floor(rng.next() * 16)));
+    const tgt = Array.from({ length: 11 }, () => Array.from({ length: Math.floor(rng.next() * 6) }, () => 4 + Math.floor(rng.next() * 13)));
+    const viaLoss = perplexity(model, src, tgt, 3);
+    const viaSteps = forcedPerplexity(model, src, tgt, 3);
+    expect(viaSteps.tokens).toBe(viaLoss.tokens);
+    expect(viaSteps.sentences).toBe(11);
+    expect(viaSteps.nllPerToken).toBeCloseTo(viaLoss.nllPerToken, 4);
+    expect(viaSteps.perplexity).toBeCloseTo(Math.exp(viaSteps.nllPerToken), 10);
   });
 });

@@ -1,13 +1,14 @@
 /**
  * `seq2seq eval --model RUN --test CORPUS`: translates the test sources, then reports BLEU and chrF
  * against the test targets (sacreBLEU-compatible lines and signatures), the model's per-token
- * perplexity on the references (model.loss), and the decoding speed.
+ * perplexity on the references (model.loss), and the decoding speed. `--model` repeated: the
+ * ensemble of the models (src/model/ensemble.ts), its perplexity by forced decoding.
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 
 interface EvalOpts {
-  model: string;
+  model: string[];
   test: string[];
   src?: string;
   tgt?: string;
@@ -20,11 +21,16 @@ interface EvalOpts {
   hypOut?: string;
 }
 
+/** Commander accumulator of a repeatable option. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function register(program: Command): void {
   program
     .command('eval')
     .description('translate a test corpus and report BLEU, chrF, perplexity and decoding speed')
-    .requiredOption('--model <run>', 'trained run directory')
+    .requiredOption('--model <run>', 'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)', collect)
     .requiredOption('--test <corpus...>', 'two aligned files, a prefix with --src/--tgt, a TSV or a JSON Lines file')
     .option('--src <lang>', 'source language suffix of aligned files')
     .option('--tgt <lang>', 'target language suffix of aligned files')
@@ -40,7 +46,9 @@ export function register(program: Command): void {
       `
 Examples:
   seq2seq eval --model runs/en-de --test corpora/multi30k/test_2016_flickr --src en --tgt de
-  seq2seq eval --model runs/en-fr --test fra-test.tsv --beam 1 --format json`,
+  seq2seq eval --model runs/en-fr --test fra-test.tsv --beam 1 --format json
+  seq2seq eval --model runs/en-de/best --model runs/en-de/checkpoints/step-00008800 \
+               --test corpora/multi30k/val --src en --tgt de      # an ensemble: mean of the probabilities`,
     )
     .action(async (opts: EvalOpts) => {
       const beam = Number(opts.beam);
@@ -58,10 +66,11 @@ Examples:
       }
       const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
       const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
-      const { loadDecodingRun } = await import('../../decode/run-loader.js');
+      const { loadDecodingModels } = await import('../../decode/run-loader.js');
       const { Translator } = await import('../../decode/translator.js');
-      const { perplexity } = await import('../../eval/model-scores.js');
-      const run = await loadDecodingRun(opts.model);
+      const { perplexity, forcedPerplexity } = await import('../../eval/model-scores.js');
+      const run = await loadDecodingModels(opts.model);
+      const ensemble = run.members.length > 1;
       const { pairs, report } = await loadPairs(spec);
       if (pairs.length === 0) throw new InputError(`${opts.test.join(' ')}: no sentence pairs to evaluate`);
       if (report.skippedEmpty > 0) process.stderr.write(`seq2seq: note: ${report.skippedEmpty} pairs with an empty side skipped\n`);
@@ -85,7 +94,7 @@ Examples:
 
       const scores = computeMetrics(hyps, [refs], metrics, { lowercase: opts.lowercase === true });
       const crop = (ids: Int32Array) => (run.maxSourceLength !== undefined && ids.length > run.maxSourceLength ? ids.slice(0, run.maxSourceLength) : ids);
-      const ppl = perplexity(run.model, sources.map((s) => crop(run.srcTokenizer.encode(s))), refs.map((r) => run.tgtTokenizer.encode(r)), batchSize);
+      const ppl = (ensemble ? forcedPerplexity : perplexity)(run.model, sources.map((s) => crop(run.srcTokenizer.encode(s))), refs.map((r) => run.tgtTokenizer.encode(r)), batchSize);
       const speed = { search: beam === 1 ? 'greedy' : `beam ${beam}`, sentences: hyps.length, seconds, sentencesPerSecond: hyps.length / seconds, tokensPerSecond: outTokens / seconds };
 
       if (opts.hypOut !== undefined) {
@@ -93,9 +102,10 @@ Examples:
         writeFileAtomic(opts.hypOut, hyps.map((h) => h + '\n').join(''));
       }
       if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify({ model: run.dir, pairs: pairs.length, metrics: scores.map(({ line, ...r }) => ({ ...r, verbose: line })), perplexity: ppl, decoding: speed }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ model: run.dir, ...(ensemble ? { ensemble: opts.model } : {}), pairs: pairs.length, metrics: scores.map(({ line, ...r }) => ({ ...r, verbose: line })), perplexity: ppl, decoding: speed }, null, 2) + '\n');
         return;
       }
+      if (ensemble) process.stdout.write(`ensemble of ${opts.model.length} models: ${opts.model.join(', ')}\n`);
       process.stdout.write(formatMetricsText(scores));
       process.stdout.write(`perplexity = ${ppl.perplexity.toFixed(2)} (${ppl.nllPerToken.toFixed(4)} nats/token over ${ppl.tokens} reference tokens incl. </s>, ${ppl.sentences} sentences)\n`);
       process.stdout.write(

@@ -4,6 +4,8 @@
  * stdout are both terminals and no -i/-o is given, the interactive translator (src/ui/translate).
  * Output to -o is atomic: a temporary file beside the target, renamed over it at the end; on an
  * error or an interrupt the temporary file is removed and the target is left untouched.
+ * `--model` repeated: the ensemble of the models (src/model/ensemble.ts), in batch and interactive
+ * mode alike (the interactive header names the first model and how many more).
  */
 import type { Command } from 'commander';
 import { createWriteStream, openSync, fsyncSync, closeSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
@@ -14,7 +16,7 @@ import type { Translator } from '../../decode/translator.js';
 import type { TextLine } from '../../data/line-reader.js';
 
 interface TranslateCliOpts {
-  model: string;
+  model: string[];
   input?: string;
   output?: string;
   beam: string;
@@ -39,11 +41,16 @@ function num(v: string, name: string): number {
   return n;
 }
 
+/** Commander accumulator of a repeatable option. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function register(program: Command): void {
   program
     .command('translate')
     .description('translate text with a trained run: interactive on a terminal, else one output line per input line')
-    .requiredOption('--model <run>', 'trained run directory')
+    .requiredOption('--model <run>', 'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)', collect)
     .option('-i, --input <file>', 'input text, one sentence per line (default: stdin)')
     .option('-o, --output <file>', 'output file, written atomically (default: stdout)')
     .option('--beam <n>', 'beam size (1 = greedy)', '5')
@@ -61,7 +68,9 @@ Examples:
   seq2seq translate --model runs/en-de                          # interactive on a terminal
   seq2seq translate --model runs/en-de < in.en > out.de
   seq2seq translate --model runs/en-de -i in.en -o out.de --beam 5 --batch-size 64
-  seq2seq translate --model runs/en-de -i in.en --n-best 3 --format jsonl`,
+  seq2seq translate --model runs/en-de -i in.en --n-best 3 --format jsonl
+  seq2seq translate --model runs/en-de/best --model runs/en-de/checkpoints/step-00008800 < in.en
+                                                  # an ensemble: the mean of the models' probabilities`,
     )
     .action(async (opts: TranslateCliOpts) => {
       const beam = int(opts.beam, '--beam');
@@ -86,13 +95,13 @@ Examples:
         const { checkOutputPath } = await import('../../util/atomic-write.js');
         checkOutputPath(opts.output);
       }
-      const { loadDecodingRun } = await import('../../decode/run-loader.js');
+      const { loadDecodingModels } = await import('../../decode/run-loader.js');
       const { Translator } = await import('../../decode/translator.js');
-      const run = await loadDecodingRun(opts.model);
+      const run = await loadDecodingModels(opts.model);
       const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, { ...options, maxSourceLength: run.maxSourceLength });
 
       if (opts.input === undefined && opts.output === undefined && process.stdin.isTTY && process.stdout.isTTY) {
-        type InteractiveApp = { runInteractiveTranslate(a: { translator: Translator; runDir: string; options: object }): Promise<void> };
+        type InteractiveApp = { runInteractiveTranslate(a: { translator: Translator; runDir: string; options: object; modelLabel?: string }): Promise<void> };
         let app: InteractiveApp | null = null;
         try {
           (await import('../../ui/shared/live-terminal.js')).allowLiveRendering();
@@ -101,7 +110,8 @@ Examples:
           process.stderr.write(`seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); reading lines from stdin instead\n`);
         }
         if (app) {
-          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: { ...options, maxSourceLength: run.maxSourceLength } });
+          const modelLabel = opts.model.length > 1 ? `${run.dir} + ${opts.model.length - 1} more (ensemble)` : undefined;
+          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: { ...options, maxSourceLength: run.maxSourceLength }, modelLabel });
           return;
         }
       }

@@ -5,6 +5,7 @@
 import React from 'react';
 import { render } from 'ink';
 import { applyColourPolicy } from '../shared/colour.js';
+import { describeModel } from './model-info.js';
 import { TranslateApp } from './TranslateApp.js';
 import type { TranslateSettings, TranslatorLike } from './types.js';
 
@@ -14,13 +15,16 @@ export interface InteractiveTranslateArgs {
   runDir: string;
   /** Decoding options from the command-line flags. */
   options?: Partial<TranslateSettings>;
+  /** Shown in the header instead of runDir (e.g. for an ensemble); the details still come from runDir's config. */
+  modelLabel?: string;
 }
 
-export async function runInteractiveTranslate({ translator, runDir, options = {} }: InteractiveTranslateArgs): Promise<void> {
+export async function runInteractiveTranslate({ translator, runDir, options = {}, modelLabel }: InteractiveTranslateArgs): Promise<void> {
   // NO_COLOR also for Ink's own styling (the app itself decides with the same colourWanted()).
   applyColourPolicy();
   // Ctrl-C is the app's own quit key (raw mode delivers it as input, not as SIGINT).
-  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} />, { exitOnCtrlC: false });
+  const modelInfo = modelLabel === undefined ? undefined : { ...describeModel(runDir, translator), runDir: modelLabel };
+  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} modelInfo={modelInfo} />, { exitOnCtrlC: false });
   await instance.waitUntilExit();
 }
 

@@ -1,0 +1,107 @@
+/**
+ * Checkpoint ensembles for decoding (as Marian's `--models a b` and OpenNMT-py's `-model a b`):
+ * N ≥ 1 member models with the same source and target vocabularies decode together; every step
+ * each member advances its own state on the same previous tokens, and the ensemble's next-token
+ * distribution is the mean of the members' distributions (a mixture, not a product of experts).
+ * An ensemble only decodes: it has no loss (teacher forcing through the mixture is done with
+ * forced decoding over the step API, src/eval/model-scores.ts) and no parameters of its own.
+ */
+import type { Batch } from '../data/batch.js';
+import type { Param } from '../nn/param.js';
+import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
+
+/** The members' states, one per member, all for the same B rows. */
+export class EnsembleState implements DecoderState {
+  constructor(readonly members: readonly DecoderState[]) {}
+
+  get batchSize(): number {
+    return this.members[0].batchSize;
+  }
+
+  /** Row i of the result is row rows[i] of every member's state. */
+  select(rows: Int32Array): EnsembleState {
+    return new EnsembleState(this.members.map((s) => s.select(rows)));
+  }
+}
+
+export class EnsembleModel implements Seq2SeqModel {
+  readonly srcVocabSize: number;
+  readonly tgtVocabSize: number;
+  readonly hasAttention: boolean;
+  /**
+   * Empty: the ensemble owns no trainable tensor, and it is never trained or saved (loss throws).
+   * The members' parameters stay with the members (listing them here would repeat their names).
+   */
+  readonly params: Param[] = [];
+
+  constructor(readonly members: readonly Seq2SeqModel[]) {
+    if (members.length === 0) throw new RangeError('an ensemble needs at least one model');
+    this.srcVocabSize = members[0].srcVocabSize;
+    this.tgtVocabSize = members[0].tgtVocabSize;
+    members.forEach((m, i) => {
+      if (m.srcVocabSize !== this.srcVocabSize || m.tgtVocabSize !== this.tgtVocabSize) {
+        throw new RangeError(`ensemble member ${i + 1} has vocabularies ${m.srcVocabSize} → ${m.tgtVocabSize}, member 1 has ${this.srcVocabSize} → ${this.tgtVocabSize}`);
+      }
+    });
+    this.hasAttention = members.every((m) => m.hasAttention);
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  loss(_batch: Batch, _opts?: LossOptions): LossResult {
+    throw new Error('an ensemble of models only decodes: it has no training loss (score references with forced decoding through step())');
+  }
+
+  /** Every member encodes the same sources. */
+  startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): EnsembleState {
+    return new EnsembleState(this.members.map((m) => m.startDecoding(src, srcLengths, batchSize, srcLen)));
+  }
+
+  /**
+   * Mixture of the members' next-token distributions, per row b and token v:
+   *   log p(v) = log( (1/N) Σ_i exp(log p_i(v)) )
+   *            = m + log Σ_i exp(log p_i(v) − m) − log N,   m = max_i log p_i(v)
+   * (the max shift keeps the exponentials in [0, 1]; m = −∞ only when every member gives −∞).
+   * Computed in float64, stored as float32 [B×V]. Attention [B×S]: the mean of the members' rows
+   * (null when a member has none). With N = 1 the member's step result is returned unchanged.
+   */
+  step(stateIn: DecoderState, prev: Int32Array): StepResult {
+    const state = stateIn as EnsembleState;
+    const N = this.members.length;
+    if (!(state instanceof EnsembleState) || state.members.length !== N) throw new Error(`step: expected the state of an ensemble of ${N} (from its startDecoding)`);
+    const results = this.members.map((m, i) => m.step(state.members[i], prev));
+    const next = new EnsembleState(results.map((r) => r.state));
+    if (N === 1) return { logProbs: results[0].logProbs, attention: results[0].attention, state: next };
+
+    const n = results[0].logProbs.length;
+    const logProbs = new Float32Array(n);
+    const logN = Math.log(N);
+    const lps = results.map((r) => r.logProbs);
+    for (const lp of lps) if (lp.length !== n) throw new Error(`step: ensemble members returned ${lp.length} and ${n} log-probabilities`);
+    for (let k = 0; k < n; k++) {
+      let m = -Infinity;
+      for (let i = 0; i < N; i++) if (lps[i][k] > m) m = lps[i][k];
+      if (m === -Infinity) {
+        logProbs[k] = -Infinity;
+        continue;
+      }
+      let sum = 0;
+      for (let i = 0; i < N; i++) sum += Math.exp(lps[i][k] - m);
+      logProbs[k] = m + Math.log(sum) - logN;
+    }
+
+    let attention: Float32Array | null = null;
+    if (results.every((r) => r.attention !== null)) {
+      const rows = results.map((r) => r.attention!);
+      attention = new Float32Array(rows[0].length);
+      for (let k = 0; k < attention.length; k++) {
+        let s = 0;
+        for (let i = 0; i < N; i++) s += rows[i][k];
+        attention[k] = s / N;
+      }
+    }
+    return { logProbs, attention, state: next };
+  }
+}
