@@ -5,10 +5,11 @@
 // Prepares the data (Tatoeba: the seeded split of scripts/prepare-tatoeba.mjs), trains the corpus's
 // preset (`multi30k` or `tatoeba`, src/train/presets.ts) with `nice -n 10` for --budget of training
 // time into runs/quality/<corpus>-<pair>-<budget>[-s<seed>], evaluates the best checkpoint — or,
-// when the run kept checkpoints (the presets keep 5), their average if that scores higher on the
-// validation split — on the test split (beam 5 with the length penalty that scores best on the
-// validation split among 0.6, 1.0, 1.4, 1.8: sacreBLEU-compatible BLEU with its signature, chrF2,
-// decoding speed; the `search` column says which weights and penalty were used), appends a row to
+// when the run kept checkpoints (the presets keep 5), their average or the ensemble of best/ and
+// the newest 5 kept checkpoints if one of those scores higher on the validation split — on the
+// test split (beam 5 with the length penalty that scores best on the validation split among 0.6,
+// 1.0, 1.4, 1.8: sacreBLEU-compatible BLEU with its signature, chrF2, decoding speed; the `search`
+// column says which weights and penalty were used, and every validation score), appends a row to
 // bench/results/quality.tsv (and rewrites bench/results/quality.md from it), and draws validation
 // BLEU against minutes of training as
 // bench/results/curves/<corpus>-<pair>-<budget>.svg.
@@ -20,7 +21,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
-import { appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
+import { appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, keptCheckpoints, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
 
 const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
          [--seed 1] [--out DIR] [--beam 5] [--tune-length-penalty 0.6,1.0,1.4,1.8 | --length-penalty A]
@@ -57,13 +58,20 @@ async function main() {
 
   const beam = o.beam ?? 5;
   // Weights: the best checkpoint, and — when the run kept checkpoints (keepCheckpoints, set by the
-  // multi30k and tatoeba presets) — their average (`seq2seq average`, the newest 5); whichever
+  // multi30k and tatoeba presets) — their average (`seq2seq average`, the newest 5) and the
+  // ensemble of best/ and the newest 5 kept checkpoints (`seq2seq eval --model … --model …`: the
+  // mean of their next-token probabilities; best/ counts twice when it is one of them); whichever
   // scores higher on the validation split (never on test) is scored on test.
   const candidates = [{ name: 'best/', model: dir }];
   const averaged = await averageKept(dir);
   if (averaged) {
     say(`quality: averaged the kept checkpoints of steps ${averaged.steps.join(', ')} → ${rel(averaged.dir)}`);
     candidates.push({ name: `averaged last ${averaged.steps.length}`, model: averaged.dir });
+  }
+  const kept = await keptCheckpoints(dir, 5);
+  if (kept.length > 0) {
+    say(`quality: ensemble of best/ and the kept checkpoints of steps ${kept.map((k) => k.step).join(', ')}`);
+    candidates.push({ name: `ensemble best+last ${kept.length}`, model: [dir, ...kept.map((k) => k.dir)] });
   }
   // Length penalty: given, or chosen on the validation split (never on test) among the candidates.
   let lengthPenalty = o['length-penalty'];
@@ -92,7 +100,7 @@ async function main() {
     if (candidates.length > 1) tuned = `, ${chosen.name} (val${tuneLp ? '-tuned' : ''}: ${notes.join('; ')})`;
     else tuned = penalties.length > 1 ? ` (val-tuned: ${notes[0]})` : '';
   }
-  say(`quality: evaluating ${rel(chosen.model)} on ${recipe.testName} (${beam === 1 ? 'greedy' : `beam ${beam}, length penalty ${lengthPenalty}`})`);
+  say(`quality: evaluating ${[chosen.model].flat().map(rel).join(' + ')} on ${recipe.testName} (${beam === 1 ? 'greedy' : `beam ${beam}, length penalty ${lengthPenalty}`})`);
   const ev = await evaluate(chosen.model, recipe, { beam, lengthPenalty, hypOut: join(dir, `test.hyp.${recipe.tgt}`) });
 
   const row = {

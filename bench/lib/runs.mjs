@@ -143,9 +143,13 @@ export async function trainWithBudget(dir, budgetSeconds, trainArgs) {
   return { ...after, load: [load0, loadavg()[0]] };
 }
 
-/** `seq2seq eval --format json` of a run's best checkpoint (or of a checkpoint directory such as RUN/averaged); returns the parsed report. */
+/**
+ * `seq2seq eval --format json` of a run's best checkpoint (or of a checkpoint directory such as
+ * RUN/averaged; or, given an array of directories, of their ensemble); returns the parsed report.
+ */
 export async function evaluate(dir, recipe, { beam = 5, lengthPenalty = 0.6, test = recipe.test, hypOut } = {}) {
-  const args = [bin, 'eval', '--model', dir, '--test', test, '--src', recipe.src, '--tgt', recipe.tgt, '--beam', String(beam), '--length-penalty', String(lengthPenalty), '--format', 'json'];
+  const models = (Array.isArray(dir) ? dir : [dir]).flatMap((d) => ['--model', d]);
+  const args = [bin, 'eval', ...models, '--test', test, '--src', recipe.src, '--tgt', recipe.tgt, '--beam', String(beam), '--length-penalty', String(lengthPenalty), '--format', 'json'];
   if (hypOut) args.push('--hyp-out', hypOut);
   const [cmd, full] = niceArgs(args);
   const r = spawnSync(cmd, full, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -167,6 +171,15 @@ export async function averageKept(dir) {
   if (r.status !== 0) throw Object.assign(new Error(`seq2seq average failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`), { exitCode: 1 });
   const doc = JSON.parse(readFileSync(join(dir, 'averaged', 'config.json'), 'utf8'));
   return { dir: join(dir, 'averaged'), steps: doc.averaged.steps };
+}
+
+/**
+ * The newest `last` kept checkpoints of a run (checkpoints/step-N/, found as `seq2seq average`
+ * finds them: src/model/run-dir.ts listKept), oldest first, as { step, dir }; [] when none.
+ */
+export async function keptCheckpoints(dir, last = 5) {
+  const { listKept } = await import(dist('model/run-dir.js'));
+  return listKept(dir).slice(-last);
 }
 
 /** What a run directory's config and history say: parameters, steps, epochs, best validation score, curve. */

@@ -73,7 +73,7 @@ describe('bench/quality.mjs', () => {
     expect(lines2[2].split('\t')[cols.indexOf('bleu')]).toBe(row.bleu);
   });
 
-  it('with kept checkpoints it also scores their average on val and takes the better weights to test', () => {
+  it('with kept checkpoints it also scores their average and the ensemble best+kept on val and takes the best to test', () => {
     const results = join(tmp, 'avg.tsv');
     const out = join(tmp, 'avg-run');
     const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--results', results, '--curves', join(tmp, 'curves-avg'), '--out', out, '--', '--max-steps', '30', '--eval-every', '10', '--keep-checkpoints', '2'];
@@ -85,15 +85,20 @@ describe('bench/quality.mjs', () => {
     const cols = head.split('\t');
     expect(cols).toContain('search'); // the same columns as before: old and new rows share one header
     const row = Object.fromEntries(line.split('\t').map((v, i) => [cols[i], v]));
-    const m = /^beam 2, lp (\d), (best\/|averaged last 2) \(val-tuned: best\/ 0→([\d.]+), 1→([\d.]+); averaged last 2 0→([\d.]+), 1→([\d.]+)\)$/.exec(row.search)!;
+    expect(r.stderr).toContain('quality: ensemble of best/ and the kept checkpoints of steps 20, 30');
+    const m = /^beam 2, lp (\d), (best\/|averaged last 2|ensemble best\+last 2) \(val-tuned: best\/ 0→([\d.]+), 1→([\d.]+); averaged last 2 0→([\d.]+), 1→([\d.]+); ensemble best\+last 2 0→([\d.]+), 1→([\d.]+)\)$/.exec(row.search)!;
     expect(m, row.search).not.toBeNull();
     // the (weights, penalty) with the highest validation BLEU, the first on a tie
-    const tried = [['best/', 0, m[3]], ['best/', 1, m[4]], ['averaged last 2', 0, m[5]], ['averaged last 2', 1, m[6]]] as const;
+    const tried = [['best/', 0, m[3]], ['best/', 1, m[4]], ['averaged last 2', 0, m[5]], ['averaged last 2', 1, m[6]], ['ensemble best+last 2', 0, m[7]], ['ensemble best+last 2', 1, m[8]]] as const;
     const top = tried.reduce((b, x) => (Number(x[2]) > Number(b[2]) ? x : b));
     expect([m[2], Number(m[1])]).toEqual([top[0], top[1]]);
+    // the ensemble's validation score is that of `seq2seq eval` with the three models
+    const kept = ['step-00000020', 'step-00000030'].map((s) => join(out, 'checkpoints', s));
+    const valEns = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', '--model', out, ...kept.flatMap((k) => ['--model', k]), '--test', join(data, 'valid'), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', '1', '--format', 'json'], { encoding: 'utf8' });
+    expect((JSON.parse(valEns.stdout) as { metrics: { name: string; score: number }[] }).metrics.find((x) => x.name === 'BLEU')!.score.toFixed(2)).toBe(m[8]);
     // the test figure is that model's: evaluated again independently, the same BLEU
-    const model = top[0] === 'best/' ? out : join(out, 'averaged');
-    const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', '--model', model, '--test', join(data, 'test'), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(top[1]), '--format', 'json'], { encoding: 'utf8' });
+    const models = top[0] === 'best/' ? [out] : top[0] === 'averaged last 2' ? [join(out, 'averaged')] : [out, ...kept];
+    const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(data, 'test'), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(top[1]), '--format', 'json'], { encoding: 'utf8' });
     const bleu = (JSON.parse(ev.stdout) as { metrics: { name: string; score: number }[] }).metrics.find((x) => x.name === 'BLEU')!.score;
     expect(bleu.toFixed(2)).toBe(row.bleu);
   });
