@@ -47,7 +47,7 @@ export function register(program: Command): void {
 Examples:
   seq2seq eval --model runs/en-de --test corpora/multi30k/test_2016_flickr --src en --tgt de
   seq2seq eval --model runs/en-fr --test fra-test.tsv --beam 1 --format json
-  seq2seq eval --model runs/en-de/best --model runs/en-de/checkpoints/step-00008800 \
+  seq2seq eval --model runs/en-de/best --model runs/en-de/checkpoints/step-00008800 \\
                --test corpora/multi30k/val --src en --tgt de      # an ensemble: mean of the probabilities`,
     )
     .action(async (opts: EvalOpts) => {
