@@ -8,6 +8,7 @@
  */
 import type { Batch } from '../data/batch.js';
 import type { Param } from '../nn/param.js';
+import { getBackend } from '../tensor/index.js';
 import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
 
 /** The members' states, one per member, all for the same B rows. */
@@ -59,13 +60,19 @@ export class EnsembleModel implements Seq2SeqModel {
     return new EnsembleState(this.members.map((m) => m.startDecoding(src, srcLengths, batchSize, srcLen)));
   }
 
+  /** Scratch for the mixture: members stacked [N×c], transposed [c×N], their log-softmax [c×N]. */
+  private scratch = { stacked: new Float32Array(0), x: new Float32Array(0), y: new Float32Array(0) };
+
   /**
    * Mixture of the members' next-token distributions, per row b and token v:
    *   log p(v) = log( (1/N) Σ_i exp(log p_i(v)) )
    *            = m + log Σ_i exp(log p_i(v) − m) − log N,   m = max_i log p_i(v)
    * (the max shift keeps the exponentials in [0, 1]; m = −∞ only when every member gives −∞).
-   * Computed in float64, stored as float32 [B×V]. Attention [B×S]: the mean of the members' rows
-   * (null when a member has none). With N = 1 the member's step result is returned unchanged.
+   * The log-sum-exp runs on the backend's (max-shifted) logSoftmax: the N values of each (b, v) are
+   * transposed into a row x of N, and LSE(x) = x_j − logSoftmax(x)_j at j = argmax x (the term
+   * logSoftmax(x)_j ∈ [−log N, 0] is small, so float32 loses nothing beyond the result's rounding).
+   * Stored as float32 [B×V]. Attention [B×S]: the mean of the members' rows (null when a member
+   * has none). With N = 1 the member's step result is returned unchanged.
    */
   step(stateIn: DecoderState, prev: Int32Array): StepResult {
     const state = stateIn as EnsembleState;
@@ -76,21 +83,9 @@ export class EnsembleModel implements Seq2SeqModel {
     if (N === 1) return { logProbs: results[0].logProbs, attention: results[0].attention, state: next };
 
     const n = results[0].logProbs.length;
-    const logProbs = new Float32Array(n);
-    const logN = Math.log(N);
     const lps = results.map((r) => r.logProbs);
     for (const lp of lps) if (lp.length !== n) throw new Error(`step: ensemble members returned ${lp.length} and ${n} log-probabilities`);
-    for (let k = 0; k < n; k++) {
-      let m = -Infinity;
-      for (let i = 0; i < N; i++) if (lps[i][k] > m) m = lps[i][k];
-      if (m === -Infinity) {
-        logProbs[k] = -Infinity;
-        continue;
-      }
-      let sum = 0;
-      for (let i = 0; i < N; i++) sum += Math.exp(lps[i][k] - m);
-      logProbs[k] = m + Math.log(sum) - logN;
-    }
+    const logProbs = this.mixture(lps, n);
 
     let attention: Float32Array | null = null;
     if (results.every((r) => r.attention !== null)) {
@@ -103,5 +98,29 @@ export class EnsembleModel implements Seq2SeqModel {
       }
     }
     return { logProbs, attention, state: next };
+  }
+
+  /** log((1/N) Σ_i exp(lps[i][k])) for k < n, in chunks of at most CHUNK elements (bounded scratch). */
+  private mixture(lps: Float32Array[], n: number): Float32Array {
+    const N = lps.length;
+    const logN = Math.log(N);
+    const out = new Float32Array(n);
+    const backend = getBackend();
+    const CHUNK = 1 << 18;
+    const size = Math.min(n, CHUNK) * N;
+    if (this.scratch.x.length < size) this.scratch = { stacked: new Float32Array(size), x: new Float32Array(size), y: new Float32Array(size) };
+    const { stacked, x, y } = this.scratch;
+    for (let k0 = 0; k0 < n; k0 += CHUNK) {
+      const c = Math.min(CHUNK, n - k0);
+      for (let i = 0; i < N; i++) stacked.set(lps[i].subarray(k0, k0 + c), i * c);
+      backend.transpose(N, c, stacked, x);
+      backend.logSoftmax(c, N, x, y);
+      for (let t = 0, o = 0; t < c; t++, o += N) {
+        let j = o;
+        for (let i = o + 1; i < o + N; i++) if (x[i] > x[j]) j = i;
+        out[k0 + t] = x[j] === -Infinity ? -Infinity : x[j] - y[j] - logN;
+      }
+    }
+    return out;
   }
 }

@@ -163,6 +163,38 @@ describe('EnsembleModel', () => {
     expect(beamSearch(ens, SOURCES, { ...opts, beam: 1, nBest: 1 }).map((h) => h[0].ids)).toEqual(greedy.map((h) => h.ids));
   });
 
+  it('the mixture is stable: −∞ everywhere stays −∞, values near −1000 (exp underflows) stay exact, across the chunks of a large B×V', () => {
+    const V = 100_003; // B×V = 300,009: more than one chunk of 2^18 elements
+    const B = 3;
+    const rng = new Rng(17);
+    const rows = [0, 1].map(() => Float32Array.from({ length: B * V }, () => -30 * rng.next()));
+    for (const k of [5, 262_143, 262_144, 300_008]) rows.forEach((r) => (r[k] = -Infinity));
+    for (const k of [7, 262_145]) rows.forEach((r, i) => (r[k] = -1000 - 3 * i));
+    rows[0][9] = -Infinity; // one member −∞: the other's probability, halved
+    /** A member that returns fixed log-probabilities. */
+    const fixed = (lp: Float32Array): Seq2SeqModel => {
+      const state: DecoderState = { batchSize: B, select: () => state };
+      return { srcVocabSize: 5, tgtVocabSize: V, hasAttention: false, params: [], loss: () => ({ loss: 0, nll: 0, tokens: 0 }), startDecoding: () => state, step: () => ({ logProbs: lp, attention: null, state }) };
+    };
+    const ens = new EnsembleModel(rows.map(fixed));
+    const r = ens.step(ens.startDecoding(new Int32Array(B), new Int32Array(B).fill(1), B, 1), new Int32Array(B));
+    expect(r.logProbs.length).toBe(B * V);
+    for (const k of [5, 262_143, 262_144, 300_008]) expect(r.logProbs[k]).toBe(-Infinity);
+    // log((e^−1000 + e^−1003) / 2) = −1000 + log((1 + e^−3) / 2)
+    for (const k of [7, 262_145]) expect(Math.abs(r.logProbs[k] - (-1000 + Math.log((1 + Math.exp(-3)) / 2)))).toBeLessThan(1e-4);
+    expect(Math.abs(r.logProbs[9] - (rows[1][9] - Math.log(2)))).toBeLessThan(1e-5);
+    const special = new Set([5, 7, 9, 262_143, 262_144, 262_145, 300_008]);
+    for (let k = 0; k < B * V; k += 97) {
+      if (special.has(k)) continue;
+      const want = Math.log((Math.exp(rows[0][k]) + Math.exp(rows[1][k])) / 2);
+      if (Math.abs(r.logProbs[k] - want) > 1e-5) expect.fail(`element ${k}: ${r.logProbs[k]} vs ${want}`);
+    }
+    for (let k = 262_100; k < 262_200; k++) {
+      if (special.has(k)) continue;
+      expect(Math.abs(r.logProbs[k] - Math.log((Math.exp(rows[0][k]) + Math.exp(rows[1][k])) / 2))).toBeLessThan(1e-5);
+    }
+  });
+
   it('rejects members with different vocabularies; has no loss and no parameters', () => {
     expect(() => new EnsembleModel([])).toThrow(/at least one/);
     expect(() => new EnsembleModel([model(1), model(2, { tgtVocabSize: V_TGT + 1 })])).toThrow(/member 2 has vocabularies 13 → 12/);
