@@ -73,10 +73,10 @@ describe('bench/quality.mjs', () => {
     expect(lines2[2].split('\t')[cols.indexOf('bleu')]).toBe(row.bleu);
   });
 
-  it('with kept checkpoints it also scores their average and the ensemble best+kept on val and takes the best to test', () => {
+  it('with kept checkpoints it also scores their average and (--ensemble) the ensemble best+kept on val and takes the best to test', () => {
     const results = join(tmp, 'avg.tsv');
     const out = join(tmp, 'avg-run');
-    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--results', results, '--curves', join(tmp, 'curves-avg'), '--out', out, '--', '--max-steps', '30', '--eval-every', '10', '--keep-checkpoints', '2'];
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--ensemble', '--results', results, '--curves', join(tmp, 'curves-avg'), '--out', out, '--', '--max-steps', '30', '--eval-every', '10', '--keep-checkpoints', '2'];
     const r = node('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
