@@ -314,7 +314,7 @@ const CASES: Record<string, Case[]> = {
   gradcheck: [
     { name: 'unknown --cell', args: ['gradcheck', '--cell', 'foo'], code: 2, error: "seq2seq: --cell must be one of rnn, gru, lstm, got 'foo'" },
     { name: 'unknown --attention', args: ['gradcheck', '--attention', 'foo'], code: 2, error: "seq2seq: --attention must be one of none, bahdanau, luong-dot, luong-general, got 'foo'" },
-    { name: '--seed abc', args: ['gradcheck', '--seed', 'abc'], code: 2, error: "seq2seq: --seed must be a non-negative integer, got 'abc'" },
+    { name: '--seed abc', args: ['gradcheck', '--seed', 'abc'], code: 2, error: "seq2seq: --seed must be an integer ≥ 0, got 'abc'" },
   ],
   doctor: [{ name: 'bad --format', args: ['doctor', '--format', 'xml'], code: 2, error: "seq2seq: --format must be text or json, got 'xml'" }],
 };

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { integerFlag } from '../integer-flag.js';
 
 interface AverageOpts {
   last?: string;
@@ -13,11 +14,7 @@ interface AverageOpts {
   out?: string;
 }
 
-function count(flag: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new InputError(`${flag} must be an integer ≥ 1, got '${v}'`);
-  return n;
-}
+const count = (flag: string, v: string): number => integerFlag(flag, v, 1);
 
 export function register(program: Command): void {
   program

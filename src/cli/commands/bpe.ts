@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { integerFlag } from '../integer-flag.js';
 
 interface LearnOptions {
   vocabSize: string;
@@ -20,11 +21,6 @@ interface LearnOptions {
   normalization: string;
 }
 
-function positiveInt(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InputError(`${name} must be an integer ≥ ${min}, got '${value}'`);
-  return n;
-}
 
 /** Calls `each` for every line of stdin (without its line end), in order. */
 async function forEachStdinLine(each: (line: string, n: number) => string): Promise<void> {
@@ -73,8 +69,8 @@ Examples:
   seq2seq bpe learn --vocab-size 4000 --text notes.txt more.txt -o tokenizer.json`,
     )
     .action(async (paths: string[], opts: LearnOptions) => {
-      const vocabSize = positiveInt('--vocab-size', opts.vocabSize, 5);
-      const minFrequency = positiveInt('--min-frequency', opts.minFrequency, 1);
+      const vocabSize = integerFlag('--vocab-size', opts.vocabSize, 5);
+      const minFrequency = integerFlag('--min-frequency', opts.minFrequency, 1);
       if (opts.side !== 'src' && opts.side !== 'tgt' && opts.side !== 'both') throw new InputError(`--side must be src, tgt or both, got '${opts.side}'`);
       if (opts.normalization !== 'nfc' && opts.normalization !== 'nfkc') throw new InputError(`--normalization must be nfc or nfkc, got '${opts.normalization}'`);
       const cf = opts.corpusFormat;

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { integerFlag } from '../integer-flag.js';
 
 interface EvalOpts {
   model: string[];
@@ -51,11 +52,9 @@ Examples:
                --test corpora/multi30k/val --src en --tgt de      # an ensemble: mean of the probabilities`,
     )
     .action(async (opts: EvalOpts) => {
-      const beam = Number(opts.beam);
-      const batchSize = Number(opts.batchSize);
+      const beam = integerFlag('--beam', opts.beam);
+      const batchSize = integerFlag('--batch-size', opts.batchSize);
       const alpha = Number(opts.lengthPenalty);
-      if (!Number.isSafeInteger(beam) || beam < 1) throw new InputError(`--beam must be an integer ≥ 1, got '${opts.beam}'`);
-      if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size must be an integer ≥ 1, got '${opts.batchSize}'`);
       if (!Number.isFinite(alpha) || alpha < 0) throw new InputError(`--length-penalty must be a number ≥ 0, got '${opts.lengthPenalty}'`);
       if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { parseMetrics, computeMetrics, formatMetricsText } = await import('../../eval/metrics.js');

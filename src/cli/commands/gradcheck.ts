@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { integerFlag } from '../integer-flag.js';
 
 export function register(program: Command): void {
   program
@@ -29,10 +30,8 @@ Examples:
       if (opts.attention !== undefined && !(ATTENTIONS as string[]).includes(opts.attention)) {
         throw new InputError(`--attention must be one of ${ATTENTIONS.join(', ')}, got '${opts.attention}'`);
       }
-      const seed = Number(opts.seed);
-      if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`--seed must be a non-negative integer, got '${opts.seed}'`);
-      const samples = Number(opts.samples);
-      if (!Number.isSafeInteger(samples) || samples < 0) throw new InputError(`--samples must be a non-negative integer, got '${opts.samples}'`);
+      const seed = integerFlag('--seed', opts.seed, 0);
+      const samples = integerFlag('--samples', opts.samples, 0);
       const cases = gradcheckCases({ cell: opts.cell as never, attention: opts.attention as never });
       let failed = 0;
       let worst = 0;

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { integerFlag } from '../integer-flag.js';
 
 interface ScoreOpts {
   hyp?: string;
@@ -106,8 +107,7 @@ async function forcedDecodingScores(opts: ScoreOpts): Promise<void> {
   if (opts.model === undefined) throw new InputError('--test needs --model RUN');
   if (opts.test === undefined) throw new InputError('--model needs --test CORPUS (or use --hyp/--ref without a model)');
   if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl with --model, got '${opts.format}'`);
-  const batchSize = Number(opts.batchSize);
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`--batch-size must be a positive integer, got '${opts.batchSize}'`);
+  const batchSize = integerFlag('--batch-size', opts.batchSize);
   const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
   const { loadDecodingRun } = await import('../../decode/run-loader.js');
   const { forcedDecode } = await import('../../eval/model-scores.js');

@@ -12,6 +12,7 @@ import { createWriteStream, openSync, fsyncSync, closeSync, renameSync, statSync
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { InputError } from '../../errors.js';
+import { integerFlag } from '../integer-flag.js';
 import type { Translator } from '../../decode/translator.js';
 import type { TextLine } from '../../data/line-reader.js';
 
@@ -29,11 +30,7 @@ interface TranslateCliOpts {
   replaceUnk?: boolean;
 }
 
-function int(v: string, name: string, min = 1): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new InputError(`${name} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-}
+const int = (v: string, name: string, min = 1): number => integerFlag(name, v, min);
 
 function num(v: string, name: string): number {
   const n = Number(v);
