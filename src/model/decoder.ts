@@ -43,7 +43,10 @@ export class Decoder {
     this.sizes = sizes;
     const H = config.hiddenSize;
     const L = config.decoderLayers;
-    this.embedding = new Embedding('decoder.embedding', config.tgtVocabSize, config.embeddingSize, rng);
+    // Tied to the output layer, the embedding starts at N(0, 1/E) (see Embedding): with N(0, 1) the
+    // logits' spread made the first loss ~25 nats/token against ln V ≈ 9 (docs/quality.md).
+    const embStd = config.tiedTargetEmbeddings ? 1 / Math.sqrt(config.embeddingSize) : 1;
+    this.embedding = new Embedding('decoder.embedding', config.tgtVocabSize, config.embeddingSize, rng, 0, embStd);
     this.bridge = new Linear('decoder.bridge', sizes.memory, L * H, rng);
     this.cells = [];
     for (let l = 0; l < L; l++) this.cells.push(new RecurrentCell('decoder.rnn', `l${l}`, config.cell, l === 0 ? sizes.decoderInput : H, H, rng));

@@ -7,7 +7,8 @@
  * startDecoding/step: the same code with T = 1 per step, so the step API gives the same
  *   log-probabilities as the teacher-forced pass.
  * Initialisation (constructor, seeded Rng): PyTorch's defaults — recurrent weights U(±1/√H),
- *   Linear U(±1/√fan_in), embeddings N(0, 1) with a zero padding row.
+ *   Linear U(±1/√fan_in), embeddings N(0, 1) with a zero padding row (a target embedding tied to
+ *   the output layer: N(0, 1/E)).
  */
 import type { Batch } from '../data/batch.js';
 import { InputError } from '../errors.js';

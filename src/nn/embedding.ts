@@ -16,13 +16,18 @@ export class Embedding {
   readonly dim: number;
   readonly paddingIdx: number;
 
-  constructor(name: string, vocabSize: number, dim: number, rng: Rng | null, paddingIdx = 0) {
+  /**
+   * std: of the N(0, std²) initialisation; 1 as torch.nn.Embedding, 1/√dim for an embedding tied to
+   * an output layer (logits = W o: with std 1 and |o_i| ≈ 1 they would start with a spread of √dim
+   * nats instead of about 1).
+   */
+  constructor(name: string, vocabSize: number, dim: number, rng: Rng | null, paddingIdx = 0, std = 1) {
     this.vocabSize = vocabSize;
     this.dim = dim;
     this.paddingIdx = paddingIdx;
     this.weight = new Param(`${name}.weight`, [vocabSize, dim]);
     if (rng) {
-      initNormal(this.weight, rng, 1);
+      initNormal(this.weight, rng, std);
       this.weight.value.fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
     }
   }

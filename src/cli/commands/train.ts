@@ -90,6 +90,7 @@ export function flagsToSettings(f: TrainFlags): Record<string, unknown> {
   if (f.lowercase !== undefined) out.lowercase = f.lowercase;
   if (f.bidirectional === false) model.bidirectional = false;
   if (f.inputFeeding !== undefined) model.inputFeeding = f.inputFeeding;
+  if (f.tiedEmbeddings !== undefined) model.tiedTargetEmbeddings = f.tiedEmbeddings;
   if (f.layers !== undefined) {
     const n = Number(f.layers);
     if (!Number.isFinite(n)) throw new InputError(`--layers: expected a number, got '${String(f.layers)}'`);
@@ -103,6 +104,7 @@ export function flagsToSettings(f: TrainFlags): Record<string, unknown> {
 /** settings field → the flag that sets it, for error messages. */
 function flagName(field: string): string {
   if (field === 'model.bidirectional') return '--no-bidirectional';
+  if (field === 'model.tiedTargetEmbeddings') return '--tied-embeddings';
   return `--${kebab(field.startsWith('model.') ? field.slice(6) : field)}`;
 }
 
@@ -129,6 +131,7 @@ export function register(program: Command): void {
     .option('--attention-size <n>', 'Bahdanau attention size')
     .option('--no-bidirectional', 'unidirectional encoder')
     .option('--input-feeding', 'feed the previous pre-output vector to the decoder')
+    .option('--tied-embeddings', 'share the target embeddings with the output layer (needs pre-output size = embedding size)')
     .option('--dropout <p>', 'dropout probability')
     .option('--label-smoothing <eps>', 'label smoothing ε')
     .option('--vocab-size <n>', 'BPE vocabulary size to learn (per side, or joint)')
