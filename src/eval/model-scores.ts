@@ -42,14 +42,20 @@ export interface PerplexityResult {
   sentences: number;
 }
 
-/** Corpus perplexity with model.loss (no dropout, no gradients), in length-sorted batches. */
-export function perplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize = 64): PerplexityResult {
+/** Σ nll and Σ tokens of one batch of sentence pairs. */
+type BatchScorer = (src: ArrayLike<number>[], tgt: ArrayLike<number>[]) => { nll: number; tokens: number };
+
+/** exp(Σ nll / Σ tokens) over a corpus scored in length-sorted batches of `batchSize` pairs. */
+function corpusPerplexity(src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize: number, score: BatchScorer): PerplexityResult {
   const order = src.map((_, i) => i).sort((a, b) => src[a].length - src[b].length || a - b);
   let nll = 0;
   let tokens = 0;
   for (let s = 0; s < order.length; s += batchSize) {
     const idx = order.slice(s, s + batchSize);
-    const r = model.loss(makeBatch(idx.map((i) => src[i]) as ArrayLike<number>[], idx.map((i) => tgt[i]) as ArrayLike<number>[]), { backward: false, train: false });
+    const r = score(
+      idx.map((i) => src[i]),
+      idx.map((i) => tgt[i]),
+    );
     nll += r.nll;
     tokens += r.tokens;
   }
@@ -57,18 +63,20 @@ export function perplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[
   return { perplexity: Math.exp(per), nllPerToken: per, tokens, sentences: src.length };
 }
 
+/** Corpus perplexity with model.loss (no dropout, no gradients), in length-sorted batches. */
+export function perplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize = 64): PerplexityResult {
+  return corpusPerplexity(src, tgt, batchSize, (s, t) => model.loss(makeBatch(s, t), { backward: false, train: false }));
+}
+
 /** Corpus perplexity from forced decoding (the step API), in length-sorted batches: for models without a loss (ensembles). */
 export function forcedPerplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize = 64): PerplexityResult {
-  const order = src.map((_, i) => i).sort((a, b) => src[a].length - src[b].length || a - b);
-  let nll = 0;
-  let tokens = 0;
-  for (let s = 0; s < order.length; s += batchSize) {
-    const idx = order.slice(s, s + batchSize);
-    for (const r of forcedDecode(model, idx.map((i) => src[i]), idx.map((i) => tgt[i]))) {
+  return corpusPerplexity(src, tgt, batchSize, (s, t) => {
+    let nll = 0;
+    let tokens = 0;
+    for (const r of forcedDecode(model, s, t)) {
       nll -= r.logProb;
       tokens += r.tokens;
     }
-  }
-  const per = tokens > 0 ? nll / tokens : 0;
-  return { perplexity: Math.exp(per), nllPerToken: per, tokens, sentences: src.length };
+    return { nll, tokens };
+  });
 }
