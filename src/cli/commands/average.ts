@@ -14,8 +14,6 @@ interface AverageOpts {
   out?: string;
 }
 
-const count = (flag: string, v: string): number => integerFlag(flag, v, 1);
-
 export function register(program: Command): void {
   program
     .command('average')
@@ -34,7 +32,7 @@ Examples:
     )
     .action(async (dir: string, opts: AverageOpts) => {
       if (opts.last !== undefined && opts.best !== undefined) throw new InputError('give either --last N or --best N, not both');
-      const sel = opts.best !== undefined ? { by: 'best' as const, n: count('--best', opts.best) } : { by: 'last' as const, n: opts.last !== undefined ? count('--last', opts.last) : 5 };
+      const sel = opts.best !== undefined ? { by: 'best' as const, n: integerFlag('--best', opts.best) } : { by: 'last' as const, n: opts.last !== undefined ? integerFlag('--last', opts.last) : 5 };
       const { averageRun } = await import('../../model/average.js');
       const r = averageRun(dir, sel, opts.out);
       const how = sel.by === 'best' ? `the ${r.steps.length} best by validation BLEU` : `the last ${r.steps.length}`;

@@ -30,8 +30,6 @@ interface TranslateCliOpts {
   replaceUnk?: boolean;
 }
 
-const int = (v: string, name: string, min = 1): number => integerFlag(name, v, min);
-
 function num(v: string, name: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${name} must be a number ≥ 0, got '${v}'`);
@@ -70,9 +68,9 @@ Examples:
                                                   # an ensemble: the mean of the models' probabilities`,
     )
     .action(async (opts: TranslateCliOpts) => {
-      const beam = int(opts.beam, '--beam');
-      const nBest = int(opts.nBest, '--n-best');
-      const batchSize = int(opts.batchSize, '--batch-size');
+      const beam = integerFlag('--beam', opts.beam);
+      const nBest = integerFlag('--n-best', opts.nBest);
+      const batchSize = integerFlag('--batch-size', opts.batchSize);
       if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl, got '${opts.format}'`);
       if (nBest > beam) throw new InputError(`--n-best ${nBest} cannot exceed --beam ${beam}`);
       if (nBest > 1 && opts.format === 'text') throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
