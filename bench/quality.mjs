@@ -5,14 +5,13 @@
 // Prepares the data (Tatoeba: the seeded split of scripts/prepare-tatoeba.mjs), trains the corpus's
 // preset (`multi30k` or `tatoeba`, src/train/presets.ts) with `nice -n 10` for --budget of training
 // time into runs/quality/<corpus>-<pair>-<budget>[-s<seed>], evaluates the best checkpoint — or,
-// when the run kept checkpoints (the presets keep 5), their average — or with --ensemble also the
-// ensemble of best/ and the newest 5 kept checkpoints, if one of those scores higher on the
-// validation split — on the
-// test split (beam 5 with the length penalty that scores best on the validation split among 0.6,
-// 1.0, 1.4, 1.8: sacreBLEU-compatible BLEU with its signature, chrF2, decoding speed; the `search`
-// column says which weights and penalty were used, and every validation score), appends a row to
-// bench/results/quality.tsv (and rewrites bench/results/quality.md from it), and draws validation
-// BLEU against minutes of training as
+// when the run kept checkpoints (the presets keep 5), their average (with --ensemble also the
+// ensemble of best/ and the newest 5 kept checkpoints) if that scores higher on the validation
+// split — on the test split (beam 5 with the length penalty that scores best on the validation
+// split among 0.6, 1.0, 1.4, 1.8: sacreBLEU-compatible BLEU with its signature, chrF2, decoding
+// speed; the `search` column says which weights and penalty were used, and every validation
+// score), appends a row to bench/results/quality.tsv (and rewrites bench/results/quality.md from
+// it), and draws validation BLEU against minutes of training as
 // bench/results/curves/<corpus>-<pair>-<budget>.svg.
 //
 // Resumable: run the same command again after a kill or Ctrl-C and it continues the run with the
@@ -59,18 +58,18 @@ async function main() {
 
   const beam = o.beam ?? 5;
   // Weights: the best checkpoint, and — when the run kept checkpoints (keepCheckpoints, set by the
-  // multi30k and tatoeba presets) — their average (`seq2seq average`, the newest 5) and the
-  // ensemble of best/ and the newest 5 kept checkpoints (`seq2seq eval --model … --model …`: the
-  // mean of their next-token probabilities; best/ counts twice when it is one of them); whichever
-  // scores higher on the validation split (never on test) is scored on test.
+  // multi30k and tatoeba presets) — their average (`seq2seq average`, the newest 5) and, with
+  // --ensemble, the ensemble of best/ and the newest 5 kept checkpoints (`seq2seq eval --model …
+  // --model …`: the mean of their next-token probabilities; best/ counts twice when it is one of
+  // them); whichever scores higher on the validation split (never on test) is scored on test.
   const candidates = [{ name: 'best/', model: dir }];
   const averaged = await averageKept(dir);
   if (averaged) {
     say(`quality: averaged the kept checkpoints of steps ${averaged.steps.join(', ')} → ${rel(averaged.dir)}`);
     candidates.push({ name: `averaged last ${averaged.steps.length}`, model: averaged.dir });
   }
-  // Opt-in (--ensemble): on the 60-minute En→De run the ensemble scored 0.3–0.4 BLEU below best/
-  // on val (docs/quality.md) and decodes ~7× slower, so it is not tried by default.
+  // Opt-in: on the 60-minute En→De run the ensemble scored 0.3–0.4 BLEU below best/ on val
+  // (docs/quality.md) and decodes ~7× slower.
   const kept = o.ensemble ? await keptCheckpoints(dir, 5) : [];
   if (kept.length > 0) {
     say(`quality: ensemble of best/ and the kept checkpoints of steps ${kept.map((k) => k.step).join(', ')}`);

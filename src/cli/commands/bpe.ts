@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { integerFlag } from '../integer-flag.js';
+import { integerFlag } from '../option-values.js';
 
 interface LearnOptions {
   vocabSize: string;

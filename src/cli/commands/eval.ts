@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { integerFlag } from '../integer-flag.js';
+import { collect, integerFlag } from '../option-values.js';
 
 interface EvalOpts {
   model: string[];
@@ -20,11 +20,6 @@ interface EvalOpts {
   lowercase?: boolean;
   format: string;
   hypOut?: string;
-}
-
-/** Commander accumulator of a repeatable option. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 export function register(program: Command): void {

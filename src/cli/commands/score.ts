@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { integerFlag } from '../integer-flag.js';
+import { collect, integerFlag } from '../option-values.js';
 
 interface ScoreOpts {
   hyp?: string;
@@ -23,10 +23,6 @@ interface ScoreOpts {
   src?: string;
   tgt?: string;
   batchSize: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export function register(program: Command): void {

@@ -12,7 +12,7 @@ import { createWriteStream, openSync, fsyncSync, closeSync, renameSync, statSync
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { InputError } from '../../errors.js';
-import { integerFlag } from '../integer-flag.js';
+import { collect, integerFlag } from '../option-values.js';
 import type { Translator } from '../../decode/translator.js';
 import type { TextLine } from '../../data/line-reader.js';
 
@@ -34,11 +34,6 @@ function num(v: string, name: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${name} must be a number ≥ 0, got '${v}'`);
   return n;
-}
-
-/** Commander accumulator of a repeatable option. */
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 export function register(program: Command): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { integerFlag } from '../../src/cli/integer-flag.js';
+import { collect, integerFlag } from '../../src/cli/option-values.js';
 import { InputError } from '../../src/errors.js';
 
 describe('integerFlag: one rule for integer options in every command', () => {
@@ -34,5 +34,15 @@ describe('integerFlag: one rule for integer options in every command', () => {
     }
     expect(caught).toBeInstanceOf(InputError);
     expect((caught as Error).message).toBe(`--flag must be an integer ≥ ${min}, got '${value}'`);
+  });
+});
+
+describe('collect: a repeatable option', () => {
+  it('appends each value in the order given, starting from nothing or from a default', () => {
+    expect(collect('a', undefined)).toEqual(['a']);
+    expect(collect('b', collect('a', undefined))).toEqual(['a', 'b']);
+    const previous = ['x'];
+    expect(collect('y', previous)).toEqual(['x', 'y']);
+    expect(previous).toEqual(['x']); // not mutated: commander keeps the default array
   });
 });

@@ -1,0 +1,18 @@
+/**
+ * Command-line option values, read one way for every command.
+ *   integerFlag: decimal digits only (so '', '2.5', '1e3', '0x10', '+3' and '-1' are refused, where
+ *     Number() would accept some of them), at least `min`. The error is the one line the CLI
+ *     prints: "--beam must be an integer ≥ 1, got '0'".
+ *   collect: commander's accumulator for a repeatable option (`--model A --model B` → [A, B]).
+ */
+import { InputError } from '../errors.js';
+
+export function integerFlag(name: string, value: string, min = 1): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InputError(`${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+}
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
