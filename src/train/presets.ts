@@ -46,9 +46,10 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
   // A bi-GRU 256 encoder and GRU 256 decoder with Bahdanau attention, joint BPE 8,000, dropout 0.3 and label
   // smoothing 0.1 against overfitting 29,000 pairs, Adam 1e-3 halved when validation BLEU stalls
   // for 2 evaluations (every 400 steps, about 5 minutes). Measured on val at 400 steps, Bahdanau
-  // (13.5) beat Bahdanau + input feeding (11.8) and Luong general + input feeding (10.5). Target
-  // embeddings are not tied: with the old N(0, 1) initialisation the tied output layer started at
-  // a loss of 25 nats/token; tied embeddings now start at N(0, 1/E), not yet measured on val.
+  // (13.5) beat Bahdanau + input feeding (11.8) and Luong general + input feeding (10.5). The
+  // target embeddings are tied to the output layer (started at N(0, 1/E)): in 60-minute En→De runs
+  // (seed 1) they raised validation BLEU from 34.75 to 35.78 (beam 5) with 6.27 M parameters
+  // instead of 8.32 M, and test BLEU from 33.68 to 34.64.
   // The rate is annealed linearly to 0 over the last 30 % of the budget (--anneal): in the first
   // 60-minute run the plateau rule never fired (validation BLEU kept creeping up at 1e-3).
   multi30k: {
@@ -60,6 +61,7 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
       attention: 'bahdanau',
       dropout: 0.3,
       labelSmoothing: 0.1,
+      tiedTargetEmbeddings: true,
     },
     vocabSize: 8000,
     jointVocab: true,

@@ -104,7 +104,7 @@ export function flagsToSettings(f: TrainFlags): Record<string, unknown> {
 /** settings field → the flag that sets it, for error messages. */
 function flagName(field: string): string {
   if (field === 'model.bidirectional') return '--no-bidirectional';
-  if (field === 'model.tiedTargetEmbeddings') return '--tied-embeddings';
+  if (field === 'model.tiedTargetEmbeddings') return '--[no-]tied-embeddings';
   return `--${kebab(field.startsWith('model.') ? field.slice(6) : field)}`;
 }
 
@@ -132,6 +132,7 @@ export function register(program: Command): void {
     .option('--no-bidirectional', 'unidirectional encoder')
     .option('--input-feeding', 'feed the previous pre-output vector to the decoder')
     .option('--tied-embeddings', 'share the target embeddings with the output layer (needs pre-output size = embedding size)')
+    .option('--no-tied-embeddings', 'a separate output layer (the default, except in the multi30k preset)')
     .option('--dropout <p>', 'dropout probability')
     .option('--label-smoothing <eps>', 'label smoothing ε')
     .option('--vocab-size <n>', 'BPE vocabulary size to learn (per side, or joint)')
