@@ -1,7 +1,7 @@
 // Ablation on Multi30k En→De (issue #8): which parts of the model pay, at the same training-time budget.
 //   npm run bench:ablation -- --budget 5m
 // Variants (all the `multi30k` preset otherwise: emb/hidden 256, joint BPE 8,000, dropout 0.3,
-// label smoothing 0.1, Adam with plateau decay):
+// label smoothing 0.1, Adam with plateau decay; the target embeddings untied, see UNTIED below):
 //   cell:       vanilla RNN / GRU / LSTM            (bidirectional encoder, Bahdanau attention)
 //   direction:  unidirectional / bidirectional       (GRU, Bahdanau)
 //   attention:  none (fixed context vector, Cho et al. 2014) / Bahdanau / Luong general /

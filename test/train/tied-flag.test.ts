@@ -3,7 +3,7 @@
  * the other presets do not, and `--no-tied-embeddings` / `--tied-embeddings` override a preset or a
  * config file from the command line.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flagsToSettings } from '../../src/cli/commands/train.js';
@@ -34,7 +34,6 @@ describe('tied target embeddings: presets and flags', () => {
     const c = tinyCorpus();
     const cfg = join(c.dir, 'tied.json');
     const common = ['--train', c.train, '--valid', c.valid, '--src', 'en', '--tgt', 'de', '--preset', 'tiny', '--embedding-size', '12', '--hidden-size', '12', '--vocab-size', '80', '--batch-tokens', '240', '--max-steps', '1', '--eval-every', '1'];
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(cfg, JSON.stringify({ model: { tiedTargetEmbeddings: true } }));
     const tied = join(c.dir, 'tied');
     const untied = join(c.dir, 'untied');
