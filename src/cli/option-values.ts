@@ -3,6 +3,7 @@
  *   integerFlag: decimal digits only (so '', '2.5', '1e3', '0x10', '+3' and '-1' are refused, where
  *     Number() would accept some of them), at least `min`. The error is the one line the CLI
  *     prints: "--beam must be an integer ≥ 1, got '0'".
+ *   numberFlag: a finite number ≥ 0 ('' and 'abc' refused): "--length-penalty must be a number ≥ 0, got ''".
  *   collect: commander's accumulator for a repeatable option (`--model A --model B` → [A, B]).
  */
 import { InputError } from '../errors.js';
@@ -10,6 +11,12 @@ import { InputError } from '../errors.js';
 export function integerFlag(name: string, value: string, min = 1): number {
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InputError(`${name} must be an integer ≥ ${min}, got '${value}'`);
+  return n;
+}
+
+export function numberFlag(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${name} must be a number ≥ 0, got '${value}'`);
   return n;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collect, integerFlag } from '../../src/cli/option-values.js';
+import { collect, integerFlag, numberFlag } from '../../src/cli/option-values.js';
 import { InputError } from '../../src/errors.js';
 
 describe('integerFlag: one rule for integer options in every command', () => {
@@ -44,5 +44,19 @@ describe('collect: a repeatable option', () => {
     const previous = ['x'];
     expect(collect('y', previous)).toEqual(['x', 'y']);
     expect(previous).toEqual(['x']); // not mutated: commander keeps the default array
+  });
+});
+
+describe('numberFlag: a number ≥ 0 (length penalty, length ratios)', () => {
+  it('accepts decimals and exponents at or above 0', () => {
+    expect(numberFlag('--length-penalty', '1.8')).toBe(1.8);
+    expect(numberFlag('--length-penalty', '0')).toBe(0);
+    expect(numberFlag('--max-length-ratio', '2e0')).toBe(2);
+  });
+
+  // '' and '  ' are 0 to Number(), so a check on Number() alone would let them through.
+  it.each(['', '  ', '-0.5', 'abc', 'Infinity', 'NaN'])("refuses '%s' with the one-line message", (value) => {
+    expect(() => numberFlag('--length-penalty', value)).toThrow(InputError);
+    expect(() => numberFlag('--length-penalty', value)).toThrow(`--length-penalty must be a number ≥ 0, got '${value}'`);
   });
 });

@@ -21,7 +21,6 @@ interface LearnOptions {
   normalization: string;
 }
 
-
 /** Calls `each` for every line of stdin (without its line end), in order. */
 async function forEachStdinLine(each: (line: string, n: number) => string): Promise<void> {
   // The same line rules as files: BOM and CRLF normalised, invalid UTF-8 / NUL / huge lines refused.

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { collect, integerFlag } from '../option-values.js';
+import { collect, integerFlag, numberFlag } from '../option-values.js';
 
 interface EvalOpts {
   model: string[];
@@ -49,8 +49,7 @@ Examples:
     .action(async (opts: EvalOpts) => {
       const beam = integerFlag('--beam', opts.beam);
       const batchSize = integerFlag('--batch-size', opts.batchSize);
-      const alpha = Number(opts.lengthPenalty);
-      if (!Number.isFinite(alpha) || alpha < 0) throw new InputError(`--length-penalty must be a number ≥ 0, got '${opts.lengthPenalty}'`);
+      const alpha = numberFlag('--length-penalty', opts.lengthPenalty);
       if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { parseMetrics, computeMetrics, formatMetricsText } = await import('../../eval/metrics.js');
       const metrics = parseMetrics(opts.metrics);

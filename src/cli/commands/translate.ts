@@ -12,7 +12,7 @@ import { createWriteStream, openSync, fsyncSync, closeSync, renameSync, statSync
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { InputError } from '../../errors.js';
-import { collect, integerFlag } from '../option-values.js';
+import { collect, integerFlag, numberFlag } from '../option-values.js';
 import type { Translator } from '../../decode/translator.js';
 import type { TextLine } from '../../data/line-reader.js';
 
@@ -28,12 +28,6 @@ interface TranslateCliOpts {
   maxLengthRatio: string;
   maxLengthConstant: string;
   replaceUnk?: boolean;
-}
-
-function num(v: string, name: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${name} must be a number ≥ 0, got '${v}'`);
-  return n;
 }
 
 export function register(program: Command): void {
@@ -72,9 +66,9 @@ Examples:
       const options = {
         beam,
         nBest,
-        lengthPenalty: num(opts.lengthPenalty, '--length-penalty'),
-        maxLengthRatio: num(opts.maxLengthRatio, '--max-length-ratio'),
-        maxLengthConstant: num(opts.maxLengthConstant, '--max-length-constant'),
+        lengthPenalty: numberFlag('--length-penalty', opts.lengthPenalty),
+        maxLengthRatio: numberFlag('--max-length-ratio', opts.maxLengthRatio),
+        maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant),
         replaceUnk: opts.replaceUnk === true,
       };
       if (opts.input !== undefined) {
