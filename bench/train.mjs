@@ -5,7 +5,7 @@
 // Data: Multi30k En→De train (../shared/corpora/multi30k, word vocabularies of the 7,996 most
 // frequent lowercased words per side + 4 specials, random batches of 64 pairs, as the peers of
 // performance.md were measured); synthetic batches of the same shape when the corpus is absent.
-//   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2] [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none]
+//   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2] [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none,multi30k-preset]
 //                          [--backend native|js] [--corpus ../shared/corpora/multi30k] [--batching random|bucketed]
 // Each configuration runs in its own child process, so that its peak RSS is its own.
 // tok/CPU-s: target tokens per second of the process's CPU time (steadier than wall time for a
@@ -34,6 +34,9 @@ const CONFIGS = {
   'rnn-bahdanau': { cell: 'rnn', attention: 'bahdanau', label: 'vanilla RNN + Bahdanau' },
   'lstm-bahdanau': { cell: 'lstm', attention: 'bahdanau', label: 'LSTM + Bahdanau' },
   'gru-none': { cell: 'gru', attention: 'none', label: 'GRU, no attention' },
+  // the model of the `multi30k` preset (src/train/presets.ts): bi-GRU 256, Bahdanau, tied target
+  // embeddings, dropout 0.3, label smoothing 0.1 — what `bench:quality` trains
+  'multi30k-preset': { preset: 'multi30k', label: 'multi30k preset (dropout, LS)' },
 };
 
 if (opt('child', null)) await child(opt('child'), Number(opt('threads-one', 1)));
@@ -122,8 +125,11 @@ async function child(name, threads) {
       batches.push(makeBatch(src, tgt));
     }
   }
-  const { cell, attention } = CONFIGS[name];
-  const model = new Seq2Seq({ ...REFERENCE_MODEL_CONFIG, cell, attention }, rng);
+  const { cell, attention, preset } = CONFIGS[name];
+  const config = preset
+    ? { ...(await import('../dist/train/presets.js')).PRESETS[preset].model, srcVocabSize: 8000, tgtVocabSize: 8000 }
+    : { ...REFERENCE_MODEL_CONFIG, cell, attention };
+  const model = new Seq2Seq(config, rng);
   const adam = new Adam(model.params);
   let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0, cpu0 = process.cpuUsage();
   for (let s = 0; s < total; s++) {

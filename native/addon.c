@@ -2,6 +2,7 @@
  * data pointer already offset by byteOffset), checks their lengths, and works in place — no copy,
  * no allocation. Argument order matches src/tensor/backend.ts. */
 #include <node_api.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -282,7 +283,39 @@ static napi_value js_softmax_xent(napi_env env, napi_callback_info info) {
   if (nt < (size_t)M) { fail(a, "targets is shorter than M"); return NULL; }
   for (int r = 0; r < M; r++)
     if (t[r] != ignore && (t[r] < 0 || t[r] >= V)) { fail(a, "target id out of range"); return NULL; }
-  return number(env, k_softmax_xent(M, V, x, t, ignore, (float)eps, d));
+  /* optional 8th argument: a Float64Array whose [0] receives Σ −log p_y (the unsmoothed NLL) */
+  double *nllOut = NULL;
+  if (a->argc > 7) {
+    napi_valuetype vt;
+    napi_typeof(env, a->argv[7], &vt);
+    if (vt != napi_undefined) {
+      napi_typedarray_type type;
+      size_t len = 0;
+      void *data;
+      if (napi_get_typedarray_info(env, a->argv[7], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_float64_array || len < 1) {
+        fail(a, "nll must be a Float64Array of at least 1 element");
+        return NULL;
+      }
+      nllOut = (double *)data;
+    }
+  }
+  return number(env, k_softmax_xent(M, V, x, t, ignore, (float)eps, d, nllOut));
+}
+
+static napi_value js_dropout_mask(napi_env env, napi_callback_info info) {
+  BEGIN("dropoutMask");
+  size_t n = f32_len(a, 0);
+  float *mask = f32(a, 0, 0, "mask");
+  double p = num(a, 1, "p");
+  double s0 = num(a, 2, "seed0"), s1 = num(a, 3, "seed1");
+  if (a->failed) return NULL;
+  if (!(p >= 0 && p < 1)) { fail(a, "p must be in [0, 1)"); return NULL; }
+  if (!(s0 >= 0 && s0 <= 4294967295.0 && s0 == (double)(uint32_t)s0) || !(s1 >= 0 && s1 <= 4294967295.0 && s1 == (double)(uint32_t)s1)) {
+    fail(a, "seeds must be 32-bit unsigned integers");
+    return NULL;
+  }
+  k_dropout_mask((long)n, mask, (uint32_t)floor(p * 4294967296.0), (float)(1.0 / (1.0 - p)), (uint32_t)s0, (uint32_t)s1);
+  return undef(env);
 }
 
 static napi_value js_gather_rows(napi_env env, napi_callback_info info) {
@@ -489,6 +522,7 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("selectRows", js_select_rows),
     EXPORT("logSoftmax", js_log_softmax),
     EXPORT("softmaxCrossEntropy", js_softmax_xent),
+    EXPORT("dropoutMask", js_dropout_mask),
     EXPORT("gatherRows", js_gather_rows),
     EXPORT("scatterAddRows", js_scatter_add_rows),
     EXPORT("adamStep", js_adam_step),

@@ -282,7 +282,7 @@ void k_select_rows(int B, int H, const float *mask, const float *a, const float 
 }
 
 /* ---- softmax --------------------------------------------------------------------------------- */
-typedef struct { int V; const float *logits; float *out; const int *targets; int ignoreId; float smoothing; double partial[MAX_CHUNKS]; } softmax_ctx;
+typedef struct { int V; const float *logits; float *out; const int *targets; int ignoreId; float smoothing; double partial[MAX_CHUNKS]; double partialNll[MAX_CHUNKS]; } softmax_ctx;
 
 static float row_max(const float *x, int V) {
   float m = -INFINITY;
@@ -311,13 +311,14 @@ void k_log_softmax(int M, int V, const float *logits, float *out) {
   parallel_range(log_softmax_rows, &c, M, 3.0 * V);
 }
 
-/* loss_r = −(1 − ε) log p_y − (ε/V) Σ_j log p_j; dlogits = p − q, q = (1 − ε) onehot(y) + ε/V.
+/* loss_r = −(1 − ε) log p_y − (ε/V) Σ_j log p_j; dlogits = p − q, q = (1 − ε) onehot(y) + ε/V;
+ * nll_r = −log p_y (the unsmoothed loss, for perplexity).
  * One exp per element: e_j = exp(x_j − max) is stored in dLogits, then normalised (works in place). */
 static void xent_rows(void *p, long r0, long r1, long chunk) {
   softmax_ctx *c = (softmax_ctx *)p;
   int V = c->V;
   float eps = c->smoothing, uniform = eps / V;
-  double total = 0;
+  double total = 0, nll = 0;
   for (long r = r0; r < r1; r++) {
     const float *x = c->logits + r * V;
     float *d = c->out + r * V;
@@ -337,20 +338,50 @@ static void xent_rows(void *p, long r0, long r1, long chunk) {
     double logPy = (double)xy - lse;
     double sumLogP = (double)sx - (double)V * lse;
     total += -(1.0 - eps) * logPy - uniform * sumLogP;
+    nll -= logPy;
     float inv = 1.0f / s;
     for (int j = 0; j < V; j++) d[j] = d[j] * inv - uniform;
     d[y] -= 1.0f - eps;
   }
   c->partial[chunk] = total;
+  c->partialNll[chunk] = nll;
 }
-double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits) {
+double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits, double *nllOut) {
   softmax_ctx c;
   c.V = V; c.logits = logits; c.out = dLogits; c.targets = targets; c.ignoreId = ignoreId; c.smoothing = smoothing;
-  for (int t = 0; t < MAX_CHUNKS; t++) c.partial[t] = 0;
+  for (int t = 0; t < MAX_CHUNKS; t++) c.partial[t] = c.partialNll[t] = 0;
   long chunks = parallel_range(xent_rows, &c, M, 3.0 * V);
-  double total = 0;
-  for (long t = 0; t < chunks; t++) total += c.partial[t]; /* fixed order: deterministic */
+  double total = 0, nll = 0;
+  for (long t = 0; t < chunks; t++) { total += c.partial[t]; nll += c.partialNll[t]; } /* fixed order: deterministic */
+  if (nllOut) *nllOut = nll;
   return total;
+}
+
+/* ---- dropout masks ----------------------------------------------------------------------------
+ * A counter-based generator: u_i = fmix32(fmix32(i·φ + s0) ⊕ s1) (MurmurHash3's finaliser, φ =
+ * 0x9E3779B9), so element i's draw depends only on (s0, s1, i): no sequential state, the same
+ * mask from any thread split and from the TypeScript kernel. mask_i = u_i ≥ ⌊p·2³²⌋ ? keep : 0. */
+static inline uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16; h *= 0x85ebca6bu;
+  h ^= h >> 13; h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+typedef struct { float *mask; uint32_t threshold, s0, s1; float keep; } dropout_ctx;
+static void dropout_range(void *p, long s, long e, long chunk) {
+  (void)chunk;
+  dropout_ctx *c = (dropout_ctx *)p;
+  const uint32_t th = c->threshold, s0 = c->s0, s1 = c->s1;
+  const float keep = c->keep;
+  float *m = c->mask;
+  for (long i = s; i < e; i++) {
+    uint32_t u = fmix32(fmix32((uint32_t)i * 0x9E3779B9u + s0) ^ s1);
+    m[i] = u >= th ? keep : 0.0f;
+  }
+}
+void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1) {
+  dropout_ctx c = {mask, threshold, s0, s1, keep};
+  parallel_range(dropout_range, &c, n, 4.0);
 }
 
 /* ---- embeddings ------------------------------------------------------------------------------ */

@@ -1,5 +1,6 @@
 #ifndef SEQ2SEQ_KERNELS_H
 #define SEQ2SEQ_KERNELS_H
+#include <stdint.h>
 /* Fused kernels; semantics are those of src/tensor/backend.ts (same names, C argument order). */
 void k_transpose(int rows, int cols, const float *src, float *dst);
 void k_add_row_vector(int M, int N, float *X, const float *bias);
@@ -17,7 +18,8 @@ void k_lstm_forward(int B, int H, const float *g, const float *cPrev, float *hNe
 void k_lstm_backward(int B, int H, const float *gates, const float *tanhC, const float *cPrev, const float *dhNew, const float *dcNew, float *dg, float *dcPrev);
 void k_select_rows(int B, int H, const float *mask, const float *a, const float *b, float *out);
 void k_log_softmax(int M, int V, const float *logits, float *out);
-double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits);
+double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits, double *nllOut);
+void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1);
 void k_gather_rows(int n, const int *ids, int D, const float *table, float *out);
 void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *dTable, int skipId);
 void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd);

@@ -274,7 +274,7 @@ export class Seq2Seq implements Seq2SeqModel {
     const logits = this.w[3].get(N * V);
     this.decoder.out.forward(N, Oc, logits);
     const eps = cfg.labelSmoothing;
-    const dLogits = eps > 0 ? this.w[4].get(N * V) : logits;
+    const dLogits = logits; // the kernel works in place: p − q overwrites the logits
     const ce = softmaxCrossEntropy(N, V, logits, targets, eps, dLogits);
     if (!backward) return ce;
 

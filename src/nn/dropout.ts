@@ -1,10 +1,12 @@
 /**
  * Inverted dropout: each unit is kept with probability 1 − p and scaled by 1/(1 − p), so that
  * nothing changes at inference time.
- *   mask_i = (u_i ≥ p) / (1 − p),  u_i ~ U[0, 1) from the seeded Rng
+ *   mask_i = (u_i ≥ p) / (1 − p),  u_i ~ U[0, 1): a counter-based hash of (i, two 32-bit seeds
+ *   drawn from the seeded Rng) — backend.dropoutMask, in C on the native backend
  *   forward:  y = x ⊙ mask          backward: dx = dy ⊙ mask
  */
 import type { F32 } from '../tensor/backend.js';
+import { getBackend } from '../tensor/index.js';
 import type { Rng } from '../util/rng.js';
 
 export class Dropout {
@@ -15,10 +17,11 @@ export class Dropout {
     this.p = p;
   }
 
-  /** Fills mask with 0 or 1/(1 − p). */
+  /** Fills mask with 0 or 1/(1 − p); advances rng by two 32-bit draws (the mask's seeds). */
   sampleMask(mask: F32, rng: Rng): void {
-    const keep = 1 / (1 - this.p);
-    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() >= this.p ? keep : 0;
+    const seed0 = rng.nextUint32();
+    const seed1 = rng.nextUint32();
+    getBackend().dropoutMask(mask, this.p, seed0, seed1);
   }
 
   /** y = x ⊙ mask (y may be x). */

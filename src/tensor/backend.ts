@@ -125,8 +125,18 @@ export interface Backend {
    * `ignoreId` (padding) contribute nothing. Target distribution: (1 − ε) on the target plus ε/V
    * spread over all V classes. Returns the summed loss (float64) and writes
    * dLogits = softmax − target distribution (zero rows for ignored targets). dLogits may be logits.
+   * With `nll` given, nll[0] receives the unsmoothed Σ −log p_y over the same rows (perplexity).
    */
-  softmaxCrossEntropy(M: number, V: number, logits: F32, targets: I32, ignoreId: number, smoothing: number, dLogits: F32): number;
+  softmaxCrossEntropy(M: number, V: number, logits: F32, targets: I32, ignoreId: number, smoothing: number, dLogits: F32, nll?: Float64Array): number;
+
+  // ---- dropout ---------------------------------------------------------------------------
+  /**
+   * Fills mask with an inverted-dropout mask: mask_i = u_i ≥ ⌊p·2³²⌋ ? 1/(1 − p) : 0, where
+   * u_i = fmix32(fmix32(i·0x9E3779B9 + seed0) ⊕ seed1) (MurmurHash3's 32-bit finaliser), a
+   * counter-based draw: element i depends only on the two 32-bit seeds and i, so every backend
+   * and thread split gives the same mask.
+   */
+  dropoutMask(mask: F32, p: number, seed0: number, seed1: number): void;
 
   // ---- embeddings ------------------------------------------------------------------------
   /** out[r, :] = table[ids[r], :] for each of the n = ids.length rows, D columns. */

@@ -390,8 +390,9 @@ export const jsBackend: Backend = {
   },
 
   // loss_i = −Σ_j q_j log p_j with q = (1 − ε)·onehot(y) + ε/V; dlogits = p − q
-  softmaxCrossEntropy(M, V, logits, targets, ignoreId, smoothing, dLogits) {
+  softmaxCrossEntropy(M, V, logits, targets, ignoreId, smoothing, dLogits, nll) {
     let total = 0;
+    let nllSum = 0;
     const eps = smoothing;
     const uniform = eps / V;
     for (let i = 0; i < M; i++) {
@@ -414,10 +415,24 @@ export const jsBackend: Backend = {
       // Σ_j log p_j = Σ_j logits_j − V · lse
       const sumLogP = sumLogits - V * lse;
       total += -(1 - eps) * logPy - uniform * sumLogP;
+      nllSum -= logPy;
       for (let j = 0; j < V; j++) dLogits[o + j] = Math.exp(logits[o + j] - lse) - uniform;
       dLogits[o + y] -= 1 - eps;
     }
+    if (nll) nll[0] = nllSum;
     return total;
+  },
+
+  dropoutMask(mask, p, seed0, seed1) {
+    if (!(p >= 0 && p < 1)) throw new RangeError(`dropoutMask: p must be in [0, 1), got ${p}`);
+    const threshold = Math.floor(p * 4294967296);
+    const keep = 1 / (1 - p);
+    const s0 = seed0 >>> 0;
+    const s1 = seed1 >>> 0;
+    for (let i = 0; i < mask.length; i++) {
+      const u = fmix32((fmix32((Math.imul(i, 0x9e3779b9) + s0) >>> 0) ^ s1) >>> 0);
+      mask[i] = u >= threshold ? keep : 0;
+    }
   },
 
   gatherRows(ids, D, table, out) {
@@ -449,5 +464,15 @@ export const jsBackend: Backend = {
     }
   },
 };
+
+/** MurmurHash3's 32-bit finaliser (avalanche: every input bit flips each output bit with p ≈ ½). */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
 export type { F32, I32 };

@@ -62,7 +62,7 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
   };
   const names = [
     'gemm', 'transpose', 'addRowVector', 'sumRowsInto', 'sumSquares', 'axpy', 'scale', 'fill', 'tanh', 'sigmoid', 'tanhBackward',
-    'gruForward', 'gruBackward', 'lstmForward', 'lstmBackward', 'selectRows', 'logSoftmax', 'softmaxCrossEntropy',
+    'gruForward', 'gruBackward', 'lstmForward', 'lstmBackward', 'selectRows', 'logSoftmax', 'softmaxCrossEntropy', 'dropoutMask',
     'gatherRows', 'scatterAddRows', 'adamStep', 'additiveAttentionForward', 'additiveAttentionBackward',
     'dotAttentionScores', 'dotAttentionBackward', 'attentionContext', 'attentionContextBackward',
   ] as const;

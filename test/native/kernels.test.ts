@@ -287,11 +287,33 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
         expect(Math.abs(loss1 - loss2) / Math.max(1, Math.abs(loss2))).toBeLessThan(1e-5);
         expect(relErr(d1, d2)).toBeLessThan(1e-5);
         const inPlace = x.slice();
-        const loss3 = native.softmaxCrossEntropy(M, V, inPlace, t, 0, eps, inPlace);
+        const nll1 = new Float64Array(1), nll2 = new Float64Array(1);
+        const loss3 = native.softmaxCrossEntropy(M, V, inPlace, t, 0, eps, inPlace, nll1);
         expect(loss3).toBe(loss1);
         expect(relErr(inPlace, d1)).toBe(0);
+        // the unsmoothed NLL: against the TypeScript kernel and against −Σ log_softmax(x)[y]
+        jsBackend.softmaxCrossEntropy(M, V, x, t, 0, eps, d2, nll2);
+        let ref = 0;
+        for (let r = 0; r < M; r++) if (t[r] !== 0) ref -= l2[r * V + t[r]];
+        expect(Math.abs(nll1[0] - nll2[0]) / Math.max(1, Math.abs(nll2[0]))).toBeLessThan(1e-5);
+        expect(Math.abs(nll1[0] - ref) / Math.max(1, Math.abs(ref))).toBeLessThan(1e-5);
+        if (eps === 0) expect(Math.abs(nll1[0] - loss1) / Math.max(1, Math.abs(loss1))).toBeLessThan(1e-9);
       }
     }
+    expect(() => native.softmaxCrossEntropy(1, 2, new Float32Array(2), new Int32Array([1]), 0, 0, new Float32Array(2), new Float32Array(1) as unknown as Float64Array)).toThrow(/Float64Array/);
+  });
+
+  it.skipIf(skip)('dropoutMask: the same mask as the TypeScript kernel (sizes across thread splits, views, p, seeds)', () => {
+    for (const n of [1, 17, 1000, 100_003, 1_000_000])
+      for (const p of [0, 0.1, 0.3, 0.5, 0.9])
+        for (const [s0, s1] of [[0, 0], [1, 2], [0xffffffff, 0x80000000]]) {
+          const a = view(n), b = new Float32Array(n);
+          native.dropoutMask(a, p, s0, s1);
+          jsBackend.dropoutMask(b, p, s0, s1);
+          expect(relErr(a, b)).toBe(0);
+        }
+    expect(() => native.dropoutMask(new Float32Array(4), 1, 1, 2)).toThrow(/p must be in \[0, 1\)/);
+    expect(() => native.dropoutMask(new Float32Array(4), 0.5, -1, 2)).toThrow(/32-bit/);
   });
 
   it.skipIf(skip)('gatherRows / scatterAddRows (padding skipped), bad ids rejected', () => {

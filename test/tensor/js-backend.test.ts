@@ -104,6 +104,50 @@ describe('jsBackend', () => {
     expect(loss).toBeCloseTo(expected, 5);
     for (let j = 0; j < 3; j++) expect(d[j]).toBeCloseTo(p[j] - q[j], 6);
     expect(Array.from(d.subarray(3))).toEqual([0, 0, 0]); // ignored row (target = pad id 0)
+    // the unsmoothed NLL of the same rows, −log p_y, into the optional Float64Array
+    const nll = new Float64Array(1);
+    K.softmaxCrossEntropy(2, 3, logits, new Int32Array([2, 0]), 0, eps, d, nll);
+    expect(nll[0]).toBeCloseTo(-Math.log(p[2]), 12);
+  });
+
+  it('dropoutMask: the documented hash, computed independently with BigInt; rate, scale and seeds', () => {
+    const M32 = (1n << 32n) - 1n;
+    const fmix = (h: bigint): bigint => {
+      h ^= h >> 16n;
+      h = (h * 0x85ebca6bn) & M32;
+      h ^= h >> 13n;
+      h = (h * 0xc2b2ae35n) & M32;
+      return h ^ (h >> 16n);
+    };
+    const u = (i: number, s0: number, s1: number) => fmix(fmix((BigInt(i) * 0x9e3779b9n + BigInt(s0)) & M32) ^ BigInt(s1));
+    const p = 0.3;
+    const s0 = 0xdeadbeef, s1 = 12345;
+    const mask = new Float32Array(1000);
+    K.dropoutMask(mask, p, s0, s1);
+    const threshold = BigInt(Math.floor(p * 2 ** 32));
+    const keep = Math.fround(1 / (1 - p));
+    for (let i = 0; i < mask.length; i++) expect(mask[i]).toBe(u(i, s0, s1) >= threshold ? keep : 0);
+
+    // over 200,000 units the kept share is 1 − p within 5 standard deviations (σ ≈ 0.001)
+    const big = new Float32Array(200_000);
+    K.dropoutMask(big, p, 7, 8);
+    const kept = big.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) / big.length;
+    expect(Math.abs(kept - (1 - p))).toBeLessThan(5 * Math.sqrt(p * (1 - p) / big.length));
+    // neighbouring units are uncorrelated (lag-1 correlation of the keep indicators within 5σ of 0)
+    let both = 0;
+    for (let i = 1; i < big.length; i++) if (big[i] !== 0 && big[i - 1] !== 0) both++;
+    const cov = both / (big.length - 1) - kept * kept;
+    expect(Math.abs(cov / (kept * (1 - kept)))).toBeLessThan(5 / Math.sqrt(big.length));
+    // another seed gives another mask; p = 0 keeps everything at scale 1
+    const other = new Float32Array(200_000);
+    K.dropoutMask(other, p, 7, 9);
+    let same = 0;
+    for (let i = 0; i < big.length; i++) if ((big[i] !== 0) === (other[i] !== 0)) same++;
+    expect(same / big.length).toBeLessThan(0.6); // independent masks agree on (1−p)² + p² = 0.58
+    const all = new Float32Array(100);
+    K.dropoutMask(all, 0, 1, 2);
+    expect(all.every((v) => v === 1)).toBe(true);
+    expect(() => K.dropoutMask(all, 1, 1, 2)).toThrow(/p must be in \[0, 1\)/);
   });
 
   it('logSoftmax, gather/scatter, selectRows, Adam by hand', () => {
