@@ -146,7 +146,7 @@ export class Seq2Seq implements Seq2SeqModel {
   private readonly trainDec: DecoderPass;
   private readonly inferEnc: EncoderPass;
   private readonly inferDec: DecoderPass;
-  private readonly w = Array.from({ length: 10 }, () => new Workspace());
+  private readonly w = Array.from({ length: 9 }, () => new Workspace());
 
   /** With init = false the weights stay zero (checkpoint loading fills them). */
   constructor(config: ModelConfigInput | ModelConfig, rng: Rng = new Rng(1), init = true) {
@@ -279,7 +279,7 @@ export class Seq2Seq implements Seq2SeqModel {
     if (!backward) return ce;
 
     // ---- backward ----
-    const dOc = this.w[9].get(N * Oin);
+    const dOc = this.w[4].get(N * Oin);
     this.decoder.out.backward(N, Oc, dLogits, dOc);
     let dO = dOc;
     if (!compact) {
