@@ -54,6 +54,9 @@ describe('interactive translator in tmux (fake translator)', () => {
     s.keys('Up');
     await s.waitFor((l) => l.some((x) => x === '› boom█'), 'the recalled line');
     s.keys('C-u');
+    // wait for the cleared line before typing: once, in a clean-clone CI run, the screen showed
+    // '› boom:quit' (C-u not applied before ':quit' arrived; cause not yet found, see issue #8's note)
+    await s.waitFor((l) => l.some((x) => x === '› █'), 'the cleared line');
     s.type(':quit');
     s.keys('Enter');
     await s.waitFor((l) => l.includes('[exit 0]'), 'the shell after quitting');
