@@ -19,6 +19,10 @@ import { savePairs } from './save-pairs.js';
 import { TokenView } from './TokenView.js';
 import type { TranscriptEntry, TranslateSettings, TranslatorLike } from './types.js';
 
+/** Ctrl-A … Ctrl-Z as raw bytes, except Tab, LF and CR (which a paste carries as text). */
+const CONTROL_KEY = /[\x01-\x08\x0b\x0c\x0e-\x1a]/;
+const CONTROL_KEYS_SPLIT = /([\x01-\x08\x0b\x0c\x0e-\x1a])/;
+
 export interface TranslateAppProps {
   translator: TranslatorLike;
   runDir: string;
@@ -272,9 +276,27 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
       quit();
       return;
     }
-    if (input.length > 1 && /^[\x01-\x08\x0b\x0c\x0e-\x1a]+$/.test(input)) {
-      // Several control keys in one chunk (keys sent faster than they are read): one at a time.
-      for (const c of input) onControlKey(String.fromCharCode(c.charCodeAt(0) + 96));
+    if (input.length > 1 && CONTROL_KEY.test(input)) {
+      // Control keys and text in one chunk (keys sent faster than they are read, e.g. Ctrl-U then
+      // ':quit'): applied in their order on a local copy of the line, then set once.
+      let state = lineRef.current;
+      const lines: string[] = [];
+      for (const part of input.split(CONTROL_KEYS_SPLIT)) {
+        if (part === '') continue;
+        if (part.length === 1 && CONTROL_KEY.test(part)) {
+          const letter = String.fromCharCode(part.charCodeAt(0) + 96);
+          if (letter === 'u') state = edit.clearLine(state);
+          else if (letter === 'e') state = edit.moveEnd(state);
+          else onControlKey(letter);
+          if (quitting.current) return;
+        } else {
+          const r = edit.insertChunk(state, part);
+          state = r.state;
+          lines.push(...r.lines);
+        }
+      }
+      setLine(state);
+      enqueue(lines);
       return;
     }
     if (key.return) {

@@ -72,6 +72,19 @@ describe('TranslateApp', () => {
     expect(t.translator.calls.map((c) => c.lines)).toEqual([['quick fox']]);
   });
 
+  it('applies control keys and text that arrive in one chunk in their order', async () => {
+    const t = start();
+    await t.settle();
+    // Under load, Ctrl-U and the keys after it reach stdin in one read.
+    await t.type('boom', '\u0015the dog');
+    expect(t.inputLine()).toBe('› the dog█');
+    await t.type('x\u0015ca\u0005t', KEY.enter); // Ctrl-U, text, Ctrl-E, text
+    expect(t.translator.calls.map((c) => c.lines)).toEqual([['cat']]);
+    await t.type('boom', '\u0015:quit' + KEY.enter);
+    expect(t.translator.calls).toHaveLength(1);
+    expect(t.quits()).toBe(1);
+  });
+
   it('shows "translating…" before calling the translator', async () => {
     // The deferred translation is run by hand: no dependence on timing.
     let run: (() => void) | null = null;
