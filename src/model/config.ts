@@ -37,6 +37,11 @@ export const ModelConfigSchema = z
     /** Share decoder.embedding.weight with the output layer (needs preOutputSize = embeddingSize). */
     tiedTargetEmbeddings: z.boolean().default(false),
     dropout: z.number().min(0, 'dropout must be in [0, 1)').lt(1, 'dropout must be in [0, 1)').default(0),
+    /**
+     * Dropout on the encoder memory M (attention keys and contexts) when training, apart from
+     * `dropout` (nmtpytorch's dropout_ctx; 0 = off).
+     */
+    memoryDropout: z.number().min(0, 'memoryDropout must be in [0, 1)').lt(1, 'memoryDropout must be in [0, 1)').default(0),
     labelSmoothing: z.number().min(0, 'labelSmoothing must be in [0, 1)').lt(1, 'labelSmoothing must be in [0, 1)').default(0),
     maxSourceLength: positiveInt('maxSourceLength').default(100),
     maxTargetLength: positiveInt('maxTargetLength').default(100),

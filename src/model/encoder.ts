@@ -1,7 +1,8 @@
 /**
  * The encoder: source embeddings (dropout when training) → multi-layer (bi)directional RNN over the
  * padded, time-major source, masked so that padding never changes a state.
- *   memory M = top-layer outputs [S×B×C] (C = encoder hidden × directions)
+ *   memory M = top-layer outputs [S×B×C] (C = encoder hidden × directions); when training with
+ *              memoryDropout q: M ⊙ mask_q (what attention reads; backward ∂M_rnn = ∂M ⊙ mask_q)
  *   final    = [h^fwd_last ; h^bwd_first] of the top layer [B×C] (what the bridge reads)
  * Backward: ∂L/∂M (from attention) and ∂L/∂final (from the bridge) → RNN BPTT → embeddings.
  */
@@ -19,11 +20,14 @@ export class Encoder {
   readonly embedding: Embedding;
   readonly rnn: StackedRNN;
   readonly dropout: Dropout;
+  /** Dropout on the memory (config.memoryDropout). */
+  readonly memoryDropout: Dropout;
 
   constructor(config: ModelConfig, encoderHidden: number, rng: Rng | null) {
     this.embedding = new Embedding('encoder.embedding', config.srcVocabSize, config.embeddingSize, rng);
     this.rnn = new StackedRNN('encoder.rnn', config.cell, config.embeddingSize, encoderHidden, config.encoderLayers, config.bidirectional, config.dropout, rng);
     this.dropout = new Dropout(config.dropout);
+    this.memoryDropout = new Dropout(config.memoryDropout);
   }
 
   get params(): Param[] {
@@ -62,10 +66,15 @@ export class EncoderPass {
   B = 0;
   private src!: I32;
   private useDropout = false;
+  private useMemoryDropout = false;
   private readonly wMask = new Workspace();
   private readonly wEmb = new Workspace();
   private readonly wDropMask = new Workspace();
   private readonly wdEmb = new Workspace();
+  private readonly wMemory = new Workspace();
+  private readonly wMemoryMask = new Workspace();
+  private readonly wdMemory = new Workspace();
+  private memoryMask!: F32;
   private readonly wOrder = [new Workspace(), new Workspace(), new Workspace(), new Workspace()];
   private dropMask!: F32;
   /**
@@ -109,12 +118,22 @@ export class EncoderPass {
       this.enc.dropout.sampleMask(this.dropMask, rng!);
       this.enc.dropout.forward(emb, this.dropMask, emb);
     }
-    const memory = this.run.forward(emb, S, B, mask, train, rng, skipPadding ? activeRows(srcLengths, S) : null);
-    if (!order) return memory;
-    // back to the batch's row order
-    const out = this.wOrder[0].get(memory.length);
-    permuteRows(S, B, memory.length / (S * B), memory, out, order, false);
-    return out;
+    let memory = this.run.forward(emb, S, B, mask, train, rng, skipPadding ? activeRows(srcLengths, S) : null);
+    if (order) {
+      // back to the batch's row order
+      const out = this.wOrder[0].get(memory.length);
+      memory = permuteRows(S, B, memory.length / (S * B), memory, out, order, false);
+    }
+    this.useMemoryDropout = train && this.enc.memoryDropout.p > 0;
+    if (this.useMemoryDropout) {
+      // M ⊙ mask into a buffer of its own: the RNN's backward still reads its outputs
+      this.memoryMask = this.wMemoryMask.get(memory.length);
+      this.enc.memoryDropout.sampleMask(this.memoryMask, rng!);
+      const dropped = this.wMemory.get(memory.length);
+      this.enc.memoryDropout.forward(memory, this.memoryMask, dropped);
+      memory = dropped;
+    }
+    return memory;
   }
 
   finalState(): F32 {
@@ -127,6 +146,12 @@ export class EncoderPass {
 
   backward(dMemory: F32 | null, dFinal: F32 | null): void {
     const dEmb = this.wdEmb.get(this.S * this.B * this.enc.embedding.dim);
+    if (dMemory && this.useMemoryDropout) {
+      // ∂M_rnn = ∂M ⊙ mask (batch order, the mask's order)
+      const d = this.wdMemory.get(dMemory.length);
+      this.enc.memoryDropout.backward(dMemory, this.memoryMask, d);
+      dMemory = d;
+    }
     const order = this.order;
     if (order) {
       // into the order the rows ran in

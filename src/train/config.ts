@@ -34,6 +34,7 @@ export const ModelSettingsSchema = z
     preOutputSize: posInt('model.preOutputSize'),
     tiedTargetEmbeddings: z.boolean({ error: 'model.tiedTargetEmbeddings must be true or false' }),
     dropout: unit('model.dropout'),
+    memoryDropout: unit('model.memoryDropout'),
     labelSmoothing: unit('model.labelSmoothing'),
     maxSourceLength: posInt('model.maxSourceLength'),
     maxTargetLength: posInt('model.maxTargetLength'),

@@ -46,8 +46,14 @@ describe('Seq2Seq', () => {
 
   it('with dropout active (masks fixed by restoring the Rng), BPTT still equals finite differences', () => {
     withFloat64(() => {
-      for (const attention of ['bahdanau', 'none'] as const) {
-        const model = new Seq2Seq(tiny({ cell: 'gru', attention, dropout: 0.3, encoderLayers: 2, bidirectional: true, inputFeeding: attention === 'bahdanau' }), new Rng(12));
+      const cases = [
+        { attention: 'bahdanau', memoryDropout: 0 },
+        { attention: 'none', memoryDropout: 0 },
+        { attention: 'bahdanau', memoryDropout: 0.5 },
+        { attention: 'luong-general', memoryDropout: 0.5 },
+      ] as const;
+      for (const { attention, memoryDropout } of cases) {
+        const model = new Seq2Seq(tiny({ cell: 'gru', attention, dropout: 0.3, memoryDropout, encoderLayers: 2, bidirectional: true, inputFeeding: attention !== 'none' }), new Rng(12));
         const batch = randomBatch(new Rng(4), 3, 4, 11, 10);
         const rngState = model.rng.getState();
         const lossAt = () => {
@@ -74,6 +80,27 @@ describe('Seq2Seq', () => {
           }
         }
       }
+    });
+  });
+
+  it('memory dropout acts only when training, and changes the loss and the encoder gradients', () => {
+    withFloat64(() => {
+      const batch = randomBatch(new Rng(4), 3, 5, 11, 10);
+      const run = (memoryDropout: number) => {
+        const model = new Seq2Seq(tiny({ cell: 'gru', attention: 'bahdanau', dropout: 0, memoryDropout, bidirectional: true }), new Rng(12));
+        model.zeroGrad();
+        const r = model.loss(batch, { backward: true, train: true });
+        const grad = (name: string) => Float64Array.from(model.params.find((p) => p.name === name)!.grad);
+        return { loss: r.loss, inference: model.loss(batch).loss, emb: grad('encoder.embedding.weight') };
+      };
+      const off = run(0);
+      const on = run(0.6);
+      // inference ignores it; training with it differs from training without it
+      expect(on.inference).toBe(off.inference);
+      expect(Math.abs(on.loss - off.loss)).toBeGreaterThan(1e-3);
+      // without dropout elsewhere, training with memoryDropout 0 is inference
+      expect(off.loss).toBeCloseTo(off.inference, 10);
+      expect(on.emb.some((g, i) => Math.abs(g - off.emb[i]) > 1e-9)).toBe(true);
     });
   });
 

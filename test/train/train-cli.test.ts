@@ -48,6 +48,8 @@ describe('seq2seq train: settings errors', () => {
     expect(r.stderr.trim()).toBe("seq2seq: --lr: expected a number, got 'fast'");
     r = await runCli([...base(c, join(c.dir, 'o')), '--dropout', '1.5']);
     expect(r.stderr.trim()).toBe('seq2seq: options: --dropout must be in [0, 1)');
+    r = await runCli([...base(c, join(c.dir, 'o')), '--memory-dropout', '1']);
+    expect(r.stderr.trim()).toBe('seq2seq: options: --memory-dropout must be in [0, 1)');
     r = await runCli([...base(c, join(c.dir, 'o')), '--cell', 'transformer']);
     expect(r.stderr.trim()).toBe('seq2seq: options: --cell must be rnn, gru or lstm');
     expect(r.code).toBe(2);
@@ -73,6 +75,16 @@ describe('seq2seq train: runs', () => {
     expect(i.stdout).toMatch(/^\s+3\s+\d+\.\d{3}/m); // the evaluation at step 3 in the history table
     const j = await runCli(['inspect', out, '--format', 'json']);
     expect(JSON.parse(j.stdout)).toMatchObject({ parameters: expect.any(Number), training: { maxSteps: 4 } });
+  });
+
+  it('--memory-dropout is stored in the model config and shown by inspect', async () => {
+    const c = tinyCorpus();
+    const out = join(c.dir, 'run');
+    const r = await runCli([...base(c, out), '--max-steps', '2', '--memory-dropout', '0.5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model.memoryDropout).toBe(0.5);
+    const i = await runCli(['inspect', out]);
+    expect(i.stdout).toMatch(/dropout [\d.]+, memory dropout 0\.5, label smoothing/);
   });
 
   it('SIGTERM writes the last checkpoint and exits 143; --resume continues from it', async () => {

@@ -23,6 +23,7 @@ const NUMERIC: Record<string, string> = {
   decoderLayers: 'model.decoderLayers',
   attentionSize: 'model.attentionSize',
   dropout: 'model.dropout',
+  memoryDropout: 'model.memoryDropout',
   labelSmoothing: 'model.labelSmoothing',
   vocabSize: 'vocabSize',
   lr: 'lr',
@@ -134,6 +135,7 @@ export function register(program: Command): void {
     .option('--tied-embeddings', 'share the target embeddings with the output layer (needs pre-output size = embedding size)')
     .option('--no-tied-embeddings', 'a separate output layer (the default, except in the multi30k preset)')
     .option('--dropout <p>', 'dropout probability')
+    .option('--memory-dropout <p>', 'dropout on the encoder memory that attention reads (0 = off)')
     .option('--label-smoothing <eps>', 'label smoothing ε')
     .option('--vocab-size <n>', 'BPE vocabulary size to learn (per side, or joint)')
     .option('--joint-vocab', 'learn one vocabulary for both languages')
