@@ -42,6 +42,11 @@ export const ModelConfigSchema = z
      * `dropout` (nmtpytorch's dropout_ctx; 0 = off).
      */
     memoryDropout: z.number().min(0, 'memoryDropout must be in [0, 1)').lt(1, 'memoryDropout must be in [0, 1)').default(0),
+    /**
+     * Word dropout when training: a whole source token's embedding, and a whole target input
+     * token's (y_{t−1}), is dropped with this probability (Nematus' dropout_source/target; 0 = off).
+     */
+    wordDropout: z.number().min(0, 'wordDropout must be in [0, 1)').lt(1, 'wordDropout must be in [0, 1)').default(0),
     labelSmoothing: z.number().min(0, 'labelSmoothing must be in [0, 1)').lt(1, 'labelSmoothing must be in [0, 1)').default(0),
     maxSourceLength: positiveInt('maxSourceLength').default(100),
     maxTargetLength: positiveInt('maxTargetLength').default(100),

@@ -18,6 +18,7 @@ import { getBackend } from '../tensor/index.js';
 import { Workspace, copyCols, rows, takeCols } from '../nn/alloc.js';
 import { Attention, AttentionRun } from '../nn/attention.js';
 import { Dropout } from '../nn/dropout.js';
+import { WordDropout } from '../nn/word-dropout.js';
 import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import type { Param } from '../nn/param.js';
@@ -35,6 +36,8 @@ export class Decoder {
   readonly preOutput: Linear | null;
   readonly out: Linear;
   readonly dropout: Dropout;
+  /** Whole target input words (y_{t−1}) dropped (config.wordDropout). */
+  readonly wordDropout: WordDropout;
   /** Width of the pre-output input [s; c; e]. */
   readonly preInputSize: number;
 
@@ -55,6 +58,7 @@ export class Decoder {
     this.preOutput = config.preOutput ? new Linear('decoder.pre_output', this.preInputSize, sizes.preOutput, rng) : null;
     this.out = new Linear('decoder.out', sizes.outputInput, config.tgtVocabSize, rng, true, config.tiedTargetEmbeddings ? this.embedding.weight : undefined);
     this.dropout = new Dropout(config.dropout);
+    this.wordDropout = new WordDropout(config.wordDropout);
   }
 
   get params(): Param[] {
@@ -94,6 +98,7 @@ export class DecoderPass {
   private ids!: I32;
   private useDropout = false;
   private readonly w = Array.from({ length: 23 }, () => new Workspace());
+  private readonly wordKeep = new Workspace();
   EMB!: F32;
   X0!: F32;
   CTX!: F32;
@@ -188,15 +193,19 @@ export class DecoderPass {
     }
   }
 
-  /** e_t = emb(ids_t) for all steps (dropout when training). ids: [T×B]. */
+  /** e_t = emb(ids_t) for all steps (dropout and word dropout when training). ids: [T×B]. */
   embed(ids: I32, train: boolean, rng: Rng | null): void {
     const d = this.dec;
     this.ids = ids;
     d.embedding.forward(ids, this.EMB);
-    this.useDropout = train && d.dropout.p > 0;
+    const words = train && d.wordDropout.p > 0;
+    this.useDropout = train && (d.dropout.p > 0 || words);
     if (this.useDropout) {
+      // one element mask: dropout's, times the word-dropout row factors
       this.dropMask = this.w[6].get(this.EMB.length);
-      d.dropout.sampleMask(this.dropMask, rng!);
+      if (d.dropout.p > 0) d.dropout.sampleMask(this.dropMask, rng!);
+      else this.dropMask.fill(1);
+      if (words) d.wordDropout.scaleMask(this.dropMask, d.embedding.dim, this.wordKeep.get(ids.length), rng!);
       d.dropout.forward(this.EMB, this.dropMask, this.EMB);
     }
     if (this.fused) {

@@ -1,5 +1,5 @@
 /**
- * The encoder: source embeddings (dropout when training) → multi-layer (bi)directional RNN over the
+ * The encoder: source embeddings (dropout and word dropout when training) → multi-layer (bi)directional RNN over the
  * padded, time-major source, masked so that padding never changes a state.
  *   memory M = top-layer outputs [S×B×C] (C = encoder hidden × directions); when training with
  *              memoryDropout q: M ⊙ mask_q (what attention reads; backward ∂M_rnn = ∂M ⊙ mask_q)
@@ -10,6 +10,7 @@ import type { F32, I32 } from '../tensor/backend.js';
 import { Workspace } from '../nn/alloc.js';
 import { Dropout } from '../nn/dropout.js';
 import { Embedding } from '../nn/embedding.js';
+import { WordDropout } from '../nn/word-dropout.js';
 import type { Param } from '../nn/param.js';
 import { activeRows } from '../nn/recurrent-cell.js';
 import { StackedRNN, StackedRun } from '../nn/rnn.js';
@@ -22,12 +23,15 @@ export class Encoder {
   readonly dropout: Dropout;
   /** Dropout on the memory (config.memoryDropout). */
   readonly memoryDropout: Dropout;
+  /** Whole source words dropped (config.wordDropout). */
+  readonly wordDropout: WordDropout;
 
   constructor(config: ModelConfig, encoderHidden: number, rng: Rng | null) {
     this.embedding = new Embedding('encoder.embedding', config.srcVocabSize, config.embeddingSize, rng);
     this.rnn = new StackedRNN('encoder.rnn', config.cell, config.embeddingSize, encoderHidden, config.encoderLayers, config.bidirectional, config.dropout, rng);
     this.dropout = new Dropout(config.dropout);
     this.memoryDropout = new Dropout(config.memoryDropout);
+    this.wordDropout = new WordDropout(config.wordDropout);
   }
 
   get params(): Param[] {
@@ -70,6 +74,7 @@ export class EncoderPass {
   private readonly wMask = new Workspace();
   private readonly wEmb = new Workspace();
   private readonly wDropMask = new Workspace();
+  private readonly wWordKeep = new Workspace();
   private readonly wdEmb = new Workspace();
   private readonly wMemory = new Workspace();
   private readonly wMemoryMask = new Workspace();
@@ -112,10 +117,14 @@ export class EncoderPass {
     for (let s = 0; s < S; s++) for (let b = 0; b < B; b++) mask[s * B + b] = s < srcLengths[b] ? 1 : 0;
     const emb = this.wEmb.get(S * B * E);
     this.enc.embedding.forward(src, emb);
-    this.useDropout = train && this.enc.dropout.p > 0;
+    const words = train && this.enc.wordDropout.p > 0;
+    this.useDropout = train && (this.enc.dropout.p > 0 || words);
     if (this.useDropout) {
+      // one element mask: dropout's, times the word-dropout row factors
       this.dropMask = this.wDropMask.get(S * B * E);
-      this.enc.dropout.sampleMask(this.dropMask, rng!);
+      if (this.enc.dropout.p > 0) this.enc.dropout.sampleMask(this.dropMask, rng!);
+      else this.dropMask.fill(1);
+      if (words) this.enc.wordDropout.scaleMask(this.dropMask, E, this.wWordKeep.get(S * B), rng!);
       this.enc.dropout.forward(emb, this.dropMask, emb);
     }
     let memory = this.run.forward(emb, S, B, mask, train, rng, skipPadding ? activeRows(srcLengths, S) : null);

@@ -35,6 +35,7 @@ export const ModelSettingsSchema = z
     tiedTargetEmbeddings: z.boolean({ error: 'model.tiedTargetEmbeddings must be true or false' }),
     dropout: unit('model.dropout'),
     memoryDropout: unit('model.memoryDropout'),
+    wordDropout: unit('model.wordDropout'),
     labelSmoothing: unit('model.labelSmoothing'),
     maxSourceLength: posInt('model.maxSourceLength'),
     maxTargetLength: posInt('model.maxTargetLength'),

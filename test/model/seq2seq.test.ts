@@ -47,13 +47,14 @@ describe('Seq2Seq', () => {
   it('with dropout active (masks fixed by restoring the Rng), BPTT still equals finite differences', () => {
     withFloat64(() => {
       const cases = [
-        { attention: 'bahdanau', memoryDropout: 0 },
-        { attention: 'none', memoryDropout: 0 },
-        { attention: 'bahdanau', memoryDropout: 0.5 },
-        { attention: 'luong-general', memoryDropout: 0.5 },
+        { attention: 'bahdanau', dropout: 0.3, memoryDropout: 0, wordDropout: 0 },
+        { attention: 'none', dropout: 0.3, memoryDropout: 0, wordDropout: 0 },
+        { attention: 'bahdanau', dropout: 0.3, memoryDropout: 0.5, wordDropout: 0 },
+        { attention: 'luong-general', dropout: 0.3, memoryDropout: 0.5, wordDropout: 0.3 },
+        { attention: 'bahdanau', dropout: 0, memoryDropout: 0, wordDropout: 0.4 },
       ] as const;
-      for (const { attention, memoryDropout } of cases) {
-        const model = new Seq2Seq(tiny({ cell: 'gru', attention, dropout: 0.3, memoryDropout, encoderLayers: 2, bidirectional: true, inputFeeding: attention !== 'none' }), new Rng(12));
+      for (const { attention, dropout, memoryDropout, wordDropout } of cases) {
+        const model = new Seq2Seq(tiny({ cell: 'gru', attention, dropout, memoryDropout, wordDropout, encoderLayers: 2, bidirectional: true, inputFeeding: attention !== 'none' }), new Rng(12));
         const batch = randomBatch(new Rng(4), 3, 4, 11, 10);
         const rngState = model.rng.getState();
         const lossAt = () => {
@@ -67,8 +68,10 @@ describe('Seq2Seq', () => {
         const pick = new Rng(1);
         for (const p of model.params) {
           const g = Float64Array.from(p.grad);
-          for (let n = 0; n < 3; n++) {
-            const i = pick.int(p.size);
+          // the largest gradient (a row the batch uses) and three random entries
+          let largest = 0;
+          for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[largest])) largest = i;
+          for (const i of [largest, pick.int(p.size), pick.int(p.size), pick.int(p.size)]) {
             const v = p.value[i];
             p.value[i] = v + 1e-5;
             const lp = lossAt();
@@ -83,26 +86,28 @@ describe('Seq2Seq', () => {
     });
   });
 
-  it('memory dropout acts only when training, and changes the loss and the encoder gradients', () => {
-    withFloat64(() => {
-      const batch = randomBatch(new Rng(4), 3, 5, 11, 10);
-      const run = (memoryDropout: number) => {
-        const model = new Seq2Seq(tiny({ cell: 'gru', attention: 'bahdanau', dropout: 0, memoryDropout, bidirectional: true }), new Rng(12));
-        model.zeroGrad();
-        const r = model.loss(batch, { backward: true, train: true });
-        const grad = (name: string) => Float64Array.from(model.params.find((p) => p.name === name)!.grad);
-        return { loss: r.loss, inference: model.loss(batch).loss, emb: grad('encoder.embedding.weight') };
-      };
-      const off = run(0);
-      const on = run(0.6);
-      // inference ignores it; training with it differs from training without it
-      expect(on.inference).toBe(off.inference);
-      expect(Math.abs(on.loss - off.loss)).toBeGreaterThan(1e-3);
-      // without dropout elsewhere, training with memoryDropout 0 is inference
-      expect(off.loss).toBeCloseTo(off.inference, 10);
-      expect(on.emb.some((g, i) => Math.abs(g - off.emb[i]) > 1e-9)).toBe(true);
+  for (const field of ['memoryDropout', 'wordDropout'] as const) {
+    it(`${field} acts only when training, and changes the loss and the encoder gradients`, () => {
+      withFloat64(() => {
+        const batch = randomBatch(new Rng(4), 3, 5, 11, 10);
+        const run = (q: number) => {
+          const model = new Seq2Seq(tiny({ cell: 'gru', attention: 'bahdanau', dropout: 0, [field]: q, bidirectional: true }), new Rng(12));
+          model.zeroGrad();
+          const r = model.loss(batch, { backward: true, train: true });
+          const grad = (name: string) => Float64Array.from(model.params.find((p) => p.name === name)!.grad);
+          return { loss: r.loss, inference: model.loss(batch).loss, emb: grad('encoder.embedding.weight') };
+        };
+        const off = run(0);
+        const on = run(0.6);
+        // inference ignores it; training with it differs from training without it
+        expect(on.inference).toBe(off.inference);
+        expect(Math.abs(on.loss - off.loss)).toBeGreaterThan(1e-3);
+        // without dropout elsewhere, training with it at 0 is inference
+        expect(off.loss).toBeCloseTo(off.inference, 10);
+        expect(on.emb.some((g, i) => Math.abs(g - off.emb[i]) > 1e-9)).toBe(true);
+      });
     });
-  });
+  }
 
   describe('a sentence gives the same loss and gradients alone or padded beside longer ones', () => {
     for (const cell of ['rnn', 'gru', 'lstm'] as const)

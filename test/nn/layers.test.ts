@@ -3,6 +3,7 @@ import { Dropout } from '../../src/nn/dropout.js';
 import { Embedding } from '../../src/nn/embedding.js';
 import { Linear } from '../../src/nn/linear.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
+import { WordDropout } from '../../src/nn/word-dropout.js';
 import { Rng } from '../../src/util/rng.js';
 import { dot, float64, maxGradError, randomArray } from './fd.js';
 
@@ -112,5 +113,34 @@ describe('softmax cross-entropy', () => {
       const f = () => softmaxCrossEntropy(M, V, logits, targets, eps, scratch).loss;
       expect(maxGradError(logits, Float64Array.from(d), f)).toBeLessThan(1e-6);
     });
+  });
+});
+
+describe('WordDropout', () => {
+  it('drops whole rows with probability p, scales the kept rows by 1/(1 − p), on top of an element mask', () => {
+    const rows = 10000;
+    const width = 6;
+    const p = 0.2;
+    const mask = new Float32Array(rows * width);
+    // an element mask from ordinary dropout: 0 or 2 (p = 0.5)
+    for (let i = 0; i < mask.length; i++) mask[i] = i % 3 === 0 ? 0 : 2;
+    const before = Float32Array.from(mask);
+    const keep = new Float32Array(rows);
+    new WordDropout(p).scaleMask(mask, width, keep, new Rng(3));
+    let dropped = 0;
+    for (let r = 0; r < rows; r++) {
+      expect(keep[r] === 0 || Math.abs(keep[r] - 1 / (1 - p)) < 1e-6).toBe(true);
+      if (keep[r] === 0) dropped++;
+      for (let j = 0; j < width; j++) expect(mask[r * width + j]).toBeCloseTo(before[r * width + j] * keep[r], 6);
+    }
+    // binomial: mean p·rows, σ = sqrt(rows·p·(1 − p)) = 40; within 5σ
+    expect(Math.abs(dropped - p * rows)).toBeLessThan(5 * Math.sqrt(rows * p * (1 - p)));
+    // reproducible from the seed, different for another
+    const again = new Float32Array(rows);
+    new WordDropout(p).scaleMask(new Float32Array(rows * width).fill(1), width, again, new Rng(3));
+    expect(again).toEqual(keep);
+    new WordDropout(p).scaleMask(new Float32Array(rows * width).fill(1), width, again, new Rng(4));
+    expect(again).not.toEqual(keep);
+    expect(() => new WordDropout(p).scaleMask(mask, width, new Float32Array(rows - 1), new Rng(1))).toThrow(/rows/);
   });
 });

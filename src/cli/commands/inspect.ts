@@ -57,7 +57,7 @@ export function register(program: Command): void {
       const lines: string[] = [];
       const row = (k: string, v: string): number => lines.push(`${k.padEnd(12)}${v}`);
       row('run', run.dir);
-      row('model', `${m.cell.toUpperCase()} ${m.bidirectional ? 'bidirectional ' : ''}encoder ×${m.encoderLayers}, decoder ×${m.decoderLayers}, attention ${m.attention}, embeddings ${m.embeddingSize}, hidden ${m.hiddenSize}, dropout ${m.dropout}${m.memoryDropout > 0 ? `, memory dropout ${m.memoryDropout}` : ''}, label smoothing ${m.labelSmoothing}`);
+      row('model', `${m.cell.toUpperCase()} ${m.bidirectional ? 'bidirectional ' : ''}encoder ×${m.encoderLayers}, decoder ×${m.decoderLayers}, attention ${m.attention}, embeddings ${m.embeddingSize}, hidden ${m.hiddenSize}, dropout ${m.dropout}${m.memoryDropout > 0 ? `, memory dropout ${m.memoryDropout}` : ''}${m.wordDropout > 0 ? `, word dropout ${m.wordDropout}` : ''}, label smoothing ${m.labelSmoothing}`);
       row('parameters', parameters.toLocaleString('en-US'));
       row('vocabulary', joint ? `${run.srcTokenizer.vocabSize} joint (${run.config.tokenizers.src})` : `source ${run.srcTokenizer.vocabSize}, target ${run.tgtTokenizer.vocabSize}`);
       if (t.optimizer !== undefined) {

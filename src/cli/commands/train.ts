@@ -24,6 +24,7 @@ const NUMERIC: Record<string, string> = {
   attentionSize: 'model.attentionSize',
   dropout: 'model.dropout',
   memoryDropout: 'model.memoryDropout',
+  wordDropout: 'model.wordDropout',
   labelSmoothing: 'model.labelSmoothing',
   vocabSize: 'vocabSize',
   lr: 'lr',
@@ -136,6 +137,7 @@ export function register(program: Command): void {
     .option('--no-tied-embeddings', 'a separate output layer (the default, except in the multi30k preset)')
     .option('--dropout <p>', 'dropout probability')
     .option('--memory-dropout <p>', 'dropout on the encoder memory that attention reads (0 = off)')
+    .option('--word-dropout <p>', 'drop whole source and target input words (0 = off)')
     .option('--label-smoothing <eps>', 'label smoothing ε')
     .option('--vocab-size <n>', 'BPE vocabulary size to learn (per side, or joint)')
     .option('--joint-vocab', 'learn one vocabulary for both languages')

@@ -1,0 +1,37 @@
+/**
+ * Word dropout (Gal & Ghahramani 2016; Nematus' dropout_source / dropout_target, Sennrich et al.
+ * 2016): a token's whole embedding row is dropped with probability p and the kept rows are scaled
+ * by 1/(1 − p), so that the model learns not to lean on any single word.
+ *   keep_r = [u_r ≥ p] / (1 − p), one draw per row r (backend.dropoutMask over the rows)
+ *   forward:  y[r, :] = x[r, :] · keep_r        backward: dx[r, :] = dy[r, :] · keep_r
+ * It is folded into the element mask of ordinary dropout (mask[r, j] ·= keep_r), so one
+ * elementwise product applies both.
+ */
+import type { F32 } from '../tensor/backend.js';
+import type { Rng } from '../util/rng.js';
+import { Dropout } from './dropout.js';
+
+export class WordDropout {
+  readonly p: number;
+  private readonly rows: Dropout;
+
+  constructor(p: number) {
+    this.rows = new Dropout(p);
+    this.p = p;
+  }
+
+  /**
+   * mask[r·width + j] ·= keep_r for the mask.length / width rows; keep (one entry per row) is
+   * filled with the draws. Advances rng by two 32-bit draws.
+   */
+  scaleMask(mask: F32, width: number, keep: F32, rng: Rng): void {
+    const rows = mask.length / width;
+    if (keep.length !== rows) throw new Error(`WordDropout: keep has ${keep.length} entries for ${rows} rows`);
+    this.rows.sampleMask(keep, rng);
+    for (let r = 0; r < rows; r++) {
+      const k = keep[r];
+      const o = r * width;
+      for (let j = 0; j < width; j++) mask[o + j] *= k;
+    }
+  }
+}
