@@ -77,12 +77,12 @@ describe('seq2seq train: runs', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ parameters: expect.any(Number), training: { maxSteps: 4 } });
   });
 
-  it('--memory-dropout and --word-dropout are stored in the model config and shown by inspect', async () => {
+  it('--memory-dropout, --word-dropout and --pre-output-size are stored in the model config; inspect shows the dropouts', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
-    const r = await runCli([...base(c, out), '--max-steps', '2', '--memory-dropout', '0.5', '--word-dropout', '0.1']);
+    const r = await runCli([...base(c, out), '--max-steps', '2', '--memory-dropout', '0.5', '--word-dropout', '0.1', '--pre-output-size', '7']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model).toMatchObject({ memoryDropout: 0.5, wordDropout: 0.1 });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model).toMatchObject({ memoryDropout: 0.5, wordDropout: 0.1, preOutputSize: 7 });
     const i = await runCli(['inspect', out]);
     expect(i.stdout).toMatch(/dropout [\d.]+, memory dropout 0\.5, word dropout 0\.1, label smoothing/);
   });

@@ -22,6 +22,7 @@ const NUMERIC: Record<string, string> = {
   encoderLayers: 'model.encoderLayers',
   decoderLayers: 'model.decoderLayers',
   attentionSize: 'model.attentionSize',
+  preOutputSize: 'model.preOutputSize',
   dropout: 'model.dropout',
   memoryDropout: 'model.memoryDropout',
   wordDropout: 'model.wordDropout',
@@ -132,6 +133,7 @@ export function register(program: Command): void {
     .option('--decoder-layers <n>', 'decoder layers')
     .option('--attention-size <n>', 'Bahdanau attention size')
     .option('--no-bidirectional', 'unidirectional encoder')
+    .option('--pre-output-size <n>', 'pre-output layer size (default: hidden size; = embedding size when tied)')
     .option('--input-feeding', 'feed the previous pre-output vector to the decoder')
     .option('--tied-embeddings', 'share the target embeddings with the output layer (needs pre-output size = embedding size)')
     .option('--no-tied-embeddings', 'a separate output layer (the default, except in the multi30k preset)')
