@@ -1,6 +1,7 @@
 /**
- * The encoder: source embeddings (dropout and word dropout when training) → multi-layer (bi)directional RNN over the
- * padded, time-major source, masked so that padding never changes a state.
+ * The encoder: source embeddings (dropout and word dropout when training) → multi-layer
+ * (bi)directional RNN over the padded, time-major source, masked so that padding never changes a
+ * state.
  *   memory M = top-layer outputs [S×B×C] (C = encoder hidden × directions); when training with
  *              memoryDropout q: M ⊙ mask_q (what attention reads; backward ∂M_rnn = ∂M ⊙ mask_q)
  *   final    = [h^fwd_last ; h^bwd_first] of the top layer [B×C] (what the bridge reads)

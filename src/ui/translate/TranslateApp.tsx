@@ -286,6 +286,7 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
         if (part.length === 1 && CONTROL_KEY.test(part)) {
           const letter = String.fromCharCode(part.charCodeAt(0) + 96);
           if (letter === 'u') state = edit.clearLine(state);
+          else if (letter === 'h') state = edit.backspace(state); // BS (0x08), as some terminals send Backspace
           else if (letter === 'e') state = edit.moveEnd(state);
           else onControlKey(letter);
           if (quitting.current) return;

@@ -78,7 +78,7 @@ describe('TranslateApp', () => {
     // Under load, Ctrl-U and the keys after it reach stdin in one read.
     await t.type('boom', '\u0015the dog');
     expect(t.inputLine()).toBe('› the dog█');
-    await t.type('x\u0015ca\u0005t', KEY.enter); // Ctrl-U, text, Ctrl-E, text
+    await t.type('x\u0015caa\u0008\u0005t', KEY.enter); // Ctrl-U, text, BS, Ctrl-E, text
     expect(t.translator.calls.map((c) => c.lines)).toEqual([['cat']]);
     await t.type('boom', '\u0015:quit' + KEY.enter);
     expect(t.translator.calls).toHaveLength(1);
