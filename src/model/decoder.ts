@@ -18,7 +18,7 @@ import { getBackend } from '../tensor/index.js';
 import { Workspace, copyCols, rows, takeCols } from '../nn/alloc.js';
 import { Attention, AttentionRun } from '../nn/attention.js';
 import { Dropout } from '../nn/dropout.js';
-import { WordDropout } from '../nn/word-dropout.js';
+import { WordDropout, sampleEmbeddingMask } from '../nn/word-dropout.js';
 import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import type { Param } from '../nn/param.js';
@@ -198,14 +198,10 @@ export class DecoderPass {
     const d = this.dec;
     this.ids = ids;
     d.embedding.forward(ids, this.EMB);
-    const words = train && d.wordDropout.p > 0;
-    this.useDropout = train && (d.dropout.p > 0 || words);
+    this.useDropout = train && (d.dropout.p > 0 || d.wordDropout.p > 0);
     if (this.useDropout) {
-      // one element mask: dropout's, times the word-dropout row factors
       this.dropMask = this.w[6].get(this.EMB.length);
-      if (d.dropout.p > 0) d.dropout.sampleMask(this.dropMask, rng!);
-      else this.dropMask.fill(1);
-      if (words) d.wordDropout.scaleMask(this.dropMask, d.embedding.dim, this.wordKeep.get(ids.length), rng!);
+      sampleEmbeddingMask(d.dropout, d.wordDropout, this.dropMask, d.embedding.dim, this.wordKeep, rng!);
       d.dropout.forward(this.EMB, this.dropMask, this.EMB);
     }
     if (this.fused) {

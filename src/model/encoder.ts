@@ -11,7 +11,7 @@ import type { F32, I32 } from '../tensor/backend.js';
 import { Workspace } from '../nn/alloc.js';
 import { Dropout } from '../nn/dropout.js';
 import { Embedding } from '../nn/embedding.js';
-import { WordDropout } from '../nn/word-dropout.js';
+import { WordDropout, sampleEmbeddingMask } from '../nn/word-dropout.js';
 import type { Param } from '../nn/param.js';
 import { activeRows } from '../nn/recurrent-cell.js';
 import { StackedRNN, StackedRun } from '../nn/rnn.js';
@@ -118,14 +118,10 @@ export class EncoderPass {
     for (let s = 0; s < S; s++) for (let b = 0; b < B; b++) mask[s * B + b] = s < srcLengths[b] ? 1 : 0;
     const emb = this.wEmb.get(S * B * E);
     this.enc.embedding.forward(src, emb);
-    const words = train && this.enc.wordDropout.p > 0;
-    this.useDropout = train && (this.enc.dropout.p > 0 || words);
+    this.useDropout = train && (this.enc.dropout.p > 0 || this.enc.wordDropout.p > 0);
     if (this.useDropout) {
-      // one element mask: dropout's, times the word-dropout row factors
       this.dropMask = this.wDropMask.get(S * B * E);
-      if (this.enc.dropout.p > 0) this.enc.dropout.sampleMask(this.dropMask, rng!);
-      else this.dropMask.fill(1);
-      if (words) this.enc.wordDropout.scaleMask(this.dropMask, E, this.wWordKeep.get(S * B), rng!);
+      sampleEmbeddingMask(this.enc.dropout, this.enc.wordDropout, this.dropMask, E, this.wWordKeep, rng!);
       this.enc.dropout.forward(emb, this.dropMask, emb);
     }
     let memory = this.run.forward(emb, S, B, mask, train, rng, skipPadding ? activeRows(srcLengths, S) : null);

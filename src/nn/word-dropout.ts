@@ -9,6 +9,7 @@
  */
 import type { F32 } from '../tensor/backend.js';
 import type { Rng } from '../util/rng.js';
+import type { Workspace } from './alloc.js';
 import { Dropout } from './dropout.js';
 
 export class WordDropout {
@@ -34,4 +35,15 @@ export class WordDropout {
       for (let j = 0; j < width; j++) mask[o + j] *= k;
     }
   }
+}
+
+/**
+ * The element mask of an embedded input [rows × width] when training: dropout's mask (or ones
+ * when dropout.p = 0) times word dropout's row factors (when words.p > 0). Draws dropout's seeds
+ * first, then word dropout's. The caller applies it with dropout.forward / dropout.backward.
+ */
+export function sampleEmbeddingMask(dropout: Dropout, words: WordDropout, mask: F32, width: number, keep: Workspace, rng: Rng): void {
+  if (dropout.p > 0) dropout.sampleMask(mask, rng);
+  else mask.fill(1);
+  if (words.p > 0) words.scaleMask(mask, width, keep.get(mask.length / width), rng);
 }
