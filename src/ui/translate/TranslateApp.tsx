@@ -21,7 +21,10 @@ import type { TranscriptEntry, TranslateSettings, TranslatorLike } from './types
 
 /** Ctrl-A … Ctrl-Z as raw bytes, except Tab, LF and CR (which a paste carries as text). */
 const CONTROL_KEY = /[\x01-\x08\x0b\x0c\x0e-\x1a]/;
-const CONTROL_KEYS_SPLIT = /([\x01-\x08\x0b\x0c\x0e-\x1a])/;
+const CONTROL_KEYS_SPLIT = new RegExp(`(${CONTROL_KEY.source})`);
+
+/** Control keys that edit the input line: Ctrl-U clears it, Ctrl-E moves to its end, Ctrl-H (BS) deletes. */
+const LINE_EDIT_KEYS: Readonly<Record<string, (s: edit.LineState) => edit.LineState>> = { u: edit.clearLine, e: edit.moveEnd, h: edit.backspace };
 
 export interface TranslateAppProps {
   translator: TranslatorLike;
@@ -266,8 +269,7 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
     else if (letter === 'n') setPanels((p) => ({ ...p, nbest: !p.nbest }));
     else if (letter === 'a') setPanels((p) => ({ ...p, attention: !p.attention }));
     else if (letter === 't') setPanels((p) => ({ ...p, tokens: !p.tokens }));
-    else if (letter === 'e') setLine((l) => edit.moveEnd(l));
-    else if (letter === 'u') setLine((l) => edit.clearLine(l));
+    else if (LINE_EDIT_KEYS[letter]) setLine(LINE_EDIT_KEYS[letter]);
   };
 
   useInput((input, key) => {
@@ -285,9 +287,8 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
         if (part === '') continue;
         if (part.length === 1 && CONTROL_KEY.test(part)) {
           const letter = String.fromCharCode(part.charCodeAt(0) + 96);
-          if (letter === 'u') state = edit.clearLine(state);
-          else if (letter === 'h') state = edit.backspace(state); // BS (0x08), as some terminals send Backspace
-          else if (letter === 'e') state = edit.moveEnd(state);
+          const lineEdit = LINE_EDIT_KEYS[letter];
+          if (lineEdit) state = lineEdit(state);
           else onControlKey(letter);
           if (quitting.current) return;
         } else {
