@@ -1,10 +1,12 @@
 // Shared by bench/quality.mjs and bench/ablation.mjs: the corpora of the quality recipes, one
 // resumable training run (a budget of training time that survives a kill), one evaluation, and the
-// append-only results files. Trainings run as `nice -n 10 node bin/seq2seq.js train …`, one at a time.
+// append-only results files. Trainings run as `nice -n 10 node bin/seq2seq.js train …`, one at a time
+// (or, for bench:quality --seeds, one per seed side by side, the cores split between them).
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -96,10 +98,19 @@ export function runStatus(dir) {
   return { status: 'stale' };
 }
 
-/** Runs a command, its stdout and stderr both to our stderr (our stdout is the results); resolves with its exit code. */
-export function run(cmd, args, { env } = {}) {
+/**
+ * Runs a command, its stdout and stderr both to our stderr (our stdout is the results); resolves
+ * with its exit code. With `prefix`, each line it prints is prefixed (runs trained side by side).
+ */
+export function run(cmd, args, { env, prefix } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 2, 2], env: env ? { ...process.env, ...env } : process.env });
+    const stdio = prefix ? ['ignore', 'pipe', 'pipe'] : ['ignore', 2, 2];
+    const child = spawn(cmd, args, { cwd: root, stdio, env: env ? { ...process.env, ...env } : process.env });
+    if (prefix) {
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => process.stderr.write(`${prefix}${line}\n`));
+      }
+    }
     const forward = (sig) => child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -117,28 +128,30 @@ const niceArgs = (args) => (process.platform === 'win32' || process.env.SEQ2SEQ_
 /**
  * Trains `dir` for `budgetSeconds` of training time in total: a fresh run, or the rest of the
  * budget of an interrupted one (`--resume`), or nothing when a session already finished.
- * `trainArgs` are the flags of a fresh run (without --out and --time-budget).
+ * `trainArgs` are the flags of a fresh run (without --out and --time-budget); `env` is added to
+ * the trainer's environment (e.g. SEQ2SEQ_THREADS) and `prefix` starts each line it prints.
  */
-export async function trainWithBudget(dir, budgetSeconds, trainArgs) {
+export async function trainWithBudget(dir, budgetSeconds, trainArgs, { env, prefix = '' } = {}) {
   const st = runStatus(dir);
   if (st.status === 'done') {
-    say(`${rel(dir)}: training already finished (${st.done.reason} at step ${st.done.step}); evaluating it`);
+    say(`${prefix}${rel(dir)}: training already finished (${st.done.reason} at step ${st.done.step}); evaluating it`);
     return st;
   }
   if (st.status === 'stale') throw new UsageError(`${rel(dir)}: exists but has no checkpoint to resume (killed before the first one); remove it or give another --out`);
   let args;
   if (st.status === 'partial') {
     const left = Math.max(1, Math.round(budgetSeconds - st.trainSeconds));
-    say(`${rel(dir)}: resuming (${Math.round(st.trainSeconds)} s trained, ${left} s of the budget left)`);
+    say(`${prefix}${rel(dir)}: resuming (${Math.round(st.trainSeconds)} s trained, ${left} s of the budget left)`);
     args = [bin, 'train', '--resume', dir, '--time-budget', String(left), '--log-format', 'plain'];
   } else {
     args = [bin, 'train', ...trainArgs, '--out', dir, '--time-budget', String(budgetSeconds), '--log-format', 'plain'];
   }
   const load0 = loadavg()[0];
   const [cmd, full] = niceArgs(args);
-  say(`$ ${cmd === 'nice' ? 'nice -n 10 ' : ''}node ${args.map((a) => (a.startsWith('/') ? rel(a) : a)).join(' ')}`);
-  const code = await run(cmd, full);
-  if (code !== 0) throw Object.assign(new Error(`training exited with code ${code}; run the same command again to resume`), { exitCode: code });
+  const envText = env ? Object.entries(env).map(([k, v]) => `${k}=${v} `).join('') : '';
+  say(`${prefix}$ ${envText}${cmd === 'nice' ? 'nice -n 10 ' : ''}node ${args.map((a) => (a.startsWith('/') ? rel(a) : a)).join(' ')}`);
+  const code = await run(cmd, full, { env, prefix: prefix || undefined });
+  if (code !== 0) throw Object.assign(new Error(`${prefix}training exited with code ${code}; run the same command again to resume`), { exitCode: code });
   const after = runStatus(dir);
   return { ...after, load: [load0, loadavg()[0]] };
 }
