@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/run-cli.js';
@@ -101,6 +101,64 @@ describe('bench/quality.mjs', () => {
     const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(data, 'test'), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(top[1]), '--format', 'json'], { encoding: 'utf8' });
     const bleu = (JSON.parse(ev.stdout) as { metrics: { name: string; score: number }[] }).metrics.find((x) => x.name === 'BLEU')!.score;
     expect(bleu.toFixed(2)).toBe(row.bleu);
+  });
+
+  it('--seeds 1,2 trains one run per seed side by side on a share of the cores and scores their ensemble', () => {
+    const results = join(tmp, 'seeds.tsv');
+    const out = join(tmp, 'seeds-run');
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--seeds', '1,2', '--results', results, '--curves', join(tmp, 'curves-seeds'), '--out', out, '--', '--max-steps', '80', '--eval-every', '40', '--keep-checkpoints', '2'];
+    const r = node('bench/quality.mjs', args);
+    expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
+    expect(r.code).toBe(0);
+    const threads = Math.max(1, Math.floor(availableParallelism() / 2));
+    const members = [1, 2].map((seed) => ({ seed, dir: join(out, `seed-${seed}`) }));
+    for (const { seed, dir } of members) {
+      // each member is a run of its own seed, trained with its share of the cores, its lines prefixed
+      expect((JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { training: { seed: number } }).training.seed).toBe(seed);
+      expect(r.stderr).toContain(`[seed ${seed}] $ SEQ2SEQ_THREADS=${threads} node bin/seq2seq.js train`);
+      expect(r.stderr).toMatch(new RegExp(`^\\[seed ${seed}\\] step 80 `, 'm'));
+    }
+    // independently seeded: the two runs' first losses differ
+    const firstLoss = (dir: string) => readFileSync(join(dir, 'history.jsonl'), 'utf8').split('\n').map((l) => (l ? (JSON.parse(l) as { type: string; loss?: number }) : null)).find((e) => e?.type === 'step')!.loss;
+    expect(firstLoss(members[0].dir)).not.toBe(firstLoss(members[1].dir));
+    const [head, line] = readFileSync(results, 'utf8').trim().split('\n');
+    const cols = head.split('\t');
+    const row = Object.fromEntries(line.split('\t').map((v, i) => [cols[i], v]));
+    expect(row.steps).toBe('80+80');
+    expect(row.extra).toBe(`[seeds 1,2 side by side, ${threads} thread${threads === 1 ? '' : 's'} each] --max-steps 80 --eval-every 40 --keep-checkpoints 2`);
+    const params = (JSON.parse(readFileSync(join(members[0].dir, 'history.jsonl'), 'utf8').split('\n')[0]) as { parameters: number }).parameters;
+    expect(row.parameters).toBe(`2×${params}`);
+    const E = 'ensemble of seeds 1\\+2, ';
+    const m = new RegExp(`^beam 2, lp (\\d), ${E}(best/|averaged last 2) \\(val-tuned: ${E}best/ 0→([\\d.]+), 1→([\\d.]+); ${E}averaged last 2 0→([\\d.]+), 1→([\\d.]+)\\); alone on val: seed 1 ([\\d.]+), seed 2 ([\\d.]+)$`).exec(row.search)!;
+    expect(m, row.search).not.toBeNull();
+    const tried = [['best/', 0, m[3]], ['best/', 1, m[4]], ['averaged last 2', 0, m[5]], ['averaged last 2', 1, m[6]]] as const;
+    const top = tried.reduce((b, x) => (Number(x[2]) > Number(b[2]) ? x : b));
+    expect([m[2], Number(m[1])]).toEqual([top[0], top[1]]);
+    // every figure of the row is that of `seq2seq eval`/`score` run independently on the same weights
+    const weights = members.map(({ dir }) => (top[0] === 'best/' ? dir : join(dir, 'averaged')));
+    const bleuOf = (models: string[], split: string, lp: number) => {
+      const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(data, split), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(lp), '--format', 'json'], { encoding: 'utf8' });
+      return (JSON.parse(ev.stdout) as { metrics: { name: string; score: number }[] }).metrics.find((x) => x.name === 'BLEU')!.score.toFixed(2);
+    };
+    expect(bleuOf(members.map(({ dir }) => dir), 'valid', 1)).toBe(m[4]);
+    expect(bleuOf([weights[0]], 'valid', top[1])).toBe(m[7]);
+    expect(bleuOf([weights[1]], 'valid', top[1])).toBe(m[8]);
+    expect(bleuOf(weights, 'test', top[1])).toBe(row.bleu);
+    const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(out, 'test.hyp.de'), '--ref', join(data, 'test.de'), '--format', 'json'], { encoding: 'utf8' });
+    expect((JSON.parse(score.stdout) as { name: string; score: number }[]).find((x) => x.name === 'BLEU')!.score.toFixed(2)).toBe(row.bleu);
+    // the curve has one BLEU line per member
+    const svg = readFileSync(join(tmp, 'curves-seeds', 'seeds-run.svg'), 'utf8');
+    expect(svg.match(/<polyline/g)).toHaveLength(4);
+    expect(svg).toContain('seed 2');
+  }, 180_000);
+
+  it('--seeds: bad combinations and values give one line and exit 2', () => {
+    for (const extra of [['--seed', '1', '--seeds', '1,2'], ['--seeds', '1,1'], ['--seeds', '1,x'], ['--seeds', '1,2', '--ensemble']]) {
+      const r = node('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '1s', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/^quality\.mjs: .*--(seeds|ensemble)/);
+    }
   });
 
   it('resumes a run cut short by Ctrl-C with the rest of its budget', async () => {
