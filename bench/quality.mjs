@@ -19,7 +19,8 @@
 // (`seq2seq eval --model A --model B`: the mean of their next-token probabilities) — of their best
 // checkpoints or of their averaged ones, whichever does better on val — instead of one model. Two
 // 1-thread trainings side by side make 1.08× the tokens of one 2-thread training (docs/quality.md),
-// so each member gets a little over half the steps; the ensemble buys back more than that.
+// so each member gets a little over half the steps; on Multi30k En→De the ensemble bought back a
+// little more than that (val +0.1 over the best single hour; docs/quality.md).
 //
 // Resumable: run the same command again after a kill or Ctrl-C and it continues the run with the
 // rest of the budget (`seq2seq train --resume`); a finished run is only evaluated again. The
@@ -92,11 +93,9 @@ async function main() {
     averagedAll.push(averaged);
   }
   const ofSeeds = sideBySide ? `ensemble of seeds ${seeds.join('+')}, ` : '';
-  const candidates = [{ name: `${ofSeeds}best/`, model: sideBySide ? members.map((m) => m.dir) : dir, members: members.map((m) => m.dir) }];
-  if (averagedAll.every(Boolean)) {
-    const n = averagedAll[0].steps.length;
-    candidates.push({ name: `${ofSeeds}averaged last ${n}`, model: sideBySide ? averagedAll.map((a) => a.dir) : averagedAll[0].dir, members: averagedAll.map((a) => a.dir) });
-  }
+  // `model`: one directory per member (`evaluate` decodes several as an ensemble, one alone).
+  const candidates = [{ name: `${ofSeeds}best/`, model: members.map((m) => m.dir) }];
+  if (averagedAll.every(Boolean)) candidates.push({ name: `${ofSeeds}averaged last ${averagedAll[0].steps.length}`, model: averagedAll.map((a) => a.dir) });
   // Opt-in: on the 60-minute En→De run the ensemble scored 0.3–0.4 BLEU below best/ on val
   // (docs/quality.md) and decodes ~7× slower.
   const kept = o.ensemble ? await keptCheckpoints(dir, 5) : [];
@@ -138,8 +137,8 @@ async function main() {
   if (sideBySide) {
     const scores = [];
     for (const [i, m] of members.entries()) {
-      const v = await evaluate(chosen.members[i], recipe, { beam, lengthPenalty, test: recipe.valid });
-      say(`quality: validation BLEU of seed ${m.seed} alone (${rel(chosen.members[i])}, lp ${lengthPenalty}): ${v.bleu.score.toFixed(2)}`);
+      const v = await evaluate(chosen.model[i], recipe, { beam, lengthPenalty, test: recipe.valid });
+      say(`quality: validation BLEU of seed ${m.seed} alone (${rel(chosen.model[i])}, lp ${lengthPenalty}): ${v.bleu.score.toFixed(2)}`);
       scores.push(`seed ${m.seed} ${v.bleu.score.toFixed(2)}`);
     }
     alone = `; alone on val: ${scores.join(', ')}`;
