@@ -29,6 +29,21 @@ function node(script: string, args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+type Metrics = { name: string; score: number }[];
+const twoDecimals = (metrics: Metrics) => ({ bleu: metrics.find((x) => x.name === 'BLEU')!.score.toFixed(2), chrf: metrics.find((x) => x.name === 'chrF2')!.score.toFixed(2) });
+
+/** BLEU and chrF2 (two decimals, as the rows print them) of `seq2seq eval` of these weights (several: their ensemble), beam 2. */
+function evalScores(models: string[], split: string, lengthPenalty: number) {
+  const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(data, split), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(lengthPenalty), '--format', 'json'], { encoding: 'utf8' });
+  return twoDecimals((JSON.parse(ev.stdout) as { metrics: Metrics }).metrics);
+}
+
+/** BLEU and chrF2 of the test hypotheses a run left, scored by `seq2seq score`. */
+function scoreHypotheses(runDir: string) {
+  const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(runDir, 'test.hyp.de'), '--ref', join(data, 'test.de'), '--format', 'json'], { encoding: 'utf8' });
+  return twoDecimals(JSON.parse(score.stdout) as Metrics);
+}
+
 describe('bench/quality.mjs', () => {
   it('trains, evaluates, appends a row with the BLEU signature, writes the Markdown table and the SVG curve; a second run only re-evaluates', () => {
     const results = join(tmp, 'q.tsv');
@@ -54,10 +69,7 @@ describe('bench/quality.mjs', () => {
     expect(m).not.toBeNull();
     expect(Number(m[1])).toBe(Number(m[3]) > Number(m[2]) ? 1 : 0);
     // the row's scores are those of the hypotheses the run left, scored independently by `seq2seq score`
-    const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(out, 'test.hyp.de'), '--ref', join(data, 'test.de'), '--format', 'json'], { encoding: 'utf8' });
-    const metrics = JSON.parse(score.stdout) as { name: string; score: number }[];
-    expect(metrics.find((m) => m.name === 'BLEU')!.score.toFixed(2)).toBe(row.bleu);
-    expect(metrics.find((m) => m.name === 'chrF2')!.score.toFixed(2)).toBe(row.chrf);
+    expect(scoreHypotheses(out)).toEqual({ bleu: row.bleu, chrf: row.chrf });
     // curve: one point per validation (steps 50, 100, 150 and the final one at 150 again)
     const svg = readFileSync(join(curves, 'run.svg'), 'utf8'); // named after --out
     const points = /<polyline[^>]*points="([^"]+)"/.exec(svg)![1].split(' ');
@@ -94,13 +106,10 @@ describe('bench/quality.mjs', () => {
     expect([m[2], Number(m[1])]).toEqual([top[0], top[1]]);
     // the ensemble's validation score is that of `seq2seq eval` with the three models
     const kept = ['step-00000020', 'step-00000030'].map((s) => join(out, 'checkpoints', s));
-    const valEns = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', '--model', out, ...kept.flatMap((k) => ['--model', k]), '--test', join(data, 'valid'), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', '1', '--format', 'json'], { encoding: 'utf8' });
-    expect((JSON.parse(valEns.stdout) as { metrics: { name: string; score: number }[] }).metrics.find((x) => x.name === 'BLEU')!.score.toFixed(2)).toBe(m[8]);
+    expect(evalScores([out, ...kept], 'valid', 1).bleu).toBe(m[8]);
     // the test figure is that model's: evaluated again independently, the same BLEU
     const models = top[0] === 'best/' ? [out] : top[0] === 'averaged last 2' ? [join(out, 'averaged')] : [out, ...kept];
-    const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(data, 'test'), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(top[1]), '--format', 'json'], { encoding: 'utf8' });
-    const bleu = (JSON.parse(ev.stdout) as { metrics: { name: string; score: number }[] }).metrics.find((x) => x.name === 'BLEU')!.score;
-    expect(bleu.toFixed(2)).toBe(row.bleu);
+    expect(evalScores(models, 'test', top[1]).bleu).toBe(row.bleu);
   });
 
   it('--seeds 1,2 trains one run per seed side by side on a share of the cores and scores their ensemble', () => {
@@ -138,18 +147,11 @@ describe('bench/quality.mjs', () => {
     expect(Number(top[2])).toBe(topScore);
     // every figure of the row is that of `seq2seq eval`/`score` run independently on the same weights
     const weights = members.map(({ dir }) => (top[0] === 'best/' ? dir : join(dir, 'averaged')));
-    const scoresOf = (models: string[], split: string, lp: number) => {
-      const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(data, split), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(lp), '--format', 'json'], { encoding: 'utf8' });
-      const metrics = (JSON.parse(ev.stdout) as { metrics: { name: string; score: number }[] }).metrics;
-      return { bleu: metrics.find((x) => x.name === 'BLEU')!.score.toFixed(2), chrf: metrics.find((x) => x.name === 'chrF2')!.score.toFixed(2) };
-    };
-    const bleuOf = (models: string[], split: string, lp: number) => scoresOf(models, split, lp).bleu;
-    expect(bleuOf(members.map(({ dir }) => dir), 'valid', 1)).toBe(m[4]);
-    expect(bleuOf([weights[0]], 'valid', top[1])).toBe(m[7]);
-    expect(bleuOf([weights[1]], 'valid', top[1])).toBe(m[8]);
-    expect(scoresOf(weights, 'test', top[1])).toEqual({ bleu: row.bleu, chrf: row.chrf });
-    const score = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'score', '--hyp', join(out, 'test.hyp.de'), '--ref', join(data, 'test.de'), '--format', 'json'], { encoding: 'utf8' });
-    expect((JSON.parse(score.stdout) as { name: string; score: number }[]).find((x) => x.name === 'BLEU')!.score.toFixed(2)).toBe(row.bleu);
+    expect(evalScores(members.map(({ dir }) => dir), 'valid', 1).bleu).toBe(m[4]);
+    expect(evalScores([weights[0]], 'valid', top[1]).bleu).toBe(m[7]);
+    expect(evalScores([weights[1]], 'valid', top[1]).bleu).toBe(m[8]);
+    expect(evalScores(weights, 'test', top[1])).toEqual({ bleu: row.bleu, chrf: row.chrf });
+    expect(scoreHypotheses(out).bleu).toBe(row.bleu);
     // the curve has one BLEU line per member
     const svg = readFileSync(join(tmp, 'curves-seeds', 'seeds-run.svg'), 'utf8');
     expect(svg.match(/<polyline/g)).toHaveLength(4);
