@@ -110,11 +110,11 @@ export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (na
     for (const [k, v] of Object.entries(layer)) {
       if (v === undefined) continue;
       if (k === 'model') model = { ...model, ...(v as ModelSettings) };
-      else merged[k] = v;
+      else if (k !== 'preset') merged[k] = v;
     }
   }
-  merged.model = model;
   merged.preset = presetName;
+  merged.model = model;
   const s = merged as unknown as TrainSettings;
   if (!s.train) throw new InputError('--train CORPUS is required (or "train" in the config file)');
   if (!s.out) throw new InputError('--out DIR is required (or "out" in the config file)');
