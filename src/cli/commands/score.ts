@@ -102,7 +102,7 @@ With --model, one labelled line per sentence pair (-b: the log-probability alone
         }
       }
 
-      const { name: hypName, lines: hyps } = await readHypotheses(opts.hyp, readTextLines);
+      const { name: hypName, lines: hyps } = await readHypotheses(opts.hyp);
       const refStreams: string[][] = [];
       for (const r of refs) {
         const lines = await readTextLines(r);
@@ -130,11 +130,11 @@ With --model, one labelled line per sentence pair (-b: the log-probability alone
 }
 
 /** The hypotheses: a file, or stdin when --hyp is `-` or absent (absent and stdin a terminal: a usage error). */
-async function readHypotheses(
-  hyp: string | undefined,
-  readFile: (path: string) => Promise<string[]>,
-): Promise<{ name: string; lines: string[] }> {
-  if (hyp !== undefined && hyp !== '-') return { name: hyp, lines: await readFile(hyp) };
+async function readHypotheses(hyp: string | undefined): Promise<{ name: string; lines: string[] }> {
+  if (hyp !== undefined && hyp !== '-') {
+    const { readTextLines } = await import('../../eval/read-text.js');
+    return { name: hyp, lines: await readTextLines(hyp) };
+  }
   if (hyp === undefined && process.stdin.isTTY) {
     throw new InputError('--hyp FILE is required (or the hypotheses on stdin, or --model RUN --test CORPUS)');
   }
