@@ -224,8 +224,14 @@ export function closestRefLength(hypLen: number, refLens: readonly number[]): nu
 
 /** The score line: `BLEU = 48.53 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)`. */
 export function formatBleu(s: BleuScore, width = 2): string {
+  return `BLEU = ${pyFixed(s.score, width)} ${bleuVerbose(s)}`;
+}
+
+/** The part of the score line after the score (sacreBLEU's `verbose_score`): precisions, BP, lengths. */
+export function bleuVerbose(s: Omit<BleuScore, 'score'>): string {
   const prec = s.precisions.map((p) => pyFixed(p, 1)).join('/');
-  return `BLEU = ${pyFixed(s.score, width)} ${prec} (BP = ${pyFixed(s.bp, 3)} ratio = ${pyFixed(s.ratio, 3)} hyp_len = ${s.sysLen} ref_len = ${s.refLen})`;
+  const lengths = `hyp_len = ${s.sysLen} ref_len = ${s.refLen}`;
+  return `${prec} (BP = ${pyFixed(s.bp, 3)} ratio = ${pyFixed(s.ratio, 3)} ${lengths})`;
 }
 
 /** corpus_bleu(hyps, refStreams, …) with sacreBLEU's defaults. */

@@ -1,8 +1,8 @@
 /**
  * The few Python string behaviours sacreBLEU's results depend on, reproduced exactly:
  * `str.split()` / `str.rstrip()` (Python's Unicode whitespace set, which differs from JS `\s`),
- * iteration by code point, and `f'{x:.Nf}'` formatting (round half to even on the exact binary value,
- * where JS `toFixed` rounds exact ties up).
+ * iteration by code point, `f'{x:.Nf}'` formatting (round half to even on the exact binary value,
+ * where JS `toFixed` rounds exact ties up), and `repr` of a float (as JSON output writes it).
  */
 
 /** The characters Python's `str.isspace()` accepts (Py_UNICODE_ISSPACE). */
@@ -54,4 +54,19 @@ export function pyFixed(x: number, digits: number): string {
     }
   }
   return x.toFixed(digits);
+}
+
+/**
+ * Python `repr(x)` of a float, as `json.dumps` writes it: the shortest digits that read back as x
+ * (as JS), but `48.0` for an integral value and the exponent form below 1e-4 (`1.5e-05`).
+ */
+export function pyFloatRepr(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
+    const [mantissa, exp] = x.toExponential().split('e');
+    const e = Number(exp);
+    return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  return Number.isInteger(x) ? x.toFixed(1) : String(x);
 }

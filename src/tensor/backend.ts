@@ -1,7 +1,8 @@
 /**
  * The kernel interface: every numeric hot path of the project goes through one of these calls.
  *
- * Conventions (shared by the TypeScript backend in ./js/ and the native backend in ./native/):
+ * Conventions (shared by the TypeScript backend in ./js-backend.ts and the native backend in
+ * ./native.ts, which binds the C kernels of native/ at the repository root):
  * - matrices are row-major, contiguous Float32Arrays (or `subarray` views of one); a matrix
  *   "M×N" has element (i, j) at [i*N + j];
  * - "accumulate" means the kernel adds into its output (`+=`); otherwise it overwrites;

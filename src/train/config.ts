@@ -1,199 +1,93 @@
 /**
  * Training settings: every option of `seq2seq train`, as a flag and as a key of a JSON config
  * file (`--config train.json`), validated by zod (unknown keys rejected; messages name the field).
- * Precedence: defaults < preset < config file < flags. The resolved settings are saved in the run's
- * config.json under "training" (the model's own settings under "model").
+ * The keys, their bounds and defaults are declared once, in ./options.ts; the schemas and the
+ * defaults here are built from that table. Precedence: defaults < preset < config file < flags.
+ * The resolved settings are saved in the run's config.json under "training" (the model's own
+ * settings under "model").
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { oneLine, parseJson } from '../util/json-file.js';
 import { parseDuration } from './duration.js';
-import { PRESET_NAMES, type PresetName } from './presets.js';
+import { TRAIN_OPTIONS, type TrainOption } from './options.js';
+import type { ModelSettings, TrainSettings, TrainSettingsInput } from './options.js';
+import type { PresetName } from './presets.js';
 
-const posInt = (f: string) => z.number({ error: `${f} must be a number` }).int(`${f} must be an integer`).positive(`${f} must be positive`);
-const nonNegInt = (f: string) => z.number({ error: `${f} must be a number` }).int(`${f} must be an integer`).min(0, `${f} must be ≥ 0`);
-const posNum = (f: string) => z.number({ error: `${f} must be a number` }).positive(`${f} must be positive`);
-const nonNeg = (f: string) => z.number({ error: `${f} must be a number` }).min(0, `${f} must be ≥ 0`);
-const unit = (f: string) => z.number({ error: `${f} must be a number` }).min(0, `${f} must be in [0, 1)`).lt(1, `${f} must be in [0, 1)`);
-const corpus = (f: string) => z.array(z.string({ error: `${f} must be a list of paths` }), { error: `${f} must be a list of paths` }).min(1, `${f} needs a path`).max(2, `${f} is one or two paths`);
+export type { ModelSettings, TrainSettings, TrainSettingsInput } from './options.js';
+
+const number = (f: string) => z.number({ error: `${f} must be a number` });
+const integer = (f: string) => number(f).int(`${f} must be an integer`);
+const inUnit = (f: string) => number(f).min(0, `${f} must be in [0, 1)`).lt(1, `${f} must be in [0, 1)`);
+const inOpenUnit = (f: string) => number(f).gt(0, `${f} must be in (0, 1)`).lt(1, `${f} must be in (0, 1)`);
+/** "a, b or c" */
+const oneOf = (values: readonly string[]) => `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+
+/** The zod type of one option's value; every message starts with the key (`model.dropout must be in [0, 1)`). */
+function valueSchema(o: KeyedOption): z.ZodType {
+  const f = o.key;
+  switch (o.type) {
+    case 'int': {
+      const base = o.bound === 'positive'
+        ? integer(f).positive(`${f} must be positive`)
+        : integer(f).min(0, `${f} must be ≥ 0`);
+      return o.min === undefined ? base : base.min(o.min, `${f} must be at least ${o.min}`);
+    }
+    case 'number':
+      if (o.bound === 'positive') return number(f).positive(`${f} must be positive`);
+      if (o.bound === 'non-negative') return number(f).min(0, `${f} must be ≥ 0`);
+      return o.bound === 'unit' ? inUnit(f) : inOpenUnit(f);
+    case 'enum':
+      return z.enum(o.values as [string, ...string[]], { error: `${f} must be ${oneOf(o.values)}` });
+    case 'boolean':
+      return z.boolean({ error: `${f} must be true or false` });
+    case 'string':
+      return z.string({ error: `${f} must be a string` });
+    case 'path':
+      return z.string({ error: `${f} must be a path` });
+    case 'paths': {
+      const error = `${f} must be a list of paths`;
+      return z.array(z.string({ error }), { error }).min(1, `${f} needs a path`).max(2, `${f} is one or two paths`);
+    }
+    case 'duration':
+      return z.union([number(f).positive(`${f} must be positive`), z.string()], {
+        error: `${f} must be a duration such as "30m" or a number of seconds`,
+      });
+  }
+}
+
+type KeyedOption = TrainOption & { key: string };
+const keyed = (TRAIN_OPTIONS as readonly TrainOption[]).filter((o): o is KeyedOption => o.key !== null);
+const isModelKey = (key: string): boolean => key.startsWith('model.');
 
 /** The model keys a training config may set (vocabulary sizes come from the tokenizers). */
 export const ModelSettingsSchema = z
-  .object({
-    cell: z.enum(['rnn', 'gru', 'lstm'], { error: 'model.cell must be rnn, gru or lstm' }),
-    embeddingSize: posInt('model.embeddingSize'),
-    hiddenSize: posInt('model.hiddenSize'),
-    encoderHiddenSize: posInt('model.encoderHiddenSize'),
-    encoderLayers: posInt('model.encoderLayers'),
-    decoderLayers: posInt('model.decoderLayers'),
-    bidirectional: z.boolean({ error: 'model.bidirectional must be true or false' }),
-    attention: z.enum(['none', 'bahdanau', 'luong-dot', 'luong-general'], { error: 'model.attention must be none, bahdanau, luong-dot or luong-general' }),
-    attentionSize: posInt('model.attentionSize'),
-    inputFeeding: z.boolean({ error: 'model.inputFeeding must be true or false' }),
-    preOutput: z.boolean({ error: 'model.preOutput must be true or false' }),
-    preOutputSize: posInt('model.preOutputSize'),
-    tiedTargetEmbeddings: z.boolean({ error: 'model.tiedTargetEmbeddings must be true or false' }),
-    dropout: unit('model.dropout'),
-    memoryDropout: unit('model.memoryDropout'),
-    wordDropout: unit('model.wordDropout'),
-    labelSmoothing: unit('model.labelSmoothing'),
-    maxSourceLength: posInt('model.maxSourceLength'),
-    maxTargetLength: posInt('model.maxTargetLength'),
-  })
+  .object(Object.fromEntries(keyed.filter((o) => isModelKey(o.key)).map((o) => [o.key.slice(6), valueSchema(o)])))
   .partial()
   .strict();
 
 export const TrainSettingsSchema = z
   .object({
-    train: corpus('train'),
-    valid: corpus('valid'),
-    src: z.string({ error: 'src must be a string' }),
-    tgt: z.string({ error: 'tgt must be a string' }),
-    format: z.enum(['aligned', 'tsv', 'jsonl'], { error: 'format must be aligned, tsv or jsonl' }),
-    out: z.string({ error: 'out must be a string' }),
-    preset: z.enum(PRESET_NAMES, { error: `preset must be ${PRESET_NAMES.slice(0, -1).join(', ')} or ${PRESET_NAMES[PRESET_NAMES.length - 1]}` }),
+    ...Object.fromEntries(keyed.filter((o) => !isModelKey(o.key)).map((o) => [o.key, valueSchema(o)])),
     model: ModelSettingsSchema,
-    // tokenizers
-    vocabSize: posInt('vocabSize').min(8, 'vocabSize must be at least 8'),
-    jointVocab: z.boolean({ error: 'jointVocab must be true or false' }),
-    lowercase: z.boolean({ error: 'lowercase must be true or false' }),
-    tokenizer: z.string({ error: 'tokenizer must be a path' }),
-    srcTokenizer: z.string({ error: 'srcTokenizer must be a path' }),
-    tgtTokenizer: z.string({ error: 'tgtTokenizer must be a path' }),
-    // optimisation
-    optimizer: z.enum(['adam', 'sgd'], { error: 'optimizer must be adam or sgd' }),
-    lr: posNum('lr'),
-    momentum: unit('momentum'),
-    beta1: unit('beta1'),
-    beta2: unit('beta2'),
-    eps: posNum('eps'),
-    weightDecay: nonNeg('weightDecay'),
-    clipNorm: nonNeg('clipNorm'),
-    schedule: z.enum(['constant', 'plateau', 'inverse-sqrt'], { error: 'schedule must be constant, plateau or inverse-sqrt' }),
-    warmupSteps: nonNegInt('warmupSteps'),
-    decayFactor: z.number({ error: 'decayFactor must be a number' }).gt(0, 'decayFactor must be in (0, 1)').lt(1, 'decayFactor must be in (0, 1)'),
-    decayPatience: posInt('decayPatience'),
-    minLr: nonNeg('minLr'),
-    anneal: unit('anneal'),
-    // batches
-    batchTokens: posInt('batchTokens'),
-    batchSentences: posInt('batchSentences'),
-    maxSrcLen: posInt('maxSrcLen'),
-    maxTgtLen: posInt('maxTgtLen'),
-    seed: nonNegInt('seed'),
-    // budget
-    maxSteps: posInt('maxSteps'),
-    maxEpochs: posInt('maxEpochs'),
-    timeBudget: z.union([posNum('timeBudget'), z.string()], { error: 'timeBudget must be a duration such as "30m" or a number of seconds' }),
-    // validation and checkpoints
-    evalEvery: posInt('evalEvery'),
-    checkpointEvery: posInt('checkpointEvery'),
-    keepCheckpoints: nonNegInt('keepCheckpoints'),
-    bestMetric: z.enum(['bleu', 'chrf', 'loss'], { error: 'bestMetric must be bleu, chrf or loss' }),
-    patience: nonNegInt('patience'),
-    evalMaxSentences: posInt('evalMaxSentences'),
-    samples: nonNegInt('samples'),
   })
   .partial()
   .strict();
 
-export type TrainSettingsInput = z.input<typeof TrainSettingsSchema>;
-export type ModelSettings = z.output<typeof ModelSettingsSchema>;
+/** The preset applied when no layer names one. */
+export const DEFAULT_PRESET = keyed.find((o) => o.key === 'preset')?.default as PresetName;
 
-/** Settings with every default resolved (what the run directory records). */
-export interface TrainSettings {
-  train: string[];
-  valid: string[] | null;
-  src: string | null;
-  tgt: string | null;
-  format: 'aligned' | 'tsv' | 'jsonl' | null;
-  out: string;
-  preset: PresetName;
-  model: ModelSettings;
-  vocabSize: number;
-  jointVocab: boolean;
-  lowercase: boolean;
-  tokenizer: string | null;
-  srcTokenizer: string | null;
-  tgtTokenizer: string | null;
-  optimizer: 'adam' | 'sgd';
-  lr: number;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  clipNorm: number;
-  schedule: 'constant' | 'plateau' | 'inverse-sqrt';
-  warmupSteps: number;
-  decayFactor: number;
-  decayPatience: number;
-  minLr: number;
-  anneal: number;
-  batchTokens: number;
-  batchSentences: number | null;
-  maxSrcLen: number;
-  maxTgtLen: number;
-  seed: number;
-  maxSteps: number | null;
-  maxEpochs: number | null;
-  timeBudget: string | number | null;
-  evalEvery: number;
-  checkpointEvery: number | null;
-  /** Keep the weights of the newest n validations in checkpoints/step-N/ (0 = off), for `seq2seq average`. */
-  keepCheckpoints: number;
-  bestMetric: 'bleu' | 'chrf' | 'loss';
-  patience: number;
-  evalMaxSentences: number | null;
-  samples: number;
-}
-
-export const DEFAULTS: Omit<TrainSettings, 'train' | 'out' | 'model' | 'preset'> = {
-  valid: null,
-  src: null,
-  tgt: null,
-  format: null,
-  vocabSize: 4000,
-  jointVocab: false,
-  lowercase: false,
-  tokenizer: null,
-  srcTokenizer: null,
-  tgtTokenizer: null,
-  optimizer: 'adam',
-  lr: 0.001,
-  momentum: 0.9,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  weightDecay: 0,
-  clipNorm: 1,
-  schedule: 'constant',
-  warmupSteps: 0,
-  decayFactor: 0.5,
-  decayPatience: 2,
-  minLr: 1e-6,
-  anneal: 0,
-  batchTokens: 2000,
-  batchSentences: null,
-  maxSrcLen: 80,
-  maxTgtLen: 80,
-  seed: 1,
-  maxSteps: null,
-  maxEpochs: null,
-  timeBudget: null,
-  evalEvery: 500,
-  checkpointEvery: null,
-  keepCheckpoints: 0,
-  bestMetric: 'bleu',
-  patience: 0,
-  evalMaxSentences: null,
-  samples: 3,
-};
+/** The built-in defaults of the other top-level keys (the model's come from its config schema). */
+export const DEFAULTS = Object.fromEntries(
+  keyed
+    .filter((o) => !isModelKey(o.key) && o.required === undefined && o.key !== 'preset')
+    .map((o) => [o.key, o.default ?? null]),
+) as Omit<TrainSettings, 'train' | 'out' | 'model' | 'preset'>;
 
 /** Validates one layer of settings (a config file or the flags); InputError `where: field: problem`. */
 export function parseTrainSettings(raw: unknown, where: string, rename: (field: string) => string = (f) => f): TrainSettingsInput {
   const r = TrainSettingsSchema.safeParse(raw);
-  if (r.success) return r.data;
+  if (r.success) return r.data as TrainSettingsInput;
   const issue = r.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys?: string[] }).keys ?? [];
@@ -208,7 +102,7 @@ export function parseTrainSettings(raw: unknown, where: string, rename: (field: 
 
 /** Merges layers (later wins; `model` merged key by key) over the defaults. */
 export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (name: PresetName) => TrainSettingsInput): TrainSettings {
-  const presetName = [...layers].reverse().find((l) => l.preset !== undefined)?.preset ?? 'small';
+  const presetName = [...layers].reverse().find((l) => l.preset !== undefined)?.preset ?? DEFAULT_PRESET;
   const all = [presetOf(presetName), ...layers];
   const merged: Record<string, unknown> = { ...DEFAULTS };
   let model: ModelSettings = {};
@@ -216,11 +110,11 @@ export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (na
     for (const [k, v] of Object.entries(layer)) {
       if (v === undefined) continue;
       if (k === 'model') model = { ...model, ...(v as ModelSettings) };
-      else merged[k] = v;
+      else if (k !== 'preset') merged[k] = v;
     }
   }
-  merged.model = model;
   merged.preset = presetName;
+  merged.model = model;
   const s = merged as unknown as TrainSettings;
   if (!s.train) throw new InputError('--train CORPUS is required (or "train" in the config file)');
   if (!s.out) throw new InputError('--out DIR is required (or "out" in the config file)');

@@ -65,12 +65,26 @@ describe('seq2seq score --model --test (forced decoding)', () => {
       expect(x.logprob).toBeCloseTo(expected[i].logProb, 4);
       expect(x.tokens).toBe(expected[i].tokens);
     });
+    const bare = await runCli(['score', '--model', run, '--test', test, '-b']);
+    expect(bare.stdout.trim().split('\n').map(Number)).toEqual(rows.map((x) => Number(x.logprob.toFixed(4))));
+    // the default text labels each figure, so that it cannot be taken for a BLEU score
     const text = await runCli(['score', '--model', run, '--test', test]);
-    expect(text.stdout.trim().split('\n').map(Number)).toEqual(rows.map((x) => Number(x.logprob.toFixed(4))));
+    expect(text.stdout.trim().split('\n')).toEqual(
+      rows.map((x) => {
+        const ppl = Math.exp(-x.logprob / x.tokens).toFixed(2);
+        return `logprob = ${x.logprob.toFixed(4)} (tokens = ${x.tokens} ppl = ${ppl})`;
+      }),
+    );
   });
 
-  it('--model with --hyp is a usage error', async () => {
+  it('--model with --hyp or a reference, or with --width, is a usage error', async () => {
     const r = await runCli(['score', '--model', run, '--test', test, '--hyp', test]);
     expect(r.code).toBe(2);
+    const ref = await runCli(['score', test, '--model', run, '--test', test]);
+    expect(ref.code).toBe(2);
+    expect(ref.stderr).toBe('seq2seq: give either --hyp/--ref or --model/--test, not both\n');
+    const w = await runCli(['score', '--model', run, '--test', test, '-w', '2']);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toBe('seq2seq: --width applies to BLEU/chrF scores, not to --model\n');
   });
 });

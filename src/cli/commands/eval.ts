@@ -2,10 +2,13 @@
  * `seq2seq eval --model RUN --test CORPUS`: translates the test sources, then reports BLEU and chrF
  * against the test targets (sacreBLEU-compatible lines and signatures), the model's per-token
  * perplexity on the references (model.loss), and the decoding speed. `--model` repeated: the
- * ensemble of the models (src/model/ensemble.ts), its perplexity by forced decoding.
+ * ensemble of the models (src/model/ensemble.ts), its perplexity by forced decoding. The work is
+ * `evaluate` (src/eval/evaluate.ts), which returns the figures; this command reads the flags and
+ * the files, and prints.
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import type { Evaluation } from '../../eval/evaluate.js';
 import { collect, integerFlag, numberFlag } from '../option-values.js';
 
 interface EvalOpts {
@@ -49,9 +52,11 @@ Examples:
     .action(async (opts: EvalOpts) => {
       const beam = integerFlag('--beam', opts.beam);
       const batchSize = integerFlag('--batch-size', opts.batchSize);
-      const alpha = numberFlag('--length-penalty', opts.lengthPenalty);
-      if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
-      const { parseMetrics, computeMetrics, formatMetricsText } = await import('../../eval/metrics.js');
+      const lengthPenalty = numberFlag('--length-penalty', opts.lengthPenalty);
+      if (opts.format !== 'text' && opts.format !== 'json') {
+        throw new InputError(`--format must be text or json, got '${opts.format}'`);
+      }
+      const { parseMetrics, formatMetricsText } = await import('../../eval/metrics.js');
       const metrics = parseMetrics(opts.metrics);
       if (opts.hypOut !== undefined) {
         const { checkOutputPath } = await import('../../util/atomic-write.js');
@@ -60,49 +65,42 @@ Examples:
       const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
       const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
       const { loadDecodingModels } = await import('../../decode/run-loader.js');
-      const { Translator } = await import('../../decode/translator.js');
-      const { perplexity, forcedPerplexity } = await import('../../eval/model-scores.js');
       const run = await loadDecodingModels(opts.model);
-      const ensemble = run.members.length > 1;
       const { pairs, report } = await loadPairs(spec);
       if (pairs.length === 0) throw new InputError(`${opts.test.join(' ')}: no sentence pairs to evaluate`);
-      if (report.skippedEmpty > 0) process.stderr.write(`seq2seq: note: ${report.skippedEmpty} pairs with an empty side skipped\n`);
-
-      const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, { beam, nBest: 1, lengthPenalty: alpha, maxSourceLength: run.maxSourceLength });
-      const sources = pairs.map((p) => p.src);
-      const refs = pairs.map((p) => p.tgt);
-      const hyps: string[] = [];
-      let outTokens = 0;
-      let cropped = 0;
-      const t0 = process.hrtime.bigint();
-      for (let s = 0; s < sources.length; s += batchSize) {
-        for (const t of translator.translate(sources.slice(s, s + batchSize))) {
-          hyps.push(t.hyps[0]?.text ?? '');
-          outTokens += t.hyps[0]?.ids.length ?? 0;
-          if (t.warnings.length > 0) cropped++;
-        }
+      if (report.skippedEmpty > 0) {
+        process.stderr.write(`seq2seq: note: ${report.skippedEmpty} pairs with an empty side skipped\n`);
       }
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (cropped > 0) process.stderr.write(`seq2seq: note: ${cropped} sources longer than the model's limit of ${run.maxSourceLength} tokens were cropped\n`);
 
-      const scores = computeMetrics(hyps, [refs], metrics, { lowercase: opts.lowercase === true });
-      const crop = (ids: Int32Array) => (run.maxSourceLength !== undefined && ids.length > run.maxSourceLength ? ids.slice(0, run.maxSourceLength) : ids);
-      const ppl = (ensemble ? forcedPerplexity : perplexity)(run.model, sources.map((s) => crop(run.srcTokenizer.encode(s))), refs.map((r) => run.tgtTokenizer.encode(r)), batchSize);
-      const speed = { search: beam === 1 ? 'greedy' : `beam ${beam}`, sentences: hyps.length, seconds, sentencesPerSecond: hyps.length / seconds, tokensPerSecond: outTokens / seconds };
-
+      const { evaluate } = await import('../../eval/evaluate.js');
+      const r = evaluate(run, pairs, { beam, batchSize, lengthPenalty, metrics, lowercase: opts.lowercase === true });
+      if (r.cropped > 0) {
+        const limit = `the model's limit of ${run.maxSourceLength} tokens`;
+        process.stderr.write(`seq2seq: note: ${r.cropped} sources longer than ${limit} were cropped\n`);
+      }
       if (opts.hypOut !== undefined) {
         const { writeFileAtomic } = await import('../../util/atomic-write.js');
-        writeFileAtomic(opts.hypOut, hyps.map((h) => h + '\n').join(''));
+        writeFileAtomic(opts.hypOut, r.hypotheses.map((h) => h + '\n').join(''));
       }
+      const ensemble = run.members.length > 1 ? opts.model : null;
       if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify({ model: run.dir, ...(ensemble ? { ensemble: opts.model } : {}), pairs: pairs.length, metrics: scores.map(({ line, ...r }) => ({ ...r, verbose: line })), perplexity: ppl, decoding: speed }, null, 2) + '\n');
-        return;
+        const metrics = r.metrics.map(({ line, ...m }) => ({ ...m, verbose: line }));
+        const { perplexity, decoding } = r;
+        const json = { model: run.dir, ...(ensemble ? { ensemble } : {}), pairs: pairs.length, metrics };
+        process.stdout.write(JSON.stringify({ ...json, perplexity, decoding }, null, 2) + '\n');
+      } else {
+        const head = ensemble ? `ensemble of ${ensemble.length} models: ${ensemble.join(', ')}\n` : '';
+        process.stdout.write(head + formatMetricsText(r.metrics) + evaluationLines(r));
       }
-      if (ensemble) process.stdout.write(`ensemble of ${opts.model.length} models: ${opts.model.join(', ')}\n`);
-      process.stdout.write(formatMetricsText(scores));
-      process.stdout.write(`perplexity = ${ppl.perplexity.toFixed(2)} (${ppl.nllPerToken.toFixed(4)} nats/token over ${ppl.tokens} reference tokens incl. </s>, ${ppl.sentences} sentences)\n`);
-      process.stdout.write(
-        `decoding: ${speed.search}, ${speed.sentences} sentences in ${seconds.toFixed(2)} s = ${speed.sentencesPerSecond.toFixed(1)} sentences/s, ${speed.tokensPerSecond.toFixed(0)} tokens/s\n`,
-      );
     });
+}
+
+/** The perplexity and decoding-speed lines of the text report. */
+function evaluationLines({ perplexity: p, decoding: d }: Evaluation): string {
+  const tokens = `${p.tokens} reference tokens incl. </s>, ${p.sentences} sentences`;
+  const speed = `${d.sentencesPerSecond.toFixed(1)} sentences/s, ${d.tokensPerSecond.toFixed(0)} tokens/s`;
+  return (
+    `perplexity = ${p.perplexity.toFixed(2)} (${p.nllPerToken.toFixed(4)} nats/token over ${tokens})\n` +
+    `decoding: ${d.search}, ${d.sentences} sentences in ${d.seconds.toFixed(2)} s = ${speed}\n`
+  );
 }
