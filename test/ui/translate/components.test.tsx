@@ -10,7 +10,7 @@ import { NBestList } from '../../../src/ui/translate/NBestList.js';
 import { parseCommand } from '../../../src/ui/translate/commands.js';
 import { insertChunk, emptyLine, historyUp, submit, backspace, insertText } from '../../../src/ui/translate/line-editor.js';
 import { describeModel, formatModelInfo, formatModelInfoLines } from '../../../src/ui/translate/model-info.js';
-import { oneLineError } from '../../../src/ui/translate/TranslateApp.js';
+import { oneLineError } from '../../../src/ui/translate/controller.js';
 import type { TranslationLike } from '../../../src/ui/translate/types.js';
 
 afterEach(() => cleanup());
