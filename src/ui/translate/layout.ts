@@ -1,16 +1,20 @@
 /**
  * How many lines each panel of the interactive translator gets. The live part of the screen (the
- * panels, the status, input and hint lines; the transcript above them is ordinary output) is kept
- * at most `rows − 1` lines high: Ink cannot erase lines that scrolled off the top, and on leaving a
- * frame as tall as the screen it erases one line too many, which ate the last transcript line
- * (Ink ≤ 7.1.0, vadimdemedes/ink#974). So panels that do not fit are cut to a window that scrolls.
+ * panels and the status, input and hint lines; the transcript above is ordinary terminal output)
+ * is kept shorter than the screen by the height of the last transcript entry:
+ * - a frame as tall as the screen makes Ink (≤ 7.1.0) redraw everything, and the frame after it
+ *   erases one line too many, which ate the last line of the transcript (vadimdemedes/ink#974);
+ * - what scrolls off the top cannot be brought back when a panel closes, so keeping the last entry
+ *   on the screen (the one the panels describe) leaves it in view above the input line afterwards.
+ * Panels that do not fit are cut to a window that their keys scroll.
  *
  * A panel's natural height is all of it; its minimum is the least that still says something (the
  * title and one row). When the natural heights do not fit, every open panel gets its minimum (in
- * the order below, while there is room), and the rest of the room goes to them in the same order.
+ * the order below, while there is room), and the rest is shared out a line at a time, in turn.
  */
 import { attentionPanel } from './AttentionView.js';
 import { HELP_LINES } from './commands.js';
+import { entryHeight } from './EntryView.js';
 import { nbestWindow } from './NBestList.js';
 import { tokenLines } from './TokenView.js';
 import type { TranslateState } from './translate-state.js';
@@ -61,11 +65,15 @@ export function allocate(room: number, needs: Partial<Record<PanelName, Need>>):
     out[p] = needs[p]!.min;
     left -= out[p];
   }
-  for (const p of open) {
-    if (out[p] === 0) continue;
-    const more = Math.min(left, needs[p]!.natural - out[p]);
-    out[p] += more;
-    left -= more;
+  // The rest a line at a time to each panel that wants more, in turn, so that none takes it all.
+  for (let more = true; more && left > 0; ) {
+    more = false;
+    for (const p of open) {
+      if (left === 0 || out[p] === 0 || out[p] >= needs[p]!.natural) continue;
+      out[p]++;
+      left--;
+      more = true;
+    }
   }
   return out;
 }
@@ -76,6 +84,9 @@ export function layout(s: TranslateState): Layout {
   const last = lastTranslated(s)?.translation ?? null;
   const nothingYet = last === null && (s.panels.nbest || s.panels.attention || s.panels.tokens);
   const fixed = 2 + (s.busy !== null || s.status !== null ? 1 : 0) + (nothingYet ? 1 : 0);
+  // The last entry stays on the screen, up to a third of it.
+  const newest = s.entries[s.entries.length - 1];
+  const reserve = newest ? Math.min(entryHeight(newest, columns), Math.floor(s.screen.rows / 3)) : 0;
   const needs: Partial<Record<PanelName, Need>> = {};
   if (s.panels.help) needs.help = { natural: 1 + HELP_LINES.length, min: 2 };
   if (last && s.panels.nbest) needs.nbest = { natural: nbestWindow(last.hyps.length, Infinity, 0).lines, min: 3 };
@@ -86,7 +97,7 @@ export function layout(s: TranslateState): Layout {
     const heat = (maxLines: number) => attentionPanel(last, { ...heatOptions(s), width: heatWidth, maxLines, maxRows: Infinity });
     needs.attention = { natural: heat(Infinity).lines.length, min: heat(0).lines.length };
   }
-  return { columns, heatWidth, lines: allocate(Math.max(0, s.screen.rows - 1 - fixed), needs), nothingYet };
+  return { columns, heatWidth, lines: allocate(Math.max(0, s.screen.rows - 1 - reserve - fixed), needs), nothingYet };
 }
 
 /** The heatmap's drawing options from the state (width and height come from the layout). */
