@@ -5,7 +5,7 @@
  */
 import React from 'react';
 import { Box, Text } from 'ink';
-import { renderHeatmap, type HeatScale, type HeatStyle } from './attention-grid.js';
+import { heatLevel, levelsOf, renderHeatmap, type HeatScale, type HeatStyle } from './attention-grid.js';
 import type { TranslationLike } from './types.js';
 
 export interface AttentionPanelOptions {
@@ -50,10 +50,11 @@ export function attentionPanel(translation: TranslationLike, o: AttentionPanelOp
   }
   if (best.attention.length === 0) return none('attention: the translation is empty (no output tokens)', 'dim');
   const input = { attention: best.attention, sourcePieces: translation.sourcePieces, targetPieces: best.pieces };
+  // A flat attention (an untrained model, or a long source) leaves every cell in the lowest level.
+  const levels = levelsOf(o.style);
+  const flat = o.scale === 'absolute' && best.attention.every((row) => row.every((w) => heatLevel(w, levels) === 0));
   const draw = (maxRows: number) => {
     const map = renderHeatmap(input, { ...o, maxRows });
-    // A flat attention (an untrained model, or a long source) leaves every cell in the lowest level.
-    const flat = o.scale === 'absolute' && map.levels.every((row) => row.every((l) => l === 0));
     const lines: PanelLine[] = [{ text: TITLE, tone: 'title' }, ...map.lines.map((text) => ({ text }))];
     if (flat) lines.push({ text: 'flat attention (every cell in the lowest level): try :attn row', tone: 'dim' });
     return { lines, shownRows: map.rowTo - map.rowFrom, rowOffset: map.rowOffset, colOffset: map.colOffset };
