@@ -45,8 +45,9 @@ export function nbestWindow(count: number, maxLines: number, offset: number): NB
 export function NBestList({ hyps, search, maxLines = Infinity, offset = 0 }: NBestListProps): React.ReactElement {
   const win = nbestWindow(hyps.length, maxLines, offset);
   const shown = hyps.slice(win.offset, win.offset + win.shown);
-  const scoreW = Math.max(5, ...shown.map((h) => formatScore(h.score).length));
-  const rankW = String(win.offset + win.shown).length;
+  // Columns as wide as the whole list needs, so that they stay put while it scrolls.
+  const scoreW = Math.max(5, ...hyps.map((h) => formatScore(h.score).length));
+  const rankW = Math.max(2, String(hyps.length).length);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
@@ -56,7 +57,7 @@ export function NBestList({ hyps, search, maxLines = Infinity, offset = 0 }: NBe
         const rank = win.offset + i + 1;
         return (
           <Text key={rank} wrap="truncate-end">
-            <Text color={rank === 1 ? 'green' : undefined}>{`${String(rank).padStart(Math.max(2, rankW))}. `}</Text>
+            <Text color={rank === 1 ? 'green' : undefined}>{`${String(rank).padStart(rankW)}. `}</Text>
             <Text dimColor>{formatScore(h.score).padStart(scoreW)}</Text>
             {`  ${h.text}`}
           </Text>

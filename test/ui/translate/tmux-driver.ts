@@ -37,6 +37,11 @@ export class TmuxSession {
     for (const k of names) this.tmux(['send-keys', '-t', this.name, k]);
   }
 
+  /** Resizes the window, as a user dragging the terminal's edge (the program gets SIGWINCH). */
+  resize(width: number, height: number): void {
+    this.tmux(['resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
+  }
+
   /** The visible screen, one string per row, trailing blanks removed. */
   screen(): string[] {
     return this.tmux(['capture-pane', '-p', '-t', this.name]).split('\n').map((l) => l.trimEnd());
