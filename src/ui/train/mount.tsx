@@ -1,29 +1,32 @@
 /**
- * Runs a prepared training with the Ink dashboard: subscribes to the trainer's events, re-renders
- * at most ~10 times a second, turns Ctrl-C (raw-mode input) into a stop request, and unmounts when
- * training ends.
+ * Runs a prepared training with the Ink dashboard: starts from the run's earlier history (a resumed
+ * run), subscribes to the trainer's events, re-renders at most ~10 times a second, turns Ctrl-C
+ * (raw-mode input) into a stop request, and unmounts when training ends.
  */
 import { render, useInput, useStdin, useStdout } from 'ink';
 import React, { useEffect, useState } from 'react';
-import type { TrainEmitter } from '../../train/events.js';
+import type { TrainEmitter, TrainEvent } from '../../train/events.js';
 import type { PreparedRun } from '../../train/run-training.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { Dashboard } from './Dashboard.js';
-import { type TrainView, initialView, reduceView } from './view-state.js';
+import { type TrainView, reduceView, resumedView } from './view-state.js';
 
 export interface TrainAppProps {
   events: TrainEmitter;
+  /** The earlier sessions' events of a resumed run (history.jsonl). */
+  history?: readonly TrainEvent[];
   onInterrupt: () => void;
   /** Minimum milliseconds between renders. */
   throttleMs?: number;
 }
 
-export function TrainApp({ events, onInterrupt, throttleMs = 100 }: TrainAppProps): React.JSX.Element {
-  const [view, setView] = useState<TrainView>(initialView);
+export function TrainApp({ events, history = [], onInterrupt, throttleMs = 100 }: TrainAppProps): React.JSX.Element {
+  const [earlier] = useState(() => resumedView(history));
+  const [view, setView] = useState<TrainView>(earlier);
   const { isRawModeSupported } = useStdin();
   const { stdout } = useStdout();
   useEffect(() => {
-    let current = initialView();
+    let current = earlier;
     let timer: NodeJS.Timeout | null = null;
     let lastRender = 0;
     const flush = (): void => {
@@ -43,7 +46,7 @@ export function TrainApp({ events, onInterrupt, throttleMs = 100 }: TrainAppProp
       off();
       if (timer) clearTimeout(timer);
     };
-  }, [events, throttleMs]);
+  }, [events, earlier, throttleMs]);
   useInput(
     (input, key) => {
       if (key.ctrl && input === 'c') {
@@ -57,7 +60,7 @@ export function TrainApp({ events, onInterrupt, throttleMs = 100 }: TrainAppProp
 }
 
 export async function runDashboard(run: PreparedRun, onInterrupt: () => void): Promise<TrainSummary> {
-  const app = render(<TrainApp events={run.trainer.events} onInterrupt={onInterrupt} />, { exitOnCtrlC: false, patchConsole: false });
+  const app = render(<TrainApp events={run.trainer.events} history={run.earlier} onInterrupt={onInterrupt} />, { exitOnCtrlC: false, patchConsole: false });
   try {
     return await run.trainer.run();
   } finally {

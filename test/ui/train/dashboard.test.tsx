@@ -4,15 +4,21 @@
  * stop request).
  */
 import { render } from 'ink-testing-library';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
+import { resolveTrainSettings } from '../../../src/train/config.js';
 import { TrainEmitter, type TrainEvent } from '../../../src/train/events.js';
+import { PRESETS } from '../../../src/train/presets.js';
+import { prepareResume, prepareTraining } from '../../../src/train/run-training.js';
 import { Dashboard } from '../../../src/ui/train/Dashboard.js';
 import { TrainApp } from '../../../src/ui/train/mount.js';
 import { formatPlain } from '../../../src/ui/train/plain-log.js';
-import { initialView, reduceView } from '../../../src/ui/train/view-state.js';
+import { initialView, reduceView, resumedView } from '../../../src/ui/train/view-state.js';
 import { progressBar } from '../../../src/ui/shared/ProgressBar.js';
 import { downsample, sparkline } from '../../../src/ui/shared/Sparkline.js';
+import { TINY_MODEL, tinyCorpus } from '../../train/fixtures.js';
 
 const start: TrainEvent = { type: 'start', step: 0, epoch: 0, resumed: false, parameters: 193496, batchesPerEpoch: 10, maxSteps: 40, maxEpochs: null, timeBudgetMs: null, runDir: 'runs/x' };
 const step = (n: number, loss: number): TrainEvent => ({ type: 'step', step: n, epoch: 0, epochStep: n, batchesPerEpoch: 10, loss, ppl: Math.exp(loss), lr: 0.003, gradNorm: 0.5, tokensPerSec: 12345, elapsed: n, eta: 40 - n });
@@ -106,5 +112,67 @@ describe('TrainApp', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(interrupted).toBe(1);
     expect(lastFrame()).toContain('stopping: finishing the step and writing a checkpoint');
+  });
+});
+
+describe('the dashboard of a resumed run', () => {
+  it('starts from the earlier sessions: their validations, samples, checkpoints and losses (history.jsonl)', async () => {
+    const c = tinyCorpus();
+    try {
+      const out = join(c.dir, 'run');
+      const settings = resolveTrainSettings(
+        [{ train: [c.train], valid: [c.valid], src: 'en', tgt: 'de', out, model: { ...TINY_MODEL }, vocabSize: 80, jointVocab: true, batchTokens: 240, evalEvery: 10, samples: 2, seed: 7, maxSteps: 25 }],
+        (n) => PRESETS[n],
+      );
+      const first = await prepareTraining(settings);
+      const seen: TrainEvent[] = [];
+      first.trainer.events.onAny((e) => seen.push(e));
+      await first.trainer.run();
+      expect(first.earlier).toEqual([]);
+
+      const resumed = await prepareResume(out, { maxSteps: 30 });
+      const v = resumedView(resumed.earlier);
+      // What the first session reported live, and nothing of it that is over (start, done).
+      const evals = seen.filter((e) => e.type === 'eval');
+      expect(evals.map((e) => e.step)).toEqual([10, 20, 25]); // every 10 steps and the final one
+      // (history.jsonl adds each event's wall-clock time)
+      const timed = (es: TrainEvent[]) => es.map((e) => ({ ...e, time: expect.any(String) }));
+      expect(v.evals).toEqual(timed(evals));
+      const lastEval = seen.map((e) => e.type).lastIndexOf('eval');
+      expect(v.samples).toEqual(timed(seen.slice(lastEval).filter((e) => e.type === 'sample')));
+      expect(v.samples).toHaveLength(2);
+      const ckpt = (kind: string) => seen.filter((e) => e.type === 'checkpoint' && e.kind === kind).at(-1) as Extract<TrainEvent, { type: 'checkpoint' }>;
+      expect(v.checkpoints).toEqual({ best: { path: ckpt('best').path, step: ckpt('best').step }, last: { path: ckpt('last').path, step: 25 } });
+      expect(v.start).toBeNull();
+      expect(v.last).toBeNull();
+      expect(v.done).toBeNull();
+      // history.jsonl keeps steps 1, 10, 20: each loss held over the steps it stands for (1 + 9 + 10).
+      const loss = (n: number) => (seen.find((e) => e.type === 'step' && e.step === n) as Extract<TrainEvent, { type: 'step' }>).loss;
+      expect(v.losses).toEqual([loss(1), ...Array(9).fill(loss(10)), ...Array(10).fill(loss(20))]);
+
+      // The dashboard before the first new step, and after the resumed session ends.
+      const app = render(<TrainApp events={resumed.trainer.events} history={resumed.earlier} onInterrupt={() => {}} throttleMs={0} />);
+      const frame = () => app.lastFrame()!;
+      expect(frame()).not.toContain('no evaluation yet');
+      expect(frame()).not.toContain('none yet');
+      for (const e of evals) expect(frame()).toMatch(new RegExp(`^\\s+${e.step}\\s+${e.loss.toFixed(3)}\\s`, 'm'));
+      expect(frame()).toContain(`best → ${ckpt('best').path} (step ${ckpt('best').step})`);
+      expect(frame()).toMatch(/^loss\s+[▁▂▃▄▅▆▇█]{20}$/m);
+      await resumed.trainer.run();
+      await new Promise((r) => setImmediate(r));
+      expect(frame()).toContain('(resumed)');
+      expect(frame()).toContain('done (max-steps) at step 30');
+      expect(frame()).toMatch(/^\s+30\s+\d+\.\d{3}\s/m); // the final evaluation of this session, under the earlier ones
+      expect(frame()).toMatch(/^\s+10\s+\d+\.\d{3}\s/m);
+    } finally {
+      rmSync(c.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an interrupted run once, with the command that continues it', () => {
+    const v = [start, step(1, 6), { type: 'done', step: 1, epoch: 0, reason: 'interrupted', elapsed: 1, best: null } as TrainEvent].reduce(reduceView, initialView());
+    const f = render(<Dashboard view={v} width={120} />).lastFrame()!;
+    expect(f).toContain('done (interrupted) at step 1; continue with: seq2seq train --resume runs/x');
+    expect(f.match(/interrupted/g)).toHaveLength(1);
   });
 });
