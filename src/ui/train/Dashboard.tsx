@@ -128,7 +128,9 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
           <Text color={done.reason === 'interrupted' ? 'yellow' : 'green'}>
             done ({done.reason}) at step {done.step}
             {done.best ? `; best ${done.best.metric} ${done.best.value.toFixed(2)} at step ${done.best.step}` : ''}
-            {done.reason === 'interrupted' && start?.runDir ? `; continue with: seq2seq train --resume ${start.runDir}` : ''}
+            {done.reason === 'interrupted' && start?.runDir
+              ? `; continue with: seq2seq train --resume ${start.runDir}`
+              : ''}
           </Text>
         ) : view.stopping ? (
           <Text color="yellow">stopping: finishing the step and writing a checkpoint…</Text>

@@ -60,7 +60,10 @@ export function TrainApp({ events, history = [], onInterrupt, throttleMs = 100 }
 }
 
 export async function runDashboard(run: PreparedRun, onInterrupt: () => void): Promise<TrainSummary> {
-  const app = render(<TrainApp events={run.trainer.events} history={run.earlier} onInterrupt={onInterrupt} />, { exitOnCtrlC: false, patchConsole: false });
+  const app = render(<TrainApp events={run.trainer.events} history={run.earlier} onInterrupt={onInterrupt} />, {
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   try {
     return await run.trainer.run();
   } finally {

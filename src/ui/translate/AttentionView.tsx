@@ -82,7 +82,13 @@ export function AttentionView({ translation, ...opts }: AttentionViewProps): Rea
   return (
     <Box flexDirection="column">
       {panel.lines.map((l, i) => (
-        <Text key={i} wrap="truncate-end" bold={l.tone === 'title'} dimColor={l.tone === 'dim'} color={l.tone === 'warn' ? 'yellow' : undefined}>
+        <Text
+          key={i}
+          wrap="truncate-end"
+          bold={l.tone === 'title'}
+          dimColor={l.tone === 'dim'}
+          color={l.tone === 'warn' ? 'yellow' : undefined}
+        >
           {l.text}
         </Text>
       ))}

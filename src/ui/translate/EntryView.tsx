@@ -21,7 +21,8 @@ export function entryLines(entry: TranscriptEntry): EntryLine[] {
   else if (best) lines.push({ mark: '  = ', text: best.text, tone: 'translation' });
   else lines.push({ mark: '  = ', text: '(no hypothesis)', tone: 'none' });
   for (const w of entry.translation?.warnings ?? []) lines.push({ mark: '  ! ', text: w, tone: 'warning' });
-  if (entry.leftOut !== undefined) lines.push({ mark: '  ! ', text: `not translated: ${entry.leftOut}`, tone: 'warning' });
+  if (entry.leftOut !== undefined)
+    lines.push({ mark: '  ! ', text: `not translated: ${entry.leftOut}`, tone: 'warning' });
   return lines;
 }
 
@@ -36,7 +37,11 @@ export function EntryView({ entry }: { entry: TranscriptEntry }): React.ReactEle
   return (
     <Box flexDirection="column">
       {entryLines(entry).map((l, i) => (
-        <Text key={i} dimColor={l.tone === 'none'} color={l.tone === 'error' || l.tone === 'warning' ? MARK_COLOUR[l.tone] : undefined}>
+        <Text
+          key={i}
+          dimColor={l.tone === 'none'}
+          color={l.tone === 'error' || l.tone === 'warning' ? MARK_COLOUR[l.tone] : undefined}
+        >
           <Text color={MARK_COLOUR[l.tone]}>{l.mark}</Text>
           {l.text}
         </Text>

@@ -37,7 +37,15 @@ export function inputWindow(text: string, cursor: number, width: number): InputW
   return { before: shownBefore, at, after: right ? takeWidth(after, space - 1) : after, left, right };
 }
 
-export function InputLine({ state, colour, width }: { state: LineState; colour: boolean; width: number }): React.ReactElement {
+export function InputLine({
+  state,
+  colour,
+  width,
+}: {
+  state: LineState;
+  colour: boolean;
+  width: number;
+}): React.ReactElement {
   const w = inputWindow(state.text, state.cursor, width - 2);
   const cursor = colour ? <Text inverse>{w.at ?? ' '}</Text> : w.at === undefined ? '█' : `▏${w.at}`;
   return (

@@ -34,7 +34,8 @@ export interface NBestWindow {
 
 /** The window of the list that fits in `maxLines` (at least one hypothesis). */
 export function nbestWindow(count: number, maxLines: number, offset: number): NBestWindow {
-  if (count === 1) return { offset: 0, shown: 1, note: 'one hypothesis: use :nbest K or :beam N for a longer list', lines: 3 };
+  if (count === 1)
+    return { offset: 0, shown: 1, note: 'one hypothesis: use :nbest K or :beam N for a longer list', lines: 3 };
   if (1 + count <= maxLines) return { offset: 0, shown: count, note: null, lines: 1 + count };
   const shown = Math.max(1, Math.min(count, maxLines - 2));
   const from = Math.max(0, Math.min(offset, count - shown));

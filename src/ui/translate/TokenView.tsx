@@ -23,9 +23,19 @@ export interface Segment {
   kind: 'label' | 'count' | 'piece' | 'unknown';
 }
 
-function section(label: string, pieces: readonly string[], unknown: (p: string, i: number) => boolean, width: number): Segment[][] {
+function section(
+  label: string,
+  pieces: readonly string[],
+  unknown: (p: string, i: number) => boolean,
+  width: number,
+): Segment[][] {
   const unk = pieces.filter(unknown).length;
-  const lines: Segment[][] = [[{ text: label, kind: 'label' }, { text: ` (${pieces.length} pieces${unk > 0 ? `, ${unk} unknown` : ''}):`, kind: 'count' }]];
+  const lines: Segment[][] = [
+    [
+      { text: label, kind: 'label' },
+      { text: ` (${pieces.length} pieces${unk > 0 ? `, ${unk} unknown` : ''}):`, kind: 'count' },
+    ],
+  ];
   let used = displayWidth(label) + displayWidth(lines[0]![1]!.text);
   pieces.forEach((p, i) => {
     const seg: Segment = unknown(p, i) ? { text: `⟦${p}⟧`, kind: 'unknown' } : { text: p, kind: 'piece' };
@@ -59,8 +69,15 @@ export function tokenLines(
   isKnownSource?: (piece: string) => boolean,
 ): Segment[][] {
   const best = translation.hyps[0];
-  const src = section('source', translation.sourcePieces, (p) => isUnknown(p) || (isKnownSource !== undefined && !isKnownSource(p)), width);
-  const out = best ? section('output', best.pieces, (p, i) => isUnknown(p, best.ids?.[i]), width) : [[{ text: 'output: none', kind: 'count' as const }]];
+  const src = section(
+    'source',
+    translation.sourcePieces,
+    (p) => isUnknown(p) || (isKnownSource !== undefined && !isKnownSource(p)),
+    width,
+  );
+  const out = best
+    ? section('output', best.pieces, (p, i) => isUnknown(p, best.ids?.[i]), width)
+    : [[{ text: 'output: none', kind: 'count' as const }]];
   if (src.length + out.length <= maxLines) return [...src, ...out];
   const outN = Math.min(out.length, Math.max(1, Math.floor(maxLines / 2)));
   return [...crop(src, Math.max(1, maxLines - outN)), ...crop(out, outN)];

@@ -107,7 +107,10 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
   const lay = layout(s);
   const lastEntry = lastTranslated(s);
   const last = lastEntry?.translation;
-  const staticItems: StaticItem[] = [{ kind: 'header', id: 0 }, ...s.entries.map((entry) => ({ kind: 'entry' as const, id: entry.id, entry }))];
+  const staticItems: StaticItem[] = [
+    { kind: 'header', id: 0 },
+    ...s.entries.map((entry) => ({ kind: 'entry' as const, id: entry.id, entry })),
+  ];
   return (
     <Box flexDirection="column">
       <Static items={staticItems}>
@@ -127,7 +130,12 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
         }
       </Static>
       {lastEntry && lay.lines.nbest > 0 ? (
-        <NBestList hyps={lastEntry.translation.hyps} search={lastEntry.search} maxLines={lay.lines.nbest} offset={s.scroll.nbest} />
+        <NBestList
+          hyps={lastEntry.translation.hyps}
+          search={lastEntry.search}
+          maxLines={lay.lines.nbest}
+          offset={s.scroll.nbest}
+        />
       ) : null}
       {last && lay.lines.attention > 0 ? (
         <AttentionView translation={last} width={lay.heatWidth} maxLines={lay.lines.attention} {...heatOptions(s)} />

@@ -30,7 +30,11 @@ export function keyActions(input: string, key: Partial<Key>): TranslateAction[] 
     return input
       .split(CONTROL_KEYS_SPLIT)
       .filter((part) => part !== '')
-      .flatMap((part) => (CONTROL_KEY.test(part) ? controlKey(String.fromCharCode(part.charCodeAt(0) + 96)) : [{ type: 'type', text: part } as const]));
+      .flatMap((part) =>
+        CONTROL_KEY.test(part)
+          ? controlKey(String.fromCharCode(part.charCodeAt(0) + 96))
+          : [{ type: 'type', text: part } as const],
+      );
   }
   if (key.return) return [{ type: 'submit' }];
   // A paste with line breaks: every complete line is translated on its own.

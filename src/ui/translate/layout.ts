@@ -38,7 +38,9 @@ export interface Layout {
 }
 
 /** The newest successfully translated entry: the one the panels show. */
-export function lastTranslated(s: Pick<TranslateState, 'entries'>): (TranscriptEntry & { translation: TranslationLike }) | null {
+export function lastTranslated(
+  s: Pick<TranslateState, 'entries'>,
+): (TranscriptEntry & { translation: TranslationLike }) | null {
   for (let i = s.entries.length - 1; i >= 0; i--) {
     const e = s.entries[i]!;
     if (e.translation) return { ...e, translation: e.translation };
@@ -66,7 +68,7 @@ export function allocate(room: number, needs: Partial<Record<PanelName, Need>>):
     left -= out[p];
   }
   // The rest a line at a time to each panel that wants more, in turn, so that none takes it all.
-  for (let more = true; more && left > 0; ) {
+  for (let more = true; more && left > 0;) {
     more = false;
     for (const p of open) {
       if (left === 0 || out[p] === 0 || out[p] >= needs[p]!.natural) continue;
@@ -94,13 +96,19 @@ export function layout(s: TranslateState): Layout {
     needs.tokens = { natural: tokenLines(last, columns, Infinity, s.isKnownSource).length, min: 2 };
   }
   if (last && s.panels.attention) {
-    const heat = (maxLines: number) => attentionPanel(last, { ...heatOptions(s), width: heatWidth, maxLines, maxRows: Infinity });
+    const heat = (maxLines: number) =>
+      attentionPanel(last, { ...heatOptions(s), width: heatWidth, maxLines, maxRows: Infinity });
     needs.attention = { natural: heat(Infinity).lines.length, min: heat(0).lines.length };
   }
   return { columns, heatWidth, lines: allocate(Math.max(0, s.screen.rows - 1 - reserve - fixed), needs), nothingYet };
 }
 
 /** The heatmap's drawing options from the state (width and height come from the layout). */
-export function heatOptions(s: TranslateState): { rowOffset: number; colOffset: number; style: TranslateState['heatStyle']; scale: TranslateState['heatScale'] } {
+export function heatOptions(s: TranslateState): {
+  rowOffset: number;
+  colOffset: number;
+  style: TranslateState['heatStyle'];
+  scale: TranslateState['heatScale'];
+} {
   return { rowOffset: s.scroll.heatRow, colOffset: s.scroll.heatCol, style: s.heatStyle, scale: s.heatScale };
 }

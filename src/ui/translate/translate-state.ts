@@ -93,7 +93,14 @@ export type TranslateAction =
   | { type: 'hidePanels' }
   | { type: 'scroll'; scroll: Scroll }
   | { type: 'resize'; screen: Screen }
-  | { type: 'translated'; source: string; search: string; translation: TranslationLike | null; error: string | null; ms: number }
+  | {
+      type: 'translated';
+      source: string;
+      search: string;
+      translation: TranslationLike | null;
+      error: string | null;
+      ms: number;
+    }
   | { type: 'saved'; path: string; count: number }
   | { type: 'saveFailed'; error: string }
   | { type: 'quit' };
@@ -119,7 +126,13 @@ export interface InitialStateArgs {
 
 const NO_PANELS: Panels = { nbest: false, attention: false, tokens: false, help: false };
 
-export function initialState({ options = {}, screen, colour, richColour, isKnownSource }: InitialStateArgs): TranslateState {
+export function initialState({
+  options = {},
+  screen,
+  colour,
+  richColour,
+  isKnownSource,
+}: InitialStateArgs): TranslateState {
   const beam = Math.max(1, Math.floor(options.beam ?? DEFAULT_BEAM));
   const pinned = options.nBest !== undefined && options.nBest > 1;
   return {
@@ -154,7 +167,11 @@ export function describeSearch(s: Search): string {
 
 /** The translator's options for the next sentence: the command line's, with the current search. */
 export function searchOptions(s: Pick<TranslateState, 'options' | 'search'>): Partial<TranslateSettings> {
-  const o: Partial<TranslateSettings> = { ...s.options, beam: s.search.beam, nBest: Math.min(s.search.nBest, s.search.beam) };
+  const o: Partial<TranslateSettings> = {
+    ...s.options,
+    beam: s.search.beam,
+    nBest: Math.min(s.search.nBest, s.search.beam),
+  };
   if (s.search.lengthPenalty !== undefined) o.lengthPenalty = s.search.lengthPenalty;
   return o;
 }
@@ -185,7 +202,10 @@ export function update(s: TranslateState, a: TranslateAction): Update {
     case 'translated':
       return drain(addEntry(s, a));
     case 'saved':
-      return none({ ...s, status: { kind: 'info', text: `saved ${a.count} ${a.count === 1 ? 'pair' : 'pairs'} to ${a.path}` } });
+      return none({
+        ...s,
+        status: { kind: 'info', text: `saved ${a.count} ${a.count === 1 ? 'pair' : 'pairs'} to ${a.path}` },
+      });
     case 'saveFailed':
       return none({ ...s, status: { kind: 'error', text: `cannot save: ${a.error}` } });
     case 'quit':
@@ -236,10 +256,18 @@ function runCommand(s: TranslateState, cmd: Command): Update {
       return none({ ...s, search, panels: { ...s.panels, nbest: true }, status });
     }
     case 'lengthPenalty':
-      return none({ ...s, search: { ...s.search, lengthPenalty: cmd.alpha }, status: info(`length penalty α = ${cmd.alpha}`) });
+      return none({
+        ...s,
+        search: { ...s.search, lengthPenalty: cmd.alpha },
+        status: info(`length penalty α = ${cmd.alpha}`),
+      });
     case 'attention': {
       if (cmd.style === null && cmd.scale === null) return none({ ...s, panels: toggle('attention') });
-      let next: TranslateState = { ...s, panels: { ...s.panels, attention: true }, heatScale: cmd.scale ?? s.heatScale };
+      let next: TranslateState = {
+        ...s,
+        panels: { ...s.panels, attention: true },
+        heatScale: cmd.scale ?? s.heatScale,
+      };
       if (cmd.style === 'color' && !s.colour) {
         const text = 'no colour in this terminal (NO_COLOR or not a colour terminal): using shades';
         next = { ...next, heatStyle: 'shade', status: { kind: 'error', text } };
@@ -262,10 +290,13 @@ function addEntry(s: TranslateState, a: Extract<TranslateAction, { type: 'transl
   if (leftOut !== null) entry.leftOut = leftOut;
   let status: Status;
   if (a.error !== null || !t) status = { kind: 'error', text: `translation failed: ${a.error ?? 'no translation'}` };
-  else if (t.warnings.length > 0) status = { kind: 'warning', text: `not all translated: ${t.warnings.join('; ')}; split the line` };
+  else if (t.warnings.length > 0)
+    status = { kind: 'warning', text: `not all translated: ${t.warnings.join('; ')}; split the line` };
   else {
     const ms = a.ms < 10 ? a.ms.toFixed(1) : String(Math.round(a.ms));
-    status = info(`translated in ${ms} ms (${a.search}, ${t.sourcePieces.length} → ${t.hyps[0]?.pieces.length ?? 0} pieces)`);
+    status = info(
+      `translated in ${ms} ms (${a.search}, ${t.sourcePieces.length} → ${t.hyps[0]?.pieces.length ?? 0} pieces)`,
+    );
   }
   const entries = [...s.entries, entry];
   return { ...s, entries, nextId: s.nextId + 1, busy: null, status, scroll: { heatRow: 0, heatCol: 0, nbest: 0 } };
@@ -276,7 +307,14 @@ function scroll(s: TranslateState, sc: Scroll): TranslateState {
   if (!last) return s;
   const lay = layout(s);
   const heat = (rowOffset: number, colOffset: number) =>
-    attentionPanel(last, { ...heatOptions(s), rowOffset, colOffset, width: lay.heatWidth, maxLines: lay.lines.attention, maxRows: Infinity });
+    attentionPanel(last, {
+      ...heatOptions(s),
+      rowOffset,
+      colOffset,
+      width: lay.heatWidth,
+      maxLines: lay.lines.attention,
+      maxRows: Infinity,
+    });
   let target = sc.target;
   let by = sc.by;
   if (target === 'page') {

@@ -20,8 +20,32 @@ import { progressBar } from '../../../src/ui/shared/ProgressBar.js';
 import { downsample, sparkline } from '../../../src/ui/shared/Sparkline.js';
 import { TINY_MODEL, tinyCorpus } from '../../train/fixtures.js';
 
-const start: TrainEvent = { type: 'start', step: 0, epoch: 0, resumed: false, parameters: 193496, batchesPerEpoch: 10, maxSteps: 40, maxEpochs: null, timeBudgetMs: null, runDir: 'runs/x' };
-const step = (n: number, loss: number): TrainEvent => ({ type: 'step', step: n, epoch: 0, epochStep: n, batchesPerEpoch: 10, loss, ppl: Math.exp(loss), lr: 0.003, gradNorm: 0.5, tokensPerSec: 12345, elapsed: n, eta: 40 - n });
+const start: TrainEvent = {
+  type: 'start',
+  step: 0,
+  epoch: 0,
+  resumed: false,
+  parameters: 193496,
+  batchesPerEpoch: 10,
+  maxSteps: 40,
+  maxEpochs: null,
+  timeBudgetMs: null,
+  runDir: 'runs/x',
+};
+const step = (n: number, loss: number): TrainEvent => ({
+  type: 'step',
+  step: n,
+  epoch: 0,
+  epochStep: n,
+  batchesPerEpoch: 10,
+  loss,
+  ppl: Math.exp(loss),
+  lr: 0.003,
+  gradNorm: 0.5,
+  tokensPerSec: 12345,
+  elapsed: n,
+  eta: 40 - n,
+});
 const events: TrainEvent[] = [
   start,
   step(1, 6),
@@ -95,7 +119,9 @@ describe('Dashboard', () => {
 
   it('the plain logger formats the same events as lines', () => {
     expect(formatPlain(events[3])).toBe('eval step 2 loss 5.500 ppl 244.69 BLEU 1.50 chrF 12.25 (best bleu)');
-    expect(formatPlain(events[1])).toBe('step 1 epoch 1 1/10 loss 6.000 ppl 403.43 lr 3.00e-3 gnorm 0.50 tok/s 12345 elapsed 1s eta 39s');
+    expect(formatPlain(events[1])).toBe(
+      'step 1 epoch 1 1/10 loss 6.000 ppl 403.43 lr 3.00e-3 gnorm 0.50 tok/s 12345 elapsed 1s eta 39s',
+    );
   });
 });
 
@@ -116,12 +142,28 @@ describe('TrainApp', () => {
 });
 
 describe('the dashboard of a resumed run', () => {
-  it('starts from the earlier sessions: their validations, samples, checkpoints and losses (history.jsonl)', async () => {
+  it('starts from the earlier sessions (history.jsonl): validations, samples, checkpoints, losses', async () => {
     const c = tinyCorpus();
     try {
       const out = join(c.dir, 'run');
       const settings = resolveTrainSettings(
-        [{ train: [c.train], valid: [c.valid], src: 'en', tgt: 'de', out, model: { ...TINY_MODEL }, vocabSize: 80, jointVocab: true, batchTokens: 240, evalEvery: 10, samples: 2, seed: 7, maxSteps: 25 }],
+        [
+          {
+            train: [c.train],
+            valid: [c.valid],
+            src: 'en',
+            tgt: 'de',
+            out,
+            model: { ...TINY_MODEL },
+            vocabSize: 80,
+            jointVocab: true,
+            batchTokens: 240,
+            evalEvery: 10,
+            samples: 2,
+            seed: 7,
+            maxSteps: 25,
+          },
+        ],
         (n) => PRESETS[n],
       );
       const first = await prepareTraining(settings);
@@ -141,17 +183,27 @@ describe('the dashboard of a resumed run', () => {
       const lastEval = seen.map((e) => e.type).lastIndexOf('eval');
       expect(v.samples).toEqual(timed(seen.slice(lastEval).filter((e) => e.type === 'sample')));
       expect(v.samples).toHaveLength(2);
-      const ckpt = (kind: string) => seen.filter((e) => e.type === 'checkpoint' && e.kind === kind).at(-1) as Extract<TrainEvent, { type: 'checkpoint' }>;
-      expect(v.checkpoints).toEqual({ best: { path: ckpt('best').path, step: ckpt('best').step }, last: { path: ckpt('last').path, step: 25 } });
+      const ckpt = (kind: string) =>
+        seen.filter((e) => e.type === 'checkpoint' && e.kind === kind).at(-1) as Extract<
+          TrainEvent,
+          { type: 'checkpoint' }
+        >;
+      expect(v.checkpoints).toEqual({
+        best: { path: ckpt('best').path, step: ckpt('best').step },
+        last: { path: ckpt('last').path, step: 25 },
+      });
       expect(v.start).toBeNull();
       expect(v.last).toBeNull();
       expect(v.done).toBeNull();
       // history.jsonl keeps steps 1, 10, 20: each loss held over the steps it stands for (1 + 9 + 10).
-      const loss = (n: number) => (seen.find((e) => e.type === 'step' && e.step === n) as Extract<TrainEvent, { type: 'step' }>).loss;
+      const loss = (n: number) =>
+        (seen.find((e) => e.type === 'step' && e.step === n) as Extract<TrainEvent, { type: 'step' }>).loss;
       expect(v.losses).toEqual([loss(1), ...Array(9).fill(loss(10)), ...Array(10).fill(loss(20))]);
 
       // The dashboard before the first new step, and after the resumed session ends.
-      const app = render(<TrainApp events={resumed.trainer.events} history={resumed.earlier} onInterrupt={() => {}} throttleMs={0} />);
+      const app = render(
+        <TrainApp events={resumed.trainer.events} history={resumed.earlier} onInterrupt={() => {}} throttleMs={0} />,
+      );
       const frame = () => app.lastFrame()!;
       expect(frame()).not.toContain('no evaluation yet');
       expect(frame()).not.toContain('none yet');
@@ -170,7 +222,11 @@ describe('the dashboard of a resumed run', () => {
   });
 
   it('reports an interrupted run once, with the command that continues it', () => {
-    const v = [start, step(1, 6), { type: 'done', step: 1, epoch: 0, reason: 'interrupted', elapsed: 1, best: null } as TrainEvent].reduce(reduceView, initialView());
+    const v = [
+      start,
+      step(1, 6),
+      { type: 'done', step: 1, epoch: 0, reason: 'interrupted', elapsed: 1, best: null } as TrainEvent,
+    ].reduce(reduceView, initialView());
     const f = render(<Dashboard view={v} width={120} />).lastFrame()!;
     expect(f).toContain('done (interrupted) at step 1; continue with: seq2seq train --resume runs/x');
     expect(f.match(/interrupted/g)).toHaveLength(1);

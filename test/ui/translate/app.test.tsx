@@ -39,7 +39,10 @@ export async function until(cond: () => boolean, what: string): Promise<void> {
  * start an escape sequence); React draws a change in a microtask. So `type` lets a turn pass after
  * each chunk, runs the translations the keys queued, and lets another turn pass for their frame.
  */
-async function start(translator = new FakeTranslator(), extra: Partial<React.ComponentProps<typeof TranslateApp>> = {}) {
+async function start(
+  translator = new FakeTranslator(),
+  extra: Partial<React.ComponentProps<typeof TranslateApp>> = {},
+) {
   let quits = 0;
   const pending: (() => void)[] = [];
   const ui = render(
@@ -217,7 +220,9 @@ describe('TranslateApp', () => {
   });
 
   it('highlights source pieces the source vocabulary lacks, when the translator exposes it', async () => {
-    const translator = Object.assign(new FakeTranslator(), { src: { tokenToId: (p: string) => (p === '🦊' ? undefined : 9) } });
+    const translator = Object.assign(new FakeTranslator(), {
+      src: { tokenToId: (p: string) => (p === '🦊' ? undefined : 9) },
+    });
     const t = await start(translator);
     await t.type('the 🦊 runs', KEY.enter, KEY.ctrlT);
     expect(t.frame()).toContain('source (3 pieces, 1 unknown): the ⟦🦊⟧ runs');
@@ -254,7 +259,8 @@ describe('TranslateApp', () => {
     const t = await start();
     await t.type(':help', KEY.enter);
     expect(t.frame()).toContain('keys and commands');
-    for (const k of [':beam N, :greedy', ':save FILE', ':quit, :q, Ctrl-C, Ctrl-D', 'Ctrl-A, :attn']) expect(t.frame()).toContain(k);
+    for (const k of [':beam N, :greedy', ':save FILE', ':quit, :q, Ctrl-C, Ctrl-D', 'Ctrl-A, :attn'])
+      expect(t.frame()).toContain(k);
   });
 
   it(':save FILE writes the pairs as TSV atomically and confirms', async () => {
@@ -269,7 +275,9 @@ describe('TranslateApp', () => {
       expect(t.frame()).toContain(`saved 2 pairs to ${join(dir, 'pairs.tsv')}`);
       await t.type(':save no/such/dir/x.tsv', KEY.enter);
       // one line naming the path that cannot be written (long paths are cut at the screen edge)
-      expect(t.lines().at(-3)).toMatch(new RegExp(`^✗ cannot save: ${dir.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(t.lines().at(-3)).toMatch(
+        new RegExp(`^✗ cannot save: ${dir.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
       expect(existsSync(join(dir, 'no'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -299,8 +307,10 @@ function resize(ui: { stdout: NodeJS.EventEmitter }, columns: number, rows: numb
   ui.stdout.emit('resize');
 }
 
-const ALPHABET =
-  'alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu';
+const ALPHABET = [
+  'alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike',
+  'november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu',
+].join(' ');
 
 describe('TranslateApp on a terminal of a given size', () => {
   it('re-lays out the heatmap when the terminal is resized', async () => {
@@ -309,14 +319,17 @@ describe('TranslateApp on a terminal of a given size', () => {
     /** The panel: from its title to the status line under it. */
     const heatmap = () => {
       const l = t.lines();
-      return l.slice(l.findIndex((x) => x.startsWith('attention: output pieces')), l.findIndex((x) => x.startsWith('translated in')));
+      return l.slice(
+        l.findIndex((x) => x.startsWith('attention: output pieces')),
+        l.findIndex((x) => x.startsWith('translated in')),
+      );
     };
     // 100 columns: all 26 words and </s> fit in 3-column cells (labels of 5 on alternate lines).
     expect(heatmap()[1]).toMatch(/^ +alpha char… echo  golf  india /);
     expect(t.frame()).not.toContain('columns 1–');
     resize(t.ui, 60, 24);
     // 60 columns: 2-column cells (labels of 3 on alternate lines), and still one column too many.
-    await until(() => t.frame().includes("columns 1–26 of 27"), 'the heatmap laid out for 60 columns');
+    await until(() => t.frame().includes('columns 1–26 of 27'), 'the heatmap laid out for 60 columns');
     // (the transcript above was printed at the old width, as in a terminal)
     for (const line of heatmap()) expect(stringWidth(line)).toBeLessThanOrEqual(60);
     expect(heatmap()[1]).toMatch(/^ +al… ch… ec… go… /);
@@ -349,7 +362,11 @@ describe('TranslateApp on a terminal of a given size', () => {
     const t = await start();
     resize(t.ui, 100, 20);
     await t.type(':nbest 30', KEY.enter, 'red fox', KEY.enter);
-    const ranks = () => t.lines().filter((l) => /^ *\d+\. +-/.test(l)).map((l) => Number(l.trim().split('.')[0]));
+    const ranks = () =>
+      t
+        .lines()
+        .filter((l) => /^ *\d+\. +-/.test(l))
+        .map((l) => Number(l.trim().split('.')[0]));
     const shown = ranks().length;
     expect(ranks()).toEqual(Array.from({ length: shown }, (_, i) => i + 1));
     expect(shown).toBeLessThan(30);
@@ -377,7 +394,9 @@ describe('TranslateApp on a terminal of a given size', () => {
     expect(t.frame()).toContain('  = FOUR THREE TWO ONE');
     expect(t.frame()).toContain("  ! source of 7 tokens cropped to the model's limit of 4");
     expect(t.frame()).toContain('  ! not translated: five six seven');
-    expect(t.lines().at(-3)).toBe("⚠ not all translated: source of 7 tokens cropped to the model's limit of 4; split the line");
+    expect(t.lines().at(-3)).toBe(
+      "⚠ not all translated: source of 7 tokens cropped to the model's limit of 4; split the line",
+    );
     await t.type('short one', KEY.enter);
     expect(t.lines().at(-3)).toMatch(/^translated in /);
   });

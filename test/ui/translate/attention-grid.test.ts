@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { stripVTControlCharacters } from 'node:util';
 import { Chalk } from 'chalk';
 import stringWidth from 'string-width';
-import { HEAT_COLOURS, SHADES, abbreviate, heatLevel, legend, renderHeatmap } from '../../../src/ui/translate/attention-grid.js';
+import {
+  HEAT_COLOURS,
+  SHADES,
+  abbreviate,
+  heatLevel,
+  legend,
+  renderHeatmap,
+} from '../../../src/ui/translate/attention-grid.js';
 
 const rows = (...rs: number[][]) => rs.map((r) => Float32Array.from(r));
 
@@ -70,9 +77,14 @@ describe('renderHeatmap (shade characters, as under NO_COLOR)', () => {
   it('row scale: for any matrix, each row maximum gets the darkest shade (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 12 }).chain((S) =>
-          fc.array(fc.array(fc.float({ min: Math.fround(0.001), max: 1, noNaN: true }), { minLength: S, maxLength: S }), { minLength: 1, maxLength: 8 }),
-        ),
+        fc
+          .integer({ min: 1, max: 12 })
+          .chain((S) =>
+            fc.array(
+              fc.array(fc.float({ min: Math.fround(0.001), max: 1, noNaN: true }), { minLength: S, maxLength: S }),
+              { minLength: 1, maxLength: 8 },
+            ),
+          ),
         (raw) => {
           const attention = raw.map((r) => {
             const z = r.reduce((a, b) => a + b, 0);
@@ -80,7 +92,11 @@ describe('renderHeatmap (shade characters, as under NO_COLOR)', () => {
           });
           const S = attention[0]!.length;
           const map = renderHeatmap(
-            { attention, sourcePieces: Array.from({ length: S }, (_, j) => `s${j}`), targetPieces: attention.map((_, i) => `t${i}`) },
+            {
+              attention,
+              sourcePieces: Array.from({ length: S }, (_, j) => `s${j}`),
+              targetPieces: attention.map((_, i) => `t${i}`),
+            },
             { style: 'shade', scale: 'row', width: 80 },
           );
           attention.forEach((row, i) => {
@@ -154,7 +170,10 @@ describe('renderHeatmap fits in 80 columns', () => {
   }
 
   it('scrolls: offsets select the window and are clamped at the ends', () => {
-    const map = renderHeatmap({ attention, sourcePieces, targetPieces }, { style: 'shade', width: 80, maxRows: 10, rowOffset: 25, colOffset: 1000 });
+    const map = renderHeatmap(
+      { attention, sourcePieces, targetPieces },
+      { style: 'shade', width: 80, maxRows: 10, rowOffset: 25, colOffset: 1000 },
+    );
     expect(map.rowFrom).toBe(20);
     expect(map.rowTo).toBe(30);
     expect(map.colTo).toBe(S);
@@ -165,7 +184,11 @@ describe('renderHeatmap fits in 80 columns', () => {
 
   it('staggers long column labels over two lines', () => {
     const map = renderHeatmap(
-      { attention: rows([0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]), sourcePieces: ['▁international', '▁cooperation', '▁is', '▁essential'], targetPieces: ['a', 'b'] },
+      {
+        attention: rows([0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]),
+        sourcePieces: ['▁international', '▁cooperation', '▁is', '▁essential'],
+        targetPieces: ['a', 'b'],
+      },
       { style: 'shade', width: 80 },
     );
     // Cells are 6 wide (the maximum); labels take up to 2·6 − 1 = 11 columns on alternating lines.
@@ -183,7 +206,10 @@ describe('renderHeatmap measures labels as the terminal draws them', () => {
     // 猫 and 東京 are two columns per character, 🦊 is two columns: one code point each.
     const sourcePieces = ['猫', 'が', '東京', '🦊', 'ab', '。'];
     const attention = rows([1, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 0]);
-    const map = renderHeatmap({ attention, sourcePieces, targetPieces: ['ネコ', 'x', '🦊🦊🦊🦊🦊🦊🦊'] }, { style: 'shade', width: 80 });
+    const map = renderHeatmap(
+      { attention, sourcePieces, targetPieces: ['ネコ', 'x', '🦊🦊🦊🦊🦊🦊🦊'] },
+      { style: 'shade', width: 80 },
+    );
     // Cells: the widest label (東京, 4 columns) + 1 = 5; row labels as wide as the widest, at most 12.
     const labelW = 12;
     const cw = 5;
@@ -202,7 +228,11 @@ describe('renderHeatmap measures labels as the terminal draws them', () => {
 
   it('a long sentence at 120 columns keeps every header label within the 120 columns', () => {
     // Labels alternate over two lines, 2·cell − 1 columns each; the last ones meet the right edge.
-    const words = 'international cooperation between neighbouring countries remains essential for lasting peace and shared prosperity across borders despite growing tensions economic uncertainty political disagreements historical grievances environmental pressures and demographic change throughout'.split(' ');
+    const words = (
+      'international cooperation between neighbouring countries remains essential for lasting peace and shared ' +
+      'prosperity across borders despite growing tensions economic uncertainty political disagreements historical ' +
+      'grievances environmental pressures and demographic change throughout'
+    ).split(' ');
     const pieces = Array.from({ length: 60 }, (_, j) => `▁w${j}x`); // 60 pieces: cropped to the columns that fit
     for (const [sourcePieces, targetPieces] of [
       [words, ['a', 'b', 'c', 'd']],
@@ -224,7 +254,10 @@ describe('renderHeatmap measures labels as the terminal draws them', () => {
           const k = j - map.colFrom;
           const shown = map.lines[k % 2]!.slice(indent + k * cw).split(' ')[0]!;
           const label = sourcePieces[j] ?? '</s>';
-          expect(shown === label || (shown.endsWith('…') && label.startsWith(shown.slice(0, -1))), `column ${j}: ${shown}`).toBe(true);
+          expect(
+            shown === label || (shown.endsWith('…') && label.startsWith(shown.slice(0, -1))),
+            `column ${j}: ${shown}`,
+          ).toBe(true);
         }
       }
     }

@@ -115,7 +115,17 @@ describe('TranslateController', () => {
     const corpus = ['a man is riding a bike .', 'two dogs play in the park .', 'a woman is reading a book .'];
     const src = await learnBpe(corpus, { vocabSize: 60, minFrequency: 1 });
     const tgt = await learnBpe(corpus, { vocabSize: 60, minFrequency: 1 });
-    const model = new Seq2Seq({ cell: 'gru', srcVocabSize: src.vocabSize, tgtVocabSize: tgt.vocabSize, embeddingSize: 8, hiddenSize: 8, attention: 'bahdanau' }, new Rng(3));
+    const model = new Seq2Seq(
+      {
+        cell: 'gru',
+        srcVocabSize: src.vocabSize,
+        tgtVocabSize: tgt.vocabSize,
+        embeddingSize: 8,
+        hiddenSize: 8,
+        attention: 'bahdanau',
+      },
+      new Rng(3),
+    );
     const limit = 7;
     const t = controller(new Translator(model, src, tgt, { beam: 2, nBest: 1, maxSourceLength: limit }));
     const line = 'two dogs are riding a bike in the park .';
@@ -128,6 +138,11 @@ describe('TranslateController', () => {
     const expected = pieces.slice(limit).join('').replaceAll('\u2581', ' ').trim();
     expect(s.entries[0]!.translation!.sourcePieces).toEqual(pieces.slice(0, limit));
     expect(s.entries[0]!.leftOut).toBe(expected);
-    expect(s.status).toEqual({ kind: 'warning', text: `not all translated: source of ${pieces.length} tokens cropped to the model's limit of ${limit}; split the line` });
+    expect(s.status).toEqual({
+      kind: 'warning',
+      text:
+        `not all translated: source of ${pieces.length} tokens cropped to the model's limit of ${limit}; ` +
+        'split the line',
+    });
   });
 });

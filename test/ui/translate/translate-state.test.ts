@@ -12,7 +12,13 @@ import { allocate, layout } from '../../../src/ui/translate/layout.js';
 import { nbestWindow } from '../../../src/ui/translate/NBestList.js';
 import { leftOutText } from '../../../src/ui/translate/over-length.js';
 import { tokenLines } from '../../../src/ui/translate/TokenView.js';
-import { initialState, update, type Effect, type TranslateAction, type TranslateState } from '../../../src/ui/translate/translate-state.js';
+import {
+  initialState,
+  update,
+  type Effect,
+  type TranslateAction,
+  type TranslateState,
+} from '../../../src/ui/translate/translate-state.js';
 import { fakeTranslate } from './fake-translator.js';
 
 const start = (over: Partial<Parameters<typeof initialState>[0]> = {}) =>
@@ -32,7 +38,14 @@ function run(s: TranslateState, ...actions: TranslateAction[]): { state: Transla
 /** The action the controller sends back for a `translate` effect (the fake translator's answer). */
 function answer(e: Effect, maxWords = Infinity): TranslateAction {
   if (e.kind !== 'translate') throw new Error(`expected a translate effect, got ${e.kind}`);
-  return { type: 'translated', source: e.source, search: e.search, translation: fakeTranslate(e.source, e.options.nBest ?? 1, true, maxWords), error: null, ms: 3 };
+  return {
+    type: 'translated',
+    source: e.source,
+    search: e.search,
+    translation: fakeTranslate(e.source, e.options.nBest ?? 1, true, maxWords),
+    error: null,
+    ms: 3,
+  };
 }
 
 const typed = (text: string): TranslateAction => ({ type: 'type', text });
@@ -62,12 +75,32 @@ describe('the input queue', () => {
     expect(r.state.line.history).toEqual(['a b', 'c d', ':beam 3', 'e f']);
   });
 
-  it('the search options: --n-best pins the list, :nbest raises the beam, :lp sets the penalty, the rest passes through', () => {
+  it('search options: --n-best pins the list, :nbest raises the beam, :lp sets α, the rest passes through', () => {
     const s = start({ options: { beam: 4, nBest: 2, maxLengthRatio: 2 } });
     let r = run(s, typed('x'), enter);
-    expect((r.effects[0] as Extract<Effect, { kind: 'translate' }>).options).toEqual({ beam: 4, nBest: 2, maxLengthRatio: 2 });
-    r = run(r.state, answer(r.effects[0]!), typed(':beam 1'), enter, typed(':nbest 6'), enter, typed(':lp 0.6'), enter, typed('y'), enter);
-    expect((r.effects[0] as Extract<Effect, { kind: 'translate' }>).options).toEqual({ beam: 6, nBest: 6, maxLengthRatio: 2, lengthPenalty: 0.6 });
+    expect((r.effects[0] as Extract<Effect, { kind: 'translate' }>).options).toEqual({
+      beam: 4,
+      nBest: 2,
+      maxLengthRatio: 2,
+    });
+    r = run(
+      r.state,
+      answer(r.effects[0]!),
+      typed(':beam 1'),
+      enter,
+      typed(':nbest 6'),
+      enter,
+      typed(':lp 0.6'),
+      enter,
+      typed('y'),
+      enter,
+    );
+    expect((r.effects[0] as Extract<Effect, { kind: 'translate' }>).options).toEqual({
+      beam: 6,
+      nBest: 6,
+      maxLengthRatio: 2,
+      lengthPenalty: 0.6,
+    });
     expect(r.state.panels.nbest).toBe(true); // :nbest K shows the list
   });
 
@@ -87,13 +120,26 @@ describe('the input queue', () => {
     r = run(r.state, answer(r.effects[0]!), typed(':save out.tsv'), enter);
     expect(r.effects).toEqual([{ kind: 'save', file: 'out.tsv', entries: r.state.entries }]);
     expect(r.effects[0]!.kind === 'save' && r.effects[0]!.entries.map((e) => e.source)).toEqual(['a b']);
-    expect(run(r.state, { type: 'saved', path: '/d/out.tsv', count: 1 }).state.status).toEqual({ kind: 'info', text: 'saved 1 pair to /d/out.tsv' });
-    expect(run(r.state, { type: 'saveFailed', error: 'no such directory' }).state.status).toEqual({ kind: 'error', text: 'cannot save: no such directory' });
+    expect(run(r.state, { type: 'saved', path: '/d/out.tsv', count: 1 }).state.status).toEqual({
+      kind: 'info',
+      text: 'saved 1 pair to /d/out.tsv',
+    });
+    expect(run(r.state, { type: 'saveFailed', error: 'no such directory' }).state.status).toEqual({
+      kind: 'error',
+      text: 'cannot save: no such directory',
+    });
   });
 
   it('a failed translation is an entry with its error; a bad command changes nothing but the status', () => {
     let r = run(start(), typed('boom\n'));
-    r = run(r.state, { type: 'translated', source: 'boom', search: 'beam 5', translation: null, error: 'NaN in logits', ms: 1 });
+    r = run(r.state, {
+      type: 'translated',
+      source: 'boom',
+      search: 'beam 5',
+      translation: null,
+      error: 'NaN in logits',
+      ms: 1,
+    });
     expect(r.state.entries[0]).toMatchObject({ source: 'boom', translation: null, error: 'NaN in logits' });
     expect(r.state.status).toEqual({ kind: 'error', text: 'translation failed: NaN in logits' });
     const before = r.state;
@@ -117,7 +163,10 @@ describe('a line longer than the model accepts', () => {
     let r = run(start(), typed('one two three four five six\n'));
     r = run(r.state, answer(r.effects[0]!, 4));
     expect(r.state.entries[0]!.leftOut).toBe('five six');
-    expect(r.state.status).toEqual({ kind: 'warning', text: "not all translated: source of 6 tokens cropped to the model's limit of 4; split the line" });
+    expect(r.state.status).toEqual({
+      kind: 'warning',
+      text: "not all translated: source of 6 tokens cropped to the model's limit of 4; split the line",
+    });
   });
 
   it('leftOutText matches the kept pieces against the line (spaces, "▁" and case aside)', () => {
@@ -153,11 +202,22 @@ describe('scrolling', () => {
 
   it('PgUp/PgDn move the heatmap by half its window when it is shown; Shift-←/→ its columns, clamped', () => {
     // 40 words and </s> on 60 columns: 2-column cells, not all columns fit.
-    let r = run(start({ screen: { columns: 60, rows: 20 } }), typed(`${Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')}\n`));
+    let r = run(
+      start({ screen: { columns: 60, rows: 20 } }),
+      typed(`${Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')}\n`),
+    );
     r = run(r.state, answer(r.effects[0]!), { type: 'toggle', panel: 'attention' });
     const s = r.state;
     const lay = layout(s);
-    const rows = attentionPanel(s.entries[0]!.translation!, { width: lay.heatWidth, maxLines: lay.lines.attention, maxRows: Infinity, rowOffset: 0, colOffset: 0, style: 'shade', scale: 'absolute' }).shownRows;
+    const rows = attentionPanel(s.entries[0]!.translation!, {
+      width: lay.heatWidth,
+      maxLines: lay.lines.attention,
+      maxRows: Infinity,
+      rowOffset: 0,
+      colOffset: 0,
+      style: 'shade',
+      scale: 'absolute',
+    }).shownRows;
     expect(rows).toBeLessThan(40);
     expect(scroll(s, { target: 'page', by: 1 }).scroll.heatRow).toBe(Math.floor(rows / 2));
     expect(scroll(s, ...Array(30).fill({ target: 'page', by: 1 })).scroll.heatRow).toBe(40 - rows);
@@ -178,11 +238,26 @@ describe('scrolling', () => {
 
 describe('layout', () => {
   it('allocate: natural heights when they fit; else minimums first, the rest shared a line at a time', () => {
-    expect(allocate(20, { nbest: { natural: 5, min: 3 }, attention: { natural: 8, min: 6 } })).toEqual({ tokens: 0, nbest: 5, help: 0, attention: 8 });
+    expect(allocate(20, { nbest: { natural: 5, min: 3 }, attention: { natural: 8, min: 6 } })).toEqual({
+      tokens: 0,
+      nbest: 5,
+      help: 0,
+      attention: 8,
+    });
     // 12 lines: minimums 3 + 6, then 3 more shared in turn (n-best first): n-best 5, heatmap 7.
-    expect(allocate(12, { nbest: { natural: 31, min: 3 }, attention: { natural: 20, min: 6 } })).toEqual({ tokens: 0, nbest: 5, help: 0, attention: 7 });
+    expect(allocate(12, { nbest: { natural: 31, min: 3 }, attention: { natural: 20, min: 6 } })).toEqual({
+      tokens: 0,
+      nbest: 5,
+      help: 0,
+      attention: 7,
+    });
     // Too short for both minimums: the n-best list (earlier in the order) is shown, the heatmap is not.
-    expect(allocate(7, { nbest: { natural: 31, min: 3 }, attention: { natural: 20, min: 6 } })).toEqual({ tokens: 0, nbest: 7, help: 0, attention: 0 });
+    expect(allocate(7, { nbest: { natural: 31, min: 3 }, attention: { natural: 20, min: 6 } })).toEqual({
+      tokens: 0,
+      nbest: 7,
+      help: 0,
+      attention: 0,
+    });
   });
 
   it('a resize changes the layout', () => {
@@ -195,13 +270,16 @@ describe('layout', () => {
     expect(after.lines.attention + after.lines.help).toBeLessThan(before.lines.attention + before.lines.help);
   });
 
-  it('for any screen and panels, each panel keeps to its lines and width, and the live part to rows − 1 − the last entry (property)', () => {
+  it('any screen and panels: each keeps to its lines and width; the last entry stays in view (property)', () => {
     fc.assert(
       fc.property(
         fc.record({
           columns: fc.integer({ min: 40, max: 200 }),
           rows: fc.integer({ min: 8, max: 60 }),
-          words: fc.array(fc.constantFrom('a', 'cat', 'international', '猫', '東京', '🦊', 'naïve', 'x'), { minLength: 1, maxLength: 50 }),
+          words: fc.array(fc.constantFrom('a', 'cat', 'international', '猫', '東京', '🦊', 'naïve', 'x'), {
+            minLength: 1,
+            maxLength: 50,
+          }),
           nBest: fc.integer({ min: 1, max: 40 }),
           panels: fc.record({ nbest: fc.boolean(), attention: fc.boolean(), tokens: fc.boolean(), help: fc.boolean() }),
         }),
@@ -211,22 +289,36 @@ describe('layout', () => {
           const s = { ...r.state, panels };
           const lay = layout(s);
           const t = s.entries[0]!.translation!;
-          const heat = attentionPanel(t, { width: lay.heatWidth, maxLines: lay.lines.attention, maxRows: Infinity, rowOffset: 0, colOffset: 0, style: 'shade', scale: 'absolute' });
+          const heat = attentionPanel(t, {
+            width: lay.heatWidth,
+            maxLines: lay.lines.attention,
+            maxRows: Infinity,
+            rowOffset: 0,
+            colOffset: 0,
+            style: 'shade',
+            scale: 'absolute',
+          });
           const used = {
             nbest: lay.lines.nbest > 0 ? nbestWindow(t.hyps.length, lay.lines.nbest, 0).lines : 0,
             attention: lay.lines.attention > 0 ? heat.lines.length : 0,
             tokens: lay.lines.tokens > 0 ? tokenLines(t, columns, lay.lines.tokens).length : 0,
             help: lay.lines.help > 0 ? Math.min(lay.lines.help, 1 + HELP_LINES.length) : 0,
           };
-          for (const p of ['nbest', 'attention', 'tokens', 'help'] as const) expect(used[p]).toBeLessThanOrEqual(lay.lines[p]);
-          // The matrix and its labels fit; the title, legend and notes are cut by Ink at the screen edge (truncate-end).
+          for (const p of ['nbest', 'attention', 'tokens', 'help'] as const)
+            expect(used[p]).toBeLessThanOrEqual(lay.lines[p]);
+          // The matrix and its labels fit; the title, legend and notes are cut by Ink at the edge (truncate-end).
           const matrix = heat.lines.filter((l) => l.tone === undefined && !/^(legend|showing) /.test(l.text));
-          if (lay.lines.attention > 0) for (const l of matrix) expect(stringWidth(l.text)).toBeLessThanOrEqual(lay.heatWidth);
+          if (lay.lines.attention > 0)
+            for (const l of matrix) expect(stringWidth(l.text)).toBeLessThanOrEqual(lay.heatWidth);
           if (lay.lines.tokens > 0) {
-            for (const l of tokenLines(t, columns, lay.lines.tokens)) expect(stringWidth(l.map((x) => x.text).join(''))).toBeLessThanOrEqual(columns);
+            for (const l of tokenLines(t, columns, lay.lines.tokens))
+              expect(stringWidth(l.map((x) => x.text).join(''))).toBeLessThanOrEqual(columns);
           }
           // status + input + hint lines; the entry: source and translation, each wrapped at the screen edge.
-          const entry = [`› ${words.join(' ')}`, `  = ${t.hyps[0]!.text}`].reduce((n, l) => n + Math.ceil(stringWidth(l) / columns), 0);
+          const entry = [`› ${words.join(' ')}`, `  = ${t.hyps[0]!.text}`].reduce(
+            (n, l) => n + Math.ceil(stringWidth(l) / columns),
+            0,
+          );
           const live = Object.values(used).reduce((a, b) => a + b, 0) + 3;
           expect(live).toBeLessThanOrEqual(rows - 1 - Math.min(entry, Math.floor(rows / 3)));
         },
@@ -240,10 +332,16 @@ describe('keys', () => {
   it('maps Ink key events to actions', () => {
     expect(keyActions('\r', { return: true })).toEqual([{ type: 'submit' }]);
     expect(keyActions('', { upArrow: true })).toEqual([{ type: 'edit', edit: 'historyUp' }]);
-    expect(keyActions('', { upArrow: true, shift: true })).toEqual([{ type: 'scroll', scroll: { target: 'nbest', by: -1 } }]);
-    expect(keyActions('', { downArrow: true, shift: true })).toEqual([{ type: 'scroll', scroll: { target: 'nbest', by: 1 } }]);
+    expect(keyActions('', { upArrow: true, shift: true })).toEqual([
+      { type: 'scroll', scroll: { target: 'nbest', by: -1 } },
+    ]);
+    expect(keyActions('', { downArrow: true, shift: true })).toEqual([
+      { type: 'scroll', scroll: { target: 'nbest', by: 1 } },
+    ]);
     expect(keyActions('', { pageDown: true })).toEqual([{ type: 'scroll', scroll: { target: 'page', by: 1 } }]);
-    expect(keyActions('', { leftArrow: true, shift: true })).toEqual([{ type: 'scroll', scroll: { target: 'heatCols', by: -4 } }]);
+    expect(keyActions('', { leftArrow: true, shift: true })).toEqual([
+      { type: 'scroll', scroll: { target: 'heatCols', by: -4 } },
+    ]);
     expect(keyActions('', { leftArrow: true })).toEqual([{ type: 'edit', edit: 'left' }]);
     expect(keyActions('', { delete: true })).toEqual([{ type: 'edit', edit: 'backspace' }]);
     expect(keyActions('\t', { tab: true })).toEqual([{ type: 'toggle', panel: 'nbest' }]);
