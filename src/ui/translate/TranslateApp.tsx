@@ -99,9 +99,9 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);
-      controller.dispose();
     };
   }, [controller, stdout]);
+  useEffect(() => () => controller.dispose(), [controller]);
   useInput((input, key) => controller.key(input, key));
 
   const lay = layout(s);

@@ -30,11 +30,11 @@ export function keyActions(input: string, key: Partial<Key>): TranslateAction[] 
     return input
       .split(CONTROL_KEYS_SPLIT)
       .filter((part) => part !== '')
-      .flatMap((part) =>
-        CONTROL_KEY.test(part)
-          ? controlKey(String.fromCharCode(part.charCodeAt(0) + 96))
-          : [{ type: 'type', text: part } as const],
-      );
+      .flatMap((part): TranslateAction[] => {
+        if (CONTROL_KEY.test(part)) return controlKey(String.fromCharCode(part.charCodeAt(0) + 96));
+        // A Tab alone between control keys was pressed, not pasted (Tab then Ctrl-A in one read).
+        return part === '\t' ? [{ type: 'toggle', panel: 'nbest' }] : [{ type: 'type', text: part }];
+      });
   }
   if (key.return) return [{ type: 'submit' }];
   // A paste with line breaks: every complete line is translated on its own.

@@ -7,13 +7,14 @@ import { render } from 'ink-testing-library';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import React from 'react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveTrainSettings } from '../../../src/train/config.js';
 import { TrainEmitter, type TrainEvent } from '../../../src/train/events.js';
 import { PRESETS } from '../../../src/train/presets.js';
 import { prepareResume, prepareTraining } from '../../../src/train/run-training.js';
 import { Dashboard } from '../../../src/ui/train/Dashboard.js';
 import { TrainApp } from '../../../src/ui/train/mount.js';
+import { TrainViewStore } from '../../../src/ui/train/view-store.js';
 import { formatPlain } from '../../../src/ui/train/plain-log.js';
 import { initialView, reduceView, resumedView } from '../../../src/ui/train/view-state.js';
 import { progressBar } from '../../../src/ui/shared/ProgressBar.js';
@@ -125,19 +126,74 @@ describe('Dashboard', () => {
   });
 });
 
+/** Resolves when `cond()` holds, checking after each turn of the event loop; fails after 5 s. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 describe('TrainApp', () => {
   it('renders events from the emitter and turns Ctrl-C into a stop request', async () => {
     const emitter = new TrainEmitter();
     let interrupted = 0;
-    const { lastFrame, stdin } = render(<TrainApp events={emitter} onInterrupt={() => interrupted++} throttleMs={0} />);
+    const store = new TrainViewStore(emitter, [], 0);
+    const { lastFrame, stdin } = render(<TrainApp store={store} onInterrupt={() => interrupted++} />);
     for (const e of events.slice(0, 6)) emitter.emit(e);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => /step 2\s+loss 5\.000/.test(lastFrame()!), 'the second step');
     expect(lastFrame()).toMatch(/step 2\s+loss 5\.000/);
     expect(lastFrame()).toContain('★ best');
+    await until(() => stdin.listenerCount('readable') > 0, 'Ink to read the keyboard');
     stdin.write('\x03');
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => interrupted > 0, 'the stop request');
     expect(interrupted).toBe(1);
+    await until(() => lastFrame()!.includes('stopping: finishing'), 'the stopping line');
     expect(lastFrame()).toContain('stopping: finishing the step and writing a checkpoint');
+    // The next step does not bring the Ctrl-C hint back while the trainer finishes.
+    emitter.emit(step(3, 4));
+    await until(() => /step 3\s+loss 4\.000/.test(lastFrame()!), 'the third step');
+    expect(lastFrame()).toContain('stopping: finishing the step and writing a checkpoint');
+    store.close();
+  });
+});
+
+describe('TrainViewStore', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('folds events from when it is made, before anything subscribes', () => {
+    const emitter = new TrainEmitter();
+    const store = new TrainViewStore(emitter, [], 0);
+    for (const e of events) emitter.emit(e);
+    expect(store.getView()).toEqual(events.reduce(reduceView, initialView()));
+    store.close();
+    emitter.emit(step(5, 2));
+    expect(store.getView().last?.step).toBe(4); // closed: no longer listening
+  });
+
+  it('shows steps at most every throttleMs, everything else at once', () => {
+    vi.useFakeTimers();
+    const emitter = new TrainEmitter();
+    const store = new TrainViewStore(emitter, [], 100);
+    let changes = 0;
+    store.subscribe(() => changes++);
+    emitter.emit(start); // not a step: shown at once
+    expect(store.getView().start).toEqual(start);
+    vi.advanceTimersByTime(150);
+    emitter.emit(step(1, 6)); // 150 ms since the last frame: shown
+    expect(store.getView().last?.step).toBe(1);
+    emitter.emit(step(2, 5));
+    emitter.emit(step(3, 4));
+    expect(store.getView().last?.step).toBe(1); // held back
+    vi.advanceTimersByTime(100);
+    expect(store.getView().last?.step).toBe(3);
+    emitter.emit(events[3]!); // an evaluation: at once
+    expect(store.getView().evals).toHaveLength(1);
+    expect(changes).toBe(4);
+    store.close();
   });
 });
 
@@ -201,9 +257,8 @@ describe('the dashboard of a resumed run', () => {
       expect(v.losses).toEqual([loss(1), ...Array(9).fill(loss(10)), ...Array(10).fill(loss(20))]);
 
       // The dashboard before the first new step, and after the resumed session ends.
-      const app = render(
-        <TrainApp events={resumed.trainer.events} history={resumed.earlier} onInterrupt={() => {}} throttleMs={0} />,
-      );
+      const store = new TrainViewStore(resumed.trainer.events, resumed.earlier, 0);
+      const app = render(<TrainApp store={store} onInterrupt={() => {}} />);
       const frame = () => app.lastFrame()!;
       expect(frame()).not.toContain('no evaluation yet');
       expect(frame()).not.toContain('none yet');
@@ -211,7 +266,8 @@ describe('the dashboard of a resumed run', () => {
       expect(frame()).toContain(`best → ${ckpt('best').path} (step ${ckpt('best').step})`);
       expect(frame()).toMatch(/^loss\s+[▁▂▃▄▅▆▇█]{20}$/m);
       await resumed.trainer.run();
-      await new Promise((r) => setImmediate(r));
+      store.close();
+      await until(() => frame().includes('done (max-steps) at step 30'), 'the last frame');
       expect(frame()).toContain('(resumed)');
       expect(frame()).toContain('done (max-steps) at step 30');
       expect(frame()).toMatch(/^\s+30\s+\d+\.\d{3}\s/m); // the final evaluation of this session, under the earlier ones

@@ -363,6 +363,11 @@ describe('keys', () => {
       { type: 'edit', edit: 'end' },
       { type: 'type', text: 't' },
     ]);
+    // Tab then Ctrl-A in one read: both keys, not a typed tab.
+    expect(keyActions('\t\u0001', {})).toEqual([
+      { type: 'toggle', panel: 'nbest' },
+      { type: 'toggle', panel: 'attention' },
+    ]);
     // Folded into the state: "cat" is translated.
     const r = run(start(), ...keyActions('x\u0015caa\u0008\u0005t', {}), ...keyActions('\r', { return: true }));
     expect(r.effects.map((e) => e.kind === 'translate' && e.source)).toEqual(['cat']);
