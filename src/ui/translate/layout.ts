@@ -2,8 +2,9 @@
  * How many lines each panel of the interactive translator gets. The live part of the screen (the
  * panels and the status, input and hint lines; the transcript above is ordinary terminal output)
  * is kept shorter than the screen by the height of the last transcript entry:
- * - a frame as tall as the screen makes Ink (≤ 7.1.0) redraw everything, and the frame after it
- *   erases one line too many, which ate the last line of the transcript (vadimdemedes/ink#974);
+ * - a frame as tall as the screen makes Ink 6 redraw everything, and the frame after it erases one
+ *   line too many, which ate the last line of the transcript (fixed in Ink 7.1.1, which needs
+ *   Node 22: vadimdemedes/ink#974);
  * - what scrolls off the top cannot be brought back when a panel closes, so keeping the last entry
  *   on the screen (the one the panels describe) leaves it in view above the input line afterwards.
  * Panels that do not fit are cut to a window that their keys scroll.

@@ -283,23 +283,33 @@ function runCommand(s: TranslateState, cmd: Command): Update {
   }
 }
 
-function addEntry(s: TranslateState, a: Extract<TranslateAction, { type: 'translated' }>): TranslateState {
+type Translated = Extract<TranslateAction, { type: 'translated' }>;
+
+/** The status line after a translation: its error, the warning of a cropped line, or the time it took. */
+function translatedStatus(a: Translated): Status {
   const t = a.translation;
-  const leftOut = t && t.warnings.length > 0 ? leftOutText(a.source, t.sourcePieces) : null;
-  const entry: TranscriptEntry = { id: s.nextId, source: a.source, translation: t, error: a.error, search: a.search };
-  if (leftOut !== null) entry.leftOut = leftOut;
-  let status: Status;
-  if (a.error !== null || !t) status = { kind: 'error', text: `translation failed: ${a.error ?? 'no translation'}` };
-  else if (t.warnings.length > 0)
-    status = { kind: 'warning', text: `not all translated: ${t.warnings.join('; ')}; split the line` };
-  else {
-    const ms = a.ms < 10 ? a.ms.toFixed(1) : String(Math.round(a.ms));
-    status = info(
-      `translated in ${ms} ms (${a.search}, ${t.sourcePieces.length} → ${t.hyps[0]?.pieces.length ?? 0} pieces)`,
-    );
+  if (a.error !== null || !t) return { kind: 'error', text: `translation failed: ${a.error ?? 'no translation'}` };
+  if (t.warnings.length > 0) {
+    return { kind: 'warning', text: `not all translated: ${t.warnings.join('; ')}; split the line` };
   }
-  const entries = [...s.entries, entry];
-  return { ...s, entries, nextId: s.nextId + 1, busy: null, status, scroll: { heatRow: 0, heatCol: 0, nbest: 0 } };
+  const ms = a.ms < 10 ? a.ms.toFixed(1) : String(Math.round(a.ms));
+  const pieces = `${t.sourcePieces.length} → ${t.hyps[0]?.pieces.length ?? 0} pieces`;
+  return info(`translated in ${ms} ms (${a.search}, ${pieces})`);
+}
+
+function addEntry(s: TranslateState, a: Translated): TranslateState {
+  const t = a.translation;
+  const entry: TranscriptEntry = { id: s.nextId, source: a.source, translation: t, error: a.error, search: a.search };
+  const leftOut = t && t.warnings.length > 0 ? leftOutText(a.source, t.sourcePieces) : null;
+  if (leftOut !== null) entry.leftOut = leftOut;
+  return {
+    ...s,
+    entries: [...s.entries, entry],
+    nextId: s.nextId + 1,
+    busy: null,
+    status: translatedStatus(a),
+    scroll: { heatRow: 0, heatCol: 0, nbest: 0 },
+  };
 }
 
 function scroll(s: TranslateState, sc: Scroll): TranslateState {

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import stringWidth from 'string-width';
 import { attentionPanel } from '../../../src/ui/translate/AttentionView.js';
 import { HELP_LINES } from '../../../src/ui/translate/commands.js';
+import { inputWindow } from '../../../src/ui/translate/InputLine.js';
 import { keyActions } from '../../../src/ui/translate/keys.js';
 import { allocate, layout } from '../../../src/ui/translate/layout.js';
 import { nbestWindow } from '../../../src/ui/translate/NBestList.js';
@@ -371,5 +372,41 @@ describe('keys', () => {
     // Folded into the state: "cat" is translated.
     const r = run(start(), ...keyActions('x\u0015caa\u0008\u0005t', {}), ...keyActions('\r', { return: true }));
     expect(r.effects.map((e) => e.kind === 'translate' && e.source)).toEqual(['cat']);
+  });
+});
+
+describe('the input line', () => {
+  const shown = (w: ReturnType<typeof inputWindow>) =>
+    `${w.left ? '…' : ''}${w.before}[${w.at ?? ''}]${w.after}${w.right ? '…' : ''}`;
+
+  it('shows a line that fits whole, and the window around the cursor of one that does not', () => {
+    expect(shown(inputWindow('short', 5, 20))).toBe('short[]');
+    const text = 'abcdefghijklmnopqrstuvwxyz';
+    // Cursor at the end: the end of the line, cut on the left.
+    expect(shown(inputWindow(text, 26, 12))).toBe('…rstuvwxyz[]');
+    // Cursor at the start: the start of the line, cut on the right.
+    expect(shown(inputWindow(text, 0, 12))).toBe('[a]bcdefghij…');
+    // In the middle: a quarter of the room (10 columns less the marks) after the cursor.
+    expect(shown(inputWindow(text, 13, 12))).toBe('…ghijklm[n]o…');
+  });
+
+  it('measures wide characters by their columns (property: always within the width, the cursor shown)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'é', '猫', '🦊', ' '), { maxLength: 80 }),
+        fc.nat(),
+        fc.integer({ min: 8, max: 60 }),
+        (chars, at, width) => {
+          const text = chars.join('');
+          const cursor = chars.slice(0, at % (chars.length + 1)).join('').length;
+          const w = inputWindow(text, cursor, width);
+          expect(w.at).toBe(Array.from(text.slice(cursor))[0]);
+          // The cursor cell (a space at the end of the line), or the bar drawn before it without colour.
+          const cells = stringWidth(shown(w).replace(/[[\]]/g, '')) + 1;
+          expect(cells).toBeLessThanOrEqual(width);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
