@@ -19,7 +19,8 @@ import { Rng } from '../util/rng.js';
 import { Adam } from './adam.js';
 import { parseTrainSettings, type TrainSettings, type TrainSettingsInput } from './config.js';
 import { parseDuration } from './duration.js';
-import { HistoryWriter } from './history.js';
+import type { TrainEvent } from './events.js';
+import { HistoryWriter, readHistory } from './history.js';
 import type { Optimizer } from './optimizer.js';
 import { LrSchedule } from './schedule.js';
 import { Sgd } from './sgd.js';
@@ -35,6 +36,8 @@ export interface PreparedRun {
   srcTokenizer: Tokenizer;
   tgtTokenizer: Tokenizer;
   history: HistoryWriter;
+  /** A resumed run's earlier events (its history.jsonl, cut back to last/ by the repair), for the dashboard. */
+  earlier: TrainEvent[];
   info: { trainPairs: number; validPairs: number; filtered: number; parameters: number; srcVocab: number; tgtVocab: number; resumed: boolean };
 }
 
@@ -115,6 +118,7 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
       keep: (state, validation) => ((s.keepCheckpoints ?? 0) > 0 ? writeKeptCheckpoint(runDir, state.step, model, { validation }, s.keepCheckpoints) : null),
     },
   });
+  const earlier = resumed ? readHistory(join(runDir, HISTORY_FILE)) : [];
   const history = new HistoryWriter(join(runDir, HISTORY_FILE));
   trainer.events.onAny((e) => history.write(e));
   note(`model: ${model.parameterCount.toLocaleString('en-US')} parameters; ${encoded.length - batcher.filtered.total} training pairs in ${batcher.batchesInEpoch} batches per epoch`);
@@ -126,6 +130,7 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
     srcTokenizer: src,
     tgtTokenizer: tgt,
     history,
+    earlier,
     info: { trainPairs: batcher.size, validPairs, filtered: batcher.filtered.total, parameters: model.parameterCount, srcVocab: src.vocabSize, tgtVocab: tgt.vocabSize, resumed },
   };
 }

@@ -97,14 +97,19 @@ See docs/training.md for every setting, the presets and the run directory.`,
         process.off('SIGTERM', onSignal);
       }
       const best = summary.best ? `; best ${summary.best.metric} ${summary.best.value.toFixed(2)} at step ${summary.best.step}` : '';
-      if (logFormat === 'json') {
-        process.stdout.write(JSON.stringify({ run: prepared.runDir, step: summary.step, epoch: summary.epoch, reason: summary.reason, best: summary.best }) + '\n');
-      } else {
-        process.stdout.write(`${prepared.runDir}: stopped (${summary.reason}) at step ${summary.step}${best}\n`);
+      // On a terminal the dashboard's last frame already says how training ended (and how to continue).
+      if (!useDashboard) {
+        if (logFormat === 'json') {
+          const { step, epoch, reason, best: top } = summary;
+          process.stdout.write(JSON.stringify({ run: prepared.runDir, step, epoch, reason, best: top }) + '\n');
+        } else {
+          process.stdout.write(`${prepared.runDir}: stopped (${summary.reason}) at step ${summary.step}${best}\n`);
+        }
+        if (summary.reason === 'interrupted') {
+          const resume = `continue with: seq2seq train --resume ${prepared.runDir}`;
+          process.stderr.write(`seq2seq: interrupted; checkpoint written to ${prepared.runDir}/last (${resume})\n`);
+        }
       }
-      if (summary.reason === 'interrupted') {
-        process.stderr.write(`seq2seq: interrupted; checkpoint written to ${prepared.runDir}/last (continue with: seq2seq train --resume ${prepared.runDir})\n`);
-        process.exitCode = signalled === 'SIGTERM' ? 143 : 130;
-      }
+      if (summary.reason === 'interrupted') process.exitCode = signalled === 'SIGTERM' ? 143 : 130;
     });
 }

@@ -85,11 +85,10 @@ Examples:
       const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, { ...options, maxSourceLength: run.maxSourceLength });
 
       if (opts.input === undefined && opts.output === undefined && process.stdin.isTTY && process.stdout.isTTY) {
-        type InteractiveApp = { runInteractiveTranslate(a: { translator: Translator; runDir: string; options: object; modelLabel?: string }): Promise<void> };
-        let app: InteractiveApp | null = null;
+        let app: typeof import('../../ui/translate/app.js') | null = null;
         try {
           (await import('../../ui/shared/live-terminal.js')).allowLiveRendering();
-          app = (await import('../../ui/translate/app.js')) as unknown as InteractiveApp;
+          app = await import('../../ui/translate/app.js');
         } catch (err) {
           process.stderr.write(`seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); reading lines from stdin instead\n`);
         }

@@ -1,7 +1,9 @@
 /**
  * The training dashboard: progress of the epoch and of the whole budget with ETA, live figures
  * (loss, perplexity, learning rate, gradient norm, tokens/s), a loss sparkline, the validation
- * table (best marked), the latest sample translations and where the checkpoints went.
+ * table (best marked), the latest sample translations and where the checkpoints went. Its last
+ * frame is the report of how training ended (on Ctrl-C with the command that continues it), so the
+ * CLI prints nothing more to the terminal.
  */
 import { Box, Text } from 'ink';
 import React from 'react';
@@ -64,14 +66,16 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
           <Text>
             step <Text bold>{last.step}</Text>  loss <Text bold>{last.loss.toFixed(3)}</Text>  ppl {fmtPpl(last.ppl)}  lr {last.lr.toExponential(2)}  |g| {last.gradNorm.toFixed(2)}  {Math.round(last.tokensPerSec).toLocaleString('en-US')} tok/s  elapsed {formatDuration(last.elapsed)}
           </Text>
-          <Text>
-            <Text>{'loss   '}</Text>
-            <Sparkline values={view.losses} width={Math.max(10, width - 10)} />
-          </Text>
         </Box>
       ) : (
         <Text dimColor>waiting for the first step…</Text>
       )}
+      {view.losses.length > 0 ? (
+        <Text>
+          <Text>{'loss   '}</Text>
+          <Sparkline values={view.losses} width={Math.max(10, width - 10)} />
+        </Text>
+      ) : null}
       <Box flexDirection="column" marginTop={1}>
         <Text bold>Validation</Text>
         {shownEvals.length === 0 ? (
@@ -121,9 +125,12 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
           </Text>
         ))}
         {done ? (
-          <Text color="green">
+          <Text color={done.reason === 'interrupted' ? 'yellow' : 'green'}>
             done ({done.reason}) at step {done.step}
             {done.best ? `; best ${done.best.metric} ${done.best.value.toFixed(2)} at step ${done.best.step}` : ''}
+            {done.reason === 'interrupted' && start?.runDir
+              ? `; continue with: seq2seq train --resume ${start.runDir}`
+              : ''}
           </Text>
         ) : view.stopping ? (
           <Text color="yellow">stopping: finishing the step and writing a checkpoint…</Text>

@@ -1,53 +1,28 @@
 /**
- * Runs a prepared training with the Ink dashboard: subscribes to the trainer's events, re-renders
- * at most ~10 times a second, turns Ctrl-C (raw-mode input) into a stop request, and unmounts when
- * training ends.
+ * Runs a prepared training with the Ink dashboard: a view store subscribed to the trainer's events
+ * before the first frame (starting from a resumed run's earlier history), re-rendering at most ~10
+ * times a second, Ctrl-C (raw-mode input) turned into a stop request, unmounted when training ends.
  */
 import { render, useInput, useStdin, useStdout } from 'ink';
-import React, { useEffect, useState } from 'react';
-import type { TrainEmitter } from '../../train/events.js';
+import React, { useSyncExternalStore } from 'react';
 import type { PreparedRun } from '../../train/run-training.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { Dashboard } from './Dashboard.js';
-import { type TrainView, initialView, reduceView } from './view-state.js';
+import { TrainViewStore } from './view-store.js';
 
 export interface TrainAppProps {
-  events: TrainEmitter;
+  store: TrainViewStore;
   onInterrupt: () => void;
-  /** Minimum milliseconds between renders. */
-  throttleMs?: number;
 }
 
-export function TrainApp({ events, onInterrupt, throttleMs = 100 }: TrainAppProps): React.JSX.Element {
-  const [view, setView] = useState<TrainView>(initialView);
+export function TrainApp({ store, onInterrupt }: TrainAppProps): React.JSX.Element {
+  const view = useSyncExternalStore(store.subscribe, store.getView);
   const { isRawModeSupported } = useStdin();
   const { stdout } = useStdout();
-  useEffect(() => {
-    let current = initialView();
-    let timer: NodeJS.Timeout | null = null;
-    let lastRender = 0;
-    const flush = (): void => {
-      timer = null;
-      lastRender = Date.now();
-      setView(current);
-    };
-    const off = events.onAny((e) => {
-      current = reduceView(current, e);
-      const urgent = e.type !== 'step';
-      if (urgent || Date.now() - lastRender >= throttleMs) {
-        if (timer) clearTimeout(timer);
-        flush();
-      } else if (!timer) timer = setTimeout(flush, throttleMs);
-    });
-    return () => {
-      off();
-      if (timer) clearTimeout(timer);
-    };
-  }, [events, throttleMs]);
   useInput(
     (input, key) => {
       if (key.ctrl && input === 'c') {
-        setView((v) => ({ ...v, stopping: true }));
+        store.stopping();
         onInterrupt();
       }
     },
@@ -57,12 +32,14 @@ export function TrainApp({ events, onInterrupt, throttleMs = 100 }: TrainAppProp
 }
 
 export async function runDashboard(run: PreparedRun, onInterrupt: () => void): Promise<TrainSummary> {
-  const app = render(<TrainApp events={run.trainer.events} onInterrupt={onInterrupt} />, { exitOnCtrlC: false, patchConsole: false });
+  const store = new TrainViewStore(run.trainer.events, run.earlier);
+  const app = render(<TrainApp store={store} onInterrupt={onInterrupt} />, { exitOnCtrlC: false, patchConsole: false });
   try {
     return await run.trainer.run();
   } finally {
     // Let the last events render before leaving.
     await new Promise((r) => setTimeout(r, 50));
+    store.close();
     app.unmount();
     await app.waitUntilExit().catch(() => {});
   }

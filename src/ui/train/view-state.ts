@@ -1,5 +1,6 @@
 /**
  * What the dashboard shows, folded from the trainer's events (a pure reducer, tested on its own).
+ * A resumed run starts from the view of its earlier sessions (`resumedView`, from history.jsonl).
  */
 import type { EvalEvent, SampleEvent, StartEvent, StepEvent, TrainEvent } from '../../train/events.js';
 
@@ -22,14 +23,18 @@ export function initialView(): TrainView {
   return { start: null, last: null, losses: [], evals: [], samples: [], checkpoints: { best: null, last: null }, warnings: [], done: null, stopping: false };
 }
 
+/** The losses with `loss` appended `times` times, the oldest dropped beyond MAX_LOSSES. */
+function withLoss(losses: readonly number[], loss: number, times = 1): number[] {
+  const next = [...losses, ...Array<number>(Math.min(times, MAX_LOSSES)).fill(loss)];
+  return next.length > MAX_LOSSES ? next.slice(next.length - MAX_LOSSES) : next;
+}
+
 export function reduceView(v: TrainView, e: TrainEvent): TrainView {
   switch (e.type) {
     case 'start':
       return { ...v, start: e };
-    case 'step': {
-      const losses = v.losses.length >= MAX_LOSSES ? [...v.losses.slice(v.losses.length - MAX_LOSSES + 1), e.loss] : [...v.losses, e.loss];
-      return { ...v, last: e, losses };
-    }
+    case 'step':
+      return { ...v, last: e, losses: withLoss(v.losses, e.loss) };
     case 'eval':
       return { ...v, evals: [...v.evals, e], samples: [] };
     case 'sample':
@@ -42,4 +47,25 @@ export function reduceView(v: TrainView, e: TrainEvent): TrainView {
     case 'done':
       return { ...v, done: e };
   }
+}
+
+/**
+ * The view of a resumed run before its first new event, from the earlier sessions' events (its
+ * history.jsonl, which --resume has cut back to the last checkpoint): their validations, the
+ * samples of the latest one, the best and last checkpoints, and the loss curve. history.jsonl keeps
+ * every tenth step, so each recorded loss stands for the steps since the one before (the chart's
+ * x axis stays in steps). Their start, done and warnings belong to the sessions that are over.
+ */
+export function resumedView(history: readonly TrainEvent[]): TrainView {
+  let v = initialView();
+  let lastStep = 0;
+  for (const e of history) {
+    if (e.type === 'step') {
+      v = { ...v, losses: withLoss(v.losses, e.loss, Math.max(1, e.step - lastStep)) };
+      lastStep = e.step;
+    } else if (e.type === 'eval' || e.type === 'sample' || e.type === 'checkpoint') {
+      v = reduceView(v, e);
+    }
+  }
+  return v;
 }

@@ -8,11 +8,13 @@
  * largest cell of every row the darkest). Three drawings: background colours (L = 10, light to
  * dark), shade characters " ░▒▓█" (L = 5, for NO_COLOR) and digits 0–9 (L = 10).
  *
- * Everything fits in `width` columns: long pieces are abbreviated with "…", column labels are
- * staggered over two lines when they need more room than a cell, and a matrix too large for the
- * window is cropped to a window (rowOffset/colOffset) with a note saying what is shown.
+ * Everything fits in `width` columns, measured as the terminal draws them (a CJK character or an
+ * emoji is two columns wide): long pieces are abbreviated with "…", column labels are staggered over
+ * two lines when they need more room than a cell (the last ones cut at the right edge), and a matrix
+ * too large for the window is cropped to a window (rowOffset/colOffset) with a note saying what is shown.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { displayWidth, padToWidth, takeWidth, truncateToWidth } from '../shared/text-width.js';
 
 export type HeatStyle = 'color' | 'shade' | 'digits';
 export type HeatScale = 'absolute' | 'row';
@@ -71,22 +73,9 @@ export interface Heatmap {
   levels: number[][];
 }
 
-/** Number of code points (pieces are short; wide CJK glyphs would count as one). */
-function len(s: string): number {
-  return Array.from(s).length;
-}
-
-/** Shortens to n columns, marking the cut with "…". */
+/** Shortens to n columns, marking the cut with "…" (in one column there is no room for the mark). */
 export function abbreviate(s: string, n: number): string {
-  const cps = Array.from(s);
-  if (cps.length <= n) return s;
-  if (n <= 1) return cps.slice(0, n).join('');
-  return `${cps.slice(0, n - 1).join('')}…`;
-}
-
-function pad(s: string, n: number): string {
-  const l = len(s);
-  return l >= n ? s : s + ' '.repeat(n - l);
+  return n <= 1 ? takeWidth(s, n) : truncateToWidth(s, n);
 }
 
 /** Replaces characters that would upset the layout (control characters, tabs) by '·'. */
@@ -116,13 +105,13 @@ export function renderHeatmap(input: HeatmapInput, opts: HeatmapOptions = {}): H
   const rowOffset = Math.max(0, Math.min(opts.rowOffset ?? 0, Math.max(0, rows - maxRows)));
   const rowTo = Math.min(rows, rowOffset + maxRows);
   let labelW = 4;
-  for (let i = rowOffset; i < rowTo; i++) labelW = Math.max(labelW, len(tgtLabel(i)));
+  for (let i = rowOffset; i < rowTo; i++) labelW = Math.max(labelW, displayWidth(tgtLabel(i)));
   labelW = Math.min(ROW_LABEL_MAX, labelW);
 
   // Cells: as wide as the longest source piece + 1 within [2, 6], narrowed until all columns fit.
   const avail = width - labelW - 1;
   let maxSrc = 1;
-  for (let j = 0; j < cols; j++) maxSrc = Math.max(maxSrc, len(srcLabel(j)));
+  for (let j = 0; j < cols; j++) maxSrc = Math.max(maxSrc, displayWidth(srcLabel(j)));
   let cw = Math.min(MAX_CELL, Math.max(3, maxSrc + 1));
   while (cw > MIN_CELL && cw * cols > avail) cw--;
   if (style === 'digits') cw = Math.max(cw, 2);
@@ -137,10 +126,10 @@ export function renderHeatmap(input: HeatmapInput, opts: HeatmapOptions = {}): H
   // Column labels: one line if every label fits in a cell (cw − 1 characters and a space),
   // otherwise staggered: even columns on the first line, odd ones on the second, 2·cw − 1 each.
   let oneLine = true;
-  for (let j = colOffset; j < colTo; j++) if (len(srcLabel(j)) > cw - 1) oneLine = false;
+  for (let j = colOffset; j < colTo; j++) if (displayWidth(srcLabel(j)) > cw - 1) oneLine = false;
   if (oneLine || shownCols === 1) {
     let head = '';
-    for (let j = colOffset; j < colTo; j++) head += pad(abbreviate(srcLabel(j), cw - 1), cw);
+    for (let j = colOffset; j < colTo; j++) head += padToWidth(abbreviate(srcLabel(j), cw - 1), cw);
     lines.push((indent + head).trimEnd());
   } else {
     for (const parity of [0, 1]) {
@@ -148,8 +137,9 @@ export function renderHeatmap(input: HeatmapInput, opts: HeatmapOptions = {}): H
       for (let j = colOffset; j < colTo; j++) {
         const k = j - colOffset;
         if (k % 2 !== parity) continue;
-        head = pad(head, k * cw);
-        head += abbreviate(srcLabel(j), 2 * cw - 1);
+        head = padToWidth(head, k * cw);
+        // 2·cw − 1 columns, or what is left before the right edge for the last columns.
+        head += abbreviate(srcLabel(j), Math.min(2 * cw - 1, avail - k * cw));
       }
       lines.push((indent + head).trimEnd());
     }
@@ -169,7 +159,7 @@ export function renderHeatmap(input: HeatmapInput, opts: HeatmapOptions = {}): H
       cells += drawCell(level, cw, style, ch);
     }
     levels.push(lv);
-    lines.push(`${pad(abbreviate(tgtLabel(i), labelW), labelW)} ${cells}`);
+    lines.push(`${padToWidth(abbreviate(tgtLabel(i), labelW), labelW)} ${cells}`);
   }
 
   lines.push(legend(style, scale, ch));
@@ -183,7 +173,7 @@ export function renderHeatmap(input: HeatmapInput, opts: HeatmapOptions = {}): H
 
 function drawCell(level: number, cw: number, style: HeatStyle, ch: ChalkInstance): string {
   if (style === 'shade') return SHADES[level]!.repeat(cw);
-  if (style === 'digits') return pad(' '.repeat(Math.floor((cw - 1) / 2)) + String(level), cw);
+  if (style === 'digits') return padToWidth(' '.repeat(Math.floor((cw - 1) / 2)) + String(level), cw);
   return ch.bgHex(HEAT_COLOURS[level]!)(' '.repeat(cw));
 }
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { displayWidth } from '../shared/text-width.js';
 import type { TranslatorLike } from './types.js';
 
 export interface ModelInfo {
@@ -70,13 +71,13 @@ export function formatModelInfo(info: ModelInfo): string {
   return modelInfoParts(info).join(' · ');
 }
 
-/** The same description broken into lines of at most `width` columns, at the " · " separators. */
+/** The same description broken into lines of at most `width` columns (as displayed), at the " · " separators. */
 export function formatModelInfoLines(info: ModelInfo, width: number): string[] {
   const lines: string[] = [];
   let cur = '';
   for (const part of modelInfoParts(info)) {
     if (cur === '') cur = part;
-    else if (cur.length + 3 + part.length <= width) cur += ` · ${part}`;
+    else if (displayWidth(cur) + 3 + displayWidth(part) <= width) cur += ` · ${part}`;
     else {
       lines.push(cur);
       cur = `  ${part}`;

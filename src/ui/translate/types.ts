@@ -46,6 +46,8 @@ export interface TranscriptEntry {
   error: string | null;
   /** The search used, e.g. "beam 5" or "greedy". */
   search: string;
+  /** The end of a source longer than the model's limit, which was not translated. */
+  leftOut?: string;
 }
 
 /** Compile-time check that the real Translator still fits what the UI expects (tsc fails if not). */

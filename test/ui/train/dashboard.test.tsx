@@ -4,18 +4,49 @@
  * stop request).
  */
 import { render } from 'ink-testing-library';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import React from 'react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { resolveTrainSettings } from '../../../src/train/config.js';
 import { TrainEmitter, type TrainEvent } from '../../../src/train/events.js';
+import { PRESETS } from '../../../src/train/presets.js';
+import { prepareResume, prepareTraining } from '../../../src/train/run-training.js';
 import { Dashboard } from '../../../src/ui/train/Dashboard.js';
 import { TrainApp } from '../../../src/ui/train/mount.js';
+import { TrainViewStore } from '../../../src/ui/train/view-store.js';
 import { formatPlain } from '../../../src/ui/train/plain-log.js';
-import { initialView, reduceView } from '../../../src/ui/train/view-state.js';
+import { initialView, reduceView, resumedView } from '../../../src/ui/train/view-state.js';
 import { progressBar } from '../../../src/ui/shared/ProgressBar.js';
 import { downsample, sparkline } from '../../../src/ui/shared/Sparkline.js';
+import { TINY_MODEL, tinyCorpus } from '../../train/fixtures.js';
 
-const start: TrainEvent = { type: 'start', step: 0, epoch: 0, resumed: false, parameters: 193496, batchesPerEpoch: 10, maxSteps: 40, maxEpochs: null, timeBudgetMs: null, runDir: 'runs/x' };
-const step = (n: number, loss: number): TrainEvent => ({ type: 'step', step: n, epoch: 0, epochStep: n, batchesPerEpoch: 10, loss, ppl: Math.exp(loss), lr: 0.003, gradNorm: 0.5, tokensPerSec: 12345, elapsed: n, eta: 40 - n });
+const start: TrainEvent = {
+  type: 'start',
+  step: 0,
+  epoch: 0,
+  resumed: false,
+  parameters: 193496,
+  batchesPerEpoch: 10,
+  maxSteps: 40,
+  maxEpochs: null,
+  timeBudgetMs: null,
+  runDir: 'runs/x',
+};
+const step = (n: number, loss: number): TrainEvent => ({
+  type: 'step',
+  step: n,
+  epoch: 0,
+  epochStep: n,
+  batchesPerEpoch: 10,
+  loss,
+  ppl: Math.exp(loss),
+  lr: 0.003,
+  gradNorm: 0.5,
+  tokensPerSec: 12345,
+  elapsed: n,
+  eta: 40 - n,
+});
 const events: TrainEvent[] = [
   start,
   step(1, 6),
@@ -89,22 +120,171 @@ describe('Dashboard', () => {
 
   it('the plain logger formats the same events as lines', () => {
     expect(formatPlain(events[3])).toBe('eval step 2 loss 5.500 ppl 244.69 BLEU 1.50 chrF 12.25 (best bleu)');
-    expect(formatPlain(events[1])).toBe('step 1 epoch 1 1/10 loss 6.000 ppl 403.43 lr 3.00e-3 gnorm 0.50 tok/s 12345 elapsed 1s eta 39s');
+    expect(formatPlain(events[1])).toBe(
+      'step 1 epoch 1 1/10 loss 6.000 ppl 403.43 lr 3.00e-3 gnorm 0.50 tok/s 12345 elapsed 1s eta 39s',
+    );
   });
 });
+
+/** Resolves when `cond()` holds, checking after each turn of the event loop; fails after 5 s. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 describe('TrainApp', () => {
   it('renders events from the emitter and turns Ctrl-C into a stop request', async () => {
     const emitter = new TrainEmitter();
     let interrupted = 0;
-    const { lastFrame, stdin } = render(<TrainApp events={emitter} onInterrupt={() => interrupted++} throttleMs={0} />);
+    const store = new TrainViewStore(emitter, [], 0);
+    const { lastFrame, stdin } = render(<TrainApp store={store} onInterrupt={() => interrupted++} />);
     for (const e of events.slice(0, 6)) emitter.emit(e);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => /step 2\s+loss 5\.000/.test(lastFrame()!), 'the second step');
     expect(lastFrame()).toMatch(/step 2\s+loss 5\.000/);
     expect(lastFrame()).toContain('★ best');
+    await until(() => stdin.listenerCount('readable') > 0, 'Ink to read the keyboard');
     stdin.write('\x03');
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => interrupted > 0, 'the stop request');
     expect(interrupted).toBe(1);
+    await until(() => lastFrame()!.includes('stopping: finishing'), 'the stopping line');
     expect(lastFrame()).toContain('stopping: finishing the step and writing a checkpoint');
+    // The next step does not bring the Ctrl-C hint back while the trainer finishes.
+    emitter.emit(step(3, 4));
+    await until(() => /step 3\s+loss 4\.000/.test(lastFrame()!), 'the third step');
+    expect(lastFrame()).toContain('stopping: finishing the step and writing a checkpoint');
+    store.close();
+  });
+});
+
+describe('TrainViewStore', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('folds events from when it is made, before anything subscribes', () => {
+    const emitter = new TrainEmitter();
+    const store = new TrainViewStore(emitter, [], 0);
+    for (const e of events) emitter.emit(e);
+    expect(store.getView()).toEqual(events.reduce(reduceView, initialView()));
+    store.close();
+    emitter.emit(step(5, 2));
+    expect(store.getView().last?.step).toBe(4); // closed: no longer listening
+  });
+
+  it('shows steps at most every throttleMs, everything else at once', () => {
+    vi.useFakeTimers();
+    const emitter = new TrainEmitter();
+    const store = new TrainViewStore(emitter, [], 100);
+    let changes = 0;
+    store.subscribe(() => changes++);
+    emitter.emit(start); // not a step: shown at once
+    expect(store.getView().start).toEqual(start);
+    vi.advanceTimersByTime(150);
+    emitter.emit(step(1, 6)); // 150 ms since the last frame: shown
+    expect(store.getView().last?.step).toBe(1);
+    emitter.emit(step(2, 5));
+    emitter.emit(step(3, 4));
+    expect(store.getView().last?.step).toBe(1); // held back
+    vi.advanceTimersByTime(100);
+    expect(store.getView().last?.step).toBe(3);
+    emitter.emit(events[3]!); // an evaluation: at once
+    expect(store.getView().evals).toHaveLength(1);
+    expect(changes).toBe(4);
+    store.close();
+  });
+});
+
+describe('the dashboard of a resumed run', () => {
+  it('starts from the earlier sessions (history.jsonl): validations, samples, checkpoints, losses', async () => {
+    const c = tinyCorpus();
+    try {
+      const out = join(c.dir, 'run');
+      const settings = resolveTrainSettings(
+        [
+          {
+            train: [c.train],
+            valid: [c.valid],
+            src: 'en',
+            tgt: 'de',
+            out,
+            model: { ...TINY_MODEL },
+            vocabSize: 80,
+            jointVocab: true,
+            batchTokens: 240,
+            evalEvery: 10,
+            samples: 2,
+            seed: 7,
+            maxSteps: 25,
+          },
+        ],
+        (n) => PRESETS[n],
+      );
+      const first = await prepareTraining(settings);
+      const seen: TrainEvent[] = [];
+      first.trainer.events.onAny((e) => seen.push(e));
+      await first.trainer.run();
+      expect(first.earlier).toEqual([]);
+
+      const resumed = await prepareResume(out, { maxSteps: 30 });
+      const v = resumedView(resumed.earlier);
+      // What the first session reported live, and nothing of it that is over (start, done).
+      const evals = seen.filter((e) => e.type === 'eval');
+      expect(evals.map((e) => e.step)).toEqual([10, 20, 25]); // every 10 steps and the final one
+      // (history.jsonl adds each event's wall-clock time)
+      const timed = (es: TrainEvent[]) => es.map((e) => ({ ...e, time: expect.any(String) }));
+      expect(v.evals).toEqual(timed(evals));
+      const lastEval = seen.map((e) => e.type).lastIndexOf('eval');
+      expect(v.samples).toEqual(timed(seen.slice(lastEval).filter((e) => e.type === 'sample')));
+      expect(v.samples).toHaveLength(2);
+      const ckpt = (kind: string) =>
+        seen.filter((e) => e.type === 'checkpoint' && e.kind === kind).at(-1) as Extract<
+          TrainEvent,
+          { type: 'checkpoint' }
+        >;
+      expect(v.checkpoints).toEqual({
+        best: { path: ckpt('best').path, step: ckpt('best').step },
+        last: { path: ckpt('last').path, step: 25 },
+      });
+      expect(v.start).toBeNull();
+      expect(v.last).toBeNull();
+      expect(v.done).toBeNull();
+      // history.jsonl keeps steps 1, 10, 20: each loss held over the steps it stands for (1 + 9 + 10).
+      const loss = (n: number) =>
+        (seen.find((e) => e.type === 'step' && e.step === n) as Extract<TrainEvent, { type: 'step' }>).loss;
+      expect(v.losses).toEqual([loss(1), ...Array(9).fill(loss(10)), ...Array(10).fill(loss(20))]);
+
+      // The dashboard before the first new step, and after the resumed session ends.
+      const store = new TrainViewStore(resumed.trainer.events, resumed.earlier, 0);
+      const app = render(<TrainApp store={store} onInterrupt={() => {}} />);
+      const frame = () => app.lastFrame()!;
+      expect(frame()).not.toContain('no evaluation yet');
+      expect(frame()).not.toContain('none yet');
+      for (const e of evals) expect(frame()).toMatch(new RegExp(`^\\s+${e.step}\\s+${e.loss.toFixed(3)}\\s`, 'm'));
+      expect(frame()).toContain(`best → ${ckpt('best').path} (step ${ckpt('best').step})`);
+      expect(frame()).toMatch(/^loss\s+[▁▂▃▄▅▆▇█]{20}$/m);
+      await resumed.trainer.run();
+      store.close();
+      await until(() => frame().includes('done (max-steps) at step 30'), 'the last frame');
+      expect(frame()).toContain('(resumed)');
+      expect(frame()).toContain('done (max-steps) at step 30');
+      expect(frame()).toMatch(/^\s+30\s+\d+\.\d{3}\s/m); // the final evaluation of this session, under the earlier ones
+      expect(frame()).toMatch(/^\s+10\s+\d+\.\d{3}\s/m);
+    } finally {
+      rmSync(c.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an interrupted run once, with the command that continues it', () => {
+    const v = [
+      start,
+      step(1, 6),
+      { type: 'done', step: 1, epoch: 0, reason: 'interrupted', elapsed: 1, best: null } as TrainEvent,
+    ].reduce(reduceView, initialView());
+    const f = render(<Dashboard view={v} width={120} />).lastFrame()!;
+    expect(f).toContain('done (interrupted) at step 1; continue with: seq2seq train --resume runs/x');
+    expect(f.match(/interrupted/g)).toHaveLength(1);
   });
 });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { stripVTControlCharacters } from 'node:util';
 import { Chalk } from 'chalk';
-import { HEAT_COLOURS, SHADES, abbreviate, heatLevel, legend, renderHeatmap } from '../../../src/ui/translate/attention-grid.js';
+import stringWidth from 'string-width';
+import {
+  HEAT_COLOURS,
+  SHADES,
+  abbreviate,
+  heatLevel,
+  legend,
+  renderHeatmap,
+} from '../../../src/ui/translate/attention-grid.js';
 
 const rows = (...rs: number[][]) => rs.map((r) => Float32Array.from(r));
 
@@ -69,9 +77,14 @@ describe('renderHeatmap (shade characters, as under NO_COLOR)', () => {
   it('row scale: for any matrix, each row maximum gets the darkest shade (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 12 }).chain((S) =>
-          fc.array(fc.array(fc.float({ min: Math.fround(0.001), max: 1, noNaN: true }), { minLength: S, maxLength: S }), { minLength: 1, maxLength: 8 }),
-        ),
+        fc
+          .integer({ min: 1, max: 12 })
+          .chain((S) =>
+            fc.array(
+              fc.array(fc.float({ min: Math.fround(0.001), max: 1, noNaN: true }), { minLength: S, maxLength: S }),
+              { minLength: 1, maxLength: 8 },
+            ),
+          ),
         (raw) => {
           const attention = raw.map((r) => {
             const z = r.reduce((a, b) => a + b, 0);
@@ -79,7 +92,11 @@ describe('renderHeatmap (shade characters, as under NO_COLOR)', () => {
           });
           const S = attention[0]!.length;
           const map = renderHeatmap(
-            { attention, sourcePieces: Array.from({ length: S }, (_, j) => `s${j}`), targetPieces: attention.map((_, i) => `t${i}`) },
+            {
+              attention,
+              sourcePieces: Array.from({ length: S }, (_, j) => `s${j}`),
+              targetPieces: attention.map((_, i) => `t${i}`),
+            },
             { style: 'shade', scale: 'row', width: 80 },
           );
           attention.forEach((row, i) => {
@@ -153,7 +170,10 @@ describe('renderHeatmap fits in 80 columns', () => {
   }
 
   it('scrolls: offsets select the window and are clamped at the ends', () => {
-    const map = renderHeatmap({ attention, sourcePieces, targetPieces }, { style: 'shade', width: 80, maxRows: 10, rowOffset: 25, colOffset: 1000 });
+    const map = renderHeatmap(
+      { attention, sourcePieces, targetPieces },
+      { style: 'shade', width: 80, maxRows: 10, rowOffset: 25, colOffset: 1000 },
+    );
     expect(map.rowFrom).toBe(20);
     expect(map.rowTo).toBe(30);
     expect(map.colTo).toBe(S);
@@ -164,12 +184,82 @@ describe('renderHeatmap fits in 80 columns', () => {
 
   it('staggers long column labels over two lines', () => {
     const map = renderHeatmap(
-      { attention: rows([0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]), sourcePieces: ['▁international', '▁cooperation', '▁is', '▁essential'], targetPieces: ['a', 'b'] },
+      {
+        attention: rows([0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]),
+        sourcePieces: ['▁international', '▁cooperation', '▁is', '▁essential'],
+        targetPieces: ['a', 'b'],
+      },
       { style: 'shade', width: 80 },
     );
     // Cells are 6 wide (the maximum); labels take up to 2·6 − 1 = 11 columns on alternating lines.
     expect(map.lines[0]).toBe('     ▁internati… ▁is');
     expect(map.lines[1]).toBe('           ▁cooperati… ▁essential');
     expect(map.lines[2]).toBe(`a    ${'▒'.repeat(12)}${' '.repeat(12)}`);
+  });
+});
+
+describe('renderHeatmap measures labels as the terminal draws them', () => {
+  /** Column (in terminal cells) at which `label` starts in `line`. */
+  const columnOf = (line: string, label: string) => stringWidth(line.slice(0, line.indexOf(label)));
+
+  it('wide characters (CJK, emoji) do not push the column labels or the cells', () => {
+    // 猫 and 東京 are two columns per character, 🦊 is two columns: one code point each.
+    const sourcePieces = ['猫', 'が', '東京', '🦊', 'ab', '。'];
+    const attention = rows([1, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 0]);
+    const map = renderHeatmap(
+      { attention, sourcePieces, targetPieces: ['ネコ', 'x', '🦊🦊🦊🦊🦊🦊🦊'] },
+      { style: 'shade', width: 80 },
+    );
+    // Cells: the widest label (東京, 4 columns) + 1 = 5; row labels as wide as the widest, at most 12.
+    const labelW = 12;
+    const cw = 5;
+    const head = map.lines[0]!;
+    sourcePieces.forEach((p, j) => expect(columnOf(head, p)).toBe(labelW + 1 + j * cw));
+    expect(columnOf(head, '</s>')).toBe(labelW + 1 + 6 * cw);
+    // Every matrix row starts its cells at the same column, whatever its label.
+    for (const line of map.lines.slice(1, 4)) expect(columnOf(line, '█')).toBeGreaterThanOrEqual(labelW + 1);
+    expect(columnOf(map.lines[1]!, '█')).toBe(labelW + 1);
+    expect(columnOf(map.lines[2]!, '█')).toBe(labelW + 1 + 2 * cw);
+    expect(columnOf(map.lines[3]!, '█')).toBe(labelW + 1 + 5 * cw);
+    // The long emoji label is cut to 12 columns: 5 foxes (10 columns) and "…".
+    expect(map.lines[3]!.startsWith('🦊🦊🦊🦊🦊… ')).toBe(true);
+    for (const line of map.lines) expect(stringWidth(line)).toBeLessThanOrEqual(80);
+  });
+
+  it('a long sentence at 120 columns keeps every header label within the 120 columns', () => {
+    // Labels alternate over two lines, 2·cell − 1 columns each; the last ones meet the right edge.
+    const words = (
+      'international cooperation between neighbouring countries remains essential for lasting peace and shared ' +
+      'prosperity across borders despite growing tensions economic uncertainty political disagreements historical ' +
+      'grievances environmental pressures and demographic change throughout'
+    ).split(' ');
+    const pieces = Array.from({ length: 60 }, (_, j) => `▁w${j}x`); // 60 pieces: cropped to the columns that fit
+    for (const [sourcePieces, targetPieces] of [
+      [words, ['a', 'b', 'c', 'd']],
+      [pieces, ['abcde', 'b', 'c', 'd']],
+    ] as const) {
+      const S = sourcePieces.length + 1;
+      const attention = targetPieces.map((_, i) => {
+        const r = new Float32Array(S).fill(0);
+        r[i] = 1;
+        return r;
+      });
+      const indent = Math.max(4, ...targetPieces.map((t) => t.length)) + 1;
+      for (const width of [120, 100, 80]) {
+        const map = renderHeatmap({ attention, sourcePieces, targetPieces }, { style: 'shade', width });
+        for (const line of map.lines) expect(stringWidth(line), `at ${width}: ${line}`).toBeLessThanOrEqual(width);
+        // Each shown column is labelled from its own cell on: the whole piece, or its start and "…".
+        const cw = columnOf(map.lines[3]!, '█') - columnOf(map.lines[2]!, '█');
+        for (let j = map.colFrom; j < map.colTo; j++) {
+          const k = j - map.colFrom;
+          const shown = map.lines[k % 2]!.slice(indent + k * cw).split(' ')[0]!;
+          const label = sourcePieces[j] ?? '</s>';
+          expect(
+            shown === label || (shown.endsWith('…') && label.startsWith(shown.slice(0, -1))),
+            `column ${j}: ${shown}`,
+          ).toBe(true);
+        }
+      }
+    }
   });
 });

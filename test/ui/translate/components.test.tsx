@@ -8,9 +8,16 @@ import { stripVTControlCharacters } from 'node:util';
 import { AttentionView } from '../../../src/ui/translate/AttentionView.js';
 import { NBestList } from '../../../src/ui/translate/NBestList.js';
 import { parseCommand } from '../../../src/ui/translate/commands.js';
-import { insertChunk, emptyLine, historyUp, submit, backspace, insertText } from '../../../src/ui/translate/line-editor.js';
+import {
+  insertChunk,
+  emptyLine,
+  historyUp,
+  submit,
+  backspace,
+  insertText,
+} from '../../../src/ui/translate/line-editor.js';
 import { describeModel, formatModelInfo, formatModelInfoLines } from '../../../src/ui/translate/model-info.js';
-import { oneLineError } from '../../../src/ui/translate/TranslateApp.js';
+import { oneLineError } from '../../../src/ui/translate/controller.js';
 import type { TranslationLike } from '../../../src/ui/translate/types.js';
 
 afterEach(() => cleanup());
@@ -52,7 +59,9 @@ describe('AttentionView', () => {
   });
 
   it('a later window shows the rows further down', () => {
-    const { lastFrame } = render(<AttentionView translation={translation} width={80} maxRows={12} rowOffset={18} style="digits" />);
+    const { lastFrame } = render(
+      <AttentionView translation={translation} width={80} maxRows={12} rowOffset={18} style="digits" />,
+    );
     const lines = frameLines(lastFrame());
     expect(lines.filter((l) => l.startsWith('▁out'))[0]!.startsWith('▁out18')).toBe(true);
     expect(lines.at(-1)).toContain('rows 19–30 of 30');
@@ -63,7 +72,13 @@ describe('AttentionView', () => {
     const flat: TranslationLike = {
       ...translation,
       sourcePieces: translation.sourcePieces.slice(0, S2),
-      hyps: [{ ...translation.hyps[0]!, pieces: ['a', 'b'], attention: [new Float32Array(S2).fill(1 / S2), new Float32Array(S2).fill(1 / S2)] }],
+      hyps: [
+        {
+          ...translation.hyps[0]!,
+          pieces: ['a', 'b'],
+          attention: [new Float32Array(S2).fill(1 / S2), new Float32Array(S2).fill(1 / S2)],
+        },
+      ],
     };
     const abs = frameLines(render(<AttentionView translation={flat} style="shade" />).lastFrame());
     expect(abs.at(-1)).toContain('flat attention (every cell in the lowest level): try :attn row');
@@ -94,7 +109,9 @@ describe('NBestList', () => {
   });
 
   it('with one hypothesis, tells how to get more', () => {
-    const { lastFrame } = render(<NBestList hyps={[{ text: 'a', score: -1, pieces: [], attention: null }]} search="greedy" />);
+    const { lastFrame } = render(
+      <NBestList hyps={[{ text: 'a', score: -1, pieces: [], attention: null }]} search="greedy" />,
+    );
     expect(lastFrame()).toContain('one hypothesis: use :nbest K or :beam N');
   });
 });
@@ -110,7 +127,10 @@ describe('parseCommand', () => {
     expect(parseCommand(':beam')).toEqual({ kind: 'error', message: ':beam needs a number (e.g. :beam 5)' });
     expect(parseCommand(':save')).toMatchObject({ kind: 'error' });
     expect(parseCommand(':lp -1')).toMatchObject({ kind: 'error' });
-    expect(parseCommand(':attn purple')).toEqual({ kind: 'error', message: ':attn purple: expected color, shade, digits, abs or row' });
+    expect(parseCommand(':attn purple')).toEqual({
+      kind: 'error',
+      message: ':attn purple: expected color, shade, digits, abs or row',
+    });
   });
 });
 
@@ -137,15 +157,41 @@ describe('model info and errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'seq2seq-info-'));
     try {
       // The shape src/model/checkpoint.ts writes.
-      const model = { cell: 'lstm', srcVocabSize: 800, tgtVocabSize: 900, hiddenSize: 256, encoderLayers: 2, decoderLayers: 1, bidirectional: true, attention: 'luong-general' };
+      const model = {
+        cell: 'lstm',
+        srcVocabSize: 800,
+        tgtVocabSize: 900,
+        hiddenSize: 256,
+        encoderLayers: 2,
+        decoderLayers: 1,
+        bidirectional: true,
+        attention: 'luong-general',
+      };
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ format: 'seq2seq', version: 1, model }));
-      expect(formatModelInfo(describeModel(dir))).toBe(`model ${dir} · bi-lstm 256, 2+1 layers · attention luong-general · vocab 800 → 900`);
+      expect(formatModelInfo(describeModel(dir))).toBe(
+        `model ${dir} · bi-lstm 256, 2+1 layers · attention luong-general · vocab 800 → 900`,
+      );
       // The model object, when there is one, gives the vocabulary sizes.
       const info = describeModel(dir, { translate: () => [], model: { srcVocabSize: 8000, tgtVocabSize: 9000 } });
-      expect(formatModelInfo(info)).toBe(`model ${dir} · bi-lstm 256, 2+1 layers · attention luong-general · vocab 8000 → 9000`);
+      expect(formatModelInfo(info)).toBe(
+        `model ${dir} · bi-lstm 256, 2+1 layers · attention luong-general · vocab 8000 → 9000`,
+      );
       expect(formatModelInfo(describeModel(join(dir, 'nope')))).toBe(`model ${join(dir, 'nope')}`);
       // Narrow terminals: broken at the separators, continuation lines indented.
-      const lines = formatModelInfoLines({ runDir: 'runs/demo-run', cell: 'gru', hidden: 64, bidirectional: true, layers: 1, decoderLayers: 1, attention: 'bahdanau', srcVocab: 600, tgtVocab: 600 }, 60);
+      const lines = formatModelInfoLines(
+        {
+          runDir: 'runs/demo-run',
+          cell: 'gru',
+          hidden: 64,
+          bidirectional: true,
+          layers: 1,
+          decoderLayers: 1,
+          attention: 'bahdanau',
+          srcVocab: 600,
+          tgtVocab: 600,
+        },
+        60,
+      );
       expect(lines).toEqual(['model runs/demo-run · bi-gru 64, 1+1 layers', '  attention bahdanau · vocab 600 → 600']);
     } finally {
       rmSync(dir, { recursive: true, force: true });

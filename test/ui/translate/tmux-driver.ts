@@ -22,9 +22,26 @@ export class TmuxSession {
   }
 
   /** Starts `command` (a shell command line) in a detached width×height window. */
-  start(command: string, opts: { width?: number; height?: number; cwd?: string; env?: Record<string, string> } = {}): void {
+  start(
+    command: string,
+    opts: { width?: number; height?: number; cwd?: string; env?: Record<string, string> } = {},
+  ): void {
     const env = Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    this.tmux(['-f', '/dev/null', 'new-session', '-d', '-s', this.name, '-x', String(opts.width ?? 100), '-y', String(opts.height ?? 40), ...(opts.cwd ? ['-c', opts.cwd] : []), ...env, command]);
+    this.tmux([
+      '-f',
+      '/dev/null',
+      'new-session',
+      '-d',
+      '-s',
+      this.name,
+      '-x',
+      String(opts.width ?? 100),
+      '-y',
+      String(opts.height ?? 40),
+      ...(opts.cwd ? ['-c', opts.cwd] : []),
+      ...env,
+      command,
+    ]);
   }
 
   /** Types text literally (no key-name interpretation). */
@@ -37,14 +54,23 @@ export class TmuxSession {
     for (const k of names) this.tmux(['send-keys', '-t', this.name, k]);
   }
 
+  /** Resizes the window, as a user dragging the terminal's edge (the program gets SIGWINCH). */
+  resize(width: number, height: number): void {
+    this.tmux(['resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
+  }
+
   /** The visible screen, one string per row, trailing blanks removed. */
   screen(): string[] {
-    return this.tmux(['capture-pane', '-p', '-t', this.name]).split('\n').map((l) => l.trimEnd());
+    return this.tmux(['capture-pane', '-p', '-t', this.name])
+      .split('\n')
+      .map((l) => l.trimEnd());
   }
 
   /** The screen plus up to `history` rows of scrollback. */
   screenWithHistory(history = 200): string[] {
-    return this.tmux(['capture-pane', '-p', '-S', `-${history}`, '-t', this.name]).split('\n').map((l) => l.trimEnd());
+    return this.tmux(['capture-pane', '-p', '-S', `-${history}`, '-t', this.name])
+      .split('\n')
+      .map((l) => l.trimEnd());
   }
 
   /** Polls the screen until `pred` holds; throws with the last screen after `timeoutMs`. */
