@@ -11,7 +11,7 @@ const BAR_WIDTH = 24;
 
 /** 1234567 → "1.2 MB" (decimal units, as download tools print). */
 export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
+  if (n < 1000) return `${Math.round(n)} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
   let v = n / 1000;
   let u = 0;

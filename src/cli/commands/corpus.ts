@@ -113,10 +113,10 @@ async function listSources(what: string | boolean, o: GetFlags, cacheDir: string
   const { listOpus } = await import('../../data/get-corpus.js');
   const rows = await interruptible('list', (signal, onEvent) => listOpus(pair, { ...downloadFlags(o), cacheDir, mirror: process.env.SEQ2SEQ_MIRROR || undefined, signal, onEvent }));
   const { formatBytes } = await import('../corpus-progress.js');
-  const w = Math.max(6, ...rows.map((r) => r.corpus.length));
-  process.stdout.write(`${'corpus'.padEnd(w)}  ${'version'.padEnd(12)}  ${'pairs'.padStart(13)}  ${'size'.padStart(8)}\n`);
+  const w = [Math.max(6, ...rows.map((r) => r.corpus.length)), Math.max(7, ...rows.map((r) => r.version.length)), Math.max(5, ...rows.map((r) => n(r.pairs).length))];
+  process.stdout.write(`${'corpus'.padEnd(w[0])}  ${'version'.padEnd(w[1])}  ${'pairs'.padStart(w[2])}  ${'size'.padStart(8)}\n`);
   for (const r of rows) {
-    process.stdout.write(`${r.corpus.padEnd(w)}  ${r.version.padEnd(12)}  ${n(r.pairs).padStart(13)}  ${formatBytes(r.kib * 1024).padStart(8)}\n`);
+    process.stdout.write(`${r.corpus.padEnd(w[0])}  ${r.version.padEnd(w[1])}  ${n(r.pairs).padStart(w[2])}  ${formatBytes(r.kib * 1024).padStart(8)}\n`);
   }
   process.stderr.write(`list: ${rows.length} corpora on OPUS for ${pair.src}-${pair.tgt}; fetch one with: seq2seq corpus get opus:NAME --pair ${pair.src}-${pair.tgt}\n`);
 }

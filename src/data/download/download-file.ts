@@ -78,7 +78,12 @@ export async function downloadFile(t: DownloadTarget, s: DownloadSettings): Prom
       return await attemptOnce(t, s);
     } catch (err) {
       const e = err instanceof Seq2SeqError ? err : networkError(err, t.url, s.stallMs, s.signal);
-      if (!(e instanceof NetworkError) || !e.retryable || attempt >= attempts) throw e;
+      if (!(e instanceof NetworkError) || !e.retryable) throw e;
+      if (attempt >= attempts) {
+        const kept = partialBytes(t.dest);
+        const tail = kept > 0 ? `; ${kept} bytes kept in ${partPath(t.dest)} for a resume` : '';
+        throw new NetworkError(`${e.message}; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}${tail}`, { retryable: false, unreachable: e.unreachable });
+      }
       const delayMs = Math.round(Math.min(MAX_BACKOFF_MS, s.backoffMs * 2 ** (attempt - 1)) * (0.75 + 0.5 * Math.random()));
       s.onEvent({ type: 'retry', name: t.name, reason: e.message, attempt: attempt + 1, attempts, delayMs, kept: partialBytes(t.dest) });
       try {
