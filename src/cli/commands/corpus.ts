@@ -232,8 +232,8 @@ cache and the manifest: docs/data.md.`,
     .description('clean, deduplicate and split corpora into train/val/test (seeded, reproducible)')
     .argument('<input...>', 'corpora: TSV or JSON Lines files, or prefixes of aligned files with --src/--tgt')
     .requiredOption('--out <dir>', 'the corpus directory to write: {train,val,test}.{SRC,TGT}, prepare.json, manifest.json')
-    .option('--src <lang>', 'source language: the suffix of aligned inputs (PREFIX.src) and of the files written', 'src')
-    .option('--tgt <lang>', 'target language, likewise', 'tgt')
+    .option('--src <lang>', 'source language: the suffix of aligned inputs (PREFIX.src) and of the files written [default: src]')
+    .option('--tgt <lang>', 'target language, likewise [default: tgt]')
     .option('--corpus-format <fmt>', 'aligned, tsv or jsonl (default: from each input)')
     .option('--force', 'replace --out if it exists');
   addSplitOptions(prepare)
@@ -259,19 +259,21 @@ validation or test source is in train. The report goes to stderr and to OUT/prep
       const { packageVersion } = await import('../main.js');
       const split = await splitSettings(o);
       const force = o.force === true;
+      const [src, tgt] = [o.src ?? 'src', o.tgt ?? 'tgt'];
+      if (src === tgt) throw new InputError(`--src and --tgt are both '${src}'`);
       checkOutDir(o.out, force);
       const specs = inputs.map((p) => resolveCorpus([p], { src: o.src, tgt: o.tgt, format: cf }));
       const report = await interruptible('prepare', (signal, onEvent) =>
         writeDirAtomically(o.out, force, async (dir) => {
-          const r = await prepareCorpus(specs, dir, { ...split, src: o.src ?? 'src', tgt: o.tgt ?? 'tgt' }, { signal, onEvent });
+          const r = await prepareCorpus(specs, dir, { ...split, src, tgt }, { signal, onEvent });
           writeManifest(dir, {
             format: 'seq2seq-corpus',
             version: 1,
             created: new Date().toISOString(),
             tool: `seq2seq ${packageVersion()}`,
             source: 'prepare',
-            languages: [o.src ?? 'src', o.tgt ?? 'tgt'],
-            pair: { src: o.src ?? 'src', tgt: o.tgt ?? 'tgt' },
+            languages: [src, tgt],
+            pair: { src, tgt },
             downloads: [],
             splits: splitsOf(r.files),
             files: r.files,
