@@ -60,12 +60,14 @@ export function corpusRecipe(corpus, pair, { data } = {}) {
           const r = JSON.parse(readFileSync(report, 'utf8'));
           const sha = createHash('sha256').update(readFileSync(input)).digest('hex');
           const s = r.settings ?? {};
-          if (r.inputs?.[0]?.files?.[0]?.sha256 === sha && s.seed === 1 && s.valid === '2000 (asked: 2000)' && s.test === '5000 (asked: 5000)') {
+          const same = s.seed === 1 && s.valid === '2000 (asked: 2000)' && s.test === '5000 (asked: 5000)';
+          if (r.inputs?.[0]?.files?.[0]?.sha256 === sha && same) {
             say(`tatoeba: split already prepared in ${rel(dir)} (seed 1)`);
             return;
           }
         }
-        const args = ['corpus', 'prepare', input, '--src', 'en', '--tgt', 'fr', '--seed', '1', '--valid', '2000', '--test', '5000', '--out', dir, '--force'];
+        const split = ['--seed', '1', '--valid', '2000', '--test', '5000'];
+        const args = ['corpus', 'prepare', input, '--src', 'en', '--tgt', 'fr', ...split, '--out', dir, '--force'];
         const code = await run(process.execPath, [bin, ...args]);
         if (code !== 0) throw new Error(`seq2seq corpus prepare exited with code ${code}`);
       },

@@ -35,7 +35,10 @@ export function formatEta(s: number): string {
 export function barLine(v: TransferView): string {
   const frac = v.total ? Math.min(1, v.received / v.total) : undefined;
   const filled = frac === undefined ? 0 : Math.round(frac * BAR_WIDTH);
-  const bar = frac === undefined ? '' : `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%  `;
+  const bar =
+    frac === undefined
+      ? ''
+      : `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%  `;
   const size = v.total ? `${formatBytes(v.received)} / ${formatBytes(v.total)}` : formatBytes(v.received);
   const rate = v.rate > 0 ? `  ${formatBytes(v.rate)}/s` : '';
   const eta = v.eta !== undefined && v.rate > 0 ? `  ETA ${formatEta(v.eta)}` : '';
@@ -80,7 +83,10 @@ export function progressRenderer(out: NodeJS.WritableStream & { isTTY?: boolean 
         else if (view && e.at - lastPlain >= PLAIN_EVERY_MS) {
           lastPlain = e.at;
           const pct = view.total ? ` ${Math.floor((100 * view.received) / view.total)}%` : '';
-          line(`${e.name}${pct}: ${formatBytes(view.received)}${view.total ? ` of ${formatBytes(view.total)}` : ''}, ${formatBytes(view.rate)}/s`);
+          line(
+            `${e.name}${pct}: ${formatBytes(view.received)}` +
+              `${view.total ? ` of ${formatBytes(view.total)}` : ''}, ${formatBytes(view.rate)}/s`,
+          );
         }
         break;
       case 'done': {
@@ -91,7 +97,10 @@ export function progressRenderer(out: NodeJS.WritableStream & { isTTY?: boolean 
         break;
       }
       case 'retry':
-        line(`${e.name}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt} of ${e.attempts}${e.kept > 0 ? `, resuming from ${formatBytes(e.kept)}` : ''})`);
+        line(
+          `${e.name}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s ` +
+            `(attempt ${e.attempt} of ${e.attempts}${e.kept > 0 ? `, resuming from ${formatBytes(e.kept)}` : ''})`,
+        );
         break;
       case 'cached':
         line(`${e.name}: from the cache (${formatBytes(e.bytes)}, sha256 verified)`);

@@ -68,7 +68,8 @@ export function defaultOutDir(source: SourceName, pair: LanguagePair | undefined
   return join('corpora', `${source.kind === 'opus' ? source.corpus : source.kind}${tail}`);
 }
 
-const list = (xs: readonly string[], n: number): string => (xs.length <= n ? xs.join(', ') : `${xs.slice(0, n).join(', ')} and ${xs.length - n} more`);
+const list = (xs: readonly string[], n: number): string =>
+  xs.length <= n ? xs.join(', ') : `${xs.slice(0, n).join(', ')} and ${xs.length - n} more`;
 
 /** Fetching through the cache, with the messages a user needs when the network is not there. */
 class Fetcher {
@@ -78,14 +79,27 @@ class Fetcher {
 
   constructor(private readonly s: FetchSettings) {
     this.cache = new DownloadCache(s.cacheDir);
-    this.settings = { stallMs: s.stallMs, retries: s.retries, backoffMs: s.backoffMs, signal: s.signal, onEvent: s.onEvent };
+    this.settings = {
+      stallMs: s.stallMs,
+      retries: s.retries,
+      backoffMs: s.backoffMs,
+      signal: s.signal,
+      onEvent: s.onEvent,
+    };
   }
 
   /**
    * The file of `url`. `needed`: every URL this `get` needs so far and `what` names it, for the
    * message when the host cannot be reached ("the cache holds 3 of the 22 files multi30k needs").
    */
-  async file(url: string, name: string, pin: string | undefined, needed: readonly string[], what: string, record = true): Promise<CachedFile> {
+  async file(
+    url: string,
+    name: string,
+    pin: string | undefined,
+    needed: readonly string[],
+    what: string,
+    record = true,
+  ): Promise<CachedFile> {
     const from = viaMirror(url, this.s.mirror);
     let got: CachedFile;
     try {
@@ -94,15 +108,29 @@ class Fetcher {
       const dest = this.cache.pathFor(url);
       if (err instanceof Interrupted) {
         const kept = partialBytes(dest);
-        throw kept > 0 ? new Interrupted(`kept the partial download of ${name} (${kept} bytes) in ${partPath(dest)} for a resume`) : err;
+        throw kept > 0
+          ? new Interrupted(`kept the partial download of ${name} (${kept} bytes) in ${partPath(dest)} for a resume`)
+          : err;
       }
       if (err instanceof NetworkError && err.unreachable) {
         const k = this.cache.holds(needed);
-        throw new NetworkError(`${err.message}; the cache (${this.s.cacheDir}) holds ${k} of the ${needed.length} file${needed.length === 1 ? '' : 's'} ${what} needs`, { retryable: false, unreachable: true });
+        throw new NetworkError(
+          `${err.message}; the cache (${this.s.cacheDir}) holds ${k} of the ${needed.length} ` +
+            `file${needed.length === 1 ? '' : 's'} ${what} needs`,
+          { retryable: false, unreachable: true },
+        );
       }
       throw err;
     }
-    if (record) this.downloads.push({ url, ...(from !== url ? { fetchedFrom: from } : {}), sha256: got.sha256, bytes: got.bytes, fromCache: got.fromCache, fetched: got.fetched });
+    if (record)
+      this.downloads.push({
+        url,
+        ...(from !== url ? { fetchedFrom: from } : {}),
+        sha256: got.sha256,
+        bytes: got.bytes,
+        fromCache: got.fromCache,
+        fetched: got.fetched,
+      });
     return got;
   }
 
@@ -119,7 +147,10 @@ export async function getCorpus(s: GetSettings): Promise<CorpusManifest> {
   return s.source.kind === 'multi30k' ? getMulti30k(s) : getOpus(s);
 }
 
-function manifestBase(s: GetSettings, languages: string[]): Omit<CorpusManifest, 'licence' | 'downloads' | 'splits' | 'files'> {
+function manifestBase(
+  s: GetSettings,
+  languages: string[],
+): Omit<CorpusManifest, 'licence' | 'downloads' | 'splits' | 'files'> {
   return {
     format: 'seq2seq-corpus',
     version: 1,
@@ -170,7 +201,8 @@ function checkAligned(files: CorpusManifest['files'], what: string): void {
     const split = name.slice(0, name.lastIndexOf('.'));
     const seen = first.get(split);
     if (!seen) first.set(split, [name, f.lines]);
-    else if (seen[1] !== f.lines) throw new RuntimeFailure(`${what}: ${name} has ${f.lines} lines but ${seen[0]} has ${seen[1]}: not aligned`);
+    else if (seen[1] !== f.lines)
+      throw new RuntimeFailure(`${what}: ${name} has ${f.lines} lines but ${seen[0]} has ${seen[1]}: not aligned`);
   }
 }
 
@@ -178,13 +210,20 @@ function checkAligned(files: CorpusManifest['files'], what: string): void {
 async function explainMissing(s: GetSettings, f: Fetcher, corpus: string, pair: LanguagePair): Promise<never> {
   const label = sourceLabel(s.source);
   const allUrl = opusQueryUrl({ corpus, preprocessing: 'moses', version: 'latest' });
-  const all = parseOpusAnswer(readFileSync((await f.file(allUrl, `OPUS API: ${corpus}`, undefined, [allUrl], label, false)).path, 'utf8'), allUrl);
+  const all = parseOpusAnswer(
+    readFileSync((await f.file(allUrl, `OPUS API: ${corpus}`, undefined, [allUrl], label, false)).path, 'utf8'),
+    allUrl,
+  );
   if (all.length === 0) {
     const namesUrl = opusQueryUrl({ corpora: true });
-    const names = parseCorporaList(readFileSync((await f.file(namesUrl, 'OPUS API: corpora', undefined, [namesUrl], label, false)).path, 'utf8'), namesUrl);
+    const names = parseCorporaList(
+      readFileSync((await f.file(namesUrl, 'OPUS API: corpora', undefined, [namesUrl], label, false)).path, 'utf8'),
+      namesUrl,
+    );
     const near = names.find((n) => n.toLowerCase() === corpus.toLowerCase());
     throw new InputError(
-      `OPUS has no corpus '${corpus}'${near ? ` (did you mean opus:${near}?)` : ''}; seq2seq corpus get --list opus --pair ${pair.src}-${pair.tgt} lists the corpora for a pair`,
+      `OPUS has no corpus '${corpus}'${near ? ` (did you mean opus:${near}?)` : ''}; ` +
+        `seq2seq corpus get --list opus --pair ${pair.src}-${pair.tgt} lists the corpora for a pair`,
     );
   }
   const pairs = pairsOf(all);
@@ -217,7 +256,10 @@ export async function listOpus(pair: LanguagePair, s: FetchSettings): Promise<Op
   f.cache.forget(url);
   let body: string;
   try {
-    body = readFileSync((await f.file(url, `OPUS API: ${a}-${b}`, undefined, [url], `the list for ${a}-${b}`)).path, 'utf8');
+    body = readFileSync(
+      (await f.file(url, `OPUS API: ${a}-${b}`, undefined, [url], `the list for ${a}-${b}`)).path,
+      'utf8',
+    );
   } catch (err) {
     if (!(err instanceof NetworkError && err.unreachable) || old === undefined || oldBody === undefined) throw err;
     s.onEvent({ type: 'note', message: `${err.message.split(';')[0]}; showing the list cached on ${old.fetched}` });
@@ -235,7 +277,11 @@ export async function listOpus(pair: LanguagePair, s: FetchSettings): Promise<Op
 async function getOpus(s: GetSettings): Promise<CorpusManifest> {
   const label = sourceLabel(s.source);
   const pair = s.pair;
-  if (!pair) throw new InputError(`${label} needs --pair SRC-TGT (e.g. --pair en-de); seq2seq corpus get --list opus --pair en-de lists the corpora for a pair`);
+  if (!pair)
+    throw new InputError(
+      `${label} needs --pair SRC-TGT (e.g. --pair en-de); ` +
+        'seq2seq corpus get --list opus --pair en-de lists the corpora for a pair',
+    );
   const corpus = s.source.kind === 'opus' ? s.source.corpus : 'Tatoeba';
   const [a, b] = opusOrder(pair.src, pair.tgt);
   const what = `${label} ${pair.src}-${pair.tgt}`;
@@ -249,7 +295,10 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
   const archive = await f.file(entry.url, zipName, undefined, [apiUrl, entry.url], what);
   return writeDirAtomically(s.out, s.force, async (dir) => {
     s.onEvent({ type: 'note', message: `unpacking ${zipName} into ${s.out}` });
-    const raw = { src: join(dir, s.split ? `.raw.${pair.src}` : `all.${pair.src}`), tgt: join(dir, s.split ? `.raw.${pair.tgt}` : `all.${pair.tgt}`) };
+    const raw = {
+      src: join(dir, s.split ? `.raw.${pair.src}` : `all.${pair.src}`),
+      tgt: join(dir, s.split ? `.raw.${pair.tgt}` : `all.${pair.tgt}`),
+    };
     const licenceFiles: string[] = [];
     const unpacked: Record<'src' | 'tgt', Unpacked> = {} as Record<'src' | 'tgt', Unpacked>;
     let zip: ZipArchive | undefined;
@@ -259,7 +308,15 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
         const lang = pair[side];
         const entryName = `.${a}-${b}.${lang}`;
         const e = zip.entries.find((x) => x.fileName.endsWith(entryName) && !x.fileName.includes('/'));
-        if (!e) throw new CorruptArchive(zipName, 'zip', `no ${corpus}${entryName} inside; it holds ${list(zip.entries.map((x) => x.fileName), 8)}`);
+        if (!e)
+          throw new CorruptArchive(
+            zipName,
+            'zip',
+            `no ${corpus}${entryName} inside; it holds ${list(
+              zip.entries.map((x) => x.fileName),
+              8,
+            )}`,
+          );
         unpacked[side] = await zip.extract(e, raw[side], s.signal);
       }
       for (const name of ['LICENSE', 'README']) {
@@ -276,7 +333,10 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
     }
     if (unpacked.src.lines !== unpacked.tgt.lines) {
       f.cache.forget(entry.url);
-      throw new RuntimeFailure(`${zipName}: ${corpus}.${a}-${b}.${pair.src} has ${unpacked.src.lines} lines but .${pair.tgt} has ${unpacked.tgt.lines}: not aligned`);
+      throw new RuntimeFailure(
+        `${zipName}: ${corpus}.${a}-${b}.${pair.src} has ${unpacked.src.lines} lines ` +
+          `but .${pair.tgt} has ${unpacked.tgt.lines}: not aligned`,
+      );
     }
     let files: CorpusManifest['files'];
     let report;
@@ -286,7 +346,12 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
         [raw.tgt, `${zipName}:${corpus}.${a}-${b}.${pair.tgt}`],
       ]);
       const spec = { format: 'aligned' as const, srcPath: raw.src, tgtPath: raw.tgt };
-      report = await prepareCorpus([spec], dir, { ...s.prepare, src: pair.src, tgt: pair.tgt }, { signal: s.signal, onEvent: s.onEvent, name: (p) => names.get(p) ?? p });
+      report = await prepareCorpus(
+        [spec],
+        dir,
+        { ...s.prepare, src: pair.src, tgt: pair.tgt },
+        { signal: s.signal, onEvent: s.onEvent, name: (p) => names.get(p) ?? p },
+      );
       rmSync(raw.src);
       rmSync(raw.tgt);
       files = report.files;

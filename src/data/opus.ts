@@ -13,7 +13,9 @@ import { RuntimeFailure } from '../errors.js';
 import { OPUS_API_URL } from './sources.js';
 
 /** Counts arrive as numbers or as strings (or empty strings) depending on the corpus. */
-const count = z.union([z.number(), z.string()]).transform((v) => (typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : 0));
+const count = z
+  .union([z.number(), z.string()])
+  .transform((v) => (typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : 0));
 
 const entrySchema = z.object({
   corpus: z.string(),
@@ -31,9 +33,17 @@ const corporaListSchema = z.object({ corpora: z.array(z.string()) });
 export type OpusEntry = z.infer<typeof entrySchema>;
 
 /** The API URL for a query (parameters in a fixed order, so the cache key is stable). */
-export function opusQueryUrl(params: { corpus?: string; source?: string; target?: string; preprocessing?: string; version?: string; corpora?: boolean }): string {
+export function opusQueryUrl(params: {
+  corpus?: string;
+  source?: string;
+  target?: string;
+  preprocessing?: string;
+  version?: string;
+  corpora?: boolean;
+}): string {
   const q = new URLSearchParams();
-  for (const k of ['corpus', 'source', 'target', 'preprocessing', 'version'] as const) if (params[k] !== undefined) q.set(k, params[k]);
+  for (const k of ['corpus', 'source', 'target', 'preprocessing', 'version'] as const)
+    if (params[k] !== undefined) q.set(k, params[k]);
   if (params.corpora) q.set('corpora', 'True');
   return `${OPUS_API_URL}?${q.toString()}`;
 }
@@ -69,10 +79,22 @@ export function parseCorporaList(body: string, url: string): string[] {
 }
 
 /** The Moses archive of `corpus` for the pair a-b (OPUS order) among the entries, preferring the plain one. */
-export function pickMosesArchive(entries: readonly OpusEntry[], corpus: string, a: string, b: string): OpusEntry | undefined {
-  const ofPair = entries.filter((e) => e.corpus === corpus && e.preprocessing === 'moses' && opusOrder(e.source, e.target).join('-') === `${a}-${b}` && e.url.endsWith('.zip'));
+export function pickMosesArchive(
+  entries: readonly OpusEntry[],
+  corpus: string,
+  a: string,
+  b: string,
+): OpusEntry | undefined {
+  const ofPair = entries.filter(
+    (e) =>
+      e.corpus === corpus &&
+      e.preprocessing === 'moses' &&
+      opusOrder(e.source, e.target).join('-') === `${a}-${b}` &&
+      e.url.endsWith('.zip'),
+  );
   return ofPair.find((e) => e.url.endsWith(`/${a}-${b}.txt.zip`)) ?? ofPair[0];
 }
 
 /** Every pair a corpus has (OPUS order, sorted), from an answer about the whole corpus. */
-export const pairsOf = (entries: readonly OpusEntry[]): string[] => [...new Set(entries.map((e) => opusOrder(e.source, e.target).join('-')))].sort();
+export const pairsOf = (entries: readonly OpusEntry[]): string[] =>
+  [...new Set(entries.map((e) => opusOrder(e.source, e.target).join('-')))].sort();

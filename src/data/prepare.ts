@@ -47,7 +47,10 @@ export function parseSplitSize(arg: string, flag: string): SplitSize {
   if (/^\d+$/.test(a)) return { count: Number(a) };
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(a);
   const f = pct ? Number(pct[1]) / 100 : /^0?\.\d+$/.test(a) ? Number(a) : NaN;
-  if (!(f >= 0 && f < 1)) throw new InputError(`${flag} must be a number of pairs (2000), a percentage (5%) or a fraction below 1 (0.05), got '${arg}'`);
+  if (!(f >= 0 && f < 1))
+    throw new InputError(
+      `${flag} must be a number of pairs (2000), a percentage (5%) or a fraction below 1 (0.05), got '${arg}'`,
+    );
   return { fraction: f };
 }
 
@@ -58,7 +61,9 @@ export function resolveSplitSize(s: SplitSize, kept: number): number {
 }
 
 export const describeSplitSize = (s: SplitSize): string =>
-  s.fraction !== undefined ? `${+(s.fraction * 100).toFixed(4)}%` : `${s.count}${s.atMostFraction !== undefined ? ` (at most ${s.atMostFraction * 100}%)` : ''}`;
+  s.fraction !== undefined
+    ? `${+(s.fraction * 100).toFixed(4)}%`
+    : `${s.count}${s.atMostFraction !== undefined ? ` (at most ${s.atMostFraction * 100}%)` : ''}`;
 
 export interface PrepareSettings {
   /** Language suffixes of the files written (train.SRC, train.TGT). */
@@ -135,7 +140,13 @@ class HashedWriter {
 }
 
 /** Reads, cleans, filters and deduplicates the inputs into `store`; fills in the counts of `report`. */
-async function collect(inputs: readonly CorpusSpec[], settings: PrepareSettings, store: PairStore, report: PrepareReport, opts: PrepareOptions) {
+async function collect(
+  inputs: readonly CorpusSpec[],
+  settings: PrepareSettings,
+  store: PairStore,
+  report: PrepareReport,
+  opts: PrepareOptions,
+) {
   const pairsTable = new KeyTable();
   const groupTable = new KeyTable();
   const groupOf: number[] = [];
@@ -176,7 +187,11 @@ async function collect(inputs: readonly CorpusSpec[], settings: PrepareSettings,
         continue;
       }
       store.append(s.text, t.text);
-      const found = groupTable.findOrInsert(ks, groupSizes.length, (g) => sourceKey(store.get(groupFirst[g]).src) === ks);
+      const found = groupTable.findOrInsert(
+        ks,
+        groupSizes.length,
+        (g) => sourceKey(store.get(groupFirst[g]).src) === ks,
+      );
       const g = found >= 0 ? found : groupSizes.length;
       if (found < 0) {
         groupSizes.push(0);
@@ -188,7 +203,8 @@ async function collect(inputs: readonly CorpusSpec[], settings: PrepareSettings,
     report.read += r.lines;
     report.dropped.empty += r.skippedEmpty;
     const files = [];
-    for (const path of corpusFiles(spec)) files.push({ path: opts.name?.(path) ?? path, sha256: await sha256OfFile(path) });
+    for (const path of corpusFiles(spec))
+      files.push({ path: opts.name?.(path) ?? path, sha256: await sha256OfFile(path) });
     report.inputs.push({ format: spec.format, files, lines: r.lines });
   }
   report.kept = store.count;
@@ -204,11 +220,23 @@ export interface PrepareOptions {
 }
 
 /** Cleans, deduplicates and splits `inputs` into aligned files in `dir` (which must exist). */
-export async function prepareCorpus(inputs: readonly CorpusSpec[], dir: string, settings: PrepareSettings, opts: PrepareOptions = {}): Promise<PrepareReport> {
+export async function prepareCorpus(
+  inputs: readonly CorpusSpec[],
+  dir: string,
+  settings: PrepareSettings,
+  opts: PrepareOptions = {},
+): Promise<PrepareReport> {
   if (settings.src === settings.tgt) throw new InputError(`the two languages are both '${settings.src}'`);
   const report: PrepareReport = {
     inputs: [],
-    settings: { seed: settings.seed, valid: '', test: '', maxChars: settings.maxChars, maxRatio: settings.maxRatio, sameSentence: SAME_SENTENCE },
+    settings: {
+      seed: settings.seed,
+      valid: '',
+      test: '',
+      maxChars: settings.maxChars,
+      maxRatio: settings.maxRatio,
+      sameSentence: SAME_SENTENCE,
+    },
     read: 0,
     dropped: { empty: 0, tooLong: 0, ratio: 0, duplicate: 0 },
     changed: { nfc: 0, controlChars: 0 },
@@ -271,9 +299,11 @@ export function formatPrepareReport(r: PrepareReport, dir: string): string[] {
   const d = r.dropped;
   return [
     `prepare: read ${n(r.read)} pairs; dropped ${n(d.duplicate)} duplicates, ${n(d.empty)} with an empty side, ` +
-      `${n(d.tooLong)} over ${r.settings.maxChars || '∞'} characters, ${n(d.ratio)} with a length ratio over ${r.settings.maxRatio || '∞'}`,
+      `${n(d.tooLong)} over ${r.settings.maxChars || '∞'} characters, ` +
+      `${n(d.ratio)} with a length ratio over ${r.settings.maxRatio || '∞'}`,
     `prepare: cleaned ${n(r.changed.nfc)} pairs by NFC and ${n(r.changed.controlChars)} of control characters`,
-    `prepare: ${n(r.kept)} pairs, ${n(r.groups)} distinct source sentences → train ${n(r.splits.train)}, val ${n(r.splits.val)}, ` +
+    `prepare: ${n(r.kept)} pairs, ${n(r.groups)} distinct source sentences → ` +
+      `train ${n(r.splits.train)}, val ${n(r.splits.val)}, ` +
       `test ${n(r.splits.test)} (seed ${r.settings.seed}) in ${dir}`,
   ];
 }

@@ -56,7 +56,8 @@ export const MULTI30K_SHA256: Readonly<Record<string, string>> = {
 /** The OPUS API: JSON lists of corpora with download links (https://opus.nlpl.eu/opusapi/). */
 export const OPUS_API_URL = 'https://opus.nlpl.eu/opusapi/';
 /** A corpus' page on OPUS: its release, licence and citation. */
-export const opusCorpusPage = (name: string): string => `https://opus.nlpl.eu/${encodeURIComponent(name)}/corpus/version/${encodeURIComponent(name)}`;
+export const opusCorpusPage = (name: string): string =>
+  `https://opus.nlpl.eu/${encodeURIComponent(name)}/corpus/version/${encodeURIComponent(name)}`;
 
 export interface Licence {
   /** Short name, or what the source says about use when it names no licence. */
@@ -67,7 +68,9 @@ export interface Licence {
 }
 
 export const MULTI30K_LICENCE: Licence = {
-  name: 'no licence file; the repository README allows non-commercial research and educational use (derived from Flickr30k)',
+  name:
+    'no licence file; the repository README allows non-commercial research and educational use ' +
+    '(derived from Flickr30k)',
   url: `${MULTI30K_REPOSITORY}#use-of-the-data`,
   attribution:
     'Elliott, Frank, Sima\'an, Specia (2016), "Multi30K: Multilingual English-German Image Descriptions"; ' +
@@ -98,7 +101,8 @@ export function parseSource(arg: string): SourceName {
   if (a.toLowerCase() === 'tatoeba') return { kind: 'tatoeba' };
   const m = /^opus:([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(a);
   if (m) return { kind: 'opus', corpus: m[1] };
-  if (/^opus:/i.test(a)) throw new InputError(`'${arg}': an OPUS corpus is opus:NAME, NAME as OPUS spells it (e.g. opus:Tatoeba)`);
+  if (/^opus:/i.test(a))
+    throw new InputError(`'${arg}': an OPUS corpus is opus:NAME, NAME as OPUS spells it (e.g. opus:Tatoeba)`);
   throw new InputError(`unknown source '${arg}'; known sources: ${KNOWN_SOURCES}`);
 }
 
@@ -118,20 +122,29 @@ export function parsePair(arg: string): LanguagePair {
 }
 
 /** The Multi30k files for a pair (or for every language): one entry per split and language. */
-export function multi30kFiles(pair: LanguagePair | undefined): { split: string; lang: string; file: string; url: string; sha256: string }[] {
+export function multi30kFiles(
+  pair: LanguagePair | undefined,
+): { split: string; lang: string; file: string; url: string; sha256: string }[] {
   const known: readonly string[] = MULTI30K_LANGUAGES;
   if (pair) {
     for (const l of [pair.src, pair.tgt]) {
       if (!known.includes(l)) {
         const pairs = known.flatMap((a, i) => known.slice(i + 1).map((b) => `${a}-${b}`)).join(', ');
-        throw new InputError(`multi30k has no pair ${pair.src}-${pair.tgt}: its languages are ${known.join(', ')} (pairs ${pairs}, either direction)`);
+        throw new InputError(
+          `multi30k has no pair ${pair.src}-${pair.tgt}: its languages are ${known.join(', ')} ` +
+            `(pairs ${pairs}, either direction)`,
+        );
       }
     }
   }
   const out = [];
   for (const { split, languages } of MULTI30K_SPLITS) {
     // Every language a split has; with a pair, the splits that have both of its languages.
-    const langs = !pair ? languages : languages.includes(pair.src) && languages.includes(pair.tgt) ? [pair.src, pair.tgt] : [];
+    const langs = !pair
+      ? languages
+      : languages.includes(pair.src) && languages.includes(pair.tgt)
+        ? [pair.src, pair.tgt]
+        : [];
     for (const lang of langs) {
       const file = `${split}.${lang}.gz`;
       out.push({ split, lang, file, url: MULTI30K_RAW_URL + file, sha256: MULTI30K_SHA256[file] });

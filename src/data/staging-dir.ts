@@ -52,7 +52,11 @@ function removeStale(parent: string, name: string): void {
 }
 
 /** Runs `fill(staging)` and renames the staging directory to `out` when it succeeds. */
-export async function writeDirAtomically<T>(out: string, force: boolean, fill: (staging: string) => Promise<T>): Promise<T> {
+export async function writeDirAtomically<T>(
+  out: string,
+  force: boolean,
+  fill: (staging: string) => Promise<T>,
+): Promise<T> {
   checkOutDir(out, force);
   const parent = dirname(resolve(out));
   const name = basename(resolve(out));

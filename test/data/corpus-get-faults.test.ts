@@ -8,13 +8,31 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadCache } from '../../src/data/download/cache.js';
 import { CorpusServer, mirrorPath, startTunnelProxy } from './fixtures/corpus-server.js';
-import { m30kUrl, mosesZip, multi30kFixture, opusArchiveUrl, opusEntry, serveMulti30k, tatoebaFixture, type Multi30kFixture } from './fixtures/corpora.js';
+import {
+  m30kUrl,
+  mosesZip,
+  multi30kFixture,
+  opusArchiveUrl,
+  opusEntry,
+  serveMulti30k,
+  tatoebaFixture,
+  type Multi30kFixture,
+} from './fixtures/corpora.js';
 import { closedPort, corpusCli, errorLine, listTree, spawnCorpusCli, stagingLeft } from './fixtures/get-env.js';
 
 let tmp: string;
@@ -58,11 +76,26 @@ describe('corpus get: network faults', () => {
     expect((await get(['multi30k', '--pair', 'en-de', '--out', `${out}-de`, '--cache', cache])).code).toBe(0);
     const r = await corpusCli(tmp, `http://127.0.0.1:${port}`, ['get', 'multi30k', '--out', out, '--cache', cache]);
     expect(r.code).toBe(1);
-    expect(errorLine(r.stderr)).toBe(`seq2seq: cannot reach 127.0.0.1:${port} (connection refused); the cache (${cache}) holds 12 of the 22 files multi30k needs`);
+    expect(errorLine(r.stderr)).toBe(
+      `seq2seq: cannot reach 127.0.0.1:${port} (connection refused); the cache (${cache}) holds 12 of the 22 files ` +
+        `multi30k needs`,
+    );
     expect(existsSync(out)).toBe(false);
-    const t = await corpusCli(tmp, `http://127.0.0.1:${port}`, ['get', 'tatoeba', '--pair', 'en-fr', '--out', out, '--cache', cache]);
+    const t = await corpusCli(tmp, `http://127.0.0.1:${port}`, [
+      'get',
+      'tatoeba',
+      '--pair',
+      'en-fr',
+      '--out',
+      out,
+      '--cache',
+      cache,
+    ]);
     expect(t.code).toBe(1);
-    expect(errorLine(t.stderr)).toBe(`seq2seq: cannot reach 127.0.0.1:${port} (connection refused); the cache (${cache}) holds 0 of the 1 file tatoeba en-fr needs`);
+    expect(errorLine(t.stderr)).toBe(
+      `seq2seq: cannot reach 127.0.0.1:${port} (connection refused); the cache (${cache}) holds 0 of the 1 file ` +
+        `tatoeba en-fr needs`,
+    );
   });
 
   it('HTTP 404: exit 1 at once (not retried), nothing written', async () => {
@@ -71,7 +104,9 @@ describe('corpus get: network faults', () => {
     const r = await get(['multi30k', '--out', out, '--cache', cache]);
     server.faults.clear();
     expect(r.code).toBe(1);
-    expect(errorLine(r.stderr)).toBe(`seq2seq: HTTP 404 from 127.0.0.1:${new URL(server.url).port} for ${bodyUrl('val.cs.gz')}`);
+    expect(errorLine(r.stderr)).toBe(
+      `seq2seq: HTTP 404 from 127.0.0.1:${new URL(server.url).port} for ${bodyUrl('val.cs.gz')}`,
+    );
     expect(server.requests(m30kUrl('val.cs.gz'))).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
     expect(stagingLeft(tmp)).toEqual([]);
@@ -83,7 +118,9 @@ describe('corpus get: network faults', () => {
     const r = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache]);
     server.faults.clear();
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/get: train\.de\.gz: 127\.0\.0\.1:\d+: HTTP 500 for train\.de\.gz; retrying in \d\.\d s \(attempt 2 of 6\)/);
+    expect(r.stderr).toMatch(
+      /get: train\.de\.gz: 127\.0\.0\.1:\d+: HTTP 500 for train\.de\.gz; retrying in \d\.\d s \(attempt 2 of 6\)/,
+    );
     expect(r.stderr).toMatch(/HTTP 503 for train\.de\.gz; retrying in \d\.\d s \(attempt 3 of 6\)/);
     expect(server.requests(m30kUrl('train.de.gz'))).toHaveLength(3);
     expect(read(join(out, 'train.de'))).toBe(m30k.lines.get('train.de')!.join('\n') + '\n');
@@ -101,7 +138,9 @@ describe('corpus get: network faults', () => {
     expect(reqs[0].range).toBeUndefined();
     expect(reqs[1].range).toBe('bytes=1000-');
     expect(reqs[1].ifRange).toBe(`"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`);
-    expect(r.stderr).toMatch(/train\.en\.gz: 127\.0\.0\.1:\d+: connection cut.*; retrying in .* resuming from 1\.0 kB\)/);
+    expect(r.stderr).toMatch(
+      /train\.en\.gz: 127\.0\.0\.1:\d+: connection cut.*; retrying in .* resuming from 1\.0 kB\)/,
+    );
     expect(r.stderr).toContain('resuming at 1.0 kB');
     expect(read(join(out, 'train.en'))).toBe(m30k.lines.get('train.en')!.join('\n') + '\n');
   });
@@ -120,12 +159,25 @@ describe('corpus get: network faults', () => {
   it('a server that stalls every time: gives up after the retries, keeps the partial file, exit 1', async () => {
     const { out, cache } = fresh();
     server.fault(m30kUrl('train.en.gz'), { stallAfter: { bytes: 600, times: 99 } });
-    const r = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache, '--timeout', '0.5', '--retries', '1']);
+    const r = await get([
+      'multi30k',
+      '--pair',
+      'en-de',
+      '--out',
+      out,
+      '--cache',
+      cache,
+      '--timeout',
+      '0.5',
+      '--retries',
+      '1',
+    ]);
     server.faults.clear();
     expect(r.code).toBe(1);
     const part = `${new DownloadCache(cache).pathFor(m30kUrl('train.en.gz'))}.part`;
     expect(errorLine(r.stderr)).toBe(
-      `seq2seq: 127.0.0.1:${new URL(server.url).port}: stalled (no data for 0.5 s); gave up after 2 attempts; 1200 bytes kept in ${part} for a resume`,
+      `seq2seq: 127.0.0.1:${new URL(server.url).port}: stalled (no data for 0.5 s); gave up after 2 attempts; 1200 ` +
+        `bytes kept in ${part} for a resume`,
     );
     expect(statSync(part).size).toBe(1200);
     expect(existsSync(out)).toBe(false);
@@ -144,7 +196,9 @@ describe('corpus get: network faults', () => {
     const loop = await get(['multi30k', '--pair', 'en-fr', '--out', `${out}-fr`, '--cache', cache]);
     server.faults.clear();
     expect(loop.code).toBe(1);
-    expect(errorLine(loop.stderr)).toBe(`seq2seq: redirect loop: ${bodyUrl('val.fr.gz')} → ${server.url}/loop/b → ${bodyUrl('val.fr.gz')}`);
+    expect(errorLine(loop.stderr)).toBe(
+      `seq2seq: redirect loop: ${bodyUrl('val.fr.gz')} → ${server.url}/loop/b → ${bodyUrl('val.fr.gz')}`,
+    );
     expect(existsSync(`${out}-fr`)).toBe(false);
   });
 });
@@ -160,20 +214,28 @@ describe('corpus get: the cache and the archives', () => {
     const before = server.requests(m30kUrl('train.en.gz')).length;
     const r = await get(['multi30k', '--pair', 'en-de', '--out', `${out}-2`, '--cache', cache]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/get: cache: train\.en\.gz does not match its recorded sha256 \([0-9a-f]{12}…, found [0-9a-f]{12}…\); downloading it again/);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        'get: cache: train\\.en\\.gz does not match its recorded sha256 ' +
+          '\\([0-9a-f]{12}…, found [0-9a-f]{12}…\\); downloading it again',
+      ),
+    );
     expect(server.requests(m30kUrl('train.en.gz')).length).toBe(before + 1);
     expect(readFileSync(cached).equals(m30k.gz.get('train.en.gz')!)).toBe(true);
     expect(read(join(`${out}-2`, 'train.en'))).toBe(m30k.lines.get('train.en')!.join('\n') + '\n');
   });
 
-  it('a truncated gzip archive: exit 1, dropped from the cache, no corpus; the next run downloads it afresh', async () => {
+  it('a truncated gzip archive: exit 1, out of the cache, no corpus; the next run fetches it afresh', async () => {
     const { out, cache } = fresh();
     const good = m30k.gz.get('val.de.gz')!;
     server.serve(m30kUrl('val.de.gz'), good.subarray(0, good.length - 30));
     const r = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache]);
     server.serve(m30kUrl('val.de.gz'), good);
     expect(r.code).toBe(1);
-    expect(errorLine(r.stderr)).toBe('seq2seq: val.de.gz: corrupt gzip archive (unexpected end of file); removed it from the cache, so the next run downloads it again');
+    expect(errorLine(r.stderr)).toBe(
+      'seq2seq: val.de.gz: corrupt gzip archive (unexpected end of file); removed it from the cache, so the next ' +
+        'run downloads it again',
+    );
     expect(existsSync(out)).toBe(false);
     expect(stagingLeft(tmp)).toEqual([]);
     expect(new DownloadCache(cache).record(m30kUrl('val.de.gz'))).toBeUndefined();
@@ -189,7 +251,8 @@ describe('corpus get: the cache and the archives', () => {
     const r = await get(['tatoeba', '--pair', 'en-fr', '--out', out, '--cache', cache]);
     expect(r.code).toBe(1);
     expect(errorLine(r.stderr)).toBe(
-      'seq2seq: Tatoeba-en-fr.txt.zip: corrupt zip archive (End of central directory record signature not found. Either not a zip file, or file is truncated.); ' +
+      'seq2seq: Tatoeba-en-fr.txt.zip: corrupt zip archive (End of central directory record signature not found. ' +
+        'Either not a zip file, or file is truncated.); ' +
         'removed it from the cache, so the next run downloads it again',
     );
     const damaged = Buffer.from(tatZip);
@@ -198,7 +261,12 @@ describe('corpus get: the cache and the archives', () => {
     const d = await get(['tatoeba', '--pair', 'en-fr', '--out', out, '--cache', cache]);
     server.serve(TAT_ZIP, tatZip);
     expect(d.code).toBe(1);
-    expect(errorLine(d.stderr)).toMatch(/^seq2seq: Tatoeba-en-fr\.txt\.zip: corrupt zip archive \(Tatoeba\.en-fr\.en: .+\); removed it from the cache, so the next run downloads it again$/);
+    expect(errorLine(d.stderr)).toMatch(
+      new RegExp(
+        '^seq2seq: Tatoeba-en-fr\\.txt\\.zip: corrupt zip archive \\(Tatoeba\\.en-fr\\.en: .+\\); ' +
+          'removed it from the cache, so the next run downloads it again$',
+      ),
+    );
     expect(existsSync(out)).toBe(false);
     expect(stagingLeft(tmp)).toEqual([]);
   });
@@ -242,7 +310,12 @@ describe('corpus get: a full disk (32 KiB tmpfs)', () => {
     writeFileSync(join(full, 'filler'), Buffer.alloc(30 * 1024)); // leaves less than the first file needs
     const r = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache]);
     expect(r.code).toBe(1);
-    expect(errorLine(r.stderr)).toMatch(new RegExp(`^seq2seq: ${cache}/downloads/raw\\.githubusercontent\\.com: no space left on device while downloading \\S+\\.gz \\(the partial file is kept for a resume\\)$`));
+    expect(errorLine(r.stderr)).toMatch(
+      new RegExp(
+        `^seq2seq: ${cache}/downloads/raw\\.githubusercontent\\.com: no space left on device while downloading ` +
+          `\\S+\\.gz \\(the partial file is kept for a resume\\)$`,
+      ),
+    );
     expect(existsSync(out)).toBe(false);
     rmSync(cache, { recursive: true, force: true });
     rmSync(join(full, 'filler'));
@@ -250,13 +323,23 @@ describe('corpus get: a full disk (32 KiB tmpfs)', () => {
 });
 
 describe('corpus get: Ctrl-C and proxies', () => {
-  it('Ctrl-C mid-download: exit 130, the partial file kept, no corpus; the next run resumes it with Range', async () => {
+  it('Ctrl-C mid-download: exit 130, the partial kept, no corpus; the next run resumes it with Range', async () => {
     const { out, cache } = fresh();
     server.fault(m30kUrl('train.en.gz'), { trickle: 100 });
-    const { child, done } = spawnCorpusCli(tmp, server.url, ['get', 'multi30k', '--pair', 'en-de', '--out', out, '--cache', cache]);
+    const { child, done } = spawnCorpusCli(tmp, server.url, [
+      'get',
+      'multi30k',
+      '--pair',
+      'en-de',
+      '--out',
+      out,
+      '--cache',
+      cache,
+    ]);
     const part = `${new DownloadCache(cache).pathFor(m30kUrl('train.en.gz'))}.part`;
     const deadline = Date.now() + 20_000;
-    while (!(existsSync(part) && statSync(part).size >= 300) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (!(existsSync(part) && statSync(part).size >= 300) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGINT');
     const r = await done;
     server.faults.clear();
@@ -264,7 +347,9 @@ describe('corpus get: Ctrl-C and proxies', () => {
     const kept = statSync(part).size;
     expect(kept).toBeGreaterThanOrEqual(300);
     expect(kept).toBeLessThan(m30k.gz.get('train.en.gz')!.length);
-    expect(errorLine(r.stderr)).toBe(`seq2seq: interrupted; kept the partial download of train.en.gz (${kept} bytes) in ${part} for a resume`);
+    expect(errorLine(r.stderr)).toBe(
+      `seq2seq: interrupted; kept the partial download of train.en.gz (${kept} bytes) in ${part} for a resume`,
+    );
     expect(existsSync(out)).toBe(false);
     expect(stagingLeft(tmp)).toEqual([]);
     const again = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache]);
@@ -279,13 +364,19 @@ describe('corpus get: Ctrl-C and proxies', () => {
     try {
       const { out, cache } = fresh();
       const before = server.log.length;
-      const via = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache], { HTTP_PROXY: proxy.url, http_proxy: proxy.url });
+      const via = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache], {
+        HTTP_PROXY: proxy.url,
+        http_proxy: proxy.url,
+      });
       expect(via.code).toBe(0);
       expect(server.log.length - before).toBe(12);
       expect(proxy.connects.length).toBeGreaterThan(0);
       expect(new Set(proxy.connects)).toEqual(new Set([new URL(server.url).host]));
       const seen = proxy.connects.length;
-      const direct = await get(['multi30k', '--pair', 'en-fr', '--out', `${out}-fr`, '--cache', cache], { http_proxy: proxy.url, no_proxy: '127.0.0.1' });
+      const direct = await get(['multi30k', '--pair', 'en-fr', '--out', `${out}-fr`, '--cache', cache], {
+        http_proxy: proxy.url,
+        no_proxy: '127.0.0.1',
+      });
       expect(direct.code).toBe(0);
       expect(proxy.connects.length).toBe(seen);
       expect(read(join(`${out}-fr`, 'val.fr'))).toBe(m30k.lines.get('val.fr')!.join('\n') + '\n');

@@ -13,7 +13,17 @@ import type { CorpusManifest } from '../../src/data/manifest.js';
 import { sourceKey } from '../../src/data/split.js';
 import { MULTI30K_SPLITS } from '../../src/data/sources.js';
 import { CorpusServer } from './fixtures/corpus-server.js';
-import { M30K_SIZES, m30kUrl, mosesZip, multi30kFixture, opusArchiveUrl, opusEntry, serveMulti30k, tatoebaFixture, type Multi30kFixture } from './fixtures/corpora.js';
+import {
+  M30K_SIZES,
+  m30kUrl,
+  mosesZip,
+  multi30kFixture,
+  opusArchiveUrl,
+  opusEntry,
+  serveMulti30k,
+  tatoebaFixture,
+  type Multi30kFixture,
+} from './fixtures/corpora.js';
 import { closedPort, corpusCli, errorLine, stagingLeft } from './fixtures/get-env.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -38,9 +48,21 @@ beforeAll(async () => {
     opusEntry('EUbookshop', 'v2', 'en', 'fr', '250', '40', true),
     opusEntry('EUbookshop', 'v2', 'en', 'fr', '250', '35'),
   ];
-  server.serve(opusArchiveUrl('Tatoeba', 'v2023-04-12', 'en', 'fr'), await mosesZip('Tatoeba', 'en', 'fr', tat.en, tat.fr));
+  server.serve(
+    opusArchiveUrl('Tatoeba', 'v2023-04-12', 'en', 'fr'),
+    await mosesZip('Tatoeba', 'en', 'fr', tat.en, tat.fr),
+  );
   const eu = Array.from({ length: 250 }, (_, i) => i);
-  server.serve(opusArchiveUrl('EUbookshop', 'v2', 'en', 'fr'), await mosesZip('EUbookshop', 'en', 'fr', eu.map((i) => `Book ${i}.`), eu.map((i) => `Livre ${i}.`)));
+  server.serve(
+    opusArchiveUrl('EUbookshop', 'v2', 'en', 'fr'),
+    await mosesZip(
+      'EUbookshop',
+      'en',
+      'fr',
+      eu.map((i) => `Book ${i}.`),
+      eu.map((i) => `Livre ${i}.`),
+    ),
+  );
 });
 
 afterAll(async () => {
@@ -59,7 +81,10 @@ describe('corpus get multi30k', () => {
     for (const { split, languages } of MULTI30K_SPLITS) {
       for (const lang of languages) {
         expect(linesOf(join(dir, `${split}.${lang}`))).toEqual(m30k.lines.get(`${split}.${lang}`));
-        expect(m.files[`${split}.${lang}`]).toEqual({ lines: M30K_SIZES[split], sha256: sha(m30k.lines.get(`${split}.${lang}`)!.join('\n') + '\n') });
+        expect(m.files[`${split}.${lang}`]).toEqual({
+          lines: M30K_SIZES[split],
+          sha256: sha(m30k.lines.get(`${split}.${lang}`)!.join('\n') + '\n'),
+        });
         files++;
       }
       expect(m.splits[split].pairs).toBe(M30K_SIZES[split]);
@@ -69,7 +94,10 @@ describe('corpus get multi30k', () => {
     expect(existsSync(join(dir, 'test_2017_flickr.cs'))).toBe(false);
     expect(m.source).toBe('multi30k');
     expect(m.languages).toEqual(['en', 'de', 'fr', 'cs']);
-    expect(m.release).toEqual({ repository: 'https://github.com/multi30k/dataset', commit: 'a3d2e0d26b56f3846f66a952536ffed4e401d05a' });
+    expect(m.release).toEqual({
+      repository: 'https://github.com/multi30k/dataset',
+      commit: 'a3d2e0d26b56f3846f66a952536ffed4e401d05a',
+    });
     expect(m.licence?.url).toBe('https://github.com/multi30k/dataset#use-of-the-data');
     expect(m.downloads).toHaveLength(22);
     for (const d of m.downloads) {
@@ -80,8 +108,14 @@ describe('corpus get multi30k', () => {
       expect(d.bytes).toBe(m30k.gz.get(file)!.length);
       expect(d.fromCache).toBe(false);
     }
-    expect(r.stdout).toContain('wrote corpora/multi30k: train 300, val 40, test_2016_flickr 30, test_2017_flickr 30, test_2017_mscoco 20, test_2018_flickr 25 pairs');
-    expect(r.stdout).toContain('next: seq2seq train --preset multi30k --train corpora/multi30k/train --valid corpora/multi30k/val --src en --tgt de');
+    expect(r.stdout).toContain(
+      'wrote corpora/multi30k: train 300, val 40, test_2016_flickr 30, test_2017_flickr 30, test_2017_mscoco 20, ' +
+        'test_2018_flickr 25 pairs',
+    );
+    expect(r.stdout).toContain(
+      'next: seq2seq train --preset multi30k --train corpora/multi30k/train --valid corpora/multi30k/val --src en ' +
+        '--tgt de',
+    );
     expect(r.stderr).toContain('get: downloading train.en.gz from 127.0.0.1');
     expect(stagingLeft(join(tmp, 'corpora'))).toEqual([]);
   });
@@ -89,7 +123,14 @@ describe('corpus get multi30k', () => {
   it('a second get of the same files is served by the cache, verified, with no network at all', async () => {
     const port = await closedPort();
     const before = server.log.length;
-    const r = await corpusCli(tmp, `http://127.0.0.1:${port}`, ['get', 'multi30k', '--pair', 'en-de', '--out', 'm30k-offline']);
+    const r = await corpusCli(tmp, `http://127.0.0.1:${port}`, [
+      'get',
+      'multi30k',
+      '--pair',
+      'en-de',
+      '--out',
+      'm30k-offline',
+    ]);
     expect(r.code).toBe(0);
     expect(server.log.length).toBe(before);
     expect(r.stderr).toContain('get: train.de.gz: from the cache');
@@ -125,7 +166,7 @@ describe('corpus get multi30k', () => {
 });
 
 describe('corpus get tatoeba / opus:NAME', () => {
-  it('tatoeba --pair en-fr: the OPUS archive, split by corpus prepare, with its report, licence and README', async () => {
+  it('tatoeba --pair en-fr: the OPUS archive, split by corpus prepare, with report, licence, README', async () => {
     const r = await get(['tatoeba', '--pair', 'en-fr']);
     expect(r.stderr).not.toMatch(/seq2seq: /);
     expect(r.code).toBe(0);
@@ -144,9 +185,14 @@ describe('corpus get tatoeba / opus:NAME', () => {
     expect(p.splits.test).toBeGreaterThanOrEqual(37);
     expect(p.splits.train + p.splits.val + p.splits.test).toBe(e.kept);
     const train = new Set(linesOf(join(dir, 'train.en')).map(sourceKey));
-    for (const s of ['val', 'test']) for (const l of linesOf(join(dir, `${s}.en`))) expect(train.has(sourceKey(l))).toBe(false);
+    for (const s of ['val', 'test'])
+      for (const l of linesOf(join(dir, `${s}.en`))) expect(train.has(sourceKey(l))).toBe(false);
     // Pairs stay pairs: every kept (en, fr) is one of the fixture's, cleaned.
-    const fixturePairs = new Set(tat.en.map((x, i) => `${sourceKey(x.normalize('NFC'))}\t${sourceKey(tat.fr[i].normalize('NFC').replace(/\t/g, ' '))}`));
+    const fixturePairs = new Set(
+      tat.en.map(
+        (x, i) => `${sourceKey(x.normalize('NFC'))}\t${sourceKey(tat.fr[i].normalize('NFC').replace(/\t/g, ' '))}`,
+      ),
+    );
     for (const s of ['train', 'val', 'test']) {
       const en = linesOf(join(dir, `${s}.en`));
       const fr = linesOf(join(dir, `${s}.fr`));
@@ -156,17 +202,34 @@ describe('corpus get tatoeba / opus:NAME', () => {
         expect(fixturePairs.has(`${sourceKey(x)}\t${sourceKey(fr[i])}`)).toBe(true);
       }
     }
-    expect(linesOf(join(dir, 'train.en')).concat(linesOf(join(dir, 'val.en')), linesOf(join(dir, 'test.en')))).toContain('Control character 0.');
-    expect(m.licence).toMatchObject({ name: 'CC BY 2.0 FR', url: 'https://creativecommons.org/licenses/by/2.0/fr/', files: ['LICENSE.txt', 'README.txt'] });
+    expect(
+      linesOf(join(dir, 'train.en')).concat(linesOf(join(dir, 'val.en')), linesOf(join(dir, 'test.en'))),
+    ).toContain('Control character 0.');
+    expect(m.licence).toMatchObject({
+      name: 'CC BY 2.0 FR',
+      url: 'https://creativecommons.org/licenses/by/2.0/fr/',
+      files: ['LICENSE.txt', 'README.txt'],
+    });
     expect(read(join(dir, 'LICENSE.txt'))).toBe('Tatoeba fixture licence: CC BY 2.0 FR\n');
-    expect(m.release).toEqual({ corpus: 'Tatoeba', version: 'v2023-04-12', archive: opusArchiveUrl('Tatoeba', 'v2023-04-12', 'en', 'fr'), pairs: 400 });
+    expect(m.release).toEqual({
+      corpus: 'Tatoeba',
+      version: 'v2023-04-12',
+      archive: opusArchiveUrl('Tatoeba', 'v2023-04-12', 'en', 'fr'),
+      pairs: 400,
+    });
     expect(m.downloads.map((d) => d.url)).toEqual([
       'https://opus.nlpl.eu/opusapi/?corpus=Tatoeba&source=en&target=fr&preprocessing=moses&version=latest',
       opusArchiveUrl('Tatoeba', 'v2023-04-12', 'en', 'fr'),
     ]);
     expect(existsSync(join(dir, '.raw.en'))).toBe(false);
-    expect(r.stderr).toContain(`prepare: read 400 pairs; dropped 20 duplicates, 5 with an empty side, 2 over 1000 characters, 2 with a length ratio over 9`);
-    expect(r.stdout).toContain('next: seq2seq train --preset tatoeba --train corpora/tatoeba-en-fr/train --valid corpora/tatoeba-en-fr/val --src en --tgt fr');
+    expect(r.stderr).toContain(
+      `prepare: read 400 pairs; dropped 20 duplicates, 5 with an empty side, 2 over 1000 characters, 2 with a ` +
+        `length ratio over 9`,
+    );
+    expect(r.stdout).toContain(
+      'next: seq2seq train --preset tatoeba --train corpora/tatoeba-en-fr/train --valid corpora/tatoeba-en-fr/val ' +
+        '--src en --tgt fr',
+    );
   });
 
   it('opus:Tatoeba --pair fr-en: the same archive (OPUS order en-fr), the direction asked for', async () => {
@@ -220,13 +283,46 @@ describe('corpus get tatoeba / opus:NAME', () => {
 
 describe('corpus get: bad usage (exit 2, one line)', () => {
   const cases: [string, string[], string][] = [
-    ['an unknown source', ['wmt14'], "seq2seq: unknown source 'wmt14'; known sources: multi30k, tatoeba, opus:NAME (any corpus on OPUS, e.g. opus:Tatoeba, opus:EUbookshop)"],
-    ['a pair multi30k does not have', ['multi30k', '--pair', 'en-ja'], 'seq2seq: multi30k has no pair en-ja: its languages are en, de, fr, cs (pairs en-de, en-fr, en-cs, de-fr, de-cs, fr-cs, either direction)'],
-    ['a pair an OPUS corpus does not have', ['opus:Tatoeba', '--pair', 'en-ja'], 'seq2seq: opus:Tatoeba has no pair en-ja; it has 2 pairs, with en or ja: de-en, en-fr'],
-    ['an OPUS corpus that does not exist (case)', ['opus:tatoeba', '--pair', 'en-fr'], "seq2seq: OPUS has no corpus 'tatoeba' (did you mean opus:Tatoeba?); seq2seq corpus get --list opus --pair en-fr lists the corpora for a pair"],
-    ['tatoeba without --pair', ['tatoeba'], 'seq2seq: tatoeba needs --pair SRC-TGT (e.g. --pair en-de); seq2seq corpus get --list opus --pair en-de lists the corpora for a pair'],
-    ['a malformed pair', ['multi30k', '--pair', 'english'], "seq2seq: --pair must be SRC-TGT with language codes such as en-de or en-pt_BR, got 'english'"],
-    ['no source', [], 'seq2seq: corpus get needs a source: multi30k, tatoeba, opus:NAME (any corpus on OPUS, e.g. opus:Tatoeba, opus:EUbookshop)'],
+    [
+      'an unknown source',
+      ['wmt14'],
+      "seq2seq: unknown source 'wmt14'; known sources: multi30k, tatoeba, opus:NAME (any corpus on OPUS, e.g. " +
+        'opus:Tatoeba, opus:EUbookshop)',
+    ],
+    [
+      'a pair multi30k does not have',
+      ['multi30k', '--pair', 'en-ja'],
+      'seq2seq: multi30k has no pair en-ja: its languages are en, de, fr, cs (pairs en-de, en-fr, en-cs, de-fr, ' +
+        'de-cs, fr-cs, either direction)',
+    ],
+    [
+      'a pair an OPUS corpus does not have',
+      ['opus:Tatoeba', '--pair', 'en-ja'],
+      'seq2seq: opus:Tatoeba has no pair en-ja; it has 2 pairs, with en or ja: de-en, en-fr',
+    ],
+    [
+      'an OPUS corpus that does not exist (case)',
+      ['opus:tatoeba', '--pair', 'en-fr'],
+      "seq2seq: OPUS has no corpus 'tatoeba' (did you mean opus:Tatoeba?); seq2seq corpus get --list opus --pair " +
+        'en-fr lists the corpora for a pair',
+    ],
+    [
+      'tatoeba without --pair',
+      ['tatoeba'],
+      'seq2seq: tatoeba needs --pair SRC-TGT (e.g. --pair en-de); seq2seq corpus get --list opus --pair en-de ' +
+        'lists the corpora for a pair',
+    ],
+    [
+      'a malformed pair',
+      ['multi30k', '--pair', 'english'],
+      "seq2seq: --pair must be SRC-TGT with language codes such as en-de or en-pt_BR, got 'english'",
+    ],
+    [
+      'no source',
+      [],
+      'seq2seq: corpus get needs a source: multi30k, tatoeba, opus:NAME (any corpus on OPUS, e.g. opus:Tatoeba, ' +
+        'opus:EUbookshop)',
+    ],
     ['a bad --timeout', ['multi30k', '--timeout', '0'], "seq2seq: --timeout must be a number of seconds > 0, got '0'"],
   ];
   for (const [k, [what, args, line]] of cases.entries()) {

@@ -13,7 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadFile, partPath } from '../../src/data/download/download-file.js';
 import type { DownloadEvent } from '../../src/data/download/events.js';
 import { foldTransfer, RATE_TAU_MS, type TransferView } from '../../src/data/download/progress-state.js';
-import { MULTI30K_SHA256, MULTI30K_SPLITS, multi30kFiles, parsePair, parseSource, viaMirror } from '../../src/data/sources.js';
+import {
+  MULTI30K_SHA256,
+  MULTI30K_SPLITS,
+  multi30kFiles,
+  parsePair,
+  parseSource,
+  viaMirror,
+} from '../../src/data/sources.js';
 import { barLine, formatBytes, formatEta, progressRenderer } from '../../src/cli/corpus-progress.js';
 import { CorpusServer } from './fixtures/corpus-server.js';
 
@@ -33,7 +40,12 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const settings = (events: DownloadEvent[] = []) => ({ stallMs: 2000, retries: 2, backoffMs: 10, onEvent: (e: DownloadEvent) => events.push(e) });
+const settings = (events: DownloadEvent[] = []) => ({
+  stallMs: 2000,
+  retries: 2,
+  backoffMs: 10,
+  onEvent: (e: DownloadEvent) => events.push(e),
+});
 const from = () => viaMirror(URL_A, server.url);
 
 describe('downloadFile', () => {
@@ -46,7 +58,9 @@ describe('downloadFile', () => {
     expect(events[0]).toMatchObject({ type: 'start', name: 'a.txt', offset: 0, total: body.length });
     expect(events.at(-1)).toMatchObject({ type: 'done', bytes: body.length, sha256: sha(body) });
     const bad = join(tmp, 'bad.txt');
-    await expect(downloadFile({ url: from(), name: 'a.txt', dest: bad, sha256: '0'.repeat(64) }, settings())).rejects.toThrow(
+    await expect(
+      downloadFile({ url: from(), name: 'a.txt', dest: bad, sha256: '0'.repeat(64) }, settings()),
+    ).rejects.toThrow(
       `a.txt: sha256 mismatch (expected ${'0'.repeat(64)}, got ${sha(body)}); the download was discarded`,
     );
     expect(existsSync(bad)).toBe(false);
@@ -67,7 +81,9 @@ describe('downloadFile', () => {
     const events: DownloadEvent[] = [];
     await downloadFile({ url: from(), name: 'a.txt', dest: dest2 }, settings(events));
     expect(readFileSync(dest2).equals(body)).toBe(true);
-    expect(events.find((e) => e.type === 'retry')).toMatchObject({ reason: `${new URL(server.url).host}: cannot resume a.txt (HTTP 416); starting over` });
+    expect(events.find((e) => e.type === 'retry')).toMatchObject({
+      reason: `${new URL(server.url).host}: cannot resume a.txt (HTTP 416); starting over`,
+    });
   });
 });
 
@@ -97,19 +113,42 @@ describe('progress', () => {
     expect(formatBytes(123_456_789)).toBe('123 MB');
     expect(formatEta(59.6)).toBe('1:00');
     expect(formatEta(3725)).toBe('1:02:05');
-    const v: TransferView = { name: 'train.en.gz', received: 2500, total: 10_000, resumedFrom: 0, startedAt: 0, at: 1000, rate: 2500, eta: 3, done: false };
-    expect(barLine(v)).toBe(`train.en.gz  [${'█'.repeat(6)}${'░'.repeat(18)}]  25%  2.5 kB / 10.0 kB  2.5 kB/s  ETA 0:03`);
+    const v: TransferView = {
+      name: 'train.en.gz',
+      received: 2500,
+      total: 10_000,
+      resumedFrom: 0,
+      startedAt: 0,
+      at: 1000,
+      rate: 2500,
+      eta: 3,
+      done: false,
+    };
+    expect(barLine(v)).toBe(
+      `train.en.gz  [${'█'.repeat(6)}${'░'.repeat(18)}]  25%  2.5 kB / 10.0 kB  2.5 kB/s  ETA 0:03`,
+    );
   });
 
   it('redraws one line on a terminal; prints plain lines otherwise', () => {
     const sink = (isTTY: boolean) => {
       const chunks: string[] = [];
-      return { isTTY, chunks, write: (s: string) => chunks.push(s) > 0 } as unknown as NodeJS.WritableStream & { isTTY: boolean; chunks: string[] };
+      return { isTTY, chunks, write: (s: string) => chunks.push(s) > 0 } as unknown as NodeJS.WritableStream & {
+        isTTY: boolean;
+        chunks: string[];
+      };
     };
     const events: DownloadEvent[] = [
       { type: 'start', name: 'f.gz', url: 'https://host.example/f.gz', offset: 0, total: 2000, at: 0 },
       { type: 'progress', name: 'f.gz', received: 1000, total: 2000, at: 500 },
-      { type: 'retry', name: 'f.gz', reason: 'host.example: connection cut', attempt: 2, attempts: 6, delayMs: 500, kept: 1000 },
+      {
+        type: 'retry',
+        name: 'f.gz',
+        reason: 'host.example: connection cut',
+        attempt: 2,
+        attempts: 6,
+        delayMs: 500,
+        kept: 1000,
+      },
       { type: 'start', name: 'f.gz', url: 'https://host.example/f.gz', offset: 1000, total: 2000, at: 1000 },
       { type: 'done', name: 'f.gz', bytes: 2000, sha256: 'abcdef0123456789', at: 2000 },
     ];
@@ -119,7 +158,9 @@ describe('progress', () => {
     r.finish();
     const screen = tty.chunks.join('');
     expect(screen).toContain('\r\x1b[2Kf.gz  [████████████░░░░░░░░░░░░]  50%  1.0 kB / 2.0 kB  2.0 kB/s  ETA 0:01');
-    expect(screen).toContain('get: f.gz: host.example: connection cut; retrying in 0.5 s (attempt 2 of 6, resuming from 1.0 kB)\n');
+    expect(screen).toContain(
+      'get: f.gz: host.example: connection cut; retrying in 0.5 s (attempt 2 of 6, resuming from 1.0 kB)\n',
+    );
     expect(screen.endsWith('get: f.gz: 2.0 kB in 1.0 s, 1.0 kB/s, sha256 abcdef012345…\n')).toBe(true);
     const plain = sink(false);
     const p = progressRenderer(plain, 'get');
@@ -137,10 +178,14 @@ describe('sources', () => {
   it('names sources and pairs, and maps URLs onto a mirror', () => {
     expect(parseSource('multi30k')).toEqual({ kind: 'multi30k' });
     expect(parseSource('opus:OpenSubtitles')).toEqual({ kind: 'opus', corpus: 'OpenSubtitles' });
-    expect(() => parseSource('opus:')).toThrow("'opus:': an OPUS corpus is opus:NAME, NAME as OPUS spells it (e.g. opus:Tatoeba)");
+    expect(() => parseSource('opus:')).toThrow(
+      "'opus:': an OPUS corpus is opus:NAME, NAME as OPUS spells it (e.g. opus:Tatoeba)",
+    );
     expect(parsePair('en-pt_BR')).toEqual({ src: 'en', tgt: 'pt_BR' });
     expect(() => parsePair('en-en')).toThrow('--pair en-en: the two languages are the same');
-    expect(viaMirror('https://opus.nlpl.eu/opusapi/?corpus=X&source=de', 'http://127.0.0.1:9/')).toBe('http://127.0.0.1:9/opus.nlpl.eu/opusapi/?corpus=X&source=de');
+    expect(viaMirror('https://opus.nlpl.eu/opusapi/?corpus=X&source=de', 'http://127.0.0.1:9/')).toBe(
+      'http://127.0.0.1:9/opus.nlpl.eu/opusapi/?corpus=X&source=de',
+    );
     expect(viaMirror('https://h/x', undefined)).toBe('https://h/x');
   });
 

@@ -35,15 +35,54 @@ describe('corpus get → train --preset multi30k → eval', () => {
     const got = await cli(['corpus', 'get', 'multi30k']);
     expect(got.code).toBe(0);
     const next = /^next: seq2seq (.*)$/m.exec(got.stdout)?.[1];
-    expect(next).toBe('train --preset multi30k --train corpora/multi30k/train --valid corpora/multi30k/val --src en --tgt de --out runs/multi30k-en-de');
-    const tiny = ['--embedding-size', '32', '--hidden-size', '32', '--vocab-size', '300', '--batch-tokens', '600', '--max-steps', '12', '--eval-every', '6', '--eval-max-sentences', '20', '--time-budget', '90s'];
+    expect(next).toBe(
+      'train --preset multi30k --train corpora/multi30k/train --valid corpora/multi30k/val --src en --tgt de --out ' +
+        'runs/multi30k-en-de',
+    );
+    const tiny = [
+      '--embedding-size',
+      '32',
+      '--hidden-size',
+      '32',
+      '--vocab-size',
+      '300',
+      '--batch-tokens',
+      '600',
+      '--max-steps',
+      '12',
+      '--eval-every',
+      '6',
+      '--eval-max-sentences',
+      '20',
+      '--time-budget',
+      '90s',
+    ];
     const trained = await cli([...next!.split(' '), ...tiny]);
     expect(trained.stderr).not.toMatch(/^seq2seq: /m);
     expect(trained.code).toBe(0);
-    const config = JSON.parse(readFileSync(join(tmp, 'runs', 'multi30k-en-de', 'config.json'), 'utf8')) as { model: { tiedTargetEmbeddings: boolean; hiddenSize: number } };
-    expect(config.model).toMatchObject({ tiedTargetEmbeddings: true, hiddenSize: 32 }); // the preset, with the overrides
+    const config = JSON.parse(readFileSync(join(tmp, 'runs', 'multi30k-en-de', 'config.json'), 'utf8')) as {
+      model: { tiedTargetEmbeddings: boolean; hiddenSize: number };
+    };
+    // The preset, with the overrides.
+    expect(config.model).toMatchObject({ tiedTargetEmbeddings: true, hiddenSize: 32 });
     const hyp = join(tmp, 'hyp.de');
-    const ev = await cli(['eval', '--model', 'runs/multi30k-en-de', '--test', 'corpora/multi30k/test_2016_flickr', '--src', 'en', '--tgt', 'de', '--beam', '1', '--format', 'json', '--hyp-out', hyp]);
+    const ev = await cli([
+      'eval',
+      '--model',
+      'runs/multi30k-en-de',
+      '--test',
+      'corpora/multi30k/test_2016_flickr',
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--beam',
+      '1',
+      '--format',
+      'json',
+      '--hyp-out',
+      hyp,
+    ]);
     expect(ev.code).toBe(0);
     type Metric = { name: string; score: number };
     const scores = JSON.parse(ev.stdout) as { pairs: number; metrics: Metric[] };

@@ -42,10 +42,17 @@ interface PrepareFlags extends SplitFlags {
 const addSplitOptions = (c: Command): Command =>
   c
     .option('--seed <n>', 'seed of the shuffle that deals sentences to the splits', '1')
-    .option('--valid <size>', 'validation pairs: a count (2000), a percentage (5%) or a fraction (0.05) [default: 2000, at most 5%]')
+    .option(
+      '--valid <size>',
+      'validation pairs: a count (2000), a percentage (5%) or a fraction (0.05) [default: 2000, at most 5%]',
+    )
     .option('--test <size>', 'test pairs, likewise [default: 5000, at most 10%]')
     .option('--max-chars <n>', 'drop pairs with a side longer than this many characters (0: no limit)', '1000')
-    .option('--max-ratio <r>', 'drop pairs whose longer side is more than r times the shorter, in characters (0: no limit)', '9');
+    .option(
+      '--max-ratio <r>',
+      'drop pairs whose longer side is more than r times the shorter, in characters (0: no limit)',
+      '9',
+    );
 
 async function splitSettings(o: SplitFlags) {
   const { DEFAULT_TEST, DEFAULT_VALID, parseSplitSize } = await import('../../data/prepare.js');
@@ -62,7 +69,10 @@ async function splitSettings(o: SplitFlags) {
  * Runs `work` with an AbortSignal that Ctrl-C aborts (a second Ctrl-C exits at once), and the
  * progress renderer ended before any error line.
  */
-async function interruptible<T>(prefix: string, work: (signal: AbortSignal, onEvent: import('../../data/download/events.js').OnEvent) => Promise<T>): Promise<T> {
+async function interruptible<T>(
+  prefix: string,
+  work: (signal: AbortSignal, onEvent: import('../../data/download/events.js').OnEvent) => Promise<T>,
+): Promise<T> {
   const { progressRenderer } = await import('../corpus-progress.js');
   const r = progressRenderer(process.stderr, prefix);
   const ac = new AbortController();
@@ -86,7 +96,21 @@ function nextCommand(source: string, out: string, src: string, tgt: string): str
   const preset = source === 'multi30k' ? 'multi30k' : source === 'tatoeba' ? 'tatoeba' : 'small';
   const name = out.split('/').filter(Boolean).pop() ?? 'corpus';
   const run = source === 'multi30k' ? `runs/multi30k-${src}-${tgt}` : `runs/${name}`;
-  return `seq2seq train --preset ${preset} --train ${out}/train --valid ${out}/val --src ${src} --tgt ${tgt} --out ${run}`;
+  const flags = [
+    '--preset',
+    preset,
+    '--train',
+    `${out}/train`,
+    '--valid',
+    `${out}/val`,
+    '--src',
+    src,
+    '--tgt',
+    tgt,
+    '--out',
+    run,
+  ];
+  return `seq2seq train ${flags.join(' ')}`;
 }
 
 async function listSources(what: string | boolean, o: GetFlags, cacheDir: string): Promise<void> {
@@ -94,7 +118,8 @@ async function listSources(what: string | boolean, o: GetFlags, cacheDir: string
   if (what === true || what === false || what === 'sources') {
     process.stdout.write(
       [
-        'multi30k     Multi30k task 1 (image descriptions): en, de, fr, cs; train 29,000, val 1,014, test sets 461–1,071',
+        'multi30k     Multi30k task 1 (image descriptions): en, de, fr, cs;',
+        '             train 29,000, val 1,014, test sets 461–1,071 pairs',
         '             (github.com/multi30k/dataset; --pair SRC-TGT for two languages, default all four)',
         'tatoeba      Tatoeba sentence pairs through OPUS, any pair (--pair en-fr); CC BY 2.0 FR',
         'opus:NAME    any corpus on OPUS, any pair it has (--pair en-de); see --list opus --pair en-de',
@@ -107,18 +132,33 @@ async function listSources(what: string | boolean, o: GetFlags, cacheDir: string
     for (const s of MULTI30K_SPLITS) process.stdout.write(`${s.split.padEnd(18)}${s.languages.join(' ')}\n`);
     return;
   }
-  if (what !== 'opus') throw new InputError(`--list takes sources, multi30k or opus, got '${what}'; known sources: ${KNOWN_SOURCES}`);
+  if (what !== 'opus')
+    throw new InputError(`--list takes sources, multi30k or opus, got '${what}'; known sources: ${KNOWN_SOURCES}`);
   if (o.pair === undefined) throw new InputError('--list opus needs --pair SRC-TGT (e.g. --list opus --pair en-de)');
   const pair = parsePair(o.pair);
   const { listOpus } = await import('../../data/get-corpus.js');
-  const rows = await interruptible('list', (signal, onEvent) => listOpus(pair, { ...downloadFlags(o), cacheDir, mirror: process.env.SEQ2SEQ_MIRROR || undefined, signal, onEvent }));
+  const rows = await interruptible('list', (signal, onEvent) =>
+    listOpus(pair, { ...downloadFlags(o), cacheDir, mirror: process.env.SEQ2SEQ_MIRROR || undefined, signal, onEvent }),
+  );
   const { formatBytes } = await import('../corpus-progress.js');
-  const w = [Math.max(6, ...rows.map((r) => r.corpus.length)), Math.max(7, ...rows.map((r) => r.version.length)), Math.max(5, ...rows.map((r) => n(r.pairs).length))];
-  process.stdout.write(`${'corpus'.padEnd(w[0])}  ${'version'.padEnd(w[1])}  ${'pairs'.padStart(w[2])}  ${'size'.padStart(8)}\n`);
+  const w = [
+    Math.max(6, ...rows.map((r) => r.corpus.length)),
+    Math.max(7, ...rows.map((r) => r.version.length)),
+    Math.max(5, ...rows.map((r) => n(r.pairs).length)),
+  ];
+  process.stdout.write(
+    `${'corpus'.padEnd(w[0])}  ${'version'.padEnd(w[1])}  ${'pairs'.padStart(w[2])}  ${'size'.padStart(8)}\n`,
+  );
   for (const r of rows) {
-    process.stdout.write(`${r.corpus.padEnd(w[0])}  ${r.version.padEnd(w[1])}  ${n(r.pairs).padStart(w[2])}  ${formatBytes(r.kib * 1024).padStart(8)}\n`);
+    process.stdout.write(
+      `${r.corpus.padEnd(w[0])}  ${r.version.padEnd(w[1])}  ${n(r.pairs).padStart(w[2])}  ` +
+        `${formatBytes(r.kib * 1024).padStart(8)}\n`,
+    );
   }
-  process.stderr.write(`list: ${rows.length} corpora on OPUS for ${pair.src}-${pair.tgt}; fetch one with: seq2seq corpus get opus:NAME --pair ${pair.src}-${pair.tgt}\n`);
+  process.stderr.write(
+    `list: ${rows.length} corpora on OPUS for ${pair.src}-${pair.tgt}; ` +
+      `fetch one with: seq2seq corpus get opus:NAME --pair ${pair.src}-${pair.tgt}\n`,
+  );
 }
 
 function downloadFlags(o: GetFlags) {
@@ -146,7 +186,8 @@ Examples:
   seq2seq corpus stats corpora/tatoeba-en-fr/train --src en --tgt fr`,
     )
     .action(async (paths: string[], opts: { src?: string; tgt?: string; corpusFormat?: string; format: string }) => {
-      if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
+      if (opts.format !== 'text' && opts.format !== 'json')
+        throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const cf = opts.corpusFormat;
       if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl') {
         throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
@@ -176,7 +217,7 @@ Examples:
       'after',
       `
 Examples:
-  seq2seq corpus get multi30k                                  # → corpora/multi30k/{train,val,test_2016_flickr,…}.{en,de,fr,cs}
+  seq2seq corpus get multi30k              # → corpora/multi30k/{train,val,test_2016_flickr,…}.{en,de,fr,cs}
   seq2seq corpus get multi30k --pair en-de --out data/m30k
   seq2seq corpus get tatoeba --pair en-fr                      # → corpora/tatoeba-en-fr/{train,val,test}.{en,fr}
   seq2seq corpus get opus:EUbookshop --pair en-fr --no-split
@@ -220,7 +261,9 @@ cache and the manifest: docs/data.md.`,
         for (const l of formatPrepareReport(m.prepare, out)) process.stderr.write(`${l}\n`);
       }
       const splits = Object.entries(m.splits).map(([s, v]) => `${s} ${n(v.pairs)}`);
-      process.stdout.write(`wrote ${out}: ${splits.join(', ')} pairs (${m.languages.join(', ')}); manifest ${out}/manifest.json\n`);
+      process.stdout.write(
+        `wrote ${out}: ${splits.join(', ')} pairs (${m.languages.join(', ')}); manifest ${out}/manifest.json\n`,
+      );
       if (m.splits.train && m.splits.val) {
         const [src, tgt] = pair ? [pair.src, pair.tgt] : ['en', 'de'];
         process.stdout.write(`next: ${nextCommand(m.source, out, src, tgt)}\n`);
@@ -231,8 +274,14 @@ cache and the manifest: docs/data.md.`,
     .command('prepare')
     .description('clean, deduplicate and split corpora into train/val/test (seeded, reproducible)')
     .argument('<input...>', 'corpora: TSV or JSON Lines files, or prefixes of aligned files with --src/--tgt')
-    .requiredOption('--out <dir>', 'the corpus directory to write: {train,val,test}.{SRC,TGT}, prepare.json, manifest.json')
-    .option('--src <lang>', 'source language: the suffix of aligned inputs (PREFIX.src) and of the files written [default: src]')
+    .requiredOption(
+      '--out <dir>',
+      'the corpus directory to write: {train,val,test}.{SRC,TGT}, prepare.json, manifest.json',
+    )
+    .option(
+      '--src <lang>',
+      'source language: the suffix of aligned inputs (PREFIX.src) and of the files written [default: src]',
+    )
     .option('--tgt <lang>', 'target language, likewise [default: tgt]')
     .option('--corpus-format <fmt>', 'aligned, tsv or jsonl (default: from each input)')
     .option('--force', 'replace --out if it exists');
@@ -251,7 +300,8 @@ validation or test source is in train. The report goes to stderr and to OUT/prep
     )
     .action(async (inputs: string[], o: PrepareFlags) => {
       const cf = o.corpusFormat;
-      if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl') throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
+      if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl')
+        throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
       const { resolveCorpus } = await import('../../data/corpus.js');
       const { formatPrepareReport, prepareCorpus } = await import('../../data/prepare.js');
       const { checkOutDir, writeDirAtomically } = await import('../../data/staging-dir.js');

@@ -50,7 +50,8 @@ export class ZipArchive {
       if (isFsError(err) || (err as Error).name === 'AbortError') throw err;
       throw new CorruptArchive(this.name, 'zip', `${entry.fileName}: ${(err as Error).message}`);
     }
-    if (count.crc >>> 0 !== entry.crc32 >>> 0) throw new CorruptArchive(this.name, 'zip', `${entry.fileName}: CRC-32 mismatch`);
+    if (count.crc >>> 0 !== entry.crc32 >>> 0)
+      throw new CorruptArchive(this.name, 'zip', `${entry.fileName}: CRC-32 mismatch`);
     return { bytes: count.bytes, lines: count.lines, sha256: count.sha256() };
   }
 

@@ -69,7 +69,13 @@ export class DownloadCache {
    * The file of `url` (`name` in messages), from the cache when its entry verifies, else
    * downloaded from `fetchUrl` (the URL or its mirror) and recorded. `pin`: the sha256 it must have.
    */
-  async fetch(url: string, fetchUrl: string, name: string, pin: string | undefined, s: DownloadSettings): Promise<CachedFile> {
+  async fetch(
+    url: string,
+    fetchUrl: string,
+    name: string,
+    pin: string | undefined,
+    s: DownloadSettings,
+  ): Promise<CachedFile> {
     const path = this.pathFor(url);
     const rec = this.record(url);
     if (rec) {
@@ -78,7 +84,10 @@ export class DownloadCache {
         s.onEvent({ type: 'cached', name, bytes: statSync(path).size });
         return { ...rec, path, fromCache: true };
       }
-      const why = actual !== rec.sha256 ? `does not match its recorded sha256 (${rec.sha256.slice(0, 12)}…, found ${actual.slice(0, 12)}…)` : 'does not match the pinned sha256';
+      const why =
+        actual !== rec.sha256
+          ? `does not match its recorded sha256 (${rec.sha256.slice(0, 12)}…, found ${actual.slice(0, 12)}…)`
+          : 'does not match the pinned sha256';
       s.onEvent({ type: 'note', message: `cache: ${name} ${why}; downloading it again` });
       rmSync(path, { force: true });
       rmSync(`${path}.json`, { force: true });

@@ -82,10 +82,23 @@ export async function downloadFile(t: DownloadTarget, s: DownloadSettings): Prom
       if (attempt >= attempts) {
         const kept = partialBytes(t.dest);
         const tail = kept > 0 ? `; ${kept} bytes kept in ${partPath(t.dest)} for a resume` : '';
-        throw new NetworkError(`${e.message}; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}${tail}`, { retryable: false, unreachable: e.unreachable });
+        throw new NetworkError(`${e.message}; gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}${tail}`, {
+          retryable: false,
+          unreachable: e.unreachable,
+        });
       }
-      const delayMs = Math.round(Math.min(MAX_BACKOFF_MS, s.backoffMs * 2 ** (attempt - 1)) * (0.75 + 0.5 * Math.random()));
-      s.onEvent({ type: 'retry', name: t.name, reason: e.message, attempt: attempt + 1, attempts, delayMs, kept: partialBytes(t.dest) });
+      const delayMs = Math.round(
+        Math.min(MAX_BACKOFF_MS, s.backoffMs * 2 ** (attempt - 1)) * (0.75 + 0.5 * Math.random()),
+      );
+      s.onEvent({
+        type: 'retry',
+        name: t.name,
+        reason: e.message,
+        attempt: attempt + 1,
+        attempts,
+        delayMs,
+        kept: partialBytes(t.dest),
+      });
       try {
         await sleep(delayMs, undefined, { signal: s.signal });
       } catch {
@@ -123,9 +136,12 @@ function diskError(err: unknown, t: DownloadTarget): Error {
   const e = err as NodeJS.ErrnoException;
   const dir = dirname(t.dest);
   if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') {
-    return new RuntimeFailure(`${dir}: no space left on device while downloading ${t.name} (the partial file is kept for a resume)`);
+    return new RuntimeFailure(
+      `${dir}: no space left on device while downloading ${t.name} (the partial file is kept for a resume)`,
+    );
   }
-  if (e?.code === 'EACCES' || e?.code === 'EPERM' || e?.code === 'EROFS') return new RuntimeFailure(`${dir}: permission denied (cannot write ${basename(partPath(t.dest))})`);
+  if (e?.code === 'EACCES' || e?.code === 'EPERM' || e?.code === 'EROFS')
+    return new RuntimeFailure(`${dir}: permission denied (cannot write ${basename(partPath(t.dest))})`);
   return new RuntimeFailure(`${partPath(t.dest)}: cannot write (${e?.code ?? e?.message ?? String(err)})`);
 }
 
@@ -154,7 +170,8 @@ async function attemptOnce(t: DownloadTarget, s: DownloadSettings): Promise<Down
   if (res.status >= 500 || res.status === 408 || res.status === 429) {
     await refuse(new NetworkError(`${host}: HTTP ${res.status} for ${t.name}`, { retryable: true }));
   }
-  if (res.status !== 200 && res.status !== 206) await refuse(new NetworkError(`HTTP ${res.status} from ${host} for ${res.url}`, { retryable: false }));
+  if (res.status !== 200 && res.status !== 206)
+    await refuse(new NetworkError(`HTTP ${res.status} from ${host} for ${res.url}`, { retryable: false }));
 
   let start = 0;
   let total: number | undefined;
@@ -162,7 +179,11 @@ async function attemptOnce(t: DownloadTarget, s: DownloadSettings): Promise<Down
     const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res, 'content-range') ?? '');
     if (!m || Number(m[1]) !== offset) {
       discardPartial(t.dest);
-      await refuse(new NetworkError(`${host}: answered the resume of ${t.name} with another range; starting over`, { retryable: true }));
+      await refuse(
+        new NetworkError(`${host}: answered the resume of ${t.name} with another range; starting over`, {
+          retryable: true,
+        }),
+      );
     }
     start = offset;
     total = m![3] === '*' ? undefined : Number(m![3]);
@@ -205,7 +226,9 @@ async function attemptOnce(t: DownloadTarget, s: DownloadSettings): Promise<Down
       throw err instanceof Seq2SeqError ? err : networkError(err, res.url, s.stallMs, s.signal);
     }
     if (total !== undefined && received !== total) {
-      throw new NetworkError(`${host}: connection cut (${received} of ${total} bytes of ${t.name})`, { retryable: true });
+      throw new NetworkError(`${host}: connection cut (${received} of ${total} bytes of ${t.name})`, {
+        retryable: true,
+      });
     }
     await fh!.sync();
   } finally {
@@ -215,7 +238,9 @@ async function attemptOnce(t: DownloadTarget, s: DownloadSettings): Promise<Down
   const sha256 = hash.digest('hex');
   if (t.sha256 !== undefined && sha256 !== t.sha256) {
     discardPartial(t.dest);
-    throw new RuntimeFailure(`${t.name}: sha256 mismatch (expected ${t.sha256}, got ${sha256}); the download was discarded`);
+    throw new RuntimeFailure(
+      `${t.name}: sha256 mismatch (expected ${t.sha256}, got ${sha256}); the download was discarded`,
+    );
   }
   renameSync(part, t.dest);
   rmSync(statePath(t.dest), { force: true });

@@ -70,7 +70,8 @@ export function networkError(err: unknown, url: string, stallMs: number, signal?
   if (err instanceof NetworkError || err instanceof Interrupted) return err;
   const code = errCode(err);
   const host = hostOf(url);
-  if (code && UNREACHABLE[code]) return new NetworkError(`cannot reach ${host} (${UNREACHABLE[code]})`, { retryable: false, unreachable: true });
+  if (code && UNREACHABLE[code])
+    return new NetworkError(`cannot reach ${host} (${UNREACHABLE[code]})`, { retryable: false, unreachable: true });
   const secs = `${+(stallMs / 1000).toFixed(2)} s`;
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
@@ -98,7 +99,10 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * GET `url`, following redirects. Resolves with the first non-redirect response (any status: the
  * caller decides what a 404 or a 206 means); rejects with a NetworkError or Interrupted.
  */
-export async function httpGet(url: string, opts: { headers?: Record<string, string>; signal?: AbortSignal; stallMs: number }): Promise<HttpResponse> {
+export async function httpGet(
+  url: string,
+  opts: { headers?: Record<string, string>; signal?: AbortSignal; stallMs: number },
+): Promise<HttpResponse> {
   const seen: string[] = [];
   let current = url;
   for (;;) {
@@ -123,9 +127,12 @@ export async function httpGet(url: string, opts: { headers?: Record<string, stri
     await res.body.dump().catch(() => undefined);
     const next = new URL(location, current).href;
     if (seen.includes(next)) {
-      throw new NetworkError(`redirect loop: ${[...seen.slice(seen.indexOf(next)), next].join(' → ')}`, { retryable: false });
+      throw new NetworkError(`redirect loop: ${[...seen.slice(seen.indexOf(next)), next].join(' → ')}`, {
+        retryable: false,
+      });
     }
-    if (seen.length > MAX_REDIRECTS) throw new NetworkError(`${url}: more than ${MAX_REDIRECTS} redirects`, { retryable: false });
+    if (seen.length > MAX_REDIRECTS)
+      throw new NetworkError(`${url}: more than ${MAX_REDIRECTS} redirects`, { retryable: false });
     current = next;
   }
 }

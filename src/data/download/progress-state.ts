@@ -28,7 +28,16 @@ export interface TransferView {
 export function foldTransfer(view: TransferView | undefined, e: DownloadEvent): TransferView | undefined {
   switch (e.type) {
     case 'start':
-      return { name: e.name, received: e.offset, total: e.total, resumedFrom: e.offset, startedAt: e.at, at: e.at, rate: 0, done: false };
+      return {
+        name: e.name,
+        received: e.offset,
+        total: e.total,
+        resumedFrom: e.offset,
+        startedAt: e.at,
+        at: e.at,
+        rate: 0,
+        done: false,
+      };
     case 'progress': {
       if (!view || view.name !== e.name) return view;
       const dt = e.at - view.at;
@@ -48,4 +57,5 @@ export function foldTransfer(view: TransferView | undefined, e: DownloadEvent): 
 }
 
 /** The mean rate of a finished (or running) transfer, in bytes per second. */
-export const meanRate = (v: TransferView): number => (v.at > v.startedAt ? ((v.received - v.resumedFrom) * 1000) / (v.at - v.startedAt) : 0);
+export const meanRate = (v: TransferView): number =>
+  v.at > v.startedAt ? ((v.received - v.resumedFrom) * 1000) / (v.at - v.startedAt) : 0;
