@@ -90,20 +90,19 @@ class Fetcher {
 
   /**
    * The file of `url`. `needed`: every URL this `get` needs so far and `what` names it, for the
-   * message when the host cannot be reached ("the cache holds 3 of the 22 files multi30k needs").
+   * message when the host cannot be reached ("the cache holds 3 of the 22 files multi30k needs");
+   * `pin`: its sha256 when known; `refresh`: fetch it even when cached; `record`: list it in the manifest.
    */
   async file(
     url: string,
     name: string,
-    pin: string | undefined,
-    needed: readonly string[],
-    what: string,
-    record = true,
+    o: { needed: readonly string[]; what: string; pin?: string; refresh?: boolean; record?: boolean },
   ): Promise<CachedFile> {
+    const { needed, what, pin } = o;
     const from = viaMirror(url, this.s.mirror);
     let got: CachedFile;
     try {
-      got = await this.cache.fetch(url, from, name, this.s.mirror ? undefined : pin, this.settings);
+      got = await this.cache.fetch(url, from, name, this.s.mirror ? undefined : pin, this.settings, o.refresh);
     } catch (err) {
       const dest = this.cache.pathFor(url);
       if (err instanceof Interrupted) {
@@ -122,7 +121,7 @@ class Fetcher {
       }
       throw err;
     }
-    if (record)
+    if (o.record !== false)
       this.downloads.push({
         url,
         ...(from !== url ? { fetchedFrom: from } : {}),
@@ -167,7 +166,7 @@ async function getMulti30k(s: GetSettings): Promise<CorpusManifest> {
   const f = new Fetcher(s);
   const urls = files.map((x) => x.url);
   const got: CachedFile[] = [];
-  for (const x of files) got.push(await f.file(x.url, x.file, x.sha256, urls, 'multi30k'));
+  for (const x of files) got.push(await f.file(x.url, x.file, { pin: x.sha256, needed: urls, what: 'multi30k' }));
   return writeDirAtomically(s.out, s.force, async (dir) => {
     s.onEvent({ type: 'note', message: `unpacking ${files.length} files into ${s.out}` });
     const out: CorpusManifest['files'] = {};
@@ -211,13 +210,13 @@ async function explainMissing(s: GetSettings, f: Fetcher, corpus: string, pair: 
   const label = sourceLabel(s.source);
   const allUrl = opusQueryUrl({ corpus, preprocessing: 'moses', version: 'latest' });
   const all = parseOpusAnswer(
-    readFileSync((await f.file(allUrl, `OPUS API: ${corpus}`, undefined, [allUrl], label, false)).path, 'utf8'),
+    readFileSync((await f.file(allUrl, `OPUS API: ${corpus}`, { needed: [allUrl], what: label, record: false })).path, 'utf8'),
     allUrl,
   );
   if (all.length === 0) {
     const namesUrl = opusQueryUrl({ corpora: true });
     const names = parseCorporaList(
-      readFileSync((await f.file(namesUrl, 'OPUS API: corpora', undefined, [namesUrl], label, false)).path, 'utf8'),
+      readFileSync((await f.file(namesUrl, 'OPUS API: corpora', { needed: [namesUrl], what: label, record: false })).path, 'utf8'),
       namesUrl,
     );
     const near = names.find((n) => n.toLowerCase() === corpus.toLowerCase());
@@ -251,20 +250,17 @@ export async function listOpus(pair: LanguagePair, s: FetchSettings): Promise<Op
   const [a, b] = opusOrder(pair.src, pair.tgt);
   const url = opusQueryUrl({ source: a, target: b, preprocessing: 'moses', version: 'latest' });
   const f = new Fetcher(s);
-  const old = f.cache.record(url);
-  const oldBody = old ? readFileSync(f.cache.pathFor(url), 'utf8') : undefined;
-  f.cache.forget(url);
-  let body: string;
+  const what = `the list for ${a}-${b}`;
+  let path: string;
   try {
-    body = readFileSync(
-      (await f.file(url, `OPUS API: ${a}-${b}`, undefined, [url], `the list for ${a}-${b}`)).path,
-      'utf8',
-    );
+    path = (await f.file(url, `OPUS API: ${a}-${b}`, { needed: [url], what, refresh: true })).path;
   } catch (err) {
-    if (!(err instanceof NetworkError && err.unreachable) || old === undefined || oldBody === undefined) throw err;
+    const old = f.cache.record(url);
+    if (!(err instanceof NetworkError && err.unreachable) || old === undefined) throw err;
     s.onEvent({ type: 'note', message: `${err.message.split(';')[0]}; showing the list cached on ${old.fetched}` });
-    body = oldBody;
+    path = f.cache.pathFor(url);
   }
+  const body = readFileSync(path, 'utf8');
   const entries = parseOpusAnswer(body, url);
   const rows: OpusListing[] = [];
   for (const corpus of new Set(entries.map((e) => e.corpus))) {
@@ -287,12 +283,11 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
   const what = `${label} ${pair.src}-${pair.tgt}`;
   const f = new Fetcher(s);
   const apiUrl = opusQueryUrl({ corpus, source: a, target: b, preprocessing: 'moses', version: 'latest' });
-  if (s.refresh) f.cache.forget(apiUrl);
-  const api = await f.file(apiUrl, `OPUS API: ${corpus} ${a}-${b}`, undefined, [apiUrl], what);
+  const api = await f.file(apiUrl, `OPUS API: ${corpus} ${a}-${b}`, { needed: [apiUrl], what, refresh: s.refresh });
   const entry = pickMosesArchive(parseOpusAnswer(readFileSync(api.path, 'utf8'), apiUrl), corpus, a, b);
   if (!entry) return explainMissing(s, f, corpus, pair);
   const zipName = `${corpus}-${basename(new URL(entry.url).pathname)}`;
-  const archive = await f.file(entry.url, zipName, undefined, [apiUrl, entry.url], what);
+  const archive = await f.file(entry.url, zipName, { needed: [apiUrl, entry.url], what });
   return writeDirAtomically(s.out, s.force, async (dir) => {
     s.onEvent({ type: 'note', message: `unpacking ${zipName} into ${s.out}` });
     const raw = {

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
 import { fsyncDir } from '../util/atomic-write.js';
+import { Interrupted } from './interrupted.js';
 
 /** Refuses an existing `out` unless `force` (exit 2), before any work is done. */
 export function checkOutDir(out: string, force: boolean): void {
@@ -18,6 +19,7 @@ export function checkOutDir(out: string, force: boolean): void {
 /** The one-line error for a failed write under `out`. */
 export function outputError(err: unknown, out: string): Error {
   if (err instanceof Seq2SeqError) return err;
+  if ((err as Error)?.name === 'AbortError') return new Interrupted(); // Ctrl-C while unpacking
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
     case 'ENOSPC':

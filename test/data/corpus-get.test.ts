@@ -279,6 +279,25 @@ describe('corpus get tatoeba / opus:NAME', () => {
     ]);
     expect(r.stderr).toContain('list: 2 corpora on OPUS for fr-en');
   });
+
+  it('--list falls back to the answer it cached when OPUS cannot be reached, and says so', async () => {
+    const port = await closedPort();
+    const r = await corpusCli(tmp, `http://127.0.0.1:${port}`, ['get', '--list', 'opus', '--pair', 'en-fr']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Tatoeba     v2023-04-12    400   12.3 kB');
+    expect(r.stderr).toMatch(
+      new RegExp(`list: cannot reach 127\\.0\\.0\\.1:${port} \\(connection refused\\); showing the list cached on \\d{4}-`),
+    );
+  });
+
+  it('get reuses the cached OPUS answer; --refresh asks the API again', async () => {
+    const api = 'https://opus.nlpl.eu/opusapi/?corpus=Tatoeba&source=en&target=fr&preprocessing=moses&version=latest';
+    const before = server.requests(api).length;
+    expect((await get(['tatoeba', '--pair', 'en-fr', '--out', 'tat-again'])).code).toBe(0);
+    expect(server.requests(api).length).toBe(before);
+    expect((await get(['tatoeba', '--pair', 'en-fr', '--out', 'tat-refresh', '--refresh'])).code).toBe(0);
+    expect(server.requests(api).length).toBe(before + 1);
+  });
 });
 
 describe('corpus get: bad usage (exit 2, one line)', () => {

@@ -68,6 +68,7 @@ export class DownloadCache {
   /**
    * The file of `url` (`name` in messages), from the cache when its entry verifies, else
    * downloaded from `fetchUrl` (the URL or its mirror) and recorded. `pin`: the sha256 it must have.
+   * `refresh`: download even when the entry verifies (it is replaced only once the new file is).
    */
   async fetch(
     url: string,
@@ -75,9 +76,10 @@ export class DownloadCache {
     name: string,
     pin: string | undefined,
     s: DownloadSettings,
+    refresh = false,
   ): Promise<CachedFile> {
     const path = this.pathFor(url);
-    const rec = this.record(url);
+    const rec = refresh ? undefined : this.record(url);
     if (rec) {
       const actual = await sha256OfFile(path);
       if (actual === rec.sha256 && (pin === undefined || pin === actual)) {
