@@ -210,13 +210,19 @@ async function explainMissing(s: GetSettings, f: Fetcher, corpus: string, pair: 
   const label = sourceLabel(s.source);
   const allUrl = opusQueryUrl({ corpus, preprocessing: 'moses', version: 'latest' });
   const all = parseOpusAnswer(
-    readFileSync((await f.file(allUrl, `OPUS API: ${corpus}`, { needed: [allUrl], what: label, record: false })).path, 'utf8'),
+    readFileSync(
+      (await f.file(allUrl, `OPUS API: ${corpus}`, { needed: [allUrl], what: label, record: false })).path,
+      'utf8',
+    ),
     allUrl,
   );
   if (all.length === 0) {
     const namesUrl = opusQueryUrl({ corpora: true });
     const names = parseCorporaList(
-      readFileSync((await f.file(namesUrl, 'OPUS API: corpora', { needed: [namesUrl], what: label, record: false })).path, 'utf8'),
+      readFileSync(
+        (await f.file(namesUrl, 'OPUS API: corpora', { needed: [namesUrl], what: label, record: false })).path,
+        'utf8',
+      ),
       namesUrl,
     );
     const near = names.find((n) => n.toLowerCase() === corpus.toLowerCase());
@@ -270,6 +276,53 @@ export async function listOpus(pair: LanguagePair, s: FetchSettings): Promise<Op
   return rows.sort((x, y) => y.pairs - x.pairs || x.corpus.localeCompare(y.corpus));
 }
 
+/**
+ * Unpacks the two language files of a Moses archive (CORPUS.A-B.LANG) into raw.src / raw.tgt, and
+ * its LICENSE and README into DIR as LICENSE.txt / README.txt. A missing entry or files of
+ * different lengths make a CorruptArchive.
+ */
+async function unpackMoses(
+  path: string,
+  zipName: string,
+  corpus: string,
+  [a, b]: [string, string],
+  pair: LanguagePair,
+  raw: Record<'src' | 'tgt', string>,
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<Record<'src' | 'tgt', Unpacked> & { licenceFiles: string[] }> {
+  const zip = await ZipArchive.open(path, zipName);
+  try {
+    const got: Unpacked[] = [];
+    for (const side of ['src', 'tgt'] as const) {
+      const suffix = `.${a}-${b}.${pair[side]}`;
+      const e = zip.entries.find((x) => x.fileName.endsWith(suffix) && !x.fileName.includes('/'));
+      const names = zip.entries.map((x) => x.fileName);
+      if (!e) throw new CorruptArchive(zipName, 'zip', `no ${corpus}${suffix} inside; it holds ${list(names, 8)}`);
+      got.push(await zip.extract(e, raw[side], signal));
+    }
+    if (got[0].lines !== got[1].lines) {
+      const [x, y] = [`${corpus}.${a}-${b}.${pair.src}`, `.${pair.tgt}`];
+      throw new CorruptArchive(
+        zipName,
+        'zip',
+        `${x} has ${got[0].lines} lines but ${y} has ${got[1].lines}: not aligned`,
+      );
+    }
+    const licenceFiles: string[] = [];
+    for (const name of ['LICENSE', 'README']) {
+      const e = zip.entry(name);
+      if (e) {
+        writeFileSync(join(dir, `${name}.txt`), await zip.readText(e));
+        licenceFiles.push(`${name}.txt`);
+      }
+    }
+    return { src: got[0], tgt: got[1], licenceFiles };
+  } finally {
+    zip.close();
+  }
+}
+
 async function getOpus(s: GetSettings): Promise<CorpusManifest> {
   const label = sourceLabel(s.source);
   const pair = s.pair;
@@ -294,44 +347,11 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
       src: join(dir, s.split ? `.raw.${pair.src}` : `all.${pair.src}`),
       tgt: join(dir, s.split ? `.raw.${pair.tgt}` : `all.${pair.tgt}`),
     };
-    const licenceFiles: string[] = [];
-    const unpacked: Record<'src' | 'tgt', Unpacked> = {} as Record<'src' | 'tgt', Unpacked>;
-    let zip: ZipArchive | undefined;
+    let unpacked: Awaited<ReturnType<typeof unpackMoses>>;
     try {
-      zip = await ZipArchive.open(archive.path, zipName);
-      for (const side of ['src', 'tgt'] as const) {
-        const lang = pair[side];
-        const entryName = `.${a}-${b}.${lang}`;
-        const e = zip.entries.find((x) => x.fileName.endsWith(entryName) && !x.fileName.includes('/'));
-        if (!e)
-          throw new CorruptArchive(
-            zipName,
-            'zip',
-            `no ${corpus}${entryName} inside; it holds ${list(
-              zip.entries.map((x) => x.fileName),
-              8,
-            )}`,
-          );
-        unpacked[side] = await zip.extract(e, raw[side], s.signal);
-      }
-      for (const name of ['LICENSE', 'README']) {
-        const e = zip.entry(name);
-        if (e) {
-          writeFileSync(join(dir, `${name}.txt`), await zip.readText(e));
-          licenceFiles.push(`${name}.txt`);
-        }
-      }
+      unpacked = await unpackMoses(archive.path, zipName, corpus, [a, b], pair, raw, dir, s.signal);
     } catch (err) {
       throw f.corrupt(err, entry.url);
-    } finally {
-      zip?.close();
-    }
-    if (unpacked.src.lines !== unpacked.tgt.lines) {
-      f.cache.forget(entry.url);
-      throw new RuntimeFailure(
-        `${zipName}: ${corpus}.${a}-${b}.${pair.src} has ${unpacked.src.lines} lines ` +
-          `but .${pair.tgt} has ${unpacked.tgt.lines}: not aligned`,
-      );
     }
     let files: CorpusManifest['files'];
     let report;
@@ -359,7 +379,7 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
     const licence = s.source.kind === 'tatoeba' ? TATOEBA_LICENCE : opusLicence(corpus);
     const m: CorpusManifest = {
       ...manifestBase(s, [pair.src, pair.tgt]),
-      licence: { ...licence, files: licenceFiles },
+      licence: { ...licence, files: unpacked.licenceFiles },
       release: { corpus, version: entry.version, archive: entry.url, pairs: entry.alignment_pairs ?? 0 },
       downloads: f.downloads,
       splits: splitsOf(files),
