@@ -87,8 +87,10 @@ describe('the hash table and the pair store', () => {
 
   it('keeps every key through growth', () => {
     const t = new KeyTable(4);
-    for (let i = 0; i < 50_000; i++) expect(t.findOrInsert(`key ${i}`, i, () => true)).toBe(-1);
-    for (let i = 0; i < 50_000; i += 997) expect(t.findOrInsert(`key ${i}`, -5, (v) => v === i)).toBe(i);
+    const inserted = Array.from({ length: 50_000 }, (_, i) => t.findOrInsert(`key ${i}`, i, () => true));
+    expect(inserted.every((r) => r === -1)).toBe(true);
+    const found = Array.from({ length: 50_000 }, (_, i) => t.findOrInsert(`key ${i}`, -5, (v) => v === i));
+    expect(found.every((v, i) => v === i)).toBe(true);
     expect(t.size).toBe(50_000);
   });
 
