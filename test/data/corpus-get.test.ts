@@ -280,13 +280,28 @@ describe('corpus get tatoeba / opus:NAME', () => {
     expect(r.stderr).toContain('list: 2 corpora on OPUS for fr-en');
   });
 
+  it('--list alone names the sources; --list multi30k its splits and languages', async () => {
+    const r = await get(['--list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').map((l) => l.split(' ')[0])).toEqual(['multi30k', '', '', 'tatoeba', 'opus:NAME', '']);
+    const m = await get(['--list', 'multi30k']);
+    expect(m.stdout).toBe(MULTI30K_SPLITS.map((s) => `${s.split.padEnd(18)}${s.languages.join(' ')}\n`).join(''));
+    expect(m.stdout).toContain('test_2017_mscoco  en de fr\n');
+    const bad = await get(['--list', 'wmt']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^seq2seq: --list takes sources, multi30k or opus, got 'wmt'; known sources: /);
+  });
+
   it('--list falls back to the answer it cached when OPUS cannot be reached, and says so', async () => {
+    expect((await get(['--list', 'opus', '--pair', 'en-fr'])).code).toBe(0); // cached here
     const port = await closedPort();
     const r = await corpusCli(tmp, `http://127.0.0.1:${port}`, ['get', '--list', 'opus', '--pair', 'en-fr']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Tatoeba     v2023-04-12    400   12.3 kB');
     expect(r.stderr).toMatch(
-      new RegExp(`list: cannot reach 127\\.0\\.0\\.1:${port} \\(connection refused\\); showing the list cached on \\d{4}-`),
+      new RegExp(
+        `list: cannot reach 127\\.0\\.0\\.1:${port} \\(connection refused\\); showing the list cached on \\d{4}-`,
+      ),
     );
   });
 

@@ -96,26 +96,13 @@ function nextCommand(source: string, out: string, src: string, tgt: string): str
   const preset = source === 'multi30k' ? 'multi30k' : source === 'tatoeba' ? 'tatoeba' : 'small';
   const name = out.split('/').filter(Boolean).pop() ?? 'corpus';
   const run = source === 'multi30k' ? `runs/multi30k-${src}-${tgt}` : `runs/${name}`;
-  const flags = [
-    '--preset',
-    preset,
-    '--train',
-    `${out}/train`,
-    '--valid',
-    `${out}/val`,
-    '--src',
-    src,
-    '--tgt',
-    tgt,
-    '--out',
-    run,
-  ];
-  return `seq2seq train ${flags.join(' ')}`;
+  const data = `--train ${out}/train --valid ${out}/val --src ${src} --tgt ${tgt}`;
+  return `seq2seq train --preset ${preset} ${data} --out ${run}`;
 }
 
 async function listSources(what: string | boolean, o: GetFlags, cacheDir: string): Promise<void> {
   const { KNOWN_SOURCES, MULTI30K_SPLITS, parsePair } = await import('../../data/sources.js');
-  if (what === true || what === false || what === 'sources') {
+  if (typeof what !== 'string' || what === 'sources') {
     process.stdout.write(
       [
         'multi30k     Multi30k task 1 (image descriptions): en, de, fr, cs;',
