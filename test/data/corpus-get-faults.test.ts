@@ -148,10 +148,10 @@ describe('corpus get: network faults', () => {
   it('a server that stalls: the stall timeout fires, and the retry resumes where the bytes stopped', async () => {
     const { out, cache } = fresh();
     server.fault(m30kUrl('val.en.gz'), { stallAfter: { bytes: 700, times: 1 } });
-    const r = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache, '--timeout', '0.8']);
+    const r = await get(['multi30k', '--pair', 'en-de', '--out', out, '--cache', cache, '--timeout', '1.5']);
     server.faults.clear();
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/val\.en\.gz: 127\.0\.0\.1:\d+: stalled \(no data for 0\.8 s\); retrying/);
+    expect(r.stderr).toMatch(/val\.en\.gz: 127\.0\.0\.1:\d+: stalled \(no data for 1\.5 s\); retrying/);
     expect(server.requests(m30kUrl('val.en.gz')).map((q) => q.range)).toEqual([undefined, 'bytes=700-']);
     expect(read(join(out, 'val.en'))).toBe(m30k.lines.get('val.en')!.join('\n') + '\n');
   });
