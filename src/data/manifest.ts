@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import type { PrepareReport } from './prepare.js';
 import type { Licence } from './sources.js';
 
-export const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_FILE = 'manifest.json';
 
 export interface ManifestDownload {
   /** The source's URL (the cache key). */

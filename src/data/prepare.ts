@@ -60,7 +60,7 @@ export function resolveSplitSize(s: SplitSize, kept: number): number {
   return s.atMostFraction === undefined ? count : Math.min(count, Math.floor(s.atMostFraction * kept));
 }
 
-export const describeSplitSize = (s: SplitSize): string =>
+const describeSplitSize = (s: SplitSize): string =>
   s.fraction !== undefined
     ? `${+(s.fraction * 100).toFixed(4)}%`
     : `${s.count}${s.atMostFraction !== undefined ? ` (at most ${s.atMostFraction * 100}%)` : ''}`;
@@ -101,7 +101,7 @@ export interface PrepareReport {
   files: Record<string, { lines: number; sha256: string }>;
 }
 
-export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
+const SPLIT_NAMES = ['train', 'val', 'test'] as const;
 const SAME_SENTENCE = 'source side equal after NFC, white space squeezed to one space, trimmed';
 
 /** Buffered lines into a file, hashed as they go. */

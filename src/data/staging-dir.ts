@@ -17,7 +17,7 @@ export function checkOutDir(out: string, force: boolean): void {
 }
 
 /** The one-line error for a failed write under `out`. */
-export function outputError(err: unknown, out: string): Error {
+function outputError(err: unknown, out: string): Error {
   if (err instanceof Seq2SeqError) return err;
   if ((err as Error)?.name === 'AbortError') return new Interrupted(); // Ctrl-C while unpacking
   const e = err as NodeJS.ErrnoException;

@@ -8,7 +8,7 @@ import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { RuntimeFailure } from '../../errors.js';
 import { Interrupted } from '../interrupted.js';
 
-export const MAX_REDIRECTS = 10;
+const MAX_REDIRECTS = 10;
 
 export interface HttpResponse {
   /** The URL that answered (after redirects). */
@@ -134,14 +134,5 @@ export async function httpGet(
     if (seen.length > MAX_REDIRECTS)
       throw new NetworkError(`${url}: more than ${MAX_REDIRECTS} redirects`, { retryable: false });
     current = next;
-  }
-}
-
-/** Reads a whole (small) response body as text, with the same error handling. */
-export async function readText(res: HttpResponse, stallMs: number, signal?: AbortSignal): Promise<string> {
-  try {
-    return await res.body.text();
-  } catch (err) {
-    throw networkError(err, res.url, stallMs, signal);
   }
 }
