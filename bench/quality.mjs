@@ -2,7 +2,7 @@
 //   npm run bench:quality -- --corpus multi30k --pair en-de --budget 60m
 //   npm run bench:quality -- --corpus multi30k --pair en-fr --budget 60m
 //   npm run bench:quality -- --corpus tatoeba --pair en-fr --budget 60m
-// Prepares the data (Tatoeba: the seeded split of scripts/prepare-tatoeba.mjs), trains the corpus's
+// Prepares the data (Tatoeba: the seeded split of `seq2seq corpus prepare`), trains the corpus's
 // preset (`multi30k` or `tatoeba`, src/train/presets.ts) with `nice -n 10` for --budget of training
 // time into runs/quality/<corpus>-<pair>-<budget>[-s<seed>], evaluates the best checkpoint — or,
 // when the run kept checkpoints (the presets keep 5), their average (with --ensemble also the

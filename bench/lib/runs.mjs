@@ -3,6 +3,7 @@
 // append-only results files. Trainings run as `nice -n 10 node bin/seq2seq.js train …`, one at a time
 // (or, for bench:quality --seeds, one per seed side by side, the cores split between them).
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -50,9 +51,25 @@ export function corpusRecipe(corpus, pair, { data } = {}) {
       test: join(dir, 'test'),
       testName: 'test (seed-1 split)',
       needs: [join(sharedCorpora(), 'tatoeba-eng-fra', 'fra.txt')],
+      // `seq2seq corpus prepare` with the recipe's settings (docs/quality.md, "Tatoeba: the split"),
+      // once: a split whose prepare.json names the same input (sha256) and settings is kept.
       prepare: async () => {
-        const { prepareTatoeba, TATOEBA_DEFAULTS } = await import(pathToFileURL(join(root, 'scripts', 'prepare-tatoeba.mjs')).href);
-        await prepareTatoeba({ ...TATOEBA_DEFAULTS, input: join(sharedCorpora(), 'tatoeba-eng-fra', 'fra.txt'), out: dir });
+        const input = join(sharedCorpora(), 'tatoeba-eng-fra', 'fra.txt');
+        const report = join(dir, 'prepare.json');
+        if (existsSync(report)) {
+          const r = JSON.parse(readFileSync(report, 'utf8'));
+          const sha = createHash('sha256').update(readFileSync(input)).digest('hex');
+          const s = r.settings ?? {};
+          const same = s.seed === 1 && s.valid === '2000 (asked: 2000)' && s.test === '5000 (asked: 5000)';
+          if (r.inputs?.[0]?.files?.[0]?.sha256 === sha && same) {
+            say(`tatoeba: split already prepared in ${rel(dir)} (seed 1)`);
+            return;
+          }
+        }
+        const split = ['--seed', '1', '--valid', '2000', '--test', '5000'];
+        const args = ['corpus', 'prepare', input, '--src', 'en', '--tgt', 'fr', ...split, '--out', dir, '--force'];
+        const code = await run(process.execPath, [bin, ...args]);
+        if (code !== 0) throw new Error(`seq2seq corpus prepare exited with code ${code}`);
       },
     };
   }

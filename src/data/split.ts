@@ -7,6 +7,9 @@
  * shuffled with Fisher–Yates from the project's Rng(seed); test takes whole groups in shuffled order
  * until it holds at least `test` pairs, then validation likewise, train the rest. Within each split
  * the pairs keep their shuffled order. The result is a pure function of (pairs, sizes, seed).
+ *
+ * assignSplits is that rule over group sizes alone; `corpus prepare` (prepare.ts) applies it to
+ * corpora too large to hold in memory, splitCorpus to pairs in memory.
  */
 import { Rng } from '../util/rng.js';
 
@@ -37,10 +40,47 @@ export function sourceKey(src: string): string {
   return src.normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
-export function splitCorpus(pairs: readonly SplitPair[], sizes: SplitSizes, seed: number): CorpusSplit {
+export interface GroupAssignment {
+  /** Per group (in first-appearance order): 0 train, 1 validation, 2 test. */
+  split: Uint8Array;
+  /** The groups in shuffled order: the order their pairs are written in. */
+  order: Uint32Array;
+  /** Pairs per split: [train, validation, test]. */
+  pairs: [number, number, number];
+}
+
+/** Shuffles the groups (sizes in first-appearance order) and deals them to test, validation, train. */
+export function assignSplits(groupSizes: ArrayLike<number>, sizes: SplitSizes, seed: number): GroupAssignment {
   if (!Number.isSafeInteger(sizes.valid) || sizes.valid < 0 || !Number.isSafeInteger(sizes.test) || sizes.test < 0) {
     throw new RangeError('split sizes must be integers ≥ 0');
   }
+  const n = groupSizes.length;
+  let kept = 0;
+  for (let g = 0; g < n; g++) kept += groupSizes[g];
+  if (sizes.valid + sizes.test >= kept) {
+    throw new RangeError(`validation ${sizes.valid} + test ${sizes.test} pairs leave nothing to train on (${kept} distinct pairs)`);
+  }
+  // Fisher–Yates over group indices.
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const rng = new Rng(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  const split = new Uint8Array(n);
+  const pairs: [number, number, number] = [0, 0, 0];
+  for (const g of order) {
+    const s = pairs[2] < sizes.test ? 2 : pairs[1] < sizes.valid ? 1 : 0;
+    split[g] = s;
+    pairs[s] += groupSizes[g];
+  }
+  return { split, order, pairs };
+}
+
+export function splitCorpus(pairs: readonly SplitPair[], sizes: SplitSizes, seed: number): CorpusSplit {
   const seen = new Set<string>();
   const groupIndex = new Map<string, number>();
   const groups: SplitPair[][] = [];
@@ -61,21 +101,13 @@ export function splitCorpus(pairs: readonly SplitPair[], sizes: SplitSizes, seed
     }
     groups[g].push(p);
   }
-  const kept = pairs.length - duplicates;
-  if (sizes.valid + sizes.test >= kept) throw new RangeError(`validation ${sizes.valid} + test ${sizes.test} pairs leave nothing to train on (${kept} distinct pairs)`);
-  // Fisher–Yates over group indices.
-  const order = groups.map((_, i) => i);
-  const rng = new Rng(seed);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
+  const { split, order } = assignSplits(
+    groups.map((g) => g.length),
+    sizes,
+    seed,
+  );
   const out: CorpusSplit = { train: [], valid: [], test: [], duplicates, groups: groups.length };
-  for (const g of order) {
-    const into = out.test.length < sizes.test ? out.test : out.valid.length < sizes.valid ? out.valid : out.train;
-    for (const p of groups[g]) into.push(p);
-  }
+  const parts = [out.train, out.valid, out.test];
+  for (const g of order) for (const p of groups[g]) parts[split[g]].push(p);
   return out;
 }

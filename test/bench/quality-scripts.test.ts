@@ -1,8 +1,8 @@
 /**
  * The quality recipe scripts end to end on a cut of the bundled demo corpus (tiny preset, a few
  * seconds of training): bench/quality.mjs appends a row and draws the curve, and only evaluates again when run
- * twice; bench/ablation.mjs writes its table and skips finished variants; scripts/prepare-tatoeba.mjs
- * splits a TSV reproducibly. The real Tatoeba file is split too when ../shared/corpora is present.
+ * twice; bench/ablation.mjs writes its table and skips finished variants. (The Tatoeba split, once
+ * scripts/prepare-tatoeba.mjs, is `seq2seq corpus prepare` now: test/data/prepare.test.ts.)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -221,42 +221,5 @@ describe('bench/ablation.mjs', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('already in');
     expect(readFileSync(results, 'utf8').trim().split('\n')).toHaveLength(1);
-  });
-});
-
-describe('scripts/prepare-tatoeba.mjs', () => {
-  it('splits a TSV by a fixed seed, reproducibly, and leaves a prepared split alone', () => {
-    const input = join(tmp, 'pairs.tsv');
-    const lines = Array.from({ length: 400 }, (_, i) => `English ${i % 250}.\tFrançais ${i}.`);
-    writeFileSync(input, lines.join('\n') + '\n');
-    const run = (out: string, seed: string) => node('scripts/prepare-tatoeba.mjs', ['--input', input, '--out', out, '--seed', seed, '--valid', '30', '--test', '50']);
-    expect(run(join(tmp, 't1'), '1').code).toBe(0);
-    expect(run(join(tmp, 't2'), '1').code).toBe(0);
-    expect(run(join(tmp, 't3'), '2').code).toBe(0);
-    const read = (d: string, f: string) => readFileSync(join(tmp, d, f), 'utf8');
-    expect(read('t2', 'test.en')).toBe(read('t1', 'test.en'));
-    expect(read('t3', 'test.en')).not.toBe(read('t1', 'test.en'));
-    const m = JSON.parse(read('t1', 'split.json')) as { counts: Record<string, number> };
-    expect(m.counts.train + m.counts.val + m.counts.test).toBe(400);
-    expect(read('t1', 'train.en').split('\n').length - 1).toBe(m.counts.train);
-    const test = new Set(read('t1', 'test.en').trim().split('\n'));
-    for (const s of read('t1', 'train.en').trim().split('\n')) expect(test.has(s)).toBe(false);
-    const again = run(join(tmp, 't1'), '1');
-    expect(again.stderr).toContain('already prepared');
-    const bad = node('scripts/prepare-tatoeba.mjs', ['--input', join(tmp, 'missing.tsv'), '--out', join(tmp, 't4')]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-  });
-
-  const fra = join(REPO, '..', 'shared', 'corpora', 'tatoeba-eng-fra', 'fra.txt');
-  it.skipIf(!existsSync(fra))(`the shared Tatoeba file splits into 135,652 / 2,000 / 5,000 pairs with seed 1${existsSync(fra) ? '' : ' (skipped: ../shared/corpora/tatoeba-eng-fra/fra.txt is absent)'}`, () => {
-    const out = join(tmp, 'tatoeba');
-    const r = node('scripts/prepare-tatoeba.mjs', ['--out', out]);
-    expect(r.code).toBe(0);
-    const m = JSON.parse(readFileSync(join(out, 'split.json'), 'utf8')) as { counts: Record<string, number>; input: { sha256: string } };
-    expect(m.input.sha256).toBe('2546838ae46e0eac4c02ab7032ea0a02a006074a5340077a36a9444f41e02888');
-    expect(m.counts.train + m.counts.val + m.counts.test + m.counts.duplicates).toBe(142787);
-    expect(m.counts.val).toBe(2000);
-    expect(m.counts.test).toBe(5000);
   });
 });

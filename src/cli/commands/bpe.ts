@@ -62,9 +62,9 @@ export function register(program: Command): void {
       'after',
       `
 Examples:
-  seq2seq bpe learn --vocab-size 8000 ../shared/corpora/multi30k/train --src en --tgt de -o tokenizer.json
+  seq2seq bpe learn --vocab-size 8000 corpora/multi30k/train --src en --tgt de -o tokenizer.json
   seq2seq bpe learn --vocab-size 8000 --side src train.en train.de -o tokenizer.src.json
-  seq2seq bpe learn --vocab-size 16000 ../shared/corpora/tatoeba-eng-fra/fra.txt -o enfr.json
+  seq2seq bpe learn --vocab-size 16000 corpora/tatoeba-en-fr/train --src en --tgt fr -o enfr.json
   seq2seq bpe learn --vocab-size 4000 --text notes.txt more.txt -o tokenizer.json`,
     )
     .action(async (paths: string[], opts: LearnOptions) => {
