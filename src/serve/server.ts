@@ -1,0 +1,136 @@
+/**
+ * `seq2seq serve`: a Fastify HTTP server speaking LibreTranslate's API (routes.ts) and serving the
+ * web page (page.ts), in front of one dynamic batcher (batcher.ts) that feeds the decoding thread
+ * (decoder-thread.ts). The server listens at once; /health says "loading" until every model is in.
+ *   - bodies: JSON, urlencoded forms (@fastify/formbody), multipart forms as LibreTranslate's own
+ *     page sends them (@fastify/multipart, fields only); at most --body-limit bytes (413 beyond);
+ *   - CORS headers as LibreTranslate sends them (@fastify/cors);
+ *   - every answer is logged (access-log.ts); a client that leaves before its answer is logged as
+ *     499 and its waiting sentences leave the queue;
+ *   - close(): stop accepting (new requests on open connections get 503), let every request in
+ *     flight finish, then stop the decoding thread.
+ */
+import cors from '@fastify/cors';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { formatAccess } from './access-log.js';
+import { ApiError } from './api-error.js';
+import { DynamicBatcher } from './batcher.js';
+import { DecoderThread } from './decoder-thread.js';
+import { ModelRegistry } from './model-registry.js';
+import type { ServeOptions } from './options.js';
+import { loadPage } from './page.js';
+import { RateLimiter } from './rate-limit.js';
+import { registerRoutes, type RequestState } from './routes.js';
+
+export interface RunningServer {
+  /** http://host:port, the port chosen by the system when --port 0. */
+  url: string;
+  /** Resolves when every model is loaded; rejects (a Seq2SeqError) when one cannot be. */
+  ready: Promise<void>;
+  /** Stops accepting, finishes the requests in flight, stops decoding. */
+  close(): Promise<void>;
+}
+
+interface TrackedRequest extends RequestState {
+  start: number;
+  logged: boolean;
+  error?: string;
+}
+
+/** The client left before its answer was sent. */
+class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection');
+  }
+}
+
+export async function startServer(options: ServeOptions, log: (line: string) => void, onFatal: (err: Error) => void): Promise<RunningServer> {
+  const models = options.models.map((m, i) => ({ key: String(i), dir: m.dir }));
+  const decoder = new DecoderThread({ models, decoding: options.decoding }, onFatal);
+  const batcher = new DynamicBatcher((key, sentences, nBest) => decoder.decode(key, sentences, nBest), {
+    maxBatch: options.maxBatch,
+    maxWaitMs: options.maxWaitMs,
+    capacity: options.maxQueue,
+  });
+  let registry: ModelRegistry | null = null;
+  const states = new WeakMap<IncomingMessage, TrackedRequest>();
+
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    exposedHeaders: ['Authorization'],
+    credentials: true,
+    maxAge: 60 * 60 * 24 * 20,
+    strictPreflight: false,
+  });
+  await app.register(formbody, { bodyLimit: options.bodyLimit });
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fieldSize: options.bodyLimit, fields: 32, files: 0, parts: 32 },
+  });
+
+  const logAccess = (request: FastifyRequest, status: number) => {
+    const state = states.get(request.raw);
+    if (!state || state.logged) return;
+    state.logged = true;
+    const { sentences, error } = state;
+    const entry = { time: new Date(), remote: request.ip, method: request.method, url: request.url.split('?')[0], status };
+    log(formatAccess({ ...entry, ms: performance.now() - state.start, sentences, error }, options.logFormat));
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    const state: TrackedRequest = { abort: new AbortController(), start: performance.now(), logged: false };
+    states.set(request.raw, state);
+    reply.raw.on('close', () => {
+      if (reply.raw.writableFinished) return;
+      state.abort.abort(new ClientGone());
+      logAccess(request, 499);
+    });
+  });
+  app.addHook('onResponse', async (request, reply) => logAccess(request, reply.statusCode));
+
+  app.setErrorHandler((err: FastifyError | ApiError | ClientGone, request, reply) => {
+    if (err instanceof ClientGone) return reply.code(499).send();
+    let status = 500;
+    let message = `Cannot translate text: ${err.message}`;
+    if (err instanceof ApiError) {
+      status = err.status;
+      message = err.message;
+      reply.headers(err.headers);
+    } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
+      status = err.statusCode;
+      message = err.message;
+    }
+    const state = states.get(request.raw);
+    if (state) state.error = message;
+    return reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'Not Found' }));
+
+  for (const file of loadPage()) app.get(file.path, (_request, reply) => reply.type(file.contentType).send(file.body));
+  registerRoutes(app, {
+    options,
+    registry: () => registry,
+    batcher,
+    limiter: options.reqLimit === -1 ? null : new RateLimiter(options.reqLimit),
+    state: (request) => states.get(request.raw)!,
+  });
+
+  const address = await app.listen({ host: options.host, port: options.port });
+  const ready = decoder.ready.then((dirs) => {
+    registry = ModelRegistry.open(options.models, dirs);
+  });
+  return {
+    url: address,
+    ready,
+    async close() {
+      await app.close();
+      await batcher.whenIdle();
+      await decoder.close();
+    },
+  };
+}
