@@ -79,7 +79,15 @@ export class DynamicBatcher {
     if (this.queue.length + sentences.length > this.opts.capacity) throw new QueueFullError(this.retryAfter());
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise((resolve, reject) => {
-      const job: Job = { key, nBest, results: new Array(sentences.length), remaining: sentences.length, done: false, resolve, reject };
+      const job: Job = {
+        key,
+        nBest,
+        results: new Array(sentences.length),
+        remaining: sentences.length,
+        done: false,
+        resolve,
+        reject,
+      };
       const now = performance.now();
       sentences.forEach((sentence, index) => this.queue.push({ job, index, sentence, queuedAt: now }));
       if (signal) {
@@ -143,7 +151,11 @@ export class DynamicBatcher {
     const nBest = Math.max(...batch.map((item) => item.job.nBest));
     this.inFlight = true;
     const started = performance.now();
-    this.decode(key, batch.map((item) => item.sentence), nBest).then(
+    this.decode(
+      key,
+      batch.map((item) => item.sentence),
+      nBest,
+    ).then(
       (hyps) => {
         const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
         this.rate = this.rate === 0 ? batch.length / seconds : 0.8 * this.rate + 0.2 * (batch.length / seconds);

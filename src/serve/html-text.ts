@@ -23,7 +23,9 @@ export interface TranslatableText {
 
 function isKept(node: Node): boolean {
   if (!('tagName' in node)) return false;
-  return UNTRANSLATED.has(node.tagName) || node.attrs.some((a) => a.name === 'translate' && a.value.toLowerCase() === 'no');
+  return (
+    UNTRANSLATED.has(node.tagName) || node.attrs.some((a) => a.name === 'translate' && a.value.toLowerCase() === 'no')
+  );
 }
 
 function collectText(node: Node, out: TextNode[]): void {

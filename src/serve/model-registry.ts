@@ -31,7 +31,11 @@ export interface LanguageEntry {
 }
 
 /** The pair of a loaded run: the spec's, the training settings', or the directory name's. */
-export function pairOfRun(spec: ModelSpec, runDir: string, training: Record<string, unknown>): { source: string; target: string } {
+export function pairOfRun(
+  spec: ModelSpec,
+  runDir: string,
+  training: Record<string, unknown>,
+): { source: string; target: string } {
   if (spec.source !== undefined && spec.target !== undefined) return { source: spec.source, target: spec.target };
   const { src, tgt } = training;
   if (typeof src === 'string' && typeof tgt === 'string' && isLanguageCode(src) && isLanguageCode(tgt)) {
@@ -39,9 +43,8 @@ export function pairOfRun(spec: ModelSpec, runDir: string, training: Record<stri
   }
   const named = /^([a-z]{2,3})-([a-z]{2,3})$/i.exec(basename(runDir));
   if (named) return { source: normalizeCode(named[1]), target: normalizeCode(named[2]) };
-  throw new InputError(
-    `${spec.dir}: the run does not say its languages (trained without --src/--tgt); name them: --model en:de=${spec.dir}`,
-  );
+  const hint = `name them: --model en:de=${spec.dir}`;
+  throw new InputError(`${spec.dir}: the run does not say its languages (trained without --src/--tgt); ${hint}`);
 }
 
 export class ModelRegistry {
@@ -75,7 +78,10 @@ export class ModelRegistry {
     return [...codes].sort().map((code) => ({
       code,
       name: languageName(code),
-      targets: this.pairs.filter((p) => p.source === code).map((p) => p.target).sort(),
+      targets: this.pairs
+        .filter((p) => p.source === code)
+        .map((p) => p.target)
+        .sort(),
     }));
   }
 

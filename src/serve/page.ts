@@ -22,5 +22,9 @@ const FILES: [path: string, file: string, contentType: string][] = [
 ];
 
 export function loadPage(): PageFile[] {
-  return FILES.map(([path, file, contentType]) => ({ path, contentType, body: readFileSync(new URL(file, PAGE_DIR), 'utf8') }));
+  return FILES.map(([path, file, contentType]) => ({
+    path,
+    contentType,
+    body: readFileSync(new URL(file, PAGE_DIR), 'utf8'),
+  }));
 }

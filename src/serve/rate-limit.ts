@@ -34,7 +34,8 @@ export class RateLimiter {
       this.clients.set(client, w);
     }
     this.expire(w, t);
-    if (w.total >= this.limit) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((w.times[0] + WINDOW_MS - t) / 1000)) };
+    if (w.total >= this.limit)
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((w.times[0] + WINDOW_MS - t) / 1000)) };
     w.times.push(t);
     w.units.push(units);
     w.total += units;

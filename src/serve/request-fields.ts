@@ -29,7 +29,8 @@ type Fields = Record<string, unknown>;
 /** The request's fields: the JSON object, or the form's fields over the query string's. */
 export function requestFields(req: RawRequest): Fields {
   if (req.isJson) {
-    if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) throw new ApiError(400, 'Invalid JSON format');
+    if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body))
+      throw new ApiError(400, 'Invalid JSON format');
     return req.body as Fields;
   }
   const fields: Fields = {};

@@ -78,19 +78,27 @@ async function translate(ctx: RouteContext, request: FastifyRequest): Promise<ob
   const f = translateFields(fields, isJson(request));
   const { options, batcher } = ctx;
   const beam = options.decoding.beam ?? 5;
-  const prepared = prepareTranslation(registry, f, { charLimit: options.charLimit, batchLimit: options.batchLimit, beam });
+  const prepared = prepareTranslation(registry, f, {
+    charLimit: options.charLimit,
+    batchLimit: options.batchLimit,
+    beam,
+  });
   const state = ctx.state(request);
   state.sentences = prepared.sentences.length;
   if (prepared.sentences.length > options.maxQueue) {
     const n = prepared.sentences.length;
-    throw new ApiError(400, `Invalid request: ${n} sentences exceed the server's queue of ${options.maxQueue} (--max-queue)`);
+    throw new ApiError(
+      400,
+      `Invalid request: ${n} sentences exceed the server's queue of ${options.maxQueue} (--max-queue)`,
+    );
   }
   const timer = setTimeout(() => state.abort.abort(new RequestTimeout(options.timeoutMs)), options.timeoutMs);
   try {
     const hyps = await batcher.submit(prepared.pair.key, prepared.sentences, prepared.nBest, state.abort.signal);
     return assembleReply(prepared, hyps, f);
   } catch (err) {
-    if (err instanceof QueueFullError) throw unavailable('Server busy: the translation queue is full', err.retryAfterSeconds);
+    if (err instanceof QueueFullError)
+      throw unavailable('Server busy: the translation queue is full', err.retryAfterSeconds);
     if (err instanceof RequestTimeout) throw unavailable(err.message, batcher.retryAfter());
     throw err;
   } finally {
@@ -128,6 +136,10 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/health', async (_request, reply) => {
     if (!ctx.registry()) return reply.code(503).send({ status: 'loading' });
     const { batcher, options } = ctx;
-    return { status: 'ok', queue: { sentences: batcher.queued, capacity: options.maxQueue }, decodedSentences: batcher.decoded };
+    return {
+      status: 'ok',
+      queue: { sentences: batcher.queued, capacity: options.maxQueue },
+      decodedSentences: batcher.decoded,
+    };
   });
 }

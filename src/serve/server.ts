@@ -47,7 +47,11 @@ class ClientGone extends Error {
   }
 }
 
-export async function startServer(options: ServeOptions, log: (line: string) => void, onFatal: (err: Error) => void): Promise<RunningServer> {
+export async function startServer(
+  options: ServeOptions,
+  log: (line: string) => void,
+  onFatal: (err: Error) => void,
+): Promise<RunningServer> {
   const models = options.models.map((m, i) => ({ key: String(i), dir: m.dir }));
   const decoder = new DecoderThread({ models, decoding: options.decoding }, onFatal);
   const batcher = new DynamicBatcher((key, sentences, nBest) => decoder.decode(key, sentences, nBest), {
@@ -58,7 +62,12 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
   let registry: ModelRegistry | null = null;
   const states = new WeakMap<IncomingMessage, TrackedRequest>();
 
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
   await app.register(cors, {
     origin: '*',
     methods: ['GET', 'POST'],
@@ -79,7 +88,13 @@ export async function startServer(options: ServeOptions, log: (line: string) => 
     if (!state || state.logged) return;
     state.logged = true;
     const { sentences, error } = state;
-    const entry = { time: new Date(), remote: request.ip, method: request.method, url: request.url.split('?')[0], status };
+    const entry = {
+      time: new Date(),
+      remote: request.ip,
+      method: request.method,
+      url: request.url.split('?')[0],
+      status,
+    };
     log(formatAccess({ ...entry, ms: performance.now() - state.start, sentences, error }, options.logFormat));
   };
   app.addHook('onRequest', async (request, reply) => {

@@ -47,11 +47,16 @@ function checkLimits(texts: readonly string[], isBatch: boolean, limits: Transla
   if (limits.charLimit === -1) return;
   for (const text of texts) {
     const chars = [...text].length;
-    if (chars > limits.charLimit) throw new ApiError(400, `Invalid request: request (${chars}) exceeds text limit (${limits.charLimit})`);
+    if (chars > limits.charLimit)
+      throw new ApiError(400, `Invalid request: request (${chars}) exceeds text limit (${limits.charLimit})`);
   }
 }
 
-function resolvePair(registry: ModelRegistry, f: TranslateFields, texts: readonly string[]): { pair: ServedPair; detected: Detection | null } {
+function resolvePair(
+  registry: ModelRegistry,
+  f: TranslateFields,
+  texts: readonly string[],
+): { pair: ServedPair; detected: Detection | null } {
   const target = normalizeCode(f.target);
   const into = registry.into(target);
   if (into.length === 0) throw new ApiError(400, `${f.target} is not supported`);
@@ -69,7 +74,11 @@ function resolvePair(registry: ModelRegistry, f: TranslateFields, texts: readonl
   return { pair, detected: null };
 }
 
-export function prepareTranslation(registry: ModelRegistry, f: TranslateFields, limits: TranslationLimits): PreparedTranslation {
+export function prepareTranslation(
+  registry: ModelRegistry,
+  f: TranslateFields,
+  limits: TranslationLimits,
+): PreparedTranslation {
   const texts = Array.isArray(f.q) ? f.q : [f.q];
   checkLimits(texts, Array.isArray(f.q), limits);
   const { pair, detected } = resolvePair(registry, f, texts);
@@ -79,7 +88,11 @@ export function prepareTranslation(registry: ModelRegistry, f: TranslateFields, 
 }
 
 /** The reply, from the hypotheses of every sentence (prepared.sentences' order, best first). */
-export function assembleReply(prepared: PreparedTranslation, hyps: readonly string[][], f: TranslateFields): TranslateReply {
+export function assembleReply(
+  prepared: PreparedTranslation,
+  hyps: readonly string[][],
+  f: TranslateFields,
+): TranslateReply {
   const main: string[] = [];
   const alternatives: string[][] = [];
   let k = 0;

@@ -42,7 +42,9 @@ function limitFlag(name: string, value: string): number {
 /** `RUN` or `SRC:TGT=RUN`. */
 export function parseModelSpec(value: string): ModelSpec {
   const named = /^([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*):([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)=(.+)$/.exec(value);
-  const spec: ModelSpec = named ? { dir: named[3], source: normalizeCode(named[1]), target: normalizeCode(named[2]) } : { dir: value };
+  const spec: ModelSpec = named
+    ? { dir: named[3], source: normalizeCode(named[1]), target: normalizeCode(named[2]) }
+    : { dir: value };
   if (!existsSync(spec.dir)) throw new InputError(`${spec.dir}: run directory not found`);
   return spec;
 }
@@ -51,7 +53,11 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description('serve trained runs over HTTP: the LibreTranslate API and a translation web page')
-    .requiredOption('--model <run>', 'trained run (or checkpoint) directory, or SRC:TGT=RUN to name its pair; repeat for more pairs', collect)
+    .requiredOption(
+      '--model <run>',
+      'trained run (or checkpoint) directory, or SRC:TGT=RUN to name its pair; repeat for more pairs',
+      collect,
+    )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '5000')
     .option('--beam <n>', 'beam size (1 = greedy); alternatives come from the beam', '5')
@@ -89,7 +95,8 @@ See docs/serve.md for the API, the limits and how to point LibreTranslate client
 
 function readOptions(opts: ServeCliOpts): ServeOptions {
   const logFormat = opts.logFormat;
-  if (logFormat !== 'plain' && logFormat !== 'json') throw new InputError(`--log-format must be plain or json, got '${logFormat}'`);
+  if (logFormat !== 'plain' && logFormat !== 'json')
+    throw new InputError(`--log-format must be plain or json, got '${logFormat}'`);
   const port = integerFlag('--port', opts.port, 0);
   if (port > 65535) throw new InputError(`--port must be at most 65535, got '${opts.port}'`);
   const beam = integerFlag('--beam', opts.beam);
@@ -126,7 +133,8 @@ async function serve(options: ServeOptions): Promise<void> {
   });
   failed.catch(() => undefined);
   const server = await startServer(options, say, (err) => fatal?.(err));
-  say(`seq2seq serve: listening on ${server.url} (loading ${options.models.length} model${options.models.length > 1 ? 's' : ''})`);
+  const n = options.models.length;
+  say(`seq2seq serve: listening on ${server.url} (loading ${n} model${n > 1 ? 's' : ''})`);
   try {
     await Promise.race([server.ready, failed]);
   } catch (err) {
