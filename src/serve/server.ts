@@ -13,11 +13,11 @@
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyError, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { formatAccess } from './access-log.js';
 import { ApiError } from './api-error.js';
-import { DynamicBatcher } from './batcher.js';
+import { DynamicBatcher, type DecodeFn } from './batcher.js';
 import { DecoderThread } from './decoder-thread.js';
 import { ModelRegistry } from './model-registry.js';
 import type { ServeOptions } from './options.js';
@@ -47,19 +47,23 @@ class ClientGone extends Error {
   }
 }
 
-export async function startServer(
+/** What the HTTP side needs from the decoding side: decoding, and the models once loaded. */
+export interface Decoding {
+  decode: DecodeFn;
+  registry(): ModelRegistry | null;
+}
+
+/** The Fastify app with every route and hook, over `decoding` (the decoding thread, or a test's). */
+export async function buildApp(
   options: ServeOptions,
+  decoding: Decoding,
   log: (line: string) => void,
-  onFatal: (err: Error) => void,
-): Promise<RunningServer> {
-  const models = options.models.map((m, i) => ({ key: String(i), dir: m.dir }));
-  const decoder = new DecoderThread({ models, decoding: options.decoding }, onFatal);
-  const batcher = new DynamicBatcher((key, sentences, nBest) => decoder.decode(key, sentences, nBest), {
+): Promise<{ app: FastifyInstance; batcher: DynamicBatcher }> {
+  const batcher = new DynamicBatcher(decoding.decode, {
     maxBatch: options.maxBatch,
     maxWaitMs: options.maxWaitMs,
     capacity: options.maxQueue,
   });
-  let registry: ModelRegistry | null = null;
   const states = new WeakMap<IncomingMessage, TrackedRequest>();
 
   const app = Fastify({
@@ -129,12 +133,25 @@ export async function startServer(
   for (const file of loadPage()) app.get(file.path, (_request, reply) => reply.type(file.contentType).send(file.body));
   registerRoutes(app, {
     options,
-    registry: () => registry,
+    registry: decoding.registry,
     batcher,
     limiter: options.reqLimit === -1 ? null : new RateLimiter(options.reqLimit),
     state: (request) => states.get(request.raw)!,
   });
 
+  return { app, batcher };
+}
+
+export async function startServer(
+  options: ServeOptions,
+  log: (line: string) => void,
+  onFatal: (err: Error) => void,
+): Promise<RunningServer> {
+  const models = options.models.map((m, i) => ({ key: String(i), dir: m.dir }));
+  const decoder = new DecoderThread({ models, decoding: options.decoding }, onFatal);
+  let registry: ModelRegistry | null = null;
+  const decoding = { decode: decoder.decode.bind(decoder), registry: () => registry };
+  const { app, batcher } = await buildApp(options, decoding, log);
   const address = await app.listen({ host: options.host, port: options.port });
   const ready = decoder.ready.then((dirs) => {
     registry = ModelRegistry.open(options.models, dirs);
