@@ -34,6 +34,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A multipart field as @fastify/multipart attaches it to the body. */
+interface MultipartValue {
+  value: unknown;
+  valueTruncated?: boolean;
+}
+
 interface TrackedRequest extends RequestState {
   start: number;
   logged: boolean;
@@ -83,8 +89,19 @@ export async function buildApp(
   });
   await app.register(formbody, { bodyLimit: options.bodyLimit });
   await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
+    attachFieldsToBody: true,
     limits: { fieldSize: options.bodyLimit, fields: 32, files: 0, parts: 32 },
+  });
+  // Multipart fields to plain values; a field cut at --body-limit is a 413, not a shorter text.
+  app.addHook('preValidation', async (request) => {
+    if (!request.isMultipart() || request.body === null || typeof request.body !== 'object') return;
+    const fields: Record<string, string | string[]> = {};
+    for (const [name, entry] of Object.entries(request.body as Record<string, MultipartValue | MultipartValue[]>)) {
+      const parts = Array.isArray(entry) ? entry : [entry];
+      if (parts.some((p) => p.valueTruncated)) throw new ApiError(413, 'Request body is too large');
+      fields[name] = parts.length === 1 ? String(parts[0].value) : parts.map((p) => String(p.value));
+    }
+    request.body = fields;
   });
 
   const logAccess = (request: FastifyRequest, status: number) => {
