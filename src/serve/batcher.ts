@@ -48,6 +48,7 @@ interface Item {
 export class DynamicBatcher {
   private queue: Item[] = [];
   private inFlight = false;
+  private inFlightSentences = 0;
   private timer: NodeJS.Timeout | null = null;
   private decodedSentences = 0;
   /** Sentences per second of the decoder, smoothed, for Retry-After; 0 before the first batch. */
@@ -62,6 +63,11 @@ export class DynamicBatcher {
   /** Sentences waiting (not yet sent to the decoder). */
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Sentences in the batch being decoded (0 when the decoder is idle). */
+  get decoding(): number {
+    return this.inFlightSentences;
   }
 
   /** Sentences decoded since the start (abandoned requests' waiting sentences never are). */
@@ -150,6 +156,7 @@ export class DynamicBatcher {
     this.queue = rest;
     const nBest = Math.max(...batch.map((item) => item.job.nBest));
     this.inFlight = true;
+    this.inFlightSentences = batch.length;
     const started = performance.now();
     this.decode(
       key,
@@ -185,6 +192,7 @@ export class DynamicBatcher {
 
   private finishBatch(): void {
     this.inFlight = false;
+    this.inFlightSentences = 0;
     this.schedule();
     this.notifyIdle();
   }

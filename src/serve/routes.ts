@@ -138,7 +138,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const { batcher, options } = ctx;
     return {
       status: 'ok',
-      queue: { sentences: batcher.queued, capacity: options.maxQueue },
+      queue: { sentences: batcher.queued, decoding: batcher.decoding, capacity: options.maxQueue },
       decodedSentences: batcher.decoded,
     };
   });

@@ -42,6 +42,8 @@ interface MultipartValue {
 
 interface TrackedRequest extends RequestState {
   start: number;
+  /** The client's address, kept: a closed socket no longer has one. */
+  remote: string;
   logged: boolean;
   error?: string;
 }
@@ -119,7 +121,12 @@ export async function buildApp(
     log(formatAccess({ ...entry, ms: performance.now() - state.start, sentences, error }, options.logFormat));
   };
   app.addHook('onRequest', async (request, reply) => {
-    const state: TrackedRequest = { abort: new AbortController(), start: performance.now(), logged: false };
+    const state: TrackedRequest = {
+      abort: new AbortController(),
+      start: performance.now(),
+      remote: request.ip,
+      logged: false,
+    };
     states.set(request.raw, state);
     reply.raw.on('close', () => {
       if (reply.raw.writableFinished) return;
@@ -128,6 +135,16 @@ export async function buildApp(
     });
   });
   app.addHook('onResponse', async (request, reply) => logAccess(request, reply.statusCode));
+  // While closing, every answer closes its connection: a keep-alive connection whose request was
+  // in flight when close() began would otherwise hold the server open until it times out.
+  let closing = false;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('Connection', 'close');
+    return payload;
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
 
   app.setErrorHandler((err: FastifyError | ApiError | ClientGone, request, reply) => {
     if (err instanceof ClientGone) return reply.code(499).send();

@@ -24,7 +24,8 @@ afterAll(async () => {
   expect(await server?.stop()).toBe(0);
 });
 
-const ref = (lines: readonly string[], extra: string[] = []) => translateCli(fx.dir, fx.enDe, lines, ['--split-sentences', ...extra]);
+const ref = (lines: readonly string[], extra: string[] = []) =>
+  translateCli(fx.dir, fx.enDe, lines, ['--split-sentences', ...extra]);
 
 describe('POST /translate', () => {
   it('a JSON string q: the reply text is what seq2seq translate gives', async () => {
@@ -46,8 +47,17 @@ describe('POST /translate', () => {
   });
 
   it('as Mastodon sends it: JSON q array of HTML, format html, api_key null; tags and attributes kept, text nodes translated', async () => {
-    const q = [`<p>${fx.en[6]} <a href="https://example.org/@x" class="u-url mention">@<span>x</span></a></p>`, `<p>${fx.en[7]}<br>${fx.en[8]}</p>`];
-    const r = await postJson(`${server.url}/translate`, { q, source: 'en', target: 'de', format: 'html', api_key: null });
+    const q = [
+      `<p>${fx.en[6]} <a href="https://example.org/@x" class="u-url mention">@<span>x</span></a></p>`,
+      `<p>${fx.en[7]}<br>${fx.en[8]}</p>`,
+    ];
+    const r = await postJson(`${server.url}/translate`, {
+      q,
+      source: 'en',
+      target: 'de',
+      format: 'html',
+      api_key: null,
+    });
     expect(r.status).toBe(200);
     const out = r.json.translatedText as string[];
     expect(out).toHaveLength(2);
@@ -56,7 +66,7 @@ describe('POST /translate', () => {
       const after = parseFragment(out[i]);
       expect(shape(after)).toEqual(shape(before));
       const srcTexts = texts(before);
-      const expected = await ref(srcTexts.map((t) => t.trim() === '' ? '' : t));
+      const expected = await ref(srcTexts.map((t) => (t.trim() === '' ? '' : t)));
       expect(texts(after)).toEqual(srcTexts.map((t, k) => (t.trim() === '' ? t : expected[k])));
     }
   });
@@ -79,7 +89,15 @@ describe('POST /translate', () => {
 
   it("as LibreTranslate's own page sends it: multipart form data", async () => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ q: fx.en[16], source: 'en', target: 'de', format: 'text', alternatives: '3', api_key: '' })) form.append(k, v);
+    for (const [k, v] of Object.entries({
+      q: fx.en[16],
+      source: 'en',
+      target: 'de',
+      format: 'text',
+      alternatives: '3',
+      api_key: '',
+    }))
+      form.append(k, v);
     const res = await fetch(`${server.url}/translate`, { method: 'POST', body: form });
     expect(res.status).toBe(200);
     const json = (await res.json()) as { translatedText: string; alternatives: string[] };
@@ -102,18 +120,37 @@ describe('POST /translate', () => {
       const distinct = hyps.slice(1).filter((h, i, all) => h !== best && h !== '' && all.indexOf(h) === i);
       expect(r.json).toEqual({ translatedText: best, alternatives: distinct });
     }
-    const batch = await postJson(`${server.url}/translate`, { q: [fx.en[19], fx.en[20]], source: 'en', target: 'de', alternatives: '2' });
+    const batch = await postJson(`${server.url}/translate`, {
+      q: [fx.en[19], fx.en[20]],
+      source: 'en',
+      target: 'de',
+      alternatives: '2',
+    });
     expect((batch.json.alternatives as string[][]).length).toBe(2);
-    const none = await postJson(`${server.url}/translate`, { q: fx.en[19], source: 'en', target: 'de', alternatives: 0 });
+    const none = await postJson(`${server.url}/translate`, {
+      q: fx.en[19],
+      source: 'en',
+      target: 'de',
+      alternatives: 0,
+    });
     expect(none.json).not.toHaveProperty('alternatives');
   });
 
   it('source auto: detected among the models translating into the target; detectedLanguage as LibreTranslate shapes it', async () => {
     const r = await postJson(`${server.url}/translate`, { q: fx.en[23], source: 'auto', target: 'de' });
-    expect(r.json).toEqual({ translatedText: (await ref([fx.en[23]]))[0], detectedLanguage: { language: 'en', confidence: 100 } });
+    expect(r.json).toEqual({
+      translatedText: (await ref([fx.en[23]]))[0],
+      detectedLanguage: { language: 'en', confidence: 100 },
+    });
     const back = await postJson(`${server.url}/translate`, { q: [fx.de[0], fx.de[1]], source: 'auto', target: 'en' });
     const expected = await translateCli(fx.dir, fx.deEn, [fx.de[0], fx.de[1]], ['--split-sentences']);
-    expect(back.json).toEqual({ translatedText: expected, detectedLanguage: [{ language: 'de', confidence: 100 }, { language: 'de', confidence: 100 }] });
+    expect(back.json).toEqual({
+      translatedText: expected,
+      detectedLanguage: [
+        { language: 'de', confidence: 100 },
+        { language: 'de', confidence: 100 },
+      ],
+    });
   });
 });
 
@@ -133,7 +170,10 @@ describe('the other endpoints', () => {
     expect(langs.map((l) => l.language)).toEqual(['de', 'en']);
     expect(langs[0].confidence).toBeGreaterThan(langs[1].confidence);
     expect(langs[0].confidence + langs[1].confidence).toBeCloseTo(100, 0);
-    const en = await fetch(`${server.url}/detect`, { method: 'POST', body: new URLSearchParams({ q: fx.en.slice(0, 5).join(' ') }) });
+    const en = await fetch(`${server.url}/detect`, {
+      method: 'POST',
+      body: new URLSearchParams({ q: fx.en.slice(0, 5).join(' ') }),
+    });
     expect(((await en.json()) as { language: string }[])[0].language).toBe('en');
   });
 
@@ -142,17 +182,28 @@ describe('the other endpoints', () => {
     expect(health.status).toBe('ok');
     const settings = (await (await fetch(`${server.url}/frontend/settings`)).json()) as Record<string, unknown>;
     expect(settings).toMatchObject({ charLimit: 5000, apiKeys: false, keyRequired: false, suggestions: false });
-    expect(settings.language).toEqual({ source: { code: 'en', name: 'English' }, target: { code: 'de', name: 'German' } });
+    expect(settings.language).toEqual({
+      source: { code: 'en', name: 'English' },
+      target: { code: 'de', name: 'German' },
+    });
   });
 
   it('CORS headers as LibreTranslate sends them, and preflight requests are answered', async () => {
-    const r = await postJson(`${server.url}/translate`, { q: fx.en[0], source: 'en', target: 'de' }, { Origin: 'https://social.example' });
+    const r = await postJson(
+      `${server.url}/translate`,
+      { q: fx.en[0], source: 'en', target: 'de' },
+      { Origin: 'https://social.example' },
+    );
     expect(r.headers.get('access-control-allow-origin')).toBe('*');
     expect(r.headers.get('access-control-allow-credentials')).toBe('true');
     expect(r.headers.get('access-control-expose-headers')).toBe('Authorization');
     const pre = await fetch(`${server.url}/translate`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://social.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: 'https://social.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     expect(pre.status).toBeLessThan(300);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');

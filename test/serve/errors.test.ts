@@ -34,12 +34,21 @@ describe('403 with --api-keys', () => {
   it('a missing, empty or wrong key is refused; a listed key (JSON or form) is accepted', async () => {
     const { api_key: _, ...noKey } = ok;
     for (const body of [noKey, { ...ok, api_key: '' }, { ...ok, api_key: null }]) {
-      expect(await translate(body)).toMatchObject({ status: 403, json: { error: 'Please contact the server operator to get an API key' } });
+      expect(await translate(body)).toMatchObject({
+        status: 403,
+        json: { error: 'Please contact the server operator to get an API key' },
+      });
     }
-    expect(await translate({ ...ok, api_key: 'key-three' })).toMatchObject({ status: 403, json: { error: 'Invalid API key' } });
+    expect(await translate({ ...ok, api_key: 'key-three' })).toMatchObject({
+      status: 403,
+      json: { error: 'Invalid API key' },
+    });
     const expected = (await translateCli(fx.dir, fx.enDe, [ok.q], ['--split-sentences']))[0];
     expect(await translate(ok)).toMatchObject({ status: 200, json: { translatedText: expected } });
-    const form = await fetch(`${keyed.url}/translate`, { method: 'POST', body: new URLSearchParams({ ...ok, api_key: 'key-two' }) });
+    const form = await fetch(`${keyed.url}/translate`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...ok, api_key: 'key-two' }),
+    });
     expect(form.status).toBe(200);
     const detect = await postJson(`${keyed.url}/detect`, { q: 'a dog' });
     expect(detect.status).toBe(403);
@@ -56,13 +65,29 @@ describe('400', () => {
     ['q array with a number', { ...ok, q: ['a', 2] }, 'Invalid request: q must be a string or an array of strings'],
     ['missing source', { ...ok, source: undefined }, 'Invalid request: missing source parameter'],
     ['missing target', { ...ok, target: '' }, 'Invalid request: missing target parameter'],
-    ['alternatives not a number', { ...ok, alternatives: 'three' }, 'Invalid request: alternatives parameter is not a number'],
+    [
+      'alternatives not a number',
+      { ...ok, alternatives: 'three' },
+      'Invalid request: alternatives parameter is not a number',
+    ],
     ['an unknown format', { ...ok, format: 'pdf' }, 'pdf format is not supported'],
     ['an unknown source', { ...ok, source: 'xx' }, 'xx is not supported'],
     ['an unknown target', { ...ok, target: 'fr' }, 'fr is not supported'],
-    ['a pair without a model', { ...ok, source: 'de', target: 'de' }, 'German (de) is not available as a target language from German (de)'],
-    ['a text over --char-limit 60', { ...ok, q: 'a'.repeat(61) }, 'Invalid request: request (61) exceeds text limit (60)'],
-    ['a q array over --batch-limit 3', { ...ok, q: ['a', 'b', 'c', 'd'] }, 'Invalid request: request (4) exceeds text limit (3)'],
+    [
+      'a pair without a model',
+      { ...ok, source: 'de', target: 'de' },
+      'German (de) is not available as a target language from German (de)',
+    ],
+    [
+      'a text over --char-limit 60',
+      { ...ok, q: 'a'.repeat(61) },
+      'Invalid request: request (61) exceeds text limit (60)',
+    ],
+    [
+      'a q array over --batch-limit 3',
+      { ...ok, q: ['a', 'b', 'c', 'd'] },
+      'Invalid request: request (4) exceeds text limit (3)',
+    ],
     ['a JSON body that is not an object', [1, 2], 'Invalid JSON format'],
   ];
   for (const [name, body, error] of cases) {
@@ -80,7 +105,11 @@ describe('400', () => {
   });
 
   it('malformed JSON is a 400 with an error line, and the server goes on', async () => {
-    const res = await fetch(`${keyed.url}/translate`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"q": "a dog", ' });
+    const res = await fetch(`${keyed.url}/translate`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"q": "a dog", ',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/JSON/);
     expect((await translate(ok)).status).toBe(200);
@@ -99,7 +128,10 @@ describe('404, 413', () => {
     const json = await translate({ ...ok, q: big });
     expect(json.status).toBe(413);
     expect(json.json.error).toMatch(/too large/i);
-    const form = await fetch(`${keyed.url}/translate`, { method: 'POST', body: new URLSearchParams({ ...ok, q: big }) });
+    const form = await fetch(`${keyed.url}/translate`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...ok, q: big }),
+    });
     expect(form.status).toBe(413);
     const multipart = new FormData();
     for (const [k, v] of Object.entries({ ...ok, q: big })) multipart.append(k, v);

@@ -29,7 +29,9 @@ function firstLines(path: string, n: number): string[] {
 async function train(dir: string, src: string, tgt: string, out: string): Promise<string> {
   const args = ['train', '--train', 't', '--valid', 'v', '--src', src, '--tgt', tgt, '--out', out, '--preset', 'tiny'];
   const tokenizers = ['--src-tokenizer', `tok.${src}.json`, '--tgt-tokenizer', `tok.${tgt}.json`];
-  const r = await runCli([...args, ...tokenizers, '--max-steps', '30', '--seed', '1', '--log-format', 'plain'], { cwd: dir });
+  const r = await runCli([...args, ...tokenizers, '--max-steps', '30', '--seed', '1', '--log-format', 'plain'], {
+    cwd: dir,
+  });
   if (r.code !== 0) throw new Error(`fixture training ${src}→${tgt} failed (exit ${r.code}): ${r.stderr}`);
   return join(dir, out);
 }
@@ -38,13 +40,21 @@ async function train(dir: string, src: string, tgt: string, out: string): Promis
 export async function buildServeFixtures(): Promise<ServeFixtures> {
   const dir = mkdtempSync(join(tmpdir(), 'seq2seq-serve-'));
   const demo = join(REPO, 'corpora', 'demo');
-  for (const [name, n] of [['train', 300], ['valid', 30]] as const) {
+  for (const [name, n] of [
+    ['train', 300],
+    ['valid', 30],
+  ] as const) {
     for (const lang of ['en', 'de']) {
-      writeFileSync(join(dir, `${name === 'train' ? 't' : 'v'}.${lang}`), firstLines(join(demo, `${name}.${lang}`), n).join('\n') + '\n');
+      writeFileSync(
+        join(dir, `${name === 'train' ? 't' : 'v'}.${lang}`),
+        firstLines(join(demo, `${name}.${lang}`), n).join('\n') + '\n',
+      );
     }
   }
   for (const lang of ['en', 'de']) {
-    const b = await runCli(['bpe', 'learn', '--vocab-size', '200', '--text', `t.${lang}`, '-o', `tok.${lang}.json`], { cwd: dir });
+    const b = await runCli(['bpe', 'learn', '--vocab-size', '200', '--text', `t.${lang}`, '-o', `tok.${lang}.json`], {
+      cwd: dir,
+    });
     if (b.code !== 0) throw new Error(`fixture bpe learn failed: ${b.stderr}`);
   }
   const enDe = await train(dir, 'en', 'de', 'run-en-de');
@@ -55,7 +65,12 @@ export async function buildServeFixtures(): Promise<ServeFixtures> {
 }
 
 /** `seq2seq translate` on `lines` (one per line): the output lines. */
-export async function translateCli(dir: string, run: string, lines: readonly string[], extra: string[] = []): Promise<string[]> {
+export async function translateCli(
+  dir: string,
+  run: string,
+  lines: readonly string[],
+  extra: string[] = [],
+): Promise<string[]> {
   const r = await runCli(['translate', '--model', run, ...extra], { cwd: dir, input: lines.join('\n') + '\n' });
   if (r.code !== 0) throw new Error(`seq2seq translate failed (exit ${r.code}): ${r.stderr}`);
   const out = r.stdout.split('\n');
@@ -82,7 +97,9 @@ export function startServe(dir: string, args: string[], env: Record<string, stri
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let text = '';
-  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -114,6 +131,10 @@ export function startServe(dir: string, args: string[], env: Record<string, stri
 
 /** POST a JSON body; the status, headers and parsed JSON reply. */
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
