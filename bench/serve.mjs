@@ -1,4 +1,4 @@
-// Loopback load test of `seq2seq serve` (npm run bench:serve [-- --beam 5 --requests 256]).
+// Loopback load test of `seq2seq serve` (npm run bench:serve [-- --beam 1 --requests 256]; greedy by default).
 // The model is the reference model of shared/reference/performance.md (bi-GRU 512, Bahdanau, random
 // weights) with BPE tokenizers learned on corpora/demo, written to a temporary run directory. The
 // sentences are corpora/demo/test.en lines of mixed lengths (short, medium and long interleaved).
@@ -23,9 +23,9 @@ const flag = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const BEAM = flag('--beam', 5);
-const REQUESTS = flag('--requests', 192);
-const PHASE_CAP_MS = 12_000;
+const BEAM = flag('--beam', 1);
+const REQUESTS = flag('--requests', 256);
+const PHASE_CAP_MS = 10_000;
 
 const { learnBpe } = await import(dist('text/tokenizer.js'));
 const { Seq2Seq } = await import(dist('model/seq2seq.js'));
@@ -65,7 +65,7 @@ say(`model: reference config (random weights), vocab ${src.vocabSize}/${tgt.voca
 // 1. direct decode, one sentence per call.
 const loaded = await loadDecodingRun(run);
 const translator = new Translator(loaded.model, loaded.srcTokenizer, loaded.tgtTokenizer, { beam: BEAM, maxSourceLength: loaded.maxSourceLength });
-const C1 = Math.min(24, sentences.length);
+const C1 = Math.min(16, sentences.length);
 translator.translate([sentences[0]]);
 const direct = [];
 for (const s of sentences.slice(0, C1)) {
@@ -129,10 +129,22 @@ const quantile = (xs, q) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
+const health = () =>
+  new Promise((resolve, reject) => {
+    request({ host: url.hostname, port: url.port, path: '/health' }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve(JSON.parse(text)));
+    })
+      .on('error', reject)
+      .end();
+  });
+
 async function level(concurrency, count) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   // warm the connections and the decoder
   await Promise.all(Array.from({ length: concurrency }, (_, i) => post(agent, { q: sentences[i % sentences.length], source: 'en', target: 'de' })));
+  const before = await health();
   const latencies = [];
   let next = 0;
   let errors = 0;
@@ -151,7 +163,9 @@ async function level(concurrency, count) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { concurrency, done: latencies.length, rate: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors, mismatches };
+  const after = await health();
+  const batch = (after.decodedSentences - before.decodedSentences) / Math.max(1, after.decodedBatches - before.decodedBatches);
+  return { concurrency, batch, done: latencies.length, rate: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors, mismatches };
 }
 
 const results = [await level(1, C1), await level(8, Math.min(64, sentences.length)), await level(64, sentences.length)];
@@ -163,10 +177,10 @@ say('');
 say(`direct decode, one sentence per call: median ${directMedian.toFixed(1)} ms over ${direct.length} sentences`);
 say(`offline seq2seq translate (--batch-size 32): ${offlineRate.toFixed(1)} sentences/s (${(offlineMs / 1000).toFixed(2)} s after ${(startup / 1000).toFixed(2)} s start-up)`);
 say('');
-say('| concurrency | requests | sentences/s | vs offline | p50 ms | p99 ms | p99/p50 | errors | mismatched |');
-say('|---|---|---|---|---|---|---|---|---|');
+say('| concurrency | requests | sentences/s | vs offline | p50 ms | p99 ms | p99/p50 | mean batch | errors | mismatched |');
+say('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  const cells = [r.concurrency, r.done, r.rate.toFixed(1), `${((100 * r.rate) / offlineRate).toFixed(0)} %`, r.p50.toFixed(1), r.p99.toFixed(1), (r.p99 / r.p50).toFixed(2), r.errors, r.mismatches];
+  const cells = [r.concurrency, r.done, r.rate.toFixed(1), `${((100 * r.rate) / offlineRate).toFixed(0)} %`, r.p50.toFixed(1), r.p99.toFixed(1), (r.p99 / r.p50).toFixed(2), r.batch.toFixed(1), r.errors, r.mismatches];
   say(`| ${cells.join(' | ')} |`);
 }
 say('');

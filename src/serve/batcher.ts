@@ -51,6 +51,7 @@ export class DynamicBatcher {
   private inFlightSentences = 0;
   private timer: NodeJS.Timeout | null = null;
   private decodedSentences = 0;
+  private decodedBatches = 0;
   /** Sentences per second of the decoder, smoothed, for Retry-After; 0 before the first batch. */
   private rate = 0;
   private idleWaiters: (() => void)[] = [];
@@ -68,6 +69,11 @@ export class DynamicBatcher {
   /** Sentences in the batch being decoded (0 when the decoder is idle). */
   get decoding(): number {
     return this.inFlightSentences;
+  }
+
+  /** Batches decoded since the start. */
+  get batches(): number {
+    return this.decodedBatches;
   }
 
   /** Sentences decoded since the start (abandoned requests' waiting sentences never are). */
@@ -167,6 +173,7 @@ export class DynamicBatcher {
         const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
         this.rate = this.rate === 0 ? batch.length / seconds : 0.8 * this.rate + 0.2 * (batch.length / seconds);
         this.decodedSentences += batch.length;
+        this.decodedBatches++;
         batch.forEach((item, k) => {
           const job = item.job;
           if (job.done) return;

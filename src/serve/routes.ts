@@ -140,6 +140,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       status: 'ok',
       queue: { sentences: batcher.queued, decoding: batcher.decoding, capacity: options.maxQueue },
       decodedSentences: batcher.decoded,
+      decodedBatches: batcher.batches,
     };
   });
 }
