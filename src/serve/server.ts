@@ -113,7 +113,7 @@ export async function buildApp(
     const { sentences, error } = state;
     const entry = {
       time: new Date(),
-      remote: request.ip,
+      remote: state.remote,
       method: request.method,
       url: request.url.split('?')[0],
       status,

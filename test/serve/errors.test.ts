@@ -4,9 +4,10 @@
  * malformed JSON), 403 (--api-keys: missing or wrong key), 404, 413 (over --body-limit), 429
  * (over --req-limit, with Retry-After). The server keeps answering normally after each.
  */
-import { writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
 import { buildServeFixtures, postJson, startServe, translateCli, type Served, type ServeFixtures } from './fixtures.js';
 
 let fx: ServeFixtures;
@@ -154,5 +155,40 @@ describe('429 with --req-limit', () => {
     expect((await postJson(`${limited.url}/detect`, { q: 'a dog' })).status).toBe(429);
     expect((await fetch(`${limited.url}/languages`)).status).toBe(200);
     expect(limited.log()).toMatch(/POST \/translate 429 /);
+  });
+});
+
+describe('start-up problems: one line, exit 2, nothing left listening', () => {
+  const run = (args: string[]) => runCli(['serve', '--port', '0', ...args], { cwd: fx.dir, timeoutMs: 30_000 });
+
+  it('a missing run directory', async () => {
+    const r = await run(['--model', 'no-such-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('seq2seq: no-such-run: run directory not found\n');
+  });
+
+  it('a run that does not say its languages, unless the pair is given', async () => {
+    cpSync(fx.enDe, join(fx.dir, 'unnamed'), { recursive: true });
+    const config = JSON.parse(readFileSync(join(fx.dir, 'unnamed', 'config.json'), 'utf8')) as { training: Record<string, unknown> };
+    delete config.training.src;
+    delete config.training.tgt;
+    writeFileSync(join(fx.dir, 'unnamed', 'config.json'), JSON.stringify(config));
+    const r = await run(['--model', 'unnamed']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^seq2seq serve: listening on http:\/\/127\.0\.0\.1:\d+ \(loading 1 model\)\n/);
+    expect(r.stderr).toMatch(/\nseq2seq: unnamed: the run does not say its languages \(trained without --src\/--tgt\); name them: --model en:de=unnamed\n$/);
+  });
+
+  it('an API keys file without keys, a bad option value', async () => {
+    writeFileSync(join(fx.dir, 'nokeys.txt'), '# nobody\n');
+    expect(await run(['--model', fx.enDe, '--api-keys', 'nokeys.txt'])).toMatchObject({ code: 2, stderr: 'seq2seq: nokeys.txt: no API keys (one key per line)\n' });
+    expect(await run(['--model', fx.enDe, '--log-format', 'xml'])).toMatchObject({ code: 2, stderr: "seq2seq: --log-format must be plain or json, got 'xml'\n" });
+    expect(await run(['--model', fx.enDe, '--char-limit', '0'])).toMatchObject({ code: 2, stderr: "seq2seq: --char-limit must be an integer ≥ 1, got '0'\n" });
+  });
+
+  it('two models for one pair', async () => {
+    const r = await run(['--model', fx.enDe, '--model', `en:de=${fx.deEn}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/seq2seq: .*run-de-en: a second model for en→de \(.*run-en-de has it already\)\n$/);
   });
 });
