@@ -2,9 +2,16 @@
  * One dynamic batcher for every concurrent request: requests put their sentences in one bounded
  * FIFO queue, and the decoder takes them in batches. A batch is sent when the decoder is free and
  *   - at least `maxBatch` sentences are waiting, or
- *   - the oldest waiting sentence has waited `maxWaitMs` (a partial batch);
+ *   - as many requests have arrived since the last batch ended as that batch answered (clients
+ *     that send their next request when they get an answer are all back; at an idle server this
+ *     holds at once, so a lone request never waits), or
+ *   - the oldest waiting sentence has waited `maxWaitMs`, counted from when the decoder became
+ *     free if that is later (a partial batch);
  * it holds up to `maxBatch` sentences of the oldest sentence's model, oldest first (the decoder
- * sorts them by length inside: src/decode/translator.ts). One batch is decoded at a time.
+ * sorts them by length inside: src/decode/translator.ts). One batch is decoded at a time. Without
+ * the second and the "decoder free" rule, the requests answered by one batch would come back just
+ * after the requests still waiting had been sent as a partial batch, and batches would alternate
+ * between large and small.
  * A request that does not fit in the queue is refused at once (QueueFullError, for a 503 with
  * Retry-After) instead of letting the queue grow; a request that is abandoned (its client went away,
  * it timed out) takes its waiting sentences out of the queue, so they are never decoded.
@@ -55,6 +62,10 @@ export class DynamicBatcher {
   /** Sentences per second of the decoder, smoothed, for Retry-After; 0 before the first batch. */
   private rate = 0;
   private idleWaiters: (() => void)[] = [];
+  /** When the last batch ended, how many requests it answered, and how many have arrived since. */
+  private lastEnd = -Infinity;
+  private answered = 0;
+  private arrived = 0;
 
   constructor(
     private readonly decode: DecodeFn,
@@ -101,6 +112,7 @@ export class DynamicBatcher {
         reject,
       };
       const now = performance.now();
+      this.arrived++;
       sentences.forEach((sentence, index) => this.queue.push({ job, index, sentence, queuedAt: now }));
       if (signal) {
         const abandon = () => {
@@ -136,8 +148,10 @@ export class DynamicBatcher {
 
   private schedule(): void {
     if (this.inFlight || this.queue.length === 0) return;
-    const waited = performance.now() - this.queue[0].queuedAt;
-    if (this.queue.length >= this.opts.maxBatch || waited >= this.opts.maxWaitMs) {
+    const now = performance.now();
+    const waited = now - Math.max(this.queue[0].queuedAt, this.lastEnd);
+    const allBack = this.arrived >= this.answered || now - this.lastEnd >= this.opts.maxWaitMs;
+    if (this.queue.length >= this.opts.maxBatch || allBack || waited >= this.opts.maxWaitMs) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       this.dispatch();
@@ -174,6 +188,7 @@ export class DynamicBatcher {
         this.rate = this.rate === 0 ? batch.length / seconds : 0.8 * this.rate + 0.2 * (batch.length / seconds);
         this.decodedSentences += batch.length;
         this.decodedBatches++;
+        let answered = 0;
         batch.forEach((item, k) => {
           const job = item.job;
           if (job.done) return;
@@ -181,9 +196,10 @@ export class DynamicBatcher {
           if (--job.remaining === 0) {
             job.done = true;
             job.resolve(job.results);
+            answered++;
           }
         });
-        this.finishBatch();
+        this.finishBatch(answered);
       },
       (err: Error) => {
         for (const { job } of batch) {
@@ -192,14 +208,17 @@ export class DynamicBatcher {
           this.queue = this.queue.filter((item) => item.job !== job);
           job.reject(err);
         }
-        this.finishBatch();
+        this.finishBatch(0);
       },
     );
   }
 
-  private finishBatch(): void {
+  private finishBatch(answered: number): void {
     this.inFlight = false;
     this.inFlightSentences = 0;
+    this.lastEnd = performance.now();
+    this.answered = answered;
+    this.arrived = 0;
     this.schedule();
     this.notifyIdle();
   }

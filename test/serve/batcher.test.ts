@@ -1,6 +1,6 @@
 /**
  * The dynamic batcher with a decoder of the test's making: batches of at most maxBatch, a partial
- * batch only after maxWaitMs, one batch at a time, oldest first and one model per batch, results
+ * batch only once the answered requests are back or after maxWaitMs, one batch at a time, oldest first and one model per batch, results
  * routed back to their requests, a full queue refused at once, an abandoned request's waiting
  * sentences never decoded.
  */
@@ -41,15 +41,29 @@ describe('DynamicBatcher', () => {
     expect(b.decoded).toBe(5);
   });
 
-  it('waits for more when the batch is not full, up to maxWaitMs', async () => {
+  it('a lone request at an idle batcher goes at once; after a batch, it waits for the requests it answered to come back', async () => {
     const d = manualDecoder();
     const b = new DynamicBatcher(d.decode, { maxBatch: 8, maxWaitMs: 80, capacity: 100 });
     void b.submit('m', ['a'], 1);
-    await tick(20);
+    await tick();
+    expect(d.batches.map((x) => x.sentences)).toEqual([['a']]);
     void b.submit('m', ['b'], 1);
-    expect(d.batches).toHaveLength(0);
+    void b.submit('m', ['c'], 1);
+    d.batches[0].release();
+    await tick(20);
+    // the batch answered one request: b and c wait for it to come back (a closed-loop client)
+    expect(d.batches).toHaveLength(1);
+    void b.submit('m', ['d'], 1);
+    await tick();
+    expect(d.batches.map((x) => x.sentences)).toEqual([['a'], ['b', 'c', 'd']]);
+    d.batches[1].release();
+    await tick();
+    // three answered, one comes back: it goes alone after maxWaitMs
+    void b.submit('m', ['e'], 1);
+    await tick(20);
+    expect(d.batches).toHaveLength(2);
     await tick(100);
-    expect(d.batches.map((x) => x.sentences)).toEqual([['a', 'b']]);
+    expect(d.batches.map((x) => x.sentences)).toEqual([['a'], ['b', 'c', 'd'], ['e']]);
   });
 
   it('a batch holds one model, the oldest sentence first; nBest is the largest asked, each request gets its own count', async () => {
