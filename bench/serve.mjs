@@ -42,10 +42,16 @@ process.on('exit', cleanup);
 
 // The run: tokenizers learned on the demo corpus, the reference model with random weights.
 const demo = join(root, 'corpora', 'demo');
-const readLines = (p) => readFileSync(p, 'utf8').split('\n').filter((l) => l.trim() !== '');
+const readLines = (p) =>
+  readFileSync(p, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 const src = await learnBpe(readLines(join(demo, 'train.en')), { vocabSize: 8000 });
 const tgt = await learnBpe(readLines(join(demo, 'train.de')), { vocabSize: 8000 });
-const model = new Seq2Seq({ ...REFERENCE_MODEL_CONFIG, srcVocabSize: src.vocabSize, tgtVocabSize: tgt.vocabSize }, new Rng(1));
+const model = new Seq2Seq(
+  { ...REFERENCE_MODEL_CONFIG, srcVocabSize: src.vocabSize, tgtVocabSize: tgt.vocabSize },
+  new Rng(1),
+);
 const run = join(dir, 'en-de');
 (await import('node:fs')).mkdirSync(run);
 const tokenizers = saveTokenizers(run, src, tgt, false);
@@ -55,16 +61,25 @@ writeCheckpoint(run, 'best', model, {});
 // Mixed lengths: short (≤ 8 words), medium, long (≥ 14 words), interleaved.
 const test = readLines(join(demo, 'test.en')).filter((l) => !/[.!?]\s+\S/.test(l.trim()));
 const words = (l) => l.split(/\s+/).length;
-const buckets = [test.filter((l) => words(l) <= 8), test.filter((l) => words(l) > 8 && words(l) < 14), test.filter((l) => words(l) >= 14)];
+const buckets = [
+  test.filter((l) => words(l) <= 8),
+  test.filter((l) => words(l) > 8 && words(l) < 14),
+  test.filter((l) => words(l) >= 14),
+];
 const sentences = Array.from({ length: REQUESTS }, (_, i) => buckets[i % 3][Math.floor(i / 3) % buckets[i % 3].length]);
 const meanWords = sentences.reduce((s, l) => s + words(l), 0) / sentences.length;
 const sel = selectBackend();
 say(`bench:serve — ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; backend ${sel.name}`);
-say(`model: reference config (random weights), vocab ${src.vocabSize}/${tgt.vocabSize}; beam ${BEAM}; ${sentences.length} sentences, ${meanWords.toFixed(1)} words on average (3 length buckets)`);
+const vocab = `vocab ${src.vocabSize}/${tgt.vocabSize}`;
+say(`model: reference config (random weights), ${vocab}; beam ${BEAM}`);
+say(`${sentences.length} sentences, ${meanWords.toFixed(1)} words on average (3 length buckets interleaved)`);
 
 // 1. direct decode, one sentence per call.
 const loaded = await loadDecodingRun(run);
-const translator = new Translator(loaded.model, loaded.srcTokenizer, loaded.tgtTokenizer, { beam: BEAM, maxSourceLength: loaded.maxSourceLength });
+const translator = new Translator(loaded.model, loaded.srcTokenizer, loaded.tgtTokenizer, {
+  beam: BEAM,
+  maxSourceLength: loaded.maxSourceLength,
+});
 const C1 = Math.min(16, sentences.length);
 translator.translate([sentences[0]]);
 const direct = [];
@@ -81,18 +96,43 @@ function runCli(cliArgs) {
     const child = spawn(process.execPath, [bin, ...cliArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`seq2seq ${cliArgs[0]} failed: ${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(performance.now() - t0) : reject(new Error(`seq2seq ${cliArgs[0]} failed: ${err}`)),
+    );
   });
 }
 writeFileSync(join(dir, 'in.txt'), sentences.join('\n') + '\n');
 writeFileSync(join(dir, 'empty.txt'), '');
-const startup = await runCli(['translate', '--model', run, '--beam', String(BEAM), '-i', join(dir, 'empty.txt'), '-o', join(dir, 'empty.out')]);
-const offlineMs = (await runCli(['translate', '--model', run, '--beam', String(BEAM), '-i', join(dir, 'in.txt'), '-o', join(dir, 'out.txt')])) - startup;
+const startup = await runCli([
+  'translate',
+  '--model',
+  run,
+  '--beam',
+  String(BEAM),
+  '-i',
+  join(dir, 'empty.txt'),
+  '-o',
+  join(dir, 'empty.out'),
+]);
+const offlineMs =
+  (await runCli([
+    'translate',
+    '--model',
+    run,
+    '--beam',
+    String(BEAM),
+    '-i',
+    join(dir, 'in.txt'),
+    '-o',
+    join(dir, 'out.txt'),
+  ])) - startup;
 const expected = readFileSync(join(dir, 'out.txt'), 'utf8').split('\n');
 const offlineRate = sentences.length / (offlineMs / 1000);
 
 // 3. the server.
-const server = spawn(process.execPath, [bin, 'serve', '--model', run, '--port', '0', '--beam', String(BEAM)], { stdio: ['ignore', 'ignore', 'pipe'] });
+const server = spawn(process.execPath, [bin, 'serve', '--model', run, '--port', '0', '--beam', String(BEAM)], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
 let serverLog = '';
 const url = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`the server did not start:\n${serverLog}`)), 30_000);
@@ -111,7 +151,14 @@ function post(agent, body) {
   return new Promise((resolve) => {
     const data = JSON.stringify(body);
     const req = request(
-      { host: url.hostname, port: url.port, path: '/translate', method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: '/translate',
+        method: 'POST',
+        agent,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -143,7 +190,11 @@ const health = () =>
 async function level(concurrency, count) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   // warm the connections and the decoder
-  await Promise.all(Array.from({ length: concurrency }, (_, i) => post(agent, { q: sentences[i % sentences.length], source: 'en', target: 'de' })));
+  await Promise.all(
+    Array.from({ length: concurrency }, (_, i) =>
+      post(agent, { q: sentences[i % sentences.length], source: 'en', target: 'de' }),
+    ),
+  );
   const before = await health();
   const latencies = [];
   let next = 0;
@@ -164,8 +215,18 @@ async function level(concurrency, count) {
   const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
   const after = await health();
-  const batch = (after.decodedSentences - before.decodedSentences) / Math.max(1, after.decodedBatches - before.decodedBatches);
-  return { concurrency, batch, done: latencies.length, rate: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors, mismatches };
+  const batch =
+    (after.decodedSentences - before.decodedSentences) / Math.max(1, after.decodedBatches - before.decodedBatches);
+  return {
+    concurrency,
+    batch,
+    done: latencies.length,
+    rate: latencies.length / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    errors,
+    mismatches,
+  };
 }
 
 const results = [await level(1, C1), await level(8, Math.min(64, sentences.length)), await level(64, sentences.length)];
@@ -175,17 +236,36 @@ const exit = await new Promise((resolve) => server.on('close', resolve));
 const directMedian = quantile(direct, 0.5);
 say('');
 say(`direct decode, one sentence per call: median ${directMedian.toFixed(1)} ms over ${direct.length} sentences`);
-say(`offline seq2seq translate (--batch-size 32): ${offlineRate.toFixed(1)} sentences/s (${(offlineMs / 1000).toFixed(2)} s after ${(startup / 1000).toFixed(2)} s start-up)`);
+const secs = (ms) => (ms / 1000).toFixed(2);
+say(`offline seq2seq translate (--batch-size 32): ${offlineRate.toFixed(1)} sentences/s`);
+say(`  (${secs(offlineMs)} s of decoding after ${secs(startup)} s of start-up)`);
 say('');
-say('| concurrency | requests | sentences/s | vs offline | p50 ms | p99 ms | p99/p50 | mean batch | errors | mismatched |');
+const columns = ['concurrency', 'requests', 'sentences/s', 'vs offline', 'p50 ms', 'p99 ms', 'p99/p50', 'mean batch'];
+say(`| ${[...columns, 'errors', 'mismatched'].join(' | ')} |`);
 say('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  const cells = [r.concurrency, r.done, r.rate.toFixed(1), `${((100 * r.rate) / offlineRate).toFixed(0)} %`, r.p50.toFixed(1), r.p99.toFixed(1), (r.p99 / r.p50).toFixed(2), r.batch.toFixed(1), r.errors, r.mismatches];
+  const cells = [
+    r.concurrency,
+    r.done,
+    r.rate.toFixed(1),
+    `${((100 * r.rate) / offlineRate).toFixed(0)} %`,
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+    (r.p99 / r.p50).toFixed(2),
+    r.batch.toFixed(1),
+    r.errors,
+    r.mismatches,
+  ];
   say(`| ${cells.join(' | ')} |`);
 }
 say('');
-say(`concurrency 1: p50 ${results[0].p50.toFixed(1)} ms vs direct ${directMedian.toFixed(1)} ms: +${(results[0].p50 - directMedian).toFixed(1)} ms (goal ≤ 2 ms)`);
+const c1 = results[0];
+const extra = c1.p50 - directMedian;
+say(`concurrency 1: p50 ${c1.p50.toFixed(1)} ms, direct ${directMedian.toFixed(1)} ms`);
+say(`  ${extra.toFixed(1)} ms more (goal ≤ 2 ms)`);
 const c64 = results[2];
-say(`concurrency 64: ${((100 * c64.rate) / offlineRate).toFixed(0)} % of offline (goal ≥ 80 %), p99/p50 ${(c64.p99 / c64.p50).toFixed(2)} (goal ≤ 4), errors ${c64.errors}, mismatched ${c64.mismatches} (goal 0)`);
+const share = ((100 * c64.rate) / offlineRate).toFixed(0);
+say(`concurrency 64: ${share} % of offline (goal ≥ 80 %), p99/p50 ${(c64.p99 / c64.p50).toFixed(2)} (goal ≤ 4),`);
+say(`  errors ${c64.errors}, mismatched ${c64.mismatches} (goal 0)`);
 say(`server exit code after SIGTERM: ${exit}`);
 say('Timings on a shared machine are indicative only.');

@@ -35,7 +35,7 @@ describe('POST /translate', () => {
     expect(r.json).toEqual({ translatedText: (await ref([q]))[0] });
   });
 
-  it('a q array of several multi-sentence texts: an array in the same order, each sentence translated and joined back', async () => {
+  it('a q array of multi-sentence texts: an array in order, each sentence translated and joined back', async () => {
     const q = [`${fx.en[1]} ${fx.en[2]}`, fx.en[3], `  ${fx.en[4]}\n${fx.en[5]}  `];
     const r = await postJson(`${server.url}/translate`, { q, source: 'en', target: 'de' });
     expect(r.status).toBe(200);
@@ -46,7 +46,7 @@ describe('POST /translate', () => {
     expect((r.json.translatedText as string[])[2].startsWith('  ')).toBe(true);
   });
 
-  it('as Mastodon sends it: JSON q array of HTML, format html, api_key null; tags and attributes kept, text nodes translated', async () => {
+  it('as Mastodon sends it (JSON q array of HTML, api_key null): tags kept, text nodes translated', async () => {
     const q = [
       `<p>${fx.en[6]} <a href="https://example.org/@x" class="u-url mention">@<span>x</span></a></p>`,
       `<p>${fx.en[7]}<br>${fx.en[8]}</p>`,
@@ -136,7 +136,7 @@ describe('POST /translate', () => {
     expect(none.json).not.toHaveProperty('alternatives');
   });
 
-  it('source auto: detected among the models translating into the target; detectedLanguage as LibreTranslate shapes it', async () => {
+  it('source auto: detected among the models into the target; detectedLanguage shaped as LibreTranslate', async () => {
     const r = await postJson(`${server.url}/translate`, { q: fx.en[23], source: 'auto', target: 'de' });
     expect(r.json).toEqual({
       translatedText: (await ref([fx.en[23]]))[0],

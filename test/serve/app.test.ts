@@ -27,7 +27,13 @@ const options: ServeOptions = {
 };
 
 const registry = new ModelRegistry([
-  { key: '0', source: 'en', target: 'de', dir: 'unused', encodeSource: (t: string) => Int32Array.from(t, (c) => c.charCodeAt(0)) },
+  {
+    key: '0',
+    source: 'en',
+    target: 'de',
+    dir: 'unused',
+    encodeSource: (t: string) => Int32Array.from(t, (c) => c.charCodeAt(0)),
+  },
 ]);
 
 describe('buildApp', () => {
@@ -38,7 +44,11 @@ describe('buildApp', () => {
       { decode: () => Promise.reject(new Error('out of memory')), registry: () => registry },
       (l) => lines.push(l),
     );
-    const res = await app.inject({ method: 'POST', url: '/translate', payload: { q: 'a cat', source: 'en', target: 'de' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/translate',
+      payload: { q: 'a cat', source: 'en', target: 'de' },
+    });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: 'Cannot translate text: out of memory' });
     expect(JSON.parse(lines[0])).toMatchObject({
@@ -52,8 +62,16 @@ describe('buildApp', () => {
   });
 
   it('while the models load: 503 with Retry-After on /translate, "loading" on /health', async () => {
-    const { app } = await buildApp(options, { decode: () => Promise.resolve([]), registry: () => null }, () => undefined);
-    const res = await app.inject({ method: 'POST', url: '/translate', payload: { q: 'a cat', source: 'en', target: 'de' } });
+    const { app } = await buildApp(
+      options,
+      { decode: () => Promise.resolve([]), registry: () => null },
+      () => undefined,
+    );
+    const res = await app.inject({
+      method: 'POST',
+      url: '/translate',
+      payload: { q: 'a cat', source: 'en', target: 'de' },
+    });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(res.json()).toEqual({ error: 'the models are still loading' });

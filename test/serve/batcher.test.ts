@@ -1,6 +1,7 @@
 /**
  * The dynamic batcher with a decoder of the test's making: batches of at most maxBatch, a partial
- * batch only once the answered requests are back or after maxWaitMs, one batch at a time, oldest first and one model per batch, results
+ * batch only once the answered requests are back or after maxWaitMs, one batch at a time, oldest first
+ * and one model per batch, results
  * routed back to their requests, a full queue refused at once, an abandoned request's waiting
  * sentences never decoded.
  */
@@ -34,14 +35,17 @@ describe('DynamicBatcher', () => {
     expect(b.queued).toBe(2);
     d.batches[0].release();
     await tick();
-    expect(d.batches.map((x) => x.sentences)).toEqual([['a', 'b', 'c'], ['d', 'e']]);
+    expect(d.batches.map((x) => x.sentences)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
     d.batches[1].release();
     expect(await r1).toEqual([['m:a#0'], ['m:b#0'], ['m:c#0'], ['m:d#0']]);
     expect(await r2).toEqual([['m:e#0']]);
     expect(b.decoded).toBe(5);
   });
 
-  it('a lone request at an idle batcher goes at once; after a batch, it waits for the requests it answered to come back', async () => {
+  it('a lone request at an idle batcher goes at once; after a batch, it waits for the answered requests', async () => {
     const d = manualDecoder();
     const b = new DynamicBatcher(d.decode, { maxBatch: 8, maxWaitMs: 80, capacity: 100 });
     void b.submit('m', ['a'], 1);
@@ -66,7 +70,7 @@ describe('DynamicBatcher', () => {
     expect(d.batches.map((x) => x.sentences)).toEqual([['a'], ['b', 'c', 'd'], ['e']]);
   });
 
-  it('a batch holds one model, the oldest sentence first; nBest is the largest asked, each request gets its own count', async () => {
+  it('a batch holds one model, oldest first; nBest is the largest asked, each request gets its own count', async () => {
     const d = manualDecoder();
     const b = new DynamicBatcher(d.decode, { maxBatch: 2, maxWaitMs: 0, capacity: 100 });
     const x = b.submit('x', ['1'], 1);

@@ -89,9 +89,8 @@ describe('a client that goes away', () => {
     const s = await serve([]);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(Number(new URL(s.url).port), '127.0.0.1', () => {
-        socket.write(
-          'POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"q": "a do',
-        );
+        const head = 'POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000';
+        socket.write(`${head}\r\n\r\n{"q": "a do`);
         setTimeout(() => {
           socket.destroy();
           resolve();
@@ -124,7 +123,7 @@ describe('--timeout-ms', () => {
 });
 
 describe('a flood past the queue', () => {
-  it('gets 503s with Retry-After instead of a growing queue; accepted replies are right; memory stays flat; it recovers', async () => {
+  it('503s with Retry-After, not a growing queue; accepted replies right; memory flat; it recovers', async () => {
     const s = await serve(['--max-queue', '16', '--max-batch', '4']);
     const rssBefore = rssKb(s.child.pid!);
     let maxQueued = 0;

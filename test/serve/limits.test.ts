@@ -59,7 +59,11 @@ describe('request fields', () => {
   });
 
   it('form fields come over the query string, the first value of a repeated field counts', () => {
-    const f = requestFields({ body: { q: ['first', 'second'], target: 'de' }, query: { source: 'en', target: 'fr' }, isJson: false });
+    const f = requestFields({
+      body: { q: ['first', 'second'], target: 'de' },
+      query: { source: 'en', target: 'fr' },
+      isJson: false,
+    });
     expect(f).toEqual({ q: 'first', source: 'en', target: 'de' });
   });
 
@@ -68,7 +72,9 @@ describe('request fields', () => {
     expect(translateFields({ ...base, alternatives: 2.9 }, true).alternatives).toBe(2);
     expect(translateFields({ ...base, alternatives: ' 3 ' }, false).alternatives).toBe(3);
     expect(translateFields({ ...base, alternatives: -4 }, true).alternatives).toBe(0);
-    expect(() => translateFields({ ...base, alternatives: '2.5' }, false)).toThrow(/alternatives parameter is not a number/);
+    expect(() => translateFields({ ...base, alternatives: '2.5' }, false)).toThrow(
+      /alternatives parameter is not a number/,
+    );
     expect(translateFields(base, true)).toEqual({ ...base, format: 'text', alternatives: 0 });
   });
 });

@@ -24,10 +24,15 @@ const FLAGS = [
 
 /** Chromium with a fresh profile (--user-data-dir) in the test's own temporary directory. */
 async function launch(): Promise<{ browser: BrowserContext | null; reason: string }> {
-  if (!existsSync(CHROMIUM)) return { browser: null, reason: `${CHROMIUM} is not installed (apt-get install chromium)` };
+  if (!existsSync(CHROMIUM))
+    return { browser: null, reason: `${CHROMIUM} is not installed (apt-get install chromium)` };
   try {
     const profile = mkdtempSync(join(tmpdir(), 'seq2seq-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, timeout: 30_000 });
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: FLAGS,
+      timeout: 30_000,
+    });
     return { browser, reason: '' };
   } catch (err) {
     return { browser: null, reason: `chromium cannot start: ${(err as Error).message.split('\n')[0]}` };
@@ -63,6 +68,8 @@ describe.skipIf(!started.browser)('the web page in chromium', () => {
     // over the character limit: the server's 400 appears on the error line
     await page.locator('#source').fill('a'.repeat(5001));
     await page.locator('#translate').click();
-    await expect.poll(() => page.locator('#error').textContent(), { timeout: 20_000 }).toBe('Error: Invalid request: request (5001) exceeds text limit (5000)');
+    await expect
+      .poll(() => page.locator('#error').textContent(), { timeout: 20_000 })
+      .toBe('Error: Invalid request: request (5001) exceeds text limit (5000)');
   });
 });

@@ -19,12 +19,18 @@ describe('translate on a pipe', () => {
   it("prints A's translation before B is written", async () => {
     const [a, b] = [fx.en[0], fx.en[1]];
     const expected = await translateCli(fx.dir, fx.enDe, [a, b]);
-    const child = spawn(process.execPath, [BIN, 'translate', '--model', fx.enDe], { cwd: fx.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'translate', '--model', fx.enDe], {
+      cwd: fx.dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     const lines: string[] = [];
     const nextLine = () =>
       new Promise<string>((resolve, reject) => {
-        const guard = setTimeout(() => reject(new Error(`no output line within 30 s (got ${JSON.stringify(out)})`)), 30_000);
+        const guard = setTimeout(
+          () => reject(new Error(`no output line within 30 s (got ${JSON.stringify(out)})`)),
+          30_000,
+        );
         const check = () => {
           const nl = out.indexOf('\n');
           if (nl < 0) return;
@@ -61,8 +67,13 @@ describe('--split-sentences', () => {
   });
 
   it('with --n-best above 1 is refused (exit 2, one line)', async () => {
-    const r = await runCli(['translate', '--model', fx.enDe, '--split-sentences', '--n-best', '2', '--format', 'jsonl'], { cwd: fx.dir, input: 'a\n' });
+    const r = await runCli(
+      ['translate', '--model', fx.enDe, '--split-sentences', '--n-best', '2', '--format', 'jsonl'],
+      { cwd: fx.dir, input: 'a\n' },
+    );
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual(['seq2seq: --split-sentences gives one hypothesis per line: it cannot go with --n-best > 1']);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'seq2seq: --split-sentences gives one hypothesis per line: it cannot go with --n-best > 1',
+    ]);
   });
 });

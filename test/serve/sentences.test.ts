@@ -14,7 +14,10 @@ describe('splitSentences', () => {
       sentences: ['He paid 3.5 euros.', 'Then left!', 'Why?'],
       separators: ['', ' ', '  ', ''],
     });
-    expect(splitSentences('Line one\nline two')).toEqual({ sentences: ['Line one', 'line two'], separators: ['', '\n', ''] });
+    expect(splitSentences('Line one\nline two')).toEqual({
+      sentences: ['Line one', 'line two'],
+      separators: ['', '\n', ''],
+    });
     expect(splitSentences('日本語です。はい。').sentences).toEqual(['日本語です。', 'はい。']);
   });
 
