@@ -60,6 +60,8 @@ describe.skipIf(!started.browser)('the web page in chromium', () => {
     await page.goto(server.url);
     await page.waitForFunction(() => (document.getElementById('pair') as HTMLSelectElement).disabled === false);
     expect(await page.locator('#pair').inputValue()).toBe('en>de');
+    // no --api-keys: no key field
+    expect(await page.locator('#api-key').isVisible()).toBe(false);
     const text = `${fx.en[0]} ${fx.en[1]}`;
     await page.locator('#source').pressSequentially(text, { delay: 5 });
     const expected = (await translateCli(fx.dir, fx.enDe, [text], ['--split-sentences']))[0];
