@@ -2,9 +2,9 @@
  * One dynamic batcher for every concurrent request: requests put their sentences in one bounded
  * FIFO queue, and the decoder takes them in batches. A batch is sent when the decoder is free and
  *   - at least `maxBatch` sentences are waiting, or
- *   - as many requests have arrived since the last batch ended as that batch answered (clients
- *     that send their next request when they get an answer are all back; at an idle server this
- *     holds at once, so a lone request never waits), or
+ *   - every request answered so far has been followed by a new one (clients that send their next
+ *     request when they get an answer are all back; at an idle server this holds at once, so a
+ *     lone request never waits), or
  *   - the oldest waiting sentence has waited `maxWaitMs`, counted from when the decoder became
  *     free if that is later (a partial batch);
  * it holds up to `maxBatch` sentences of the oldest sentence's model, oldest first (the decoder
@@ -62,10 +62,15 @@ export class DynamicBatcher {
   /** Sentences per second of the decoder, smoothed, for Retry-After; 0 before the first batch. */
   private rate = 0;
   private idleWaiters: (() => void)[] = [];
-  /** When the last batch ended, how many requests it answered, and how many have arrived since. */
+  /** When the last batch ended. */
   private lastEnd = -Infinity;
-  private answered = 0;
-  private arrived = 0;
+  /**
+   * Answered requests not yet followed by a new one (at most maxBatch): + the requests each batch
+   * answers, − 1 per arriving request. Carried across batches, so that clients slower than
+   * maxWaitMs still fill the next batch instead of leaving a small one behind; forgotten after
+   * 10 × maxWaitMs without decoding or waiting sentences.
+   */
+  private expected = 0;
 
   constructor(
     private readonly decode: DecodeFn,
@@ -112,7 +117,9 @@ export class DynamicBatcher {
         reject,
       };
       const now = performance.now();
-      this.arrived++;
+      // After a long idle spell nobody is coming back any more: forget the expectation.
+      if (!this.inFlight && this.queue.length === 0 && now - this.lastEnd > 10 * this.opts.maxWaitMs) this.expected = 0;
+      this.expected = Math.max(0, this.expected - 1);
       sentences.forEach((sentence, index) => this.queue.push({ job, index, sentence, queuedAt: now }));
       if (signal) {
         const abandon = () => {
@@ -150,8 +157,7 @@ export class DynamicBatcher {
     if (this.inFlight || this.queue.length === 0) return;
     const now = performance.now();
     const waited = now - Math.max(this.queue[0].queuedAt, this.lastEnd);
-    const allBack = this.arrived >= this.answered || now - this.lastEnd >= this.opts.maxWaitMs;
-    if (this.queue.length >= this.opts.maxBatch || allBack || waited >= this.opts.maxWaitMs) {
+    if (this.queue.length >= this.opts.maxBatch || this.expected === 0 || waited >= this.opts.maxWaitMs) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       this.dispatch();
@@ -217,8 +223,7 @@ export class DynamicBatcher {
     this.inFlight = false;
     this.inFlightSentences = 0;
     this.lastEnd = performance.now();
-    this.answered = answered;
-    this.arrived = 0;
+    this.expected = Math.min(this.opts.maxBatch, this.expected + answered);
     this.schedule();
     this.notifyIdle();
   }
