@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .option('--max-length-constant <c>', 'output limit constant', '10')
     .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
     .option('--max-batch <n>', 'sentences decoded together at most', '64')
-    .option('--max-wait-ms <ms>', 'how long a partial batch waits for more (see docs/serve.md)', '10')
+    .option('--max-wait-ms <ms>', 'how long a partial batch waits at most for answered clients to come back', '50')
     .option('--max-queue <n>', 'sentences waiting at most; beyond, requests get 503 with Retry-After', '1024')
     .option('--timeout-ms <ms>', 'a request not translated by then gets 503', '60000')
     .option('--char-limit <n>', 'characters per text of q (-1: no limit)', '5000')
