@@ -8,7 +8,7 @@
  * mode alike (the interactive header names the first model and how many more).
  */
 import type { Command } from 'commander';
-import { createWriteStream, openSync, fsyncSync, closeSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, fsyncSync, fstatSync, closeSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { InputError } from '../../errors.js';
@@ -28,6 +28,7 @@ interface TranslateCliOpts {
   maxLengthRatio: string;
   maxLengthConstant: string;
   replaceUnk?: boolean;
+  splitSentences?: boolean;
 }
 
 export function register(program: Command): void {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--max-length-ratio <r>', 'output limit = r × source tokens + constant', '2')
     .option('--max-length-constant <c>', 'output limit constant', '10')
     .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
+    .option('--split-sentences', 'translate each sentence of a line on its own, joined back into one output line')
     .addHelpText(
       'after',
       `
@@ -53,6 +55,7 @@ Examples:
   seq2seq translate --model runs/en-de < in.en > out.de
   seq2seq translate --model runs/en-de -i in.en -o out.de --beam 5 --batch-size 64
   seq2seq translate --model runs/en-de -i in.en --n-best 3 --format jsonl
+  seq2seq translate --model runs/en-de --split-sentences < paragraphs.en > paragraphs.de
   seq2seq translate --model runs/en-de/best --model runs/en-de/checkpoints/step-00008800 < in.en
                                                   # an ensemble: the mean of the models' probabilities`,
     )
@@ -63,6 +66,10 @@ Examples:
       if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl, got '${opts.format}'`);
       if (nBest > beam) throw new InputError(`--n-best ${nBest} cannot exceed --beam ${beam}`);
       if (nBest > 1 && opts.format === 'text') throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
+      const splitSentences = opts.splitSentences === true;
+      if (splitSentences && nBest > 1) {
+        throw new InputError('--split-sentences gives one hypothesis per line: it cannot go with --n-best > 1');
+      }
       const options = {
         beam,
         nBest,
@@ -94,11 +101,12 @@ Examples:
         }
         if (app) {
           const modelLabel = opts.model.length > 1 ? `${run.dir} + ${opts.model.length - 1} more (ensemble)` : undefined;
-          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: { ...options, maxSourceLength: run.maxSourceLength }, modelLabel });
+          const uiOptions = { ...options, maxSourceLength: run.maxSourceLength, splitSentences };
+          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: uiOptions, modelLabel });
           return;
         }
       }
-      await runBatchTranslate(translator, { input: opts.input, output: opts.output, batchSize, format: opts.format });
+      await runBatchTranslate(translator, { input: opts.input, output: opts.output, batchSize, format: opts.format, splitSentences });
     });
 }
 
@@ -107,7 +115,11 @@ interface BatchIo {
   output?: string;
   batchSize: number;
   format: 'text' | 'jsonl';
+  splitSentences: boolean;
 }
+
+/** Idle input time after which a partial batch read from a pipe is translated (the reader may be waiting for it). */
+const PIPE_IDLE_FLUSH_MS = 5;
 
 /** Writes to a stream, waiting for 'drain' when its buffer is full; false once the stream is closed or broken. */
 function sinkFor(stream: Writable): { write(text: string): Promise<boolean>; broken(): boolean; error(): Error | null } {
@@ -173,10 +185,21 @@ async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<v
   const lines = counted(io.input !== undefined ? readLines(io.input) : streamLines(process.stdin, '<stdin>'));
   const progress = progressReporter(io.input !== undefined ? statSync(io.input).size : null, () => bytes);
   const onWarning = (m: string) => process.stderr.write(`seq2seq: warning: ${m}\n`);
+  // Stdin that is not a regular file (a pipe, a socket, a terminal) may pause between lines.
+  const idleFlushMs = io.input === undefined && !fstatSync(0).isFile() ? PIPE_IDLE_FLUSH_MS : undefined;
+  const streamOpts = {
+    batchSize: io.batchSize,
+    format: io.format,
+    inputName,
+    onWarning,
+    onProgress: progress.update,
+    idleFlushMs,
+    splitSentences: io.splitSentences,
+  };
 
   if (io.output === undefined) {
     const sink = sinkFor(process.stdout);
-    const r = await translateStream(translator, lines, sink.write, { batchSize: io.batchSize, format: io.format, inputName, onWarning, onProgress: progress.update });
+    const r = await translateStream(translator, lines, sink.write, streamOpts);
     const err = sink.error();
     if (err) throw err;
     if (!r.closedEarly) progress.done(r.lines);
@@ -206,7 +229,7 @@ async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<v
     out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
     await once(out, 'open');
     const sink = sinkFor(out);
-    const r = await translateStream(translator, lines, sink.write, { batchSize: io.batchSize, format: io.format, inputName, onWarning, onProgress: progress.update });
+    const r = await translateStream(translator, lines, sink.write, streamOpts);
     const err = sink.error();
     if (err || r.closedEarly) throw err ?? new Error(`${tmp}: output stream closed unexpectedly`);
     out.end();
