@@ -101,8 +101,8 @@ Examples:
         }
         if (app) {
           const modelLabel = opts.model.length > 1 ? `${run.dir} + ${opts.model.length - 1} more (ensemble)` : undefined;
-          const uiOptions = { ...options, maxSourceLength: run.maxSourceLength, splitSentences };
-          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: uiOptions, modelLabel });
+          const uiOptions = { ...options, maxSourceLength: run.maxSourceLength };
+          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: uiOptions, modelLabel, splitSentences });
           return;
         }
       }

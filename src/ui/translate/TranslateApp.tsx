@@ -43,6 +43,8 @@ export interface TranslateAppProps {
   cwd?: string;
   /** Called once when the user quits, before the app unmounts. */
   onQuit?: () => void;
+  /** Cut each entered line into sentences, each translated as an entry of its own (--split-sentences). */
+  splitSentences?: boolean;
 }
 
 type StaticItem = { kind: 'header'; id: number } | { kind: 'entry'; id: number; entry: TranscriptEntry };
@@ -74,6 +76,7 @@ export function TranslateApp(props: TranslateAppProps): React.ReactElement {
         // Ten heat colours need 256 colours or more; a 16-colour terminal gets the shade characters.
         richColour: colour && (props.colour !== undefined || chalk.level >= 2),
         isKnownSource: knownSourceOf(props.translator),
+        splitSentences: props.splitSentences,
       }),
       schedule: (run) => {
         if (defer) {

@@ -17,14 +17,17 @@ export interface InteractiveTranslateArgs {
   options?: Partial<TranslateSettings>;
   /** Shown in the header instead of runDir (e.g. for an ensemble); the details still come from runDir's config. */
   modelLabel?: string;
+  /** Cut each entered line into sentences (translate --split-sentences). */
+  splitSentences?: boolean;
 }
 
-export async function runInteractiveTranslate({ translator, runDir, options = {}, modelLabel }: InteractiveTranslateArgs): Promise<void> {
+export async function runInteractiveTranslate(args: InteractiveTranslateArgs): Promise<void> {
+  const { translator, runDir, options = {}, modelLabel, splitSentences } = args;
   // NO_COLOR also for Ink's own styling (the app itself decides with the same colourWanted()).
   applyColourPolicy();
   // Ctrl-C is the app's own quit key (raw mode delivers it as input, not as SIGINT).
   const modelInfo = modelLabel === undefined ? undefined : { ...describeModel(runDir, translator), runDir: modelLabel };
-  const instance = render(<TranslateApp translator={translator} runDir={runDir} options={options} modelInfo={modelInfo} />, { exitOnCtrlC: false });
+  const instance = render(<TranslateApp {...{ translator, runDir, options, modelInfo, splitSentences }} />, { exitOnCtrlC: false });
   await instance.waitUntilExit();
 }
 

@@ -14,6 +14,7 @@ import { heatOptions, lastTranslated, layout } from './layout.js';
 import * as edit from './line-editor.js';
 import { nbestWindow } from './NBestList.js';
 import { leftOutText } from './over-length.js';
+import { splitSentences } from '../../text/sentences.js';
 import type { TranscriptEntry, TranslateSettings, TranslationLike } from './types.js';
 
 export const DEFAULT_BEAM = 5;
@@ -65,6 +66,8 @@ export interface TranslateState {
   colour: boolean;
   /** Whether the source vocabulary has a piece, when the translator can tell (token view). */
   isKnownSource?: (piece: string) => boolean;
+  /** Each entered line is cut into sentences, translated one by one (translate --split-sentences). */
+  splitSentences: boolean;
   quitting: boolean;
 }
 
@@ -122,6 +125,8 @@ export interface InitialStateArgs {
   /** Ten heat colours need 256 colours or more; a 16-colour terminal starts with shade characters. */
   richColour: boolean;
   isKnownSource?: (piece: string) => boolean;
+  /** Cut each entered line into sentences (src/text/sentences.ts), each translated as an entry of its own. */
+  splitSentences?: boolean;
 }
 
 const NO_PANELS: Panels = { nbest: false, attention: false, tokens: false, help: false };
@@ -132,6 +137,7 @@ export function initialState({
   colour,
   richColour,
   isKnownSource,
+  splitSentences = false,
 }: InitialStateArgs): TranslateState {
   const beam = Math.max(1, Math.floor(options.beam ?? DEFAULT_BEAM));
   const pinned = options.nBest !== undefined && options.nBest > 1;
@@ -156,6 +162,7 @@ export function initialState({
     screen,
     colour,
     isKnownSource,
+    splitSentences,
     quitting: false,
   };
 }
@@ -225,6 +232,9 @@ function drain(start: TranslateState): Update {
       const r = runCommand(s, parseCommand(text));
       s = r.state;
       effects.push(...r.effects);
+    } else if (s.splitSentences && splitSentences(text).sentences.length > 1) {
+      // the sentences go back to the front of the queue, each to be translated as a line of its own
+      s = { ...s, queue: [...splitSentences(text).sentences, ...s.queue] };
     } else {
       s = { ...s, busy: text };
       effects.push({ kind: 'translate', source: text, search: describeSearch(s.search), options: searchOptions(s) });

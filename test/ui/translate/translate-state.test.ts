@@ -76,6 +76,21 @@ describe('the input queue', () => {
     expect(r.state.line.history).toEqual(['a b', 'c d', ':beam 3', 'e f']);
   });
 
+  it('--split-sentences: a line of several sentences becomes one entry per sentence, in order, before the next line', () => {
+    let r = run(start({ splitSentences: true }), typed('A b. C d? E\nF g\n'));
+    expect(r.effects.map((e) => e.kind === 'translate' && e.source)).toEqual(['A b.']);
+    expect(r.state.queue).toEqual(['C d?', 'E', 'F g']);
+    for (const expected of ['C d?', 'E', 'F g']) {
+      r = run(r.state, answer(r.effects[0]!));
+      expect(r.effects.map((e) => e.kind === 'translate' && e.source)).toEqual([expected]);
+    }
+    r = run(r.state, answer(r.effects[0]!));
+    expect(r.state.entries.map((e) => e.source)).toEqual(['A b.', 'C d?', 'E', 'F g']);
+    // without the flag the same line is one entry
+    r = run(start(), typed('A b. C d? E\n'));
+    expect(r.effects.map((e) => e.kind === 'translate' && e.source)).toEqual(['A b. C d? E']);
+  });
+
   it('search options: --n-best pins the list, :nbest raises the beam, :lp sets α, the rest passes through', () => {
     const s = start({ options: { beam: 4, nBest: 2, maxLengthRatio: 2 } });
     let r = run(s, typed('x'), enter);
