@@ -7,15 +7,17 @@ import { createNativeBackend } from '../dist/tensor/index.js';
 import { jsBackend } from '../dist/tensor/js-backend.js';
 import { loadNative } from '../dist/tensor/native.js';
 import { cpus } from 'node:os';
+import { cliFlags } from './lib/args.mjs';
+import { fmaPeakPerCore } from './lib/machine.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i < 0 ? dflt : args[i + 1];
-};
-const reps = Number(opt('--reps', 5));
-const withJs = !args.includes('--no-js');
-const allThreads = Number(opt('--threads', cpus().length));
+const { o } = cliFlags('npm run bench:kernels [-- --reps 5] [-- --no-js] [-- --threads N]', {
+  reps: { type: 'number', default: 5, help: 'each figure is the best of this many repetitions' },
+  'no-js': { type: 'boolean', help: 'skip the TypeScript backend' },
+  threads: { type: 'number', default: cpus().length, help: 'threads of the "all threads" columns' },
+});
+const reps = o.reps;
+const withJs = !o['no-js'];
+const allThreads = o.threads;
 
 const load = loadNative();
 const native = createNativeBackend();
@@ -23,7 +25,7 @@ if (!native) console.log(`native backend unavailable: ${load.error} — TypeScri
 else console.log(`native addon: ${load.addon.buildInfo()}; ${allThreads} threads max; best of ${reps}`);
 // the core's own ceiling: a GEMM figure means more beside it (machines of one kind differ: a Zen 4
 // runs 512-bit FMAs at half the rate of a Zen 5)
-const peak = native && load.addon.fmaPeak ? load.addon.fmaPeak() : NaN;
+const peak = native ? fmaPeakPerCore() : NaN;
 if (native) console.log(`FMA peak of one core (register-only multiply-add loop): ${peak.toFixed(0)} GFLOP/s; ${allThreads} cores ≈ ${(allThreads * peak).toFixed(0)}`);
 
 function rand(n) {

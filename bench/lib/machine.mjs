@@ -1,0 +1,35 @@
+// What the speed figures are measured against on the machine at hand: the CPU's name and the FMA peak of
+// one core, measured as bench:kernels does (the addon's register-only multiply-add loop), and a counter of
+// the GEMM FLOPs a piece of work executes (the "model FLOPs" of a training step or a decoding run).
+import { cpus } from 'node:os';
+import { getBackend } from '../../dist/tensor/index.js';
+import { loadNative } from '../../dist/tensor/native.js';
+
+export const cpuName = () => `${cpus()[0]?.model?.trim() ?? 'unknown CPU'}, ${cpus().length} cores`;
+
+/** GFLOP/s of one core's FMA units (best of 3 × ~0.2 s), or NaN without the native addon. */
+export function fmaPeakPerCore() {
+  const load = loadNative();
+  return load.addon && load.addon.fmaPeak ? load.addon.fmaPeak() : NaN;
+}
+
+/**
+ * Counts 2·M·N·K for every gemm call of the backend in use from now on; returns a reader of the total.
+ * (One closure call per product: nothing next to the products themselves.)
+ */
+export function countGemmFlops() {
+  const k = getBackend();
+  const gemm = k.gemm;
+  const c = { flops: 0 };
+  k.gemm = (tA, tB, M, N, K, ...rest) => {
+    c.flops += 2 * M * N * K;
+    return gemm(tA, tB, M, N, K, ...rest);
+  };
+  return c;
+}
+
+/** "12 % of 2 × 227 GFLOP/s" — what share of the FMA peak of `threads` cores a GFLOP/s figure is. */
+export function peakShare(gflops, peak, threads) {
+  if (!Number.isFinite(peak)) return 'peak unknown (no native addon)';
+  return `${((100 * gflops) / (peak * threads)).toFixed(0)} % of ${threads} × ${peak.toFixed(0)} GFLOP/s`;
+}
