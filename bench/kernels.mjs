@@ -108,3 +108,42 @@ for (const [label, fn] of fused) {
   const f = (x) => (Number.isNaN(x) ? '-' : x < 0.1 ? x.toFixed(4) : x.toFixed(2));
   console.log(`${pad(label, 40)}${lpad(f(tj), 10)}${lpad(f(tn), 10)}${lpad(withJs && native ? (tj / tn).toFixed(0) + '×' : '-', 8)}`);
 }
+
+// Decoding's output layer, C = X·Wᵀ + b with W 8,000×512 as Linear stores it: the fp32 product the decoder
+// step runs today (NT: B transposed, so packed on every call beyond 4 rows), the same product on a
+// pre-transposed W (NN: B read in place), and the opt-in low-precision products (W packed once).
+if (native) {
+  const { int8PackedSize, bf16PackedSize } = await import('../dist/tensor/low-precision-layout.js');
+  console.log(`\ndecoding output layer 512 → 8,000, native, ${allThreads} threads, ms per call (${load.addon.lowPrecisionPaths()})`);
+  console.log(`${pad('rows (what decodes them)', 34)}${lpad('fp32 NT', 10)}${lpad('fp32 NN', 10)}${lpad('int8', 10)}${lpad('bf16', 10)}${lpad('NT/int8', 9)}${lpad('NT/bf16', 9)}`);
+  native.setThreads(allThreads);
+  const Kd = 512, Nd = 8000;
+  const W = rand(Nd * Kd).map((x) => x * 0.05), WT = new Float32Array(Kd * Nd), bias = rand(Nd);
+  native.transpose(Nd, Kd, W, WT);
+  const q = new Int8Array(int8PackedSize(Nd, Kd)), scales = new Float32Array(Nd), rowSums = new Int32Array(Nd);
+  native.quantizeInt8(Nd, Kd, W, q, scales, rowSums);
+  const Wb = new Uint16Array(bf16PackedSize(Nd, Kd));
+  native.packBf16(Nd, Kd, W, Wb);
+  for (const [Md, what] of [[1, 'greedy, one sentence'], [5, 'beam 5, one sentence'], [64, 'greedy, batch 64'], [320, 'beam 5, batch 64']]) {
+    const X = rand(Md * Kd), C = new Float32Array(Md * Nd);
+    const nt = time(() => native.gemm(false, true, Md, Nd, Kd, 1, X, W, 0, C), 1, reps) * 1e3;
+    const nn = time(() => native.gemm(false, false, Md, Nd, Kd, 1, X, WT, 0, C), 1, reps) * 1e3;
+    const i8 = time(() => native.gemmInt8(Md, Nd, Kd, X, q, scales, rowSums, bias, C), 1, reps) * 1e3;
+    const b16 = time(() => native.gemmBf16(Md, Nd, Kd, X, Wb, bias, C), 1, reps) * 1e3;
+    const f = (x) => x.toFixed(3);
+    console.log(`${pad(`${Md} (${what})`, 34)}${lpad(f(nt), 10)}${lpad(f(nn), 10)}${lpad(f(i8), 10)}${lpad(f(b16), 10)}${lpad((nt / i8).toFixed(1) + '×', 9)}${lpad((nt / b16).toFixed(1) + '×', 9)}`);
+  }
+
+  // The search's scan of the log-probabilities: log-softmax then the best k of each row (beam 5 keeps 2K = 10).
+  console.log(`\nsearch over ${Nd} log-probabilities a row, native ${allThreads} threads, ms per call`);
+  console.log(`${pad('rows', 34)}${lpad('logSoftmax', 12)}${lpad('rowTopK', 10)}${lpad('fused', 10)}`);
+  for (const Md of [1, 5, 64, 320]) {
+    const x = rand(Md * Nd).map((v) => v * 5), out = new Float32Array(Md * Nd);
+    const base = new Float64Array(Md), values = new Float64Array(Md * 10), ids = new Int32Array(Md * 10);
+    native.logSoftmax(Md, Nd, x, out);
+    const ls = time(() => native.logSoftmax(Md, Nd, x, out), 1, reps) * 1e3;
+    const tk = time(() => native.rowTopK(Md, Nd, out, 10, base, values, ids), 1, reps) * 1e3;
+    const fu = time(() => native.logSoftmaxTopK(Md, Nd, x, out, 10, base, values, ids), 1, reps) * 1e3;
+    console.log(`${pad(String(Md), 34)}${lpad(ls.toFixed(3), 12)}${lpad(tk.toFixed(3), 10)}${lpad(fu.toFixed(3), 10)}`);
+  }
+}
