@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 /* ---- range splitting over the pool ----------------------------------------------------------- */
 /* fn(ctx, start, end, chunk): chunk numbers are deterministic (partial sums are kept per chunk) */
@@ -284,9 +287,20 @@ void k_select_rows(int B, int H, const float *mask, const float *a, const float 
 /* ---- softmax --------------------------------------------------------------------------------- */
 typedef struct { int V; const float *logits; float *out; const int *targets; int ignoreId; float smoothing; double partial[MAX_CHUNKS]; double partialNll[MAX_CHUNKS]; } softmax_ctx;
 
+/* max of x[0..V), NaN ignored (−∞ if there is nothing else). The scalar loop is a chain of dependent maxss
+ * (GCC keeps it serial for NaN's sake); 16 lanes at a time with NaN masked to −∞ give the very same value. */
 static float row_max(const float *x, int V) {
   float m = -INFINITY;
-  for (int j = 0; j < V; j++) m = x[j] > m ? x[j] : m;
+  int j = 0;
+#ifdef __AVX512F__
+  __m512 acc = _mm512_set1_ps(-INFINITY);
+  for (; j + 16 <= V; j += 16) {
+    __m512 v = _mm512_loadu_ps(x + j);
+    acc = _mm512_max_ps(acc, _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), acc));
+  }
+  m = _mm512_reduce_max_ps(acc);
+#endif
+  for (; j < V; j++) m = x[j] > m ? x[j] : m;
   return m;
 }
 
@@ -317,15 +331,24 @@ void k_log_softmax(int M, int V, const float *logits, float *out) {
  * buffer is not full, or when s beats its last entry strictly; so among equal s the earlier j stays ahead.
  * Once full, a block of 16 is skipped when base + (its largest x) does not beat the last entry (adding
  * base in float64 is monotone, so no s of the block could). */
+/* max of 16 floats, NaN ignored (−∞ if all are NaN): one vector reduction, not 16 dependent maxss */
+static inline float block_max16(const float *x) {
+#ifdef __AVX512F__
+  __m512 v = _mm512_loadu_ps(x);
+  v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_set1_ps(-INFINITY));
+  return _mm512_reduce_max_ps(v);
+#else
+  float m = -INFINITY;
+  for (int j = 0; j < 16; j++) m = x[j] > m ? x[j] : m;
+  return m;
+#endif
+}
+
 static int top_k_row(const float *x, int V, double base, int k, double *val, int *idx) {
   int size = 0;
   for (int j0 = 0; j0 < V; j0 += 16) {
     int j1 = j0 + 16 < V ? j0 + 16 : V;
-    if (size == k && j1 - j0 == 16) {
-      float m = -INFINITY;
-      for (int j = j0; j < j1; j++) m = x[j] > m ? x[j] : m;
-      if (!(base + (double)m > val[k - 1])) continue;
-    }
+    if (size == k && j1 - j0 == 16 && !(base + (double)block_max16(x + j0) > val[k - 1])) continue;
     for (int j = j0; j < j1; j++) {
       double s = base + (double)x[j];
       if (size == k && !(s > val[k - 1])) continue;
