@@ -28,7 +28,7 @@ import { Translator } from '../dist/decode/translator.js';
 import { WordCounter, learnBpeFromCounts } from '../dist/text/tokenizer.js';
 import { getBackend, selectBackend } from '../dist/tensor/index.js';
 import { cliFlags } from './lib/args.mjs';
-import { countGemmFlops, cpuName, fmaPeakPerCore } from './lib/machine.mjs';
+import { countGemmFlops, cpuName, fmaPeakPerCore, timeKernels } from './lib/machine.mjs';
 import { peerBlas, peerScript, ratio, runPeer } from './lib/peer.mjs';
 import { root, sharedCorpora } from './lib/runs.mjs';
 
@@ -40,6 +40,7 @@ const { o } = cliFlags('npm run bench:decode [-- flags]', {
   test: { type: 'string', help: 'multi30k section: source sentences, one a line (default: Multi30k test_2016_flickr.en)' },
   'batch1-sentences': { type: 'number', default: 100, help: 'multi30k section: sentences of the batch-1 rows' },
   threads: { type: 'number', help: 'kernel threads (default: SEQ2SEQ_THREADS, else every CPU)' },
+  'by-kernel': { type: 'boolean', help: 'after each row, where its time went: kernels (GEMMs by shape), model, search' },
 });
 const sections = o.only.split(',');
 for (const s of sections) {
@@ -56,12 +57,40 @@ console.log(`backend: ${sel.name} (${sel.reason})${sel.warning ? `  warning: ${s
 console.log(`CPU: ${cpuName()}; FMA peak of one core ${Number.isFinite(peak) ? `${peak.toFixed(0)} GFLOP/s` : 'unknown (no native addon)'}`);
 console.log('the machine may be shared: compare figures of one run\n');
 const flops = countGemmFlops();
+const kernels = o['by-kernel'] ? timeKernels() : null;
 
 const header = `${'search'.padEnd(24)}${'sentences'.padStart(10)}${'sent/s'.padStart(9)}${'tok/s'.padStart(8)}${'ms/tok'.padStart(8)}${'GFLOP/s'.padStart(9)}${'of peak'.padStart(9)}`;
+
+/** Wall time inside the model's startDecoding (the encoder), step and DecoderState.select, for --by-kernel. */
+const inModel = { encode: 0, step: 0, select: 0 };
+function timeModel(model) {
+  if (!kernels) return;
+  const timed = (obj, name, key) => {
+    const f = obj[name];
+    obj[name] = function (...a) {
+      const t0 = performance.now();
+      const r = f.apply(this, a);
+      inModel[key] += performance.now() - t0;
+      return r;
+    };
+  };
+  const start = model.startDecoding;
+  let statesTimed = false;
+  model.startDecoding = function (...a) {
+    const state = start.apply(this, a);
+    if (!statesTimed) timed(Object.getPrototypeOf(state), 'select', 'select'); // the state class, once
+    statesTimed = true;
+    return state;
+  };
+  timed(model, 'startDecoding', 'encode');
+  timed(model, 'step', 'step');
+}
 
 /** Times decode(batch) over `sources` in batches of `batch`; returns and prints sentences/s and output tokens/s. */
 function measure(name, sources, batch, decode) {
   decode(sources.slice(0, Math.min(batch, 4))); // warm-up
+  kernels?.reset();
+  Object.assign(inModel, { encode: 0, step: 0, select: 0 });
   const f0 = flops.flops;
   const t0 = process.hrtime.bigint();
   let tokens = 0;
@@ -74,6 +103,14 @@ function measure(name, sources, batch, decode) {
     `${name.padEnd(24)}${String(sources.length).padStart(10)}${r.sentPerSec.toFixed(1).padStart(9)}${r.tokPerSec.toFixed(0).padStart(8)}` +
       `${((1000 * sec) / tokens).toFixed(2).padStart(8)}${gflops.toFixed(1).padStart(9)}${share.padStart(9)}`,
   );
+  if (kernels) {
+    const ms = 1000 * sec;
+    const pct = (x) => `${((100 * x) / ms).toFixed(1)} %`;
+    const search = ms - inModel.encode - inModel.step - inModel.select;
+    console.log(`    encoder (startDecoding) ${pct(inModel.encode)}, decoder steps ${pct(inModel.step)}, state select ${pct(inModel.select)}, ` +
+      `search (decode/) ${pct(search)}; all kernels ${pct(kernels.totalMs())}, JS and GC outside them ${pct(ms - kernels.totalMs())}`);
+    for (const [label, p, calls] of kernels.top(ms, 10)) console.log(`      ${label.padEnd(28)} ${p.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls`);
+  }
   return r;
 }
 
@@ -89,6 +126,7 @@ if (sections.includes('multi30k')) await multi30kSection();
 
 function referenceSection() {
   const model = new Seq2Seq(REFERENCE_MODEL_CONFIG, new Rng(1));
+  timeModel(model);
   console.log(`1. reference model: ${(model.parameterCount / 1e6).toFixed(2)} M parameters, vocabulary ${model.tgtVocabSize}, random weights, 20-token outputs`);
   const rng = new Rng(2);
   // Multi30k-like source lengths: 8..20 tokens (as the peer draws them).
@@ -162,6 +200,7 @@ async function multi30kSection() {
     search = { lengthPenalty: 0.6, maxLengthRatio: r, maxLengthConstant: 0 };
     label = `random weights, joint BPE ${tok.vocabSize} learned on ${train[0].replace(/\.en$/, '')}, outputs cut at ⌊${r.toFixed(3)}·|source|⌋ tokens`;
   }
+  timeModel(model);
   console.log(`2. multi30k preset: ${(model.parameterCount / 1e6).toFixed(2)} M parameters, ${label}`);
   console.log(`   ${lines.length} sentences of ${testFile}`);
   const ids = lines.map((l) => srcCodec.encode(l));

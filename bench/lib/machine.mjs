@@ -33,3 +33,31 @@ export function peakShare(gflops, peak, threads) {
   if (!Number.isFinite(peak)) return 'peak unknown (no native addon)';
   return `${((100 * gflops) / (peak * threads)).toFixed(0)} % of ${threads} × ${peak.toFixed(0)} GFLOP/s`;
 }
+
+/**
+ * Wall time per backend kernel from now on (GEMMs keyed by transposes and shape M×K×N), for a profile of
+ * where a run's time goes: `reset()` before the run, `top(ms, n)` after it, as [label, % of ms, calls].
+ */
+export function timeKernels() {
+  const k = getBackend();
+  const stats = new Map();
+  for (const name of Object.keys(k)) {
+    const f = k[name];
+    if (typeof f !== 'function' || name === 'threads' || name === 'setThreads') continue;
+    k[name] = (...a) => {
+      const t0 = performance.now();
+      const r = f(...a);
+      const key = name === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${a[2]}×${a[4]}×${a[3]}` : name;
+      const s = stats.get(key) ?? { ms: 0, calls: 0 };
+      s.ms += performance.now() - t0;
+      s.calls++;
+      stats.set(key, s);
+      return r;
+    };
+  }
+  return {
+    reset: () => stats.clear(),
+    totalMs: () => [...stats.values()].reduce((a, s) => a + s.ms, 0),
+    top: (ms, n) => [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, n).map(([key, s]) => [key, (100 * s.ms) / ms, s.calls]),
+  };
+}
