@@ -110,16 +110,17 @@ for (const [label, fn] of fused) {
 }
 
 // Decoding's output layer, C = X·Wᵀ + b with W 8,000×512 as Linear stores it: the fp32 product the decoder
-// step runs today (NT: B transposed, so packed on every call beyond 4 rows), the same product on a
-// pre-transposed W (NN: B read in place), and the opt-in low-precision products (W packed once).
+// step runs today (NT: W packed on every call beyond 4 rows), the same product with W packed once
+// (gemmPackedWeights: the same result to the bit), and the opt-in low-precision products (W packed once).
 if (native) {
   const { int8PackedSize, bf16PackedSize } = await import('../dist/tensor/low-precision-layout.js');
   console.log(`\ndecoding output layer 512 → 8,000, native, ${allThreads} threads, ms per call (${load.addon.lowPrecisionPaths()})`);
-  console.log(`${pad('rows (what decodes them)', 34)}${lpad('fp32 NT', 10)}${lpad('fp32 NN', 10)}${lpad('int8', 10)}${lpad('bf16', 10)}${lpad('NT/int8', 9)}${lpad('NT/bf16', 9)}`);
+  console.log(`${pad('rows (what decodes them)', 34)}${lpad('fp32 NT', 10)}${lpad('packed', 10)}${lpad('int8', 10)}${lpad('bf16', 10)}${lpad('NT/packed', 11)}${lpad('NT/int8', 9)}${lpad('NT/bf16', 9)}`);
   native.setThreads(allThreads);
   const Kd = 512, Nd = 8000;
-  const W = rand(Nd * Kd).map((x) => x * 0.05), WT = new Float32Array(Kd * Nd), bias = rand(Nd);
-  native.transpose(Nd, Kd, W, WT);
+  const W = rand(Nd * Kd).map((x) => x * 0.05), bias = rand(Nd);
+  const P = new Float32Array(native.packedWeightsSize(Nd, Kd));
+  native.packWeights(Nd, Kd, W, P);
   const q = new Int8Array(int8PackedSize(Nd, Kd)), scales = new Float32Array(Nd), rowSums = new Int32Array(Nd);
   native.quantizeInt8(Nd, Kd, W, q, scales, rowSums);
   const Wb = new Uint16Array(bf16PackedSize(Nd, Kd));
@@ -127,11 +128,12 @@ if (native) {
   for (const [Md, what] of [[1, 'greedy, one sentence'], [5, 'beam 5, one sentence'], [64, 'greedy, batch 64'], [320, 'beam 5, batch 64']]) {
     const X = rand(Md * Kd), C = new Float32Array(Md * Nd);
     const nt = time(() => native.gemm(false, true, Md, Nd, Kd, 1, X, W, 0, C), 1, reps) * 1e3;
-    const nn = time(() => native.gemm(false, false, Md, Nd, Kd, 1, X, WT, 0, C), 1, reps) * 1e3;
+    const pk = time(() => native.gemmPackedWeights(Md, Nd, Kd, 1, X, W, P, 0, C), 1, reps) * 1e3;
     const i8 = time(() => native.gemmInt8(Md, Nd, Kd, X, q, scales, rowSums, bias, C), 1, reps) * 1e3;
     const b16 = time(() => native.gemmBf16(Md, Nd, Kd, X, Wb, bias, C), 1, reps) * 1e3;
     const f = (x) => x.toFixed(3);
-    console.log(`${pad(`${Md} (${what})`, 34)}${lpad(f(nt), 10)}${lpad(f(nn), 10)}${lpad(f(i8), 10)}${lpad(f(b16), 10)}${lpad((nt / i8).toFixed(1) + '×', 9)}${lpad((nt / b16).toFixed(1) + '×', 9)}`);
+    const x = (t) => `${(nt / t).toFixed(1)}×`;
+    console.log(`${pad(`${Md} (${what})`, 34)}${lpad(f(nt), 10)}${lpad(f(pk), 10)}${lpad(f(i8), 10)}${lpad(f(b16), 10)}${lpad(x(pk), 11)}${lpad(x(i8), 9)}${lpad(x(b16), 9)}`);
   }
 
   // The search's scan of the log-probabilities: log-softmax then the best k of each row (beam 5 keeps 2K = 10).

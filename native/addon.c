@@ -449,6 +449,39 @@ static napi_value js_att_context_bwd(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* packedWeightsSize(N, K) */
+static napi_value js_packed_weights_size(napi_env env, napi_callback_info info) {
+  BEGIN("packedWeightsSize");
+  int N = dim(a, 0, "N"), K = dim(a, 1, "K");
+  if (a->failed) return NULL;
+  return number(env, (double)gemm_packed_bt_size(N, K));
+}
+
+/* packWeights(N, K, W, packed) */
+static napi_value js_pack_weights(napi_env env, napi_callback_info info) {
+  BEGIN("packWeights");
+  int N = dim(a, 0, "N"), K = dim(a, 1, "K");
+  const float *W = f32(a, 2, (size_t)N * K, "W");
+  float *packed = f32(a, 3, gemm_packed_bt_size(N, K), "packed");
+  if (a->failed) return NULL;
+  gemm_pack_bt(N, K, W, packed);
+  return undef(env);
+}
+
+/* gemmPackedWeights(M, N, K, alpha, A, W, packed, beta, C) */
+static napi_value js_gemm_packed_weights(napi_env env, napi_callback_info info) {
+  BEGIN("gemmPackedWeights");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N"), K = dim(a, 2, "K");
+  double alpha = num(a, 3, "alpha");
+  const float *A = f32(a, 4, (size_t)M * K, "A"), *W = f32(a, 5, (size_t)N * K, "W");
+  const float *packed = f32(a, 6, gemm_packed_bt_size(N, K), "packed");
+  double beta = num(a, 7, "beta");
+  float *C = f32(a, 8, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  gemm_prepacked_bt(M, N, K, (float)alpha, A, W, packed, (float)beta, C);
+  return undef(env);
+}
+
 /* rowTopK(M, V, x, k, base | null, values, ids) */
 static napi_value js_row_top_k(napi_env env, napi_callback_info info) {
   BEGIN("rowTopK");
@@ -652,6 +685,9 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("dotAttentionBackward", js_dot_bwd),
     EXPORT("attentionContext", js_att_context),
     EXPORT("attentionContextBackward", js_att_context_bwd),
+    EXPORT("packedWeightsSize", js_packed_weights_size),
+    EXPORT("packWeights", js_pack_weights),
+    EXPORT("gemmPackedWeights", js_gemm_packed_weights),
     EXPORT("rowTopK", js_row_top_k),
     EXPORT("logSoftmaxTopK", js_log_softmax_top_k),
     EXPORT("quantizeInt8", js_quantize_int8),

@@ -30,6 +30,20 @@ export interface Backend {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void;
 
   /**
+   * Floats of the packed form of an N×K weight matrix W (see packWeights): what this backend's packWeights
+   * writes and gemmPackedWeights reads; a packed matrix belongs to the backend that packed it.
+   */
+  packedWeightsSize(N: number, K: number): number;
+  /** packed = W (N×K) in the form the GEMM multiplies by Wᵀ without repacking it (native: its B panels). */
+  packWeights(N: number, K: number, W: F32, packed: F32): void;
+  /**
+   * C = alpha · A · Wᵀ + beta · C (A M×K, C M×N) with W also given packed by packWeights: exactly
+   * gemm(false, true, M, N, K, alpha, A, W, beta, C), to the bit, without packing W on every call (the decoder
+   * step multiplies a few rows by the same weights step after step).
+   */
+  gemmPackedWeights(M: number, N: number, K: number, alpha: number, A: F32, W: F32, packed: F32, beta: number, C: F32): void;
+
+  /**
    * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
    * (X·Wᵀ at small M) transpose W once per pass and use the unpacked X·(Wᵀ) product.
    */

@@ -390,6 +390,15 @@ export const jsBackend: Backend = {
     }
   },
 
+  // the TypeScript GEMM packs nothing: its "packed" weights are a copy of W, and the product reads W itself
+  packedWeightsSize: (N, K) => N * K,
+  packWeights(N, K, W, packed) {
+    packed.set(W.subarray(0, N * K));
+  },
+  gemmPackedWeights(M, N, K, alpha, A, W, _packed, beta, C) {
+    gemm(false, true, M, N, K, alpha, A, W, beta, C);
+  },
+
   // per row: the k best base[r] + x[r, j] (float64), ties → lower j — the insertion of src/decode/top-k.ts
   rowTopK(M, V, x, k, base, values, ids) {
     for (let r = 0; r < M; r++) {
