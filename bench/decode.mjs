@@ -37,10 +37,16 @@ const { o } = cliFlags('npm run bench:decode [-- flags]', {
   only: { type: 'string', default: 'reference,multi30k', help: 'sections to run, comma-separated' },
   'no-peer': { type: 'boolean', help: 'do not run the PyTorch peer' },
   model: { type: 'string', help: 'multi30k section: a trained run directory instead of random weights' },
-  test: { type: 'string', help: 'multi30k section: source sentences, one a line (default: Multi30k test_2016_flickr.en)' },
+  test: {
+    type: 'string',
+    help: 'multi30k section: source sentences, one a line (default: Multi30k test_2016_flickr.en)',
+  },
   'batch1-sentences': { type: 'number', default: 100, help: 'multi30k section: sentences of the batch-1 rows' },
   threads: { type: 'number', help: 'kernel threads (default: SEQ2SEQ_THREADS, else every CPU)' },
-  'by-kernel': { type: 'boolean', help: 'after each row, where its time went: kernels (GEMMs by shape), model, search' },
+  'by-kernel': {
+    type: 'boolean',
+    help: 'after each row, where its time went: kernels (GEMMs by shape), model, search',
+  },
 });
 const sections = o.only.split(',');
 for (const s of sections) {
@@ -53,13 +59,20 @@ const sel = selectBackend();
 if (o.threads !== undefined) getBackend().setThreads(o.threads);
 const threads = getBackend().threads();
 const peak = fmaPeakPerCore();
-console.log(`backend: ${sel.name} (${sel.reason})${sel.warning ? `  warning: ${sel.warning}` : ''}; ${threads} thread(s)`);
-console.log(`CPU: ${cpuName()}; FMA peak of one core ${Number.isFinite(peak) ? `${peak.toFixed(0)} GFLOP/s` : 'unknown (no native addon)'}`);
+console.log(
+  `backend: ${sel.name} (${sel.reason})${sel.warning ? `  warning: ${sel.warning}` : ''}; ${threads} thread(s)`,
+);
+const peakText = Number.isFinite(peak) ? `${peak.toFixed(0)} GFLOP/s` : 'unknown (no native addon)';
+console.log(`CPU: ${cpuName()}; FMA peak of one core ${peakText}`);
 console.log('the machine may be shared: compare figures of one run\n');
 const flops = countGemmFlops();
 const kernels = o['by-kernel'] ? timeKernels() : null;
 
-const header = `${'search'.padEnd(24)}${'sentences'.padStart(10)}${'sent/s'.padStart(9)}${'tok/s'.padStart(8)}${'ms/tok'.padStart(8)}${'GFLOP/s'.padStart(9)}${'of peak'.padStart(9)}`;
+/** One table row: the first cell left-aligned in 24 characters, the others right-aligned in theirs. */
+const WIDTHS = [24, 10, 9, 8, 8, 9, 9];
+const tableRow = (cells) =>
+  cells.map((c, i) => (i === 0 ? String(c).padEnd(WIDTHS[0]) : String(c).padStart(WIDTHS[i]))).join('');
+const header = tableRow(['search', 'sentences', 'sent/s', 'tok/s', 'ms/tok', 'GFLOP/s', 'of peak']);
 
 /** Wall time inside the model's startDecoding (the encoder), step and DecoderState.select, for --by-kernel. */
 const inModel = { encode: 0, step: 0, select: 0 };
@@ -99,17 +112,29 @@ function measure(name, sources, batch, decode) {
   const gflops = (flops.flops - f0) / sec / 1e9;
   const share = Number.isFinite(peak) ? `${((100 * gflops) / (peak * threads)).toFixed(0)} %` : '–';
   const r = { sentPerSec: sources.length / sec, tokPerSec: tokens / sec };
+  const msPerToken = ((1000 * sec) / tokens).toFixed(2);
   console.log(
-    `${name.padEnd(24)}${String(sources.length).padStart(10)}${r.sentPerSec.toFixed(1).padStart(9)}${r.tokPerSec.toFixed(0).padStart(8)}` +
-      `${((1000 * sec) / tokens).toFixed(2).padStart(8)}${gflops.toFixed(1).padStart(9)}${share.padStart(9)}`,
+    tableRow([
+      name,
+      sources.length,
+      r.sentPerSec.toFixed(1),
+      r.tokPerSec.toFixed(0),
+      msPerToken,
+      gflops.toFixed(1),
+      share,
+    ]),
   );
   if (kernels) {
     const ms = 1000 * sec;
     const pct = (x) => `${((100 * x) / ms).toFixed(1)} %`;
     const search = ms - inModel.encode - inModel.step - inModel.select;
-    console.log(`    encoder (startDecoding) ${pct(inModel.encode)}, decoder steps ${pct(inModel.step)}, state select ${pct(inModel.select)}, ` +
-      `search (decode/) ${pct(search)}; all kernels ${pct(kernels.totalMs())}, JS and GC outside them ${pct(ms - kernels.totalMs())}`);
-    for (const [label, p, calls] of kernels.top(ms, 10)) console.log(`      ${label.padEnd(28)} ${p.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls`);
+    console.log(
+      `    encoder (startDecoding) ${pct(inModel.encode)}, decoder steps ${pct(inModel.step)}, ` +
+        `state select ${pct(inModel.select)}, search (decode/) ${pct(search)}; ` +
+        `all kernels ${pct(kernels.totalMs())}, JS and GC outside them ${pct(ms - kernels.totalMs())}`,
+    );
+    for (const [label, p, calls] of kernels.top(ms, 10))
+      console.log(`      ${label.padEnd(28)} ${p.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls`);
   }
   return r;
 }
@@ -127,17 +152,23 @@ if (sections.includes('multi30k')) await multi30kSection();
 function referenceSection() {
   const model = new Seq2Seq(REFERENCE_MODEL_CONFIG, new Rng(1));
   timeModel(model);
-  console.log(`1. reference model: ${(model.parameterCount / 1e6).toFixed(2)} M parameters, vocabulary ${model.tgtVocabSize}, random weights, 20-token outputs`);
+  const size = `${(model.parameterCount / 1e6).toFixed(2)} M parameters, vocabulary ${model.tgtVocabSize}`;
+  console.log(`1. reference model: ${size}, random weights, 20-token outputs`);
   const rng = new Rng(2);
   // Multi30k-like source lengths: 8..20 tokens (as the peer draws them).
-  const sources = Array.from({ length: o.sentences }, () => Int32Array.from({ length: 8 + rng.int(13) }, () => 4 + rng.int(7996)));
+  const sources = Array.from({ length: o.sentences }, () =>
+    Int32Array.from({ length: 8 + rng.int(13) }, () => 4 + rng.int(7996)),
+  );
   const run = searchWith(model, { lengthPenalty: 0.6, maxLengthRatio: 0, maxLengthConstant: 20, keepAttention: false });
   console.log(header);
   const g1 = measure('greedy, batch 1', sources.slice(0, Math.min(o.sentences, 32)), 1, run.greedy);
   const g64 = measure('greedy, batch 64', sources, 64, run.greedy);
   const b1 = measure('beam 5, batch 1', sources.slice(0, Math.min(o.sentences, 16)), 1, run.beam5);
   const b64 = measure('beam 5, batch 64', sources, 64, run.beam5);
-  console.log(`batching gain: greedy ${(g64.sentPerSec / g1.sentPerSec).toFixed(1)}×, beam 5 ${(b64.sentPerSec / b1.sentPerSec).toFixed(1)}×; beam 5 costs ${(g64.sentPerSec / b64.sentPerSec).toFixed(1)}× greedy at batch 64`);
+  const x = (a, b) => `${(a.sentPerSec / b.sentPerSec).toFixed(1)}×`;
+  console.log(
+    `batching gain: greedy ${x(g64, g1)}, beam 5 ${x(b64, b1)}; beam 5 costs ${x(g64, b64)} greedy at batch 64`,
+  );
 
   // Interactive latency: one 20-token source, beam 5, 20 output tokens; median of 7.
   const one = [Int32Array.from({ length: 20 }, () => 4 + rng.int(7996))];
@@ -149,7 +180,9 @@ function referenceSection() {
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   times.sort((a, b) => a - b);
-  console.log(`latency, one 20-token sentence, beam 5, 20 output tokens: median ${times[3].toFixed(1)} ms (min ${times[0].toFixed(1)}, max ${times[6].toFixed(1)}; goal ≤ 15 ms)`);
+  const [min, median, max] = [times[0], times[3], times[6]].map((t) => t.toFixed(1));
+  console.log('latency, one 20-token sentence, beam 5, 20 output tokens:');
+  console.log(`  median ${median} ms (min ${min}, max ${max}; goal ≤ 15 ms)`);
 
   if (o['no-peer']) {
     console.log('PyTorch peer: off (--no-peer)\n');
@@ -161,11 +194,20 @@ function referenceSection() {
     return;
   }
   const torch = (bs) => p.results.find((r) => r.batch === bs)?.sent_per_s ?? NaN;
-  console.log(`PyTorch 1.13 (${peerScript()} decode --threads ${threads}, BLAS ${peerBlas()}), greedy, the same 20-token outputs:`);
-  for (const [label, ours, bs] of [['greedy, batch 64', g64, 64], ['greedy, batch 1', g1, 1], ['beam 5, batch 64 vs its greedy 64', b64, 64]]) {
-    console.log(`  ${label.padEnd(36)} ours ${ours.sentPerSec.toFixed(1).padStart(7)}  PyTorch ${torch(bs).toFixed(1).padStart(7)} sentences/s  ours/PT ${ratio(ours.sentPerSec, torch(bs))}`);
+  console.log(`PyTorch 1.13 (${peerScript()} decode --threads ${threads}, BLAS ${peerBlas()}),`);
+  console.log('greedy, the same 20-token outputs:');
+  for (const [label, ours, bs] of [
+    ['greedy, batch 64', g64, 64],
+    ['greedy, batch 1', g1, 1],
+    ['beam 5, batch 64 vs its greedy 64', b64, 64],
+  ]) {
+    const [mine, theirs] = [ours.sentPerSec, torch(bs)].map((v) => v.toFixed(1).padStart(7));
+    console.log(
+      `  ${label.padEnd(36)} ours ${mine}  PyTorch ${theirs} sentences/s  ours/PT ${ratio(ours.sentPerSec, torch(bs))}`,
+    );
   }
-  console.log('  goals (issue 21): greedy ≥ 3× at batch 64, ≥ 5× at batch 1; beam 5 at batch 64 ≥ 1× PyTorch greedy at batch 64\n');
+  console.log('  goals (issue 21): greedy ≥ 3× at batch 64, ≥ 5× at batch 1;');
+  console.log('  beam 5 at batch 64 ≥ 1× PyTorch greedy at batch 64\n');
 }
 
 async function multi30kSection() {
@@ -173,8 +215,11 @@ async function multi30kSection() {
   const demo = join(root, 'corpora', 'demo');
   const haveMulti30k = existsSync(join(corpus, 'test_2016_flickr.en'));
   const testFile = o.test ?? (haveMulti30k ? join(corpus, 'test_2016_flickr.en') : join(demo, 'test.en'));
-  const lines = readFileSync(testFile, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  if (!haveMulti30k && o.test === undefined) console.log(`2. NOTE: ${corpus}/test_2016_flickr.en not found: the bundled demo test set stands in (not Multi30k)`);
+  const lines = readFileSync(testFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  if (!haveMulti30k && o.test === undefined)
+    console.log(`2. NOTE: ${corpus}/test_2016_flickr.en not found: the bundled demo test set stands in (not Multi30k)`);
   let model, srcCodec, tgtCodec, search, label;
   if (o.model !== undefined) {
     const { loadDecodingRun } = await import('../dist/decode/run-loader.js');
@@ -185,7 +230,9 @@ async function multi30kSection() {
     search = { lengthPenalty: 0.6, maxLengthRatio: 2, maxLengthConstant: 10 };
     label = `the trained run ${o.model}`;
   } else {
-    const train = haveMulti30k ? [join(corpus, 'train.en'), join(corpus, 'train.de')] : [join(demo, 'train.en'), join(demo, 'train.de')];
+    const train = haveMulti30k
+      ? [join(corpus, 'train.en'), join(corpus, 'train.de')]
+      : [join(demo, 'train.en'), join(demo, 'train.de')];
     const counter = new WordCounter();
     for (const f of train) for (const l of readFileSync(f, 'utf8').split('\n')) if (l !== '') counter.add(l);
     const tok = learnBpeFromCounts(counter, { vocabSize: 8000 });
@@ -195,10 +242,19 @@ async function multi30kSection() {
     // Random weights never choose </s>: cut each output where a trained model would stop on average.
     const refFile = testFile.replace(/\.en$/, '.de');
     const srcTokens = lines.reduce((n, l) => n + tok.encode(l).length, 0);
-    const refTokens = existsSync(refFile) && refFile !== testFile ? readFileSync(refFile, 'utf8').split('\n').filter((l) => l.trim() !== '').reduce((n, l) => n + tok.encode(l).length + 1, 0) : srcTokens;
+    const refTokens =
+      existsSync(refFile) && refFile !== testFile
+        ? readFileSync(refFile, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .reduce((n, l) => n + tok.encode(l).length + 1, 0)
+        : srcTokens;
     const r = refTokens / srcTokens;
     search = { lengthPenalty: 0.6, maxLengthRatio: r, maxLengthConstant: 0 };
-    label = `random weights, joint BPE ${tok.vocabSize} learned on ${train[0].replace(/\.en$/, '')}, outputs cut at ⌊${r.toFixed(3)}·|source|⌋ tokens`;
+    const corpusName = train[0].replace(/\.en$/, '');
+    label =
+      `random weights, joint BPE ${tok.vocabSize} learned on ${corpusName}, ` +
+      `outputs cut at ⌊${r.toFixed(3)}·|source|⌋ tokens`;
   }
   timeModel(model);
   console.log(`2. multi30k preset: ${(model.parameterCount / 1e6).toFixed(2)} M parameters, ${label}`);
@@ -213,7 +269,8 @@ async function multi30kSection() {
   measure('beam 5, batch 64', ids, 64, run.beam5);
   // `seq2seq eval`: Translator.translate over consecutive chunks of 64 lines (--batch-size), text in and out.
   const translator = new Translator(model, srcCodec, tgtCodec, { ...search, nBest: 1 });
-  const evalStyle = (beam) => (chunk) => translator.translate(chunk, { beam }).reduce((n, t) => n + t.hyps[0].ids.length, 0);
+  const evalStyle = (beam) => (chunk) =>
+    translator.translate(chunk, { beam }).reduce((n, t) => n + t.hyps[0].ids.length, 0);
   const goal = (x, g) => `  goal ≥ ${g} on 2 threads: ${x >= g ? 'met' : 'not met'}`;
   const eg = measure('seq2seq eval, greedy', lines, 64, evalStyle(1));
   console.log(goal(eg.sentPerSec, 1500));

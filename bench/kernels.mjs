@@ -114,8 +114,13 @@ for (const [label, fn] of fused) {
 // (gemmPackedWeights: the same result to the bit), and the opt-in low-precision products (W packed once).
 if (native) {
   const { int8PackedSize, bf16PackedSize } = await import('../dist/tensor/low-precision-layout.js');
-  console.log(`\ndecoding output layer 512 → 8,000, native, ${allThreads} threads, ms per call (${load.addon.lowPrecisionPaths()})`);
-  console.log(`${pad('rows (what decodes them)', 34)}${lpad('fp32 NT', 10)}${lpad('packed', 10)}${lpad('int8', 10)}${lpad('bf16', 10)}${lpad('NT/packed', 11)}${lpad('NT/int8', 9)}${lpad('NT/bf16', 9)}`);
+  console.log(`\ndecoding output layer 512 → 8,000, native, ${allThreads} threads, ms per call`);
+  console.log(`(low precision: ${load.addon.lowPrecisionPaths()})`);
+  const widths = [10, 10, 10, 10, 11, 9, 9];
+  const cells = (first, ...rest) => pad(first, 34) + rest.map((c, i) => lpad(c, widths[i])).join('');
+  console.log(
+    cells('rows (what decodes them)', 'fp32 NT', 'packed', 'int8', 'bf16', 'NT/packed', 'NT/int8', 'NT/bf16'),
+  );
   native.setThreads(allThreads);
   const Kd = 512, Nd = 8000;
   const W = rand(Nd * Kd).map((x) => x * 0.05), bias = rand(Nd);
@@ -125,7 +130,10 @@ if (native) {
   native.quantizeInt8(Nd, Kd, W, q, scales, rowSums);
   const Wb = new Uint16Array(bf16PackedSize(Nd, Kd));
   native.packBf16(Nd, Kd, W, Wb);
-  for (const [Md, what] of [[1, 'greedy, one sentence'], [5, 'beam 5, one sentence'], [64, 'greedy, batch 64'], [320, 'beam 5, batch 64']]) {
+  const rowCounts = [
+    [1, 'greedy, one sentence'], [5, 'beam 5, one sentence'], [64, 'greedy, batch 64'], [320, 'beam 5, batch 64'],
+  ];
+  for (const [Md, what] of rowCounts) {
     const X = rand(Md * Kd), C = new Float32Array(Md * Nd);
     const nt = time(() => native.gemm(false, true, Md, Nd, Kd, 1, X, W, 0, C), 1, reps) * 1e3;
     const pk = time(() => native.gemmPackedWeights(Md, Nd, Kd, 1, X, W, P, 0, C), 1, reps) * 1e3;
@@ -133,7 +141,7 @@ if (native) {
     const b16 = time(() => native.gemmBf16(Md, Nd, Kd, X, Wb, bias, C), 1, reps) * 1e3;
     const f = (x) => x.toFixed(3);
     const x = (t) => `${(nt / t).toFixed(1)}×`;
-    console.log(`${pad(`${Md} (${what})`, 34)}${lpad(f(nt), 10)}${lpad(f(pk), 10)}${lpad(f(i8), 10)}${lpad(f(b16), 10)}${lpad(x(pk), 11)}${lpad(x(i8), 9)}${lpad(x(b16), 9)}`);
+    console.log(cells(`${Md} (${what})`, f(nt), f(pk), f(i8), f(b16), x(pk), x(i8), x(b16)));
   }
 
   // The search's scan of the log-probabilities: log-softmax then the best k of each row (beam 5 keeps 2K = 10).

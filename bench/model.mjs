@@ -34,7 +34,10 @@ const S = o['src-len'];
 const T = o['tgt-len'];
 const { steps, spread } = o;
 const byShape = o['by-shape'] === true;
-const config = { cell: o.cell, attention: o.attention, srcVocabSize: V, tgtVocabSize: V, embeddingSize: E, hiddenSize: H, attentionSize: H, preOutputSize: H, bidirectional: true };
+const config = {
+  cell: o.cell, attention: o.attention, srcVocabSize: V, tgtVocabSize: V,
+  embeddingSize: E, hiddenSize: H, attentionSize: H, preOutputSize: H, bidirectional: true,
+};
 
 const k = getBackend();
 // time every kernel call

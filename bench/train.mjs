@@ -5,8 +5,10 @@
 // Data: Multi30k En→De train (../shared/corpora/multi30k, word vocabularies of the 7,996 most
 // frequent lowercased words per side + 4 specials, random batches of 64 pairs, as the peers of
 // performance.md were measured); synthetic batches of the same shape when the corpus is absent.
-//   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2] [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none,multi30k-preset]
-//                          [--backend native|js] [--corpus ../shared/corpora/multi30k] [--batching random|bucketed] [--no-peer]
+//   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2]
+//                          [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none,multi30k-preset]
+//                          [--backend native|js] [--corpus ../shared/corpora/multi30k] [--batching random|bucketed]
+//                          [--no-peer]
 // Each configuration runs in its own child process, so that its peak RSS is its own.
 // tok/CPU-s: target tokens per second of the process's CPU time (steadier than wall time for a
 // 1-thread run on a shared machine; with 2 threads it also counts the workers' waiting spins).
@@ -60,21 +62,33 @@ for (const c of o.configs.split(',')) {
 if (o.child) await child(o.child, o['threads-one']);
 else parent();
 
+/** One table row: the model's label left-aligned in 30 characters, the other cells right-aligned in theirs. */
+const WIDTHS = [30, 8, 11, 10, 10, 9, 11, 14, 11, 9, 9, 9, 9];
+const tableRow = (cells) =>
+  cells.map((c, i) => (i === 0 ? String(c).padEnd(WIDTHS[0]) : String(c).padStart(WIDTHS[i]))).join('');
+
 function parent() {
   const threadList = o.threads.split(',').map(Number);
   const configs = o.configs.split(',');
   const hasCorpus = existsSync(join(corpusDir, 'train.en'));
   const peak = fmaPeakPerCore();
-  console.log(`bench:train — ${backend} backend; data: ${hasCorpus ? `Multi30k En→De train (${corpusDir})` : 'synthetic batches (Multi30k not found)'}`);
-  console.log(`CPU: ${cpuName()}; FMA peak of one core ${Number.isFinite(peak) ? `${peak.toFixed(0)} GFLOP/s` : 'unknown (no native addon)'}`);
+  const data = hasCorpus ? `Multi30k En→De train (${corpusDir})` : 'synthetic batches (Multi30k not found)';
+  console.log(`bench:train — ${backend} backend; data: ${data}`);
+  const peakText = Number.isFinite(peak) ? `${peak.toFixed(0)} GFLOP/s` : 'unknown (no native addon)';
+  console.log(`CPU: ${cpuName()}; FMA peak of one core ${peakText}`);
   const peerOff = o['no-peer'] ? 'off (--no-peer)' : null;
-  console.log(`PyTorch peer: ${peerOff ?? `${peerScript()} (BLAS: ${peerBlas()}), random batches, after each of our rows`}`);
-  console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64, ${batching} batches; machine may be shared: compare figures of one run\n`);
-  console.log(`${'model'.padEnd(30)}${'threads'.padStart(8)}${'tgt tok/s'.padStart(11)}${'ms/step'.padStart(10)}${'tok/step'.padStart(10)}${'padding'.padStart(9)}${'peak RSS'.padStart(11)}${'loss'.padStart(14)}${'tok/CPU-s'.padStart(11)}${'GFLOP/s'.padStart(9)}${'of peak'.padStart(9)}${'PyTorch'.padStart(9)}${'ours/PT'.padStart(9)}`);
+  const peer = `${peerScript()} (BLAS: ${peerBlas()}), random batches, after each of our rows`;
+  console.log(`PyTorch peer: ${peerOff ?? peer}`);
+  console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64, ${batching} batches`);
+  console.log('machine may be shared: compare figures of one run\n');
+  const columns = ['threads', 'tgt tok/s', 'ms/step', 'tok/step', 'padding', 'peak RSS', 'loss', 'tok/CPU-s'];
+  console.log(tableRow(['model', ...columns, 'GFLOP/s', 'of peak', 'PyTorch', 'ours/PT']));
   let peerError = null;
   for (const c of configs) {
     for (const t of threadList) {
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', c, '--threads-one', String(t)], {
+      const childArgs = [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', c];
+      childArgs.push('--threads-one', String(t));
+      const r = spawnSync(process.execPath, childArgs, {
         encoding: 'utf8',
         env: { ...process.env, SEQ2SEQ_BACKEND: backend, SEQ2SEQ_THREADS: String(t) },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -92,14 +106,22 @@ function parent() {
       }
       const share = Number.isFinite(peak) ? `${((100 * m.gflops) / (peak * t)).toFixed(0)} %` : '–';
       console.log(
-        `${CONFIGS[c].label.padEnd(30)}${String(t).padStart(8)}${m.tokPerSec.toFixed(0).padStart(11)}${m.msPerStep.toFixed(0).padStart(10)}` +
-          `${m.tokPerStep.toFixed(0).padStart(10)}${`${(100 * m.padding).toFixed(0)} %`.padStart(9)}${`${(m.peakRssMB).toFixed(0)} MB`.padStart(11)}${`${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`.padStart(14)}${m.tokPerCpuSec.toFixed(0).padStart(11)}` +
-          `${m.gflops.toFixed(0).padStart(9)}${share.padStart(9)}${(Number.isFinite(torch) ? torch.toFixed(0) : '–').padStart(9)}${ratio(m.tokPerSec, torch).padStart(9)}`,
+        tableRow([
+          CONFIGS[c].label, t, m.tokPerSec.toFixed(0), m.msPerStep.toFixed(0), m.tokPerStep.toFixed(0),
+          `${(100 * m.padding).toFixed(0)} %`, `${m.peakRssMB.toFixed(0)} MB`,
+          `${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`,
+          m.tokPerCpuSec.toFixed(0), m.gflops.toFixed(0), share, Number.isFinite(torch) ? torch.toFixed(0) : '–',
+          ratio(m.tokPerSec, torch),
+        ]),
       );
     }
   }
+  const both = batching === 'random' ? 'both on random batches' : 'ours bucketed, PyTorch random';
   if (peerError) console.log(`\nPyTorch peer: ${peerError}; figures without the ratio`);
-  else if (!peerOff) console.log(`\nours/PT: our target tokens/s over PyTorch 1.13's on the same threads, measured right after ours (${batching === 'random' ? 'both on random batches' : 'ours bucketed, PyTorch random'})`);
+  else if (!peerOff)
+    console.log(
+      `\nours/PT: our target tokens/s over PyTorch 1.13's, same threads, run after ours, ${both}`,
+    );
 }
 
 /** Word vocabulary: the 7,996 most frequent lowercased words, ids 4…; unknown words → 1. */
@@ -188,5 +210,9 @@ async function child(name, threads) {
   const cpu = process.cpuUsage(cpu0);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ tokPerSec: tokens / sec, tokPerCpuSec: tokens / cpuSec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps, padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss, gflops: (counter.flops - flops0) / sec / 1e9 }) + '\n');
+  const figures = {
+    tokPerSec: tokens / sec, tokPerCpuSec: tokens / cpuSec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps,
+    padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss, gflops: (counter.flops - flops0) / sec / 1e9,
+  };
+  process.stdout.write(JSON.stringify(figures) + '\n');
 }

@@ -56,17 +56,23 @@ static int *i32(args_t *a, size_t i, size_t *len, const char *name) {
 }
 
 /* a typed array of the given type with at least `need` elements; with `optional`, null/undefined → NULL */
-static void *typed(args_t *a, size_t i, napi_typedarray_type want, size_t need, const char *name, const char *typeName, int optional) {
+static void *typed(args_t *a, size_t i, napi_typedarray_type want, size_t need, const char *name, const char *typeName,
+                   int optional) {
   if (a->failed) return NULL;
   if (optional) {
     napi_valuetype t;
-    if (i >= a->argc || (napi_typeof(a->env, a->argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined))) return NULL;
+    if (i >= a->argc) return NULL;
+    if (napi_typeof(a->env, a->argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined)) return NULL;
   }
   napi_typedarray_type type;
   size_t len;
   void *data;
-  if (i >= a->argc || napi_get_typedarray_info(a->env, a->argv[i], &type, &len, &data, NULL, NULL) != napi_ok || type != want) {
-    char m[128]; snprintf(m, sizeof m, "%s must be %s %s", name, optional ? "null or a" : "a", typeName); fail(a, m); return NULL;
+  if (i >= a->argc || napi_get_typedarray_info(a->env, a->argv[i], &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != want) {
+    char m[128];
+    snprintf(m, sizeof m, "%s must be %s %s", name, optional ? "null or a" : "a", typeName);
+    fail(a, m);
+    return NULL;
   }
   if (len < need) {
     char m[160]; snprintf(m, sizeof m, "%s has %zu elements, needs %zu", name, len, need); fail(a, m); return NULL;

@@ -423,7 +423,8 @@ static void prepacked_chunk(void *p, long c, int tid) {
   }
 }
 
-void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed, float beta, float *C) {
+void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed,
+                       float beta, float *C) {
   /* few rows, K = 0 or alpha = 0: exactly what gemm does (its unpacked row kernel reads W in place) */
   if (M <= 4 || N <= 0 || K <= 0 || alpha == 0.0f) {
     gemm(0, 1, M, N, K, alpha, A, W, beta, C);
@@ -437,7 +438,8 @@ void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const f
     int mpad = (M + MR - 1) / MR * MR;
     float *pa = shared_a_buf((size_t)mpad * K);
     if (pa) {
-      for (int pc = 0; pc < K; pc += KC) pack_a(0, A, K, 0, pc, M, K - pc < KC ? K - pc : KC, alpha, pa + (size_t)mpad * pc);
+      for (int pc = 0; pc < K; pc += KC)
+        pack_a(0, A, K, 0, pc, M, K - pc < KC ? K - pc : KC, alpha, pa + (size_t)mpad * pc);
       J.packedA = pa;
     }
   }

@@ -7,5 +7,6 @@ void gemm(int transA, int transB, int M, int N, int K, float alpha, const float 
  * same result as gemm(0, 1, …) to the bit, without packing W on every call (decoding's step products). */
 size_t gemm_packed_bt_size(int N, int K);
 void gemm_pack_bt(int N, int K, const float *W, float *packed);
-void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed, float beta, float *C);
+void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed,
+                       float beta, float *C);
 #endif

@@ -387,7 +387,8 @@ void k_row_top_k(int M, int V, const float *x, int k, const double *base, double
   topk_ctx c = {V, k, x, NULL, base, val, idx};
   parallel_range(top_k_rows, &c, M, 1.5 * V);
 }
-void k_log_softmax_top_k(int M, int V, const float *logits, float *out, int k, const double *base, double *val, int *idx) {
+void k_log_softmax_top_k(int M, int V, const float *logits, float *out, int k, const double *base, double *val,
+                         int *idx) {
   topk_ctx c = {V, k, logits, out, base, val, idx};
   parallel_range(top_k_rows, &c, M, 4.5 * V);
 }

@@ -117,8 +117,8 @@ typedef struct {
 } int8_job;
 
 /* C[i, j0..j0+n) from the exact integer sums; shared by both paths, so they agree to the bit */
-static __attribute__((noinline)) void int8_epilogue(const int32_t *dot, int n, float sxi, const float *scale, const float *bias,
-                                                    float *c) {
+static __attribute__((noinline)) void int8_epilogue(const int32_t *dot, int n, float sxi, const float *scale,
+                                                    const float *bias, float *c) {
   for (int j = 0; j < n; j++) c[j] = (float)dot[j] * (sxi * scale[j]) + (bias ? bias[j] : 0.0f);
 }
 
@@ -161,7 +161,8 @@ VNNI_TILE(1)
 VNNI_TILE(2)
 VNNI_TILE(3)
 VNNI_TILE(4)
-static void (*const vnni_tile[TILE_ROWS + 1])(const int8_t *, int, const int8_t *, int, int32_t[TILE_ROWS][TILE_COLS]) = {
+typedef void (*vnni_tile_fn)(const int8_t *, int, const int8_t *, int, int32_t[TILE_ROWS][TILE_COLS]);
+static const vnni_tile_fn vnni_tile[TILE_ROWS + 1] = {
     NULL, vnni_tile_1, vnni_tile_2, vnni_tile_3, vnni_tile_4};
 #endif
 
@@ -183,8 +184,10 @@ static void int8_chunk(void *p, long chunk, int tid) {
       } else
 #endif
         for (int a = 0; a < R; a++) dots_i8(x + (size_t)a * J->Kq, J->q, J->Kq, jb, dot[a]);
-      for (int a = 0; a < R; a++)
-        int8_epilogue(dot[a], n, J->sx[i0 + a], J->scale + jb, J->bias ? J->bias + jb : NULL, J->C + (size_t)(i0 + a) * J->N + jb);
+      for (int a = 0; a < R; a++) {
+        float *c = J->C + (size_t)(i0 + a) * J->N + jb;
+        int8_epilogue(dot[a], n, J->sx[i0 + a], J->scale + jb, J->bias ? J->bias + jb : NULL, c);
+      }
     }
   }
 }
@@ -242,7 +245,8 @@ void k_pack_bf16(int N, int K, const float *W, uint16_t *out) {
   size_t Kb = roundup((size_t)K, 2);
   memset(out, 0, Kb * roundup((size_t)N, LOWP_COL_ALIGN) * sizeof(uint16_t));
   for (int j = 0; j < N; j++)
-    for (int k = 0; k < K; k++) out[(((size_t)(j >> 6) * (Kb >> 1) + (k >> 1)) * 64 + (j & 63)) * 2 + (k & 1)] = to_bf16(W[(size_t)j * K + k]);
+    for (int k = 0; k < K; k++)
+      out[(((size_t)(j >> 6) * (Kb >> 1) + (k >> 1)) * 64 + (j & 63)) * 2 + (k & 1)] = to_bf16(W[(size_t)j * K + k]);
 }
 
 typedef struct {
@@ -290,7 +294,8 @@ BF16_TILE(1)
 BF16_TILE(2)
 BF16_TILE(3)
 BF16_TILE(4)
-static void (*const bf16_tile[TILE_ROWS + 1])(const uint16_t *, int, const uint16_t *, int, float[TILE_ROWS][TILE_COLS]) = {
+typedef void (*bf16_tile_fn)(const uint16_t *, int, const uint16_t *, int, float[TILE_ROWS][TILE_COLS]);
+static const bf16_tile_fn bf16_tile[TILE_ROWS + 1] = {
     NULL, bf16_tile_1, bf16_tile_2, bf16_tile_3, bf16_tile_4};
 #endif
 

@@ -17,7 +17,8 @@ void k_quantize_int8(int N, int K, const float *W, int8_t *q, float *scale, int3
 void k_gemm_int8(int M, int N, int K, const float *X, const int8_t *q, const float *scale, const int32_t *rowSum,
                  const float *bias, float *C);
 
-/* W (N×K floats) → bfloat16, round to nearest even, w(j,k) at out[((j/64 · Kb/2 + k/2) · 64 + j%64) · 2 + k%2]. */
+/* W (N×K floats) → bfloat16, round to nearest even,
+ * w(j,k) at out[((j/64 · Kb/2 + k/2) · 64 + j%64) · 2 + k%2]. */
 void k_pack_bf16(int N, int K, const float *W, uint16_t *out);
 /* C[i,j] = Σ_k bf16(X[i,k]) · Wb[j,k] (products exact, sums in float32) + bias[j]. */
 void k_gemm_bf16(int M, int N, int K, const float *X, const uint16_t *Wb, const float *bias, float *C);

@@ -13,7 +13,8 @@ const spec = (f) => (typeof f === 'string' ? { type: f } : f);
 /** Parses argv against `flags`; returns { o (name → value), positionals, extra }. Throws UsageError. */
 export function parseFlags(argv, flags, { positionals: allowPositionals = false } = {}) {
   const options = {};
-  for (const [name, f] of Object.entries(flags)) options[name] = { type: spec(f).type === 'boolean' ? 'boolean' : 'string' };
+  for (const [name, f] of Object.entries(flags))
+    options[name] = { type: spec(f).type === 'boolean' ? 'boolean' : 'string' };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true, tokens: true });
@@ -22,7 +23,8 @@ export function parseFlags(argv, flags, { positionals: allowPositionals = false 
   }
   const end = parsed.tokens.find((t) => t.kind === 'option-terminator')?.index ?? argv.length;
   const positionals = parsed.tokens.filter((t) => t.kind === 'positional' && t.index < end).map((t) => t.value);
-  if (positionals.length > 0 && !allowPositionals) throw new UsageError(`unknown argument '${positionals[0]}' (see --help)`);
+  if (positionals.length > 0 && !allowPositionals)
+    throw new UsageError(`unknown argument '${positionals[0]}' (see --help)`);
   const o = {};
   for (const [name, f] of Object.entries(flags)) {
     const { type, default: dflt } = spec(f);

@@ -58,6 +58,10 @@ export function timeKernels() {
   return {
     reset: () => stats.clear(),
     totalMs: () => [...stats.values()].reduce((a, s) => a + s.ms, 0),
-    top: (ms, n) => [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, n).map(([key, s]) => [key, (100 * s.ms) / ms, s.calls]),
+    top: (ms, n) =>
+      [...stats]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, n)
+        .map(([key, s]) => [key, (100 * s.ms) / ms, s.calls]),
   };
 }

@@ -22,14 +22,21 @@ export function parseResult(line) {
 export function runPeer(mode, args = [], { timeoutMs = 20 * 60_000 } = {}) {
   const script = peerScript();
   if (!existsSync(script)) return { results: [], error: `peer missing (${script} not found)` };
-  const r = spawnSync(script, [mode, ...args], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(script, [mode, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.error) return { results: [], error: `peer could not run: ${r.error.message}` };
   if (r.status !== 0) {
     const why = r.status === 3 ? 'PyTorch unavailable' : `exit ${r.status ?? r.signal}`;
     const last = (r.stderr ?? '').trim().split('\n').pop();
     return { results: [], error: `peer failed (${why})${last ? `: ${last}` : ''}` };
   }
-  const results = r.stdout.split('\n').filter((l) => l.startsWith('RESULT ')).map(parseResult);
+  const results = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('RESULT '))
+    .map(parseResult);
   if (results.length === 0) return { results: [], error: 'peer printed no RESULT line' };
   return { results, error: null };
 }

@@ -68,11 +68,16 @@ class Finished {
   }
 }
 
-export function beamSearch(model: Seq2SeqModel, sources: readonly ArrayLike<number>[], opts: SearchOptions): SearchHypothesis[][] {
+export function beamSearch(
+  model: Seq2SeqModel,
+  sources: readonly ArrayLike<number>[],
+  opts: SearchOptions,
+): SearchHypothesis[][] {
   const B = sources.length;
   const K = opts.beam;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`beam must be a positive integer, got ${K}`);
-  if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K) throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
+  if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K)
+    throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
   if (B === 0) return [];
   const V = model.tgtVocabSize;
   const k = getBackend();
@@ -84,7 +89,8 @@ export function beamSearch(model: Seq2SeqModel, sources: readonly ArrayLike<numb
   const kk = Math.min(2 * K, V); // candidates per row (and per sentence)
   const store = opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen) : null;
 
-  // Back-pointers: the hypothesis of row r at step t (t tokens so far) took token[t·R + r] after row parent[t·R + r] of step t − 1.
+  // Back-pointers: the hypothesis of row r at step t (t tokens so far) took token[t·R + r]
+  // after row parent[t·R + r] of step t − 1.
   const token = new Int32Array((T + 1) * R);
   const parent = new Int32Array((T + 1) * R);
   // Per row of the current step (and the next one's, swapped): its log-probability, whether it is the greedy path.
@@ -111,13 +117,14 @@ export function beamSearch(model: Seq2SeqModel, sources: readonly ArrayLike<numb
   const finishedOf = new Int32Array(B);
   rowGreedy.fill(1, 0, B);
 
-  // The sentence being looked at: b, at step t, its rows from r0; its survivors so far and whether the greedy path is among them.
+  // The sentence being looked at: b, at step t, its rows from r0; its survivors so far and whether the
+  // greedy path is among them.
   let b = 0;
   let t = 0;
   let r0 = 0;
   let nSurv = 0;
   let gTaken = false;
-  /** Finishes a hypothesis whose last alive state is row `row` of step t: with </s>, or cut after token v at the limit. */
+  /** Finishes a hypothesis whose last alive state is row `row` of step t: with </s>, or cut after token v. */
   const finish = (row: number, v: number, logProb: number): void => {
     // |Y| = t + 1 either way: t tokens and </s>, or t tokens and the last one
     finished.add(b, t, row, v, logProb, logProb / lengthPenalty(t + 1, opts.lengthPenalty));
@@ -148,7 +155,8 @@ export function beamSearch(model: Seq2SeqModel, sources: readonly ArrayLike<numb
       b = active[j];
       const nh = count[j];
       top.clear();
-      for (let h = 0; h < nh; h++) for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, ids[(r0 + h) * kk + i]);
+      for (let h = 0; h < nh; h++)
+        for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, ids[(r0 + h) * kk + i]);
       // The greedy lineage's next token: the argmax of its row (lowest id on ties), as greedy takes it.
       let g = -1;
       for (let h = 0; h < nh && g < 0; h++) if (rowGreedy[r0 + h]) g = h;
@@ -205,7 +213,14 @@ export function beamSearch(model: Seq2SeqModel, sources: readonly ArrayLike<numb
  * log p(h) + log p(v) (float64), whose ties can hide an order of the log p(v) themselves: the answer is the
  * entry of largest log p(v) among those tied with the first; a list that is all one tie is scanned in full.
  */
-function rowArgmax(logProbs: Float32Array, r: number, V: number, values: Float64Array, ids: Int32Array, kk: number): number {
+function rowArgmax(
+  logProbs: Float32Array,
+  r: number,
+  V: number,
+  values: Float64Array,
+  ids: Int32Array,
+  kk: number,
+): number {
   const o = r * kk;
   if (kk > 1 && values[o + kk - 1] === values[o]) {
     let best = 0;
@@ -215,7 +230,8 @@ function rowArgmax(logProbs: Float32Array, r: number, V: number, values: Float64
   }
   let best = ids[o];
   // tied entries come in increasing id order, so a strict > keeps the lowest id among equal log p(v)
-  for (let i = 1; i < kk && values[o + i] === values[o]; i++) if (logProbs[r * V + ids[o + i]] > logProbs[r * V + best]) best = ids[o + i];
+  for (let i = 1; i < kk && values[o + i] === values[o]; i++)
+    if (logProbs[r * V + ids[o + i]] > logProbs[r * V + best]) best = ids[o + i];
   return best;
 }
 

@@ -13,7 +13,13 @@ import { getBackend } from '../tensor/index.js';
 import { AttentionStore } from './attention-store.js';
 import { prefixViews } from './prefix-views.js';
 import { packSources } from './source-batch.js';
-import { type SearchHypothesis, type SearchOptions, lengthPenalty, maxOutputLength, scoredLength } from './search-types.js';
+import {
+  type SearchHypothesis,
+  type SearchOptions,
+  lengthPenalty,
+  maxOutputLength,
+  scoredLength,
+} from './search-types.js';
 
 export function greedyDecode(
   model: Seq2SeqModel,
@@ -80,7 +86,9 @@ export function greedyDecode(
       logProb: logProb[b],
       score: logProb[b] / lengthPenalty(scoredLength(ids, ended), opts.lengthPenalty),
       finished: ended,
-      attention: store ? Array.from({ length: rows }, (_, t) => store.row(t, attRow![b * (T + 1) + t], packed.lengths[b])) : null,
+      attention: store
+        ? Array.from({ length: rows }, (_, t) => store.row(t, attRow![b * (T + 1) + t], packed.lengths[b]))
+        : null,
     };
   });
 }

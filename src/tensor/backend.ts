@@ -41,7 +41,9 @@ export interface Backend {
    * gemm(false, true, M, N, K, alpha, A, W, beta, C), to the bit, without packing W on every call (the decoder
    * step multiplies a few rows by the same weights step after step).
    */
-  gemmPackedWeights(M: number, N: number, K: number, alpha: number, A: F32, W: F32, packed: F32, beta: number, C: F32): void;
+  gemmPackedWeights(
+    M: number, N: number, K: number, alpha: number, A: F32, W: F32, packed: F32, beta: number, C: F32,
+  ): void;
 
   /**
    * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
@@ -155,7 +157,9 @@ export interface Backend {
    * out = logSoftmax(logits) (out may be logits; the same values as `logSoftmax`, to the bit), then
    * rowTopK over out — one pass over each row while it is in cache.
    */
-  logSoftmaxTopK(M: number, V: number, logits: F32, out: F32, k: number, base: Float64Array | null, values: Float64Array, ids: I32): void;
+  logSoftmaxTopK(
+    M: number, V: number, logits: F32, out: F32, k: number, base: Float64Array | null, values: Float64Array, ids: I32,
+  ): void;
 
   // ---- low-precision output layer (opt-in fast decoding; ./low-precision.ts) -------------------
   // C = X·Wᵀ + bias for W stored N×K (as Linear stores it), packed once in the layout of
@@ -169,7 +173,9 @@ export interface Backend {
    * C[i,j] = sx_i · scales[j] · Σ_k xq[i,k] q[j,k] + bias[j], each row of X quantized as the weights are
    * (sx_i = max_k |X[i,k]| / 127, xq = round(X[i,k] / sx_i)); the integer sums are exact.
    */
-  gemmInt8(M: number, N: number, K: number, X: F32, q: Int8Array, scales: F32, rowSums: I32, bias: F32 | null, C: F32): void;
+  gemmInt8(
+    M: number, N: number, K: number, X: F32, q: Int8Array, scales: F32, rowSums: I32, bias: F32 | null, C: F32,
+  ): void;
   /** W (N×K) rounded to bfloat16 (nearest even; NaN stays NaN), packed. */
   packBf16(N: number, K: number, W: F32, out: Uint16Array): void;
   /** C[i,j] = Σ_k bf16(X[i,k]) · Wb[j,k] (exact products, float32 sums) + bias[j]. */

@@ -16,6 +16,8 @@ export const int8PackedSize = (N: number, K: number): number => Math.ceil(K / 4)
 /** Elements of the packed bf16 weights of an N×K matrix. */
 export const bf16PackedSize = (N: number, K: number): number => Math.ceil(K / 2) * 2 * paddedCols(N);
 /** Where weight (j, k) of an N×K matrix sits in the packed int8 array. */
-export const int8Index = (K: number, j: number, k: number): number => ((Math.floor(j / 64) * Math.ceil(K / 4) + (k >> 2)) * 64 + (j & 63)) * 4 + (k & 3);
+export const int8Index = (K: number, j: number, k: number): number =>
+  ((Math.floor(j / 64) * Math.ceil(K / 4) + (k >> 2)) * 64 + (j & 63)) * 4 + (k & 3);
 /** Where weight (j, k) of an N×K matrix sits in the packed bf16 array. */
-export const bf16Index = (K: number, j: number, k: number): number => ((Math.floor(j / 64) * Math.ceil(K / 2) + (k >> 1)) * 64 + (j & 63)) * 2 + (k & 1);
+export const bf16Index = (K: number, j: number, k: number): number =>
+  ((Math.floor(j / 64) * Math.ceil(K / 2) + (k >> 1)) * 64 + (j & 63)) * 2 + (k & 1);

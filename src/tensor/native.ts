@@ -69,7 +69,8 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
     'gruForward', 'gruBackward', 'lstmForward', 'lstmBackward', 'selectRows', 'logSoftmax', 'softmaxCrossEntropy', 'dropoutMask',
     'gatherRows', 'scatterAddRows', 'adamStep', 'additiveAttentionForward', 'additiveAttentionBackward',
     'dotAttentionScores', 'dotAttentionBackward', 'attentionContext', 'attentionContextBackward',
-    'packedWeightsSize', 'packWeights', 'gemmPackedWeights', 'rowTopK', 'logSoftmaxTopK', 'quantizeInt8', 'gemmInt8', 'packBf16', 'gemmBf16',
+    'packedWeightsSize', 'packWeights', 'gemmPackedWeights', 'rowTopK', 'logSoftmaxTopK',
+    'quantizeInt8', 'gemmInt8', 'packBf16', 'gemmBf16',
   ] as const;
   const table = kernels as Record<string, unknown>;
   const exported = addon as unknown as Record<string, unknown>;

@@ -86,7 +86,8 @@ export class MockModel implements Seq2SeqModel {
     const V = this.o.vocab;
     const u = uniforms([this.o.seed, src.length, ...src, 0xfffff, prefix.length, ...prefix], V);
     const q = this.o.ties;
-    const logits = Array.from(u, (x) => (q ? Math.round((x - 0.5) * (this.o.sharpness ?? 4) * q) / q : (x - 0.5) * (this.o.sharpness ?? 4)));
+    const raw = Array.from(u, (x) => (x - 0.5) * (this.o.sharpness ?? 4));
+    const logits = q ? raw.map((x) => Math.round(x * q) / q) : raw;
     logits[EOS_ID] += this.o.eosBias ?? 0;
     const m = Math.max(...logits);
     const z = Math.log(logits.reduce((a, x) => a + Math.exp(x - m), 0)) + m;

@@ -43,10 +43,26 @@ function pinnedModel(config: ModelConfigInput): Seq2Seq {
 }
 
 const CONFIGS: Record<string, ModelConfigInput> = {
-  'gru-bahdanau': { cell: 'gru', attention: 'bahdanau', srcVocabSize: 24, tgtVocabSize: 20, embeddingSize: 8, hiddenSize: 16, bidirectional: true, dropout: 0 },
+  'gru-bahdanau': {
+    cell: 'gru',
+    attention: 'bahdanau',
+    srcVocabSize: 24,
+    tgtVocabSize: 20,
+    embeddingSize: 8,
+    hiddenSize: 16,
+    bidirectional: true,
+    dropout: 0,
+  },
   'lstm-luong-feed': {
-    cell: 'lstm', attention: 'luong-general', inputFeeding: true, srcVocabSize: 24, tgtVocabSize: 20, embeddingSize: 8, hiddenSize: 16,
-    bidirectional: true, dropout: 0,
+    cell: 'lstm',
+    attention: 'luong-general',
+    inputFeeding: true,
+    srcVocabSize: 24,
+    tgtVocabSize: 20,
+    embeddingSize: 8,
+    hiddenSize: 16,
+    bidirectional: true,
+    dropout: 0,
   },
 };
 const SOURCES = [[5, 9, 13, 7], [4], [], [22, 21, 20, 19, 18, 17, 16, 15, 14], [6, 6, 6], [11, 8, 23, 5, 12, 10]];
@@ -65,12 +81,36 @@ const PINNED: Record<string, { greedy: Pinned[]; beam5: Pinned[][] }> = {
       [[6, 18, 18, 18, 18, 19, 19, 11, 19, 11, 19, 11], false, -13.2930052],
     ],
     beam5: [
-      [[[], true, -2.42949343], [[10, 10], true, -4.33519578], [[10, 10, 10], true, -5.22662544]],
-      [[[6, 19, 19, 19], false, -4.4769237], [[18, 19, 19, 19], false, -4.60493374], [[6, 19, 17, 19], false, -4.82316065]],
-      [[[14, 15, 14, 9], false, -5.46628523], [[14, 9, 14, 9], false, -5.52063274], [[15, 14, 9, 15], false, -5.60411358]],
-      [[[14, 10, 9, 19, 17, 14, 19, 17, 19, 19, 17, 19, 19, 17, 19, 19], false, -21.3615649], [[14, 9, 19, 17, 14, 19, 17, 19, 19, 17, 19, 17, 19, 19, 17, 19], false, -21.4628017], [[14, 9, 19, 17, 14, 19, 17, 19, 19, 17, 19, 19, 17, 19, 17, 19], false, -21.4740932]],
-      [[[13, 13, 13, 13, 13, 13, 13], false, -6.52254868], [[13, 13, 13, 5, 13, 13, 13], false, -6.60790944], [[0, 13, 13, 13, 13, 13, 13], false, -6.80728388]],
-      [[[], true, -2.62806678], [[6, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 19], false, -12.7118278], [[6, 18, 18, 18, 18, 18, 18, 18, 18, 18, 19, 13], false, -12.8061438]],
+      [
+        [[], true, -2.42949343],
+        [[10, 10], true, -4.33519578],
+        [[10, 10, 10], true, -5.22662544],
+      ],
+      [
+        [[6, 19, 19, 19], false, -4.4769237],
+        [[18, 19, 19, 19], false, -4.60493374],
+        [[6, 19, 17, 19], false, -4.82316065],
+      ],
+      [
+        [[14, 15, 14, 9], false, -5.46628523],
+        [[14, 9, 14, 9], false, -5.52063274],
+        [[15, 14, 9, 15], false, -5.60411358],
+      ],
+      [
+        [[14, 10, 9, 19, 17, 14, 19, 17, 19, 19, 17, 19, 19, 17, 19, 19], false, -21.3615649],
+        [[14, 9, 19, 17, 14, 19, 17, 19, 19, 17, 19, 17, 19, 19, 17, 19], false, -21.4628017],
+        [[14, 9, 19, 17, 14, 19, 17, 19, 19, 17, 19, 19, 17, 19, 17, 19], false, -21.4740932],
+      ],
+      [
+        [[13, 13, 13, 13, 13, 13, 13], false, -6.52254868],
+        [[13, 13, 13, 5, 13, 13, 13], false, -6.60790944],
+        [[0, 13, 13, 13, 13, 13, 13], false, -6.80728388],
+      ],
+      [
+        [[], true, -2.62806678],
+        [[6, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 19], false, -12.7118278],
+        [[6, 18, 18, 18, 18, 18, 18, 18, 18, 18, 19, 13], false, -12.8061438],
+      ],
     ],
   },
   'lstm-luong-feed': {
@@ -83,12 +123,36 @@ const PINNED: Record<string, { greedy: Pinned[]; beam5: Pinned[][] }> = {
       [[18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18], false, -13.5467136],
     ],
     beam5: [
-      [[[], true, -1.47532558], [[11, 8], true, -3.741364], [[10, 10, 10, 10, 10, 10, 10, 10, 10], false, -10.1877596]],
-      [[[18, 18, 18, 18], false, -3.57903838], [[], true, -2.96094465], [[6, 18, 18, 18], false, -4.06012702]],
-      [[[11, 8, 10, 9], false, -5.3530128], [[14, 10, 10, 9], false, -5.99383521], [[15, 18, 18, 18], false, -6.05297637]],
-      [[[], true, -2.34131694], [[11, 8], true, -4.23706341], [[11, 8, 10, 9, 8], true, -8.30862558]],
-      [[[], true, -1.32637906], [[18, 19, 8], true, -5.38965821], [[18, 19, 2], true, -6.80365157]],
-      [[[], true, -1.67571115], [[11, 8], true, -4.35882688], [[18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18], false, -13.5467141]],
+      [
+        [[], true, -1.47532558],
+        [[11, 8], true, -3.741364],
+        [[10, 10, 10, 10, 10, 10, 10, 10, 10], false, -10.1877596],
+      ],
+      [
+        [[18, 18, 18, 18], false, -3.57903838],
+        [[], true, -2.96094465],
+        [[6, 18, 18, 18], false, -4.06012702],
+      ],
+      [
+        [[11, 8, 10, 9], false, -5.3530128],
+        [[14, 10, 10, 9], false, -5.99383521],
+        [[15, 18, 18, 18], false, -6.05297637],
+      ],
+      [
+        [[], true, -2.34131694],
+        [[11, 8], true, -4.23706341],
+        [[11, 8, 10, 9, 8], true, -8.30862558],
+      ],
+      [
+        [[], true, -1.32637906],
+        [[18, 19, 8], true, -5.38965821],
+        [[18, 19, 2], true, -6.80365157],
+      ],
+      [
+        [[], true, -1.67571115],
+        [[11, 8], true, -4.35882688],
+        [[18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18], false, -13.5467141],
+      ],
     ],
   },
 };
@@ -103,7 +167,9 @@ describe(`pinned outputs of the fp32 full-vocabulary search (backend: ${getBacke
     it(`${name}: greedy, the six sources in one batch and one at a time`, () => {
       const m = pinnedModel(config);
       greedyDecode(m, SOURCES, OPTS).forEach((h, i) => expectPinned(h, PINNED[name].greedy[i], `source ${i}`));
-      SOURCES.forEach((s, i) => expectPinned(greedyDecode(m, [s], OPTS)[0], PINNED[name].greedy[i], `source ${i} alone`));
+      SOURCES.forEach((s, i) =>
+        expectPinned(greedyDecode(m, [s], OPTS)[0], PINNED[name].greedy[i], `source ${i} alone`),
+      );
     });
 
     it(`${name}: beam 5, 3-best, the six sources in one batch and one at a time`, () => {
@@ -111,7 +177,9 @@ describe(`pinned outputs of the fp32 full-vocabulary search (backend: ${getBacke
       const check = (lists: { ids: number[]; finished: boolean; logProb: number }[][], offset: number, how: string) =>
         lists.forEach((list, i) => {
           expect(list).toHaveLength(3);
-          list.forEach((h, r) => expectPinned(h, PINNED[name].beam5[offset + i][r], `source ${offset + i} rank ${r} ${how}`));
+          list.forEach((h, r) =>
+            expectPinned(h, PINNED[name].beam5[offset + i][r], `source ${offset + i} rank ${r} ${how}`),
+          );
         });
       check(beamSearch(m, SOURCES, { ...OPTS, beam: 5, nBest: 3 }), 0, 'batched');
       SOURCES.forEach((s, i) => check(beamSearch(m, [s], { ...OPTS, beam: 5, nBest: 3 }), i, 'alone'));

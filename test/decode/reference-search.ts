@@ -4,7 +4,13 @@
  */
 import { BOS_ID, EOS_ID } from '../../src/data/batch.js';
 import { packSources } from '../../src/decode/source-batch.js';
-import { type SearchHypothesis, type SearchOptions, lengthPenalty, maxOutputLength, scoredLength } from '../../src/decode/search-types.js';
+import {
+  type SearchHypothesis,
+  type SearchOptions,
+  lengthPenalty,
+  maxOutputLength,
+  scoredLength,
+} from '../../src/decode/search-types.js';
 import type { Seq2SeqModel } from '../../src/model/types.js';
 interface Alive {
   ids: number[];
@@ -44,11 +50,16 @@ class TopK {
   }
 }
 
-export function referenceBeamSearch(model: Seq2SeqModel, sources: readonly ArrayLike<number>[], opts: SearchOptions): SearchHypothesis[][] {
+export function referenceBeamSearch(
+  model: Seq2SeqModel,
+  sources: readonly ArrayLike<number>[],
+  opts: SearchOptions,
+): SearchHypothesis[][] {
   const B = sources.length;
   const K = opts.beam;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`beam must be a positive integer, got ${K}`);
-  if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K) throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
+  if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K)
+    throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
   if (B === 0) return [];
   const V = model.tgtVocabSize;
   const packed = packSources(sources);
@@ -57,8 +68,20 @@ export function referenceBeamSearch(model: Seq2SeqModel, sources: readonly Array
   const keepAtt = opts.keepAttention && model.hasAttention;
   const maxLen = Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
   const finished: SearchHypothesis[][] = Array.from({ length: B }, () => []);
-  const finish = (b: number, ids: number[], logProb: number, attention: Float32Array[] | null, ended: boolean): void => {
-    finished[b].push({ ids, logProb, score: logProb / lengthPenalty(scoredLength(ids, ended), opts.lengthPenalty), finished: ended, attention });
+  const finish = (
+    b: number,
+    ids: number[],
+    logProb: number,
+    attention: Float32Array[] | null,
+    ended: boolean,
+  ): void => {
+    finished[b].push({
+      ids,
+      logProb,
+      score: logProb / lengthPenalty(scoredLength(ids, ended), opts.lengthPenalty),
+      finished: ended,
+      attention,
+    });
   };
 
   // Rows of the state, grouped by sentence: rowsOf[j] = alive hypotheses of sentence active[j].
@@ -144,7 +167,11 @@ export function referenceBeamSearch(model: Seq2SeqModel, sources: readonly Array
     return sorted.slice(0, opts.nBest);
   });
 }
-export function referenceGreedyDecode(model: Seq2SeqModel, sources: readonly ArrayLike<number>[], opts: Pick<SearchOptions, 'lengthPenalty' | 'maxLengthRatio' | 'maxLengthConstant' | 'keepAttention'>): SearchHypothesis[] {
+export function referenceGreedyDecode(
+  model: Seq2SeqModel,
+  sources: readonly ArrayLike<number>[],
+  opts: Pick<SearchOptions, 'lengthPenalty' | 'maxLengthRatio' | 'maxLengthConstant' | 'keepAttention'>,
+): SearchHypothesis[] {
   const B = sources.length;
   if (B === 0) return [];
   const V = model.tgtVocabSize;

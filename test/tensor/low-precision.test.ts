@@ -31,12 +31,14 @@ const rand = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (r
 
 /** C_exact (float64), Σ_k |X_ik W_jk|, ‖X_i‖₁, ‖W_j‖₁, max|X_i|, max|W_j| */
 function exact(M: number, N: number, K: number, X: Float32Array, W: Float32Array, bias: Float32Array | null) {
-  const C = new Float64Array(M * N), absSum = new Float64Array(M * N);
+  const C = new Float64Array(M * N),
+    absSum = new Float64Array(M * N);
   const l1 = (a: Float32Array, o: number) => a.subarray(o, o + K).reduce((s, v) => s + Math.abs(v), 0);
   const mx = (a: Float32Array, o: number) => a.subarray(o, o + K).reduce((s, v) => Math.max(s, Math.abs(v)), 0);
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {
-      let s = 0, a = 0;
+      let s = 0,
+        a = 0;
       for (let k = 0; k < K; k++) {
         s += X[i * K + k] * W[j * K + k];
         a += Math.abs(X[i * K + k] * W[j * K + k]);
@@ -45,21 +47,42 @@ function exact(M: number, N: number, K: number, X: Float32Array, W: Float32Array
       absSum[i * N + j] = a;
     }
   return {
-    C, absSum,
-    xl1: Array.from({ length: M }, (_, i) => l1(X, i * K)), wl1: Array.from({ length: N }, (_, j) => l1(W, j * K)),
-    xmax: Array.from({ length: M }, (_, i) => mx(X, i * K)), wmax: Array.from({ length: N }, (_, j) => mx(W, j * K)),
+    C,
+    absSum,
+    xl1: Array.from({ length: M }, (_, i) => l1(X, i * K)),
+    wl1: Array.from({ length: N }, (_, j) => l1(W, j * K)),
+    xmax: Array.from({ length: M }, (_, i) => mx(X, i * K)),
+    wmax: Array.from({ length: N }, (_, j) => mx(W, j * K)),
   };
 }
 
-function int8Product(k: Backend, M: number, N: number, K: number, X: Float32Array, W: Float32Array, bias: Float32Array | null) {
-  const q = new Int8Array(int8PackedSize(N, K)), scales = new Float32Array(N), rowSums = new Int32Array(N);
+function int8Product(
+  k: Backend,
+  M: number,
+  N: number,
+  K: number,
+  X: Float32Array,
+  W: Float32Array,
+  bias: Float32Array | null,
+) {
+  const q = new Int8Array(int8PackedSize(N, K)),
+    scales = new Float32Array(N),
+    rowSums = new Int32Array(N);
   k.quantizeInt8(N, K, W, q, scales, rowSums);
   const C = new Float32Array(M * N);
   k.gemmInt8(M, N, K, X, q, scales, rowSums, bias, C);
   return { C, q, scales, rowSums };
 }
 
-function bf16Product(k: Backend, M: number, N: number, K: number, X: Float32Array, W: Float32Array, bias: Float32Array | null) {
+function bf16Product(
+  k: Backend,
+  M: number,
+  N: number,
+  K: number,
+  X: Float32Array,
+  W: Float32Array,
+  bias: Float32Array | null,
+) {
   const Wb = new Uint16Array(bf16PackedSize(N, K));
   k.packBf16(N, K, W, Wb);
   const C = new Float32Array(M * N);
@@ -67,7 +90,14 @@ function bf16Product(k: Backend, M: number, N: number, K: number, X: Float32Arra
   return C;
 }
 
-const shapes: [number, number, number][] = [[1, 8, 64], [5, 37, 100], [4, 64, 512], [9, 300, 33], [1, 1000, 512], [70, 260, 130]];
+const shapes: [number, number, number][] = [
+  [1, 8, 64],
+  [5, 37, 100],
+  [4, 64, 512],
+  [9, 300, 33],
+  [1, 1000, 512],
+  [70, 260, 130],
+];
 
 for (const [name, k, why] of backends) {
   describe(`int8 product (per-row scales), ${name} backend${why}`, () => {
@@ -77,7 +107,13 @@ for (const [name, k, why] of backends) {
       // X: max 2 → sx = 2/127; 2 → 127, 1 → 63.5 → 64
       const X = Float32Array.from([2, 1]);
       const { C, q, scales, rowSums } = int8Product(k!, 1, 2, 2, X, W, Float32Array.from([0.5, 0]));
-      expect([int8Index(2, 0, 0), int8Index(2, 0, 1), int8Index(2, 1, 0), int8Index(2, 1, 1), int8Index(5, 64, 4)]).toEqual([0, 1, 4, 5, 768]);
+      expect([
+        int8Index(2, 0, 0),
+        int8Index(2, 0, 1),
+        int8Index(2, 1, 0),
+        int8Index(2, 1, 1),
+        int8Index(5, 64, 4),
+      ]).toEqual([0, 1, 4, 5, 768]);
       expect(Array.from(q.subarray(0, 8))).toEqual([127, -64, 0, 0, 32, 127, 0, 0]);
       expect(q.length).toBe(4 * 64);
       expect(Array.from(q.subarray(8)).every((v) => v === 0)).toBe(true);
@@ -91,16 +127,24 @@ for (const [name, k, why] of backends) {
 
     for (const [M, N, K] of shapes)
       it.skipIf(!k)(`${M}×${K}×${N}: within the quantization bound of the float64 product`, () => {
-        const X = rand(M * K, 3), W = rand(N * K, 0.2), bias = rand(N);
+        const X = rand(M * K, 3),
+          W = rand(N * K, 0.2),
+          bias = rand(N);
         X[0] = 0; // a zero entry and (below, for M > 1) a zero row
         if (M > 1) X.fill(0, K, 2 * K);
         const { C } = int8Product(k!, M, N, K, X, W, bias);
         const e = exact(M, N, K, X, W, bias);
-        let worst = 0, maxErr = 0;
+        let worst = 0,
+          maxErr = 0;
         for (let i = 0; i < M; i++)
           for (let j = 0; j < N; j++) {
-            const sx = e.xmax[i] / 127, sw = e.wmax[j] / 127;
-            const bound = (sw / 2) * e.xl1[i] + (sx / 2) * e.wl1[j] + (K * sx * sw) / 4 + 4 * 2 ** -24 * (Math.abs(e.C[i * N + j]) + e.absSum[i * N + j]);
+            const sx = e.xmax[i] / 127,
+              sw = e.wmax[j] / 127;
+            const bound =
+              (sw / 2) * e.xl1[i] +
+              (sx / 2) * e.wl1[j] +
+              (K * sx * sw) / 4 +
+              4 * 2 ** -24 * (Math.abs(e.C[i * N + j]) + e.absSum[i * N + j]);
             const err = Math.abs(C[i * N + j] - e.C[i * N + j]);
             worst = Math.max(worst, err / bound);
             maxErr = Math.max(maxErr, err);
@@ -129,7 +173,9 @@ for (const [name, k, why] of backends) {
 
     for (const [M, N, K] of shapes)
       it.skipIf(!k)(`${M}×${K}×${N}: within the bf16 rounding bound of the float64 product`, () => {
-        const X = rand(M * K, 3), W = rand(N * K, 0.2), bias = rand(N);
+        const X = rand(M * K, 3),
+          W = rand(N * K, 0.2),
+          bias = rand(N);
         const C = bf16Product(k!, M, N, K, X, W, bias);
         const e = exact(M, N, K, X, W, bias);
         let worst = 0;
@@ -145,26 +191,34 @@ for (const [name, k, why] of backends) {
 describe(`native VNNI / AVX512-BF16 against the portable C loops${native ? '' : ' (skipped: no native addon)'}`, () => {
   afterEach(() => load.addon?.forcePortableLowPrecision?.(false));
 
-  it.skipIf(!native)(`int8: the same bits (exact integer sums); paths here: ${load.addon?.lowPrecisionPaths?.() ?? '-'}`, () => {
-    for (const [M, N, K] of [...shapes, [16, 4000, 512] as [number, number, number]]) {
-      const X = rand(M * K, 2), W = rand(N * K, 0.1), bias = rand(N);
-      const fast = int8Product(native!, M, N, K, X, W, bias).C;
-      load.addon!.forcePortableLowPrecision!(true);
-      const portable = int8Product(native!, M, N, K, X, W, bias).C;
-      load.addon!.forcePortableLowPrecision!(false);
-      expect(fast, `${M}×${K}×${N}`).toEqual(portable);
-      // and the TypeScript reference's integer sums give the same values to float32 rounding
-      if (M * N * K <= 1e6) {
-        const js = int8Product(jsBackend, M, N, K, X, W, bias).C;
-        for (let i = 0; i < M * N; i++) expect(Math.abs(js[i] - fast[i])).toBeLessThanOrEqual(2 ** -22 * (Math.abs(fast[i]) + 1));
+  it.skipIf(!native)(
+    `int8: the same bits (exact integer sums); paths here: ${load.addon?.lowPrecisionPaths?.() ?? '-'}`,
+    () => {
+      for (const [M, N, K] of [...shapes, [16, 4000, 512] as [number, number, number]]) {
+        const X = rand(M * K, 2),
+          W = rand(N * K, 0.1),
+          bias = rand(N);
+        const fast = int8Product(native!, M, N, K, X, W, bias).C;
+        load.addon!.forcePortableLowPrecision!(true);
+        const portable = int8Product(native!, M, N, K, X, W, bias).C;
+        load.addon!.forcePortableLowPrecision!(false);
+        expect(fast, `${M}×${K}×${N}`).toEqual(portable);
+        // and the TypeScript reference's integer sums give the same values to float32 rounding
+        if (M * N * K <= 1e6) {
+          const js = int8Product(jsBackend, M, N, K, X, W, bias).C;
+          for (let i = 0; i < M * N; i++)
+            expect(Math.abs(js[i] - fast[i])).toBeLessThanOrEqual(2 ** -22 * (Math.abs(fast[i]) + 1));
+        }
       }
-    }
-  });
+    },
+  );
 
   it.skipIf(!native)('bf16: both paths within the bound, the same packed weights as the TypeScript backend', () => {
     const [M, N, K] = [5, 300, 512];
-    const X = rand(M * K, 3), W = rand(N * K, 0.2);
-    const nb = new Uint16Array(bf16PackedSize(N, K)), jb = new Uint16Array(bf16PackedSize(N, K));
+    const X = rand(M * K, 3),
+      W = rand(N * K, 0.2);
+    const nb = new Uint16Array(bf16PackedSize(N, K)),
+      jb = new Uint16Array(bf16PackedSize(N, K));
     native!.packBf16(N, K, W, nb);
     jsBackend.packBf16(N, K, W, jb);
     expect(nb).toEqual(jb);
@@ -181,9 +235,33 @@ describe(`native VNNI / AVX512-BF16 against the portable C loops${native ? '' : 
 
   it.skipIf(!native)('K = 0 gives the bias; too-short packed weights are a RangeError', () => {
     const C = new Float32Array(6);
-    native!.gemmInt8(2, 3, 0, new Float32Array(0), new Int8Array(0), new Float32Array(3), new Int32Array(3), Float32Array.from([1, 2, 3]), C);
+    native!.gemmInt8(
+      2,
+      3,
+      0,
+      new Float32Array(0),
+      new Int8Array(0),
+      new Float32Array(3),
+      new Int32Array(3),
+      Float32Array.from([1, 2, 3]),
+      C,
+    );
     expect(Array.from(C)).toEqual([1, 2, 3, 1, 2, 3]);
-    expect(() => native!.gemmInt8(1, 2, 10, new Float32Array(10), new Int8Array(64), new Float32Array(2), new Int32Array(2), null, new Float32Array(2))).toThrow(/q has 64 elements, needs 768/);
-    expect(() => native!.gemmBf16(1, 2, 10, new Float32Array(10), new Uint16Array(32), null, new Float32Array(2))).toThrow(/Wb has 32 elements, needs 640/);
+    expect(() =>
+      native!.gemmInt8(
+        1,
+        2,
+        10,
+        new Float32Array(10),
+        new Int8Array(64),
+        new Float32Array(2),
+        new Int32Array(2),
+        null,
+        new Float32Array(2),
+      ),
+    ).toThrow(/q has 64 elements, needs 768/);
+    expect(() =>
+      native!.gemmBf16(1, 2, 10, new Float32Array(10), new Uint16Array(32), null, new Float32Array(2)),
+    ).toThrow(/Wb has 32 elements, needs 640/);
   });
 });

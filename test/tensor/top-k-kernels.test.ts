@@ -35,7 +35,8 @@ function rows(M: number, V: number, kind: 'random' | 'ties' | 'late'): Float32Ar
   for (let r = 0; r < M; r++)
     for (let j = 0; j < V; j++) {
       const u = rng.next();
-      x[r * V + j] = kind === 'ties' ? Math.round(u * 4) / 4 - 9 : kind === 'late' ? -20 + j * 0.001 + u * 1e-4 : u * 10 - 12;
+      x[r * V + j] =
+        kind === 'ties' ? Math.round(u * 4) / 4 - 9 : kind === 'late' ? -20 + j * 0.001 + u * 1e-4 : u * 10 - 12;
     }
   if (kind === 'ties' && V > 2) x[1] = -Infinity;
   return x;
@@ -44,7 +45,12 @@ function rows(M: number, V: number, kind: 'random' | 'ties' | 'late'): Float32Ar
 for (const [name, k, why] of backends) {
   describe(`rowTopK, ${name} backend${why}`, () => {
     const cases: [number, number, number, 'random' | 'ties' | 'late'][] = [
-      [3, 1000, 10, 'random'], [4, 37, 6, 'ties'], [2, 5000, 10, 'late'], [3, 7, 10, 'random'], [5, 16, 1, 'ties'], [1, 33, 33, 'ties'],
+      [3, 1000, 10, 'random'],
+      [4, 37, 6, 'ties'],
+      [2, 5000, 10, 'late'],
+      [3, 7, 10, 'random'],
+      [5, 16, 1, 'ties'],
+      [1, 33, 33, 'ties'],
     ];
     for (const [M, V, kk, kind] of cases)
       it.skipIf(!k)(`${M}×${V}, k = ${kk}, ${kind} values, with and without a base`, () => {
@@ -85,7 +91,8 @@ for (const [name, k, why] of backends) {
   });
 }
 
-describe(`rowTopK, native = TypeScript on a decoding-sized matrix${native ? '' : ' (skipped: no native addon)'}`, () => {
+const skipped = native ? '' : ' (skipped: no native addon)';
+describe(`rowTopK, native = TypeScript on a decoding-sized matrix${skipped}`, () => {
   it.skipIf(!native)('320 rows × 8,000, k = 10 (split over the thread pool): the same values and ids', () => {
     const [M, V, kk] = [320, 8000, 10];
     const x = rows(M, V, 'random');
@@ -99,9 +106,15 @@ describe(`rowTopK, native = TypeScript on a decoding-sized matrix${native ? '' :
   });
 
   it.skipIf(!native)('bad arguments are a RangeError naming them', () => {
-    expect(() => native!.rowTopK(2, 4, new Float32Array(8), 0, null, new Float64Array(2), new Int32Array(2))).toThrow(/k must be at least 1/);
-    expect(() => native!.rowTopK(2, 4, new Float32Array(8), 2, null, new Float64Array(3), new Int32Array(4))).toThrow(/values has 3 elements, needs 4/);
+    expect(() => native!.rowTopK(2, 4, new Float32Array(8), 0, null, new Float64Array(2), new Int32Array(2))).toThrow(
+      /k must be at least 1/,
+    );
+    expect(() => native!.rowTopK(2, 4, new Float32Array(8), 2, null, new Float64Array(3), new Int32Array(4))).toThrow(
+      /values has 3 elements, needs 4/,
+    );
     const wrong = new Float32Array(2) as unknown as Float64Array;
-    expect(() => native!.rowTopK(2, 4, new Float32Array(8), 1, wrong, new Float64Array(2), new Int32Array(2))).toThrow(/base must be null or a Float64Array/);
+    expect(() => native!.rowTopK(2, 4, new Float32Array(8), 1, wrong, new Float64Array(2), new Int32Array(2))).toThrow(
+      /base must be null or a Float64Array/,
+    );
   });
 });
