@@ -3,7 +3,7 @@
  * block copied into large blocks allocated now and then, never per step or per hypothesis. A hypothesis
  * finds its rows by (step, row); `row` copies one out, cut to the sentence's length, when the results are built.
  */
-const BLOCK_FLOATS = 1 << 20;
+const MAX_BLOCK_FLOATS = 1 << 20;
 
 export class AttentionStore {
   private readonly blocks: Float32Array[] = [];
@@ -11,14 +11,22 @@ export class AttentionStore {
   private readonly stepOffset: number[] = [];
   private used = 0;
 
-  constructor(readonly srcLen: number) {}
+  private readonly blockFloats: number;
+
+  /** `expectedFloats`: what the search will keep at most (the first block's size, up to 4 MB). */
+  constructor(
+    readonly srcLen: number,
+    expectedFloats: number,
+  ) {
+    this.blockFloats = Math.max(1024, Math.min(MAX_BLOCK_FLOATS, expectedFloats));
+  }
 
   /** Keeps the first `rows` rows of this step's attention (rows × srcLen floats); steps are numbered 0, 1, … */
   addStep(attention: Float32Array, rows: number): void {
     const n = rows * this.srcLen;
     let block = this.blocks[this.blocks.length - 1];
     if (!block || this.used + n > block.length) {
-      block = new Float32Array(Math.max(BLOCK_FLOATS, n));
+      block = new Float32Array(Math.max(this.blockFloats, n));
       this.blocks.push(block);
       this.used = 0;
     }

@@ -87,7 +87,8 @@ export function beamSearch(
   const T = Math.max(...maxLen);
   const R = B * K; // rows of a step, at most
   const kk = Math.min(2 * K, V); // candidates per row (and per sentence)
-  const store = opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen) : null;
+  const store =
+    opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen, R * T * packed.srcLen) : null;
 
   // Back-pointers: the hypothesis of row r at step t (t tokens so far) took token[t·R + r]
   // after row parent[t·R + r] of step t − 1.

@@ -39,7 +39,8 @@ export function greedyDecode(
   const length = new Int32Array(B);
   const logProb = new Float64Array(B);
   const finished = new Uint8Array(B);
-  const store = opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen) : null;
+  const store =
+    opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen, B * T * packed.srcLen) : null;
   /** attRow[b·(T + 1) + t]: the row of sentence b at step t (its attention row in the store) */
   const attRow = store ? new Int32Array(B * (T + 1)) : null;
   /** alive[r]: the sentence of state row r */
