@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "seq2seq_native",
-      "sources": ["native/addon.c", "native/gemm.c", "native/kernels.c", "native/pool.c"],
+      "sources": ["native/addon.c", "native/gemm.c", "native/kernels.c", "native/lowp.c", "native/pool.c"],
       "cflags!": ["-O2", "-O0"],
       "cflags_c": [
         "-std=gnu11", "-O3", "-march=native",

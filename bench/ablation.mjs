@@ -16,7 +16,11 @@
 // --corpus demo (the bundled corpus, `tiny` preset) is for tests and smoke runs.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusRecipe, durationSeconds, evaluate, gitCommit, mainWrapper, parseFlags, readJsonl, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
+import {
+  corpusRecipe, durationSeconds, evaluate, gitCommit, mainWrapper, readJsonl, rel, root, runFacts, say, trainWithBudget,
+  UsageError,
+} from './lib/runs.mjs';
+import { parseFlags } from './lib/args.mjs';
 
 const HELP = `usage: npm run bench:ablation -- --budget 5m [--only gru-bi-bahdanau,rnn-bi-bahdanau] [--seed 1]
          [--beam 5] [--corpus multi30k|demo] [--data DIR (demo)] [--out DIR] [--results FILE.jsonl] [--eval-every N]
@@ -41,7 +45,10 @@ const describe = (m) =>
   `${m.cell.toUpperCase()}, ${m.bidirectional ? 'bidirectional' : 'unidirectional'}, ${m.attention === 'none' ? 'no attention (fixed context)' : m.attention === 'bahdanau' ? 'Bahdanau' : 'Luong general'}${m.inputFeeding ? ' + input feeding' : ''}`;
 
 async function main() {
-  const { o } = parseFlags(process.argv.slice(2), { budget: 'string', only: 'string', seed: 'number', beam: 'number', corpus: 'string', out: 'string', results: 'string', data: 'string', 'eval-every': 'number', help: 'bool' });
+  const { o } = parseFlags(process.argv.slice(2), {
+    budget: 'string', only: 'string', seed: 'number', beam: 'number', corpus: 'string', out: 'string',
+    results: 'string', data: 'string', 'eval-every': 'number', help: 'boolean',
+  });
   if (o.help) {
     process.stdout.write(HELP + `variants: ${VARIANTS.map((v) => v.name).join(', ')}\n`);
     return;

@@ -8,20 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { readPairs, resolveCorpus, describeCorpus, corpusFiles, newCorpusReport } from '../dist/data/corpus.js';
 import { Batcher, paddingFraction } from '../dist/data/batcher.js';
+import { cliFlags } from './lib/args.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
-const src = opt('--src');
-const tgt = opt('--tgt');
+const { o, positionals } = cliFlags('npm run bench:data [-- corpus-file-or-prefix … [--src en --tgt de]]', {
+  src: { type: 'string', help: 'source language of aligned files' },
+  tgt: { type: 'string', help: 'target language of aligned files' },
+}, { positionals: true });
 const specs = [];
-if (args.length > 0) specs.push(resolveCorpus(args, { src, tgt }));
+if (positionals.length > 0) specs.push(resolveCorpus(positionals, { src: o.src, tgt: o.tgt }));
 else {
   const tatoeba = join(repo, '..', 'shared', 'corpora', 'tatoeba-eng-fra', 'fra.txt');
   if (existsSync(tatoeba)) specs.push(resolveCorpus([tatoeba]));

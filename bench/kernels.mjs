@@ -7,15 +7,17 @@ import { createNativeBackend } from '../dist/tensor/index.js';
 import { jsBackend } from '../dist/tensor/js-backend.js';
 import { loadNative } from '../dist/tensor/native.js';
 import { cpus } from 'node:os';
+import { cliFlags } from './lib/args.mjs';
+import { fmaPeakPerCore } from './lib/machine.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i < 0 ? dflt : args[i + 1];
-};
-const reps = Number(opt('--reps', 5));
-const withJs = !args.includes('--no-js');
-const allThreads = Number(opt('--threads', cpus().length));
+const { o } = cliFlags('npm run bench:kernels [-- --reps 5] [-- --no-js] [-- --threads N]', {
+  reps: { type: 'number', default: 5, help: 'each figure is the best of this many repetitions' },
+  'no-js': { type: 'boolean', help: 'skip the TypeScript backend' },
+  threads: { type: 'number', default: cpus().length, help: 'threads of the "all threads" columns' },
+});
+const reps = o.reps;
+const withJs = !o['no-js'];
+const allThreads = o.threads;
 
 const load = loadNative();
 const native = createNativeBackend();
@@ -23,7 +25,7 @@ if (!native) console.log(`native backend unavailable: ${load.error} — TypeScri
 else console.log(`native addon: ${load.addon.buildInfo()}; ${allThreads} threads max; best of ${reps}`);
 // the core's own ceiling: a GEMM figure means more beside it (machines of one kind differ: a Zen 4
 // runs 512-bit FMAs at half the rate of a Zen 5)
-const peak = native && load.addon.fmaPeak ? load.addon.fmaPeak() : NaN;
+const peak = native ? fmaPeakPerCore() : NaN;
 if (native) console.log(`FMA peak of one core (register-only multiply-add loop): ${peak.toFixed(0)} GFLOP/s; ${allThreads} cores ≈ ${(allThreads * peak).toFixed(0)}`);
 
 function rand(n) {
@@ -105,4 +107,53 @@ for (const [label, fn] of fused) {
   const tn = native ? time(() => fn(native), 1, reps) * 1e3 : NaN;
   const f = (x) => (Number.isNaN(x) ? '-' : x < 0.1 ? x.toFixed(4) : x.toFixed(2));
   console.log(`${pad(label, 40)}${lpad(f(tj), 10)}${lpad(f(tn), 10)}${lpad(withJs && native ? (tj / tn).toFixed(0) + '×' : '-', 8)}`);
+}
+
+// Decoding's output layer, C = X·Wᵀ + b with W 8,000×512 as Linear stores it: the fp32 product the decoder
+// step runs today (NT: W packed on every call beyond 4 rows), the same product with W packed once
+// (gemmPackedWeights: the same result to the bit), and the opt-in low-precision products (W packed once).
+if (native) {
+  const { int8PackedSize, bf16PackedSize } = await import('../dist/tensor/low-precision-layout.js');
+  console.log(`\ndecoding output layer 512 → 8,000, native, ${allThreads} threads, ms per call`);
+  console.log(`(low precision: ${load.addon.lowPrecisionPaths()})`);
+  const widths = [10, 10, 10, 10, 11, 9, 9];
+  const cells = (first, ...rest) => pad(first, 34) + rest.map((c, i) => lpad(c, widths[i])).join('');
+  console.log(
+    cells('rows (what decodes them)', 'fp32 NT', 'packed', 'int8', 'bf16', 'NT/packed', 'NT/int8', 'NT/bf16'),
+  );
+  native.setThreads(allThreads);
+  const Kd = 512, Nd = 8000;
+  const W = rand(Nd * Kd).map((x) => x * 0.05), bias = rand(Nd);
+  const P = new Float32Array(native.packedWeightsSize(Nd, Kd));
+  native.packWeights(Nd, Kd, W, P);
+  const q = new Int8Array(int8PackedSize(Nd, Kd)), scales = new Float32Array(Nd), rowSums = new Int32Array(Nd);
+  native.quantizeInt8(Nd, Kd, W, q, scales, rowSums);
+  const Wb = new Uint16Array(bf16PackedSize(Nd, Kd));
+  native.packBf16(Nd, Kd, W, Wb);
+  const rowCounts = [
+    [1, 'greedy, one sentence'], [5, 'beam 5, one sentence'], [64, 'greedy, batch 64'], [320, 'beam 5, batch 64'],
+  ];
+  for (const [Md, what] of rowCounts) {
+    const X = rand(Md * Kd), C = new Float32Array(Md * Nd);
+    const nt = time(() => native.gemm(false, true, Md, Nd, Kd, 1, X, W, 0, C), 1, reps) * 1e3;
+    const pk = time(() => native.gemmPackedWeights(Md, Nd, Kd, 1, X, W, P, 0, C), 1, reps) * 1e3;
+    const i8 = time(() => native.gemmInt8(Md, Nd, Kd, X, q, scales, rowSums, bias, C), 1, reps) * 1e3;
+    const b16 = time(() => native.gemmBf16(Md, Nd, Kd, X, Wb, bias, C), 1, reps) * 1e3;
+    const f = (x) => x.toFixed(3);
+    const x = (t) => `${(nt / t).toFixed(1)}×`;
+    console.log(cells(`${Md} (${what})`, f(nt), f(pk), f(i8), f(b16), x(pk), x(i8), x(b16)));
+  }
+
+  // The search's scan of the log-probabilities: log-softmax then the best k of each row (beam 5 keeps 2K = 10).
+  console.log(`\nsearch over ${Nd} log-probabilities a row, native ${allThreads} threads, ms per call`);
+  console.log(`${pad('rows', 34)}${lpad('logSoftmax', 12)}${lpad('rowTopK', 10)}${lpad('fused', 10)}`);
+  for (const Md of [1, 5, 64, 320]) {
+    const x = rand(Md * Nd).map((v) => v * 5), out = new Float32Array(Md * Nd);
+    const base = new Float64Array(Md), values = new Float64Array(Md * 10), ids = new Int32Array(Md * 10);
+    native.logSoftmax(Md, Nd, x, out);
+    const ls = time(() => native.logSoftmax(Md, Nd, x, out), 1, reps) * 1e3;
+    const tk = time(() => native.rowTopK(Md, Nd, out, 10, base, values, ids), 1, reps) * 1e3;
+    const fu = time(() => native.logSoftmaxTopK(Md, Nd, x, out, 10, base, values, ids), 1, reps) * 1e3;
+    console.log(`${pad(String(Md), 34)}${lpad(ls.toFixed(3), 12)}${lpad(tk.toFixed(3), 10)}${lpad(fu.toFixed(3), 10)}`);
+  }
 }

@@ -7,25 +7,37 @@ import { makeBatch } from '../dist/data/batch.js';
 import { Seq2Seq } from '../dist/model/seq2seq.js';
 import { getBackend } from '../dist/tensor/index.js';
 import { Rng } from '../dist/util/rng.js';
+import { cliFlags } from './lib/args.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
+const { o } = cliFlags('npm run bench:model -- [flags]', {
+  cell: { type: 'string', default: 'gru', help: 'rnn | gru | lstm' },
+  attention: { type: 'string', default: 'bahdanau', help: 'none | bahdanau | luong-dot | luong-general' },
+  hidden: { type: 'number', default: 512 },
+  emb: { type: 'number', default: 256 },
+  vocab: { type: 'number', default: 8000 },
+  batch: { type: 'number', default: 64 },
+  'src-len': { type: 'number', default: 14 },
+  'tgt-len': { type: 'number', default: 14 },
+  // lengths are drawn from [len − spread + 1, len] (src and tgt independently): --spread 22 with
+  // --src-len 28 --tgt-len 28 gives about the padding of random Multi30k batches
+  spread: { type: 'number', default: 4 },
+  steps: { type: 'number', default: 3 },
+  backend: { type: 'string', help: 'js | native (default: SEQ2SEQ_BACKEND, else native when built)' },
+  'by-shape': { type: 'boolean', help: 'GEMM time split by transposes and shape (M×K×N, M printed when ≤ 64)' },
+});
+if (o.backend !== undefined) process.env.SEQ2SEQ_BACKEND = o.backend;
+const H = o.hidden;
+const E = o.emb;
+const V = o.vocab;
+const Bsz = o.batch;
+const S = o['src-len'];
+const T = o['tgt-len'];
+const { steps, spread } = o;
+const byShape = o['by-shape'] === true;
+const config = {
+  cell: o.cell, attention: o.attention, srcVocabSize: V, tgtVocabSize: V,
+  embeddingSize: E, hiddenSize: H, attentionSize: H, preOutputSize: H, bidirectional: true,
 };
-const H = Number(opt('hidden', 512));
-const E = Number(opt('emb', 256));
-const V = Number(opt('vocab', 8000));
-const Bsz = Number(opt('batch', 64));
-const S = Number(opt('src-len', 14));
-const T = Number(opt('tgt-len', 14));
-const steps = Number(opt('steps', 3));
-// lengths are drawn from [len − spread + 1, len] (src and tgt independently): --spread 22 with
-// --src-len 28 --tgt-len 28 gives about the padding of random Multi30k batches
-const spread = Number(opt('spread', 4));
-// --by-shape: GEMM time split by transposes and shape (M×K×N, M printed when ≤ 64)
-const byShape = args.includes('--by-shape');
-const config = { cell: opt('cell', 'gru'), attention: opt('attention', 'bahdanau'), srcVocabSize: V, tgtVocabSize: V, embeddingSize: E, hiddenSize: H, attentionSize: H, preOutputSize: H, bidirectional: true };
 
 const k = getBackend();
 // time every kernel call

@@ -29,7 +29,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
-import { appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, keptCheckpoints, mainWrapper, parseFlags, readTsv, rel, root, runFacts, say, trainWithBudget, UsageError } from './lib/runs.mjs';
+import {
+  appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, keptCheckpoints, mainWrapper,
+  readTsv, rel, root, runFacts, say, trainWithBudget, UsageError,
+} from './lib/runs.mjs';
+import { parseFlags } from './lib/args.mjs';
 
 const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
          [--seed 1 | --seeds 1,2] [--out DIR] [--beam 5] [--tune-length-penalty 0.6,1.0,1.4,1.8 | --length-penalty A]
@@ -39,7 +43,11 @@ const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --p
 const COLUMNS = ['date', 'commit', 'corpus', 'pair', 'budget', 'preset', 'extra', 'parameters', 'steps', 'epochs', 'train_min', 'best_val_bleu', 'test', 'search', 'bleu', 'bleu_signature', 'chrf', 'chrf_signature', 'sent_per_s', 'load', 'run'];
 
 async function main() {
-  const { o, extra } = parseFlags(process.argv.slice(2), { corpus: 'string', pair: 'string', budget: 'string', seed: 'number', seeds: 'string', out: 'string', beam: 'number', 'length-penalty': 'number', 'tune-length-penalty': 'string', results: 'string', data: 'string', curves: 'string', ensemble: 'bool', help: 'bool' });
+  const { o, extra } = parseFlags(process.argv.slice(2), {
+    corpus: 'string', pair: 'string', budget: 'string', seed: 'number', seeds: 'string', out: 'string', beam: 'number',
+    'length-penalty': 'number', 'tune-length-penalty': 'string', results: 'string', data: 'string', curves: 'string',
+    ensemble: 'boolean', help: 'boolean',
+  });
   if (o.help) {
     process.stdout.write(HELP);
     return;

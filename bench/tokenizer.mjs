@@ -12,21 +12,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeCorpus, readPairs, resolveCorpus } from '../dist/data/corpus.js';
 import { Tokenizer, WordCounter, learnBpeFromCounts } from '../dist/text/tokenizer.js';
+import { cliFlags } from './lib/args.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const hf = createRequire(import.meta.url)('tokenizers');
-const args = process.argv.slice(2);
-const opt = (name) => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
-const src = opt('--src');
-const tgt = opt('--tgt');
-const vocabSize = Number(opt('--vocab-size') ?? 16000);
-let paths = args;
+const { o, positionals } = cliFlags('npm run bench:tokenizer [-- corpus-file-or-prefix … [--src en --tgt de]]', {
+  src: { type: 'string', help: 'source language of aligned files' },
+  tgt: { type: 'string', help: 'target language of aligned files' },
+  'vocab-size': { type: 'number', default: 16000, help: 'joint vocabulary to learn' },
+}, { positionals: true });
+const { src, tgt } = o;
+const vocabSize = o['vocab-size'];
+let paths = positionals;
 if (paths.length === 0) {
   const tatoeba = join(repo, '..', 'shared', 'corpora', 'tatoeba-eng-fra', 'fra.txt');
   if (!existsSync(tatoeba)) {

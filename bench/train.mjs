@@ -5,54 +5,90 @@
 // Data: Multi30k En→De train (../shared/corpora/multi30k, word vocabularies of the 7,996 most
 // frequent lowercased words per side + 4 specials, random batches of 64 pairs, as the peers of
 // performance.md were measured); synthetic batches of the same shape when the corpus is absent.
-//   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2] [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none,multi30k-preset]
+//   npm run bench:train -- [--steps 20] [--warmup 2] [--threads 1,2]
+//                          [--configs gru-bahdanau,rnn-bahdanau,lstm-bahdanau,gru-none,multi30k-preset]
 //                          [--backend native|js] [--corpus ../shared/corpora/multi30k] [--batching random|bucketed]
+//                          [--no-peer]
 // Each configuration runs in its own child process, so that its peak RSS is its own.
 // tok/CPU-s: target tokens per second of the process's CPU time (steadier than wall time for a
 // 1-thread run on a shared machine; with 2 threads it also counts the workers' waiting spins).
+// PyTorch: after each of our rows, ../shared/peers/pytorch-bench trains the same configuration on the same
+// number of threads (random Multi30k batches, its own 60 steps), and the row shows ours / PyTorch; --no-peer
+// (or a missing peer) leaves the column empty. GFLOP/s counts the GEMM FLOPs of the timed steps (what the
+// model computes; padding is skipped), and "of peak" is that against the FMA peak of the threads' cores,
+// measured as bench:kernels does.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliFlags } from './lib/args.mjs';
+import { countGemmFlops, cpuName, fmaPeakPerCore } from './lib/machine.mjs';
+import { peerBlas, peerScript, ratio, runPeer } from './lib/peer.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const steps = Number(opt('steps', 20));
-const warmup = Number(opt('warmup', 2));
-const backend = opt('backend', 'native');
-const corpusDir = opt('corpus', join(repo, '..', 'shared', 'corpora', 'multi30k'));
-// random: 64 pairs drawn at random per batch (as the peers were measured); bucketed: pairs sorted
-// by length within pools of 20 batches (what a trainer does), so that less of each batch is padding
-const batching = opt('batching', 'random');
 const CONFIGS = {
-  'gru-bahdanau': { cell: 'gru', attention: 'bahdanau', label: 'GRU + Bahdanau (reference)' },
-  'rnn-bahdanau': { cell: 'rnn', attention: 'bahdanau', label: 'vanilla RNN + Bahdanau' },
-  'lstm-bahdanau': { cell: 'lstm', attention: 'bahdanau', label: 'LSTM + Bahdanau' },
-  'gru-none': { cell: 'gru', attention: 'none', label: 'GRU, no attention' },
+  'gru-bahdanau': { cell: 'gru', attention: 'bahdanau', label: 'GRU + Bahdanau (reference)', peer: ['--rnn', 'gru'] },
+  'rnn-bahdanau': { cell: 'rnn', attention: 'bahdanau', label: 'vanilla RNN + Bahdanau', peer: ['--rnn', 'rnn'] },
+  'lstm-bahdanau': { cell: 'lstm', attention: 'bahdanau', label: 'LSTM + Bahdanau', peer: ['--rnn', 'lstm'] },
+  'gru-none': { cell: 'gru', attention: 'none', label: 'GRU, no attention', peer: ['--rnn', 'gru', '--no-attn'] },
   // the model of the `multi30k` preset (src/train/presets.ts): bi-GRU 256, Bahdanau, tied target
-  // embeddings, dropout 0.3, label smoothing 0.1 — what `bench:quality` trains
-  'multi30k-preset': { preset: 'multi30k', label: 'multi30k preset (dropout, LS)' },
+  // embeddings, dropout 0.3, label smoothing 0.1 — what `bench:quality` trains (no PyTorch twin)
+  'multi30k-preset': { preset: 'multi30k', label: 'multi30k preset (dropout, LS)', peer: null },
 };
+const { o } = cliFlags('npm run bench:train -- [flags]', {
+  steps: { type: 'number', default: 20, help: 'timed steps' },
+  warmup: { type: 'number', default: 2, help: 'untimed steps first' },
+  threads: { type: 'string', default: `1,${cpus().length}`, help: 'thread counts, comma-separated' },
+  configs: { type: 'string', default: Object.keys(CONFIGS).join(','), help: 'models, comma-separated' },
+  backend: { type: 'string', default: 'native', help: 'native | js' },
+  corpus: { type: 'string', default: join(repo, '..', 'shared', 'corpora', 'multi30k'), help: 'Multi30k directory' },
+  // random: 64 pairs drawn at random per batch (as the peers were measured); bucketed: pairs sorted
+  // by length within pools of 20 batches (what a trainer does), so that less of each batch is padding
+  batching: { type: 'string', default: 'random', help: 'random | bucketed' },
+  'no-peer': { type: 'boolean', help: 'do not run the PyTorch peer' },
+  child: { type: 'string', help: '(internal) run one configuration and print its figures as JSON' },
+  'threads-one': { type: 'number', default: 1, help: '(internal) the child\'s threads' },
+});
+const { steps, warmup, backend, batching } = o;
+const corpusDir = o.corpus;
+for (const c of o.configs.split(',')) {
+  if (!CONFIGS[c]) {
+    process.stderr.write(`train.mjs: unknown configuration ${c} (known: ${Object.keys(CONFIGS).join(', ')})\n`);
+    process.exit(2);
+  }
+}
 
-if (opt('child', null)) await child(opt('child'), Number(opt('threads-one', 1)));
+if (o.child) await child(o.child, o['threads-one']);
 else parent();
 
+/** One table row: the model's label left-aligned in 30 characters, the other cells right-aligned in theirs. */
+const WIDTHS = [30, 8, 11, 10, 10, 9, 11, 14, 11, 9, 9, 9, 9];
+const tableRow = (cells) =>
+  cells.map((c, i) => (i === 0 ? String(c).padEnd(WIDTHS[0]) : String(c).padStart(WIDTHS[i]))).join('');
+
 function parent() {
-  const threadList = opt('threads', `1,${cpus().length}`).split(',').map(Number);
-  const configs = opt('configs', Object.keys(CONFIGS).join(',')).split(',');
+  const threadList = o.threads.split(',').map(Number);
+  const configs = o.configs.split(',');
   const hasCorpus = existsSync(join(corpusDir, 'train.en'));
-  console.log(`bench:train — ${backend} backend; data: ${hasCorpus ? `Multi30k En→De train (${corpusDir})` : 'synthetic batches (Multi30k not found)'}`);
-  console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64, ${batching} batches; machine may be shared: compare figures of one run\n`);
-  console.log(`${'model'.padEnd(30)}${'threads'.padStart(8)}${'tgt tok/s'.padStart(11)}${'ms/step'.padStart(10)}${'tok/step'.padStart(10)}${'padding'.padStart(9)}${'peak RSS'.padStart(11)}${'loss'.padStart(14)}${'tok/CPU-s'.padStart(11)}`);
+  const peak = fmaPeakPerCore();
+  const data = hasCorpus ? `Multi30k En→De train (${corpusDir})` : 'synthetic batches (Multi30k not found)';
+  console.log(`bench:train — ${backend} backend; data: ${data}`);
+  const peakText = Number.isFinite(peak) ? `${peak.toFixed(0)} GFLOP/s` : 'unknown (no native addon)';
+  console.log(`CPU: ${cpuName()}; FMA peak of one core ${peakText}`);
+  const peerOff = o['no-peer'] ? 'off (--no-peer)' : null;
+  const peer = `${peerScript()} (BLAS: ${peerBlas()}), random batches, after each of our rows`;
+  console.log(`PyTorch peer: ${peerOff ?? peer}`);
+  console.log(`${steps} timed steps after ${warmup} warm-up steps, batch 64, ${batching} batches`);
+  console.log('machine may be shared: compare figures of one run\n');
+  const columns = ['threads', 'tgt tok/s', 'ms/step', 'tok/step', 'padding', 'peak RSS', 'loss', 'tok/CPU-s'];
+  console.log(tableRow(['model', ...columns, 'GFLOP/s', 'of peak', 'PyTorch', 'ours/PT']));
+  let peerError = null;
   for (const c of configs) {
-    if (!CONFIGS[c]) throw new Error(`unknown configuration ${c} (known: ${Object.keys(CONFIGS).join(', ')})`);
     for (const t of threadList) {
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--child', c, '--threads-one', String(t)], {
+      const childArgs = [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', c];
+      childArgs.push('--threads-one', String(t));
+      const r = spawnSync(process.execPath, childArgs, {
         encoding: 'utf8',
         env: { ...process.env, SEQ2SEQ_BACKEND: backend, SEQ2SEQ_THREADS: String(t) },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -62,12 +98,30 @@ function parent() {
         continue;
       }
       const m = JSON.parse(r.stdout.trim().split('\n').pop());
+      let torch = NaN;
+      if (!peerOff && !peerError && CONFIGS[c].peer) {
+        const p = runPeer('train', [...CONFIGS[c].peer, '--threads', String(t)]);
+        if (p.error) peerError = p.error;
+        else torch = p.results[0].tok_per_s;
+      }
+      const share = Number.isFinite(peak) ? `${((100 * m.gflops) / (peak * t)).toFixed(0)} %` : '–';
       console.log(
-        `${CONFIGS[c].label.padEnd(30)}${String(t).padStart(8)}${m.tokPerSec.toFixed(0).padStart(11)}${m.msPerStep.toFixed(0).padStart(10)}` +
-          `${m.tokPerStep.toFixed(0).padStart(10)}${`${(100 * m.padding).toFixed(0)} %`.padStart(9)}${`${(m.peakRssMB).toFixed(0)} MB`.padStart(11)}${`${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`.padStart(14)}${m.tokPerCpuSec.toFixed(0).padStart(11)}`,
+        tableRow([
+          CONFIGS[c].label, t, m.tokPerSec.toFixed(0), m.msPerStep.toFixed(0), m.tokPerStep.toFixed(0),
+          `${(100 * m.padding).toFixed(0)} %`, `${m.peakRssMB.toFixed(0)} MB`,
+          `${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`,
+          m.tokPerCpuSec.toFixed(0), m.gflops.toFixed(0), share, Number.isFinite(torch) ? torch.toFixed(0) : '–',
+          ratio(m.tokPerSec, torch),
+        ]),
       );
     }
   }
+  const both = batching === 'random' ? 'both on random batches' : 'ours bucketed, PyTorch random';
+  if (peerError) console.log(`\nPyTorch peer: ${peerError}; figures without the ratio`);
+  else if (!peerOff)
+    console.log(
+      `\nours/PT: our target tokens/s over PyTorch 1.13's, same threads, run after ours, ${both}`,
+    );
 }
 
 /** Word vocabulary: the 7,996 most frequent lowercased words, ids 4…; unknown words → 1. */
@@ -131,11 +185,14 @@ async function child(name, threads) {
     : { ...REFERENCE_MODEL_CONFIG, cell, attention };
   const model = new Seq2Seq(config, rng);
   const adam = new Adam(model.params);
+  const counter = countGemmFlops();
+  let flops0 = 0;
   let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0, cpu0 = process.cpuUsage();
   for (let s = 0; s < total; s++) {
     if (s === warmup) {
       t0 = performance.now();
       cpu0 = process.cpuUsage();
+      flops0 = counter.flops;
     }
     model.zeroGrad();
     const r = model.loss(batches[s], { backward: true });
@@ -153,5 +210,9 @@ async function child(name, threads) {
   const cpu = process.cpuUsage(cpu0);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ tokPerSec: tokens / sec, tokPerCpuSec: tokens / cpuSec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps, padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss }) + '\n');
+  const figures = {
+    tokPerSec: tokens / sec, tokPerCpuSec: tokens / cpuSec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps,
+    padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss, gflops: (counter.flops - flops0) / sec / 1e9,
+  };
+  process.stdout.write(JSON.stringify(figures) + '\n');
 }

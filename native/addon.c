@@ -8,6 +8,7 @@
 #include <time.h>
 #include "gemm.h"
 #include "kernels.h"
+#include "lowp.h"
 #include "pool.h"
 
 #define MAX_ARGS 12
@@ -52,6 +53,31 @@ static int *i32(args_t *a, size_t i, size_t *len, const char *name) {
     char m[128]; snprintf(m, sizeof m, "%s must be an Int32Array", name); fail(a, m); return NULL;
   }
   return (int *)data;
+}
+
+/* a typed array of the given type with at least `need` elements; with `optional`, null/undefined → NULL */
+static void *typed(args_t *a, size_t i, napi_typedarray_type want, size_t need, const char *name, const char *typeName,
+                   int optional) {
+  if (a->failed) return NULL;
+  if (optional) {
+    napi_valuetype t;
+    if (i >= a->argc) return NULL;
+    if (napi_typeof(a->env, a->argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined)) return NULL;
+  }
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  if (i >= a->argc || napi_get_typedarray_info(a->env, a->argv[i], &type, &len, &data, NULL, NULL) != napi_ok ||
+      type != want) {
+    char m[128];
+    snprintf(m, sizeof m, "%s must be %s %s", name, optional ? "null or a" : "a", typeName);
+    fail(a, m);
+    return NULL;
+  }
+  if (len < need) {
+    char m[160]; snprintf(m, sizeof m, "%s has %zu elements, needs %zu", name, len, need); fail(a, m); return NULL;
+  }
+  return data;
 }
 
 static double num(args_t *a, size_t i, const char *name) {
@@ -429,6 +455,139 @@ static napi_value js_att_context_bwd(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* packedWeightsSize(N, K) */
+static napi_value js_packed_weights_size(napi_env env, napi_callback_info info) {
+  BEGIN("packedWeightsSize");
+  int N = dim(a, 0, "N"), K = dim(a, 1, "K");
+  if (a->failed) return NULL;
+  return number(env, (double)gemm_packed_bt_size(N, K));
+}
+
+/* packWeights(N, K, W, packed) */
+static napi_value js_pack_weights(napi_env env, napi_callback_info info) {
+  BEGIN("packWeights");
+  int N = dim(a, 0, "N"), K = dim(a, 1, "K");
+  const float *W = f32(a, 2, (size_t)N * K, "W");
+  float *packed = f32(a, 3, gemm_packed_bt_size(N, K), "packed");
+  if (a->failed) return NULL;
+  gemm_pack_bt(N, K, W, packed);
+  return undef(env);
+}
+
+/* gemmPackedWeights(M, N, K, alpha, A, W, packed, beta, C) */
+static napi_value js_gemm_packed_weights(napi_env env, napi_callback_info info) {
+  BEGIN("gemmPackedWeights");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N"), K = dim(a, 2, "K");
+  double alpha = num(a, 3, "alpha");
+  const float *A = f32(a, 4, (size_t)M * K, "A"), *W = f32(a, 5, (size_t)N * K, "W");
+  const float *packed = f32(a, 6, gemm_packed_bt_size(N, K), "packed");
+  double beta = num(a, 7, "beta");
+  float *C = f32(a, 8, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  gemm_prepacked_bt(M, N, K, (float)alpha, A, W, packed, (float)beta, C);
+  return undef(env);
+}
+
+/* rowTopK(M, V, x, k, base | null, values, ids) */
+static napi_value js_row_top_k(napi_env env, napi_callback_info info) {
+  BEGIN("rowTopK");
+  int M = dim(a, 0, "M"), V = dim(a, 1, "V");
+  const float *x = f32(a, 2, (size_t)M * V, "x");
+  int k = dim(a, 3, "k");
+  const double *base = typed(a, 4, napi_float64_array, (size_t)M, "base", "Float64Array", 1);
+  double *val = typed(a, 5, napi_float64_array, (size_t)M * k, "values", "Float64Array", 0);
+  int *idx = typed(a, 6, napi_int32_array, (size_t)M * k, "ids", "Int32Array", 0);
+  if (a->failed) return NULL;
+  if (k < 1) { fail(a, "k must be at least 1"); return NULL; }
+  k_row_top_k(M, V, x, k, base, val, idx);
+  return undef(env);
+}
+
+/* logSoftmaxTopK(M, V, logits, out, k, base | null, values, ids) */
+static napi_value js_log_softmax_top_k(napi_env env, napi_callback_info info) {
+  BEGIN("logSoftmaxTopK");
+  int M = dim(a, 0, "M"), V = dim(a, 1, "V");
+  const float *x = f32(a, 2, (size_t)M * V, "logits");
+  float *out = f32(a, 3, (size_t)M * V, "out");
+  int k = dim(a, 4, "k");
+  const double *base = typed(a, 5, napi_float64_array, (size_t)M, "base", "Float64Array", 1);
+  double *val = typed(a, 6, napi_float64_array, (size_t)M * k, "values", "Float64Array", 0);
+  int *idx = typed(a, 7, napi_int32_array, (size_t)M * k, "ids", "Int32Array", 0);
+  if (a->failed) return NULL;
+  if (k < 1) { fail(a, "k must be at least 1"); return NULL; }
+  k_log_softmax_top_k(M, V, x, out, k, base, val, idx);
+  return undef(env);
+}
+
+static size_t padded(int K, int align) { return ((size_t)K + align - 1) / align * align; }
+
+/* quantizeInt8(N, K, W, q, scales, rowSums) */
+static napi_value js_quantize_int8(napi_env env, napi_callback_info info) {
+  BEGIN("quantizeInt8");
+  int N = dim(a, 0, "N"), K = dim(a, 1, "K");
+  const float *W = f32(a, 2, (size_t)N * K, "W");
+  int8_t *q = typed(a, 3, napi_int8_array, padded(K, 4) * padded(N, LOWP_COL_ALIGN), "q", "Int8Array", 0);
+  float *scale = f32(a, 4, (size_t)N, "scales");
+  int32_t *rs = typed(a, 5, napi_int32_array, (size_t)N, "rowSums", "Int32Array", 0);
+  if (a->failed) return NULL;
+  k_quantize_int8(N, K, W, q, scale, rs);
+  return undef(env);
+}
+
+/* gemmInt8(M, N, K, X, q, scales, rowSums, bias | null, C) */
+static napi_value js_gemm_int8(napi_env env, napi_callback_info info) {
+  BEGIN("gemmInt8");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N"), K = dim(a, 2, "K");
+  const float *X = f32(a, 3, (size_t)M * K, "X");
+  const int8_t *q = typed(a, 4, napi_int8_array, padded(K, 4) * padded(N, LOWP_COL_ALIGN), "q", "Int8Array", 0);
+  const float *scale = f32(a, 5, (size_t)N, "scales");
+  const int32_t *rs = typed(a, 6, napi_int32_array, (size_t)N, "rowSums", "Int32Array", 0);
+  const float *bias = typed(a, 7, napi_float32_array, (size_t)N, "bias", "Float32Array", 1);
+  float *C = f32(a, 8, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  k_gemm_int8(M, N, K, X, q, scale, rs, bias, C);
+  return undef(env);
+}
+
+/* packBf16(N, K, W, out) */
+static napi_value js_pack_bf16(napi_env env, napi_callback_info info) {
+  BEGIN("packBf16");
+  int N = dim(a, 0, "N"), K = dim(a, 1, "K");
+  const float *W = f32(a, 2, (size_t)N * K, "W");
+  uint16_t *out = typed(a, 3, napi_uint16_array, padded(K, 2) * padded(N, LOWP_COL_ALIGN), "out", "Uint16Array", 0);
+  if (a->failed) return NULL;
+  k_pack_bf16(N, K, W, out);
+  return undef(env);
+}
+
+/* gemmBf16(M, N, K, X, Wb, bias | null, C) */
+static napi_value js_gemm_bf16(napi_env env, napi_callback_info info) {
+  BEGIN("gemmBf16");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N"), K = dim(a, 2, "K");
+  const float *X = f32(a, 3, (size_t)M * K, "X");
+  const uint16_t *Wb = typed(a, 4, napi_uint16_array, padded(K, 2) * padded(N, LOWP_COL_ALIGN), "Wb", "Uint16Array", 0);
+  const float *bias = typed(a, 5, napi_float32_array, (size_t)N, "bias", "Float32Array", 1);
+  float *C = f32(a, 6, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  k_gemm_bf16(M, N, K, X, Wb, bias, C);
+  return undef(env);
+}
+
+static napi_value js_lowp_paths(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+  napi_create_string_utf8(env, lowp_paths(), NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+static napi_value js_lowp_force_portable(napi_env env, napi_callback_info info) {
+  BEGIN("forcePortableLowPrecision");
+  int on = flag(a, 0);
+  if (a->failed) return NULL;
+  lowp_force_portable(on);
+  return undef(env);
+}
+
 static napi_value js_threads(napi_env env, napi_callback_info info) {
   (void)info;
   return number(env, pool_threads());
@@ -532,6 +691,17 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("dotAttentionBackward", js_dot_bwd),
     EXPORT("attentionContext", js_att_context),
     EXPORT("attentionContextBackward", js_att_context_bwd),
+    EXPORT("packedWeightsSize", js_packed_weights_size),
+    EXPORT("packWeights", js_pack_weights),
+    EXPORT("gemmPackedWeights", js_gemm_packed_weights),
+    EXPORT("rowTopK", js_row_top_k),
+    EXPORT("logSoftmaxTopK", js_log_softmax_top_k),
+    EXPORT("quantizeInt8", js_quantize_int8),
+    EXPORT("gemmInt8", js_gemm_int8),
+    EXPORT("packBf16", js_pack_bf16),
+    EXPORT("gemmBf16", js_gemm_bf16),
+    EXPORT("lowPrecisionPaths", js_lowp_paths),
+    EXPORT("forcePortableLowPrecision", js_lowp_force_portable),
     EXPORT("threads", js_threads),
     EXPORT("setThreads", js_set_threads),
     EXPORT("cpuCount", js_cpu_count),

@@ -352,3 +352,97 @@ void gemm(int transA, int transB, int M, int N, int K, float alpha, const float 
   }
   pool_run(gemm_chunk, &job, job.chunks);
 }
+
+/* ---- op(B) = Wᵀ packed once (decoding's step weights): the panels pack_b would make on every call ---
+ * Layout: for each block of NC columns jc, for each block of KC rows pc, the block's NR-column micro-panels
+ * (kc × NR floats each, zero-padded), exactly what gemm_block packs for C = A·Wᵀ; the products below run
+ * the same micro-kernel over the same panels in the same order, so they equal gemm(0, 1, …) to the bit. */
+static size_t packed_block_cols(int nc) { return (size_t)(nc + NR - 1) / NR * NR; }
+
+size_t gemm_packed_bt_size(int N, int K) {
+  size_t total = 0;
+  for (int jc = 0; jc < N; jc += NC) total += packed_block_cols(N - jc < NC ? N - jc : NC) * (size_t)K;
+  return total;
+}
+
+/* offset of block (jc, pc): every block before column jc is full (NC is a multiple of NR) and holds K rows */
+static size_t packed_offset(int N, int K, int jc, int pc) {
+  int nc = N - jc < NC ? N - jc : NC;
+  return (size_t)jc * K + packed_block_cols(nc) * (size_t)pc;
+}
+
+void gemm_pack_bt(int N, int K, const float *W, float *packed) {
+  float *dst = packed;
+  for (int jc = 0; jc < N; jc += NC) {
+    int nc = N - jc < NC ? N - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = K - pc < KC ? K - pc : KC;
+      pack_b(1, W, K, pc, jc, kc, nc, dst);
+      dst += packed_block_cols(nc) * kc;
+    }
+  }
+}
+
+typedef struct {
+  int M, N, K;
+  float alpha, beta;
+  const float *A, *packed;
+  float *C;
+  long chunks;
+  const float *packedA; /* M ≤ MC: A packed once for every chunk, or NULL */
+} prepacked_job;
+
+static void prepacked_chunk(void *p, long c, int tid) {
+  prepacked_job *J = (prepacked_job *)p;
+  int s, len;
+  split(J->N, NR, c, J->chunks, &s, &len);
+  if (len <= 0) return;
+  float *pa = J->packedA ? NULL : thread_buf(&packA[tid], (size_t)MC * KC);
+  int mpad = (J->M + MR - 1) / MR * MR;
+  for (int jc = s / NC * NC; jc < s + len; jc += NC) {
+    int j0 = s > jc ? s : jc;
+    int j1 = s + len < jc + NC ? s + len : jc + NC;
+    for (int pc = 0; pc < J->K; pc += KC) {
+      int kc = J->K - pc < KC ? J->K - pc : KC;
+      float bt = pc == 0 ? J->beta : 1.0f;
+      const float *block = J->packed + packed_offset(J->N, J->K, jc, pc);
+      for (int ic = 0; ic < J->M; ic += MC) {
+        int mc = J->M - ic < MC ? J->M - ic : MC;
+        if (J->packedA) pa = (float *)J->packedA + (size_t)mpad * pc;
+        else pack_a(0, J->A, J->K, ic, pc, mc, kc, J->alpha, pa);
+        for (int jr = j0; jr < j1; jr += NR) {
+          int nr = j1 - jr < NR ? j1 - jr : NR;
+          const float *bp = block + (size_t)(jr - jc) * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            micro_kernel(kc, pa + (size_t)ir * kc, bp, NR, J->C + (size_t)(ic + ir) * J->N + jr, J->N, bt, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed,
+                       float beta, float *C) {
+  /* few rows, K = 0 or alpha = 0: exactly what gemm does (its unpacked row kernel reads W in place) */
+  if (M <= 4 || N <= 0 || K <= 0 || alpha == 0.0f) {
+    gemm(0, 1, M, N, K, alpha, A, W, beta, C);
+    return;
+  }
+  int nt = pool_threads();
+  long units = (N + NR - 1) / NR;
+  long chunks = nt <= 1 || 2.0 * M * N * K < PARALLEL_MIN_FLOPS ? 1 : (long)nt * CHUNKS_PER_THREAD;
+  prepacked_job J = {M, N, K, alpha, beta, A, packed, C, units < chunks ? units : chunks, NULL};
+  if (M <= MC && J.chunks > 1) {
+    int mpad = (M + MR - 1) / MR * MR;
+    float *pa = shared_a_buf((size_t)mpad * K);
+    if (pa) {
+      for (int pc = 0; pc < K; pc += KC)
+        pack_a(0, A, K, 0, pc, M, K - pc < KC ? K - pc : KC, alpha, pa + (size_t)mpad * pc);
+      J.packedA = pa;
+    }
+  }
+  if (J.chunks == 1) prepacked_chunk(&J, 0, 0);
+  else pool_run(prepacked_chunk, &J, J.chunks);
+}

@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 /* ---- range splitting over the pool ----------------------------------------------------------- */
 /* fn(ctx, start, end, chunk): chunk numbers are deterministic (partial sums are kept per chunk) */
@@ -284,31 +287,110 @@ void k_select_rows(int B, int H, const float *mask, const float *a, const float 
 /* ---- softmax --------------------------------------------------------------------------------- */
 typedef struct { int V; const float *logits; float *out; const int *targets; int ignoreId; float smoothing; double partial[MAX_CHUNKS]; double partialNll[MAX_CHUNKS]; } softmax_ctx;
 
+/* max of x[0..V), NaN ignored (−∞ if there is nothing else). The scalar loop is a chain of dependent maxss
+ * (GCC keeps it serial for NaN's sake); 16 lanes at a time with NaN masked to −∞ give the very same value. */
 static float row_max(const float *x, int V) {
   float m = -INFINITY;
-  for (int j = 0; j < V; j++) m = x[j] > m ? x[j] : m;
+  int j = 0;
+#ifdef __AVX512F__
+  __m512 acc = _mm512_set1_ps(-INFINITY);
+  for (; j + 16 <= V; j += 16) {
+    __m512 v = _mm512_loadu_ps(x + j);
+    acc = _mm512_max_ps(acc, _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), acc));
+  }
+  m = _mm512_reduce_max_ps(acc);
+#endif
+  for (; j < V; j++) m = x[j] > m ? x[j] : m;
   return m;
 }
 
-/* out = x − max − log Σ exp(x − max) */
+/* o = x − max − log Σ exp(x − max), one row. Not inlined: logSoftmax and logSoftmaxTopK run the very same
+ * machine code, so their log-probabilities are equal to the bit. */
+static __attribute__((noinline)) void log_softmax_row(const float *x, float *o, int V) {
+  float mx = row_max(x, V);
+  float s = 0;
+  for (int j = 0; j < V; j++) s += vm_exp(x[j] - mx);
+  float lse = mx + logf(s);
+  for (int j = 0; j < V; j++) o[j] = x[j] - lse;
+}
+
 static void log_softmax_rows(void *p, long r0, long r1, long chunk) {
   (void)chunk;
   softmax_ctx *c = (softmax_ctx *)p;
   int V = c->V;
-  for (long r = r0; r < r1; r++) {
-    const float *x = c->logits + r * V;
-    float *o = c->out + r * V;
-    float mx = row_max(x, V);
-    float s = 0;
-    for (int j = 0; j < V; j++) s += vm_exp(x[j] - mx);
-    float lse = mx + logf(s);
-    for (int j = 0; j < V; j++) o[j] = x[j] - lse;
-  }
+  for (long r = r0; r < r1; r++) log_softmax_row(c->logits + r * V, c->out + r * V, V);
 }
 void k_log_softmax(int M, int V, const float *logits, float *out) {
   softmax_ctx c;
   c.V = V; c.logits = logits; c.out = out;
   parallel_range(log_softmax_rows, &c, M, 3.0 * V);
+}
+
+/* ---- row top-k: the k best of s_j = base + x_j (float64), ties → lower j, in descending order ----
+ * The insertion of beam search's candidate buffer (src/decode/top-k.ts): a candidate enters while the
+ * buffer is not full, or when s beats its last entry strictly; so among equal s the earlier j stays ahead.
+ * Once full, a block of 16 is skipped when base + (its largest x) does not beat the last entry (adding
+ * base in float64 is monotone, so no s of the block could). */
+/* max of 16 floats, NaN ignored (−∞ if all are NaN): one vector reduction, not 16 dependent maxss */
+static inline float block_max16(const float *x) {
+#ifdef __AVX512F__
+  __m512 v = _mm512_loadu_ps(x);
+  v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_set1_ps(-INFINITY));
+  return _mm512_reduce_max_ps(v);
+#else
+  float m = -INFINITY;
+  for (int j = 0; j < 16; j++) m = x[j] > m ? x[j] : m;
+  return m;
+#endif
+}
+
+static int top_k_row(const float *x, int V, double base, int k, double *val, int *idx) {
+  int size = 0;
+  for (int j0 = 0; j0 < V; j0 += 16) {
+    int j1 = j0 + 16 < V ? j0 + 16 : V;
+    if (size == k && j1 - j0 == 16 && !(base + (double)block_max16(x + j0) > val[k - 1])) continue;
+    for (int j = j0; j < j1; j++) {
+      double s = base + (double)x[j];
+      if (size == k && !(s > val[k - 1])) continue;
+      int i = size < k ? size++ : k - 1;
+      while (i > 0 && s > val[i - 1]) {
+        val[i] = val[i - 1];
+        idx[i] = idx[i - 1];
+        i--;
+      }
+      val[i] = s;
+      idx[i] = j;
+    }
+  }
+  return size;
+}
+
+typedef struct { int V, k; const float *x; float *out; const double *base; double *val; int *idx; } topk_ctx;
+
+static void top_k_rows(void *p, long r0, long r1, long chunk) {
+  (void)chunk;
+  topk_ctx *c = (topk_ctx *)p;
+  for (long r = r0; r < r1; r++) {
+    const float *x = c->x + r * c->V;
+    if (c->out) {
+      log_softmax_row(x, c->out + r * c->V, c->V);
+      x = c->out + r * c->V;
+    }
+    int n = top_k_row(x, c->V, c->base ? c->base[r] : 0.0, c->k, c->val + r * c->k, c->idx + r * c->k);
+    for (int i = n; i < c->k; i++) {
+      c->val[r * c->k + i] = -INFINITY;
+      c->idx[r * c->k + i] = -1;
+    }
+  }
+}
+void k_row_top_k(int M, int V, const float *x, int k, const double *base, double *val, int *idx) {
+  topk_ctx c = {V, k, x, NULL, base, val, idx};
+  parallel_range(top_k_rows, &c, M, 1.5 * V);
+}
+void k_log_softmax_top_k(int M, int V, const float *logits, float *out, int k, const double *base, double *val,
+                         int *idx) {
+  topk_ctx c = {V, k, logits, out, base, val, idx};
+  parallel_range(top_k_rows, &c, M, 4.5 * V);
 }
 
 /* loss_r = −(1 − ε) log p_y − (ε/V) Σ_j log p_j; dlogits = p − q, q = (1 − ε) onehot(y) + ε/V;

@@ -18,6 +18,12 @@ void k_lstm_forward(int B, int H, const float *g, const float *cPrev, float *hNe
 void k_lstm_backward(int B, int H, const float *gates, const float *tanhC, const float *cPrev, const float *dhNew, const float *dcNew, float *dg, float *dcPrev);
 void k_select_rows(int B, int H, const float *mask, const float *a, const float *b, float *out);
 void k_log_softmax(int M, int V, const float *logits, float *out);
+/* per row r: the k best base[r] + x[r, j] (float64; base NULL = 0), ties → lower j, descending, into val/idx
+ * (r·k …); a row with fewer than k columns is padded with (−∞, −1) */
+void k_row_top_k(int M, int V, const float *x, int k, const double *base, double *val, int *idx);
+/* out = logSoftmax(logits) (out may be logits), then k_row_top_k over out */
+void k_log_softmax_top_k(int M, int V, const float *logits, float *out, int k, const double *base, double *val,
+                         int *idx);
 double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits, double *nllOut);
 void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1);
 void k_gather_rows(int n, const int *ids, int D, const float *table, float *out);

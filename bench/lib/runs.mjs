@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError } from './args.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bin = join(root, 'bin', 'seq2seq.js');
@@ -22,7 +23,7 @@ export const rel = (p) => {
 /** Where the shared corpora are: $SEQ2SEQ_CORPORA or ../shared/corpora beside the repository. */
 export const sharedCorpora = () => process.env.SEQ2SEQ_CORPORA ?? join(root, '..', 'shared', 'corpora');
 
-export class UsageError extends Error {}
+export { UsageError };
 
 /**
  * The corpus of a recipe: train/valid/test prefixes (aligned files PREFIX.src / PREFIX.tgt), the
@@ -248,30 +249,6 @@ export function readTsv(path) {
   const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
   const cols = lines[0].split('\t');
   return lines.slice(1).map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
-}
-
-/** Flag parser: --name value pairs and boolean --flags; `--` ends it (the rest is returned as extra). */
-export function parseFlags(argv, spec) {
-  const o = {};
-  const extra = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      extra.push(...argv.slice(i + 1));
-      break;
-    }
-    const name = a.replace(/^--/, '');
-    if (!a.startsWith('--') || !(name in spec)) throw new UsageError(`unknown argument '${a}' (see --help)`);
-    if (spec[name] === 'bool') o[name] = true;
-    else {
-      const v = argv[i + 1];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      o[name] = spec[name] === 'number' ? Number(v) : v;
-      if (spec[name] === 'number' && !Number.isFinite(o[name])) throw new UsageError(`${a} must be a number, got '${v}'`);
-      i++;
-    }
-  }
-  return { o, extra };
 }
 
 /** Runs main(), printing one line and exiting 2 on usage/input errors, 1 on failures. */

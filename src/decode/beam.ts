@@ -1,6 +1,7 @@
 /**
  * Batched beam search. The model state holds, for every sentence still being decoded, its alive
- * hypotheses (at most K rows each, one at the first step). Per step and sentence:
+ * hypotheses (at most K rows each, one at the first step): all beams of all sentences are the rows of
+ * one model step. Per step and sentence:
  *   1. every alive hypothesis h and token v gives a candidate with log p(h) + log p(v | h, x);
  *   2. the 2K best candidates are taken (score, then row, then token id decide ties);
  *   3. in rank order: a </s> candidate among the first K is finished, with the ranking score
@@ -10,151 +11,260 @@
  *      replacing the weakest survivor if it fell out, so the result never scores below greedy;
  *   5. a sentence is done when it has K finished hypotheses and its greedy path has ended, or when
  *      its alive hypotheses reach the maximum length (then finished as they are, marked unfinished).
- * Done sentences leave the batch (their rows are dropped with DecoderState.select); the loop ends
- * when every sentence is done. The n best finished hypotheses are returned, best first; they are
- * distinct because each comes from a distinct (prefix, token) pair.
+ * Done sentences leave the batch (their rows are dropped with DecoderState.select), so finished work is
+ * compacted away; the loop ends when every sentence is done. The n best finished hypotheses are returned,
+ * best first; they are distinct because each comes from a distinct (prefix, token) pair.
  * With K = 1 this is exactly greedy decoding (the </s> candidate counts only at rank 0).
+ *
+ * Where the work goes: step 2 is one Backend.rowTopK call over all rows (each row's 2K best, from which a
+ * sentence's 2K best are merged exactly: a candidate outside its row's 2K best has 2K better ones before it);
+ * hypotheses are rows of back-pointer tables (token and parent row per step), allocated once per call, so the
+ * loop allocates nothing per step, hypothesis or candidate; ids (and attention rows, kept in an AttentionStore)
+ * are read back only for the n best of each sentence at the end.
  */
 import { BOS_ID, EOS_ID } from '../data/batch.js';
 import type { Seq2SeqModel } from '../model/types.js';
+import { getBackend } from '../tensor/index.js';
+import { AttentionStore } from './attention-store.js';
+import { prefixViews } from './prefix-views.js';
 import { packSources } from './source-batch.js';
-import { type SearchHypothesis, type SearchOptions, lengthPenalty, maxOutputLength, scoredLength } from './search-types.js';
+import { type SearchHypothesis, type SearchOptions, lengthPenalty, maxOutputLength } from './search-types.js';
+import { TopK } from './top-k.js';
 
-interface Alive {
-  ids: number[];
-  logProb: number;
-  attention: Float32Array[] | null;
-  /** The hypothesis greedy decoding would build (kept in the beam until it ends). */
-  greedy: boolean;
-}
-
-/** A small descending top-k buffer of candidates (score, row, token), ties → lower row, then lower token. */
-class TopK {
-  readonly score: Float64Array;
-  readonly row: Int32Array;
-  readonly token: Int32Array;
+/** Finished hypotheses of all sentences, in the order they finished (typed columns, grown by doubling). */
+class Finished {
   size = 0;
-  constructor(readonly k: number) {
-    this.score = new Float64Array(k);
-    this.row = new Int32Array(k);
-    this.token = new Int32Array(k);
+  sentence = new Int32Array(64);
+  /** the step and row of its last alive state, and the token it took there: </s>, or the last one before the limit */
+  step = new Int32Array(64);
+  row = new Int32Array(64);
+  token = new Int32Array(64);
+  logProb = new Float64Array(64);
+  score = new Float64Array(64);
+
+  add(sentence: number, step: number, row: number, token: number, logProb: number, score: number): void {
+    if (this.size === this.sentence.length) this.grow();
+    const i = this.size++;
+    this.sentence[i] = sentence;
+    this.step[i] = step;
+    this.row[i] = row;
+    this.token[i] = token;
+    this.logProb[i] = logProb;
+    this.score[i] = score;
   }
-  /** Candidates arrive in (row, token) order, so an equal score never displaces an earlier one. */
-  push(s: number, r: number, t: number): void {
-    if (this.size === this.k && !(s > this.score[this.k - 1])) return;
-    let i = this.size < this.k ? this.size++ : this.k - 1;
-    while (i > 0 && s > this.score[i - 1]) {
-      this.score[i] = this.score[i - 1];
-      this.row[i] = this.row[i - 1];
-      this.token[i] = this.token[i - 1];
-      i--;
-    }
-    this.score[i] = s;
-    this.row[i] = r;
-    this.token[i] = t;
-  }
-  threshold(): number {
-    return this.size === this.k ? this.score[this.k - 1] : -Infinity;
+
+  private grow(): void {
+    const twice = <A extends Int32Array | Float64Array>(a: A): A => {
+      const b = new (a.constructor as new (n: number) => A)(2 * a.length);
+      b.set(a);
+      return b;
+    };
+    this.sentence = twice(this.sentence);
+    this.step = twice(this.step);
+    this.row = twice(this.row);
+    this.token = twice(this.token);
+    this.logProb = twice(this.logProb);
+    this.score = twice(this.score);
   }
 }
 
-export function beamSearch(model: Seq2SeqModel, sources: readonly ArrayLike<number>[], opts: SearchOptions): SearchHypothesis[][] {
+export function beamSearch(
+  model: Seq2SeqModel,
+  sources: readonly ArrayLike<number>[],
+  opts: SearchOptions,
+): SearchHypothesis[][] {
   const B = sources.length;
   const K = opts.beam;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`beam must be a positive integer, got ${K}`);
-  if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K) throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
+  if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K)
+    throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
   if (B === 0) return [];
   const V = model.tgtVocabSize;
+  const k = getBackend();
   const packed = packSources(sources);
-  const S = packed.srcLen;
   let state = model.startDecoding(packed.src, packed.lengths, packed.batchSize, packed.srcLen);
-  const keepAtt = opts.keepAttention && model.hasAttention;
-  const maxLen = Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
-  const finished: SearchHypothesis[][] = Array.from({ length: B }, () => []);
-  const finish = (b: number, ids: number[], logProb: number, attention: Float32Array[] | null, ended: boolean): void => {
-    finished[b].push({ ids, logProb, score: logProb / lengthPenalty(scoredLength(ids, ended), opts.lengthPenalty), finished: ended, attention });
+  const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
+  const T = Math.max(...maxLen);
+  const R = B * K; // rows of a step, at most
+  const kk = Math.min(2 * K, V); // candidates per row (and per sentence)
+  const store =
+    opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen, R * T * packed.srcLen) : null;
+
+  // Back-pointers: the hypothesis of row r at step t (t tokens so far) took token[t·R + r]
+  // after row parent[t·R + r] of step t − 1.
+  const token = new Int32Array((T + 1) * R);
+  const parent = new Int32Array((T + 1) * R);
+  // Per row of the current step (and the next one's, swapped): its log-probability, whether it is the greedy path.
+  let rowLogProb = new Float64Array(R);
+  let rowGreedy = new Uint8Array(R);
+  let nextLogProb = new Float64Array(R);
+  let nextGreedy = new Uint8Array(R);
+  // Per sentence still decoded (in state order): which one, its first row, its row count.
+  const active = Int32Array.from({ length: B }, (_, i) => i);
+  const count = new Int32Array(B).fill(1);
+  const prev = new Int32Array(R).fill(BOS_ID);
+  const selRows = new Int32Array(R);
+  const prevOf = prefixViews(prev);
+  const selOf = prefixViews(selRows);
+  const values = new Float64Array(R * kk);
+  const ids = new Int32Array(R * kk);
+  const top = new TopK(2 * K);
+  // This sentence's survivors (at most K, the greedy path one more before it replaces the last).
+  const survRow = new Int32Array(K + 1);
+  const survToken = new Int32Array(K + 1);
+  const survLogProb = new Float64Array(K + 1);
+  const survGreedy = new Uint8Array(K + 1);
+  const finished = new Finished();
+  const finishedOf = new Int32Array(B);
+  rowGreedy.fill(1, 0, B);
+
+  // The sentence being looked at: b, at step t, its rows from r0; its survivors so far and whether the
+  // greedy path is among them.
+  let b = 0;
+  let t = 0;
+  let r0 = 0;
+  let nSurv = 0;
+  let gTaken = false;
+  /** Finishes a hypothesis whose last alive state is row `row` of step t: with </s>, or cut after token v. */
+  const finish = (row: number, v: number, logProb: number): void => {
+    // |Y| = t + 1 either way: t tokens and </s>, or t tokens and the last one
+    finished.add(b, t, row, v, logProb, logProb / lengthPenalty(t + 1, opts.lengthPenalty));
+    finishedOf[b]++;
+  };
+  const extend = (hRow: number, v: number, score: number, isGreedy: boolean): void => {
+    if (v === EOS_ID) finish(r0 + hRow, v, score);
+    else {
+      survRow[nSurv] = r0 + hRow;
+      survToken[nSurv] = v;
+      survLogProb[nSurv] = score;
+      survGreedy[nSurv] = isGreedy ? 1 : 0;
+      nSurv++;
+    }
+    if (isGreedy) gTaken = true;
   };
 
-  // Rows of the state, grouped by sentence: rowsOf[j] = alive hypotheses of sentence active[j].
-  let active = Array.from({ length: B }, (_, i) => i);
-  let beams: Alive[][] = active.map(() => [{ ids: [], logProb: 0, attention: keepAtt ? [] : null, greedy: true }]);
-  let prev = new Int32Array(B).fill(BOS_ID);
-  const top = new TopK(2 * K);
-
-  while (active.length > 0) {
-    const { logProbs, attention: att, state: next } = model.step(state, prev);
-    const selRows: number[] = [];
-    const selPrev: number[] = [];
-    const nextActive: number[] = [];
-    const nextBeams: Alive[][] = [];
-    let row0 = 0;
-    for (let j = 0; j < active.length; j++) {
-      const b = active[j];
-      const hyps = beams[j];
-      top.size = 0;
-      for (let h = 0; h < hyps.length; h++) {
-        const base = hyps[h].logProb;
-        const off = (row0 + h) * V;
-        for (let v = 0; v < V; v++) {
-          const s = base + logProbs[off + v];
-          if (s > top.threshold() || top.size < top.k) top.push(s, h, v);
-        }
-      }
-      // The greedy lineage's next token: argmax of its row (lowest id on ties), as greedy takes it.
-      const g = hyps.findIndex((h) => h.greedy);
-      let gToken = -1;
-      if (g >= 0) {
-        const off = (row0 + g) * V;
-        let best = -Infinity;
-        for (let v = 0; v < V; v++) if (logProbs[off + v] > best) ((best = logProbs[off + v]), (gToken = v));
-      }
-      let gTaken = false;
-      const survivors: (Alive & { row: number })[] = [];
-      const extend = (h: Alive, hRow: number, v: number, score: number, isGreedy: boolean): void => {
-        const row = row0 + hRow;
-        const attention = h.attention && att ? [...h.attention, att.slice(row * S, row * S + packed.lengths[b])] : null;
-        if (v === EOS_ID) finish(b, h.ids, score, attention, true);
-        else survivors.push({ ids: [...h.ids, v], logProb: score, attention, greedy: isGreedy, row });
-        if (isGreedy) gTaken = true;
-      };
-      for (let i = 0; i < top.size && survivors.length < K; i++) {
+  let nActive = B;
+  let rows = B;
+  for (t = 0; nActive > 0; t++) {
+    const { logProbs, attention, state: next } = model.step(state, prevOf(rows));
+    if (store && attention) store.addStep(attention, rows);
+    k.rowTopK(rows, V, logProbs, kk, rowLogProb, values, ids);
+    let nextActive = 0;
+    let nextRows = 0;
+    r0 = 0;
+    for (let j = 0; j < nActive; j++) {
+      b = active[j];
+      const nh = count[j];
+      top.clear();
+      for (let h = 0; h < nh; h++)
+        for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, ids[(r0 + h) * kk + i]);
+      // The greedy lineage's next token: the argmax of its row (lowest id on ties), as greedy takes it.
+      let g = -1;
+      for (let h = 0; h < nh && g < 0; h++) if (rowGreedy[r0 + h]) g = h;
+      const gToken = g >= 0 ? rowArgmax(logProbs, r0 + g, V, values, ids, kk) : -1;
+      nSurv = 0;
+      gTaken = false;
+      for (let i = 0; i < top.size && nSurv < K; i++) {
         const hRow = top.row[i];
         const v = top.token[i];
         const isGreedy = hRow === g && v === gToken;
         if (v === EOS_ID && i >= K && !isGreedy) continue; // </s> counts only among the K best
-        extend(hyps[hRow], hRow, v, top.score[i], isGreedy);
+        extend(hRow, v, top.score[i], isGreedy);
       }
       if (g >= 0 && !gTaken) {
         // Keep the greedy path in the beam (it replaces the weakest survivor), so that the result
         // can never score below greedy decoding.
-        if (gToken !== EOS_ID && survivors.length === K) survivors.pop();
-        extend(hyps[g], g, gToken, hyps[g].logProb + logProbs[(row0 + g) * V + gToken], true);
+        if (gToken !== EOS_ID && nSurv === K) nSurv--;
+        extend(g, gToken, rowLogProb[r0 + g] + logProbs[(r0 + g) * V + gToken], true);
       }
-      row0 += hyps.length;
-      const lineageAlive = survivors.some((x) => x.greedy);
-      const done = finished[b].length >= K && !lineageAlive;
-      if (!done && survivors.length > 0 && survivors[0].ids.length < maxLen[b]) {
-        nextActive.push(b);
-        nextBeams.push(survivors);
-        for (const x of survivors) {
-          selRows.push(x.row);
-          selPrev.push(x.ids[x.ids.length - 1]);
+      r0 += nh;
+      let lineageAlive = false;
+      for (let i = 0; i < nSurv; i++) lineageAlive ||= survGreedy[i] === 1;
+      const done = finishedOf[b] >= K && !lineageAlive;
+      if (!done && nSurv > 0 && t + 1 < maxLen[b]) {
+        active[nextActive] = b;
+        count[nextActive] = nSurv;
+        nextActive++;
+        for (let i = 0; i < nSurv; i++, nextRows++) {
+          selRows[nextRows] = survRow[i];
+          prev[nextRows] = survToken[i];
+          token[(t + 1) * R + nextRows] = survToken[i];
+          parent[(t + 1) * R + nextRows] = survRow[i];
+          nextLogProb[nextRows] = survLogProb[i];
+          nextGreedy[nextRows] = survGreedy[i];
         }
       } else if (!done) {
         // Survivors cut at the maximum length are finished as they are.
-        for (const x of survivors) finish(b, x.ids, x.logProb, x.attention, false);
+        for (let i = 0; i < nSurv; i++) finish(survRow[i], survToken[i], survLogProb[i]);
       }
     }
-    if (nextActive.length === 0) break;
-    state = next.select(Int32Array.from(selRows));
-    active = nextActive;
-    beams = nextBeams;
-    prev = Int32Array.from(selPrev);
+    if (nextActive === 0) break;
+    state = next.select(selOf(nextRows));
+    [rowLogProb, nextLogProb] = [nextLogProb, rowLogProb];
+    [rowGreedy, nextGreedy] = [nextGreedy, rowGreedy];
+    nActive = nextActive;
+    rows = nextRows;
   }
 
-  return finished.map((list) => {
-    // Stable sort: equal scores keep the order in which they were found.
-    const sorted = list.slice().sort((a, b) => b.score - a.score);
-    return sorted.slice(0, opts.nBest);
-  });
+  return results(finished, B, opts.nBest, { token, parent, R, store, lengths: packed.lengths });
+}
+
+/**
+ * The argmax of row r of the log-probabilities, lowest id on ties. Its rowTopK list is sorted by
+ * log p(h) + log p(v) (float64), whose ties can hide an order of the log p(v) themselves: the answer is the
+ * entry of largest log p(v) among those tied with the first; a list that is all one tie is scanned in full.
+ */
+function rowArgmax(
+  logProbs: Float32Array,
+  r: number,
+  V: number,
+  values: Float64Array,
+  ids: Int32Array,
+  kk: number,
+): number {
+  const o = r * kk;
+  if (kk > 1 && values[o + kk - 1] === values[o]) {
+    let best = 0;
+    let bestLp = -Infinity;
+    for (let v = 0; v < V; v++) if (logProbs[r * V + v] > bestLp) ((bestLp = logProbs[r * V + v]), (best = v));
+    return best;
+  }
+  let best = ids[o];
+  // tied entries come in increasing id order, so a strict > keeps the lowest id among equal log p(v)
+  for (let i = 1; i < kk && values[o + i] === values[o]; i++)
+    if (logProbs[r * V + ids[o + i]] > logProbs[r * V + best]) best = ids[o + i];
+  return best;
+}
+
+/** Each sentence's n best finished hypotheses (stable by score: equal scores keep the order they finished in). */
+function results(
+  f: Finished,
+  B: number,
+  nBest: number,
+  t: { token: Int32Array; parent: Int32Array; R: number; store: AttentionStore | null; lengths: Int32Array },
+): SearchHypothesis[][] {
+  const bySentence: number[][] = Array.from({ length: B }, () => []);
+  for (let i = 0; i < f.size; i++) bySentence[f.sentence[i]].push(i);
+  return bySentence.map((list, b) =>
+    list
+      .sort((x, y) => f.score[y] - f.score[x] || x - y)
+      .slice(0, nBest)
+      .map((i) => {
+        const ended = f.token[i] === EOS_ID; // a survivor never holds </s>: only ended hypotheses do
+        const steps = f.step[i];
+        const ids = new Array<number>(steps);
+        const rowAt = new Int32Array(steps + 1);
+        let r = f.row[i];
+        for (let s = steps; s >= 0; s--) {
+          rowAt[s] = r;
+          if (s > 0) {
+            ids[s - 1] = t.token[s * t.R + r];
+            r = t.parent[s * t.R + r];
+          }
+        }
+        if (!ended) ids.push(f.token[i]);
+        const attention = t.store ? Array.from(rowAt, (row, s) => t.store!.row(s, row, t.lengths[b])) : null;
+        return { ids, logProb: f.logProb[i], score: f.score[i], finished: ended, attention };
+      }),
+  );
 }

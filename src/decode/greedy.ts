@@ -3,66 +3,93 @@
  *   y_t = argmax_v log p(v | y_<t, x)   (lowest id on ties),
  * until </s> or the maximum length; finished rows are dropped from the state (DecoderState.select),
  * so the batch shrinks as sentences end and the loop stops when all are done.
+ * The argmax of every row is one Backend.rowTopK call (k = 1); the tokens go into one table allocated up
+ * front, so the loop allocates nothing per step or per sentence (the attention rows, when kept, go into an
+ * AttentionStore). The outputs are built once at the end.
  */
 import { BOS_ID, EOS_ID } from '../data/batch.js';
 import type { Seq2SeqModel } from '../model/types.js';
+import { getBackend } from '../tensor/index.js';
+import { AttentionStore } from './attention-store.js';
+import { prefixViews } from './prefix-views.js';
 import { packSources } from './source-batch.js';
-import { type SearchHypothesis, type SearchOptions, lengthPenalty, maxOutputLength, scoredLength } from './search-types.js';
+import {
+  type SearchHypothesis,
+  type SearchOptions,
+  lengthPenalty,
+  maxOutputLength,
+  scoredLength,
+} from './search-types.js';
 
-export function greedyDecode(model: Seq2SeqModel, sources: readonly ArrayLike<number>[], opts: Pick<SearchOptions, 'lengthPenalty' | 'maxLengthRatio' | 'maxLengthConstant' | 'keepAttention'>): SearchHypothesis[] {
+export function greedyDecode(
+  model: Seq2SeqModel,
+  sources: readonly ArrayLike<number>[],
+  opts: Pick<SearchOptions, 'lengthPenalty' | 'maxLengthRatio' | 'maxLengthConstant' | 'keepAttention'>,
+): SearchHypothesis[] {
   const B = sources.length;
   if (B === 0) return [];
   const V = model.tgtVocabSize;
+  const k = getBackend();
   const packed = packSources(sources);
   let state = model.startDecoding(packed.src, packed.lengths, packed.batchSize, packed.srcLen);
-  const S = packed.srcLen;
-  const maxLen = Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
-  const ids: number[][] = Array.from({ length: B }, () => []);
+  const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
+  const T = Math.max(...maxLen);
+  /** tokens[b·T + t]: sentence b's output token t; length[b] of them so far */
+  const tokens = new Int32Array(B * T);
+  const length = new Int32Array(B);
   const logProb = new Float64Array(B);
-  const attention: Float32Array[][] | null = opts.keepAttention ? Array.from({ length: B }, () => []) : null;
-  const finished = new Array<boolean>(B).fill(false);
-  /** alive[r] = the sentence of state row r. */
-  let alive = Array.from({ length: B }, (_, i) => i);
-  let prev = new Int32Array(B).fill(BOS_ID);
+  const finished = new Uint8Array(B);
+  const store =
+    opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen, B * T * packed.srcLen) : null;
+  /** attRow[b·(T + 1) + t]: the row of sentence b at step t (its attention row in the store) */
+  const attRow = store ? new Int32Array(B * (T + 1)) : null;
+  /** alive[r]: the sentence of state row r */
+  const alive = Int32Array.from({ length: B }, (_, i) => i);
+  const prev = new Int32Array(B).fill(BOS_ID);
+  const keep = new Int32Array(B);
+  const best = new Int32Array(B);
+  const bestLp = new Float64Array(B);
+  const prevOf = prefixViews(prev);
+  const keepOf = prefixViews(keep);
 
-  while (alive.length > 0) {
-    const { logProbs, attention: att, state: next } = model.step(state, prev);
-    const keepRows: number[] = [];
-    const nextPrev: number[] = [];
-    for (let r = 0; r < alive.length; r++) {
+  let n = B;
+  for (let step = 0; n > 0; step++) {
+    const { logProbs, attention, state: next } = model.step(state, prevOf(n));
+    k.rowTopK(n, V, logProbs, 1, null, bestLp, best);
+    if (store && attention) store.addStep(attention, n);
+    let kept = 0;
+    for (let r = 0; r < n; r++) {
       const b = alive[r];
-      let best = 0;
-      let bestLp = -Infinity;
-      const off = r * V;
-      for (let v = 0; v < V; v++) {
-        const lp = logProbs[off + v];
-        if (lp > bestLp) {
-          bestLp = lp;
-          best = v;
-        }
-      }
-      logProb[b] += bestLp;
-      if (attention && att) attention[b].push(att.slice(r * S, r * S + packed.lengths[b]));
-      if (best === EOS_ID) {
-        finished[b] = true;
+      logProb[b] += bestLp[r];
+      if (attRow && attention) attRow[b * (T + 1) + step] = r;
+      if (best[r] === EOS_ID) {
+        finished[b] = 1;
         continue;
       }
-      ids[b].push(best);
-      if (ids[b].length >= maxLen[b]) continue; // cut at the maximum length
-      keepRows.push(r);
-      nextPrev.push(best);
+      tokens[b * T + length[b]++] = best[r];
+      if (length[b] >= maxLen[b]) continue; // cut at the maximum length
+      keep[kept] = r;
+      prev[kept] = best[r];
+      alive[kept] = b;
+      kept++;
     }
-    if (keepRows.length === 0) break;
-    state = keepRows.length === alive.length ? next : next.select(Int32Array.from(keepRows));
-    alive = keepRows.map((r) => alive[r]);
-    prev = Int32Array.from(nextPrev);
+    if (kept === 0) break;
+    state = kept === n ? next : next.select(keepOf(kept));
+    n = kept;
   }
 
-  return ids.map((y, b) => ({
-    ids: y,
-    logProb: logProb[b],
-    score: logProb[b] / lengthPenalty(scoredLength(y, finished[b]), opts.lengthPenalty),
-    finished: finished[b],
-    attention: attention && model.hasAttention ? attention[b] : null,
-  }));
+  return Array.from({ length: B }, (_, b) => {
+    const ids = Array.from(tokens.subarray(b * T, b * T + length[b]));
+    const ended = finished[b] === 1;
+    const rows = ids.length + (ended ? 1 : 0);
+    return {
+      ids,
+      logProb: logProb[b],
+      score: logProb[b] / lengthPenalty(scoredLength(ids, ended), opts.lengthPenalty),
+      finished: ended,
+      attention: store
+        ? Array.from({ length: rows }, (_, t) => store.row(t, attRow![b * (T + 1) + t], packed.lengths[b]))
+        : null,
+    };
+  });
 }

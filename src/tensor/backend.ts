@@ -31,6 +31,22 @@ export interface Backend {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void;
 
   /**
+   * Floats of the packed form of an N×K weight matrix W (see packWeights): what this backend's packWeights
+   * writes and gemmPackedWeights reads; a packed matrix belongs to the backend that packed it.
+   */
+  packedWeightsSize(N: number, K: number): number;
+  /** packed = W (N×K) in the form the GEMM multiplies by Wᵀ without repacking it (native: its B panels). */
+  packWeights(N: number, K: number, W: F32, packed: F32): void;
+  /**
+   * C = alpha · A · Wᵀ + beta · C (A M×K, C M×N) with W also given packed by packWeights: exactly
+   * gemm(false, true, M, N, K, alpha, A, W, beta, C), to the bit, without packing W on every call (the decoder
+   * step multiplies a few rows by the same weights step after step).
+   */
+  gemmPackedWeights(
+    M: number, N: number, K: number, alpha: number, A: F32, W: F32, packed: F32, beta: number, C: F32,
+  ): void;
+
+  /**
    * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
    * (X·Wᵀ at small M) transpose W once per pass and use the unpacked X·(Wᵀ) product.
    */
@@ -129,6 +145,42 @@ export interface Backend {
    * With `nll` given, nll[0] receives the unsmoothed Σ −log p_y over the same rows (perplexity).
    */
   softmaxCrossEntropy(M: number, V: number, logits: F32, targets: I32, ignoreId: number, smoothing: number, dLogits: F32, nll?: Float64Array): number;
+
+  // ---- search: the best entries of each row ----------------------------------------------
+  /**
+   * For each row r < M of the M×V matrix x: the k best s = base[r] + x[r, j] (added in float64; base null = 0),
+   * ties to the lower j, in decreasing order, written to values[r·k + i] and ids[r·k + i]. It is the candidate
+   * buffer of beam search (src/decode/top-k.ts): a candidate enters while fewer than k are held, or when it
+   * beats the last one strictly. A row with fewer than k columns ends with (−Infinity, −1) entries.
+   */
+  rowTopK(M: number, V: number, x: F32, k: number, base: Float64Array | null, values: Float64Array, ids: I32): void;
+  /**
+   * out = logSoftmax(logits) (out may be logits; the same values as `logSoftmax`, to the bit), then
+   * rowTopK over out — one pass over each row while it is in cache.
+   */
+  logSoftmaxTopK(
+    M: number, V: number, logits: F32, out: F32, k: number, base: Float64Array | null, values: Float64Array, ids: I32,
+  ): void;
+
+  // ---- low-precision output layer (opt-in fast decoding; ./low-precision.ts) -------------------
+  // C = X·Wᵀ + bias for W stored N×K (as Linear stores it), packed once in the layout of
+  // ./low-precision-layout.ts (int8PackedSize / bf16PackedSize elements).
+  /**
+   * Per-row symmetric int8 (CTranslate2's scheme): scales[j] = max_k |W[j,k]| / 127 (1 for a zero row),
+   * q(j,k) = round(W[j,k] / scales[j]) to nearest even, clamped to ±127; rowSums[j] = Σ_k q(j,k).
+   */
+  quantizeInt8(N: number, K: number, W: F32, q: Int8Array, scales: F32, rowSums: I32): void;
+  /**
+   * C[i,j] = sx_i · scales[j] · Σ_k xq[i,k] q[j,k] + bias[j], each row of X quantized as the weights are
+   * (sx_i = max_k |X[i,k]| / 127, xq = round(X[i,k] / sx_i)); the integer sums are exact.
+   */
+  gemmInt8(
+    M: number, N: number, K: number, X: F32, q: Int8Array, scales: F32, rowSums: I32, bias: F32 | null, C: F32,
+  ): void;
+  /** W (N×K) rounded to bfloat16 (nearest even; NaN stays NaN), packed. */
+  packBf16(N: number, K: number, W: F32, out: Uint16Array): void;
+  /** C[i,j] = Σ_k bf16(X[i,k]) · Wb[j,k] (exact products, float32 sums) + bias[j]. */
+  gemmBf16(M: number, N: number, K: number, X: F32, Wb: Uint16Array, bias: F32 | null, C: F32): void;
 
   // ---- dropout ---------------------------------------------------------------------------
   /**

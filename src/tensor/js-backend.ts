@@ -4,6 +4,7 @@
  * documented in ./backend.ts; the native backend is tested against this one.
  */
 import type { Backend, F32, I32 } from './backend.js';
+import { jsLowPrecision } from './js-low-precision.js';
 
 /**
  * C = alpha · op(A) · op(B) + beta · C (row-major; see Backend.gemm).
@@ -388,6 +389,46 @@ export const jsBackend: Backend = {
       for (let j = 0; j < V; j++) out[o + j] = logits[o + j] - lse;
     }
   },
+
+  // the TypeScript GEMM packs nothing: its "packed" weights are a copy of W, and the product reads W itself
+  packedWeightsSize: (N, K) => N * K,
+  packWeights(N, K, W, packed) {
+    packed.set(W.subarray(0, N * K));
+  },
+  gemmPackedWeights(M, N, K, alpha, A, W, _packed, beta, C) {
+    gemm(false, true, M, N, K, alpha, A, W, beta, C);
+  },
+
+  // per row: the k best base[r] + x[r, j] (float64), ties → lower j — the insertion of src/decode/top-k.ts
+  rowTopK(M, V, x, k, base, values, ids) {
+    for (let r = 0; r < M; r++) {
+      const b = base ? base[r] : 0;
+      const o = r * k;
+      let size = 0;
+      for (let j = 0; j < V; j++) {
+        const s = b + x[r * V + j];
+        if (size === k && !(s > values[o + k - 1])) continue;
+        let i = size < k ? size++ : k - 1;
+        for (; i > 0 && s > values[o + i - 1]; i--) {
+          values[o + i] = values[o + i - 1];
+          ids[o + i] = ids[o + i - 1];
+        }
+        values[o + i] = s;
+        ids[o + i] = j;
+      }
+      for (let i = size; i < k; i++) {
+        values[o + i] = -Infinity;
+        ids[o + i] = -1;
+      }
+    }
+  },
+
+  logSoftmaxTopK(M, V, logits, out, k, base, values, ids) {
+    jsBackend.logSoftmax(M, V, logits, out);
+    jsBackend.rowTopK(M, V, out, k, base, values, ids);
+  },
+
+  ...jsLowPrecision,
 
   // loss_i = −Σ_j q_j log p_j with q = (1 − ε)·onehot(y) + ε/V; dlogits = p − q
   softmaxCrossEntropy(M, V, logits, targets, ignoreId, smoothing, dLogits, nll) {

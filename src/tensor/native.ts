@@ -20,6 +20,10 @@ export type NativeAddon = Omit<Backend, 'name' | 'threads' | 'setThreads'> & {
   buildInfo(): string;
   /** FMA peak of one core, GFLOP/s (a register-only multiply-add loop, ~0.2 s; for benchmarks). */
   fmaPeak?(): number;
+  /** The instruction sets of the int8 and bf16 products on this CPU, e.g. "int8 avx512-vnni, bf16 avx512-bf16". */
+  lowPrecisionPaths?(): string;
+  /** Runs the portable int8/bf16 loops even where the CPU has VNNI/BF16 (tests compare the two). */
+  forcePortableLowPrecision?(on: boolean): void;
 };
 
 export type NativeLoad = { addon: NativeAddon; path: string; error: null } | { addon: null; path: string; error: string };
@@ -65,6 +69,8 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
     'gruForward', 'gruBackward', 'lstmForward', 'lstmBackward', 'selectRows', 'logSoftmax', 'softmaxCrossEntropy', 'dropoutMask',
     'gatherRows', 'scatterAddRows', 'adamStep', 'additiveAttentionForward', 'additiveAttentionBackward',
     'dotAttentionScores', 'dotAttentionBackward', 'attentionContext', 'attentionContextBackward',
+    'packedWeightsSize', 'packWeights', 'gemmPackedWeights', 'rowTopK', 'logSoftmaxTopK',
+    'quantizeInt8', 'gemmInt8', 'packBf16', 'gemmBf16',
   ] as const;
   const table = kernels as Record<string, unknown>;
   const exported = addon as unknown as Record<string, unknown>;

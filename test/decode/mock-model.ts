@@ -59,6 +59,8 @@ export interface MockOptions {
   sharpness?: number;
   /** Added to the </s> logit (positive → shorter outputs). */
   eosBias?: number;
+  /** Logits rounded to multiples of 1/ties: many exactly equal log-probabilities (tie-breaking). */
+  ties?: number;
   attention?: boolean;
 }
 
@@ -83,7 +85,9 @@ export class MockModel implements Seq2SeqModel {
   distribution(src: readonly number[], prefix: readonly number[]): Float32Array {
     const V = this.o.vocab;
     const u = uniforms([this.o.seed, src.length, ...src, 0xfffff, prefix.length, ...prefix], V);
-    const logits = Array.from(u, (x) => (x - 0.5) * (this.o.sharpness ?? 4));
+    const q = this.o.ties;
+    const raw = Array.from(u, (x) => (x - 0.5) * (this.o.sharpness ?? 4));
+    const logits = q ? raw.map((x) => Math.round(x * q) / q) : raw;
     logits[EOS_ID] += this.o.eosBias ?? 0;
     const m = Math.max(...logits);
     const z = Math.log(logits.reduce((a, x) => a + Math.exp(x - m), 0)) + m;

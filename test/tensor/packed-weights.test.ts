@@ -1,0 +1,88 @@
+/**
+ * gemmPackedWeights (C = αA·Wᵀ + βC with W packed once) must equal gemm(false, true, …) to the bit, on both
+ * backends: every row count the decoder steps use (1–4 take the unpacked row kernel, 5 and up the packed
+ * panels), several column blocks and k blocks, 1 and 2 threads, alpha/beta cases, views at an offset.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/tensor/backend.js';
+import { createNativeBackend } from '../../src/tensor/index.js';
+import { jsBackend } from '../../src/tensor/js-backend.js';
+import { loadNative } from '../../src/tensor/native.js';
+import { Rng } from '../../src/util/rng.js';
+
+const native = createNativeBackend();
+const skipped = native ? '' : ` (skipped: ${loadNative().error})`;
+const rng = new Rng(31);
+const view = (n: number) => {
+  const a = new Float32Array(n + 5);
+  for (let i = 0; i < a.length; i++) a[i] = rng.next() * 2 - 1;
+  return a.subarray(5);
+};
+
+function check(k: Backend, M: number, N: number, K: number, alpha: number, beta: number): void {
+  const A = view(M * K),
+    W = view(N * K),
+    C0 = view(M * N);
+  const packed = new Float32Array(k.packedWeightsSize(N, K));
+  k.packWeights(N, K, W, packed);
+  const want = C0.slice(),
+    got = C0.slice();
+  k.gemm(false, true, M, N, K, alpha, A, W, beta, want);
+  k.gemmPackedWeights(M, N, K, alpha, A, W, packed, beta, got);
+  let differ = 0;
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) differ++;
+  expect(differ, `${M}×${K}×${N} α=${alpha} β=${beta}: elements that differ`).toBe(0);
+}
+
+const shapes: [number, number, number][] = [
+  [1, 300, 70],
+  [4, 97, 513],
+  [5, 8000, 256],
+  [7, 3100, 300],
+  [64, 1536, 512],
+  [130, 200, 33],
+  [320, 1000, 96],
+];
+
+describe('gemmPackedWeights = gemm NT to the bit', () => {
+  it('TypeScript backend (the packed form is a copy of W)', () => {
+    for (const [M, N, K] of [
+      [1, 30, 7],
+      [6, 50, 33],
+    ] as const)
+      check(jsBackend, M, N, K, 0.5, 1);
+  });
+
+  it.skipIf(!native)(`native: decoder-step shapes, column and k blocks, alpha/beta, 1 and 2 threads${skipped}`, () => {
+    const before = native!.threads();
+    for (const threads of [1, 2]) {
+      native!.setThreads(threads);
+      for (const [M, N, K] of shapes)
+        for (const [alpha, beta] of [
+          [1, 0],
+          [0.5, 1],
+          [-2, 0.25],
+        ])
+          check(native!, M, N, K, alpha, beta);
+    }
+    native!.setThreads(before);
+  });
+});
+
+describe(`packed weights, native${skipped}`, () => {
+  it.skipIf(!native)(
+    'the packed form holds every weight once (plus zero padding) and a short buffer is a RangeError',
+    () => {
+      const [N, K] = [100, 300];
+      const W = view(N * K);
+      const packed = new Float32Array(native!.packedWeightsSize(N, K));
+      expect(packed.length).toBeGreaterThanOrEqual(N * K);
+      native!.packWeights(N, K, W, packed);
+      const sum = (a: Float32Array) => a.reduce((s, x) => s + Math.abs(x), 0);
+      expect(sum(packed)).toBeCloseTo(sum(W), 1);
+      expect(() =>
+        native!.gemmPackedWeights(5, N, K, 1, view(5 * K), W, packed.subarray(1), 0, new Float32Array(5 * N)),
+      ).toThrow(/packed has/);
+    },
+  );
+});
