@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { registerEncode } from './_corpus-encode.js';
 
 export function register(program: Command): void {
   const corpus = program.command('corpus').description('inspect parallel corpora');
@@ -35,4 +36,5 @@ Examples:
       const stats = await corpusStats(spec);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(stats, null, 2) + '\n' : formatCorpusStats(stats));
     });
+  registerEncode(corpus);
 }
