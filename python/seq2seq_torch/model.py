@@ -281,6 +281,10 @@ class Seq2SeqTwin(nn.Module):
         per = nll if eps == 0 else (1 - eps) * nll - eps * logp.mean(dim=1)
         return per.sum(), nll.detach().sum(), int(y.numel())
 
+    def forward(self, src, src_len, tgt_in, tgt_out, train=False, masks=None):
+        """The loss (what DistributedDataParallel calls)."""
+        return self.loss(src, src_len, tgt_in, tgt_out, train, masks)
+
     # ---------------------------------------------------------------- greedy
     @torch.no_grad()
     def greedy(self, sources, max_length_ratio=2.0, max_length_constant=10.0):
