@@ -28,6 +28,7 @@ interface TranslateCliOpts {
   maxLengthRatio: string;
   maxLengthConstant: string;
   replaceUnk?: boolean;
+  shard?: string;
 }
 
 export function register(program: Command): void {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--max-length-ratio <r>', 'output limit = r × source tokens + constant', '2')
     .option('--max-length-constant <c>', 'output limit constant', '10')
     .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
+    .option('--shard <I/N|auto>', 'translate only the I-th (from 0) of N contiguous line ranges of -i into -o; auto: from the job array (docs/scale-out.md)')
     .addHelpText(
       'after',
       `
@@ -71,6 +73,10 @@ Examples:
         maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant),
         replaceUnk: opts.replaceUnk === true,
       };
+      if (opts.shard !== undefined) {
+        const { translateShardCommand } = await import('./_translate-shard.js');
+        return translateShardCommand(opts.shard, { models: opts.model, input: opts.input, output: opts.output, options, batchSize, format: opts.format });
+      }
       if (opts.input !== undefined) {
         const { checkFile } = await import('../../data/line-reader.js');
         checkFile(opts.input, 'input file');
