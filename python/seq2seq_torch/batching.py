@@ -5,6 +5,7 @@ train_ddp.py visits the same batches as `seq2seq train` and `train --resume` con
   (source length, target length); batches filled while B · max(S, T + 1) ≤ maxTokens and B ≤ maxSentences;
   the batches shuffled. The state {epoch, index} with a fingerprint of the data and settings is ours.
 """
+
 import math
 
 import torch
@@ -79,7 +80,9 @@ def fingerprint(ids, src_len, tgt_len, settings):
 class Batcher:
     """Token-budget batches of an IdSplit with our plan and state (maxSentences None = no limit)."""
 
-    def __init__(self, split, max_tokens, max_sentences=None, max_src_len=None, max_tgt_len=None, seed=1, pool_batches=100):
+    def __init__(
+        self, split, max_tokens, max_sentences=None, max_src_len=None, max_tgt_len=None, seed=1, pool_batches=100
+    ):
         self.split = split
         self.max_tokens = max_tokens
         self.max_sentences = max_sentences
@@ -110,7 +113,7 @@ class Batcher:
         inf = float('inf')
         max_sent = self.max_sentences or inf
         for start in range(0, len(order), self.pool):
-            pool = sorted(order[start:start + self.pool], key=lambda a: (sl[a], tl[a]))
+            pool = sorted(order[start : start + self.pool], key=lambda a: (sl[a], tl[a]))
             cur, S, T = [], 0, 0
             for i in pool:
                 s, t = max(1, sl[i]), tl[i] + 1
@@ -136,7 +139,7 @@ class Batcher:
         return len(self.plan())
 
     def next_in_epoch(self):
-        """Pair ids (corpus indices) of the next batch, or None at the end of an epoch (the next call starts the next)."""
+        """Pair ids (corpus indices) of the next batch; None at the end of an epoch (the next call starts the next)."""
         plan = self.plan()
         if self.index >= len(plan):
             self.epoch, self.index = self.epoch + 1, 0
@@ -149,12 +152,25 @@ class Batcher:
         epoch, index = self.epoch, self.index
         if index >= len(self.plan()):
             epoch, index = epoch + 1, 0
-        return {'version': 1, 'seed': self.seed, 'epoch': epoch, 'index': index, 'pairs': len(self.kept), 'fingerprint': self.fingerprint}
+        return {
+            'version': 1,
+            'seed': self.seed,
+            'epoch': epoch,
+            'index': index,
+            'pairs': len(self.kept),
+            'fingerprint': self.fingerprint,
+        }
 
     def restore(self, st):
-        if st.get('pairs') != len(self.kept) or st.get('fingerprint') != self.fingerprint or st.get('seed') != self.seed:
-            raise ValueError(f'batcher state does not match the data (saved for {st.get("pairs")} pairs, seed {st.get("seed")}; '
-                             f'now {len(self.kept)} pairs, seed {self.seed}, or different lengths/batch settings)')
+        if (
+            st.get('pairs') != len(self.kept)
+            or st.get('fingerprint') != self.fingerprint
+            or st.get('seed') != self.seed
+        ):
+            raise ValueError(
+                f'batcher state does not match the data (saved for {st.get("pairs")} pairs, seed {st.get("seed")}; '
+                f'now {len(self.kept)} pairs, seed {self.seed}, or different lengths/batch settings)'
+            )
         self.epoch, self.index = st['epoch'], st['index']
 
 
@@ -188,13 +204,13 @@ def make_batch(pairs, device='cpu'):
     lengths = []
     for b, (s, y) in enumerate(pairs):
         if s:
-            src[:len(s), b] = torch.tensor(s, dtype=torch.long)
+            src[: len(s), b] = torch.tensor(s, dtype=torch.long)
         else:
             src[0, b] = EOS
         lengths.append(max(1, len(s)))
         tgt_in[0, b] = BOS
         if y:
-            tgt_in[1:len(y) + 1, b] = torch.tensor(y, dtype=torch.long)
-            tgt_out[:len(y), b] = torch.tensor(y, dtype=torch.long)
+            tgt_in[1 : len(y) + 1, b] = torch.tensor(y, dtype=torch.long)
+            tgt_out[: len(y), b] = torch.tensor(y, dtype=torch.long)
         tgt_out[len(y), b] = EOS
     return src.to(device), torch.tensor(lengths, dtype=torch.long), tgt_in.to(device), tgt_out.to(device)

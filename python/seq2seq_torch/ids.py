@@ -6,6 +6,7 @@
 A split is held as two flat id tensors and their offsets; pair i (counting across the shards) is pair i of
 the corpus as our readers see it, so i is the pair id our batcher uses.
 """
+
 import json
 import os
 
@@ -29,7 +30,10 @@ class IdSplit:
         return len(self.src_len)
 
     def pair(self, i):
-        return (self.src_ids[self._so[i]:self._so[i + 1]].tolist(), self.tgt_ids[self._to[i]:self._to[i + 1]].tolist())
+        return (
+            self.src_ids[self._so[i] : self._so[i + 1]].tolist(),
+            self.tgt_ids[self._to[i] : self._to[i + 1]].tolist(),
+        )
 
 
 def read_index(directory):
@@ -49,8 +53,11 @@ def load_split(directory, name, index=None):
     """All shards of split `name` as one IdSplit (offsets rebased across shards); every shard checked."""
     index = index or read_index(directory)
     if name not in index['splits']:
-        raise ValueError(f'{os.path.join(directory, "index.json")}: no "{name}" split (encode it with --valid …)' if name == 'valid'
-                         else f'{directory}: no "{name}" split')
+        raise ValueError(
+            f'{os.path.join(directory, "index.json")}: no "{name}" split (encode it with --valid …)'
+            if name == 'valid'
+            else f'{directory}: no "{name}" split'
+        )
     parts = {'src.ids': [], 'src.offsets': [], 'tgt.ids': [], 'tgt.offsets': []}
     base = {'src': 0, 'tgt': 0}
     for shard in index['splits'][name]['shards']:
@@ -65,6 +72,14 @@ def load_split(directory, name, index=None):
             parts[f'{side}.offsets'].append(off[:-1] + base[side])
             parts[f'{side}.ids'].append(ids)
             base[side] += ids.numel()
-    cat = {k: torch.cat(v) if v else torch.zeros(0, dtype=torch.int32 if k.endswith('ids') else torch.int64) for k, v in parts.items()}
+    cat = {
+        k: torch.cat(v) if v else torch.zeros(0, dtype=torch.int32 if k.endswith('ids') else torch.int64)
+        for k, v in parts.items()
+    }
     end = {s: torch.tensor([base[s]], dtype=torch.int64) for s in ('src', 'tgt')}
-    return IdSplit(cat['src.ids'], torch.cat([cat['src.offsets'], end['src']]), cat['tgt.ids'], torch.cat([cat['tgt.offsets'], end['tgt']]))
+    return IdSplit(
+        cat['src.ids'],
+        torch.cat([cat['src.offsets'], end['src']]),
+        cat['tgt.ids'],
+        torch.cat([cat['tgt.offsets'], end['tgt']]),
+    )

@@ -17,6 +17,7 @@ Dropout (training only): `dropout` on both embeddings, between encoder layers (t
 nn.RNN module) and on o; word dropout drops whole embedding rows with probability w (kept rows × 1/(1 − w));
 memory dropout on M. `masks` replaces the random draws by given masks (tests: our masks, exported).
 """
+
 import math
 
 import torch
@@ -27,10 +28,22 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 GATES = {'rnn': 1, 'gru': 3, 'lstm': 4}
 MODEL_DEFAULTS = {
-    'cell': 'gru', 'embeddingSize': 256, 'hiddenSize': 512, 'encoderLayers': 1, 'decoderLayers': 1,
-    'bidirectional': True, 'attention': 'bahdanau', 'inputFeeding': False, 'preOutput': True,
-    'tiedTargetEmbeddings': False, 'dropout': 0.0, 'memoryDropout': 0.0, 'wordDropout': 0.0,
-    'labelSmoothing': 0.0, 'maxSourceLength': 100, 'maxTargetLength': 100,
+    'cell': 'gru',
+    'embeddingSize': 256,
+    'hiddenSize': 512,
+    'encoderLayers': 1,
+    'decoderLayers': 1,
+    'bidirectional': True,
+    'attention': 'bahdanau',
+    'inputFeeding': False,
+    'preOutput': True,
+    'tiedTargetEmbeddings': False,
+    'dropout': 0.0,
+    'memoryDropout': 0.0,
+    'wordDropout': 0.0,
+    'labelSmoothing': 0.0,
+    'maxSourceLength': 100,
+    'maxTargetLength': 100,
 }
 
 
@@ -47,8 +60,12 @@ def resolve_config(raw):
     ctx_in_input = c['attention'] in ('bahdanau', 'none')
     pre = c.get('preOutputSize') or c['hiddenSize']
     sizes = {
-        'encoderHidden': enc_hidden, 'directions': directions, 'memory': memory,
-        'attention': c.get('attentionSize') or c['hiddenSize'], 'preOutput': pre, 'context': context,
+        'encoderHidden': enc_hidden,
+        'directions': directions,
+        'memory': memory,
+        'attention': c.get('attentionSize') or c['hiddenSize'],
+        'preOutput': pre,
+        'context': context,
         'decoderInput': c['embeddingSize'] + (context if ctx_in_input else 0) + (pre if c['inputFeeding'] else 0),
         'outputInput': pre if c['preOutput'] else c['hiddenSize'],
     }
@@ -58,14 +75,18 @@ def resolve_config(raw):
 def _rnn(cell, input_size, hidden, layers, bidirectional=False, dropout=0.0):
     cls = {'rnn': nn.RNN, 'gru': nn.GRU, 'lstm': nn.LSTM}[cell]
     kw = {'nonlinearity': 'tanh'} if cell == 'rnn' else {}
-    return cls(input_size, hidden, num_layers=layers, bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0, **kw)
+    return cls(
+        input_size, hidden, num_layers=layers, bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0, **kw
+    )
 
 
 class Encoder(nn.Module):
     def __init__(self, c, s):
         super().__init__()
         self.embedding = nn.Embedding(c['srcVocabSize'], c['embeddingSize'], padding_idx=PAD)
-        self.rnn = _rnn(c['cell'], c['embeddingSize'], s['encoderHidden'], c['encoderLayers'], c['bidirectional'], c['dropout'])
+        self.rnn = _rnn(
+            c['cell'], c['embeddingSize'], s['encoderHidden'], c['encoderLayers'], c['bidirectional'], c['dropout']
+        )
 
 
 class Attention(nn.Module):
@@ -250,7 +271,9 @@ class Seq2SeqTwin(nn.Module):
             # the RNN's input is known for all steps: one call over the sequence
             x = e if kind != 'none' else torch.cat([e, C.unsqueeze(0).expand(T, B, C.shape[1])], dim=2)
             s, _ = self.decoder.rnn(x, state)
-            ctx = self.decoder.attention(s, K, M, valid)[0] if kind != 'none' else C.unsqueeze(0).expand(T, B, C.shape[1])
+            ctx = (
+                self.decoder.attention(s, K, M, valid)[0] if kind != 'none' else C.unsqueeze(0).expand(T, B, C.shape[1])
+            )
             return self._pre_output(s, ctx, e)
         o_prev = e.new_zeros(B, self.sizes['preOutput']) if c['inputFeeding'] else None
         outs = []
@@ -300,7 +323,7 @@ class Seq2SeqTwin(nn.Module):
             if len(s) == 0:
                 src[0, b] = EOS
             else:
-                src[:len(s), b] = torch.tensor(s, dtype=torch.long)
+                src[: len(s), b] = torch.tensor(s, dtype=torch.long)
         src_len = torch.tensor(lengths, dtype=torch.long)
         enc, state = self.encoder_output(src, src_len)
         max_len = [max(1, math.floor(max_length_ratio * l + max_length_constant)) for l in lengths]

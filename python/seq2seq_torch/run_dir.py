@@ -10,6 +10,7 @@
 A checkpoint directory is written whole under `.NAME.tmp-PID` and swapped in by renames (NAME → .NAME.old,
 tmp → NAME, remove .NAME.old), as ours does, so a kill leaves the complete old or the complete new one.
 """
+
 import json
 import os
 import shutil
@@ -71,8 +72,11 @@ def load_run_model(run, checkpoint=None):
 def save_weights(dir_, model):
     """model.safetensors (float32, our names, __metadata__ as ours) then config.json's model section."""
     tensors = [(n, p.detach().float()) for n, p in model.checkpoint_tensors()]
-    write_safetensors(os.path.join(dir_, WEIGHTS), tensors,
-                      {'format': FORMAT, 'version': str(VERSION), 'config': json.dumps(model.raw_config, separators=(',', ':'))})
+    write_safetensors(
+        os.path.join(dir_, WEIGHTS),
+        tensors,
+        {'format': FORMAT, 'version': str(VERSION), 'config': json.dumps(model.raw_config, separators=(',', ':'))},
+    )
 
 
 def remove_tree(path):
@@ -101,15 +105,25 @@ def write_dir_whole(parent, name, fill):
 
 def write_checkpoint(run, kind, model, step, state=None):
     """best/ or last/ (with the train state: {'json': state.json document, 'tensors': [(name, tensor)]})."""
+
     def fill(tmp):
         save_weights(tmp, model)
-        write_json(os.path.join(tmp, CONFIG), {'format': FORMAT, 'version': VERSION, 'kind': 'checkpoint', 'model': model.raw_config, 'step': step})
+        write_json(
+            os.path.join(tmp, CONFIG),
+            {'format': FORMAT, 'version': VERSION, 'kind': 'checkpoint', 'model': model.raw_config, 'step': step},
+        )
         if state is not None:
             sdir = os.path.join(tmp, STATE_DIR)
             os.makedirs(sdir)
-            write_safetensors(os.path.join(sdir, OPTIMIZER_FILE), state['tensors'], {'format': 'seq2seq-train-state', 'version': '1'})
-            write_atomic(os.path.join(sdir, STATE_FILE), (json.dumps(state['json'], separators=(',', ':')) + '\n').encode('utf-8'))
+            write_safetensors(
+                os.path.join(sdir, OPTIMIZER_FILE), state['tensors'], {'format': 'seq2seq-train-state', 'version': '1'}
+            )
+            write_atomic(
+                os.path.join(sdir, STATE_FILE),
+                (json.dumps(state['json'], separators=(',', ':')) + '\n').encode('utf-8'),
+            )
             fsync_dir(sdir)
+
     final = write_dir_whole(run, kind, fill)
     if kind == 'best':
         publish_weights(run, os.path.join(final, WEIGHTS))

@@ -8,6 +8,7 @@
 Offsets are relative to the data section; tensors are little-endian. F32, I32 and I64 are supported
 (weights are F32; the id shards of `seq2seq corpus encode` hold I32 ids and I64 offsets).
 """
+
 import json
 import os
 import struct
@@ -43,7 +44,7 @@ def read_safetensors(path):
     if 8 + n > len(data):
         raise SafetensorsError(f'{path}: truncated safetensors file (header claims {n} bytes)')
     try:
-        header = json.loads(bytes(data[8:8 + n]).decode('utf-8'))
+        header = json.loads(bytes(data[8 : 8 + n]).decode('utf-8'))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SafetensorsError(f'{path}: safetensors header is not valid UTF-8 JSON') from None
     if not isinstance(header, dict):
@@ -64,7 +65,10 @@ def read_safetensors(path):
         if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end <= size):
             raise SafetensorsError(f'{path}: tensor {name}: data_offsets outside the data section (truncated file?)')
         if end - begin != count * SIZES[dtype]:
-            raise SafetensorsError(f'{path}: tensor {name}: data_offsets span {end - begin} bytes, shape {shape} needs {count * SIZES[dtype]}')
+            raise SafetensorsError(
+                f'{path}: tensor {name}: data_offsets span {end - begin} bytes, '
+                f'shape {shape} needs {count * SIZES[dtype]}'
+            )
         entries.append((begin, end, name, dtype, shape))
     entries.sort()
     tensors = {}
@@ -72,7 +76,9 @@ def read_safetensors(path):
         if end == begin:
             tensors[name] = torch.zeros(shape, dtype=DTYPES[dtype])
         else:
-            tensors[name] = torch.frombuffer(data, dtype=DTYPES[dtype], count=(end - begin) // SIZES[dtype], offset=start + begin).reshape(shape)
+            tensors[name] = torch.frombuffer(
+                data, dtype=DTYPES[dtype], count=(end - begin) // SIZES[dtype], offset=start + begin
+            ).reshape(shape)
     return tensors, metadata
 
 

@@ -3,6 +3,7 @@ their saved state in our train-state form.
   constant lr = base; inverse-sqrt lr = base · min(s/W, √(W/s)); plateau: × factor (≥ minLr) after `patience`
   evaluations without improvement; every kind × damping (halved by a skipped non-finite step) and, with anneal a,
   max(min(lr, minLr), lr · min(1, (1 − p)/a)) where p is the fraction of the budget used."""
+
 import math
 
 
@@ -45,7 +46,13 @@ class LrSchedule:
         self.damping *= f
 
     def state(self):
-        return {'kind': self.kind, 'plateauLr': self.plateau_lr, 'best': self.best, 'bad': self.bad, 'damping': self.damping}
+        return {
+            'kind': self.kind,
+            'plateauLr': self.plateau_lr,
+            'best': self.best,
+            'bad': self.bad,
+            'damping': self.damping,
+        }
 
     def restore(self, s):
         if s['kind'] != self.kind:

@@ -1,12 +1,13 @@
 """Small commands the tests (and curious users) run against the twin:
 
-  python3 -m seq2seq_torch.tool grads   < cases.json   loss, nll and every parameter's gradient (autograd) of
-                                                       each case: {"name", "config", "weights": {name: [..]},
-                                                       "batch": {...}, "dtype", "masks"?}; JSON out
-  python3 -m seq2seq_torch.tool greedy RUN [--checkpoint DIR] < sources.json    greedy outputs (id lists)
-  python3 -m seq2seq_torch.tool roundtrip IN.safetensors CONFIG.json OUT.safetensors
-                                                       load into the twin by name, write back from the twin
+python3 -m seq2seq_torch.tool grads   < cases.json   loss, nll and every parameter's gradient (autograd) of
+                                                     each case: {"name", "config", "weights": {name: [..]},
+                                                     "batch": {...}, "dtype", "masks"?}; JSON out
+python3 -m seq2seq_torch.tool greedy RUN [--checkpoint DIR] < sources.json    greedy outputs (id lists)
+python3 -m seq2seq_torch.tool roundtrip IN.safetensors CONFIG.json OUT.safetensors
+                                                     load into the twin by name, write back from the twin
 """
+
 import argparse
 import json
 import os
@@ -16,7 +17,6 @@ import torch
 
 if __package__ in (None, ''):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    __package__ = 'seq2seq_torch'  # noqa: A001
 
 from seq2seq_torch.model import Seq2SeqTwin  # noqa: E402
 from seq2seq_torch.run_dir import load_run_model  # noqa: E402
@@ -25,8 +25,12 @@ from seq2seq_torch.safetensors import read_safetensors, write_safetensors  # noq
 
 def batch_tensors(b):
     S, B, T = b['srcLen'], b['size'], b['tgtLen']
-    return (torch.tensor(b['src'], dtype=torch.long).view(S, B), torch.tensor(b['srcLengths'], dtype=torch.long),
-            torch.tensor(b['tgtIn'], dtype=torch.long).view(T, B), torch.tensor(b['tgtOut'], dtype=torch.long).view(T, B))
+    return (
+        torch.tensor(b['src'], dtype=torch.long).view(S, B),
+        torch.tensor(b['srcLengths'], dtype=torch.long),
+        torch.tensor(b['tgtIn'], dtype=torch.long).view(T, B),
+        torch.tensor(b['tgtOut'], dtype=torch.long).view(T, B),
+    )
 
 
 def cmd_grads(_args):
@@ -36,8 +40,13 @@ def cmd_grads(_args):
         dtype = torch.float64 if case.get('dtype', 'float64') == 'float64' else torch.float32
         model = Seq2SeqTwin(case['config']).to(dtype)
         shapes = dict(model.checkpoint_tensors())
-        model.load_checkpoint_tensors({k: torch.tensor(v, dtype=dtype).view(shapes[k].shape) if k in shapes else torch.tensor(v)
-                                       for k, v in case['weights'].items()}, where=case['name'])
+        model.load_checkpoint_tensors(
+            {
+                k: torch.tensor(v, dtype=dtype).view(shapes[k].shape) if k in shapes else torch.tensor(v)
+                for k, v in case['weights'].items()
+            },
+            where=case['name'],
+        )
         masks = None
         if case.get('masks'):
             masks = {k: torch.tensor(v['data'], dtype=dtype).view(v['shape']) for k, v in case['masks'].items()}
@@ -46,8 +55,15 @@ def cmd_grads(_args):
         loss, nll, tokens = model.loss(*batch_tensors(case['batch']), train=train, masks=masks)
         model.zero_grad()
         loss.backward()
-        out.append({'name': case['name'], 'loss': loss.item(), 'nll': nll.item(), 'tokens': tokens,
-                    'grads': {n: p.grad.flatten().tolist() for n, p in model.checkpoint_tensors()}})
+        out.append(
+            {
+                'name': case['name'],
+                'loss': loss.item(),
+                'nll': nll.item(),
+                'tokens': tokens,
+                'grads': {n: p.grad.flatten().tolist() for n, p in model.checkpoint_tensors()},
+            }
+        )
     json.dump(out, sys.stdout)
 
 
@@ -56,7 +72,7 @@ def cmd_greedy(args):
     sources = json.load(sys.stdin)
     outs = []
     for i in range(0, len(sources), args.batch):
-        outs.extend(model.greedy(sources[i:i + args.batch]))
+        outs.extend(model.greedy(sources[i : i + args.batch]))
     json.dump(outs, sys.stdout)
 
 
@@ -66,8 +82,11 @@ def cmd_roundtrip(args):
         config = json.load(f)['model']
     model = Seq2SeqTwin(config)
     model.load_checkpoint_tensors(tensors, where=args.input)
-    write_safetensors(args.output, [(n, p.detach()) for n, p in model.checkpoint_tensors()],
-                      {'format': 'seq2seq', 'version': '1', 'config': json.dumps(config, separators=(',', ':'))})
+    write_safetensors(
+        args.output,
+        [(n, p.detach()) for n, p in model.checkpoint_tensors()],
+        {'format': 'seq2seq', 'version': '1', 'config': json.dumps(config, separators=(',', ':'))},
+    )
 
 
 def main(argv=None):

@@ -3,7 +3,7 @@
 reading id shards (`seq2seq corpus encode`) and writing seq2seq's run directory, which `seq2seq translate`,
 `eval`, `inspect` and `train --resume` load unchanged. docs/scale-out.md has the recipes.
 
-  torchrun --nproc_per_node 8 python/seq2seq_torch/train_ddp.py --ids ids/ --out runs/en-de [--preset base] [--max-steps N …]
+  torchrun --nproc_per_node 8 python/seq2seq_torch/train_ddp.py --ids ids/ --out runs/en-de [--preset base] …
   torchrun --nproc_per_node 8 python/seq2seq_torch/train_ddp.py --resume runs/en-de [--max-steps N]
   python3 python/seq2seq_torch/train_ddp.py --ids ids/ --out runs/x …      (one process, no torchrun)
 
@@ -18,6 +18,7 @@ Adam (decoupled weight decay) or SGD with momentum, the same learning-rate sched
 (teacher-forced loss and perplexity on rank 0: BLEU needs the tokenizer, so the best checkpoint is chosen by
 validation loss), checkpoints best/ and last/ with our train state, history.jsonl.
 """
+
 import argparse
 import json
 import math
@@ -41,25 +42,69 @@ from seq2seq_torch.safetensors import SafetensorsError  # noqa: E402
 from seq2seq_torch.schedule import EarlyStopping, LrSchedule  # noqa: E402
 from seq2seq_torch.settings import SettingsError, check_layer, parse_duration, resolve  # noqa: E402
 
-MODEL_ORDER = ['cell', 'srcVocabSize', 'tgtVocabSize', 'embeddingSize', 'hiddenSize', 'encoderHiddenSize', 'encoderLayers',
-               'decoderLayers', 'bidirectional', 'attention', 'attentionSize', 'inputFeeding', 'preOutput', 'preOutputSize',
-               'tiedTargetEmbeddings', 'dropout', 'memoryDropout', 'wordDropout', 'labelSmoothing', 'maxSourceLength',
-               'maxTargetLength']
+MODEL_ORDER = [
+    'cell',
+    'srcVocabSize',
+    'tgtVocabSize',
+    'embeddingSize',
+    'hiddenSize',
+    'encoderHiddenSize',
+    'encoderLayers',
+    'decoderLayers',
+    'bidirectional',
+    'attention',
+    'attentionSize',
+    'inputFeeding',
+    'preOutput',
+    'preOutputSize',
+    'tiedTargetEmbeddings',
+    'dropout',
+    'memoryDropout',
+    'wordDropout',
+    'labelSmoothing',
+    'maxSourceLength',
+    'maxTargetLength',
+]
 # flag → (settings key, type); model keys under "model."
 FLAGS = {
-    'preset': ('preset', str), 'optimizer': ('optimizer', str), 'lr': ('lr', float), 'momentum': ('momentum', float),
-    'beta1': ('beta1', float), 'beta2': ('beta2', float), 'eps': ('eps', float), 'weight-decay': ('weightDecay', float),
-    'clip-norm': ('clipNorm', float), 'schedule': ('schedule', str), 'warmup-steps': ('warmupSteps', int),
-    'decay-factor': ('decayFactor', float), 'decay-patience': ('decayPatience', int), 'min-lr': ('minLr', float),
-    'anneal': ('anneal', float), 'batch-tokens': ('batchTokens', int), 'batch-sentences': ('batchSentences', int),
-    'max-src-len': ('maxSrcLen', int), 'max-tgt-len': ('maxTgtLen', int), 'seed': ('seed', int), 'max-steps': ('maxSteps', int),
-    'max-epochs': ('maxEpochs', int), 'time-budget': ('timeBudget', str), 'eval-every': ('evalEvery', int),
-    'checkpoint-every': ('checkpointEvery', int), 'keep-checkpoints': ('keepCheckpoints', int), 'patience': ('patience', int),
-    'cell': ('model.cell', str), 'attention': ('model.attention', str), 'embedding-size': ('model.embeddingSize', int),
-    'hidden-size': ('model.hiddenSize', int), 'encoder-layers': ('model.encoderLayers', int),
-    'decoder-layers': ('model.decoderLayers', int), 'attention-size': ('model.attentionSize', int),
-    'pre-output-size': ('model.preOutputSize', int), 'dropout': ('model.dropout', float),
-    'memory-dropout': ('model.memoryDropout', float), 'word-dropout': ('model.wordDropout', float),
+    'preset': ('preset', str),
+    'optimizer': ('optimizer', str),
+    'lr': ('lr', float),
+    'momentum': ('momentum', float),
+    'beta1': ('beta1', float),
+    'beta2': ('beta2', float),
+    'eps': ('eps', float),
+    'weight-decay': ('weightDecay', float),
+    'clip-norm': ('clipNorm', float),
+    'schedule': ('schedule', str),
+    'warmup-steps': ('warmupSteps', int),
+    'decay-factor': ('decayFactor', float),
+    'decay-patience': ('decayPatience', int),
+    'min-lr': ('minLr', float),
+    'anneal': ('anneal', float),
+    'batch-tokens': ('batchTokens', int),
+    'batch-sentences': ('batchSentences', int),
+    'max-src-len': ('maxSrcLen', int),
+    'max-tgt-len': ('maxTgtLen', int),
+    'seed': ('seed', int),
+    'max-steps': ('maxSteps', int),
+    'max-epochs': ('maxEpochs', int),
+    'time-budget': ('timeBudget', str),
+    'eval-every': ('evalEvery', int),
+    'checkpoint-every': ('checkpointEvery', int),
+    'keep-checkpoints': ('keepCheckpoints', int),
+    'patience': ('patience', int),
+    'cell': ('model.cell', str),
+    'attention': ('model.attention', str),
+    'embedding-size': ('model.embeddingSize', int),
+    'hidden-size': ('model.hiddenSize', int),
+    'encoder-layers': ('model.encoderLayers', int),
+    'decoder-layers': ('model.decoderLayers', int),
+    'attention-size': ('model.attentionSize', int),
+    'pre-output-size': ('model.preOutputSize', int),
+    'dropout': ('model.dropout', float),
+    'memory-dropout': ('model.memoryDropout', float),
+    'word-dropout': ('model.wordDropout', float),
     'label-smoothing': ('model.labelSmoothing', float),
 }
 RESUME_OVERRIDABLE = ('maxSteps', 'maxEpochs', 'timeBudget')
@@ -71,11 +116,14 @@ class UsageError(Exception):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog='train_ddp.py', description=__doc__.split('\n\n')[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog='train_ddp.py', description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument('--ids', help='id shards written by `seq2seq corpus encode` (a "valid" split enables validation)')
     p.add_argument('--out', help='run directory to create')
-    p.add_argument('--resume', metavar='RUN', help='continue a run (written by this script or by `seq2seq train`) from last/')
+    p.add_argument(
+        '--resume', metavar='RUN', help='continue a run (written by this script or by `seq2seq train`) from last/'
+    )
     p.add_argument('--config', help='JSON file of training settings, as `seq2seq train --config`')
     p.add_argument('--threads', type=int, default=None, help='torch threads per process (default: torch\'s)')
     p.add_argument('--device', choices=['auto', 'cpu', 'cuda'], default='auto', help='auto: CUDA when available')
@@ -114,7 +162,12 @@ def flag_layer(a):
 
 def model_config(settings, index):
     """The full model config in our key order (vocabulary sizes from the ids)."""
-    raw = {**MODEL_DEFAULTS, **settings['model'], 'srcVocabSize': index['vocab']['src'], 'tgtVocabSize': index['vocab']['tgt']}
+    raw = {
+        **MODEL_DEFAULTS,
+        **settings['model'],
+        'srcVocabSize': index['vocab']['src'],
+        'tgtVocabSize': index['vocab']['tgt'],
+    }
     return {k: raw[k] for k in MODEL_ORDER if k in raw}
 
 
@@ -124,7 +177,7 @@ def same_file(a, b):
 
 
 class Dist:
-    """torchrun's environment contract (RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT); one process without it."""
+    """torchrun's environment contract (RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT); else one process."""
 
     def __init__(self, device_choice):
         self.world = int(os.environ.get('WORLD_SIZE', '1'))
@@ -136,7 +189,9 @@ class Dist:
             torch.cuda.set_device(self.device)
         self.on = self.world > 1
         if self.on:
-            dist.init_process_group('nccl' if cuda else 'gloo', init_method='env://', rank=self.rank, world_size=self.world)
+            dist.init_process_group(
+                'nccl' if cuda else 'gloo', init_method='env://', rank=self.rank, world_size=self.world
+            )
 
     def broadcast(self, values):
         """rank 0's list of floats, on every rank."""
@@ -185,27 +240,39 @@ class Run:
         s = resolve(layers)
         self.run = os.path.abspath(a.out)
         if os.path.exists(os.path.join(self.run, rd.CONFIG)):
-            raise UsageError(f'{a.out}: already holds a run (continue it with --resume {a.out}, or choose another --out)')
+            raise UsageError(
+                f'{a.out}: already holds a run (continue it with --resume {a.out}, or choose another --out)'
+            )
         if os.path.isdir(self.run) and os.listdir(self.run):
             raise UsageError(f'{a.out}: directory is not empty (choose another --out)')
         self.d.barrier()  # every rank has checked before rank 0 creates it
         self.notes = []
         if s['bestMetric'] != 'loss':
-            self.notes.append(f"bestMetric {s['bestMetric']} needs decoding with the tokenizer: this trainer keeps the best validation loss")
+            self.notes.append(
+                f"bestMetric {s['bestMetric']} needs decoding with the tokenizer: "
+                'this trainer keeps the best validation loss'
+            )
             s['bestMetric'] = 'loss'
         if s.get('keepCheckpoints'):
             self.notes.append('keepCheckpoints is not implemented by this trainer: only best/ and last/ are written')
         train, valid = self.index['splits']['train'], self.index['splits'].get('valid')
         tk = self.index['tokenizers']
         joint = tk['src'] == tk['tgt']
-        s.update({
-            'train': train['corpus']['paths'], 'src': train['corpus']['src'], 'tgt': train['corpus']['tgt'],
-            'format': train['corpus']['format'], 'valid': valid['corpus']['paths'] if valid else None, 'out': self.run,
-            'vocabSize': self.index['vocab']['src'], 'jointVocab': joint,
-            'tokenizer': os.path.join(self.ids, tk['src']) if joint else None,
-            'srcTokenizer': None if joint else os.path.join(self.ids, tk['src']),
-            'tgtTokenizer': None if joint else os.path.join(self.ids, tk['tgt']),
-        })
+        s.update(
+            {
+                'train': train['corpus']['paths'],
+                'src': train['corpus']['src'],
+                'tgt': train['corpus']['tgt'],
+                'format': train['corpus']['format'],
+                'valid': valid['corpus']['paths'] if valid else None,
+                'out': self.run,
+                'vocabSize': self.index['vocab']['src'],
+                'jointVocab': joint,
+                'tokenizer': os.path.join(self.ids, tk['src']) if joint else None,
+                'srcTokenizer': None if joint else os.path.join(self.ids, tk['src']),
+                'tgtTokenizer': None if joint else os.path.join(self.ids, tk['tgt']),
+            }
+        )
         if s['timeBudget'] is not None:
             parse_duration(s['timeBudget'])
         self.settings = s
@@ -214,11 +281,23 @@ class Run:
         self.state = None
         self.weights = None
         if self.d.rank == 0:
+
             def fill(tmp):
                 for name in set(tk.values()):
                     shutil.copyfile(os.path.join(self.ids, name), os.path.join(tmp, name))
-                rd.write_json(os.path.join(tmp, rd.CONFIG), {'format': rd.FORMAT, 'version': rd.VERSION, 'kind': 'run',
-                                                              'model': self.model_config, 'training': s, 'tokenizers': tk, 'ids': self.ids})
+                rd.write_json(
+                    os.path.join(tmp, rd.CONFIG),
+                    {
+                        'format': rd.FORMAT,
+                        'version': rd.VERSION,
+                        'kind': 'run',
+                        'model': self.model_config,
+                        'training': s,
+                        'tokenizers': tk,
+                        'ids': self.ids,
+                    },
+                )
+
             Seq2SeqTwin(self.model_config)  # refuse an impossible model before anything is written
             rd.create_run_dir(self.run, fill)
         self.d.barrier()
@@ -231,17 +310,27 @@ class Run:
         over = flag_layer(a)
         bad = [k for k in over if k not in RESUME_OVERRIDABLE]
         if bad or a.config:
-            raise UsageError('--resume continues with the run\'s saved settings; only --max-steps, --max-epochs and --time-budget may be given')
+            raise UsageError(
+                '--resume continues with the run\'s saved settings; '
+                'only --max-steps, --max-epochs and --time-budget may be given'
+            )
         s = {**cfg['training'], **over}
         self.notes = []
         self.ids = os.path.abspath(a.ids or cfg.get('ids') or '')
         if not a.ids and not cfg.get('ids'):
-            raise UsageError(f'{a.resume}: trained by `seq2seq train`: give the ids with --ids DIR (`seq2seq corpus encode … --model {a.resume}`)')
+            raise UsageError(
+                f'{a.resume}: trained by `seq2seq train`: give the ids with --ids DIR '
+                f'(`seq2seq corpus encode … --model {a.resume}`)'
+            )
         self.index = read_index(self.ids)
         self.tokenizers = cfg['tokenizers']
         for side in ('src', 'tgt'):
-            if not same_file(os.path.join(self.run, cfg['tokenizers'][side]), os.path.join(self.ids, self.index['tokenizers'][side])):
-                raise UsageError(f'{self.ids}: encoded with another {side} tokenizer than the run\'s ({cfg["tokenizers"][side]})')
+            if not same_file(
+                os.path.join(self.run, cfg['tokenizers'][side]), os.path.join(self.ids, self.index['tokenizers'][side])
+            ):
+                raise UsageError(
+                    f'{self.ids}: encoded with another {side} tokenizer than the run\'s ({cfg["tokenizers"][side]})'
+                )
         self.settings = s
         self.model_config = cfg['model']
         self.state, self.weights = None, None
@@ -257,7 +346,10 @@ class Run:
             self.model_config = rd.read_json(os.path.join(self.run, 'last', rd.CONFIG))['model']
             self.weights = rd.read_safetensors(os.path.join(self.run, 'last', rd.WEIGHTS))[0]
         if s.get('bestMetric') != 'loss':
-            self.notes.append(f"this run kept the best {s.get('bestMetric')}; from now on the best validation loss (best/ starts again)")
+            self.notes.append(
+                f"this run kept the best {s.get('bestMetric')}; "
+                'from now on the best validation loss (best/ starts again)'
+            )
             s['bestMetric'] = 'loss'
             if self.state:
                 self.state['best'] = None
@@ -281,19 +373,35 @@ class Trainer:
         if run.weights is not None:
             self.model.load_checkpoint_tensors(run.weights, where=os.path.join(run.run, 'last', rd.WEIGHTS))
         torch.manual_seed(s['seed'] * 1000 + d.rank + 1)  # dropout masks differ between ranks
-        self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=[d.device.index] if d.device.type == 'cuda' else None) if d.on else self.model
+        self.net = (
+            torch.nn.parallel.DistributedDataParallel(
+                self.model, device_ids=[d.device.index] if d.device.type == 'cuda' else None
+            )
+            if d.on
+            else self.model
+        )
         self.params = [p for _, p in self.model.checkpoint_tensors()]
         self.names = [n for n, _ in self.model.checkpoint_tensors()]
         self.train = load_split(run.ids, 'train', run.index)
         self.valid = load_split(run.ids, 'valid', run.index) if 'valid' in run.index['splits'] else None
         mc = self.model.config
-        self.batcher = Batcher(self.train, s['batchTokens'], s.get('batchSentences'), min(s['maxSrcLen'], mc['maxSourceLength']),
-                               min(s['maxTgtLen'], mc['maxTargetLength']), s['seed'])
+        self.batcher = Batcher(
+            self.train,
+            s['batchTokens'],
+            s.get('batchSentences'),
+            min(s['maxSrcLen'], mc['maxSourceLength']),
+            min(s['maxTgtLen'], mc['maxTargetLength']),
+            s['seed'],
+        )
         if s['optimizer'] == 'sgd':
             self.opt = torch.optim.SGD(self.params, lr=s['lr'], momentum=s['momentum'], weight_decay=s['weightDecay'])
         else:
-            self.opt = torch.optim.AdamW(self.params, lr=s['lr'], betas=(s['beta1'], s['beta2']), eps=s['eps'], weight_decay=s['weightDecay'])
-        self.schedule = LrSchedule(s['schedule'], s['lr'], s['warmupSteps'], s['decayFactor'], s['decayPatience'], s['minLr'], s['anneal'])
+            self.opt = torch.optim.AdamW(
+                self.params, lr=s['lr'], betas=(s['beta1'], s['beta2']), eps=s['eps'], weight_decay=s['weightDecay']
+            )
+        self.schedule = LrSchedule(
+            s['schedule'], s['lr'], s['warmupSteps'], s['decayFactor'], s['decayPatience'], s['minLr'], s['anneal']
+        )
         self.early = EarlyStopping(s['patience'])
         self.step, self.t, self.bad_steps, self.prior, self.last_eval = 0, 0, 0, 0.0, 0
         self.best = None
@@ -319,8 +427,11 @@ class Trainer:
         for n, p in zip(self.names, self.params):
             if kind == 'adam':
                 if self.t > 0:
-                    self.opt.state[p] = {'step': torch.tensor(float(self.t)), 'exp_avg': tensors[f'm.{n}'].view_as(p).to(p.device).clone(),
-                                         'exp_avg_sq': tensors[f'v.{n}'].view_as(p).to(p.device).clone()}
+                    self.opt.state[p] = {
+                        'step': torch.tensor(float(self.t)),
+                        'exp_avg': tensors[f'm.{n}'].view_as(p).to(p.device).clone(),
+                        'exp_avg_sq': tensors[f'v.{n}'].view_as(p).to(p.device).clone(),
+                    }
             elif self.s['momentum'] > 0 and self.t > 0:
                 self.opt.state[p] = {'momentum_buffer': tensors[f'velocity.{n}'].view_as(p).to(p.device).clone()}
         self.schedule.restore(st['schedule'])
@@ -334,14 +445,26 @@ class Trainer:
         tensors = []
         for n, p in zip(self.names, self.params):
             st = self.opt.state.get(p, {})
-            flat = lambda key: (st[key] if key in st else torch.zeros_like(p)).detach().float().cpu().reshape(-1)  # noqa: E731
+            flat = (
+                lambda key: (st[key] if key in st else torch.zeros_like(p)).detach().float().cpu().reshape(-1)
+            )  # noqa: E731
             if kind == 'adam':
                 tensors += [(f'm.{n}', flat('exp_avg')), (f'v.{n}', flat('exp_avg_sq'))]
             else:
                 tensors.append((f'velocity.{n}', flat('momentum_buffer')))
-        js = {'version': 1, 'step': self.step, 'batcher': self.batcher.state(), 'optimizer': {'kind': kind, 't': self.t},
-              'schedule': self.schedule.state(), 'earlyStopping': self.early.state(), 'best': self.best, 'rngs': self.rngs,
-              'badSteps': self.bad_steps, 'trainSeconds': self.prior + self.session(), 'lastEvalStep': self.last_eval}
+        js = {
+            'version': 1,
+            'step': self.step,
+            'batcher': self.batcher.state(),
+            'optimizer': {'kind': kind, 't': self.t},
+            'schedule': self.schedule.state(),
+            'earlyStopping': self.early.state(),
+            'best': self.best,
+            'rngs': self.rngs,
+            'badSteps': self.bad_steps,
+            'trainSeconds': self.prior + self.session(),
+            'lastEvalStep': self.last_eval,
+        }
         return {'json': js, 'tensors': tensors}
 
     # ------------------------------------------------------------- helpers
@@ -406,22 +529,40 @@ class Trainer:
         is_best = self.best is None or score > self.best['score']
         if is_best:
             self.best = {'score': score, 'value': loss, 'step': self.step}
-        self.emit({'type': 'eval', 'step': self.step, 'epoch': self.batcher.state()['epoch'], 'loss': loss, 'ppl': ppl,
-                   'bleu': None, 'chrf': None, 'best': is_best, 'metric': 'loss'})
+        self.emit(
+            {
+                'type': 'eval',
+                'step': self.step,
+                'epoch': self.batcher.state()['epoch'],
+                'loss': loss,
+                'ppl': ppl,
+                'bleu': None,
+                'chrf': None,
+                'best': is_best,
+                'metric': 'loss',
+            }
+        )
         self.note(f'step {self.step}: validation loss {loss:.4f}, perplexity {ppl:.2f}{"  (best)" if is_best else ""}')
         if is_best:
             self.save('best')
         if not feed:
             return False
         if self.schedule.observe(score):
-            self.emit({'type': 'warning', 'step': self.step, 'message': f'validation loss did not improve: learning rate lowered to {self.schedule.lr_at(self.step + 1, self.progress()):.3g}'})
+            self.emit(
+                {
+                    'type': 'warning',
+                    'step': self.step,
+                    'message': 'validation loss did not improve: learning rate lowered to '
+                    f'{self.schedule.lr_at(self.step + 1, self.progress()):.3g}',
+                }
+            )
         self.early.observe(score, self.step)
         return self.early.should_stop
 
     # ------------------------------------------------------------- the loop
     def train_step(self, ids):
         d = self.d
-        share = ids[d.rank::d.world]
+        share = ids[d.rank :: d.world]
         weight = 1.0 if share else 0.0  # a rank without sentences joins the all-reduce with a zero loss
         src, lengths, tin, tout = make_batch([self.train.pair(i) for i in (share or ids[:1])], d.device)
         for p in self.params:
@@ -447,11 +588,26 @@ class Trainer:
         ckpt_every = s.get('checkpointEvery') or eval_every
         resumed = self.r.state is not None
         params = sum(p.numel() for p in self.params)
-        self.emit({'type': 'start', 'step': self.step, 'epoch': self.batcher.state()['epoch'], 'resumed': resumed, 'parameters': params,
-                   'batchesPerEpoch': self.batcher.batches_in_epoch, 'maxSteps': s.get('maxSteps'), 'maxEpochs': s.get('maxEpochs'),
-                   'timeBudgetMs': self.budget * 1000 if self.budget else None, 'runDir': self.r.run})
-        self.note(f'{"resuming at step " + str(self.step) if resumed else "new run"} in {self.r.run}: {params:,} parameters, {len(self.batcher.kept):,} '
-                  f'training pairs in {self.batcher.batches_in_epoch} batches per epoch, {d.world} process(es) on {d.device.type}')
+        self.emit(
+            {
+                'type': 'start',
+                'step': self.step,
+                'epoch': self.batcher.state()['epoch'],
+                'resumed': resumed,
+                'parameters': params,
+                'batchesPerEpoch': self.batcher.batches_in_epoch,
+                'maxSteps': s.get('maxSteps'),
+                'maxEpochs': s.get('maxEpochs'),
+                'timeBudgetMs': self.budget * 1000 if self.budget else None,
+                'runDir': self.r.run,
+            }
+        )
+        self.note(
+            f'{"resuming at step " + str(self.step) if resumed else "new run"} in {self.r.run}: {params:,} parameters, '
+            f'{len(self.batcher.kept):,} '
+            f'training pairs in {self.batcher.batches_in_epoch} batches per epoch, '
+            f'{d.world} process(es) on {d.device.type}'
+        )
         for n in self.r.notes:
             self.note(n)
         session_steps, last = 0, time.monotonic()
@@ -474,8 +630,16 @@ class Trainer:
                 self.schedule.dampen(0.5)
                 what = f'loss is {loss}' if not math.isfinite(loss) else f'gradient norm is {norm}'
                 if self.bad_steps > 5:
-                    raise RuntimeError(f'training diverged: {what} at step {self.step}, {self.bad_steps} non-finite steps in a row')
-                self.emit({'type': 'warning', 'step': self.step, 'message': f'step {self.step}: {what}; update skipped, learning rate halved'})
+                    raise RuntimeError(
+                        f'training diverged: {what} at step {self.step}, {self.bad_steps} non-finite steps in a row'
+                    )
+                self.emit(
+                    {
+                        'type': 'warning',
+                        'step': self.step,
+                        'message': f'step {self.step}: {what}; update skipped, learning rate halved',
+                    }
+                )
             else:
                 self.bad_steps = 0
                 for g in self.opt.param_groups:
@@ -486,12 +650,34 @@ class Trainer:
             tps = tokens / max(1e-6, now - last)
             last = now
             per = max(1.0, tokens)
-            self.emit({'type': 'step', 'step': self.step, 'epoch': epoch, 'epochStep': self.batcher.index, 'batchesPerEpoch': self.batcher.batches_in_epoch,
-                       'loss': loss / per, 'ppl': math.exp(min(nll / per, 700)), 'lr': lr, 'gradNorm': norm, 'tokensPerSec': tps,
-                       'elapsed': self.session(), 'eta': None})
+            self.emit(
+                {
+                    'type': 'step',
+                    'step': self.step,
+                    'epoch': epoch,
+                    'epochStep': self.batcher.index,
+                    'batchesPerEpoch': self.batcher.batches_in_epoch,
+                    'loss': loss / per,
+                    'ppl': math.exp(min(nll / per, 700)),
+                    'lr': lr,
+                    'gradNorm': norm,
+                    'tokensPerSec': tps,
+                    'elapsed': self.session(),
+                    'eta': None,
+                }
+            )
             if d.rank == 0 and (self.step % self.log_every == 0 or self.step == 1):
-                self.note(f'step {self.step}  epoch {epoch + 1}  loss {loss / per:.4f}  lr {lr:.3g}  |g| {norm:.3g}  {tps:,.0f} target tokens/s')
-            if d.rank == 0 and self.valid is not None and eval_every > 0 and self.step % eval_every == 0 and self.run_eval(True):
+                self.note(
+                    f'step {self.step}  epoch {epoch + 1}  loss {loss / per:.4f}  lr {lr:.3g}  |g| {norm:.3g}  '
+                    f'{tps:,.0f} target tokens/s'
+                )
+            if (
+                d.rank == 0
+                and self.valid is not None
+                and eval_every > 0
+                and self.step % eval_every == 0
+                and self.run_eval(True)
+            ):
                 self.stop_signal = self.stop_signal or 'early-stopping'  # every rank stops at the next broadcast
             if d.rank == 0 and ckpt_every > 0 and self.step % ckpt_every == 0:
                 self.save('last')
@@ -500,7 +686,16 @@ class Trainer:
                 self.run_eval(False)
             self.save('last')
             best = {'metric': 'loss', 'value': self.best['value'], 'step': self.best['step']} if self.best else None
-            self.emit({'type': 'done', 'step': self.step, 'epoch': self.batcher.state()['epoch'], 'reason': reason, 'elapsed': self.session(), 'best': best})
+            self.emit(
+                {
+                    'type': 'done',
+                    'step': self.step,
+                    'epoch': self.batcher.state()['epoch'],
+                    'reason': reason,
+                    'elapsed': self.session(),
+                    'best': best,
+                }
+            )
             b = f"; best validation loss {best['value']:.4f} at step {best['step']}" if best else ''
             print(f'{self.r.run}: stopped ({reason}) at step {self.step}{b}', flush=True)
         d.barrier()
@@ -517,6 +712,7 @@ def main(argv=None):
 
         def on_signal(signum, _frame):
             trainer.stop_signal = 'interrupted'
+
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         reason = trainer.run()

@@ -15,7 +15,17 @@
  * empty-side pairs skipped), so its index is the pair id the trainer's batcher uses.
  * The directory is built under a temporary name and renamed into place: it appears whole or not at all.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
@@ -89,7 +99,11 @@ function le32(values: Int32Array): Uint8Array {
 }
 
 /** Writes one shard: offsets (I64) first, then ids (I32), so every tensor is aligned to its element size. */
-export function writeIdShard(path: string, pairs: { src: Int32Array; tgt: Int32Array }[], metadata: Record<string, string>): void {
+export function writeIdShard(
+  path: string,
+  pairs: { src: Int32Array; tgt: Int32Array }[],
+  metadata: Record<string, string>,
+): void {
   const side = (key: 'src' | 'tgt') => {
     const offsets = [0];
     let n = 0;
@@ -110,7 +124,9 @@ export function writeIdShard(path: string, pairs: { src: Int32Array; tgt: Int32A
     ['src.ids', 'I32', [s.count], s.ids],
     ['tgt.ids', 'I32', [t.count], t.ids],
   ];
-  const header: Record<string, unknown> = { __metadata__: { format: ID_FORMAT, version: String(ID_VERSION), ...metadata } };
+  const header: Record<string, unknown> = {
+    __metadata__: { format: ID_FORMAT, version: String(ID_VERSION), ...metadata },
+  };
   let offset = 0;
   for (const [name, dtype, shape, bytes] of blobs) {
     header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.byteLength] };
@@ -151,7 +167,8 @@ export function readIdShard(path: string): { src: Int32Array[]; tgt: Int32Array[
   const split = (key: 'src' | 'tgt') => {
     const offsets = tensor(`${key}.offsets`, 'I64') as number[];
     const ids = tensor(`${key}.ids`, 'I32') as Int32Array;
-    if (offsets[offsets.length - 1] !== ids.length) throw bad(`${key}.offsets end at ${offsets[offsets.length - 1]}, ${key}.ids has ${ids.length}`);
+    if (offsets[offsets.length - 1] !== ids.length)
+      throw bad(`${key}.offsets end at ${offsets[offsets.length - 1]}, ${key}.ids has ${ids.length}`);
     return offsets.slice(0, -1).map((o, i) => ids.subarray(o, offsets[i + 1]));
   };
   const src = split('src');
@@ -162,7 +179,8 @@ export function readIdShard(path: string): { src: Int32Array[]; tgt: Int32Array[
 
 /** The output must be new, or an empty directory; its parent must exist. */
 function checkOut(out: string): void {
-  if (!existsSync(dirname(resolve(out)))) throw new InputError(`${out}: directory ${dirname(resolve(out))} does not exist`);
+  if (!existsSync(dirname(resolve(out))))
+    throw new InputError(`${out}: directory ${dirname(resolve(out))} does not exist`);
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new InputError(`${out}: exists and is not a directory`);
   if (readdirSync(out).length > 0) throw new InputError(`${out}: directory is not empty (choose another --out)`);
@@ -203,10 +221,18 @@ export async function encodeToIdShards(job: EncodeJob): Promise<IdIndex> {
   mkdirSync(tmp);
   try {
     const joint = resolve(job.tokenizerFiles.src) === resolve(job.tokenizerFiles.tgt);
-    const tokenizers = joint ? { src: 'tokenizer.json', tgt: 'tokenizer.json' } : { src: 'tokenizer.src.json', tgt: 'tokenizer.tgt.json' };
+    const tokenizers = joint
+      ? { src: 'tokenizer.json', tgt: 'tokenizer.json' }
+      : { src: 'tokenizer.src.json', tgt: 'tokenizer.tgt.json' };
     copyFileSync(job.tokenizerFiles.src, join(tmp, tokenizers.src));
     if (!joint) copyFileSync(job.tokenizerFiles.tgt, join(tmp, tokenizers.tgt));
-    const index: IdIndex = { format: ID_FORMAT, version: ID_VERSION, tokenizers, vocab: { src: job.src.vocabSize, tgt: job.tgt.vocabSize }, splits: {} };
+    const index: IdIndex = {
+      format: ID_FORMAT,
+      version: ID_VERSION,
+      tokenizers,
+      vocab: { src: job.src.vocabSize, tgt: job.tgt.vocabSize },
+      splits: {},
+    };
     for (const split of job.splits) index.splits[split.name] = await encodeSplit(job, split, tmp);
     writeFileAtomic(join(tmp, ID_INDEX), JSON.stringify(index, null, 2) + '\n');
     fsyncDir(tmp);

@@ -11,7 +11,21 @@
  * SLURM_ARRAY_TASK_STEP, N = SLURM_ARRAY_TASK_COUNT) or GNU parallel (PARALLEL_SEQ − 1; N as auto/N).
  * `{i}` in OUT becomes I, zero-padded to the width of N − 1, so that `cat OUT-*` concatenates in order.
  */
-import { closeSync, createReadStream, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import type { TextLine } from '../data/line-reader.js';
@@ -46,15 +60,23 @@ export function parseShardSpec(spec: string, env: Env = process.env): ShardSpec 
   if (fixed) s = { index: Number(fixed[1]), count: Number(fixed[2]), source: `--shard ${spec.trim()}` };
   else if (auto) s = fromScheduler(env, auto[1] === undefined ? null : Number(auto[1]));
   else throw new InputError(`--shard must be I/N (0 ≤ I < N), auto or auto/N, got '${spec}'`);
-  if (!(Number.isSafeInteger(s.count) && s.count >= 1)) throw new InputError(`--shard: the number of shards must be ≥ 1 (${s.source})`);
-  if (!(Number.isSafeInteger(s.index) && s.index < s.count)) throw new InputError(`--shard: shard index ${s.index} is not below the number of shards ${s.count} (${s.source}; indices count from 0)`);
+  if (!(Number.isSafeInteger(s.count) && s.count >= 1))
+    throw new InputError(`--shard: the number of shards must be ≥ 1 (${s.source})`);
+  if (!(Number.isSafeInteger(s.index) && s.index < s.count))
+    throw new InputError(
+      `--shard: shard index ${s.index} is not below the number of shards ${s.count} ` +
+        `(${s.source}; indices count from 0)`,
+    );
   return s;
 }
 
 function fromScheduler(env: Env, given: number | null): ShardSpec {
   const k8s = envInt(env, 'JOB_COMPLETION_INDEX');
   if (k8s !== null) {
-    if (given === null) throw new InputError('--shard auto: a Kubernetes Indexed Job does not tell its completions: give them as --shard auto/N');
+    if (given === null)
+      throw new InputError(
+        '--shard auto: a Kubernetes Indexed Job does not tell its completions: give them as --shard auto/N',
+      );
     return { index: k8s, count: given, source: `Kubernetes Indexed Job, JOB_COMPLETION_INDEX=${k8s} of ${given}` };
   }
   const task = envInt(env, 'SLURM_ARRAY_TASK_ID');
@@ -62,19 +84,35 @@ function fromScheduler(env: Env, given: number | null): ShardSpec {
     const count = envInt(env, 'SLURM_ARRAY_TASK_COUNT');
     const min = envInt(env, 'SLURM_ARRAY_TASK_MIN') ?? 0;
     const step = envInt(env, 'SLURM_ARRAY_TASK_STEP') ?? 1;
-    if (count === null && given === null) throw new InputError('--shard auto: SLURM_ARRAY_TASK_ID without SLURM_ARRAY_TASK_COUNT: give the count as --shard auto/N');
-    if (count !== null && given !== null && count !== given) throw new InputError(`--shard auto/${given}: the Slurm array has SLURM_ARRAY_TASK_COUNT=${count} tasks`);
-    if (task < min || step < 1 || (task - min) % step !== 0) throw new InputError(`--shard auto: SLURM_ARRAY_TASK_ID=${task} is not in the array ${min}, ${min + step}, … (SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_STEP)`);
+    if (count === null && given === null)
+      throw new InputError(
+        '--shard auto: SLURM_ARRAY_TASK_ID without SLURM_ARRAY_TASK_COUNT: give the count as --shard auto/N',
+      );
+    if (count !== null && given !== null && count !== given)
+      throw new InputError(`--shard auto/${given}: the Slurm array has SLURM_ARRAY_TASK_COUNT=${count} tasks`);
+    if (task < min || step < 1 || (task - min) % step !== 0)
+      throw new InputError(
+        `--shard auto: SLURM_ARRAY_TASK_ID=${task} is not in the array ${min}, ${min + step}, … ` +
+          '(SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_STEP)',
+      );
     const n = count ?? given!;
-    return { index: (task - min) / step, count: n, source: `Slurm array task ${task} (index ${(task - min) / step} of ${n})` };
+    return {
+      index: (task - min) / step,
+      count: n,
+      source: `Slurm array task ${task} (index ${(task - min) / step} of ${n})`,
+    };
   }
   const seq = envInt(env, 'PARALLEL_SEQ');
   if (seq !== null) {
-    if (given === null) throw new InputError('--shard auto: GNU parallel does not tell the number of jobs: give it as --shard auto/N');
+    if (given === null)
+      throw new InputError('--shard auto: GNU parallel does not tell the number of jobs: give it as --shard auto/N');
     if (seq < 1) throw new InputError(`--shard auto: PARALLEL_SEQ=${seq} (GNU parallel counts jobs from 1)`);
     return { index: seq - 1, count: given, source: `GNU parallel job ${seq} of ${given}` };
   }
-  throw new InputError('--shard auto: no JOB_COMPLETION_INDEX (Kubernetes Indexed Job), SLURM_ARRAY_TASK_ID (Slurm job array) or PARALLEL_SEQ (GNU parallel) in the environment');
+  throw new InputError(
+    '--shard auto: no JOB_COMPLETION_INDEX (Kubernetes Indexed Job), SLURM_ARRAY_TASK_ID (Slurm job array) ' +
+      'or PARALLEL_SEQ (GNU parallel) in the environment',
+  );
 }
 
 /** [start, end) of shard `index` of `count` over `lines` lines: contiguous, in order, sizes differing by at most 1. */
@@ -101,7 +139,8 @@ function scanNewlines(path: string, each: (after: number) => boolean): number {
     for (;;) {
       const n = readSync(fd, buf, 0, CHUNK, pos);
       if (n === 0) return pos;
-      for (let i = buf.indexOf(10, 0); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) if (!each(pos + i + 1)) return fstatSync(fd).size;
+      for (let i = buf.indexOf(10, 0); i >= 0 && i < n; i = buf.indexOf(10, i + 1))
+        if (!each(pos + i + 1)) return fstatSync(fd).size;
       pos += n;
     }
   } finally {
@@ -162,11 +201,26 @@ export function planShard(input: string, outputTemplate: string, s: ShardSpec): 
     if (statSync(output).isDirectory()) throw new InputError(`${output}: is a directory, expected a file`);
     const have = countLines(output).lines;
     if (have !== end - start) {
-      throw new InputError(`${output}: exists with ${have} lines, but shard ${s.index}/${s.count} has ${end - start} input lines (lines ${start + 1}–${end} of ${input}); remove it to translate the shard again`);
+      throw new InputError(
+        `${output}: exists with ${have} lines, but shard ${s.index}/${s.count} has ${end - start} input lines ` +
+          `(lines ${start + 1}–${end} of ${input}); remove it to translate the shard again`,
+      );
     }
     complete = true;
   }
-  return { shard: s, input, output, partial: `${output}.partial`, start, end, startByte, endByte, inputLines: lines, inputBytes: bytes, complete };
+  return {
+    shard: s,
+    input,
+    output,
+    partial: `${output}.partial`,
+    start,
+    end,
+    startByte,
+    endByte,
+    inputLines: lines,
+    inputBytes: bytes,
+    complete,
+  };
 }
 
 export interface ShardTranslateOptions {
@@ -209,14 +263,26 @@ function keepCompleteLines(partial: string): number {
   return lines - 1;
 }
 
-/** Translates the plan's lines into its output (resuming a partial one); returns the lines translated now and before. */
-export async function translateShard(translator: Translator, p: ShardPlan, o: ShardTranslateOptions): Promise<{ translated: number; resumed: number }> {
+/** Translates the plan's lines into its output (resuming a partial one); returns the lines done now and before. */
+export async function translateShard(
+  translator: Translator,
+  p: ShardPlan,
+  o: ShardTranslateOptions,
+): Promise<{ translated: number; resumed: number }> {
   const meta = `${p.partial}.json`;
-  const identity = JSON.stringify({ input: resolve(p.input), inputBytes: p.inputBytes, shard: [p.shard.index, p.shard.count], lines: [p.start, p.end], format: o.format, ...o.identity });
+  const identity = JSON.stringify({
+    input: resolve(p.input),
+    inputBytes: p.inputBytes,
+    shard: [p.shard.index, p.shard.count],
+    lines: [p.start, p.end],
+    format: o.format,
+    ...o.identity,
+  });
   let done = 0;
   if (existsSync(p.partial) && existsSync(meta) && readFileSync(meta, 'utf8') === identity) {
     done = keepCompleteLines(p.partial);
-    if (done > p.end - p.start) throw new InputError(`${p.partial}: holds ${done} lines, more than the shard's ${p.end - p.start}; remove it`);
+    if (done > p.end - p.start)
+      throw new InputError(`${p.partial}: holds ${done} lines, more than the shard's ${p.end - p.start}; remove it`);
     if (done > 0) o.onNote?.(`${p.partial}: resuming after ${done} of ${p.end - p.start} lines`);
   } else {
     if (existsSync(p.partial)) o.onNote?.(`${p.partial}: made with other settings or input; starting over`);
@@ -240,21 +306,29 @@ export async function translateShard(translator: Translator, p: ShardPlan, o: Sh
     const write = async (text: string): Promise<boolean> => {
       const b = Buffer.from(text, 'utf8');
       const half = b.length >> 1;
-      for (let off = 0; off < half; ) off += writeSync(fd, b, off, half - off);
+      for (let off = 0; off < half;) off += writeSync(fd, b, off, half - off);
       crashPoint('shard.half-written'); // tests: killed with a line half written
-      for (let off = half; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+      for (let off = half; off < b.length;) off += writeSync(fd, b, off, b.length - off);
       return true;
     };
-    const r = await translateStream(translator, todo(), write, { batchSize: o.batchSize, format: o.format, inputName: p.input, onWarning: o.onWarning });
+    const r = await translateStream(translator, todo(), write, {
+      batchSize: o.batchSize,
+      format: o.format,
+      inputName: p.input,
+      onWarning: o.onWarning,
+    });
     translated = r.lines;
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  if (done + translated !== p.end - p.start) throw new InputError(`${p.input}: changed while shard ${p.shard.index}/${p.shard.count} was translated (${done + translated} of ${p.end - p.start} lines)`);
+  if (done + translated !== p.end - p.start)
+    throw new InputError(
+      `${p.input}: changed while shard ${p.shard.index}/${p.shard.count} was translated ` +
+        `(${done + translated} of ${p.end - p.start} lines)`,
+    );
   renameSync(p.partial, p.output);
   unlinkSync(meta);
   fsyncDir(dirname(p.output));
   return { translated, resumed: done };
 }
-

@@ -18,7 +18,14 @@ import { TINY_SRC, makeTinyRun } from './tiny-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shard-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const NO_SCHEDULER = { JOB_COMPLETION_INDEX: '', SLURM_ARRAY_TASK_ID: '', SLURM_ARRAY_TASK_COUNT: '', SLURM_ARRAY_TASK_MIN: '', SLURM_ARRAY_TASK_STEP: '', PARALLEL_SEQ: '' };
+const NO_SCHEDULER = {
+  JOB_COMPLETION_INDEX: '',
+  SLURM_ARRAY_TASK_ID: '',
+  SLURM_ARRAY_TASK_COUNT: '',
+  SLURM_ARRAY_TASK_MIN: '',
+  SLURM_ARRAY_TASK_STEP: '',
+  PARALLEL_SEQ: '',
+};
 
 describe('parseShardSpec, shardRange, shardOutputPath', () => {
   const err = (f: () => unknown): string => {
@@ -36,7 +43,8 @@ describe('parseShardSpec, shardRange, shardOutputPath', () => {
     expect(parseShardSpec('0/1', {})).toMatchObject({ index: 0, count: 1 });
     expect(err(() => parseShardSpec('16/16', {}))).toMatch(/shard index 16 is not below the number of shards 16/);
     expect(err(() => parseShardSpec('0/0', {}))).toMatch(/must be ≥ 1/);
-    for (const bad of ['3', '-1/4', '1/4/2', 'a/b', '', 'auto/', 'automatic']) expect(err(() => parseShardSpec(bad, {}))).toMatch(/--shard must be I\/N/);
+    for (const bad of ['3', '-1/4', '1/4/2', 'a/b', '', 'auto/', 'automatic'])
+      expect(err(() => parseShardSpec(bad, {}))).toMatch(/--shard must be I\/N/);
   });
 
   it('auto: Kubernetes Indexed Job, Slurm array, GNU parallel, in that precedence', () => {
@@ -44,17 +52,42 @@ describe('parseShardSpec, shardRange, shardOutputPath', () => {
     expect(err(() => parseShardSpec('auto', { JOB_COMPLETION_INDEX: '2' }))).toMatch(/give them as --shard auto\/N/);
     expect(err(() => parseShardSpec('auto/2', { JOB_COMPLETION_INDEX: '2' }))).toMatch(/not below/);
     // sbatch --array=5-8: tasks 5…8, SLURM_ARRAY_TASK_MIN=5
-    expect(parseShardSpec('auto', { SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '5' })).toMatchObject({ index: 2, count: 4 });
-    expect(parseShardSpec('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({ index: 3, count: 4 });
+    expect(
+      parseShardSpec('auto', { SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '5' }),
+    ).toMatchObject({ index: 2, count: 4 });
+    expect(parseShardSpec('auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' })).toMatchObject({
+      index: 3,
+      count: 4,
+    });
     // --array=0-9:3 → 0, 3, 6, 9
-    expect(parseShardSpec('auto', { SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '3' })).toMatchObject({ index: 2, count: 4 });
-    expect(err(() => parseShardSpec('auto/5', { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '4' }))).toMatch(/SLURM_ARRAY_TASK_COUNT=4/);
+    expect(
+      parseShardSpec('auto', {
+        SLURM_ARRAY_TASK_ID: '6',
+        SLURM_ARRAY_TASK_COUNT: '4',
+        SLURM_ARRAY_TASK_MIN: '0',
+        SLURM_ARRAY_TASK_STEP: '3',
+      }),
+    ).toMatchObject({ index: 2, count: 4 });
+    expect(err(() => parseShardSpec('auto/5', { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '4' }))).toMatch(
+      /SLURM_ARRAY_TASK_COUNT=4/,
+    );
     expect(parseShardSpec('auto/8', { PARALLEL_SEQ: '1' })).toMatchObject({ index: 0, count: 8 });
     expect(parseShardSpec('auto/8', { PARALLEL_SEQ: '8' })).toMatchObject({ index: 7, count: 8 });
     expect(err(() => parseShardSpec('auto', { PARALLEL_SEQ: '3' }))).toMatch(/GNU parallel does not tell/);
-    expect(parseShardSpec('auto/4', { JOB_COMPLETION_INDEX: '1', SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '4', PARALLEL_SEQ: '4' })).toMatchObject({ index: 1 });
-    expect(err(() => parseShardSpec('auto', NO_SCHEDULER))).toMatch(/no JOB_COMPLETION_INDEX .*SLURM_ARRAY_TASK_ID .*PARALLEL_SEQ/);
-    expect(err(() => parseShardSpec('auto/3', { JOB_COMPLETION_INDEX: 'x' }))).toMatch(/JOB_COMPLETION_INDEX=x is not a non-negative integer/);
+    expect(
+      parseShardSpec('auto/4', {
+        JOB_COMPLETION_INDEX: '1',
+        SLURM_ARRAY_TASK_ID: '2',
+        SLURM_ARRAY_TASK_COUNT: '4',
+        PARALLEL_SEQ: '4',
+      }),
+    ).toMatchObject({ index: 1 });
+    expect(err(() => parseShardSpec('auto', NO_SCHEDULER))).toMatch(
+      /no JOB_COMPLETION_INDEX .*SLURM_ARRAY_TASK_ID .*PARALLEL_SEQ/,
+    );
+    expect(err(() => parseShardSpec('auto/3', { JOB_COMPLETION_INDEX: 'x' }))).toMatch(
+      /JOB_COMPLETION_INDEX=x is not a non-negative integer/,
+    );
   });
 
   it('the ranges are contiguous, in order, cover every line once and differ in size by at most one', () => {
@@ -97,8 +130,16 @@ describe('seq2seq translate --shard', () => {
   const input = join(dir, 'in.txt');
   let reference: Buffer;
   let referenceWarnings: string[];
-  const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.includes('warning:')).sort();
-  const translate = (args: string[], env: Record<string, string> = {}) => runCli(['translate', '--model', run, '-i', input, '--beam', '3', '--batch-size', '4', ...args], { cwd: dir, env: { ...NO_SCHEDULER, ...env } });
+  const warnings = (stderr: string) =>
+    stderr
+      .split('\n')
+      .filter((l) => l.includes('warning:'))
+      .sort();
+  const translate = (args: string[], env: Record<string, string> = {}) =>
+    runCli(['translate', '--model', run, '-i', input, '--beam', '3', '--batch-size', '4', ...args], {
+      cwd: dir,
+      env: { ...NO_SCHEDULER, ...env },
+    });
 
   beforeAll(async () => {
     run = await makeTinyRun(join(dir, 'run'), { maxSourceLength: 12 });
@@ -106,8 +147,15 @@ describe('seq2seq translate --shard', () => {
     const words = TINY_SRC.join(' ').split(' ');
     const lines: string[] = [];
     for (let i = 0; i < 45; i++) {
-      const n = i % 11 === 4 ? 40_000 : i % 7 === 3 ? 30 : 1 + rng.int(10); // very long (≈ 200 kB), long (cropped), short
-      lines.push(i % 6 === 0 ? '' : i % 13 === 5 ? '   \t ' : Array.from({ length: n }, () => words[rng.int(words.length)]).join(' '));
+      // very long (≈ 200 kB), long (cropped), short
+      const n = i % 11 === 4 ? 40_000 : i % 7 === 3 ? 30 : 1 + rng.int(10);
+      lines.push(
+        i % 6 === 0
+          ? ''
+          : i % 13 === 5
+            ? '   \t '
+            : Array.from({ length: n }, () => words[rng.int(words.length)]).join(' '),
+      );
     }
     // a BOM character inside the file is text, also on the first line of a shard (15: of 3, 19: of 7)
     for (const k of [10, 15, 19]) lines[k] = '\uFEFF' + lines[k];
@@ -122,9 +170,13 @@ describe('seq2seq translate --shard', () => {
 
   for (const N of [1, 3, 7]) {
     it(`${N} shard(s): the outputs concatenated are the unsharded output, byte for byte`, async () => {
-      const results = await Promise.all(Array.from({ length: N }, (_, i) => translate(['-o', `n${N}-part-{i}.txt`, '--shard', `${i}/${N}`])));
+      const results = await Promise.all(
+        Array.from({ length: N }, (_, i) => translate(['-o', `n${N}-part-{i}.txt`, '--shard', `${i}/${N}`])),
+      );
       results.forEach((r) => expect(r.code, r.stderr).toBe(0));
-      const parts = readdirSync(dir).filter((f) => f.startsWith(`n${N}-part-`)).sort();
+      const parts = readdirSync(dir)
+        .filter((f) => f.startsWith(`n${N}-part-`))
+        .sort();
       expect(parts).toHaveLength(N);
       expect(Buffer.concat(parts.map((f) => readFileSync(join(dir, f)))).equals(reference)).toBe(true);
       expect(results.flatMap((r) => warnings(r.stderr)).sort()).toEqual(referenceWarnings);
@@ -155,7 +207,9 @@ describe('seq2seq translate --shard', () => {
 
   it('a partial output of other settings is not continued: the shard starts over', async () => {
     const out = join(dir, 'other-2.txt');
-    const killed = await translate(['-o', out, '--shard', '2/3', '--length-penalty', '0'], { SEQ2SEQ_TEST_CRASH_AT: 'shard.half-written:2' });
+    const killed = await translate(['-o', out, '--shard', '2/3', '--length-penalty', '0'], {
+      SEQ2SEQ_TEST_CRASH_AT: 'shard.half-written:2',
+    });
     expect(killed.code).not.toBe(0);
     const r = await translate(['-o', out, '--shard', '2/3']);
     expect(r.code, r.stderr).toBe(0);
@@ -163,7 +217,7 @@ describe('seq2seq translate --shard', () => {
     expect(readFileSync(out).equals(readFileSync(join(dir, 'n3-part-2.txt')))).toBe(true);
   }, 120_000);
 
-  it('--shard auto with each scheduler\'s variables writes the same shard', async () => {
+  it("--shard auto with each scheduler's variables writes the same shard", async () => {
     const expected = readFileSync(join(dir, 'n3-part-1.txt'));
     const envs: [string, string, Record<string, string>][] = [
       ['k8s', 'auto/3', { JOB_COMPLETION_INDEX: '1' }],
@@ -186,7 +240,10 @@ describe('seq2seq translate --shard', () => {
       [['--shard', '0/2'], /--shard needs the input and the output as files/],
       [['-o', 'x.txt', '--shard', '2/2'], /shard index 2 is not below/],
       [['-o', 'x.txt', '--shard', 'half'], /--shard must be I\/N/],
-      [['-o', 'wrong.txt', '--shard', '0/3'], /wrong\.txt: exists with 1 lines, but shard 0\/3 has 15 input lines \(lines 1–15 of .*in\.txt\)/],
+      [
+        ['-o', 'wrong.txt', '--shard', '0/3'],
+        /wrong\.txt: exists with 1 lines, but shard 0\/3 has 15 input lines \(lines 1–15 of .*in\.txt\)/,
+      ],
       [['-o', 'nodir/x.txt', '--shard', '0/3'], /directory .*nodir does not exist/],
     ];
     for (const [args, message] of cases) {

@@ -27,30 +27,103 @@ describe.skipIf(missing !== null)('train_ddp.py: torchrun, and the same training
     }
     const r = spawnSync(
       'torchrun',
-      ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--log_dir', join(work, 'torchrun-logs'), TRAIN_DDP, '--ids', 'ids', '--out', 'run-torchrun', '--preset', 'tiny', '--max-steps', '3', '--threads', '1'],
+      [
+        '--standalone',
+        '--nproc_per_node',
+        '2',
+        '--redirects',
+        '1',
+        '--tee',
+        '1',
+        '--log_dir',
+        join(work, 'torchrun-logs'),
+        TRAIN_DDP,
+        '--ids',
+        'ids',
+        '--out',
+        'run-torchrun',
+        '--preset',
+        'tiny',
+        '--max-steps',
+        '3',
+        '--threads',
+        '1',
+      ],
       { cwd: work, env: pythonEnv({ GLOO_SOCKET_IFNAME: 'lo' }), encoding: 'utf8', timeout: 180_000 },
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('2 process(es) on cpu');
-    expect(JSON.parse(readFileSync(join(work, 'run-torchrun', 'last', 'train-state', 'state.json'), 'utf8')).step).toBe(3);
+    expect(JSON.parse(readFileSync(join(work, 'run-torchrun', 'last', 'train-state', 'state.json'), 'utf8')).step).toBe(
+      3,
+    );
   });
 
   it('resumed from one checkpoint by `seq2seq train` and by two twin ranks: the same validation losses', async () => {
     const a = join(work, 'run-ours');
-    await cli(work, ['train', '--train', join(DEMO, 'train'), '--valid', join(DEMO, 'valid'), '--src', 'en', '--tgt', 'de', '--tokenizer', 'tok.json', '--preset', 'tiny', '--max-steps', '2', '--eval-every', '2', '--best-metric', 'loss', '--eval-max-sentences', '5', '--samples', '0', '--out', a, '--log-format', 'json']);
+    await cli(work, [
+      'train',
+      '--train',
+      join(DEMO, 'train'),
+      '--valid',
+      join(DEMO, 'valid'),
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--tokenizer',
+      'tok.json',
+      '--preset',
+      'tiny',
+      '--max-steps',
+      '2',
+      '--eval-every',
+      '2',
+      '--best-metric',
+      'loss',
+      '--eval-max-sentences',
+      '5',
+      '--samples',
+      '0',
+      '--out',
+      a,
+      '--log-format',
+      'json',
+    ]);
     const b = join(work, 'run-twin');
     cpSync(a, b, { recursive: true });
-    await cli(work, ['corpus', 'encode', join(DEMO, 'train'), '--valid', join(DEMO, 'valid'), '--src', 'en', '--tgt', 'de', '--model', a, '-o', 'ids-ours']);
+    await cli(work, [
+      'corpus',
+      'encode',
+      join(DEMO, 'train'),
+      '--valid',
+      join(DEMO, 'valid'),
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--model',
+      a,
+      '-o',
+      'ids-ours',
+    ]);
     await cli(work, ['train', '--resume', a, '--max-steps', '12', '--log-format', 'json']);
     const ranks = await launchRanks(work, 2, ['--resume', b, '--ids', 'ids-ours', '--max-steps', '12']);
     for (const r of ranks) expect(r.code, r.out).toBe(0);
-    const evals = (run: string) => history(run).filter((e) => e.type === 'eval' && e.step > 2).map((e) => [e.step, e.loss!]);
+    const evals = (run: string) =>
+      history(run)
+        .filter((e) => e.type === 'eval' && e.step > 2)
+        .map((e) => [e.step, e.loss!]);
     const ours = evals(a);
     const twin = evals(b);
     expect(ours.map((e) => e[0])).toEqual([4, 6, 8, 10, 12]);
     expect(twin.map((e) => e[0])).toEqual(ours.map((e) => e[0]));
-    process.stdout.write(`validation loss, ours / twin on 2 ranks: ${ours.map(([s, l], i) => `${s}: ${l.toFixed(7)} / ${twin[i][1].toFixed(7)}`).join(', ')}\n`);
-    twin.forEach(([, l], i) => expect(Math.abs(l - ours[i][1]) / ours[i][1], `step ${ours[i][0]}: ${l} vs ${ours[i][1]}`).toBeLessThan(1e-4));
+    process.stdout.write(
+      `validation loss, ours / twin on 2 ranks: ` +
+        `${ours.map(([s, l], i) => `${s}: ${l.toFixed(7)} / ${twin[i][1].toFixed(7)}`).join(', ')}\n`,
+    );
+    twin.forEach(([, l], i) =>
+      expect(Math.abs(l - ours[i][1]) / ours[i][1], `step ${ours[i][0]}: ${l} vs ${ours[i][1]}`).toBeLessThan(1e-4),
+    );
     expect(ours[4][1]).toBeLessThan(ours[0][1] - 0.3);
   });
 });

@@ -29,10 +29,32 @@ describe.skipIf(missing !== null)('train_ddp.py: two ranks with gloo, and back t
   beforeAll(() => demoIds(work), 180_000);
 
   it('two ranks train 30 steps on the demo corpus: the loss falls, rank 0 writes a run directory', async () => {
-    const ranks = await launchRanks(work, 2, ['--ids', 'ids', '--out', run, '--preset', 'tiny', '--max-steps', '30', '--eval-every', '15', '--log-every', '10']);
+    const ranks = await launchRanks(work, 2, [
+      '--ids',
+      'ids',
+      '--out',
+      run,
+      '--preset',
+      'tiny',
+      '--max-steps',
+      '30',
+      '--eval-every',
+      '15',
+      '--log-every',
+      '10',
+    ]);
     for (const r of ranks) expect(r.code, r.out).toBe(0);
     expect(ranks[0].out).toContain('2 process(es) on cpu');
-    for (const f of ['config.json', 'tokenizer.json', 'model.safetensors', 'history.jsonl', 'best/model.safetensors', 'last/model.safetensors', 'last/train-state/state.json', 'last/train-state/optimizer.safetensors']) {
+    for (const f of [
+      'config.json',
+      'tokenizer.json',
+      'model.safetensors',
+      'history.jsonl',
+      'best/model.safetensors',
+      'last/model.safetensors',
+      'last/train-state/state.json',
+      'last/train-state/optimizer.safetensors',
+    ]) {
       expect(existsSync(join(run, f)), f).toBe(true);
     }
     const ev = history(run);
@@ -43,13 +65,20 @@ describe.skipIf(missing !== null)('train_ddp.py: two ranks with gloo, and back t
     expect(steps[3].loss!).toBeLessThan(steps[0].loss! - 0.5); // ln(1000) ≈ 6.9 nats at the start
     expect(evals[1].loss!).toBeLessThan(evals[0].loss!);
     const state = JSON.parse(readFileSync(join(run, 'last', 'train-state', 'state.json'), 'utf8'));
-    expect(state).toMatchObject({ version: 1, step: 30, optimizer: { kind: 'adam', t: 30 }, batcher: { epoch: 0, index: 30 } });
+    expect(state).toMatchObject({
+      version: 1,
+      step: 30,
+      optimizer: { kind: 'adam', t: 30 },
+      batcher: { epoch: 0, index: 30 },
+    });
   }, 300_000);
 
-  it("seq2seq translate loads it, and its greedy output on 100 sentences equals the twin's greedy on the same weights", async () => {
+  it("seq2seq translate loads it; its greedy output on 100 sentences = the twin's greedy", async () => {
     const lines = readFileSync(join(DEMO, 'valid.en'), 'utf8').split('\n').slice(0, 100);
     writeFileSync(join(work, 'in.txt'), lines.join('\n') + '\n');
-    const ours = (await cli(work, ['translate', '--model', run, '--beam', '1', '-i', 'in.txt'])).stdout.split('\n').slice(0, -1);
+    const ours = (await cli(work, ['translate', '--model', run, '--beam', '1', '-i', 'in.txt'])).stdout
+      .split('\n')
+      .slice(0, -1);
     const tok = Tokenizer.load(join(run, 'tokenizer.json'));
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
     const sources = lines.map((l) => Array.from(encodeSource(tok, l, config.model.maxSourceLength).ids));
@@ -61,14 +90,37 @@ describe.skipIf(missing !== null)('train_ddp.py: two ranks with gloo, and back t
     expect(new Set(ours).size).toBeGreaterThan(1); // not one fixed output for every input
   }, 120_000);
 
-  it('seq2seq inspect and eval read the run (the same validation perplexity); train --resume continues it where the ranks stopped', async () => {
+  it('inspect and eval read the run (the same validation perplexity); train --resume continues it', async () => {
     const inspect = await cli(work, ['inspect', run, '--format', 'json']);
-    expect(JSON.parse(inspect.stdout)).toMatchObject({ checkpoints: { best: { step: 30 }, last: { step: 30 } }, training: { bestMetric: 'loss', preset: 'tiny' } });
+    expect(JSON.parse(inspect.stdout)).toMatchObject({
+      checkpoints: { best: { step: 30 }, last: { step: 30 } },
+      training: { bestMetric: 'loss', preset: 'tiny' },
+    });
     expect((await cli(work, ['inspect', run])).stdout).toMatch(/^ {6}30 +\d\.\d{3} +[\d.]+ +– +– +best$/m);
     // seq2seq eval's perplexity of the valid set = the one the twin measured at step 30 (the best checkpoint)
-    const ev = JSON.parse((await cli(work, ['eval', '--model', run, '--test', join(DEMO, 'valid'), '--src', 'en', '--tgt', 'de', '--beam', '1', '--format', 'json'])).stdout);
+    const ev = JSON.parse(
+      (
+        await cli(work, [
+          'eval',
+          '--model',
+          run,
+          '--test',
+          join(DEMO, 'valid'),
+          '--src',
+          'en',
+          '--tgt',
+          'de',
+          '--beam',
+          '1',
+          '--format',
+          'json',
+        ])
+      ).stdout,
+    );
     expect(ev.pairs).toBe(1000);
-    const twinPpl = history(run).filter((e) => e.type === 'eval').pop()!.ppl as number;
+    const twinPpl = history(run)
+      .filter((e) => e.type === 'eval')
+      .pop()!.ppl as number;
     expect(Math.abs(ev.perplexity.perplexity - twinPpl) / twinPpl).toBeLessThan(1e-5);
     const resumed = join(work, 'run-ddp-resumed');
     cpSync(run, resumed, { recursive: true });
@@ -77,17 +129,50 @@ describe.skipIf(missing !== null)('train_ddp.py: two ranks with gloo, and back t
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ step: 35, reason: 'max-steps' });
   }, 180_000);
 
-  it('ours → PyTorch → ours keeps every weight bit-exact (LSTM/Luong, tied embeddings, bidirectional 2-layer GRU)', async () => {
+  it('ours → PyTorch → ours keeps every weight bit-exact (LSTM/Luong, tied, 2-layer bi-GRU)', async () => {
     const configs: ModelConfigInput[] = [
-      { cell: 'gru', srcVocabSize: 40, tgtVocabSize: 30, embeddingSize: 8, hiddenSize: 12, encoderLayers: 2, decoderLayers: 2 },
-      { cell: 'lstm', srcVocabSize: 40, tgtVocabSize: 30, embeddingSize: 8, hiddenSize: 12, attention: 'luong-general', inputFeeding: true, bidirectional: false },
-      { cell: 'rnn', srcVocabSize: 40, tgtVocabSize: 30, embeddingSize: 8, hiddenSize: 12, attention: 'none', preOutputSize: 8, tiedTargetEmbeddings: true },
+      {
+        cell: 'gru',
+        srcVocabSize: 40,
+        tgtVocabSize: 30,
+        embeddingSize: 8,
+        hiddenSize: 12,
+        encoderLayers: 2,
+        decoderLayers: 2,
+      },
+      {
+        cell: 'lstm',
+        srcVocabSize: 40,
+        tgtVocabSize: 30,
+        embeddingSize: 8,
+        hiddenSize: 12,
+        attention: 'luong-general',
+        inputFeeding: true,
+        bidirectional: false,
+      },
+      {
+        cell: 'rnn',
+        srcVocabSize: 40,
+        tgtVocabSize: 30,
+        embeddingSize: 8,
+        hiddenSize: 12,
+        attention: 'none',
+        preOutputSize: 8,
+        tiedTargetEmbeddings: true,
+      },
     ];
     for (const [k, config] of configs.entries()) {
       const dir = join(work, `rt-${k}`);
       saveModel(dir, new Seq2Seq(config, new Rng(11 + k)));
       const out = join(dir, 'back.safetensors');
-      const r = await runPython(['-m', 'seq2seq_torch.tool', 'roundtrip', join(dir, 'model.safetensors'), join(dir, 'config.json'), out]);
+      const r = await runPython([
+        '-m',
+        'seq2seq_torch.tool',
+        'roundtrip',
+        join(dir, 'model.safetensors'),
+        join(dir, 'config.json'),
+        out,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const a = readSafetensors(join(dir, 'model.safetensors')).tensors;
       const b = readSafetensors(out).tensors;

@@ -45,10 +45,17 @@ function configs(): { name: string; config: ModelConfigInput }[] {
         labelSmoothing: 0.1,
       };
       out.push({ name: `${cell} ${attention}`, config: base });
-      out.push({ name: `${cell} ${attention} input-feeding`, config: { ...base, inputFeeding: true, decoderLayers: 1 } });
-      if (!attention.startsWith('luong')) out.push({ name: `${cell} ${attention} no-pre-output`, config: { ...base, preOutput: false } });
+      out.push({
+        name: `${cell} ${attention} input-feeding`,
+        config: { ...base, inputFeeding: true, decoderLayers: 1 },
+      });
+      if (!attention.startsWith('luong'))
+        out.push({ name: `${cell} ${attention} no-pre-output`, config: { ...base, preOutput: false } });
     }
-  out.push({ name: 'gru bahdanau tied', config: { ...out.find((c) => c.name === 'gru bahdanau')!.config, tiedTargetEmbeddings: true } });
+  out.push({
+    name: 'gru bahdanau tied',
+    config: { ...out.find((c) => c.name === 'gru bahdanau')!.config, tiedTargetEmbeddings: true },
+  });
   return out;
 }
 
@@ -92,7 +99,8 @@ function oursWithMasks(): Case[] {
     // the batch as our loss sees it: rows by decreasing target length
     const B = raw.size;
     const o1 = byLength(raw.tgtLengths);
-    const perm = (a: Int32Array, T: number) => Array.from({ length: T * B }, (_, i) => a[Math.floor(i / B) * B + o1[i % B]]);
+    const perm = (a: Int32Array, T: number) =>
+      Array.from({ length: T * B }, (_, i) => a[Math.floor(i / B) * B + o1[i % B]]);
     const srcLengths = o1.map((b) => raw.srcLengths[b]);
     const tgtLengths = o1.map((b) => raw.tgtLengths[b]);
     const S = raw.srcLen;
@@ -126,7 +134,8 @@ function oursWithMasks(): Case[] {
       const out = new Array<number>(T * B * P).fill(1);
       let r = 0;
       for (let t = 0; t < T; t++)
-        for (let b = 0; b < B && tgtLengths[b] > t; b++, r++) for (let j = 0; j < P; j++) out[(t * B + b) * P + j] = outMask[r * P + j];
+        for (let b = 0; b < B && tgtLengths[b] > t; b++, r++)
+          for (let j = 0; j < P; j++) out[(t * B + b) * P + j] = outMask[r * P + j];
       expect(r * P, name).toBe(outMask.length);
       masks.out = { shape: [T, B, P], data: out };
     }
@@ -137,13 +146,23 @@ function oursWithMasks(): Case[] {
       weights[p.name] = Array.from(p.value);
       grads[p.name] = Array.from(p.grad);
     }
-    const batch = { size: B, srcLen: S, tgtLen: T, src: perm(raw.src, S), srcLengths, tgtIn: perm(raw.tgtIn, T), tgtOut: perm(raw.tgtOut, T) };
+    const batch = {
+      size: B,
+      srcLen: S,
+      tgtLen: T,
+      src: perm(raw.src, S),
+      srcLengths,
+      tgtIn: perm(raw.tgtIn, T),
+      tgtOut: perm(raw.tgtOut, T),
+    };
     return { name, config: model.config as unknown as Record<string, unknown>, weights, batch, masks, loss, grads };
   });
 }
 
 async function autograd(cases: Case[]): Promise<{ name: string; loss: number; grads: Record<string, number[]> }[]> {
-  const r = await runPython(['-m', 'seq2seq_torch.tool', 'grads'], { input: JSON.stringify(cases.map((c) => ({ ...c, dtype: 'float64' }))) });
+  const r = await runPython(['-m', 'seq2seq_torch.tool', 'grads'], {
+    input: JSON.stringify(cases.map((c) => ({ ...c, dtype: 'float64' }))),
+  });
   if (r.code !== 0) throw new Error(`twin grads failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -175,30 +194,35 @@ function check(mine: Case[], theirs: Awaited<ReturnType<typeof autograd>>, lossT
   return worst;
 }
 
-describe.skipIf(missing !== null)('dropout, word dropout and memory dropout: the twin with our masks = our training-mode BPTT', () => {
-  it('TypeScript backend, float64: loss and gradients agree to 1e-9', async () => {
-    const mine = withFloat64(() => oursWithMasks());
-    const worst = check(mine, await autograd(mine), 1e-9, 1e-9);
-    process.stdout.write(`dropout masks, js float64: worst error ${worst.toExponential(2)} over ${mine.length} configurations\n`);
-  });
+describe.skipIf(missing !== null)(
+  'dropout, word dropout and memory dropout: the twin with our masks = our training-mode BPTT',
+  () => {
+    it('TypeScript backend, float64: loss and gradients agree to 1e-9', async () => {
+      const mine = withFloat64(() => oursWithMasks());
+      const worst = check(mine, await autograd(mine), 1e-9, 1e-9);
+      process.stdout.write(
+        `dropout masks, js float64: worst error ${worst.toExponential(2)} over ${mine.length} configurations\n`,
+      );
+    });
 
-  const native = createNativeBackend();
-  it.skipIf(native === null)('native backend, float32: loss within 1e-5, gradients within 1e-4', async () => {
-    const before = getBackend();
-    setBackend(native!);
-    let mine: Case[];
-    try {
-      mine = oursWithMasks();
-    } finally {
-      setBackend(before);
-    }
-    const worst = check(mine, await autograd(mine), 1e-5, 1e-4);
-    process.stdout.write(`dropout masks, native float32: worst error ${worst.toExponential(2)}\n`);
-  });
+    const native = createNativeBackend();
+    it.skipIf(native === null)('native backend, float32: loss within 1e-5, gradients within 1e-4', async () => {
+      const before = getBackend();
+      setBackend(native!);
+      let mine: Case[];
+      try {
+        mine = oursWithMasks();
+      } finally {
+        setBackend(before);
+      }
+      const worst = check(mine, await autograd(mine), 1e-5, 1e-4);
+      process.stdout.write(`dropout masks, native float32: worst error ${worst.toExponential(2)}\n`);
+    });
 
-  it('the masks matter: without them (inference mode) the twin\'s loss differs', async () => {
-    const mine = withFloat64(() => oursWithMasks()).slice(0, 3);
-    const theirs = await autograd(mine.map((c) => ({ ...c, masks: {} })));
-    mine.forEach((m, k) => expect(Math.abs(m.loss - theirs[k].loss) / m.loss).toBeGreaterThan(1e-3));
-  });
-});
+    it("the masks matter: without them (inference mode) the twin's loss differs", async () => {
+      const mine = withFloat64(() => oursWithMasks()).slice(0, 3);
+      const theirs = await autograd(mine.map((c) => ({ ...c, masks: {} })));
+      mine.forEach((m, k) => expect(Math.abs(m.loss - theirs[k].loss) / m.loss).toBeGreaterThan(1e-3));
+    });
+  },
+);

@@ -43,8 +43,25 @@ function ours(): Ours[] {
       weights[p.name] = Array.from(p.value);
       grads[p.name] = Array.from(p.grad);
     }
-    const b = { size: batch.size, srcLen: batch.srcLen, tgtLen: batch.tgtLen, src: [...batch.src], srcLengths: [...batch.srcLengths], tgtIn: [...batch.tgtIn], tgtOut: [...batch.tgtOut] };
-    return { name: c.name, config: model.config as unknown as Record<string, unknown>, weights, batch: b, loss: r.loss, nll: r.nll, tokens: r.tokens, grads };
+    const b = {
+      size: batch.size,
+      srcLen: batch.srcLen,
+      tgtLen: batch.tgtLen,
+      src: [...batch.src],
+      srcLengths: [...batch.srcLengths],
+      tgtIn: [...batch.tgtIn],
+      tgtOut: [...batch.tgtOut],
+    };
+    return {
+      name: c.name,
+      config: model.config as unknown as Record<string, unknown>,
+      weights,
+      batch: b,
+      loss: r.loss,
+      nll: r.nll,
+      tokens: r.tokens,
+      grads,
+    };
   });
 }
 
@@ -57,7 +74,9 @@ interface Theirs {
 }
 
 async function autograd(cases: Ours[]): Promise<Theirs[]> {
-  const input = JSON.stringify(cases.map((c) => ({ name: c.name, config: c.config, weights: c.weights, batch: c.batch, dtype: 'float64' })));
+  const input = JSON.stringify(
+    cases.map((c) => ({ name: c.name, config: c.config, weights: c.weights, batch: c.batch, dtype: 'float64' })),
+  );
   const r = await runPython(['-m', 'seq2seq_torch.tool', 'grads'], { input });
   if (r.code !== 0) throw new Error(`twin grads failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Theirs[];
@@ -93,7 +112,13 @@ function normError(a: number[], b: number[]): number {
   return n === 0 ? (d === 0 ? 0 : Infinity) : Math.sqrt(d / n);
 }
 
-function compare(mine: Ours[], theirs: Theirs[], lossTol: number, gradTol: number, gradError: (a: number[], b: number[]) => number) {
+function compare(
+  mine: Ours[],
+  theirs: Theirs[],
+  lossTol: number,
+  gradTol: number,
+  gradError: (a: number[], b: number[]) => number,
+) {
   expect(theirs.map((t) => t.name)).toEqual(mine.map((m) => m.name));
   let worstLoss = 0;
   let worstGrad = 0;
@@ -104,7 +129,8 @@ function compare(mine: Ours[], theirs: Theirs[], lossTol: number, gradTol: numbe
     const le = Math.abs(m.loss - t.loss) / Math.abs(t.loss);
     const ne = Math.abs(m.nll - t.nll) / Math.abs(t.nll);
     worstLoss = Math.max(worstLoss, le, ne);
-    if (!(le <= lossTol && ne <= lossTol)) failures.push(`${m.name}: loss ${m.loss} vs ${t.loss}, nll ${m.nll} vs ${t.nll}`);
+    if (!(le <= lossTol && ne <= lossTol))
+      failures.push(`${m.name}: loss ${m.loss} vs ${t.loss}, nll ${m.nll} vs ${t.nll}`);
     expect(Object.keys(t.grads).sort(), m.name).toEqual(Object.keys(m.grads).sort());
     for (const [name, g] of Object.entries(m.grads)) {
       const e = gradError(g, t.grads[name]);
@@ -124,22 +150,31 @@ describe.skipIf(missing !== null)('PyTorch autograd through the twin = our BPTT,
   it('TypeScript backend, float64: the loss and every entry of every gradient agree to 1e-9', async () => {
     const mine = withFloat64(() => ours());
     const r = compare(mine, await autograd(mine), 1e-12, 1e-9, entryError);
-    process.stdout.write(`twin vs ours (js, float64): worst loss error ${r.worstLoss.toExponential(2)}, worst gradient error ${r.worstGrad.toExponential(2)}\n`);
+    process.stdout.write(
+      `twin vs ours (js, float64): worst loss error ${r.worstLoss.toExponential(2)}, ` +
+        `worst gradient error ${r.worstGrad.toExponential(2)}\n`,
+    );
   });
 
   for (const backend of ['js', 'native'] as const) {
     const native = backend === 'native' ? createNativeBackend() : null;
-    it.skipIf(backend === 'native' && native === null)(`${backend} backend, float32: loss within 1e-5 and every gradient within 1e-4 (relative, ‖Δg‖/‖g‖)`, async () => {
-      const before = getBackend();
-      setBackend(native ?? jsBackend);
-      let mine: Ours[];
-      try {
-        mine = ours();
-      } finally {
-        setBackend(before);
-      }
-      const r = compare(mine, await autograd(mine), 1e-5, 1e-4, normError);
-      process.stdout.write(`twin vs ours (${backend}, float32): worst loss error ${r.worstLoss.toExponential(2)}, worst gradient error ${r.worstGrad.toExponential(2)}\n`);
-    });
+    it.skipIf(backend === 'native' && native === null)(
+      `${backend} backend, float32: loss within 1e-5 and every gradient within 1e-4 (relative, ‖Δg‖/‖g‖)`,
+      async () => {
+        const before = getBackend();
+        setBackend(native ?? jsBackend);
+        let mine: Ours[];
+        try {
+          mine = ours();
+        } finally {
+          setBackend(before);
+        }
+        const r = compare(mine, await autograd(mine), 1e-5, 1e-4, normError);
+        process.stdout.write(
+          `twin vs ours (${backend}, float32): worst loss error ${r.worstLoss.toExponential(2)}, ` +
+            `worst gradient error ${r.worstGrad.toExponential(2)}\n`,
+        );
+      },
+    );
   }
 });

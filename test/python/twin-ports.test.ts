@@ -48,7 +48,7 @@ print(json.dumps(out))`)) as { nums: number[]; shuffled: number[]; state: number
     });
   });
 
-  it('Batcher: the same batches in every epoch and the same fingerprint (lengths filtered, sentence caps, empty sources)', async () => {
+  it('Batcher: the same batches in every epoch and the same fingerprint (filters, caps, empty sources)', async () => {
     const rng = new Rng(3);
     const pairs: EncodedPair[] = Array.from({ length: 700 }, (_, id) => ({
       src: Int32Array.from({ length: id % 97 === 0 ? 0 : 1 + rng.int(40) }, () => 4 + rng.int(50)),
@@ -57,7 +57,20 @@ print(json.dumps(out))`)) as { nums: number[]; shuffled: number[]; state: number
     }));
     writeIdShard(join(dir, 'train-00000.safetensors'), pairs.slice(0, 400), {});
     writeIdShard(join(dir, 'train-00001.safetensors'), pairs.slice(400), {});
-    const index = { format: ID_FORMAT, version: 1, tokenizers: { src: 't.json', tgt: 't.json' }, vocab: { src: 60, tgt: 60 }, splits: { train: { shards: [{ file: 'train-00000.safetensors', pairs: 400 }, { file: 'train-00001.safetensors', pairs: 300 }] } } };
+    const index = {
+      format: ID_FORMAT,
+      version: 1,
+      tokenizers: { src: 't.json', tgt: 't.json' },
+      vocab: { src: 60, tgt: 60 },
+      splits: {
+        train: {
+          shards: [
+            { file: 'train-00000.safetensors', pairs: 400 },
+            { file: 'train-00001.safetensors', pairs: 300 },
+          ],
+        },
+      },
+    };
     writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
     const settings = [
       { maxTokens: 300, seed: 1 },
@@ -96,7 +109,8 @@ import json
 from seq2seq_torch.schedule import LrSchedule
 out = []
 for c in ${JSON.stringify(cases)}:
-    s = LrSchedule(c['kind'], c['lr'], c.get('warmupSteps', 0), c.get('factor', 0.5), c.get('patience', 2), c.get('minLr', 0), c.get('anneal', 0))
+    s = LrSchedule(c['kind'], c['lr'], c.get('warmupSteps', 0), c.get('factor', 0.5), c.get('patience', 2),
+                   c.get('minLr', 0), c.get('anneal', 0))
     rates = []
     for i, score in enumerate(${JSON.stringify(scores)}):
         rates.append([s.lr_at(step, step / 40) for step in range(4 * i + 1, 4 * i + 5)])

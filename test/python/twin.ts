@@ -11,7 +11,14 @@ export const PYTHON_DIR = join(REPO, 'python');
 
 /** Environment of a twin process: the package importable, one BLAS thread unless told otherwise. */
 export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, PYTHONPATH: PYTHON_DIR, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1', ...extra };
+  return {
+    ...process.env,
+    PYTHONPATH: PYTHON_DIR,
+    OMP_NUM_THREADS: '1',
+    OPENBLAS_NUM_THREADS: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+    ...extra,
+  };
 }
 
 let cached: string | null | undefined;
@@ -19,8 +26,16 @@ let cached: string | null | undefined;
 /** null when `import torch` works in /usr/bin/python3; otherwise why the twin tests are skipped. */
 export function torchMissing(): string | null {
   if (cached !== undefined) return cached;
-  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env: pythonEnv(), timeout: 60_000 });
-  cached = r.status === 0 ? null : `${PYTHON} cannot import torch (${(r.stderr || r.error?.message || 'not found').trim().split('\n').pop()}); install Debian's python3-torch`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], {
+    encoding: 'utf8',
+    env: pythonEnv(),
+    timeout: 60_000,
+  });
+  cached =
+    r.status === 0
+      ? null
+      : `${PYTHON} cannot import torch (${(r.stderr || r.error?.message || 'not found').trim().split('\n').pop()}); ` +
+        "install Debian's python3-torch";
   if (cached) process.stderr.write(`skipping the PyTorch twin tests: ${cached}\n`);
   return cached;
 }
@@ -32,9 +47,16 @@ export interface PyResult {
 }
 
 /** Runs `python3 args…` with the twin on the path, feeding `input` on stdin. */
-export function runPython(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<PyResult> {
+export function runPython(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<PyResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { cwd: opts.cwd ?? REPO, env: pythonEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, args, {
+      cwd: opts.cwd ?? REPO,
+      env: pythonEnv(opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -43,7 +65,11 @@ export function runPython(args: string[], opts: { input?: string; env?: Record<s
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');

@@ -24,7 +24,10 @@ interface EncodeFlags {
 /** The tokenizer files to encode with: the run's, a joint one, or a source and a target one. */
 async function tokenizerFiles(f: EncodeFlags): Promise<{ src: string; tgt: string }> {
   const given = [f.model, f.tokenizer, f.srcTokenizer ?? f.tgtTokenizer].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new InputError('give exactly one of --model RUN, --tokenizer FILE, or --src-tokenizer FILE with --tgt-tokenizer FILE');
+  if (given !== 1)
+    throw new InputError(
+      'give exactly one of --model RUN, --tokenizer FILE, or --src-tokenizer FILE with --tgt-tokenizer FILE',
+    );
   const { join } = await import('node:path');
   if (f.model !== undefined) {
     const { readRunConfig } = await import('../../model/run-dir.js');
@@ -32,7 +35,8 @@ async function tokenizerFiles(f: EncodeFlags): Promise<{ src: string; tgt: strin
     return { src: join(f.model, cfg.tokenizers.src), tgt: join(f.model, cfg.tokenizers.tgt) };
   }
   if (f.tokenizer !== undefined) return { src: f.tokenizer, tgt: f.tokenizer };
-  if (f.srcTokenizer === undefined || f.tgtTokenizer === undefined) throw new InputError('--src-tokenizer and --tgt-tokenizer go together');
+  if (f.srcTokenizer === undefined || f.tgtTokenizer === undefined)
+    throw new InputError('--src-tokenizer and --tgt-tokenizer go together');
   return { src: f.srcTokenizer, tgt: f.tgtTokenizer };
 }
 
@@ -40,7 +44,10 @@ export function registerEncode(corpus: Command): void {
   corpus
     .command('encode')
     .description('tokenise a corpus into id shards + index.json for the PyTorch twin (docs/scale-out.md)')
-    .argument('<corpus...>', 'training corpus: two aligned files, a prefix with --src/--tgt, a TSV file or a JSON Lines file')
+    .argument(
+      '<corpus...>',
+      'training corpus: two aligned files, a prefix with --src/--tgt, a TSV file or a JSON Lines file',
+    )
     .requiredOption('-o, --out <dir>', 'directory to create (it appears whole when done)')
     .option('--valid <corpus...>', 'validation corpus (same forms), encoded as the "valid" split')
     .option('--src <lang>', 'source language suffix of aligned files (PREFIX.src)')
@@ -61,7 +68,8 @@ Examples:
     )
     .action(async (paths: string[], f: EncodeFlags) => {
       const cf = f.corpusFormat;
-      if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl') throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
+      if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl')
+        throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
       const format = cf as 'aligned' | 'tsv' | 'jsonl' | undefined;
       const shardPairs = integerFlag('--shard-pairs', f.shardPairs);
       const files = await tokenizerFiles(f);
@@ -70,7 +78,12 @@ Examples:
       const { encodeToIdShards } = await import('../../data/id-shards.js');
       const { Tokenizer } = await import('../../text/tokenizer.js');
       const split = (name: string, given: string[]) => {
-        const naming = { paths: given.map((p) => resolve(p)), src: f.src ?? null, tgt: f.tgt ?? null, format: format ?? null };
+        const naming = {
+          paths: given.map((p) => resolve(p)),
+          src: f.src ?? null,
+          tgt: f.tgt ?? null,
+          format: format ?? null,
+        };
         return { name, naming, spec: resolveCorpus(naming.paths, { src: f.src, tgt: f.tgt, format }) };
       };
       const splits = [split('train', paths), ...(f.valid ? [split('valid', f.valid)] : [])];
@@ -83,11 +96,16 @@ Examples:
         tgt,
         tokenizerFiles: files,
         shardPairs,
-        onShard: (name, file, n) => process.stderr.write(`${name}: ${n.toLocaleString('en-US')} pairs encoded (${file})\n`),
+        onShard: (name, file, n) =>
+          process.stderr.write(`${name}: ${n.toLocaleString('en-US')} pairs encoded (${file})\n`),
       });
+      const n = (x: number) => x.toLocaleString('en-US');
       for (const [name, s] of Object.entries(index.splits)) {
         const skipped = s.skipped > 0 ? `; ${s.skipped} pairs with an empty side skipped` : '';
-        process.stdout.write(`${f.out}: ${name} ${s.pairs.toLocaleString('en-US')} pairs, ${s.srcTokens.toLocaleString('en-US')} + ${s.tgtTokens.toLocaleString('en-US')} tokens in ${s.shards.length} shard(s)${skipped}\n`);
+        process.stdout.write(
+          `${f.out}: ${name} ${n(s.pairs)} pairs, ${n(s.srcTokens)} + ${n(s.tgtTokens)} tokens ` +
+            `in ${s.shards.length} shard(s)${skipped}\n`,
+        );
       }
     });
 }

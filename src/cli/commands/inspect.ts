@@ -83,7 +83,8 @@ export function register(program: Command): void {
         // a run trained by python/seq2seq_torch/train_ddp.py validates without decoding: BLEU and chrF are null
         const score = (x: number | null) => (typeof x === 'number' ? x.toFixed(2) : '–');
         for (const e of evals) {
-          lines.push(`${String(e.step).padStart(8)} ${e.loss.toFixed(3).padStart(8)} ${e.ppl.toFixed(2).padStart(9)} ${score(e.bleu).padStart(7)} ${score(e.chrf).padStart(7)}${e.best ? '  best' : ''}`);
+          const scores = `${score(e.bleu).padStart(7)} ${score(e.chrf).padStart(7)}${e.best ? '  best' : ''}`;
+          lines.push(`${String(e.step).padStart(8)} ${e.loss.toFixed(3).padStart(8)} ${e.ppl.toFixed(2).padStart(9)} ` + scores);
         }
       } else lines.push('history     no evaluations recorded');
       process.stdout.write(lines.join('\n') + '\n');

@@ -46,7 +46,10 @@ export function register(program: Command): void {
     .option('--max-length-ratio <r>', 'output limit = r × source tokens + constant', '2')
     .option('--max-length-constant <c>', 'output limit constant', '10')
     .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
-    .option('--shard <I/N|auto>', 'translate only the I-th (from 0) of N contiguous line ranges of -i into -o; auto: from the job array (docs/scale-out.md)')
+    .option(
+      '--shard <I/N|auto>',
+      'translate the I-th (from 0) of N contiguous line ranges of -i into -o; auto: from the job array',
+    )
     .addHelpText(
       'after',
       `
@@ -75,7 +78,14 @@ Examples:
       };
       if (opts.shard !== undefined) {
         const { translateShardCommand } = await import('./_translate-shard.js');
-        return translateShardCommand(opts.shard, { models: opts.model, input: opts.input, output: opts.output, options, batchSize, format: opts.format });
+        return translateShardCommand(opts.shard, {
+          models: opts.model,
+          input: opts.input,
+          output: opts.output,
+          options,
+          batchSize,
+          format: opts.format,
+        });
       }
       if (opts.input !== undefined) {
         const { checkFile } = await import('../../data/line-reader.js');
