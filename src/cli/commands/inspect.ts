@@ -84,7 +84,8 @@ export function register(program: Command): void {
         const score = (x: number | null) => (typeof x === 'number' ? x.toFixed(2) : '–');
         for (const e of evals) {
           const scores = `${score(e.bleu).padStart(7)} ${score(e.chrf).padStart(7)}${e.best ? '  best' : ''}`;
-          lines.push(`${String(e.step).padStart(8)} ${e.loss.toFixed(3).padStart(8)} ${e.ppl.toFixed(2).padStart(9)} ` + scores);
+          const losses = `${e.loss.toFixed(3).padStart(8)} ${e.ppl.toFixed(2).padStart(9)}`;
+          lines.push(`${String(e.step).padStart(8)} ${losses} ${scores}`);
         }
       } else lines.push('history     no evaluations recorded');
       process.stdout.write(lines.join('\n') + '\n');
