@@ -160,17 +160,19 @@ export function countLines(path: string): { lines: number; bytes: number; lastEn
   return { lines: lines + (bytes > lastEnd ? 1 : 0), bytes, lastEnd };
 }
 
-/** Byte offset where 0-based line `k` starts (the file size for k = lines). */
-function lineStart(path: string, k: number, size: number): number {
-  if (k === 0) return 0;
+/** Byte offsets where the 0-based lines `a` ≤ `b` start (the file size for the line after the last), in one pass. */
+function lineStarts(path: string, a: number, b: number, size: number): [number, number] {
+  const at = [a === 0 ? 0 : size, b === 0 ? 0 : size];
   let seen = 0;
-  let at = size;
-  scanNewlines(path, (after) => {
-    if (++seen < k) return true;
-    at = after;
-    return false;
-  });
-  return at;
+  if (b > 0)
+    scanNewlines(path, (after) => {
+      seen++;
+      if (seen === a) at[0] = after;
+      if (seen < b) return true;
+      at[1] = after;
+      return false;
+    });
+  return [at[0], at[1]];
 }
 
 export interface ShardPlan {
@@ -194,8 +196,7 @@ export function planShard(input: string, outputTemplate: string, s: ShardSpec): 
   const output = shardOutputPath(outputTemplate, s);
   const { lines, bytes } = countLines(input);
   const [start, end] = shardRange(lines, s.index, s.count);
-  const startByte = lineStart(input, start, bytes);
-  const endByte = lineStart(input, end, bytes);
+  const [startByte, endByte] = lineStarts(input, start, end, bytes);
   let complete = false;
   if (existsSync(output)) {
     if (statSync(output).isDirectory()) throw new InputError(`${output}: is a directory, expected a file`);

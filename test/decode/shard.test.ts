@@ -5,6 +5,7 @@
  * byte (and their warnings name the same lines); a killed shard resumes; a complete one is skipped; `--shard
  * auto` reads Kubernetes, Slurm and GNU parallel variables.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { readLines } from '../../src/data/line-reader.js';
 import { countLines, parseShardSpec, shardOutputPath, shardRange } from '../../src/decode/shard.js';
 import { InputError } from '../../src/errors.js';
 import { Rng } from '../../src/util/rng.js';
-import { runCli } from '../helpers/run-cli.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
 import { TINY_SRC, makeTinyRun } from './tiny-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shard-test-'));
@@ -232,6 +233,30 @@ describe('seq2seq translate --shard', () => {
     const none = await translate(['-o', 'auto-none.txt', '--shard', 'auto/3']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no JOB_COMPLETION_INDEX/);
+  }, 120_000);
+
+  it('the GNU parallel recipe of docs/scale-out.md (when parallel is installed)', async () => {
+    if (spawnSync('sh', ['-c', 'command -v parallel']).status !== 0) {
+      process.stderr.write('GNU parallel is not installed: its recipe is not run\n');
+      return;
+    }
+    const seq2seq = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)}`;
+    const cmd = `${seq2seq} translate --model run -i in.txt --beam 3 --batch-size 4`;
+    const r = spawnSync(
+      'sh',
+      ['-c', `parallel --will-cite -j 2 -N0 ${cmd} -o par-{i}.txt --shard auto/7 ::: $(seq 7)`],
+      {
+        cwd: dir,
+        env: { ...process.env, ...NO_SCHEDULER },
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const parts = readdirSync(dir)
+      .filter((f) => /^par-\d\.txt$/.test(f))
+      .sort();
+    expect(parts).toHaveLength(7);
+    expect(Buffer.concat(parts.map((f) => readFileSync(join(dir, f)))).equals(reference)).toBe(true);
   }, 120_000);
 
   it('bad usage: one line, exit 2, nothing written', async () => {
