@@ -14,7 +14,6 @@ import { Seq2Seq } from '../../src/model/seq2seq.js';
 import { withFloat64 } from '../../src/nn/alloc.js';
 import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend, getBackend, setBackend } from '../../src/tensor/index.js';
-import { jsBackend } from '../../src/tensor/js-backend.js';
 import { Rng } from '../../src/util/rng.js';
 import { runPython, torchMissing } from './twin.js';
 
