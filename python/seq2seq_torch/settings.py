@@ -192,8 +192,46 @@ CHOICES = {
 }
 
 
+UNIT = {'dropout', 'memoryDropout', 'wordDropout', 'labelSmoothing', 'momentum', 'beta1', 'beta2', 'anneal'}
+NON_NEGATIVE = {'weightDecay', 'clipNorm', 'warmupSteps', 'minLr', 'seed', 'keepCheckpoints', 'patience'}
+STRINGS = {
+    'timeBudget',
+    'train',
+    'valid',
+    'out',
+    'src',
+    'tgt',
+    'format',
+    'model',
+    'tokenizer',
+    'srcTokenizer',
+    'tgtTokenizer',
+}
+BOOLS = {'bidirectional', 'inputFeeding', 'preOutput', 'tiedTargetEmbeddings', 'jointVocab', 'lowercase'}
+
+
 class SettingsError(ValueError):
     pass
+
+
+def check_value(key, v, where, prefix=''):
+    """The ranges of our schema (src/train/config.ts): [0, 1) for probabilities, ≥ 0 or > 0 for the rest."""
+    if key in BOOLS:
+        if not isinstance(v, bool):
+            raise SettingsError(f'{where}: {prefix}{key} must be true or false')
+        return
+    if key in CHOICES or key in STRINGS or v is None:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise SettingsError(f'{where}: {prefix}{key} must be a number')
+    if key in UNIT and not 0 <= v < 1:
+        raise SettingsError(f'{where}: {prefix}{key} must be in [0, 1)')
+    if key == 'decayFactor' and not 0 < v < 1:
+        raise SettingsError(f'{where}: decayFactor must be in (0, 1)')
+    if key in NON_NEGATIVE and v < 0:
+        raise SettingsError(f'{where}: {prefix}{key} must be ≥ 0')
+    if key not in UNIT | NON_NEGATIVE and key != 'decayFactor' and v <= 0:
+        raise SettingsError(f'{where}: {prefix}{key} must be positive')
 
 
 def check_layer(layer, where):
@@ -211,8 +249,11 @@ def check_layer(layer, where):
                     raise SettingsError(f"{where}: unknown key 'model.{mk}'")
                 if mk in CHOICES and mv not in CHOICES[mk]:
                     raise SettingsError(f'{where}: model.{mk} must be one of {", ".join(CHOICES[mk])}')
+                check_value(mk, mv, where, 'model.')
         elif k in CHOICES and v is not None and v not in CHOICES[k]:
             raise SettingsError(f'{where}: {k} must be one of {", ".join(CHOICES[k])}')
+        else:
+            check_value(k, v, where)
     return {k: v for k, v in layer.items() if k not in ('$schema', 'comment')}
 
 

@@ -5,7 +5,6 @@
  * byte (and their warnings name the same lines); a killed shard resumes; a complete one is skipped; `--shard
  * auto` reads Kubernetes, Slurm and GNU parallel variables.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { countLines, parseShardSpec, shardOutputPath, shardRange } from '../../s
 import { InputError } from '../../src/errors.js';
 import { Rng } from '../../src/util/rng.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
+import { runCommand } from '../helpers/run-command.js';
 import { TINY_SRC, makeTinyRun } from './tiny-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shard-test-'));
@@ -236,22 +236,21 @@ describe('seq2seq translate --shard', () => {
   }, 120_000);
 
   it('the GNU parallel recipe of docs/scale-out.md (when parallel is installed)', async () => {
-    if (spawnSync('sh', ['-c', 'command -v parallel']).status !== 0) {
+    if ((await runCommand('sh', ['-c', 'command -v parallel'])).code !== 0) {
       process.stderr.write('GNU parallel is not installed: its recipe is not run\n');
       return;
     }
     const seq2seq = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)}`;
     const cmd = `${seq2seq} translate --model run -i in.txt --beam 3 --batch-size 4`;
-    const r = spawnSync(
+    const r = await runCommand(
       'sh',
       ['-c', `parallel --will-cite -j 2 -N0 ${cmd} -o par-{i}.txt --shard auto/7 ::: $(seq 7)`],
       {
         cwd: dir,
         env: { ...process.env, ...NO_SCHEDULER },
-        encoding: 'utf8',
       },
     );
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const parts = readdirSync(dir)
       .filter((f) => /^par-\d\.txt$/.test(f))
       .sort();

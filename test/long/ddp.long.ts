@@ -4,58 +4,40 @@
  * two twin ranks gives the same validation loss at every evaluation (same batches, loss normalisation,
  * clipping, Adam, schedule; float32 on both sides).
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, TRAIN_DDP, cli, demoIds, history, launchRanks } from '../python/ddp-setup.js';
+import { runCommand } from '../helpers/run-command.js';
 import { pythonEnv, torchMissing } from '../python/twin.js';
 
-const missing = torchMissing();
+const missing = await torchMissing();
 const work = mkdtempSync(join(tmpdir(), 'twin-ddp-long-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.skipIf(missing !== null)('train_ddp.py: torchrun, and the same training as seq2seq train', () => {
   beforeAll(() => demoIds(work), 180_000);
 
-  it("torchrun itself launches it (Debian's 1.13 under Python 3.11 needs --redirects 1 --tee 1)", () => {
-    const which = spawnSync('sh', ['-c', 'command -v torchrun'], { encoding: 'utf8' });
-    if (which.status !== 0) {
+  it("torchrun itself launches it (Debian's 1.13 under Python 3.11 needs --redirects 1 --tee 1)", async () => {
+    if ((await runCommand('sh', ['-c', 'command -v torchrun'])).code !== 0) {
       process.stderr.write('torchrun not found: its launch is not tested\n');
       return;
     }
-    const r = spawnSync(
+    const launcher = ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1'];
+    const script = [TRAIN_DDP, '--ids', 'ids', '--out', 'run-torchrun', '--preset', 'tiny', '--max-steps', '3'];
+    const r = await runCommand(
       'torchrun',
-      [
-        '--standalone',
-        '--nproc_per_node',
-        '2',
-        '--redirects',
-        '1',
-        '--tee',
-        '1',
-        '--log_dir',
-        join(work, 'torchrun-logs'),
-        TRAIN_DDP,
-        '--ids',
-        'ids',
-        '--out',
-        'run-torchrun',
-        '--preset',
-        'tiny',
-        '--max-steps',
-        '3',
-        '--threads',
-        '1',
-      ],
-      { cwd: work, env: pythonEnv({ GLOO_SOCKET_IFNAME: 'lo' }), encoding: 'utf8', timeout: 180_000 },
+      [...launcher, '--log_dir', join(work, 'logs'), ...script, '--threads', '1'],
+      {
+        cwd: work,
+        env: pythonEnv({ GLOO_SOCKET_IFNAME: 'lo' }),
+      },
     );
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('2 process(es) on cpu');
-    expect(JSON.parse(readFileSync(join(work, 'run-torchrun', 'last', 'train-state', 'state.json'), 'utf8')).step).toBe(
-      3,
-    );
+    const state = JSON.parse(readFileSync(join(work, 'run-torchrun', 'last', 'train-state', 'state.json'), 'utf8'));
+    expect(state.step).toBe(3);
   });
 
   it('resumed from one checkpoint by `seq2seq train` and by two twin ranks: the same validation losses', async () => {

@@ -19,7 +19,7 @@ import { Rng } from '../../src/util/rng.js';
 import { DEMO, cli, demoIds, history, launchRanks } from './ddp-setup.js';
 import { runPython, torchMissing } from './twin.js';
 
-const missing = torchMissing();
+const missing = await torchMissing();
 const work = mkdtempSync(join(tmpdir(), 'twin-ddp-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

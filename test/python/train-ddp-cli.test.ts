@@ -15,7 +15,7 @@ import { TINY_SRC, TINY_TGT } from '../decode/tiny-run.js';
 import { TRAIN_DDP, cli, history } from './ddp-setup.js';
 import { runPython, torchMissing } from './twin.js';
 
-const missing = torchMissing();
+const missing = await torchMissing();
 const work = mkdtempSync(join(tmpdir(), 'twin-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const TRAIN = [TRAIN_DDP];
@@ -41,7 +41,7 @@ describe.skipIf(missing !== null)('train_ddp.py in one process', () => {
     });
   });
 
-  it('trains (SGD, inverse-sqrt, LSTM + Luong + input feeding + dropouts) and seq2seq train --resume continues', async () => {
+  it('trains (SGD, inverse-sqrt, LSTM, Luong, input feeding, dropouts); seq2seq train --resume goes on', async () => {
     const run = join(work, 'run');
     const flags = ['--cell', 'lstm', '--attention', 'luong-general', '--input-feeding', '--embedding-size', '8'];
     flags.push('--hidden-size', '16', '--dropout', '0.1', '--word-dropout', '0.1', '--memory-dropout', '0.1');
@@ -76,6 +76,7 @@ describe.skipIf(missing !== null)('train_ddp.py in one process', () => {
       [['--ids', 'nowhere', '--out', 'x2'], /nowhere\/index\.json: file not found/],
       [['--ids', 'ids', '--out', 'x3', '--config', 'bad.json'], /bad\.json: unknown key 'bogus'/],
       [['--ids', 'ids', '--out', 'x4', '--cell', 'transformer'], /model\.cell must be one of rnn, gru, lstm/],
+      [['--ids', 'ids', '--out', 'x5', '--dropout', '1.5'], /options: model\.dropout must be in \[0, 1\)/],
       [['--ids', 'ids', '--out', 'run'], /run: already holds a run \(continue it with --resume run/],
       [['--resume', 'run', '--lr', '0.1'], /only --max-steps, --max-epochs and --time-budget may be given/],
     ];
@@ -85,6 +86,6 @@ describe.skipIf(missing !== null)('train_ddp.py in one process', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    for (const x of ['x1', 'x2', 'x3', 'x4']) expect(existsSync(join(work, x)), x).toBe(false);
+    for (const x of ['x1', 'x2', 'x3', 'x4', 'x5']) expect(existsSync(join(work, x)), x).toBe(false);
   }, 180_000);
 });

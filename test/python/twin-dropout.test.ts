@@ -17,7 +17,7 @@ import { createNativeBackend, getBackend, setBackend } from '../../src/tensor/in
 import { Rng } from '../../src/util/rng.js';
 import { runPython, torchMissing } from './twin.js';
 
-const missing = torchMissing();
+const missing = await torchMissing();
 const DROPOUT = 0.3;
 const WORD = 0.2;
 const MEMORY = 0.25;

@@ -16,7 +16,7 @@ import { Rng } from '../../src/util/rng.js';
 import { runPython, torchMissing } from './twin.js';
 
 const SEED = 1;
-const missing = torchMissing();
+const missing = await torchMissing();
 
 interface Ours {
   name: string;

@@ -16,7 +16,7 @@ import { LrSchedule } from '../../src/train/schedule.js';
 import { Rng } from '../../src/util/rng.js';
 import { runPython, torchMissing } from './twin.js';
 
-const missing = torchMissing();
+const missing = await torchMissing();
 const dir = mkdtempSync(join(tmpdir(), 'twin-ports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
  * Helpers of the PyTorch-twin tests: Debian's /usr/bin/python3 with torch (the `python3` on PATH may lack
  * it), the twin package on PYTHONPATH, and a visible reason to skip when torch cannot be imported.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from '../helpers/run-cli.js';
 
@@ -21,23 +21,20 @@ export function pythonEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
   };
 }
 
-let cached: string | null | undefined;
-
-/** null when `import torch` works in /usr/bin/python3; otherwise why the twin tests are skipped. */
-export function torchMissing(): string | null {
-  if (cached !== undefined) return cached;
-  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], {
-    encoding: 'utf8',
-    env: pythonEnv(),
-    timeout: 60_000,
-  });
-  cached =
-    r.status === 0
-      ? null
-      : `${PYTHON} cannot import torch (${(r.stderr || r.error?.message || 'not found').trim().split('\n').pop()}); ` +
-        "install Debian's python3-torch";
-  if (cached) process.stderr.write(`skipping the PyTorch twin tests: ${cached}\n`);
-  return cached;
+/**
+ * null when `import torch` works in /usr/bin/python3; otherwise why the twin tests are skipped (printed).
+ * Asynchronous, so that a slow start of Python does not stall the test worker.
+ */
+export async function torchMissing(): Promise<string | null> {
+  const r = await runPython(['-c', 'import torch; print(torch.__version__)'], { timeoutMs: 60_000 }).catch(
+    (err: Error) => ({ code: 1, stdout: '', stderr: err.message }),
+  );
+  if (r.code === 0) return null;
+  const why =
+    `${PYTHON} cannot import torch (${(r.stderr || 'not found').trim().split('\n').pop()}); ` +
+    "install Debian's python3-torch";
+  process.stderr.write(`skipping the PyTorch twin tests: ${why}\n`);
+  return why;
 }
 
 export interface PyResult {
