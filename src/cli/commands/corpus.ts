@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { integerFlag, numberFlag } from '../option-values.js';
+import { registerEncode } from './_corpus-encode.js';
 
 interface SplitFlags {
   seed: string;
@@ -321,4 +322,6 @@ validation or test source is in train. The report goes to stderr and to OUT/prep
       );
       for (const l of formatPrepareReport(report, o.out)) process.stderr.write(`${l}\n`);
     });
+
+  registerEncode(corpus);
 }

@@ -80,8 +80,12 @@ export function register(program: Command): void {
       if (evals.length > 0) {
         lines.push('history');
         lines.push(`${'step'.padStart(8)} ${'loss'.padStart(8)} ${'ppl'.padStart(9)} ${'BLEU'.padStart(7)} ${'chrF'.padStart(7)}`);
+        // a run trained by python/seq2seq_torch/train_ddp.py validates without decoding: BLEU and chrF are null
+        const score = (x: number | null) => (typeof x === 'number' ? x.toFixed(2) : '–');
         for (const e of evals) {
-          lines.push(`${String(e.step).padStart(8)} ${e.loss.toFixed(3).padStart(8)} ${e.ppl.toFixed(2).padStart(9)} ${e.bleu.toFixed(2).padStart(7)} ${e.chrf.toFixed(2).padStart(7)}${e.best ? '  best' : ''}`);
+          const scores = `${score(e.bleu).padStart(7)} ${score(e.chrf).padStart(7)}${e.best ? '  best' : ''}`;
+          const losses = `${e.loss.toFixed(3).padStart(8)} ${e.ppl.toFixed(2).padStart(9)}`;
+          lines.push(`${String(e.step).padStart(8)} ${losses} ${scores}`);
         }
       } else lines.push('history     no evaluations recorded');
       process.stdout.write(lines.join('\n') + '\n');

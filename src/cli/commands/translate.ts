@@ -29,6 +29,7 @@ interface TranslateCliOpts {
   maxLengthConstant: string;
   replaceUnk?: boolean;
   splitSentences?: boolean;
+  shard?: string;
 }
 
 export function register(program: Command): void {
@@ -47,6 +48,10 @@ export function register(program: Command): void {
     .option('--max-length-constant <c>', 'output limit constant', '10')
     .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
     .option('--split-sentences', 'translate each sentence of a line on its own, joined back into one output line')
+    .option(
+      '--shard <I/N|auto>',
+      'translate the I-th (from 0) of N contiguous line ranges of -i into -o; auto: from the job array',
+    )
     .addHelpText(
       'after',
       `
@@ -78,6 +83,17 @@ Examples:
         maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant),
         replaceUnk: opts.replaceUnk === true,
       };
+      if (opts.shard !== undefined) {
+        const { translateShardCommand } = await import('./_translate-shard.js');
+        return translateShardCommand(opts.shard, {
+          models: opts.model,
+          input: opts.input,
+          output: opts.output,
+          options,
+          batchSize,
+          format: opts.format,
+        });
+      }
       if (opts.input !== undefined) {
         const { checkFile } = await import('../../data/line-reader.js');
         checkFile(opts.input, 'input file');

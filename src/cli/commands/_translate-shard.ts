@@ -1,0 +1,58 @@
+/**
+ * `seq2seq translate -i IN -o OUT --shard I/N|auto[/N]`: one job of a job array (src/decode/shard.ts,
+ * docs/scale-out.md). Called by ./translate.ts; a complete shard is skipped before any model is loaded.
+ * Messages go to stderr; a kill leaves OUT.partial, which the same command continues.
+ */
+import { InputError } from '../../errors.js';
+import type { OutputFormat } from '../../decode/stream-translate.js';
+import type { TranslateOptions } from '../../decode/translator.js';
+
+export interface ShardCommand {
+  models: string[];
+  input?: string;
+  output?: string;
+  options: Omit<TranslateOptions, 'maxSourceLength'>;
+  batchSize: number;
+  format: OutputFormat;
+}
+
+export async function translateShardCommand(spec: string, c: ShardCommand): Promise<void> {
+  if (c.input === undefined || c.output === undefined)
+    throw new InputError(
+      '--shard needs the input and the output as files: -i IN -o OUT (OUT may contain {i}, the shard index)',
+    );
+  const { checkFile } = await import('../../data/line-reader.js');
+  const { checkOutputPath } = await import('../../util/atomic-write.js');
+  const { parseShardSpec, planShard, shardOutputPath, translateShard } = await import('../../decode/shard.js');
+  checkFile(c.input, 'input file');
+  const shard = parseShardSpec(spec);
+  checkOutputPath(shardOutputPath(c.output, shard));
+  const plan = planShard(c.input, c.output, shard);
+  const lines = `lines ${plan.start + 1}–${plan.end} of ${plan.inputLines}`;
+  const what = `shard ${shard.index}/${shard.count} (${shard.source}): ${lines}`;
+  const note = (m: string) => process.stderr.write(`seq2seq: ${m}\n`);
+  if (plan.complete) {
+    note(`${what}: ${plan.output} is complete; skipped`);
+    return;
+  }
+  const { resolve } = await import('node:path');
+  const { loadDecodingModels } = await import('../../decode/run-loader.js');
+  const { Translator } = await import('../../decode/translator.js');
+  const run = await loadDecodingModels(c.models);
+  const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, {
+    ...c.options,
+    maxSourceLength: run.maxSourceLength,
+  });
+  const identity = { models: c.models.map((m) => resolve(m)), ...c.options };
+  const r = await translateShard(translator, plan, {
+    batchSize: c.batchSize,
+    format: c.format,
+    identity,
+    onNote: note,
+    onWarning: (m) => note(`warning: ${m}`),
+  });
+  note(
+    `${what} → ${plan.output}` +
+      (r.resumed > 0 ? ` (${r.resumed} lines kept from the partial output, ${r.translated} translated now)` : ''),
+  );
+}
