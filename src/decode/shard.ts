@@ -227,6 +227,8 @@ export function planShard(input: string, outputTemplate: string, s: ShardSpec): 
 export interface ShardTranslateOptions {
   batchSize: number;
   format: OutputFormat;
+  /** Translate sentence by sentence, joined back per line (translate --split-sentences). */
+  splitSentences?: boolean;
   /** The decoding settings (models, beam, …): a partial output made with others is not continued. */
   identity: Record<string, unknown>;
   onNote?: (message: string) => void;
@@ -277,6 +279,7 @@ export async function translateShard(
     shard: [p.shard.index, p.shard.count],
     lines: [p.start, p.end],
     format: o.format,
+    splitSentences: o.splitSentences === true,
     ...o.identity,
   });
   let done = 0;
@@ -317,6 +320,7 @@ export async function translateShard(
       format: o.format,
       inputName: p.input,
       onWarning: o.onWarning,
+      splitSentences: o.splitSentences,
     });
     translated = r.lines;
     fsyncSync(fd);

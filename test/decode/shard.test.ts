@@ -185,6 +185,21 @@ describe('seq2seq translate --shard', () => {
     }, 120_000);
   }
 
+  it('with --split-sentences the shards concatenated are the unsharded --split-sentences output', async () => {
+    const split = ['--split-sentences'];
+    const whole = await translate(['-o', 'split-full.txt', ...split]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const results = await Promise.all(
+      [0, 1, 2].map((i) => translate(['-o', `split-part-{i}.txt`, '--shard', `${i}/3`, ...split])),
+    );
+    results.forEach((r) => expect(r.code, r.stderr).toBe(0));
+    const parts = readdirSync(dir)
+      .filter((f) => f.startsWith('split-part-'))
+      .sort();
+    const full = readFileSync(join(dir, 'split-full.txt'));
+    expect(Buffer.concat(parts.map((f) => readFileSync(join(dir, f)))).equals(full)).toBe(true);
+  }, 120_000);
+
   it('a killed shard keeps its complete lines and resumes; a complete shard is skipped', async () => {
     const out = join(dir, 'kill-1.txt');
     const killed = await translate(['-o', out, '--shard', '1/3'], { SEQ2SEQ_TEST_CRASH_AT: 'shard.half-written:2' });

@@ -14,6 +14,7 @@ export interface ShardCommand {
   options: Omit<TranslateOptions, 'maxSourceLength'>;
   batchSize: number;
   format: OutputFormat;
+  splitSentences: boolean;
 }
 
 export async function translateShardCommand(spec: string, c: ShardCommand): Promise<void> {
@@ -47,6 +48,7 @@ export async function translateShardCommand(spec: string, c: ShardCommand): Prom
   const r = await translateShard(translator, plan, {
     batchSize: c.batchSize,
     format: c.format,
+    splitSentences: c.splitSentences,
     identity,
     onNote: note,
     onWarning: (m) => note(`warning: ${m}`),

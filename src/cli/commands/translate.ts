@@ -92,6 +92,7 @@ Examples:
           options,
           batchSize,
           format: opts.format,
+          splitSentences,
         });
       }
       if (opts.input !== undefined) {
