@@ -89,7 +89,8 @@ export interface Backend {
   // Layouts: keys K and memory M are [S×B×D] (row (s, b) at (s·B + b)·D), scores are [S×B],
   // attention weights alpha are [B×S], queries and contexts are [B×D]; lengths is an Int32Array [B].
   // rows (optional, default B): only batch rows b < rows are computed (a decoder step whose later
-  // rows are padding); what the kernel writes for the other rows is left as it was.
+  // rows have ended, see nn/packed-steps.ts); what the kernel writes for the other rows is left as it
+  // was, and the per-row arrays (qp, dqp, q, dq, alpha, ctx, dctx) need only `rows` rows.
   /**
    * Bahdanau energies: U[s,b,:] = tanh(K[s,b,:] + qp[b,:]) (cached for backward) and
    * scores[s·B + b] = v · U[s,b,:].
@@ -101,9 +102,12 @@ export interface Backend {
    */
   additiveAttentionBackward(S: number, B: number, A: number, U: F32, v: F32, dscores: F32, dK: F32, dqp: F32, dv: F32, rows?: number): void;
   /** Luong scores: scores[s·B + b] = q[b,:] · K[s,b,:]. */
-  dotAttentionScores(S: number, B: number, D: number, K: F32, q: F32, scores: F32): void;
-  /** Backward of dotAttentionScores: dq[b] += Σ_s dscores[s,b] K[s,b]; dK[s,b] += dscores[s,b] q[b] (both accumulate). */
-  dotAttentionBackward(S: number, B: number, D: number, K: F32, q: F32, dscores: F32, dq: F32, dK: F32): void;
+  dotAttentionScores(S: number, B: number, D: number, K: F32, q: F32, scores: F32, rows?: number): void;
+  /**
+   * Backward of dotAttentionScores: dq[b] += Σ_s dscores[s,b] K[s,b]; dK[s,b] += dscores[s,b] q[b]
+   * (both accumulate).
+   */
+  dotAttentionBackward(S: number, B: number, D: number, K: F32, q: F32, dscores: F32, dq: F32, dK: F32, rows?: number): void;
   /**
    * Masked softmax and context: alpha[b,s] = softmax over s < lengths[b] of scores[s·B + b]
    * (exactly 0 for s ≥ lengths[b]); ctx[b,:] = Σ_s alpha[b,s] · M[s,b,:] (overwritten).
@@ -134,9 +138,10 @@ export interface Backend {
    * Fills mask with an inverted-dropout mask: mask_i = u_i ≥ ⌊p·2³²⌋ ? 1/(1 − p) : 0, where
    * u_i = fmix32(fmix32(i·0x9E3779B9 + seed0) ⊕ seed1) (MurmurHash3's 32-bit finaliser), a
    * counter-based draw: element i depends only on the two 32-bit seeds and i, so every backend
-   * and thread split gives the same mask.
+   * and thread split gives the same mask. With `first` (default 0) the mask is elements
+   * first … first + mask.length − 1 of the mask of these seeds: mask[j] uses u_{first + j}.
    */
-  dropoutMask(mask: F32, p: number, seed0: number, seed1: number): void;
+  dropoutMask(mask: F32, p: number, seed0: number, seed1: number, first?: number): void;
 
   // ---- embeddings ------------------------------------------------------------------------
   /** out[r, :] = table[ids[r], :] for each of the n = ids.length rows, D columns. */
