@@ -1,28 +1,35 @@
 /**
- * The decoder: a stack of recurrent cells run step by step (teacher forcing while training),
- * with attention, the bridge that maps the encoder's final state to the initial states, the
- * pre-output layer and the output layer. Per step t (e_t = emb(y_{t−1}), s = top-layer state):
+ * The decoder: a stack of recurrent cells run step by step (teacher forcing while training), with
+ * attention, the pre-output layer, the output layer and the loss; the bridge that maps the
+ * encoder's final state to the initial states is applied by Seq2Seq. Per step t (y_{t−1} the
+ * previous target token, s = the top layer's state; docs/model.md maps these names to the slides'):
  *
- *   Bahdanau:  c_t = attend(s_{t−1})          x_t = [e_t; c_t (; o_{t−1} with input feeding)]
- *   none:      c_t = C = h0^top (the bridged context vector, Cho et al. 2014), x_t = [e_t; C (; o_{t−1})]
- *   Luong:     x_t = [e_t (; o_{t−1})],       c_t = attend(s_t) after the RNN
- *   layers:    h^1_t = cell(x_t, h^1_{t−1}), h^l_t = cell(h^{l−1}_t, h^l_{t−1})
- *   pre-output o_t = tanh(W_p [s_t; c_t; e_t] + b_p)   (or o_t = s_t without preOutput)
- *   bridge     h0^l = tanh(W_b final + b_b) (one Linear to L·H, split per layer); LSTM c0 = 0
- * The output layer (logits = W_o o + b_o) runs over all T·B rows at once in Seq2Seq.
- * Backward mirrors this step by step in reverse time; weight gradients of the cells, the
- * pre-output (without input feeding) and the attention query are one GEMM over all steps.
+ *   embedding   e_t = dropout(E[y_{t−1}])
+ *   context     Bahdanau: c_t = attend(s_{t−1});  none: c_t = C (the bridged h0 of the top layer)
+ *   cell input  x_t = [e_t; c_t (Bahdanau, none); o_{t−1} (input feeding)]
+ *   cells       h^1_t = cell(x_t, h^1_{t−1}),  h^l_t = cell(h^{l−1}_t, h^l_{t−1}),  s_t = h^L_t
+ *   context     Luong: c_t = attend(s_t)
+ *   pre-output  o_t = tanh(W_p [s_t; c_t; e_t] + b_p)    (o_t = s_t without the pre-output layer)
+ *   output      z_t = W_o dropout(o_t) + b_o             (the logits)
+ *   loss        ŷ_t = softmax(z_t);  L = Σ_t CE(ŷ_t, y_t) (with label smoothing)
+ *
+ * The batch is packed by target length (../nn/packed-steps.ts; Seq2Seq sorts it first), so step t
+ * computes only its n_t rows and every per-step tensor is [Σn × ·]. The backward pass runs the
+ * same sub-steps in reverse, each next to its forward below. Weight gradients of the cells, the
+ * pre-output and the attention query are one GEMM over all steps.
  */
 import type { F32, I32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
 import { Workspace, copyCols, rows, takeCols } from '../nn/alloc.js';
-import { Attention, AttentionRun } from '../nn/attention.js';
+import { Attention, type AttentionMemory, AttentionRun } from '../nn/attention.js';
 import { Dropout } from '../nn/dropout.js';
-import { WordDropout, sampleEmbeddingMask } from '../nn/word-dropout.js';
 import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
+import { type CrossEntropyResult, softmaxCrossEntropy } from '../nn/loss.js';
+import type { PackedSteps } from '../nn/packed-steps.js';
 import type { Param } from '../nn/param.js';
 import { CellRun, RecurrentCell } from '../nn/recurrent-cell.js';
+import { WordDropout, sampleEmbeddingMask } from '../nn/word-dropout.js';
 import type { Rng } from '../util/rng.js';
 import type { ModelConfig, ResolvedSizes } from './config.js';
 
@@ -46,17 +53,23 @@ export class Decoder {
     this.sizes = sizes;
     const H = config.hiddenSize;
     const L = config.decoderLayers;
+    const E = config.embeddingSize;
+    const tied = config.tiedTargetEmbeddings;
     // Tied to the output layer, the embedding starts at N(0, 1/E) (see Embedding): with N(0, 1) the
     // logits' spread made the first loss ~25 nats/token against ln V ≈ 9 (docs/quality.md).
-    const embStd = config.tiedTargetEmbeddings ? 1 / Math.sqrt(config.embeddingSize) : 1;
-    this.embedding = new Embedding('decoder.embedding', config.tgtVocabSize, config.embeddingSize, rng, 0, embStd);
+    this.embedding = new Embedding('decoder.embedding', config.tgtVocabSize, E, rng, 0, tied ? 1 / Math.sqrt(E) : 1);
     this.bridge = new Linear('decoder.bridge', sizes.memory, L * H, rng);
     this.cells = [];
-    for (let l = 0; l < L; l++) this.cells.push(new RecurrentCell('decoder.rnn', `l${l}`, config.cell, l === 0 ? sizes.decoderInput : H, H, rng));
-    this.attention = config.attention === 'none' ? null : new Attention('decoder.attention', config.attention, sizes.memory, H, sizes.attention, rng);
-    this.preInputSize = H + sizes.context + config.embeddingSize;
-    this.preOutput = config.preOutput ? new Linear('decoder.pre_output', this.preInputSize, sizes.preOutput, rng) : null;
-    this.out = new Linear('decoder.out', sizes.outputInput, config.tgtVocabSize, rng, true, config.tiedTargetEmbeddings ? this.embedding.weight : undefined);
+    for (let l = 0; l < L; l++) {
+      this.cells.push(new RecurrentCell('decoder.rnn', `l${l}`, config.cell, l === 0 ? sizes.decoderInput : H, H, rng));
+    }
+    const a = config.attention;
+    this.attention = a === 'none' ? null : new Attention('decoder.attention', a, sizes.memory, H, sizes.attention, rng);
+    this.preInputSize = H + sizes.context + E;
+    const P = this.preInputSize;
+    this.preOutput = config.preOutput ? new Linear('decoder.pre_output', P, sizes.preOutput, rng) : null;
+    const outWeight = tied ? this.embedding.weight : undefined;
+    this.out = new Linear('decoder.out', sizes.outputInput, config.tgtVocabSize, rng, true, outWeight);
     this.dropout = new Dropout(config.dropout);
     this.wordDropout = new WordDropout(config.wordDropout);
   }
@@ -71,7 +84,7 @@ export class Decoder {
   }
 }
 
-/** Initial decoder state of a pass. */
+/** Initial decoder state of a pass, B rows in the batch's order. */
 export interface DecoderInit {
   h: F32[];
   c: (F32 | null)[];
@@ -81,359 +94,482 @@ export interface DecoderInit {
   oPrev: F32 | null;
 }
 
-export interface MemoryInput {
-  M: F32;
-  S: number;
-  lengths: Int32Array;
-  keys?: F32;
+/**
+ * Bahdanau without input feeding over T ≥ 2 steps (teacher forcing): layer 0's input projection
+ * W_ih [e_t; c_t] is split as W_e e_t + W_c c_t, with W_e E for all steps in one GEMM and
+ * W_c c_t = Σ_s α_ts (W_c m_s) — the same attention weights over MW = M W_cᵀ, made once per pass
+ * over the real source rows — so no step multiplies by W_ih. Backward: dα gains dgi_t · MW_s,
+ * dMW += α dgi_t, and after the steps dM += dMW W_c, dE += dGI W_e (dW_ih stays dGIᵀ [E; C]).
+ */
+interface SplitInputProjection {
+  WeT: F32;
+  WcT: F32;
+  MW: F32;
+  dMW: F32 | null;
+  /** The memory's packing: MW and dM W_c are made over its rows. */
+  source: PackedSteps;
 }
 
-/** One decoder pass over T steps of a B-row batch, with the caches its backward needs. */
+/** One decoder pass over a packed batch, with the caches its backward needs. */
 export class DecoderPass {
   readonly dec: Decoder;
   readonly runs: CellRun[];
   readonly att: AttentionRun | null;
-  T = 0;
-  B = 0;
+  private steps!: PackedSteps;
+  /** Bahdanau and no attention: c_t is made before the cells and enters x_t; Luong: after them. */
+  private readonly contextFirst: boolean;
+  private split: SplitInputProjection | null = null;
+  // packed [Σn × ·]: the ids y_{t−1}, e, x, c, [s; c; e], o, the vector entering the output layer, z
   private ids!: I32;
-  private useDropout = false;
-  private readonly w = Array.from({ length: 23 }, () => new Workspace());
-  private readonly wordKeep = new Workspace();
-  EMB!: F32;
-  X0!: F32;
-  CTX!: F32;
-  PRE!: F32;
+  private EMB!: F32;
+  private X0!: F32;
+  private CTX!: F32;
+  private PRE!: F32;
+  /** The pre-outputs o, packed [Σn × preOutput] (the step API keeps o_{t−1} for input feeding). */
   O!: F32;
-  private dropMask!: F32;
-  private context: F32 | null = null;
+  private outIn!: F32;
+  private logits!: F32;
+  private embMask: F32 | null = null;
+  private outMask: F32 | null = null;
+  /** B rows: o_{−1} and the constant context C. */
   private oInit!: F32;
-  /**
-   * Set when the pass has active rows and a batched pre-output (no input feeding): the
-   * pre-output, and so finishForward's result, then holds only the real rows — step t's rows
-   * [0, active[t]) at row offset rowStart[t] — instead of all T·B.
-   */
-  private compact: { active: Int32Array; rowStart: Int32Array; rows: number } | null = null;
-  /**
-   * Bahdanau without input feeding, over T ≥ 2 steps (teacher forcing): layer 0's input
-   * projection W_ih [e_t; c_t] is split as W_e e_t + W_c c_t, with W_e E for all steps in one
-   * GEMM and W_c c_t = Σ_s α_ts (W_c m_s) — the same attention weights over MW = M W_cᵀ, made
-   * once per pass — so no step multiplies by W_ih. Backward: dα gains dgi_t · MW_s, dMW += α dgi_t,
-   * and after the loop dM += dMW W_c, dE += dGI W_e (dW_ih stays dGIᵀ [E; C]).
-   */
-  private fused: { WeT: F32; WcT: F32; MW: F32; dMW: F32 | null } | null = null;
+  private context: F32 | null = null;
+  // gradients: packed ∂L/∂e, ∂L/∂o (before the pre-output's tanh: ∂L/∂a), ∂L/∂[s; c; e]; the
+  // carries of BPTT, B rows: ∂L/∂h^l and ∂L/∂c^l per layer, ∂L/∂C, ∂L/∂o_{t−1} through x_t; and
+  // one step's ∂L/∂c_t, ∂L/∂x_t, ∂L/∂h^{l−1}_t
+  private dEMB!: F32;
+  private dO!: F32;
+  private dA!: F32;
+  private dPRE!: F32;
+  private dh: F32[] = [];
+  private dc: F32[] = [];
+  private dC: F32 | null = null;
+  private dOCarry!: F32;
+  private dctx!: F32;
+  private dx0!: F32;
+  private dxl!: F32;
+  private readonly wEMB = new Workspace();
+  private readonly wEmbMask = new Workspace();
+  private readonly wWordKeep = new Workspace();
+  private readonly wX0 = new Workspace();
+  private readonly wCTX = new Workspace();
+  private readonly wPRE = new Workspace();
+  private readonly wO = new Workspace();
+  private readonly wOutMask = new Workspace();
+  private readonly wOutDropped = new Workspace();
+  private readonly wLogits = new Workspace();
+  private readonly wOInit = new Workspace();
+  private readonly wMW = new Workspace();
+  private readonly wMWPacked = new Workspace();
+  private readonly wGIContext = new Workspace();
+  private readonly wdEMB = new Workspace();
+  private readonly wdO = new Workspace();
+  private readonly wdA = new Workspace();
+  private readonly wdPRE = new Workspace();
+  private readonly wdCarry = new Workspace();
+  private readonly wdC = new Workspace();
+  private readonly wdOCarry = new Workspace();
+  private readonly wdctx = new Workspace();
+  private readonly wdx0 = new Workspace();
+  private readonly wdxl = new Workspace();
+  private readonly wdMW = new Workspace();
+  private readonly wdMWPacked = new Workspace();
+  private readonly wdMPacked = new Workspace();
 
   constructor(dec: Decoder) {
     this.dec = dec;
     this.runs = dec.cells.map((c) => new CellRun(c, false));
     this.att = dec.attention ? new AttentionRun(dec.attention) : null;
+    this.contextFirst = dec.config.attention === 'bahdanau' || dec.config.attention === 'none';
   }
 
-  private get ctxInInput(): boolean {
-    const a = this.dec.config.attention;
-    return a === 'bahdanau' || a === 'none';
+  private get top(): CellRun {
+    return this.runs[this.runs.length - 1];
+  }
+
+  /** Sets up a pass over `steps` (a batch sorted by target length) from init and the encoder memory. */
+  begin(steps: PackedSteps, init: DecoderInit, memory: AttentionMemory | null): void {
+    if (steps.order) throw new Error('DecoderPass.begin: the batch must be sorted by target length');
+    const d = this.dec;
+    const s = d.sizes;
+    const N = steps.rows;
+    this.steps = steps;
+    this.EMB = this.wEMB.get(N * d.config.embeddingSize);
+    this.X0 = this.wX0.get(N * s.decoderInput);
+    this.CTX = this.wCTX.get(N * s.context);
+    if (d.preOutput) {
+      this.PRE = this.wPRE.get(N * d.preInputSize);
+      this.O = this.wO.get(N * s.preOutput);
+    }
+    if (d.config.inputFeeding) {
+      this.oInit = this.wOInit.get(steps.batch * s.preOutput);
+      if (init.oPrev) this.oInit.set(init.oPrev);
+      else this.oInit.fill(0);
+    }
+    this.context = init.context;
+    this.runs.forEach((r, l) => {
+      r.begin(steps);
+      r.setInitial(init.h[l], init.c[l] ?? null);
+      r.setInput(l === 0 ? this.X0 : this.runs[l - 1].outputs());
+    });
+    if (this.att) {
+      if (!memory) throw new Error('DecoderPass.begin: attention needs the encoder memory');
+      this.att.begin(memory, steps);
+    }
+    this.split = this.splitInputProjection(memory);
+  }
+
+  /** The forward pass over the ids y_{t−1} (packed [Σn]): the logits z [Σn × V] (this pass's buffer). */
+  forward(ids: I32, train: boolean, rng: Rng | null): F32 {
+    this.embed(ids, train, rng);
+    if (this.split) this.splitEmbeddingShare();
+    for (let t = 0; t < this.steps.steps; t++) this.forwardStep(t);
+    if (this.dec.preOutput && !this.dec.config.inputFeeding) this.preOutput(0, this.steps.steps);
+    return this.output(train, rng);
+  }
+
+  /** Step t over its n_t rows, the sub-steps in the order of the file comment. */
+  private forwardStep(t: number): void {
+    if (this.contextFirst) this.attend(t, this.top.hPrev(t));
+    this.cellInput(t);
+    this.cellsForward(t);
+    if (!this.contextFirst) this.attend(t, this.top.h(t));
+    if (this.dec.config.inputFeeding) this.preOutput(t, t + 1);
   }
 
   /**
-   * active (optional, [T]): at step t only rows [0, active[t]) have a real target — the cells
-   * compute only those (CellRun.begin); the output of the other rows is left meaningless.
+   * BPTT through the whole pass from dz (left in the logits by `loss`). Accumulates the gradient of
+   * every decoder parameter but the bridge (Seq2Seq owns it) and returns ∂L/∂h0 per layer and
+   * ∂L/∂C (B rows); ∂L/∂memory is left in att.dMemory.
    */
-  begin(T: number, B: number, init: DecoderInit, memory: MemoryInput | null, active: Int32Array | null = null): void {
-    const d = this.dec;
-    const s = d.sizes;
-    const E = d.config.embeddingSize;
-    this.T = T;
-    this.B = B;
-    this.EMB = this.w[0].get(T * B * E);
-    this.X0 = this.w[1].get(T * B * s.decoderInput);
-    this.CTX = this.w[2].get(T * B * s.context);
-    if (d.preOutput) {
-      this.PRE = this.w[3].get(T * B * d.preInputSize);
-      this.O = this.w[4].get(T * B * s.preOutput);
-    }
-    this.compact = null;
-    if (active && d.preOutput && !d.config.inputFeeding) {
-      const rowStart = new Int32Array(T + 1);
-      for (let t = 0; t < T; t++) rowStart[t + 1] = rowStart[t] + Math.min(B, active[t]);
-      this.compact = { active, rowStart, rows: rowStart[T] };
-    }
-    this.oInit = this.w[5].get(B * s.preOutput);
-    if (init.oPrev) this.oInit.set(init.oPrev);
-    else this.oInit.fill(0);
-    this.context = init.context;
-    for (let l = 0; l < this.runs.length; l++) {
-      const r = this.runs[l];
-      r.begin(T, B, null, active);
-      r.setInitial(init.h[l], init.c[l] ?? null);
-      r.setInput(l === 0 ? this.X0 : this.runs[l - 1].outputs());
-    }
-    if (this.att) {
-      if (!memory) throw new Error('DecoderPass.begin: attention needs the encoder memory');
-      this.att.begin(memory.M, memory.S, B, memory.lengths, T, memory.keys, active);
-    }
-    this.fused = null;
-    const WihT = d.config.attention === 'bahdanau' && !d.config.inputFeeding && T >= 2 ? this.runs[0].transposedIh() : null;
-    if (WihT && memory) {
-      // W_ihᵀ [Din×G] = [W_eᵀ; W_cᵀ] by rows (Din = E + C)
-      const G = d.cells[0].gateSize;
-      const E = d.config.embeddingSize;
-      const Cx = s.context;
-      const WeT = rows(WihT, 0, E, G);
-      const WcT = rows(WihT, E, Cx, G);
-      const SB = memory.S * B;
-      const MW = this.w[18].get(SB * G);
-      const k = getBackend();
-      const v = this.att!.valid;
-      if (v) {
-        // real source positions only (padding rows get a copy of a real row: masked out)
-        const MWp = this.w[20].get(v.rows.length * G);
-        k.gemm(false, false, v.rows.length, G, Cx, 1, v.Mp, WcT, 0, MWp);
-        k.gatherRows(v.inv, G, MWp, MW);
-      } else k.gemm(false, false, SB, G, Cx, 1, memory.M, WcT, 0, MW);
-      this.fused = { WeT, WcT, MW, dMW: null };
-    }
+  backward(): { dh0: F32[]; dContext: F32 | null } {
+    this.beginBackward();
+    this.outputBackward();
+    if (this.dec.preOutput && !this.dec.config.inputFeeding) this.preOutputBackward(0, this.steps.steps);
+    for (let t = this.steps.steps - 1; t >= 0; t--) this.backwardStep(t);
+    if (this.split) this.splitBackward();
+    for (const r of this.runs) r.backwardWeights();
+    if (this.dec.preOutput) this.preOutputWeights();
+    if (this.att) this.att.finishBackward();
+    this.embedBackward();
+    return { dh0: this.dh, dContext: this.dC };
   }
 
-  /** e_t = emb(ids_t) for all steps (dropout and word dropout when training). ids: [T×B]. */
-  embed(ids: I32, train: boolean, rng: Rng | null): void {
+  /** Step t in reverse: the forward sub-steps' backward in the opposite order. */
+  private backwardStep(t: number): void {
+    rows(this.dctx, 0, this.steps.count[t], this.dec.sizes.context).fill(0);
+    if (this.dec.config.inputFeeding) this.preOutputBackward(t, t + 1);
+    this.outputGradToStep(t);
+    if (!this.contextFirst) this.attendBackward(t);
+    this.cellsBackward(t);
+    if (!this.split) this.cellInputBackward(t);
+    if (this.contextFirst) this.attendBackward(t);
+  }
+
+  /** Clears the carries and sizes the gradient buffers. */
+  private beginBackward(): void {
+    const d = this.dec;
+    const s = d.sizes;
+    const { rows: N, batch: B } = this.steps;
+    const H = d.config.hiddenSize;
+    const L = this.runs.length;
+    this.dEMB = this.wdEMB.zeros(N * d.config.embeddingSize);
+    this.dO = this.wdO.get(N * s.outputInput);
+    if (d.preOutput) {
+      this.dA = this.wdA.get(N * s.preOutput);
+      this.dPRE = this.wdPRE.get(N * d.preInputSize);
+    }
+    const carry = this.wdCarry.zeros(2 * L * B * H);
+    this.dh = Array.from({ length: L }, (_, l) => rows(carry, l * B, B, H));
+    this.dc = Array.from({ length: L }, (_, l) => rows(carry, (L + l) * B, B, H));
+    this.dC = d.config.attention === 'none' ? this.wdC.zeros(B * H) : null;
+    this.dOCarry = this.wdOCarry.zeros(B * s.preOutput);
+    this.dctx = this.wdctx.get(B * s.context);
+    this.dx0 = this.wdx0.get(B * s.decoderInput);
+    this.dxl = this.wdxl.get(B * H);
+    if (this.att) this.att.beginBackward();
+    if (this.split) this.split.dMW = this.wdMW.zeros(this.split.MW.length);
+  }
+
+  // ---- embedding: e_t = dropout(E[y_{t−1}]) ---------------------------------------------------
+
+  /** EMB = E[ids] for all rows, with dropout and word dropout when training. */
+  private embed(ids: I32, train: boolean, rng: Rng | null): void {
     const d = this.dec;
     this.ids = ids;
     d.embedding.forward(ids, this.EMB);
-    this.useDropout = train && (d.dropout.p > 0 || d.wordDropout.p > 0);
-    if (this.useDropout) {
-      this.dropMask = this.w[6].get(this.EMB.length);
-      sampleEmbeddingMask(d.dropout, d.wordDropout, this.dropMask, d.embedding.dim, this.wordKeep, rng!);
-      d.dropout.forward(this.EMB, this.dropMask, this.EMB);
-    }
-    if (this.fused) {
-      // the embedding share of layer 0's gate inputs for all steps: GI = E W_eᵀ + b_ih (+ b_hh)
-      const k = getBackend();
-      const c = d.cells[0];
-      const M = this.T * this.B;
-      const GI = this.runs[0].GI;
-      k.gemm(false, false, M, c.gateSize, d.config.embeddingSize, 1, this.EMB, this.fused.WeT, 0, GI);
-      k.addRowVector(M, c.gateSize, GI, c.biasIh.value);
-      if (c.kind !== 'gru') k.addRowVector(M, c.gateSize, GI, c.biasHh.value);
+    this.embMask = null;
+    if (train && (d.dropout.p > 0 || d.wordDropout.p > 0)) {
+      this.embMask = this.wEmbMask.get(this.EMB.length);
+      const E = d.config.embeddingSize;
+      sampleEmbeddingMask(d.dropout, d.wordDropout, this.embMask, this.steps, E, this.wWordKeep, rng!);
+      d.dropout.forward(this.EMB, this.embMask, this.EMB);
     }
   }
 
-  /** One decoder step (see the file comment). */
-  forwardStep(t: number): void {
+  /** dE[y_{t−1}] += dEMB ⊙ mask, once every step has added its share to dEMB. */
+  private embedBackward(): void {
     const d = this.dec;
-    const s = d.sizes;
-    const { B } = this;
+    if (this.embMask) d.dropout.backward(this.dEMB, this.embMask, this.dEMB);
+    d.embedding.backward(this.ids, this.dEMB);
+  }
+
+  // ---- context: c_t = Σ_s α_ts m_s, α_t = softmax_s score(q, m_s); no attention: c_t = C --------
+
+  /** c_t for the query q (Bahdanau: s_{t−1}, Luong: s_t), into CTX. */
+  private attend(t: number, q: F32): void {
+    const ctx = this.steps.at(this.CTX, t, this.dec.sizes.context);
+    if (this.att) this.att.forwardStep(t, q, ctx);
+    else ctx.set(rows(this.context!, 0, this.steps.count[t], this.dec.sizes.context));
+  }
+
+  /** dc_t → dq (added to ∂L/∂s_{t−1} or ∂L/∂s_t, the top carry) and dM; no attention: dC += dc_t. */
+  private attendBackward(t: number): void {
+    const n = this.steps.count[t];
+    const dctx = rows(this.dctx, 0, n, this.dec.sizes.context);
+    const dq = rows(this.dh[this.runs.length - 1], 0, n, this.dec.config.hiddenSize);
+    if (!this.att) {
+      getBackend().axpy(1, dctx, rows(this.dC!, 0, n, this.dec.config.hiddenSize));
+      return;
+    }
+    const sp = this.split;
+    const G = this.dec.cells[0].gateSize;
+    const extra = sp ? { V: sp.MW, width: G, dOut: this.steps.at(this.runs[0].dGI, t, G), dV: sp.dMW! } : null;
+    this.att.backwardStep(t, dctx, dq, extra);
+  }
+
+  // ---- cell input: x_t = [e_t; c_t (Bahdanau, none); o_{t−1} (input feeding)], gi_t = W_ih x_t + b --
+
+  private cellInput(t: number): void {
+    const d = this.dec;
+    const { steps } = this;
+    const n = steps.count[t];
     const E = d.config.embeddingSize;
-    const Cx = s.context;
-    const Din = s.decoderInput;
-    const L = this.runs.length;
-    const top = this.runs[L - 1];
-    const e = rows(this.EMB, t * B, B, E);
-    const ctx = rows(this.CTX, t * B, B, Cx);
-    if (d.config.attention === 'bahdanau') this.att!.forwardStep(t, top.hPrev(t), ctx);
-    else if (d.config.attention === 'none') ctx.set(this.context!);
-    const x = rows(this.X0, t * B, B, Din);
-    copyCols(B, E, e, Din, 0, x);
+    const Din = d.sizes.decoderInput;
+    const x = steps.at(this.X0, t, Din);
+    copyCols(n, E, steps.at(this.EMB, t, E), Din, 0, x);
     let col = E;
-    if (this.ctxInInput) {
-      copyCols(B, Cx, ctx, Din, col, x);
+    if (this.contextFirst) {
+      copyCols(n, d.sizes.context, steps.at(this.CTX, t, d.sizes.context), Din, col, x);
+      col += d.sizes.context;
+    }
+    if (d.config.inputFeeding) {
+      const Po = d.sizes.preOutput;
+      const oPrev = t === 0 ? this.oInit : rows(steps.at(this.O, t - 1, Po), 0, n, Po);
+      copyCols(n, Po, oPrev, Din, col, x);
+    }
+    if (this.split) this.splitContextShare(t);
+    else this.runs[0].projectStep(t, x);
+  }
+
+  /** dx_t = dgi_t W_ih, split into de_t, dc_t and do_{t−1} (the carry to step t − 1). */
+  private cellInputBackward(t: number): void {
+    const d = this.dec;
+    const n = this.steps.count[t];
+    const E = d.config.embeddingSize;
+    const Cx = d.sizes.context;
+    const Din = d.sizes.decoderInput;
+    const dx = rows(this.dx0, 0, n, Din);
+    this.runs[0].inputGradStep(t, dx, false);
+    takeCols(n, Din, dx, 0, E, this.steps.at(this.dEMB, t, E), true);
+    let col = E;
+    if (this.contextFirst) {
+      takeCols(n, Din, dx, col, Cx, rows(this.dctx, 0, n, Cx), true);
       col += Cx;
     }
-    if (d.config.inputFeeding) copyCols(B, s.preOutput, t === 0 ? this.oInit : rows(this.O, (t - 1) * B, B, s.preOutput), Din, col, x);
-    if (this.fused) {
-      // gi_t = (E W_eᵀ + b)_t + Σ_s α_ts MW_s
-      const G = d.cells[0].gateSize;
-      const giC = this.w[19].get(B * G);
-      this.att!.extraContext(this.fused.MW, G, giC);
-      const n = this.runs[0].activeRows(t);
-      getBackend().axpy(1, rows(giC, 0, n, G), rows(this.runs[0].GI, t * B, n, G));
-    } else this.runs[0].projectStep(t, x);
+    const Po = d.sizes.preOutput;
+    if (d.config.inputFeeding) takeCols(n, Din, dx, col, Po, rows(this.dOCarry, 0, n, Po), false);
+  }
+
+  // ---- cells: h^1_t = cell(x_t, h^1_{t−1}), h^l_t = cell(h^{l−1}_t, h^l_{t−1}) ------------------
+
+  private cellsForward(t: number): void {
     this.runs[0].step(t);
-    for (let l = 1; l < L; l++) {
+    for (let l = 1; l < this.runs.length; l++) {
       this.runs[l].projectStep(t, this.runs[l - 1].h(t));
       this.runs[l].step(t);
     }
-    if (d.config.attention.startsWith('luong')) this.att!.forwardStep(t, top.h(t), ctx);
-    if (d.config.inputFeeding) this.preOutputRows(t, 1);
   }
 
-  /** o = tanh(W_p [s; c; e] + b_p) for steps t0 … t0 + n − 1 (one GEMM). */
-  private preOutputRows(t0: number, n: number): void {
+  /** Top layer first: dh^l_t → the cell's backward (carries dh^l_{t−1}) → dh^{l−1}_t += dx^l_t. */
+  private cellsBackward(t: number): void {
+    const n = this.steps.count[t];
+    const H = this.dec.config.hiddenSize;
+    const lstm = this.dec.config.cell === 'lstm';
+    for (let l = this.runs.length - 1; l >= 0; l--) {
+      this.runs[l].backwardStep(t, this.dh[l], lstm ? this.dc[l] : null);
+      if (l === 0) break;
+      const dx = rows(this.dxl, 0, n, H);
+      this.runs[l].inputGradStep(t, dx, false);
+      getBackend().axpy(1, dx, rows(this.dh[l - 1], 0, n, H));
+    }
+  }
+
+  // ---- pre-output: o_t = tanh(W_p [s_t; c_t; e_t] + b_p) ---------------------------------------
+
+  /** o for the rows of steps t0 … t1 − 1 (one GEMM): all steps at once unless input feeding. */
+  private preOutput(t0: number, t1: number): void {
     const d = this.dec;
-    const { B } = this;
+    const { steps } = this;
+    const n = steps.offset[t1] - steps.offset[t0];
     const H = d.config.hiddenSize;
     const Cx = d.sizes.context;
     const E = d.config.embeddingSize;
     const P = d.preInputSize;
-    const top = this.runs[this.runs.length - 1];
-    for (let t = t0; t < t0 + n; t++) {
-      const pre = rows(this.PRE, t * B, B, P);
-      copyCols(B, H, top.h(t), P, 0, pre);
-      copyCols(B, Cx, rows(this.CTX, t * B, B, Cx), P, H, pre);
-      copyCols(B, E, rows(this.EMB, t * B, B, E), P, H + Cx, pre);
-    }
-    const o = rows(this.O, t0 * B, n * B, d.sizes.preOutput);
-    d.preOutput!.forward(n * B, rows(this.PRE, t0 * B, n * B, P), o);
-    getBackend().tanh(o, o);
-  }
-
-  /** Only the real rows, in this order (see `compact`): the pre-output without padding. */
-  private preOutputCompact(): void {
-    const d = this.dec;
-    const { B, T } = this;
-    const H = d.config.hiddenSize;
-    const Cx = d.sizes.context;
-    const E = d.config.embeddingSize;
-    const P = d.preInputSize;
-    const { rowStart, rows: N } = this.compact!;
-    const top = this.runs[this.runs.length - 1];
-    for (let t = 0; t < T; t++) {
-      const n = rowStart[t + 1] - rowStart[t];
-      const pre = rows(this.PRE, rowStart[t], n, P);
-      copyCols(n, H, top.h(t), P, 0, pre);
-      copyCols(n, Cx, rows(this.CTX, t * B, n, Cx), P, H, pre);
-      copyCols(n, E, rows(this.EMB, t * B, n, E), P, H + Cx, pre);
-    }
-    const o = rows(this.O, 0, N, d.sizes.preOutput);
-    d.preOutput!.forward(N, rows(this.PRE, 0, N, P), o);
+    const pre = steps.span(this.PRE, t0, t1, P);
+    copyCols(n, H, steps.span(this.top.outputs(), t0, t1, H), P, 0, pre);
+    copyCols(n, Cx, steps.span(this.CTX, t0, t1, Cx), P, H, pre);
+    copyCols(n, E, steps.span(this.EMB, t0, t1, E), P, H + Cx, pre);
+    const o = steps.span(this.O, t0, t1, d.sizes.preOutput);
+    d.preOutput!.forward(n, pre, o);
     getBackend().tanh(o, o);
   }
 
   /**
-   * After all steps: the vectors the output layer reads, [T×B×outputInput] — or, when
-   * `compactRows()` is not null, only the real rows (step t's rows [0, active[t]), step by step).
+   * da = do ⊙ (1 − o²); d[s; c; e] = da W_p for the rows of steps t0 … t1 − 1. With input feeding
+   * (one step t0) o_t also fed x_{t+1}: do_t first gains that carry for the rows step t + 1 ran.
    */
-  finishForward(): F32 {
+  private preOutputBackward(t0: number, t1: number): void {
     const d = this.dec;
-    if (!d.preOutput) return this.runs[this.runs.length - 1].outputs();
-    if (this.compact) {
-      this.preOutputCompact();
-      return rows(this.O, 0, this.compact.rows, d.sizes.preOutput);
-    }
-    if (!d.config.inputFeeding) this.preOutputRows(0, this.T);
-    return this.O;
-  }
-
-  /** Rows of finishForward's result when it holds only the real rows, else null (all T·B). */
-  compactRows(): number | null {
-    return this.compact ? this.compact.rows : null;
-  }
-
-  /** Attention weights of step t, B×S (a view). */
-  alphas(t: number): F32 | null {
-    return this.att ? rows(this.att.alphas, t * this.B, this.B, this.att.S) : null;
-  }
-
-  /**
-   * BPTT through the whole pass given dOut = ∂L/∂(finishForward's result). Accumulates every
-   * decoder parameter's gradient (except bridge and output layer, which Seq2Seq owns) and returns
-   * ∂L/∂h0 per layer and ∂L/∂C; ∂L/∂memory is left in att.dMemory.
-   */
-  backward(dOut: F32): { dh0: F32[]; dContext: F32 | null } {
     const k = getBackend();
-    const d = this.dec;
-    const s = d.sizes;
-    const { T, B } = this;
-    const H = d.config.hiddenSize;
-    const E = d.config.embeddingSize;
-    const Cx = s.context;
-    const Din = s.decoderInput;
-    const Po = s.preOutput;
+    const { steps } = this;
+    const Po = d.sizes.preOutput;
     const P = d.preInputSize;
-    const L = this.runs.length;
-    const lstm = d.config.cell === 'lstm';
-    const attention = d.config.attention;
-    const dEmb = this.w[7].zeros(T * B * E);
-    const carry = this.w[8].zeros(2 * L * B * H);
-    const dh = Array.from({ length: L }, (_, l) => rows(carry, l * B, B, H));
-    const dc = Array.from({ length: L }, (_, l) => rows(carry, (L + l) * B, B, H));
-    const dC = attention === 'none' ? this.w[9].zeros(B * H) : null;
-    const dOcarry = this.w[10].zeros(B * Po);
-    const dctx = this.w[11].get(B * Cx);
-    const dx0 = this.w[12].get(B * Din);
-    const dxl = this.w[13].get(B * H);
-    const dOt = this.w[14].get(B * Po);
-    const dPreT = this.w[15].get(B * P);
-    let dA: F32 | null = null;
-    let dPRE: F32 | null = null;
-    if (this.att) this.att.beginBackward();
-    const fused = this.fused;
-    const G0 = d.cells[0].gateSize;
-    if (fused) fused.dMW = this.w[21].zeros(fused.MW.length);
-    const cmp = this.compact;
-    if (d.preOutput) {
-      const R = cmp ? cmp.rows : T * B;
-      dA = this.w[16].get(R * Po);
-      if (!d.config.inputFeeding) {
-        // batched: da = dO ⊙ (1 − o²); dW_p += daᵀ PRE; dPRE = da W_p
-        k.tanhBackward(rows(this.O, 0, R, Po), dOut, dA, false);
-        dPRE = this.w[17].get(R * P);
-        d.preOutput.backward(R, rows(this.PRE, 0, R, P), dA, dPRE, false);
-      }
+    const dO = steps.span(this.dO, t0, t1, Po);
+    if (d.config.inputFeeding && t1 < steps.steps) {
+      const m = steps.count[t1];
+      k.axpy(1, rows(this.dOCarry, 0, m, Po), rows(dO, 0, m, Po));
     }
-    for (let t = T - 1; t >= 0; t--) {
-      const dhTop = dh[L - 1];
-      const dEmbT = rows(dEmb, t * B, B, E);
-      dctx.fill(0);
-      if (d.preOutput) {
-        let dpre: F32;
-        if (d.config.inputFeeding) {
-          // o_t feeds the output layer and x_{t+1}
-          dOt.set(rows(dOut, t * B, B, Po));
-          k.axpy(1, dOcarry, dOt);
-          const dAt = rows(dA!, t * B, B, Po);
-          k.tanhBackward(rows(this.O, t * B, B, Po), dOt, dAt, false);
-          k.gemm(false, false, B, P, Po, 1, dAt, d.preOutput.weight.value, 0, dPreT);
-          dpre = dPreT;
-        } else dpre = cmp ? rows(dPRE!, cmp.rowStart[t], cmp.rowStart[t + 1] - cmp.rowStart[t], P) : rows(dPRE!, t * B, B, P);
-        // only the real rows when compact (the others' gradient is 0: dctx stays cleared)
-        const n = dpre.length / P;
-        takeCols(n, P, dpre, 0, H, dhTop, true);
-        takeCols(n, P, dpre, H, Cx, dctx, false);
-        takeCols(n, P, dpre, H + Cx, E, dEmbT, true);
-      } else k.axpy(1, rows(dOut, t * B, B, H), dhTop);
-      if (attention === 'luong-dot' || attention === 'luong-general') this.att!.backwardStep(t, dctx, dhTop);
-      for (let l = L - 1; l >= 0; l--) {
-        this.runs[l].backwardStep(t, dh[l], lstm ? dc[l] : null);
-        if (l > 0) {
-          this.runs[l].inputGradStep(t, dxl, false);
-          k.axpy(1, dxl, dh[l - 1]);
-        } else if (!fused) {
-          this.runs[0].inputGradStep(t, dx0, false);
-          takeCols(B, Din, dx0, 0, E, dEmbT, true);
-          let col = E;
-          if (this.ctxInInput) {
-            takeCols(B, Din, dx0, col, Cx, dctx, true);
-            col += Cx;
-          }
-          if (d.config.inputFeeding) takeCols(B, Din, dx0, col, Po, dOcarry, false);
-        }
-      }
-      if (attention === 'bahdanau')
-        this.att!.backwardStep(t, dctx, dh[L - 1], fused ? { V: fused.MW, width: G0, dOut: rows(this.runs[0].dGI, t * B, B, G0), dV: fused.dMW! } : null);
-      else if (dC) k.axpy(1, dctx, dC);
+    const dA = steps.span(this.dA, t0, t1, Po);
+    k.tanhBackward(steps.span(this.O, t0, t1, Po), dO, dA, false);
+    const n = steps.offset[t1] - steps.offset[t0];
+    k.gemm(false, false, n, P, Po, 1, dA, d.preOutput!.weight.value, 0, steps.span(this.dPRE, t0, t1, P));
+  }
+
+  /** After the steps: dW_p += daᵀ [s; c; e], db_p += Σ da over all rows. */
+  private preOutputWeights(): void {
+    const k = getBackend();
+    const p = this.dec.preOutput!;
+    const N = this.steps.rows;
+    k.gemm(true, false, p.outFeatures, p.inFeatures, N, 1, this.dA, this.PRE, 1, p.weight.grad);
+    k.sumRowsInto(N, p.outFeatures, this.dA, p.bias!.grad);
+  }
+
+  /** Step t's share of the output's gradient: d[s; c; e]_t → ∂L/∂s_t, dc_t, de_t (or do_t = ds_t). */
+  private outputGradToStep(t: number): void {
+    const d = this.dec;
+    const { steps } = this;
+    const n = steps.count[t];
+    const H = d.config.hiddenSize;
+    const ds = rows(this.dh[this.runs.length - 1], 0, n, H);
+    if (!d.preOutput) {
+      getBackend().axpy(1, steps.at(this.dO, t, H), ds);
+      return;
     }
-    if (fused) {
-      // dE += dGI W_e (all steps at once); dM += dMW W_c
-      k.gemm(false, true, T * B, E, G0, 1, this.runs[0].dGI, fused.WeT, 1, dEmb);
-      const att = this.att!;
-      const v = att.valid;
-      if (v) {
-        // padding positions have dMW = 0
-        const n = v.rows.length;
-        const dMWp = this.w[20].get(n * G0);
-        k.gatherRows(v.rows, G0, fused.dMW!, dMWp);
-        const dMp = this.w[22].get(n * Cx);
-        k.gemm(false, true, n, Cx, G0, 1, dMWp, fused.WcT, 0, dMp);
-        k.scatterAddRows(v.rows, Cx, dMp, att.dMemory, -1);
-      } else k.gemm(false, true, att.S * B, Cx, G0, 1, fused.dMW!, fused.WcT, 1, att.dMemory);
+    const Cx = d.sizes.context;
+    const E = d.config.embeddingSize;
+    const P = d.preInputSize;
+    const dpre = steps.at(this.dPRE, t, P);
+    takeCols(n, P, dpre, 0, H, ds, true);
+    takeCols(n, P, dpre, H, Cx, rows(this.dctx, 0, n, Cx), false);
+    takeCols(n, P, dpre, H + Cx, E, steps.at(this.dEMB, t, E), true);
+  }
+
+  // ---- output: z = W_o dropout(o) + b_o, every row in one GEMM ---------------------------------
+
+  private output(train: boolean, rng: Rng | null): F32 {
+    const d = this.dec;
+    const N = this.steps.rows;
+    const W = d.sizes.outputInput;
+    let o = d.preOutput ? this.O : this.top.outputs();
+    this.outMask = null;
+    if (train && d.dropout.p > 0) {
+      this.outMask = this.wOutMask.get(N * W);
+      // a batched pre-output draws the mask over its packed rows, a per-step one (input feeding)
+      // or the top states over their padded positions: the draws the model had before the packing
+      if (d.preOutput && !d.config.inputFeeding) d.dropout.sampleMask(this.outMask, rng!);
+      else d.dropout.sampleMaskPacked(this.outMask, this.steps, W, rng!);
+      const dropped = this.wOutDropped.get(N * W);
+      d.dropout.forward(o, this.outMask, dropped);
+      o = dropped;
     }
-    for (const r of this.runs) r.backwardWeights();
-    if (d.preOutput && d.config.inputFeeding) {
-      k.gemm(true, false, Po, P, T * B, 1, dA!, this.PRE, 1, d.preOutput.weight.grad);
-      k.sumRowsInto(T * B, Po, dA!, d.preOutput.bias!.grad);
-    }
-    if (this.att) this.att.finishBackward();
-    if (this.useDropout) d.dropout.backward(dEmb, this.dropMask, dEmb);
-    d.embedding.backward(this.ids, dEmb);
-    return { dh0: dh, dContext: dC };
+    this.outIn = o;
+    this.logits = this.wLogits.get(N * d.config.tgtVocabSize);
+    d.out.forward(N, o, this.logits);
+    return this.logits;
+  }
+
+  /** dW_o += dzᵀ o', db_o += Σ dz, do = (dz W_o) ⊙ mask. */
+  private outputBackward(): void {
+    const d = this.dec;
+    d.out.backward(this.steps.rows, this.outIn, this.logits, this.dO);
+    if (this.outMask) d.dropout.backward(this.dO, this.outMask, this.dO);
+  }
+
+  // ---- loss: ŷ = softmax(z); L = Σ_rows CE(ŷ, y) with label smoothing ε; dz = ŷ − q -----------
+
+  /** The loss of the targets y (packed [Σn]); dz overwrites the logits (what `backward` starts from). */
+  loss(targets: I32, smoothing: number): CrossEntropyResult {
+    const V = this.dec.config.tgtVocabSize;
+    return softmaxCrossEntropy(this.steps.rows, V, this.logits, targets, smoothing, this.logits);
+  }
+
+  // ---- split input projection (see SplitInputProjection) --------------------------------------
+
+  private splitInputProjection(memory: AttentionMemory | null): SplitInputProjection | null {
+    const d = this.dec;
+    const WihT = this.runs[0].transposedIh();
+    if (d.config.attention !== 'bahdanau' || d.config.inputFeeding || !WihT || !memory?.source) return null;
+    const Mp = this.att!.packedMemory();
+    if (!Mp) return null;
+    // W_ihᵀ [Din×G] = [W_eᵀ; W_cᵀ] by rows (Din = E + C)
+    const G = d.cells[0].gateSize;
+    const E = d.config.embeddingSize;
+    const Cx = d.sizes.context;
+    const source = memory.source;
+    const MWp = this.wMWPacked.get(source.rows * G);
+    const WcT = rows(WihT, E, Cx, G);
+    getBackend().gemm(false, false, source.rows, G, Cx, 1, Mp, WcT, 0, MWp);
+    const MW = source.unpack(MWp, G, this.wMW.get(memory.S * this.steps.batch * G));
+    return { WeT: rows(WihT, 0, E, G), WcT, MW, dMW: null, source };
+  }
+
+  /** The embedding share of layer 0's gate inputs for all rows: GI = E W_eᵀ + b_ih (+ b_hh). */
+  private splitEmbeddingShare(): void {
+    const k = getBackend();
+    const c = this.dec.cells[0];
+    const N = this.steps.rows;
+    const GI = this.runs[0].GI;
+    k.gemm(false, false, N, c.gateSize, this.dec.config.embeddingSize, 1, this.EMB, this.split!.WeT, 0, GI);
+    k.addRowVector(N, c.gateSize, GI, c.biasIh.value);
+    if (c.kind !== 'gru') k.addRowVector(N, c.gateSize, GI, c.biasHh.value);
+  }
+
+  /** gi_t += Σ_s α_ts MW_s (right after attend(t)). */
+  private splitContextShare(t: number): void {
+    const G = this.dec.cells[0].gateSize;
+    const giC = this.wGIContext.get(this.steps.count[t] * G);
+    this.att!.extraContext(this.split!.MW, G, giC);
+    getBackend().axpy(1, giC, this.steps.at(this.runs[0].GI, t, G));
+  }
+
+  /** After the steps: dE += dGI W_e (all rows at once); dM += dMW W_c (real source rows). */
+  private splitBackward(): void {
+    const k = getBackend();
+    const sp = this.split!;
+    const G = this.dec.cells[0].gateSize;
+    const E = this.dec.config.embeddingSize;
+    const Cx = this.dec.sizes.context;
+    k.gemm(false, true, this.steps.rows, E, G, 1, this.runs[0].dGI, sp.WeT, 1, this.dEMB);
+    const { source } = sp;
+    const dMWp = source.pack(sp.dMW!, G, this.wdMWPacked.get(source.rows * G));
+    const dMp = this.wdMPacked.get(source.rows * Cx);
+    k.gemm(false, true, source.rows, Cx, G, 1, dMWp, sp.WcT, 0, dMp);
+    source.unpack(dMp, Cx, this.att!.dMemory, true);
+  }
+
+  /** Attention weights of step t, n_t × S (a view). */
+  alphas(t: number): F32 | null {
+    return this.att ? this.steps.at(this.att.alphas, t, this.att.S) : null;
   }
 }

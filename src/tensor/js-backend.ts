@@ -12,7 +12,18 @@ import type { Backend, F32, I32 } from './backend.js';
  * stores of C); for op(B) = Bᵀ each element is a dot product of rows, 4 columns of C at a time
  * sharing the loads of A. About 3–4× the naive triple loop.
  */
-function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void {
+function gemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: F32,
+  B: F32,
+  beta: number,
+  C: F32,
+): void {
   // C ← beta · C first (beta = 0 overwrites, even NaN)
   const mn = M * N;
   if (beta === 0) C.fill(0, 0, mn);
