@@ -327,7 +327,8 @@ static napi_value js_dropout_mask(napi_env env, napi_callback_info info) {
     fail(a, "seeds must be 32-bit unsigned integers");
     return NULL;
   }
-  k_dropout_mask((long)n, mask, (uint32_t)floor(p * 4294967296.0), (float)(1.0 / (1.0 - p)), (uint32_t)s0, (uint32_t)s1, (uint32_t)first);
+  uint32_t threshold = (uint32_t)floor(p * 4294967296.0);
+  k_dropout_mask((long)n, mask, threshold, (float)(1.0 / (1.0 - p)), (uint32_t)s0, (uint32_t)s1, (uint32_t)first);
   return undef(env);
 }
 
@@ -380,7 +381,8 @@ static napi_value js_additive_fwd(napi_env env, napi_callback_info info) {
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), A = dim(a, 2, "A");
   int nb = opt_rows(a, 8, B);
   size_t sba = (size_t)S * B * A;
-  float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)nb * A, "qp"), *v = f32(a, 5, A, "v"), *U = f32(a, 6, sba, "U");
+  float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)nb * A, "qp"), *v = f32(a, 5, A, "v");
+  float *U = f32(a, 6, sba, "U");
   float *sc = f32(a, 7, (size_t)S * B, "scores");
   if (a->failed) return NULL;
   k_additive_attention_forward(S, B, A, K, qp, v, U, sc, nb);
@@ -401,7 +403,8 @@ static napi_value js_dot_scores(napi_env env, napi_callback_info info) {
   BEGIN("dotAttentionScores");
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), D = dim(a, 2, "D");
   int nb = opt_rows(a, 6, B);
-  float *K = f32(a, 3, (size_t)S * B * D, "K"), *q = f32(a, 4, (size_t)nb * D, "q"), *sc = f32(a, 5, (size_t)S * B, "scores");
+  float *K = f32(a, 3, (size_t)S * B * D, "K"), *q = f32(a, 4, (size_t)nb * D, "q");
+  float *sc = f32(a, 5, (size_t)S * B, "scores");
   if (a->failed) return NULL;
   k_dot_attention_scores(S, B, D, K, q, sc, nb);
   return undef(env);
@@ -424,7 +427,8 @@ static napi_value js_att_context(napi_env env, napi_callback_info info) {
   float *sc = f32(a, 3, (size_t)S * B, "scores");
   size_t nl = 0;
   int *len = i32(a, 4, &nl, "lengths");
-  float *M = f32(a, 5, (size_t)S * B * C, "M"), *al = f32(a, 6, (size_t)nb * S, "alpha"), *ctx = f32(a, 7, (size_t)nb * C, "ctx");
+  float *M = f32(a, 5, (size_t)S * B * C, "M"), *al = f32(a, 6, (size_t)nb * S, "alpha");
+  float *ctx = f32(a, 7, (size_t)nb * C, "ctx");
   if (a->failed) return NULL;
   if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
   k_attention_context(S, B, C, sc, len, M, al, ctx, nb);
@@ -437,7 +441,8 @@ static napi_value js_att_context_bwd(napi_env env, napi_callback_info info) {
   float *al = f32(a, 3, (size_t)nb * S, "alpha");
   size_t nl = 0;
   int *len = i32(a, 4, &nl, "lengths");
-  float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)nb * C, "dctx"), *dM = f32(a, 7, (size_t)S * B * C, "dM");
+  float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)nb * C, "dctx");
+  float *dM = f32(a, 7, (size_t)S * B * C, "dM");
   float *ds = f32(a, 8, (size_t)S * B, "dscores");
   if (a->failed) return NULL;
   if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }

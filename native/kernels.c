@@ -519,8 +519,8 @@ void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q,
 }
 
 /* dq[b] += Σ_s ds K[s,b]; dK[s,b] += ds q[b] for b < nb */
-void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq, float *dK,
-                              int nb) {
+void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq,
+                              float *dK, int nb) {
   for (long s = 0; s < S; s++)
     for (long b = 0; b < nb; b++) {
       long r = s * B + b;

@@ -27,8 +27,8 @@ void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr,
 void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb);
 void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv, int nb);
 void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q, float *scores, int nb);
-void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq, float *dK,
-                              int nb);
+void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq,
+                              float *dK, int nb);
 void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx, int nb);
 void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores, int nb);
 /* nb: only batch rows b < nb are computed (nb = B: all) */

@@ -122,7 +122,7 @@ export class DecoderPass {
   // packed [Σn × ·]: the ids y_{t−1}, e, x, c, [s; c; e], o, the vector entering the output layer, z
   private ids!: I32;
   private EMB!: F32;
-  private X0!: F32;
+  private X!: F32;
   private CTX!: F32;
   private PRE!: F32;
   /** The pre-outputs o, packed [Σn × preOutput] (the step API keeps o_{t−1} for input feeding). */
@@ -151,7 +151,7 @@ export class DecoderPass {
   private readonly wEMB = new Workspace();
   private readonly wEmbMask = new Workspace();
   private readonly wWordKeep = new Workspace();
-  private readonly wX0 = new Workspace();
+  private readonly wX = new Workspace();
   private readonly wCTX = new Workspace();
   private readonly wPRE = new Workspace();
   private readonly wO = new Workspace();
@@ -195,7 +195,7 @@ export class DecoderPass {
     const N = steps.rows;
     this.steps = steps;
     this.EMB = this.wEMB.get(N * d.config.embeddingSize);
-    this.X0 = this.wX0.get(N * s.decoderInput);
+    this.X = this.wX.get(N * s.decoderInput);
     this.CTX = this.wCTX.get(N * s.context);
     if (d.preOutput) {
       this.PRE = this.wPRE.get(N * d.preInputSize);
@@ -210,7 +210,7 @@ export class DecoderPass {
     this.runs.forEach((r, l) => {
       r.begin(steps);
       r.setInitial(init.h[l], init.c[l] ?? null);
-      r.setInput(l === 0 ? this.X0 : this.runs[l - 1].outputs());
+      r.setInput(l === 0 ? this.X : this.runs[l - 1].outputs());
     });
     if (this.att) {
       if (!memory) throw new Error('DecoderPass.begin: attention needs the encoder memory');
@@ -346,7 +346,7 @@ export class DecoderPass {
     const n = steps.count[t];
     const E = d.config.embeddingSize;
     const Din = d.sizes.decoderInput;
-    const x = steps.at(this.X0, t, Din);
+    const x = steps.at(this.X, t, Din);
     copyCols(n, E, steps.at(this.EMB, t, E), Din, 0, x);
     let col = E;
     if (this.contextFirst) {

@@ -324,7 +324,9 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
         // cut into parts of uneven sizes, each drawn on its own from its first element's index
         for (const cuts of [[0, 1, 17, n], [0, Math.floor(n / 3), n - 5, n]]) {
           const parts = new Float32Array(n);
-          for (let i = 0; i + 1 < cuts.length; i++) k.dropoutMask(parts.subarray(cuts[i], cuts[i + 1]), p, 7, 0xdeadbeef, cuts[i]);
+          for (let i = 0; i + 1 < cuts.length; i++) {
+            k.dropoutMask(parts.subarray(cuts[i], cuts[i + 1]), p, 7, 0xdeadbeef, cuts[i]);
+          }
           expect(relErr(parts, whole)).toBe(0);
         }
       }

@@ -45,7 +45,9 @@ describe('attention backward equals finite differences', () => {
           for (let t = T - 1; t >= 0; t--) run.backwardStep(t, steps.at(W, t, C), steps.at(dQ, t, Hq));
           run.finishBackward();
           const dM = Float64Array.from(run.dMemory);
-          for (const p of att.params) expect(maxGradError(p.value, Float64Array.from(p.grad), forward), p.name).toBeLessThan(1e-6);
+          for (const p of att.params) {
+            expect(maxGradError(p.value, Float64Array.from(p.grad), forward), p.name).toBeLessThan(1e-6);
+          }
           expect(maxGradError(Q, Float64Array.from(dQ), forward)).toBeLessThan(1e-6);
           expect(maxGradError(M, dM, forward)).toBeLessThan(1e-6);
           // memory at padded positions gets no gradient

@@ -113,12 +113,14 @@ describe('recurrent cells against a hand computation on a 2×3 example', () => {
       for (const swapped of [false, true]) {
         // swapped: the batch rows in the other order, so that the short row comes first (packing reorders)
         const row = (b: number) => (swapped ? B - 1 - b : b);
-        it(`${kind}${reverse ? ' (reverse direction)' : ''}${swapped ? ', short row first' : ''}: states, padding and final state`, () => {
+        const name = `${kind}${reverse ? ' (reverse direction)' : ''}${swapped ? ', short row first' : ''}`;
+        it(`${name}: states, padding and final state`, () => {
           const cell = makeCell(kind);
           const run = new CellRun(cell, reverse);
           const lengths = Array.from({ length: B }, (_, b) => MASK[0][row(b)] + MASK[1][row(b)]);
           const steps = PackedSteps.ofLengths(lengths, T);
-          const padded = (v: number[][][]) => Float32Array.from(Array.from({ length: T }, (_, t) => Array.from({ length: B }, (_, b) => v[t][row(b)])).flat(2));
+          const batchRows = (x: number[][]) => Array.from({ length: B }, (_, b) => x[row(b)]);
+          const padded = (v: number[][][]) => Float32Array.from(v.map(batchRows).flat(2));
           const perRow = (v: number[][]) => Float32Array.from(Array.from({ length: B }, (_, b) => v[row(b)]).flat());
           const toRanks = (x: Float32Array) => steps.toRanks(x, H, new Float32Array(B * H));
           run.begin(steps);
@@ -153,10 +155,13 @@ describe('recurrent cells against a hand computation on a 2×3 example', () => {
                 if (cs && MASK[t][row(b)]) expect(cs[i]).toBeCloseTo(expectedC[t][row(b)][j], 6);
               }
           const fin = steps.toBatch(run.finalH(), H, new Float32Array(B * H));
-          for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) expect(fin[b * H + j]).toBeCloseTo(finalH[row(b)][j], 6);
+          for (let b = 0; b < B; b++) {
+            for (let j = 0; j < H; j++) expect(fin[b * H + j]).toBeCloseTo(finalH[row(b)][j], 6);
+          }
           // the short sequence (rank 1): in the forward direction its final state is its state after
           // its last real step (t = 0); in the reverse one it starts from h0 at its own last token (t = 0)
-          if (!reverse) expect(Array.from(run.finalH().subarray(H, 2 * H))).toEqual(Array.from(run.h(0).subarray(H, 2 * H)));
+          const short = (x: Float32Array) => Array.from(x.subarray(H, 2 * H));
+          if (!reverse) expect(short(run.finalH())).toEqual(short(run.h(0)));
           else for (let j = 0; j < H; j++) expect(run.hPrev(0)[H + j]).toBeCloseTo(H0[1][j], 6);
         });
       }
@@ -265,7 +270,9 @@ describe('BPTT through a cell run over a packed ragged batch equals float64 cent
           check('x', Xs, dX);
           // padded inputs receive no gradient
           for (let t = 0; t < Tn; t++)
-            for (let b = 0; b < Bn; b++) if (!mask(t, b)) for (let j = 0; j < I; j++) expect(dX[(t * Bn + b) * I + j]).toBe(0);
+            for (let b = 0; b < Bn; b++) {
+              if (!mask(t, b)) for (let j = 0; j < I; j++) expect(dX[(t * Bn + b) * I + j]).toBe(0);
+            }
           check('h0', h0, Float64Array.from(steps.toBatch(dh, H, alloc(Bn * H))));
           if (kind === 'lstm') check('c0', c0, Float64Array.from(steps.toBatch(dc, H, alloc(Bn * H))));
         }));

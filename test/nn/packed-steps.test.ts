@@ -42,7 +42,8 @@ describe('PackedSteps', () => {
     for (let t = 0; t < 3; t++)
       for (let b = 0; b < 3; b++) {
         const real = t < [1, 3, 2][b];
-        expect(Array.from(back.subarray((t * 3 + b) * 2, (t * 3 + b + 1) * 2))).toEqual(real ? [10 * t + b, -(10 * t + b)] : [0, 0]);
+        const at = Array.from(back.subarray((t * 3 + b) * 2, (t * 3 + b + 1) * 2));
+        expect(at).toEqual(real ? [10 * t + b, -(10 * t + b)] : [0, 0]);
       }
     // accumulate: padding untouched, real rows added
     const acc = steps.unpack(packed, 2, new Float32Array(18).fill(1), true);
