@@ -1,5 +1,6 @@
 /**
- * The encoder–decoder model (./encoder.ts, ./decoder.ts) behind the Seq2SeqModel contract.
+ * The encoder–decoder model (./encoder.ts, ./decoder.ts and ./decoder-pass.ts) behind the
+ * Seq2SeqModel contract.
  *
  * loss(batch): the batch sorted by target length → encoder → bridge h0 = tanh(W_b final + b_b) →
  *   decoder steps (teacher forcing) over the target packed by length (no padding computed) →
@@ -22,7 +23,8 @@ import { getBackend } from '../tensor/index.js';
 import { Rng } from '../util/rng.js';
 import type { ModelConfig, ModelConfigInput, ResolvedSizes } from './config.js';
 import { parseModelConfig, resolveSizes } from './config.js';
-import { Decoder, type DecoderInit, DecoderPass } from './decoder.js';
+import { Decoder, type DecoderInit } from './decoder.js';
+import { DecoderPass } from './decoder-pass.js';
 import { Encoder, EncoderPass } from './encoder.js';
 import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
 
@@ -212,7 +214,7 @@ export class Seq2Seq implements Seq2SeqModel {
    * Encoder and bridge over a teacher-forced batch, and the decoder pass set up over `target`:
    * the bridge's input and output, which the backward needs.
    */
-  private begin(batch: Batch, target: PackedSteps, train: boolean): { final: F32; h0all: F32 } {
+  private teacherForced(batch: Batch, target: PackedSteps, train: boolean): { final: F32; h0all: F32 } {
     const cfg = this.config;
     checkIds(batch.src, cfg.srcVocabSize, 'batch source');
     checkIds(batch.tgtIn, cfg.tgtVocabSize, 'batch target');
@@ -231,7 +233,7 @@ export class Seq2Seq implements Seq2SeqModel {
   /** Teacher-forced log-probabilities [T×B×V] of every position of a batch (inference mode, a fresh array). */
   logProbs(batch: Batch): Float32Array {
     const steps = PackedSteps.full(batch.tgtLen, batch.size);
-    this.begin(batch, steps, false);
+    this.teacherForced(batch, steps, false);
     const logits = this.trainDec.forward(batch.tgtIn, false, null);
     const out = alloc(logits.length) as Float32Array;
     getBackend().logSoftmax(steps.rows, this.config.tgtVocabSize, logits, out);
@@ -244,7 +246,7 @@ export class Seq2Seq implements Seq2SeqModel {
     const cfg = this.config;
     batch = sortByTargetLength(batch);
     const target = PackedSteps.ofLengths(batch.tgtLengths, batch.tgtLen);
-    const { final, h0all } = this.begin(batch, target, train);
+    const { final, h0all } = this.teacherForced(batch, target, train);
     const dec = this.trainDec;
     dec.forward(packIds(target, batch.tgtIn), train, train ? this.rng : null);
     const ce = dec.loss(packIds(target, batch.tgtOut), cfg.labelSmoothing);
