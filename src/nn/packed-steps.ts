@@ -69,11 +69,6 @@ export class PackedSteps {
     return rows(x, this.offset[t0], this.offset[t1] - this.offset[t0], width);
   }
 
-  /** The batch row of rank i. */
-  rowOf(i: number): number {
-    return this.order ? this.order[i] : i;
-  }
-
   /** out [rows × width] ← the real rows of the padded [T×B×width] array, packed. Returns out. */
   pack<A extends F32 | I32>(padded: A, width: number, out: A): A {
     const B = this.batch;

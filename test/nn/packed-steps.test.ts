@@ -17,7 +17,6 @@ describe('PackedSteps', () => {
     const b = PackedSteps.ofLengths(Int32Array.from([1, 4, 2, 4]), 4);
     expect(Array.from(b.order!)).toEqual([1, 3, 2, 0]);
     expect(Array.from(b.count)).toEqual([4, 3, 2, 2]);
-    expect([0, 1, 2, 3].map((i) => b.rowOf(i))).toEqual([1, 3, 2, 0]);
     // lengths beyond T are cut at T; a length 0 never runs
     const c = PackedSteps.ofLengths([0, 7], 3);
     expect(Array.from(c.order!)).toEqual([1, 0]);
