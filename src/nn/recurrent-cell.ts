@@ -29,7 +29,7 @@ import { Param } from './param.js';
 
 export type CellKind = 'rnn' | 'gru' | 'lstm';
 
-export const GATE_COUNT: Record<CellKind, number> = { rnn: 1, gru: 3, lstm: 4 };
+const GATE_COUNT: Record<CellKind, number> = { rnn: 1, gru: 3, lstm: 4 };
 
 export class RecurrentCell {
   readonly kind: CellKind;
