@@ -104,6 +104,14 @@ static int flag(args_t *a, size_t i) {
   return b;
 }
 
+/* an optional number argument: absent/undefined → dflt */
+static double opt_num(args_t *a, size_t i, double dflt, const char *name) {
+  if (a->failed || i >= a->argc) return dflt;
+  napi_valuetype t;
+  if (napi_typeof(a->env, a->argv[i], &t) != napi_ok || t == napi_undefined) return dflt;
+  return num(a, i, name);
+}
+
 /* optional trailing `rows` argument of the attention kernels: absent/undefined → B */
 static int opt_rows(args_t *a, size_t i, int B) {
   if (a->failed || i >= a->argc) return B;
@@ -334,13 +342,19 @@ static napi_value js_dropout_mask(napi_env env, napi_callback_info info) {
   float *mask = f32(a, 0, 0, "mask");
   double p = num(a, 1, "p");
   double s0 = num(a, 2, "seed0"), s1 = num(a, 3, "seed1");
+  double first = opt_num(a, 4, 0, "first");
   if (a->failed) return NULL;
+  if (!(first >= 0 && first + (double)n <= 4294967296.0 && first == floor(first))) {
+    fail(a, "first must be an integer with first + mask length ≤ 2³²");
+    return NULL;
+  }
   if (!(p >= 0 && p < 1)) { fail(a, "p must be in [0, 1)"); return NULL; }
   if (!(s0 >= 0 && s0 <= 4294967295.0 && s0 == (double)(uint32_t)s0) || !(s1 >= 0 && s1 <= 4294967295.0 && s1 == (double)(uint32_t)s1)) {
     fail(a, "seeds must be 32-bit unsigned integers");
     return NULL;
   }
-  k_dropout_mask((long)n, mask, (uint32_t)floor(p * 4294967296.0), (float)(1.0 / (1.0 - p)), (uint32_t)s0, (uint32_t)s1);
+  uint32_t threshold = (uint32_t)floor(p * 4294967296.0);
+  k_dropout_mask((long)n, mask, threshold, (float)(1.0 / (1.0 - p)), (uint32_t)s0, (uint32_t)s1, (uint32_t)first);
   return undef(env);
 }
 
@@ -391,9 +405,11 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
 static napi_value js_additive_fwd(napi_env env, napi_callback_info info) {
   BEGIN("additiveAttentionForward");
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), A = dim(a, 2, "A");
-  size_t sba = (size_t)S * B * A;
-  float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)B * A, "qp"), *v = f32(a, 5, A, "v"), *U = f32(a, 6, sba, "U"), *sc = f32(a, 7, (size_t)S * B, "scores");
   int nb = opt_rows(a, 8, B);
+  size_t sba = (size_t)S * B * A;
+  float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)nb * A, "qp"), *v = f32(a, 5, A, "v");
+  float *U = f32(a, 6, sba, "U");
+  float *sc = f32(a, 7, (size_t)S * B, "scores");
   if (a->failed) return NULL;
   k_additive_attention_forward(S, B, A, K, qp, v, U, sc, nb);
   return undef(env);
@@ -401,10 +417,10 @@ static napi_value js_additive_fwd(napi_env env, napi_callback_info info) {
 static napi_value js_additive_bwd(napi_env env, napi_callback_info info) {
   BEGIN("additiveAttentionBackward");
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), A = dim(a, 2, "A");
+  int nb = opt_rows(a, 9, B);
   size_t sba = (size_t)S * B * A;
   float *U = f32(a, 3, sba, "U"), *v = f32(a, 4, A, "v"), *ds = f32(a, 5, (size_t)S * B, "dscores"), *dK = f32(a, 6, sba, "dK");
-  float *dqp = f32(a, 7, (size_t)B * A, "dqp"), *dv = f32(a, 8, A, "dv");
-  int nb = opt_rows(a, 9, B);
+  float *dqp = f32(a, 7, (size_t)nb * A, "dqp"), *dv = f32(a, 8, A, "dv");
   if (a->failed) return NULL;
   k_additive_attention_backward(S, B, A, U, v, ds, dK, dqp, dv, nb);
   return undef(env);
@@ -412,29 +428,33 @@ static napi_value js_additive_bwd(napi_env env, napi_callback_info info) {
 static napi_value js_dot_scores(napi_env env, napi_callback_info info) {
   BEGIN("dotAttentionScores");
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), D = dim(a, 2, "D");
-  float *K = f32(a, 3, (size_t)S * B * D, "K"), *q = f32(a, 4, (size_t)B * D, "q"), *sc = f32(a, 5, (size_t)S * B, "scores");
+  int nb = opt_rows(a, 6, B);
+  float *K = f32(a, 3, (size_t)S * B * D, "K"), *q = f32(a, 4, (size_t)nb * D, "q");
+  float *sc = f32(a, 5, (size_t)S * B, "scores");
   if (a->failed) return NULL;
-  k_dot_attention_scores(S, B, D, K, q, sc);
+  k_dot_attention_scores(S, B, D, K, q, sc, nb);
   return undef(env);
 }
 static napi_value js_dot_bwd(napi_env env, napi_callback_info info) {
   BEGIN("dotAttentionBackward");
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), D = dim(a, 2, "D");
+  int nb = opt_rows(a, 8, B);
   size_t sbd = (size_t)S * B * D;
-  float *K = f32(a, 3, sbd, "K"), *q = f32(a, 4, (size_t)B * D, "q"), *ds = f32(a, 5, (size_t)S * B, "dscores");
-  float *dq = f32(a, 6, (size_t)B * D, "dq"), *dK = f32(a, 7, sbd, "dK");
+  float *K = f32(a, 3, sbd, "K"), *q = f32(a, 4, (size_t)nb * D, "q"), *ds = f32(a, 5, (size_t)S * B, "dscores");
+  float *dq = f32(a, 6, (size_t)nb * D, "dq"), *dK = f32(a, 7, sbd, "dK");
   if (a->failed) return NULL;
-  k_dot_attention_backward(S, B, D, K, q, ds, dq, dK);
+  k_dot_attention_backward(S, B, D, K, q, ds, dq, dK, nb);
   return undef(env);
 }
 static napi_value js_att_context(napi_env env, napi_callback_info info) {
   BEGIN("attentionContext");
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
+  int nb = opt_rows(a, 8, B);
   float *sc = f32(a, 3, (size_t)S * B, "scores");
   size_t nl = 0;
   int *len = i32(a, 4, &nl, "lengths");
-  float *M = f32(a, 5, (size_t)S * B * C, "M"), *al = f32(a, 6, (size_t)B * S, "alpha"), *ctx = f32(a, 7, (size_t)B * C, "ctx");
-  int nb = opt_rows(a, 8, B);
+  float *M = f32(a, 5, (size_t)S * B * C, "M"), *al = f32(a, 6, (size_t)nb * S, "alpha");
+  float *ctx = f32(a, 7, (size_t)nb * C, "ctx");
   if (a->failed) return NULL;
   if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
   k_attention_context(S, B, C, sc, len, M, al, ctx, nb);
@@ -443,12 +463,13 @@ static napi_value js_att_context(napi_env env, napi_callback_info info) {
 static napi_value js_att_context_bwd(napi_env env, napi_callback_info info) {
   BEGIN("attentionContextBackward");
   int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
-  float *al = f32(a, 3, (size_t)B * S, "alpha");
+  int nb = opt_rows(a, 9, B);
+  float *al = f32(a, 3, (size_t)nb * S, "alpha");
   size_t nl = 0;
   int *len = i32(a, 4, &nl, "lengths");
-  float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)B * C, "dctx"), *dM = f32(a, 7, (size_t)S * B * C, "dM");
+  float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)nb * C, "dctx");
+  float *dM = f32(a, 7, (size_t)S * B * C, "dM");
   float *ds = f32(a, 8, (size_t)S * B, "dscores");
-  int nb = opt_rows(a, 9, B);
   if (a->failed) return NULL;
   if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
   k_attention_context_backward(S, B, C, al, len, M, dctx, dM, ds, nb);

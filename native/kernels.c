@@ -442,27 +442,28 @@ double k_softmax_xent(int M, int V, const float *logits, const int *targets, int
 /* ---- dropout masks ----------------------------------------------------------------------------
  * A counter-based generator: u_i = fmix32(fmix32(i·φ + s0) ⊕ s1) (MurmurHash3's finaliser, φ =
  * 0x9E3779B9), so element i's draw depends only on (s0, s1, i): no sequential state, the same
- * mask from any thread split and from the TypeScript kernel. mask_i = u_i ≥ ⌊p·2³²⌋ ? keep : 0. */
+ * mask from any thread split and from the TypeScript kernel. mask[j] = u_{first + j} ≥ ⌊p·2³²⌋ ? keep : 0
+ * (first > 0: a part of a longer mask, drawn on its own). */
 static inline uint32_t fmix32(uint32_t h) {
   h ^= h >> 16; h *= 0x85ebca6bu;
   h ^= h >> 13; h *= 0xc2b2ae35u;
   h ^= h >> 16;
   return h;
 }
-typedef struct { float *mask; uint32_t threshold, s0, s1; float keep; } dropout_ctx;
+typedef struct { float *mask; uint32_t threshold, s0, s1, first; float keep; } dropout_ctx;
 static void dropout_range(void *p, long s, long e, long chunk) {
   (void)chunk;
   dropout_ctx *c = (dropout_ctx *)p;
-  const uint32_t th = c->threshold, s0 = c->s0, s1 = c->s1;
+  const uint32_t th = c->threshold, s0 = c->s0, s1 = c->s1, first = c->first;
   const float keep = c->keep;
   float *m = c->mask;
   for (long i = s; i < e; i++) {
-    uint32_t u = fmix32(fmix32((uint32_t)i * 0x9E3779B9u + s0) ^ s1);
+    uint32_t u = fmix32(fmix32((first + (uint32_t)i) * 0x9E3779B9u + s0) ^ s1);
     m[i] = u >= th ? keep : 0.0f;
   }
 }
-void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1) {
-  dropout_ctx c = {mask, threshold, s0, s1, keep};
+void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1, uint32_t first) {
+  dropout_ctx c = {mask, threshold, s0, s1, first, keep};
   parallel_range(dropout_range, &c, n, 4.0);
 }
 
@@ -593,20 +594,23 @@ void k_additive_attention_backward(int S, int B, int A, const float *U, const fl
   for (long ch = 0; ch < chunks; ch++) k_axpy(A, 1.0f, dvParts + ch * A, dv);
 }
 
-/* scores[s·B + b] = q[b] · K[s,b] */
-void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q, float *scores) {
-  for (long r = 0; r < (long)S * B; r++) scores[r] = dot_row(D, q + (r % B) * D, K + r * D);
+/* scores[s·B + b] = q[b] · K[s,b] for b < nb */
+void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q, float *scores, int nb) {
+  for (long s = 0; s < S; s++)
+    for (long b = 0; b < nb; b++) scores[s * B + b] = dot_row(D, q + b * D, K + (s * B + b) * D);
 }
 
-/* dq[b] += Σ_s ds K[s,b]; dK[s,b] += ds q[b] */
-void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq, float *dK) {
-  for (long r = 0; r < (long)S * B; r++) {
-    float g = dscores[r];
-    if (g == 0.0f) continue;
-    long b = r % B;
-    axpy_row(D, g, K + r * D, dq + b * D);
-    axpy_row(D, g, q + b * D, dK + r * D);
-  }
+/* dq[b] += Σ_s ds K[s,b]; dK[s,b] += ds q[b] for b < nb */
+void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq,
+                              float *dK, int nb) {
+  for (long s = 0; s < S; s++)
+    for (long b = 0; b < nb; b++) {
+      long r = s * B + b;
+      float g = dscores[r];
+      if (g == 0.0f) continue;
+      axpy_row(D, g, K + r * D, dq + b * D);
+      axpy_row(D, g, q + b * D, dK + r * D);
+    }
 }
 
 /* α_b = softmax over s < len_b of scores[s·B + b] (0 beyond); ctx_b = Σ_s α_bs M[s,b]

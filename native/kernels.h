@@ -25,15 +25,16 @@ void k_row_top_k(int M, int V, const float *x, int k, const double *base, double
 void k_log_softmax_top_k(int M, int V, const float *logits, float *out, int k, const double *base, double *val,
                          int *idx);
 double k_softmax_xent(int M, int V, const float *logits, const int *targets, int ignoreId, float smoothing, float *dLogits, double *nllOut);
-void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1);
+void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1, uint32_t first);
 void k_gather_rows(int n, const int *ids, int D, const float *table, float *out);
 void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *dTable, int skipId);
 void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd);
 /* attention over a time-major memory: K, M are [S×B×D], scores [S×B], alpha [B×S] */
 void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb);
 void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv, int nb);
-void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q, float *scores);
-void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq, float *dK);
+void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q, float *scores, int nb);
+void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq,
+                              float *dK, int nb);
 void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx, int nb);
 void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores, int nb);
 /* nb: only batch rows b < nb are computed (nb = B: all) */

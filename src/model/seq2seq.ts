@@ -1,9 +1,11 @@
 /**
- * The encoder–decoder model (./encoder.ts, ./decoder.ts) behind the Seq2SeqModel contract.
+ * The encoder–decoder model (./encoder.ts, ./decoder.ts and ./decoder-pass.ts) behind the
+ * Seq2SeqModel contract.
  *
- * loss(batch): encoder → bridge h0 = tanh(W_b final + b_b) → decoder steps (teacher forcing) →
- *   logits = W_o o + b_o over all T·B rows in one GEMM → softmax cross-entropy summed over
- *   non-pad targets (label smoothing ε from the config); with backward, full BPTT through all of it.
+ * loss(batch): the batch sorted by target length → encoder → bridge h0 = tanh(W_b final + b_b) →
+ *   decoder steps (teacher forcing) over the target packed by length (no padding computed) →
+ *   logits z = W_o o + b_o over all real target positions in one GEMM → softmax cross-entropy
+ *   summed over them (label smoothing ε from the config); with backward, full BPTT through all of it.
  * startDecoding/step: the same code with T = 1 per step, so the step API gives the same
  *   log-probabilities as the teacher-forced pass.
  * Initialisation (constructor, seeded Rng): PyTorch's defaults — recurrent weights U(±1/√H),
@@ -13,14 +15,16 @@
 import type { Batch } from '../data/batch.js';
 import { InputError } from '../errors.js';
 import { Workspace, alloc, copyCols, takeCols } from '../nn/alloc.js';
-import { activeRows } from '../nn/recurrent-cell.js';
-import { softmaxCrossEntropy } from '../nn/loss.js';
+import type { AttentionMemory } from '../nn/attention.js';
+import { PackedSteps } from '../nn/packed-steps.js';
 import type { Param } from '../nn/param.js';
 import type { F32, I32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
 import { Rng } from '../util/rng.js';
-import { type ModelConfig, type ModelConfigInput, type ResolvedSizes, parseModelConfig, resolveSizes } from './config.js';
-import { Decoder, DecoderPass } from './decoder.js';
+import type { ModelConfig, ModelConfigInput, ResolvedSizes } from './config.js';
+import { parseModelConfig, resolveSizes } from './config.js';
+import { Decoder, type DecoderInit } from './decoder.js';
+import { DecoderPass } from './decoder-pass.js';
 import { Encoder, EncoderPass } from './encoder.js';
 import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
 
@@ -43,7 +47,9 @@ export class Seq2SeqState implements DecoderState {
   select(rowsSel: Int32Array): Seq2SeqState {
     const n = rowsSel.length;
     const B = this.batchSize;
-    for (const r of rowsSel) if (r < 0 || r >= B) throw new Error(`DecoderState.select: row ${r} outside 0..${B - 1}`);
+    for (const r of rowsSel) {
+      if (r < 0 || r >= B) throw new Error(`DecoderState.select: row ${r} outside 0..${B - 1}`);
+    }
     const pick = (x: F32 | null): F32 | null => {
       if (!x) return null;
       const w = x.length / B;
@@ -97,8 +103,7 @@ export class Seq2SeqState implements DecoderState {
 /**
  * The batch with its rows in decreasing target length (stable), or the batch itself when already
  * so. The loss is a sum over rows, so the order changes nothing but the rounding; in this order
- * the rows with a real target at step t are a prefix [0, n_t), so the decoder and the output
- * layer skip padding (the encoder skips the rows after the last real source token of a step).
+ * the target packs (PackedSteps) with its ranks in batch order, as the decoder needs.
  */
 function sortByTargetLength(batch: Batch): Batch {
   const B = batch.size;
@@ -127,8 +132,15 @@ function sortByTargetLength(batch: Batch): Batch {
 function checkIds(ids: Int32Array, vocab: number, what: string): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
-    if (!(id >= 0 && id < vocab)) throw new InputError(`${what}: token id ${id} is outside the model's vocabulary (0..${vocab - 1})`);
+    if (!(id >= 0 && id < vocab)) {
+      throw new InputError(`${what}: token id ${id} is outside the model's vocabulary (0..${vocab - 1})`);
+    }
   }
+}
+
+/** The ids of a padded [T×B] array at the real positions of `steps`, packed. */
+function packIds(steps: PackedSteps, ids: Int32Array): Int32Array {
+  return steps.pack(ids, 1, new Int32Array(steps.rows));
 }
 
 export class Seq2Seq implements Seq2SeqModel {
@@ -146,7 +158,9 @@ export class Seq2Seq implements Seq2SeqModel {
   private readonly trainDec: DecoderPass;
   private readonly inferEnc: EncoderPass;
   private readonly inferDec: DecoderPass;
-  private readonly w = Array.from({ length: 9 }, () => new Workspace());
+  private readonly wH0 = new Workspace();
+  private readonly wdH0 = new Workspace();
+  private readonly wdFinal = new Workspace();
 
   /** With init = false the weights stay zero (checkpoint loading fills them). */
   constructor(config: ModelConfigInput | ModelConfig, rng: Rng = new Rng(1), init = true) {
@@ -182,7 +196,7 @@ export class Seq2Seq implements Seq2SeqModel {
   }
 
   /** Splits the bridge output into per-layer initial states (copies) and the context C. */
-  private initialStates(h0all: F32, B: number): { h: F32[]; c: (F32 | null)[]; context: F32 | null } {
+  private initialStates(h0all: F32, B: number): DecoderInit {
     const H = this.config.hiddenSize;
     const L = this.config.decoderLayers;
     const h: F32[] = [];
@@ -193,102 +207,60 @@ export class Seq2Seq implements Seq2SeqModel {
       h.push(x);
       c.push(this.config.cell === 'lstm' ? alloc(B * H) : null);
     }
-    return { h, c, context: this.config.attention === 'none' ? h[L - 1] : null };
+    return { h, c, context: this.config.attention === 'none' ? h[L - 1] : null, oPrev: null };
   }
 
   /**
-   * Encoder, bridge and decoder over a batch (teacher forcing): the output layer's input O
-   * [T·B×outputInput]. With skipPadding (the loss) the recurrences compute only the rows of each
-   * step that hold a real token (`activeRows`), and O is meaningless at padded target positions.
+   * Encoder and bridge over a teacher-forced batch, and the decoder pass set up over `target`:
+   * the bridge's input and output, which the backward needs.
    */
-  private forward(batch: Batch, train: boolean, skipPadding: boolean) {
+  private teacherForced(batch: Batch, target: PackedSteps, train: boolean): { final: F32; h0all: F32 } {
     const cfg = this.config;
     checkIds(batch.src, cfg.srcVocabSize, 'batch source');
     checkIds(batch.tgtIn, cfg.tgtVocabSize, 'batch target');
     checkIds(batch.tgtOut, cfg.tgtVocabSize, 'batch target');
-    const B = batch.size;
-    const S = batch.srcLen;
-    const T = batch.tgtLen;
-    const L = cfg.decoderLayers;
-    const Oin = this.sizes.outputInput;
-    const rng = train ? this.rng : null;
-    const memory = this.trainEnc.forward(batch.src, batch.srcLengths, B, S, train, rng, skipPadding);
-    const final = this.trainEnc.finalState();
-    const h0all = this.w[0].get(B * L * cfg.hiddenSize);
+    const { size: B, srcLen: S } = batch;
+    const enc = this.trainEnc;
+    const M = enc.forward(batch.src, batch.srcLengths, B, S, train, train ? this.rng : null);
+    const final = enc.finalState();
+    const h0all = this.wH0.get(B * cfg.decoderLayers * cfg.hiddenSize);
     this.bridge(final, B, h0all);
-    const init = this.initialStates(h0all, B);
-    const dec = this.trainDec;
-    const active = skipPadding ? activeRows(batch.tgtLengths, T) : null;
-    dec.begin(T, B, { ...init, oPrev: null }, this.hasAttention ? { M: memory, S, lengths: batch.srcLengths } : null, active);
-    dec.embed(batch.tgtIn, train, rng);
-    for (let t = 0; t < T; t++) dec.forwardStep(t);
-    let O = dec.finishForward();
-    let outMask: F32 | null = null;
-    if (train && cfg.dropout > 0) {
-      outMask = this.w[1].get(O.length);
-      this.decoder.dropout.sampleMask(outMask, this.rng);
-      const dropped = this.w[2].get(O.length);
-      this.decoder.dropout.forward(O, outMask, dropped);
-      O = dropped;
-    }
-    return { final, h0all, O, outMask };
+    const memory: AttentionMemory = { M, S, lengths: batch.srcLengths, source: enc.steps, keys: null };
+    this.trainDec.begin(target, this.initialStates(h0all, B), this.hasAttention ? memory : null);
+    return { final, h0all };
   }
 
-  /** Teacher-forced log-probabilities [T×B×V] of a batch (inference mode, a fresh array). */
+  /** Teacher-forced log-probabilities [T×B×V] of every position of a batch (inference mode, a fresh array). */
   logProbs(batch: Batch): Float32Array {
-    const { O } = this.forward(batch, false, false);
-    const n = batch.tgtLen * batch.size;
-    const out = alloc(n * this.config.tgtVocabSize) as Float32Array;
-    this.decoder.out.forward(n, O, out);
-    getBackend().logSoftmax(batch.tgtLen * batch.size, this.config.tgtVocabSize, out, out);
+    const steps = PackedSteps.full(batch.tgtLen, batch.size);
+    this.teacherForced(batch, steps, false);
+    const logits = this.trainDec.forward(batch.tgtIn, false, null);
+    const out = alloc(logits.length) as Float32Array;
+    getBackend().logSoftmax(steps.rows, this.config.tgtVocabSize, logits, out);
     return out;
   }
 
   loss(batch: Batch, opts: LossOptions = {}): LossResult {
     const backward = opts.backward ?? false;
     const train = opts.train ?? backward;
-    const k = getBackend();
     const cfg = this.config;
-    const B = batch.size;
-    const T = batch.tgtLen;
-    const H = cfg.hiddenSize;
-    const L = cfg.decoderLayers;
-    const V = cfg.tgtVocabSize;
-    const Oin = this.sizes.outputInput;
     batch = sortByTargetLength(batch);
-    const { final, h0all, O, outMask } = this.forward(batch, train, true);
+    const target = PackedSteps.ofLengths(batch.tgtLengths, batch.tgtLen);
+    const { final, h0all } = this.teacherForced(batch, target, train);
     const dec = this.trainDec;
-    // the output layer reads only the rows with a real target: at step t rows [0, n_t) (sorted)
-    const n = activeRows(batch.tgtLengths, T);
-    let N = 0;
-    for (let t = 0; t < T; t++) N += n[t];
-    // the decoder's batched pre-output may already hold only those rows, in that order
-    const compact = dec.compactRows() !== null;
-    if (compact && dec.compactRows() !== N) throw new Error(`Seq2Seq.loss: the decoder kept ${dec.compactRows()} rows, expected ${N}`);
-    const Oc = compact ? O : this.w[8].get(N * Oin);
-    const targets = new Int32Array(N);
-    for (let t = 0, r = 0; t < T; r += n[t], t++) {
-      if (!compact) Oc.set(O.subarray(t * B * Oin, (t * B + n[t]) * Oin), r * Oin);
-      targets.set(batch.tgtOut.subarray(t * B, t * B + n[t]), r);
-    }
-    const logits = this.w[3].get(N * V);
-    this.decoder.out.forward(N, Oc, logits);
-    const eps = cfg.labelSmoothing;
-    const dLogits = logits; // the kernel works in place: p − q overwrites the logits
-    const ce = softmaxCrossEntropy(N, V, logits, targets, eps, dLogits);
+    dec.forward(packIds(target, batch.tgtIn), train, train ? this.rng : null);
+    const ce = dec.loss(packIds(target, batch.tgtOut), cfg.labelSmoothing);
     if (!backward) return ce;
+    const { dh0, dContext } = dec.backward();
+    this.bridgeBackward(batch.size, final, h0all, dh0, dContext);
+    return ce;
+  }
 
-    // ---- backward ----
-    const dOc = this.w[4].get(N * Oin);
-    this.decoder.out.backward(N, Oc, dLogits, dOc);
-    let dO = dOc;
-    if (!compact) {
-      dO = this.w[5].zeros(T * B * Oin);
-      for (let t = 0, r = 0; t < T; r += n[t], t++) dO.set(dOc.subarray(r * Oin, (r + n[t]) * Oin), t * B * Oin);
-    }
-    if (outMask) this.decoder.dropout.backward(dO, outMask, dO);
-    const { dh0, dContext } = dec.backward(dO);
-    const dH0 = this.w[6].get(B * L * H);
+  /** dh0 (and dC = dh0 of the top layer) → dpre = dh0 ⊙ (1 − h0²) → dW_b, db_b, dfinal → the encoder. */
+  private bridgeBackward(B: number, final: F32, h0all: F32, dh0: F32[], dContext: F32 | null): void {
+    const H = this.config.hiddenSize;
+    const L = this.config.decoderLayers;
+    const dH0 = this.wdH0.get(B * L * H);
     for (let l = 0; l < L; l++) copyCols(B, H, dh0[l], L * H, l * H, dH0);
     if (dContext) {
       // C = h0 of the top layer
@@ -297,20 +269,22 @@ export class Seq2Seq implements Seq2SeqModel {
         for (let j = 0; j < H; j++) dH0[o + j] += dContext[b * H + j];
       }
     }
-    k.tanhBackward(h0all, dH0, dH0, false);
-    const dFinal = this.w[7].get(B * this.sizes.memory);
+    getBackend().tanhBackward(h0all, dH0, dH0, false);
+    const dFinal = this.wdFinal.get(B * this.sizes.memory);
     this.decoder.bridge.backward(B, final, dH0, dFinal);
-    this.trainEnc.backward(this.hasAttention ? dec.att!.dMemory : null, dFinal);
-    return ce;
+    this.trainEnc.backward(this.hasAttention ? this.trainDec.att!.dMemory : null, dFinal);
   }
 
   startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): Seq2SeqState {
     const B = batchSize;
     const S = srcLen;
-    if (src.length !== S * B || srcLengths.length !== B) throw new Error(`startDecoding: src has ${src.length} ids and ${srcLengths.length} lengths for B=${B}, S=${S}`);
+    if (src.length !== S * B || srcLengths.length !== B) {
+      throw new Error(`startDecoding: src has ${src.length} ids and ${srcLengths.length} lengths for B=${B}, S=${S}`);
+    }
     checkIds(src, this.config.srcVocabSize, 'source');
-    const memView = this.inferEnc.forward(src, srcLengths, B, S, false, null);
-    const final = this.inferEnc.finalState();
+    const enc = this.inferEnc;
+    const memView = enc.forward(src, srcLengths, B, S, false, null);
+    const final = enc.finalState();
     const h0all = alloc(B * this.config.decoderLayers * this.config.hiddenSize);
     this.bridge(final, B, h0all);
     const init = this.initialStates(h0all, B);
@@ -320,11 +294,14 @@ export class Seq2Seq implements Seq2SeqModel {
     if (att) {
       memory = alloc(memView.length);
       memory.set(memView);
-      keys = att.keyLayer ? att.computeKeys(memory, S * B, alloc(S * B * att.keySize)) : memory;
+      const n = enc.steps.rows;
+      const packed = () => [alloc(n * att.memorySize), alloc(n * att.keySize)] as const;
+      keys = att.keyLayer ? att.computeKeys(memory, enc.steps, ...packed(), alloc(S * B * att.keySize)) : memory;
     }
     const oPrev = this.config.inputFeeding ? alloc(B * this.sizes.preOutput) : null;
     const srcOf = Int32Array.from({ length: B }, (_, i) => i);
-    return new Seq2SeqState(B, S, memory, keys, Int32Array.from(srcLengths), init.h, init.c, init.context, oPrev, srcOf);
+    const lengths = Int32Array.from(srcLengths);
+    return new Seq2SeqState(B, S, memory, keys, lengths, init.h, init.c, init.context, oPrev, srcOf);
   }
 
   step(stateIn: DecoderState, prev: Int32Array): StepResult {
@@ -333,14 +310,15 @@ export class Seq2Seq implements Seq2SeqModel {
     if (prev.length !== B) throw new Error(`step: ${prev.length} previous tokens for ${B} rows`);
     checkIds(prev, this.config.tgtVocabSize, 'previous target');
     const dec = this.inferDec;
-    dec.begin(1, B, { h: state.h, c: state.c, context: state.context, oPrev: state.oPrev }, state.memory ? { M: state.memory, S: state.srcLen, lengths: state.lengths, keys: state.keys! } : null);
-    dec.embed(prev as I32, false, null);
-    dec.forwardStep(0);
-    const O = dec.finishForward();
+    const init = { h: state.h, c: state.c, context: state.context, oPrev: state.oPrev };
+    const memory = state.memory
+      ? { M: state.memory, S: state.srcLen, lengths: state.lengths, source: null, keys: state.keys! }
+      : null;
+    dec.begin(PackedSteps.full(1, B), init, memory);
+    const logits = dec.forward(prev as I32, false, null);
     const V = this.config.tgtVocabSize;
     const logProbs = alloc(B * V) as Float32Array;
-    this.decoder.out.forward(B, O, logProbs);
-    getBackend().logSoftmax(B, V, logProbs, logProbs);
+    getBackend().logSoftmax(B, V, logits, logProbs);
     const a = dec.alphas(0);
     const attention = a ? (a.slice() as Float32Array) : null;
     const next = new Seq2SeqState(
@@ -352,7 +330,7 @@ export class Seq2Seq implements Seq2SeqModel {
       dec.runs.map((r) => r.h(0).slice()),
       dec.runs.map((r) => (this.config.cell === 'lstm' ? r.c(0).slice() : null)),
       state.context,
-      this.config.inputFeeding ? O.slice() : null,
+      this.config.inputFeeding ? dec.O.slice() : null,
       state.srcOf,
     );
     return { logProbs, attention, state: next };

@@ -21,13 +21,6 @@ export interface LossOptions {
   train?: boolean;
 }
 
-/** Encoder output for a batch of B sources, kept for the whole decoding. */
-export interface EncoderOutput {
-  readonly batchSize: number;
-  readonly srcLen: number;
-  readonly srcLengths: Int32Array;
-}
-
 /** The decoder's recurrent state for B hypotheses (rows), opaque to the decoder algorithms. */
 export interface DecoderState {
   readonly batchSize: number;

@@ -15,10 +15,6 @@ export function alloc(n: number): F32 {
   return (float64 ? new Float64Array(n) : new Float32Array(n)) as unknown as F32;
 }
 
-export function isFloat64Mode(): boolean {
-  return float64;
-}
-
 /**
  * Runs fn with float64 buffers on the TypeScript backend (for gradient checks; native kernels
  * take only Float32Arrays), restoring the previous mode and backend afterwards.

@@ -1,6 +1,7 @@
 /**
  * Attention over the encoder states M = (m_1 … m_S) of each sentence (time-major [S×B×C]),
- * masked over source padding (positions s ≥ srcLength[b] get weight 0).
+ * masked over source padding (positions s ≥ srcLength[b] get weight 0). The queries come from a
+ * packed batch (./packed-steps.ts): step t asks for its n_t rows.
  *
  *   Bahdanau (additive):  K = M W_kᵀ (no bias, once per batch);  u_s = tanh(K_s + W_q q + b_q)
  *                         score_s = v · u_s
@@ -12,7 +13,8 @@
  *   Bahdanau: du_s = dscore_s v ⊙ (1 − u_s²); dv += Σ dscore_s u_s; dK_s += du_s; dq' = Σ_s du_s;
  *             dq += dq' W_q; dW_q += dq'ᵀ q; db_q += dq'
  *   Luong:    dq += Σ_s dscore_s K_s;  dK_s += dscore_s q
- *   keys:     dW_k += dKᵀ M; dM += dK W_k (general/Bahdanau), dM += dK (dot) — once per batch.
+ *   keys:     dW_k += dKᵀ M; dM += dK W_k (general/Bahdanau), dM += dK (dot) — once per batch, over
+ *             the real source positions only (the memory's own packing).
  * Parameter names follow Joey NMT: attention.key_layer.weight, query_layer.{weight,bias},
  * energy_layer.weight ([1, A]).
  */
@@ -22,6 +24,7 @@ import type { Rng } from '../util/rng.js';
 import { Workspace, rows } from './alloc.js';
 import { initUniform } from './init.js';
 import { Linear } from './linear.js';
+import type { PackedSteps } from './packed-steps.js';
 import { Param } from './param.js';
 
 export type AttentionKind = 'bahdanau' | 'luong-dot' | 'luong-general';
@@ -36,7 +39,14 @@ export class Attention {
   readonly queryLayer: Linear | null;
   readonly energy: Param | null;
 
-  constructor(prefix: string, kind: AttentionKind, memorySize: number, querySize: number, attentionSize: number, rng: Rng | null) {
+  constructor(
+    prefix: string,
+    kind: AttentionKind,
+    memorySize: number,
+    querySize: number,
+    attentionSize: number,
+    rng: Rng | null,
+  ) {
     this.kind = kind;
     this.memorySize = memorySize;
     this.querySize = querySize;
@@ -52,7 +62,9 @@ export class Attention {
       this.queryLayer = null;
       this.energy = null;
     } else {
-      if (querySize !== memorySize) throw new Error(`Attention luong-dot: query size ${querySize} ≠ memory size ${memorySize}`);
+      if (querySize !== memorySize) {
+        throw new Error(`Attention luong-dot: query size ${querySize} ≠ memory size ${memorySize}`);
+      }
       this.keySize = memorySize;
       this.keyLayer = null;
       this.queryLayer = null;
@@ -68,43 +80,79 @@ export class Attention {
     return p;
   }
 
-  /** K = M W_kᵀ for S·B rows (or M itself for dot attention, returned as is). */
-  computeKeys(M: F32, rowsSB: number, out: F32): F32 {
+  /**
+   * The keys [S×B×keySize]: K = M W_kᵀ at the real positions (`source`, the memory's packing;
+   * one GEMM over its rows: Mp = the packed memory, Kp its keys) and 0 at padding; dot attention:
+   * K = M itself (returned as is).
+   */
+  computeKeys(M: F32, source: PackedSteps, Mp: F32, Kp: F32, out: F32): F32 {
     if (!this.keyLayer) return M;
-    this.keyLayer.forward(rowsSB, M, out);
-    return out;
+    source.pack(M, this.memorySize, Mp);
+    this.keyLayer.forward(source.rows, Mp, Kp);
+    return source.unpack(Kp, this.keySize, out);
   }
 }
 
-/** The caches of one attention pass over T decoder steps of a B-row batch. */
+/** What attention reads: the memory of B sentences, and its keys or how to compute them. */
+export interface AttentionMemory {
+  /** M [S×B×C], time-major (rows at padded positions are never weighted). */
+  M: F32;
+  S: number;
+  lengths: Int32Array;
+  /** The real source positions, packed (the encoder's PackedSteps): keys and their gradients cover these. */
+  source: PackedSteps | null;
+  /** Keys computed before (the step API), or null to compute them from M over `source`. */
+  keys: F32 | null;
+}
+
+/** The gradient dOut of an extraContext output over the memory V of width `width`, and where dV goes. */
+export interface ExtraContextGrad {
+  V: F32;
+  width: number;
+  dOut: F32;
+  dV: F32;
+}
+
+/** The caches of one attention pass over the steps of a packed batch of queries. */
 export class AttentionRun {
   readonly att: Attention;
   S = 0;
-  B = 0;
-  T = 0;
-  memory!: F32;
-  keys!: F32;
-  lengths!: Int32Array;
-  /** [T×B×S] attention weights. */
+  private steps!: PackedSteps;
+  private memory!: AttentionMemory;
+  private keys!: F32;
+  /** Attention weights, packed [Σn × S]: step t's rows are the weights of its queries. */
   alphas!: F32;
   /** ∂L/∂M [S×B×C], filled by the backward steps and finishBackward. */
   dMemory!: F32;
+  /** The queries, packed [Σn × Hq]. */
   private Q!: F32;
+  /** Bahdanau's tanh energies of each step, [T × S×B×A] (rows b < n_t of step t's block). */
   private U!: F32;
   private dK!: F32;
+  /** Bahdanau: ∂L/∂(W_q q + b_q), packed [Σn × A]. */
   private dQP!: F32;
-  private scoreSB!: F32;
-  private dscore!: F32;
-  private readonly w = Array.from({ length: 18 }, () => new Workspace());
-  /**
-   * The memory rows s·B + b with s < lengths[b] (`rows`), and for every row its index among them
-   * (`inv`, 0 for padding rows) — when padding is worth skipping in the batched products over the
-   * memory (keys, and the decoder's M W_cᵀ); null otherwise. Mp: those rows of M, packed.
-   */
-  valid: { rows: Int32Array; inv: Int32Array; Mp: F32 } | null = null;
-  private keysPacked = false;
-  /** Bahdanau: at step t only the query rows [0, active[t]) are computed (the rest is padding). */
-  private active: Int32Array | null = null;
+  /** Scores of the current step [S×B], their gradient, and the extra context's share of it. */
+  private scores!: F32;
+  private dscores!: F32;
+  private readonly wKeys = new Workspace();
+  private readonly wMemoryPacked = new Workspace();
+  private readonly wKeysPacked = new Workspace();
+  private readonly wAlphas = new Workspace();
+  private readonly wQ = new Workspace();
+  private readonly wU = new Workspace();
+  private readonly wScores = new Workspace();
+  private readonly wQueryProj = new Workspace();
+  private readonly wQueryT = new Workspace();
+  private readonly wExtraAlpha = new Workspace();
+  private readonly wdMemory = new Workspace();
+  private readonly wdK = new Workspace();
+  private readonly wdQP = new Workspace();
+  private readonly wdScores = new Workspace();
+  private readonly wdScoresExtra = new Workspace();
+  private readonly wdKPacked = new Workspace();
+  private readonly wdMPacked = new Workspace();
+  /** The real memory rows, packed [Σ_s n_s × C] (when this pass computed the keys), for dW_k. */
+  private memoryPacked: F32 | null = null;
   /** Rows computed by the last forwardStep. */
   private stepRows = 0;
   /** W_qᵀ of this pass (made on first use when T ≥ 2: one transpose instead of one per step). */
@@ -114,176 +162,153 @@ export class AttentionRun {
     this.att = att;
   }
 
-  /**
-   * Memory M [S×B×C] and lengths; keys are computed unless given (the step API keeps them).
-   * active (optional, [T]): at step t only rows [0, active[t]) are queried — the others are
-   * padding, get a zero context and weights, and no gradient (Bahdanau; other kinds use all rows).
-   */
-  begin(M: F32, S: number, B: number, lengths: Int32Array, T: number, keys?: F32, active: Int32Array | null = null): void {
+  /** The memory (keys computed over its real rows unless given) and the steps of the queries. */
+  begin(memory: AttentionMemory, steps: PackedSteps): void {
     const a = this.att;
-    this.active = a.kind === 'bahdanau' ? active : null;
+    const { S } = memory;
+    const B = steps.batch;
+    this.memory = memory;
+    this.steps = steps;
     this.S = S;
-    this.B = B;
-    this.T = T;
-    this.memory = M;
-    this.lengths = lengths;
-    this.valid = null;
-    this.keysPacked = false;
-    let n = 0;
-    for (let b = 0; b < B; b++) n += Math.min(S, lengths[b]);
-    if (a.keyLayer && T >= 2 && n < 0.95 * S * B) {
-      const rowsV = new Int32Array(n);
-      const inv = new Int32Array(S * B);
-      for (let s = 0, i = 0; s < S; s++)
-        for (let b = 0; b < B; b++)
-          if (s < lengths[b]) {
-            inv[s * B + b] = i;
-            rowsV[i++] = s * B + b;
-          }
-      const Mp = this.w[14].get(n * a.memorySize);
-      getBackend().gatherRows(rowsV, a.memorySize, M, Mp);
-      this.valid = { rows: rowsV, inv, Mp };
+    this.memoryPacked = null;
+    if (memory.keys) this.keys = memory.keys;
+    else {
+      if (!memory.source) throw new Error('AttentionRun.begin: no keys and no source packing to compute them');
+      const n = memory.source.rows;
+      const Mp = this.wMemoryPacked.get(n * a.memorySize);
+      const Kp = this.wKeysPacked.get(n * a.keySize);
+      this.keys = a.computeKeys(memory.M, memory.source, Mp, Kp, this.wKeys.get(S * B * a.keySize));
+      if (a.keyLayer) this.memoryPacked = Mp;
     }
-    if (keys) this.keys = keys;
-    else if (this.valid && a.keyLayer) {
-      // keys of the real positions only (padding positions get a copy of a real row's key: masked)
-      const k = getBackend();
-      const v = this.valid;
-      const Kp = this.w[15].get(v.rows.length * a.keySize);
-      a.keyLayer.forward(v.rows.length, v.Mp, Kp);
-      this.keys = this.w[0].get(S * B * a.keySize);
-      k.gatherRows(v.inv, a.keySize, Kp, this.keys);
-      this.keysPacked = true;
-    } else this.keys = a.computeKeys(M, S * B, this.w[0].get(S * B * a.keySize));
-    this.alphas = this.w[1].get(T * B * S);
-    this.Q = this.w[2].get(T * B * a.querySize);
-    if (a.kind === 'bahdanau') this.U = this.w[3].get(T * S * B * a.keySize);
-    this.scoreSB = this.w[4].get(S * B);
+    this.alphas = this.wAlphas.get(steps.rows * S);
+    this.Q = this.wQ.get(steps.rows * a.querySize);
+    if (a.kind === 'bahdanau') this.U = this.wU.get(steps.steps * S * B * a.keySize);
+    this.scores = this.wScores.get(S * B);
     this.wqT = null;
   }
 
-  /** Rows computed at step t. */
-  private rowsAt(t: number): number {
-    return this.active ? Math.min(this.B, this.active[t]) : this.B;
+  /** The memory's real rows, packed [Σ_s n_s × C] (after begin computed the keys), else null. */
+  packedMemory(): F32 | null {
+    return this.memoryPacked;
   }
 
   /** qp = q W_qᵀ + b_q (n×A); over a pass of T ≥ 2 steps through W_qᵀ, transposed once. */
   private projectQuery(n: number, q: F32, qp: F32): void {
     const ql = this.att.queryLayer!;
-    if (this.T < 2) {
+    if (this.steps.steps < 2) {
       ql.forward(n, q, qp);
       return;
     }
     const k = getBackend();
     if (!this.wqT) {
-      this.wqT = this.w[10].get(ql.outFeatures * ql.inFeatures);
+      this.wqT = this.wQueryT.get(ql.outFeatures * ql.inFeatures);
       k.transpose(ql.outFeatures, ql.inFeatures, ql.weight.value, this.wqT);
     }
     k.gemm(false, false, n, ql.outFeatures, ql.inFeatures, 1, q, this.wqT, 0, qp);
     k.addRowVector(n, ql.outFeatures, qp, ql.bias!.value);
   }
 
-  /** Attention at step t for the query q (B×Hq): writes the context (B×C) and alphas[t]. */
+  /** Attention at step t for the queries q (n_t × Hq): writes the contexts ctx (n_t × C) and alphas[t]. */
   forwardStep(t: number, q: F32, ctx: F32): void {
     const k = getBackend();
     const a = this.att;
-    const { S, B } = this;
+    const { S } = this;
+    const B = this.steps.batch;
     const A = a.keySize;
-    rows(this.Q, t * B, B, a.querySize).set(q);
-    const sc = this.scoreSB; // [S×B]
-    const n = this.rowsAt(t);
+    const n = this.steps.count[t];
     this.stepRows = n;
-    const alpha = rows(this.alphas, t * B, B, S);
-    if (n < B) {
-      // padding rows: zero weights and context (nothing reads them but the backward's zeros)
-      alpha.fill(0, n * S);
-      ctx.fill(0, n * a.memorySize, B * a.memorySize);
-      if (n === 0) return;
-    }
+    if (n === 0) return;
+    this.steps.at(this.Q, t, a.querySize).set(q);
     if (a.kind === 'bahdanau') {
       // u = tanh(K_s + W_q q + b_q); score = v · u
-      const qp = this.w[5].get(B * A);
-      this.projectQuery(n, rows(q, 0, n, a.querySize), rows(qp, 0, n, A));
-      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, rows(this.U, t * S * B, S * B, A), sc, n);
-    } else k.dotAttentionScores(S, B, A, this.keys, q, sc);
+      const qp = this.wQueryProj.get(n * A);
+      this.projectQuery(n, q, qp);
+      const U = rows(this.U, t * S * B, S * B, A);
+      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, U, this.scores, n);
+    } else k.dotAttentionScores(S, B, A, this.keys, q, this.scores, n);
     // masked softmax over s < length[b], c_b = Σ_s α_bs m_sb
-    k.attentionContext(S, B, a.memorySize, sc, this.lengths, this.memory, alpha, ctx, n);
+    const alpha = this.steps.at(this.alphas, t, S);
+    k.attentionContext(S, B, a.memorySize, this.scores, this.memory.lengths, this.memory.M, alpha, ctx, n);
   }
 
   /**
-   * Right after forwardStep(t): out (B×width) = Σ_s α[t,b,s] V[s,b,:] for another memory V
+   * Right after forwardStep(t): out (n_t × width) = Σ_s α[t,b,s] V[s,b,:] for another memory V
    * [S×B×width] under the same attention weights (e.g. V = M W_cᵀ, so that W_c c_t is this
    * weighted sum instead of a product per step). The weights are recomputed from step t's scores.
    */
   extraContext(V: F32, width: number, out: F32): void {
-    const { S, B } = this;
-    if (this.stepRows === 0) return;
-    getBackend().attentionContext(S, B, width, this.scoreSB, this.lengths, V, this.w[11].get(B * S), out, this.stepRows);
+    const n = this.stepRows;
+    if (n === 0) return;
+    const { S } = this;
+    const alpha = this.wExtraAlpha.get(n * S);
+    getBackend().attentionContext(S, this.steps.batch, width, this.scores, this.memory.lengths, V, alpha, out, n);
   }
 
   /** Clears the gradient buffers before the backward steps. */
   beginBackward(): void {
     const a = this.att;
-    const { S, B, T } = this;
-    this.dMemory = this.w[6].zeros(S * B * a.memorySize);
-    if (a.kind !== 'luong-dot') this.dK = this.w[7].zeros(S * B * a.keySize);
-    if (a.kind === 'bahdanau') this.dQP = this.w[8].get(T * B * a.keySize);
-    this.dscore = this.w[9].get(S * B);
+    const SB = this.S * this.steps.batch;
+    this.dMemory = this.wdMemory.zeros(SB * a.memorySize);
+    if (a.kind !== 'luong-dot') this.dK = this.wdK.zeros(SB * a.keySize);
+    if (a.kind === 'bahdanau') this.dQP = this.wdQP.get(this.steps.rows * a.keySize);
+    this.dscores = this.wdScores.get(SB);
   }
 
   /**
-   * Backward of step t: given dctx (B×C), accumulates into dq (B×Hq), dMemory and the key gradient.
-   * extra: the gradient dOut (B×width) of an extraContext output of step t — its share of the
-   * score gradient is added, and dV += α dOut.
+   * Backward of step t: given dctx (n_t × C), accumulates into dq (n_t × Hq), dMemory and the key
+   * gradient. extra: the gradient dOut (n_t × width) of an extraContext output of step t — its
+   * share of the score gradient is added, and dV += α dOut.
    */
-  backwardStep(t: number, dctx: F32, dq: F32, extra: { V: F32; width: number; dOut: F32; dV: F32 } | null = null): void {
+  backwardStep(t: number, dctx: F32, dq: F32, extra: ExtraContextGrad | null = null): void {
     const k = getBackend();
     const a = this.att;
-    const { S, B } = this;
+    const { S } = this;
+    const B = this.steps.batch;
+    const { M, lengths } = this.memory;
     const A = a.keySize;
-    const Hq = a.querySize;
-    const ds = this.dscore; // [S×B]
-    const alpha = rows(this.alphas, t * B, B, S);
-    const n = this.rowsAt(t);
-    if (n < B && a.kind === 'bahdanau') rows(this.dQP, t * B + n, B - n, A).fill(0); // padding rows: no gradient
+    const ds = this.dscores; // [S×B]
+    const n = this.steps.count[t];
     if (n === 0) return;
-    k.attentionContextBackward(S, B, a.memorySize, alpha, this.lengths, this.memory, dctx, this.dMemory, ds, n);
+    const alpha = this.steps.at(this.alphas, t, S);
+    k.attentionContextBackward(S, B, a.memorySize, alpha, lengths, M, dctx, this.dMemory, ds, n);
     if (extra) {
       // the score gradient is linear in dα: the two contexts' shares add up (rows b < n)
-      const ds2 = this.w[12].get(S * B);
-      k.attentionContextBackward(S, B, extra.width, alpha, this.lengths, extra.V, extra.dOut, extra.dV, ds2, n);
+      const ds2 = this.wdScoresExtra.get(S * B);
+      k.attentionContextBackward(S, B, extra.width, alpha, lengths, extra.V, extra.dOut, extra.dV, ds2, n);
       if (n === B) k.axpy(1, ds2, ds);
       else for (let s = 0; s < S; s++) for (let b = s * B; b < s * B + n; b++) ds[b] += ds2[b];
     }
     if (a.kind === 'bahdanau') {
-      const dqp = rows(this.dQP, t * B, B, A);
-      k.additiveAttentionBackward(S, B, A, rows(this.U, t * S * B, S * B, A), a.energy!.value, ds, this.dK, dqp, a.energy!.grad, n);
-      k.gemm(false, false, n, Hq, A, 1, rows(dqp, 0, n, A), a.queryLayer!.weight.value, 1, rows(dq, 0, n, Hq));
+      const dqp = this.steps.at(this.dQP, t, A);
+      const U = rows(this.U, t * S * B, S * B, A);
+      k.additiveAttentionBackward(S, B, A, U, a.energy!.value, ds, this.dK, dqp, a.energy!.grad, n);
+      k.gemm(false, false, n, a.querySize, A, 1, dqp, a.queryLayer!.weight.value, 1, dq);
     } else {
-      k.dotAttentionBackward(S, B, A, this.keys, rows(this.Q, t * B, B, Hq), ds, dq, a.kind === 'luong-dot' ? this.dMemory : this.dK);
+      const q = this.steps.at(this.Q, t, a.querySize);
+      k.dotAttentionBackward(S, B, A, this.keys, q, ds, dq, a.kind === 'luong-dot' ? this.dMemory : this.dK, n);
     }
   }
 
-  /** After all steps: the batched weight gradients, and the keys' share of dMemory. */
+  /**
+   * After all steps: the batched weight gradients (dW_q += dQPᵀ Q, db_q += Σ dQP over the Σn query
+   * rows) and the keys' share of dMemory (dW_k += dKᵀ M, dM += dK W_k over the real source rows).
+   */
   finishBackward(): void {
     const a = this.att;
-    const { S, B, T } = this;
+    const k = getBackend();
     if (a.kind === 'bahdanau') {
       const ql = a.queryLayer!;
-      const k = getBackend();
-      k.gemm(true, false, a.keySize, a.querySize, T * B, 1, this.dQP, this.Q, 1, ql.weight.grad);
-      k.sumRowsInto(T * B, a.keySize, this.dQP, ql.bias!.grad);
+      const N = this.steps.rows;
+      k.gemm(true, false, a.keySize, a.querySize, N, 1, this.dQP, this.Q, 1, ql.weight.grad);
+      k.sumRowsInto(N, a.keySize, this.dQP, ql.bias!.grad);
     }
-    if (a.keyLayer && this.keysPacked) {
-      // padding positions have dK = 0: only the real rows
-      const k = getBackend();
-      const v = this.valid!;
-      const n = v.rows.length;
-      const dKp = this.w[16].get(n * a.keySize);
-      k.gatherRows(v.rows, a.keySize, this.dK, dKp);
-      const dMp = this.w[17].get(n * a.memorySize);
-      a.keyLayer.backward(n, v.Mp, dKp, dMp, false);
-      k.scatterAddRows(v.rows, a.memorySize, dMp, this.dMemory, -1);
-    } else if (a.keyLayer) a.keyLayer.backward(S * B, this.memory, this.dK, this.dMemory, true);
+    if (!a.keyLayer) return;
+    const source = this.memory.source;
+    if (!this.memoryPacked || !source) throw new Error('AttentionRun.finishBackward: the keys came from outside');
+    const n = source.rows;
+    const dKp = source.pack(this.dK, a.keySize, this.wdKPacked.get(n * a.keySize));
+    const dMp = this.wdMPacked.get(n * a.memorySize);
+    a.keyLayer.backward(n, this.memoryPacked, dKp, dMp, false);
+    source.unpack(dMp, a.memorySize, this.dMemory, true);
   }
 }

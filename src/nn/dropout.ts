@@ -8,6 +8,7 @@
 import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
 import type { Rng } from '../util/rng.js';
+import type { PackedSteps } from './packed-steps.js';
 
 export class Dropout {
   readonly p: number;
@@ -22,6 +23,20 @@ export class Dropout {
     const seed0 = rng.nextUint32();
     const seed1 = rng.nextUint32();
     getBackend().dropoutMask(mask, this.p, seed0, seed1);
+  }
+
+  /**
+   * The mask of a packed [Σn × width] array (./packed-steps.ts) with the draws of its padded
+   * [T×B×width] layout: element j of rank i at step t takes draw (t·B + i)·width + j, so a mask
+   * does not depend on how many rows each step packs. Advances rng by two 32-bit draws.
+   */
+  sampleMaskPacked(mask: F32, steps: PackedSteps, width: number, rng: Rng): void {
+    const seed0 = rng.nextUint32();
+    const seed1 = rng.nextUint32();
+    const k = getBackend();
+    for (let t = 0; t < steps.steps; t++) {
+      k.dropoutMask(steps.at(mask, t, width), this.p, seed0, seed1, t * steps.batch * width);
+    }
   }
 
   /** y = x ⊙ mask (y may be x). */

@@ -1,11 +1,11 @@
 /**
- * A multi-layer, optionally bidirectional recurrent network over a padded time-major batch
- * (torch.nn.RNN/GRU/LSTM with batch_first = False): layer k reads the concatenated outputs
+ * A multi-layer, optionally bidirectional recurrent network over a packed batch (./packed-steps.ts;
+ * torch.nn.RNN/GRU/LSTM over a PackedSequence): layer k reads the concatenated outputs
  * [h_fwd; h_bwd] of layer k − 1 (with dropout between layers when training), the reverse
- * direction runs from t = T − 1 down to 0, and padded steps leave the state unchanged, so the
- * reverse direction of a short sentence starts at its own last token.
- *   output_t = [h^fwd_t ; h^bwd_t]  of the top layer,  [T×B×D·H]
- *   final    = [h^fwd_{T−1} ; h^bwd_0] of the top layer, [B×D·H]
+ * direction runs from t = T − 1 down to 0, so the reverse direction of a short sentence starts at
+ * its own last token.
+ *   output_t = [h^fwd_t ; h^bwd_t]  of the top layer,  packed [Σn × D·H]
+ *   final    = [h^fwd_last ; h^bwd_0] of the top layer, [B×D·H] (rank order; `last` is each row's own)
  * Backward runs each direction's BPTT (CellRun.backwardAll), top layer first, and sums the two
  * directions' input gradients.
  */
@@ -13,6 +13,7 @@ import type { F32 } from '../tensor/backend.js';
 import type { Rng } from '../util/rng.js';
 import { Workspace, copyCols, rows, takeCols } from './alloc.js';
 import { Dropout } from './dropout.js';
+import type { PackedSteps } from './packed-steps.js';
 import type { Param } from './param.js';
 import { type CellKind, CellRun, RecurrentCell } from './recurrent-cell.js';
 
@@ -26,7 +27,16 @@ export class StackedRNN {
   readonly cells: RecurrentCell[][];
   readonly dropout: Dropout;
 
-  constructor(prefix: string, kind: CellKind, inputSize: number, hiddenSize: number, numLayers: number, bidirectional: boolean, dropout: number, rng: Rng | null) {
+  constructor(
+    prefix: string,
+    kind: CellKind,
+    inputSize: number,
+    hiddenSize: number,
+    numLayers: number,
+    bidirectional: boolean,
+    dropout: number,
+    rng: Rng | null,
+  ) {
     this.kind = kind;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -37,7 +47,9 @@ export class StackedRNN {
     for (let l = 0; l < numLayers; l++) {
       const inSize = l === 0 ? inputSize : hiddenSize * this.directions;
       const layer: RecurrentCell[] = [];
-      for (let d = 0; d < this.directions; d++) layer.push(new RecurrentCell(prefix, d === 0 ? `l${l}` : `l${l}_reverse`, kind, inSize, hiddenSize, rng));
+      for (let d = 0; d < this.directions; d++) {
+        layer.push(new RecurrentCell(prefix, d === 0 ? `l${l}` : `l${l}_reverse`, kind, inSize, hiddenSize, rng));
+      }
       this.cells.push(layer);
     }
   }
@@ -56,8 +68,7 @@ export class StackedRNN {
 export class StackedRun {
   readonly net: StackedRNN;
   readonly runs: CellRun[][];
-  T = 0;
-  B = 0;
+  private steps!: PackedSteps;
   private useDropout = false;
   private readonly wOut: Workspace[];
   private readonly wDrop: Workspace[];
@@ -66,7 +77,7 @@ export class StackedRun {
   private readonly wFinal = new Workspace();
   private readonly wCarry = new Workspace();
   private readonly wDirOut = new Workspace();
-  /** layer outputs [T×B×D·H] (before dropout), dropped copies fed to the next layer, dropout masks */
+  /** layer outputs [Σn×D·H] (before dropout), dropped copies fed to the next layer, dropout masks */
   private outs: F32[] = [];
   private dropped: F32[] = [];
   private masks: F32[] = [];
@@ -82,36 +93,32 @@ export class StackedRun {
     this.wdOut = mk();
   }
 
-  /**
-   * Runs all layers over X [T×B×I]; mask [T×B] or null; active ([T] or null): rows computed per
-   * step (CellRun.begin). Returns the top layer's outputs [T×B×D·H].
-   */
-  forward(X: F32, T: number, B: number, mask: F32 | null, train: boolean, rng: Rng | null, active: Int32Array | null = null): F32 {
+  /** Runs all layers over the packed input X [Σn×I]. Returns the top layer's outputs [Σn×D·H]. */
+  forward(X: F32, steps: PackedSteps, train: boolean, rng: Rng | null): F32 {
     const net = this.net;
     const H = net.hiddenSize;
     const DH = net.outputSize;
-    this.T = T;
-    this.B = B;
+    const N = steps.rows;
+    this.steps = steps;
     this.useDropout = train && net.dropout.p > 0 && net.numLayers > 1;
     let input = X;
     for (let l = 0; l < net.numLayers; l++) {
-      const out = this.wOut[l].get(T * B * DH);
+      const out = this.wOut[l].get(N * DH);
       this.outs[l] = out;
       for (let d = 0; d < net.directions; d++) {
         const run = this.runs[l][d];
-        run.begin(T, B, mask, active);
-        run.setInitial(null, null);
+        run.begin(steps);
         run.projectAll(input);
         run.run();
         if (net.directions === 1) out.set(run.outputs());
-        else copyCols(T * B, H, run.outputs(), DH, d * H, out);
+        else copyCols(N, H, run.outputs(), DH, d * H, out);
       }
       if (l < net.numLayers - 1) {
         if (this.useDropout) {
           if (!rng) throw new Error('StackedRun.forward: dropout needs an Rng');
-          const m = this.wMask[l].get(T * B * DH);
-          net.dropout.sampleMask(m, rng);
-          const dr = this.wDrop[l].get(T * B * DH);
+          const m = this.wMask[l].get(N * DH);
+          net.dropout.sampleMaskPacked(m, steps, DH, rng);
+          const dr = this.wDrop[l].get(N * DH);
           net.dropout.forward(out, m, dr);
           this.masks[l] = m;
           this.dropped[l] = dr;
@@ -122,23 +129,25 @@ export class StackedRun {
     return this.outs[net.numLayers - 1];
   }
 
-  /** [h^fwd_final ; h^bwd_final] of the top layer, B×D·H (a fresh copy). */
+  /** [h^fwd_final ; h^bwd_final] of the top layer, B×D·H in rank order (this run's buffer). */
   finalState(): F32 {
     const net = this.net;
     const H = net.hiddenSize;
-    const out = this.wFinal.get(this.B * net.outputSize);
+    const B = this.steps.batch;
+    const out = this.wFinal.get(B * net.outputSize);
     const top = this.runs[net.numLayers - 1];
-    for (let d = 0; d < net.directions; d++) copyCols(this.B, H, top[d].finalH(), net.outputSize, d * H, out);
+    for (let d = 0; d < net.directions; d++) copyCols(B, H, top[d].finalH(), net.outputSize, d * H, out);
     return out;
   }
 
   /**
-   * BPTT. dOut: ∂L/∂output [T×B×D·H] (or null); dFinal: ∂L/∂finalState [B×D·H] (or null);
-   * dX: receives ∂L/∂X [T×B×I] (overwritten), or null when the input needs no gradient.
+   * BPTT. dOut: ∂L/∂output [Σn×D·H] (or null); dFinal: ∂L/∂finalState [B×D·H] (or null);
+   * dX: receives ∂L/∂X [Σn×I] (overwritten), or null when the input needs no gradient.
    */
   backward(dOut: F32 | null, dFinal: F32 | null, dX: F32 | null): void {
     const net = this.net;
-    const { T, B } = this;
+    const N = this.steps.rows;
+    const B = this.steps.batch;
     const H = net.hiddenSize;
     const DH = net.outputSize;
     const carry = this.wCarry.get(2 * B * H);
@@ -146,7 +155,7 @@ export class StackedRun {
     const dc = rows(carry, B, B, H);
     let dLayerOut: F32 | null = dOut;
     for (let l = net.numLayers - 1; l >= 0; l--) {
-      const dIn = l > 0 ? this.wdOut[l - 1].get(T * B * DH) : dX;
+      const dIn = l > 0 ? this.wdOut[l - 1].get(N * DH) : dX;
       for (let d = 0; d < net.directions; d++) {
         const run = this.runs[l][d];
         if (dFinal && l === net.numLayers - 1) takeCols(B, DH, dFinal, d * H, H, dh, false);
@@ -156,8 +165,8 @@ export class StackedRun {
         if (dLayerOut) {
           if (net.directions === 1) dOutDir = dLayerOut;
           else {
-            dOutDir = this.wDirOut.get(T * B * H);
-            takeCols(T * B, DH, dLayerOut, d * H, H, dOutDir, false);
+            dOutDir = this.wDirOut.get(N * H);
+            takeCols(N, DH, dLayerOut, d * H, H, dOutDir, false);
           }
         }
         run.backwardAll(dOutDir, dh, net.kind === 'lstm' ? dc : null);

@@ -11,6 +11,7 @@ import type { F32 } from '../tensor/backend.js';
 import type { Rng } from '../util/rng.js';
 import type { Workspace } from './alloc.js';
 import { Dropout } from './dropout.js';
+import type { PackedSteps } from './packed-steps.js';
 
 export class WordDropout {
   readonly p: number;
@@ -22,13 +23,16 @@ export class WordDropout {
   }
 
   /**
-   * mask[r·width + j] ·= keep_r for the mask.length / width rows; keep (one entry per row) is
-   * filled with the draws. Advances rng by two 32-bit draws.
+   * mask[r·width + j] ·= keep_r for the rows r of a packed [Σn × width] mask; keep (one entry per
+   * row) is filled with the draws, those of the row's padded position (Dropout.sampleMaskPacked).
+   * Advances rng by two 32-bit draws.
    */
-  scaleMask(mask: F32, width: number, keep: F32, rng: Rng): void {
+  scaleMask(mask: F32, steps: PackedSteps, width: number, keep: F32, rng: Rng): void {
     const rows = mask.length / width;
-    if (keep.length !== rows) throw new Error(`WordDropout: keep has ${keep.length} entries for ${rows} rows`);
-    this.rows.sampleMask(keep, rng);
+    if (keep.length !== rows || rows !== steps.rows) {
+      throw new Error(`WordDropout: keep has ${keep.length} entries for ${rows} rows, the steps ${steps.rows}`);
+    }
+    this.rows.sampleMaskPacked(keep, steps, 1, rng);
     for (let r = 0; r < rows; r++) {
       const k = keep[r];
       const o = r * width;
@@ -38,12 +42,21 @@ export class WordDropout {
 }
 
 /**
- * The element mask of an embedded input [rows × width] when training: dropout's mask (or ones
- * when dropout.p = 0) times word dropout's row factors (when words.p > 0). Draws dropout's seeds
- * first, then word dropout's. The caller applies it with dropout.forward / dropout.backward.
+ * The element mask of a packed embedded input [Σn × width] when training: dropout's mask (or ones
+ * when dropout.p = 0) times word dropout's row factors (when words.p > 0), both with the draws of
+ * the padded positions. Draws dropout's seeds first, then word dropout's. The caller applies it
+ * with dropout.forward / dropout.backward.
  */
-export function sampleEmbeddingMask(dropout: Dropout, words: WordDropout, mask: F32, width: number, keep: Workspace, rng: Rng): void {
-  if (dropout.p > 0) dropout.sampleMask(mask, rng);
+export function sampleEmbeddingMask(
+  dropout: Dropout,
+  words: WordDropout,
+  mask: F32,
+  steps: PackedSteps,
+  width: number,
+  keep: Workspace,
+  rng: Rng,
+): void {
+  if (dropout.p > 0) dropout.sampleMaskPacked(mask, steps, width, rng);
   else mask.fill(1);
-  if (words.p > 0) words.scaleMask(mask, width, keep.get(mask.length / width), rng);
+  if (words.p > 0) words.scaleMask(mask, steps, width, keep.get(mask.length / width), rng);
 }

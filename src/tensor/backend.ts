@@ -28,7 +28,18 @@ export interface Backend {
    * A is stored M×K (K×M when transA), B is stored K×N (N×K when transB), C is M×N.
    * beta = 0 overwrites C (even if C held NaN), beta = 1 accumulates.
    */
-  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    B: F32,
+    beta: number,
+    C: F32,
+  ): void;
 
   /**
    * Floats of the packed form of an N×K weight matrix W (see packWeights): what this backend's packWeights
@@ -96,7 +107,17 @@ export interface Backend {
    * Backward of lstmForward. Given dh' and dc' (B×H; dc' is the gradient arriving from step t+1),
    * writes dg (B×4H, grad of the pre-activation sum) and dcPrev (B×H, overwritten).
    */
-  lstmBackward(B: number, H: number, gates: F32, tanhC: F32, cPrev: F32, dhNew: F32, dcNew: F32, dg: F32, dcPrev: F32): void;
+  lstmBackward(
+    B: number,
+    H: number,
+    gates: F32,
+    tanhC: F32,
+    cPrev: F32,
+    dhNew: F32,
+    dcNew: F32,
+    dg: F32,
+    dcPrev: F32,
+  ): void;
   /**
    * Padding: out[b, :] = mask[b] ? a[b, :] : b_[b, :] for a B×H pair (a padded step keeps the old state).
    */
@@ -106,31 +127,87 @@ export interface Backend {
   // Layouts: keys K and memory M are [S×B×D] (row (s, b) at (s·B + b)·D), scores are [S×B],
   // attention weights alpha are [B×S], queries and contexts are [B×D]; lengths is an Int32Array [B].
   // rows (optional, default B): only batch rows b < rows are computed (a decoder step whose later
-  // rows are padding); what the kernel writes for the other rows is left as it was.
+  // rows have ended, see nn/packed-steps.ts); what the kernel writes for the other rows is left as it
+  // was, and the per-row arrays (qp, dqp, q, dq, alpha, ctx, dctx) need only `rows` rows.
   /**
    * Bahdanau energies: U[s,b,:] = tanh(K[s,b,:] + qp[b,:]) (cached for backward) and
    * scores[s·B + b] = v · U[s,b,:].
    */
-  additiveAttentionForward(S: number, B: number, A: number, K: F32, qp: F32, v: F32, U: F32, scores: F32, rows?: number): void;
+  additiveAttentionForward(
+    S: number,
+    B: number,
+    A: number,
+    K: F32,
+    qp: F32,
+    v: F32,
+    U: F32,
+    scores: F32,
+    rows?: number,
+  ): void;
   /**
    * Backward of additiveAttentionForward given dscores [S×B]: du = dscores[s,b] · v ⊙ (1 − U²);
    * dK[s,b,:] += du (accumulate); dqp[b,:] = Σ_s du (overwritten); dv += Σ_{s,b} dscores[s,b] · U[s,b,:].
    */
-  additiveAttentionBackward(S: number, B: number, A: number, U: F32, v: F32, dscores: F32, dK: F32, dqp: F32, dv: F32, rows?: number): void;
+  additiveAttentionBackward(
+    S: number,
+    B: number,
+    A: number,
+    U: F32,
+    v: F32,
+    dscores: F32,
+    dK: F32,
+    dqp: F32,
+    dv: F32,
+    rows?: number,
+  ): void;
   /** Luong scores: scores[s·B + b] = q[b,:] · K[s,b,:]. */
-  dotAttentionScores(S: number, B: number, D: number, K: F32, q: F32, scores: F32): void;
-  /** Backward of dotAttentionScores: dq[b] += Σ_s dscores[s,b] K[s,b]; dK[s,b] += dscores[s,b] q[b] (both accumulate). */
-  dotAttentionBackward(S: number, B: number, D: number, K: F32, q: F32, dscores: F32, dq: F32, dK: F32): void;
+  dotAttentionScores(S: number, B: number, D: number, K: F32, q: F32, scores: F32, rows?: number): void;
+  /**
+   * Backward of dotAttentionScores: dq[b] += Σ_s dscores[s,b] K[s,b]; dK[s,b] += dscores[s,b] q[b]
+   * (both accumulate).
+   */
+  dotAttentionBackward(
+    S: number,
+    B: number,
+    D: number,
+    K: F32,
+    q: F32,
+    dscores: F32,
+    dq: F32,
+    dK: F32,
+    rows?: number,
+  ): void;
   /**
    * Masked softmax and context: alpha[b,s] = softmax over s < lengths[b] of scores[s·B + b]
    * (exactly 0 for s ≥ lengths[b]); ctx[b,:] = Σ_s alpha[b,s] · M[s,b,:] (overwritten).
    */
-  attentionContext(S: number, B: number, C: number, scores: F32, lengths: I32, M: F32, alpha: F32, ctx: F32, rows?: number): void;
+  attentionContext(
+    S: number,
+    B: number,
+    C: number,
+    scores: F32,
+    lengths: I32,
+    M: F32,
+    alpha: F32,
+    ctx: F32,
+    rows?: number,
+  ): void;
   /**
    * Backward of attentionContext given dctx [B×C]: dα[b,s] = dctx[b] · M[s,b];
    * dscores[s·B + b] = α (dα − Σ_s' α dα) (overwritten; 0 at padding); dM[s,b,:] += α[b,s] · dctx[b,:].
    */
-  attentionContextBackward(S: number, B: number, C: number, alpha: F32, lengths: I32, M: F32, dctx: F32, dM: F32, dscores: F32, rows?: number): void;
+  attentionContextBackward(
+    S: number,
+    B: number,
+    C: number,
+    alpha: F32,
+    lengths: I32,
+    M: F32,
+    dctx: F32,
+    dM: F32,
+    dscores: F32,
+    rows?: number,
+  ): void;
 
   // ---- output layer ----------------------------------------------------------------------
   /**
@@ -144,7 +221,16 @@ export interface Backend {
    * dLogits = softmax − target distribution (zero rows for ignored targets). dLogits may be logits.
    * With `nll` given, nll[0] receives the unsmoothed Σ −log p_y over the same rows (perplexity).
    */
-  softmaxCrossEntropy(M: number, V: number, logits: F32, targets: I32, ignoreId: number, smoothing: number, dLogits: F32, nll?: Float64Array): number;
+  softmaxCrossEntropy(
+    M: number,
+    V: number,
+    logits: F32,
+    targets: I32,
+    ignoreId: number,
+    smoothing: number,
+    dLogits: F32,
+    nll?: Float64Array,
+  ): number;
 
   // ---- search: the best entries of each row ----------------------------------------------
   /**
@@ -187,9 +273,10 @@ export interface Backend {
    * Fills mask with an inverted-dropout mask: mask_i = u_i ≥ ⌊p·2³²⌋ ? 1/(1 − p) : 0, where
    * u_i = fmix32(fmix32(i·0x9E3779B9 + seed0) ⊕ seed1) (MurmurHash3's 32-bit finaliser), a
    * counter-based draw: element i depends only on the two 32-bit seeds and i, so every backend
-   * and thread split gives the same mask.
+   * and thread split gives the same mask. With `first` (default 0) the mask is elements
+   * first … first + mask.length − 1 of the mask of these seeds: mask[j] uses u_{first + j}.
    */
-  dropoutMask(mask: F32, p: number, seed0: number, seed1: number): void;
+  dropoutMask(mask: F32, p: number, seed0: number, seed1: number, first?: number): void;
 
   // ---- embeddings ------------------------------------------------------------------------
   /** out[r, :] = table[ids[r], :] for each of the n = ids.length rows, D columns. */
@@ -203,5 +290,17 @@ export interface Backend {
    *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²
    *   p −= lr · (m / bc1) / (√(v / bc2) + ε) + lr · wd · p     (bc1 = 1 − β1^t, bc2 = 1 − β2^t)
    */
-  adamStep(p: F32, g: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number): void;
+  adamStep(
+    p: F32,
+    g: F32,
+    m: F32,
+    v: F32,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    bc1: number,
+    bc2: number,
+    weightDecay: number,
+  ): void;
 }

@@ -13,7 +13,18 @@ import { jsLowPrecision } from './js-low-precision.js';
  * stores of C); for op(B) = Bᵀ each element is a dot product of rows, 4 columns of C at a time
  * sharing the loads of A. About 3–4× the naive triple loop.
  */
-function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32): void {
+function gemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: F32,
+  B: F32,
+  beta: number,
+  C: F32,
+): void {
   // C ← beta · C first (beta = 0 overwrites, even NaN)
   const mn = M * N;
   if (beta === 0) C.fill(0, 0, mn);
@@ -303,9 +314,9 @@ export const jsBackend: Backend = {
   },
 
   // scores[s, b] = q_b · K_sb
-  dotAttentionScores(S, B, D, K, q, scores) {
+  dotAttentionScores(S, B, D, K, q, scores, rows = B) {
     for (let s = 0; s < S; s++)
-      for (let b = 0; b < B; b++) {
+      for (let b = 0; b < rows; b++) {
         const o = (s * B + b) * D;
         const qo = b * D;
         let e = 0;
@@ -315,9 +326,9 @@ export const jsBackend: Backend = {
   },
 
   // dq_b += Σ_s ds K_sb; dK_sb += ds q_b
-  dotAttentionBackward(S, B, D, K, q, dscores, dq, dK) {
+  dotAttentionBackward(S, B, D, K, q, dscores, dq, dK, rows = B) {
     for (let s = 0; s < S; s++)
-      for (let b = 0; b < B; b++) {
+      for (let b = 0; b < rows; b++) {
         const g = dscores[s * B + b];
         if (g === 0) continue;
         const o = (s * B + b) * D;
@@ -464,14 +475,17 @@ export const jsBackend: Backend = {
     return total;
   },
 
-  dropoutMask(mask, p, seed0, seed1) {
+  dropoutMask(mask, p, seed0, seed1, first = 0) {
     if (!(p >= 0 && p < 1)) throw new RangeError(`dropoutMask: p must be in [0, 1), got ${p}`);
+    if (!(Number.isInteger(first) && first >= 0 && first + mask.length <= 2 ** 32)) {
+      throw new RangeError(`dropoutMask: first must be an integer with first + mask length ≤ 2³², got ${first}`);
+    }
     const threshold = Math.floor(p * 4294967296);
     const keep = 1 / (1 - p);
     const s0 = seed0 >>> 0;
     const s1 = seed1 >>> 0;
     for (let i = 0; i < mask.length; i++) {
-      const u = fmix32((fmix32((Math.imul(i, 0x9e3779b9) + s0) >>> 0) ^ s1) >>> 0);
+      const u = fmix32((fmix32((Math.imul(first + i, 0x9e3779b9) + s0) >>> 0) ^ s1) >>> 0);
       mask[i] = u >= threshold ? keep : 0;
     }
   },

@@ -261,7 +261,6 @@ export class Trainer {
       runDir: this.o.runDir ?? null,
     });
     let sessionSteps = 0;
-    let tokenCount = 0;
     let reason: StopReason | null = null;
     let lastStepEnd = this.now();
     while ((reason = this.stopReason()) === null) {
@@ -287,7 +286,6 @@ export class Trainer {
         this.badSteps = 0;
         optimizer.step(lr);
       }
-      tokenCount += r.tokens;
       const t = this.now();
       const dt = Math.max(1e-6, (t - lastStepEnd) / 1000);
       lastStepEnd = t;
@@ -312,7 +310,6 @@ export class Trainer {
       if (ckptEvery > 0 && this.step % ckptEvery === 0) this.saveLast();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    void tokenCount;
     // A final evaluation (unless stopped by a signal) reports the end state and may update best/;
     // it does not feed the schedules, so a stopped-and-resumed run stays identical to an uninterrupted one.
     if (reason !== 'interrupted' && this.o.validate && this.lastEvalStep !== this.step && this.step > 0) this.runEval(false);

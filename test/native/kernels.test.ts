@@ -316,6 +316,25 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
     expect(() => native.dropoutMask(new Float32Array(4), 0.5, -1, 2)).toThrow(/32-bit/);
   });
 
+  it.skipIf(skip)('dropoutMask from `first`: each part equals that slice of the whole mask, on both backends', () => {
+    for (const k of [native, jsBackend])
+      for (const [n, p] of [[1000, 0.3], [300_001, 0.5]] as const) {
+        const whole = new Float32Array(n);
+        k.dropoutMask(whole, p, 7, 0xdeadbeef);
+        // cut into parts of uneven sizes, each drawn on its own from its first element's index
+        for (const cuts of [[0, 1, 17, n], [0, Math.floor(n / 3), n - 5, n]]) {
+          const parts = new Float32Array(n);
+          for (let i = 0; i + 1 < cuts.length; i++) {
+            k.dropoutMask(parts.subarray(cuts[i], cuts[i + 1]), p, 7, 0xdeadbeef, cuts[i]);
+          }
+          expect(relErr(parts, whole)).toBe(0);
+        }
+      }
+    expect(() => native.dropoutMask(new Float32Array(4), 0.5, 1, 2, -1)).toThrow(/first/);
+    expect(() => native.dropoutMask(new Float32Array(4), 0.5, 1, 2, 2 ** 32 - 2)).toThrow(/first/);
+    expect(() => jsBackend.dropoutMask(new Float32Array(4), 0.5, 1, 2, 0.5)).toThrow(/first/);
+  });
+
   it.skipIf(skip)('gatherRows / scatterAddRows (padding skipped), bad ids rejected', () => {
     const D = 17, rows = 50;
     const table = view(rows * D);
@@ -447,6 +466,29 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
         k.attentionContextBackward(S, B, D, alf, lengths, M, dctx, dMp, dscp, nb);
         check(dMp, dMf, D, true, 'dM');
         check(dscp, dscf, 1, true, 'dscores');
+        const scdf = new Float32Array(S * B);
+        k.dotAttentionScores(S, B, D, K, q, scdf);
+        const scdp = fillAll(S * B);
+        // per-row arrays of only nb rows (a decoder step's rows of a packed batch)
+        k.dotAttentionScores(S, B, D, K, q.slice(0, nb * D), scdp, nb);
+        check(scdp, scdf, 1, true, 'dot scores');
+        const dqdf = new Float32Array(B * D), dKdf = new Float32Array(S * B * D);
+        k.dotAttentionBackward(S, B, D, K, q, dsNb, dqdf, dKdf);
+        const dqdp = new Float32Array(nb * D), dKdp = fillAll(S * B * D);
+        for (let i = 0; i < S * B; i++) if (i % B < nb) dKdp.fill(0, i * D, (i + 1) * D);
+        k.dotAttentionBackward(S, B, D, K, q.slice(0, nb * D), ds, dqdp, dKdp, nb);
+        check(dKdp, dKdf, D, true, 'dot dK');
+        check(dqdp, dqdf.subarray(0, nb * D), D, false, 'dot dq');
+        // and the other kernels' per-row arrays may have only nb rows too
+        const ctxn = new Float32Array(nb * D), aln = new Float32Array(nb * S);
+        k.attentionContext(S, B, D, scf, lengths, M, aln, ctxn, nb);
+        check(ctxn, ctxf.subarray(0, nb * D), D, false, 'ctx of nb rows');
+        check(aln, alf.subarray(0, nb * S), S, false, 'alpha of nb rows');
+        const qpn = new Float32Array(nb * D), Un = fillAll(S * B * D);
+        k.additiveAttentionForward(S, B, D, K, q.slice(0, nb * D), v, Un, new Float32Array(S * B), nb);
+        check(Un, Uf, D, true, 'U from nb query rows');
+        k.additiveAttentionBackward(S, B, D, Uf, v, ds, new Float32Array(S * B * D), qpn, new Float32Array(D), nb);
+        check(qpn, dqf.subarray(0, nb * D), D, false, 'dqp of nb rows');
       }
     }
     expect(() => native.attentionContext(2, 2, 3, new Float32Array(4), Int32Array.from([2, 2]), new Float32Array(12), new Float32Array(4), new Float32Array(6), 3)).toThrow(/rows must be at most B/);

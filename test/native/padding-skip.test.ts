@@ -1,7 +1,8 @@
 /**
- * The training loss skips padding: it sorts the batch by target length, the recurrences compute
- * only the rows of each step that hold a real token (CellRun `active` rows) and the output layer
- * reads only the real target positions. Independent expectation: a padded batch's loss and every
+ * The training loss skips padding: it sorts the batch by target length, packs source and target
+ * by length (src/nn/packed-steps.ts, tested in test/nn/packed-steps.test.ts), so the recurrences
+ * compute only the rows of each step that hold a real token and the output layer reads only the
+ * real target positions. Independent expectation: a padded batch's loss and every
  * gradient equal the sums over its sentences run one at a time (no padding at all), for pairs in
  * an unsorted order whose source lengths do not follow their target lengths — on the TypeScript
  * backend and, when the addon is built, on the native one.
@@ -10,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { makeBatch } from '../../src/data/batch.js';
 import type { ModelConfigInput } from '../../src/model/config.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
-import { activeRows } from '../../src/nn/recurrent-cell.js';
 import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend, getBackend, setBackend } from '../../src/tensor/index.js';
 import { jsBackend } from '../../src/tensor/js-backend.js';
@@ -48,14 +48,6 @@ const pairs = [
   { src: [7, 7, 8], tgt: [9, 9, 10, 11, 4, 5, 6] },
   { src: [6, 5, 4, 12], tgt: [] },
 ];
-
-describe('activeRows', () => {
-  it('counts the rows up to the last one still inside its length, per step', () => {
-    expect(Array.from(activeRows(Int32Array.from([5, 3, 3, 1]), 5))).toEqual([4, 3, 3, 1, 1]);
-    expect(Array.from(activeRows(Int32Array.from([1, 4, 2]), 4))).toEqual([3, 3, 2, 2]);
-    expect(Array.from(activeRows(Int32Array.from([2, 2]), 3))).toEqual([2, 2, 0]);
-  });
-});
 
 describe('the training loss skips padding without changing loss or gradients', () => {
   for (const [name, backend] of backends)

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Attention, AttentionRun, type AttentionKind } from '../../src/nn/attention.js';
+import { PackedSteps } from '../../src/nn/packed-steps.js';
 import { Rng } from '../../src/util/rng.js';
 
 const S = 3;
@@ -30,7 +31,8 @@ describe('attention forward against a plain-Math computation', () => {
       const q: number[][] = Array.from({ length: B }, () => Array.from({ length: Hq }, () => rng.uniform(-1, 1)));
 
       const run = new AttentionRun(att);
-      run.begin(Float32Array.from(m.flat(2)), S, B, lengths, 1);
+      const source = PackedSteps.ofLengths(lengths, S);
+      run.begin({ M: Float32Array.from(m.flat(2)), S, lengths, source, keys: null }, PackedSteps.full(1, B));
       const ctx = new Float32Array(B * C);
       run.forwardStep(0, Float32Array.from(q.flat()), ctx);
 

@@ -3,6 +3,7 @@ import { Dropout } from '../../src/nn/dropout.js';
 import { Embedding } from '../../src/nn/embedding.js';
 import { Linear } from '../../src/nn/linear.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
+import { PackedSteps } from '../../src/nn/packed-steps.js';
 import { WordDropout } from '../../src/nn/word-dropout.js';
 import { Rng } from '../../src/util/rng.js';
 import { dot, float64, maxGradError, randomArray } from './fd.js';
@@ -126,7 +127,9 @@ describe('WordDropout', () => {
     for (let i = 0; i < mask.length; i++) mask[i] = i % 3 === 0 ? 0 : 2;
     const before = Float32Array.from(mask);
     const keep = new Float32Array(rows);
-    new WordDropout(p).scaleMask(mask, width, keep, new Rng(3));
+    // one step of `rows` rows: the packed layout is the padded one
+    const steps = PackedSteps.full(1, rows);
+    new WordDropout(p).scaleMask(mask, steps, width, keep, new Rng(3));
     let dropped = 0;
     for (let r = 0; r < rows; r++) {
       expect(keep[r] === 0 || Math.abs(keep[r] - 1 / (1 - p)) < 1e-6).toBe(true);
@@ -137,10 +140,11 @@ describe('WordDropout', () => {
     expect(Math.abs(dropped - p * rows)).toBeLessThan(5 * Math.sqrt(rows * p * (1 - p)));
     // reproducible from the seed, different for another
     const again = new Float32Array(rows);
-    new WordDropout(p).scaleMask(new Float32Array(rows * width).fill(1), width, again, new Rng(3));
+    new WordDropout(p).scaleMask(new Float32Array(rows * width).fill(1), steps, width, again, new Rng(3));
     expect(again).toEqual(keep);
-    new WordDropout(p).scaleMask(new Float32Array(rows * width).fill(1), width, again, new Rng(4));
+    new WordDropout(p).scaleMask(new Float32Array(rows * width).fill(1), steps, width, again, new Rng(4));
     expect(again).not.toEqual(keep);
-    expect(() => new WordDropout(p).scaleMask(mask, width, new Float32Array(rows - 1), new Rng(1))).toThrow(/rows/);
+    const short = new Float32Array(rows - 1);
+    expect(() => new WordDropout(p).scaleMask(mask, steps, width, short, new Rng(1))).toThrow(/rows/);
   });
 });
