@@ -75,13 +75,20 @@ interface Case {
 
 function oursWithMasks(): Case[] {
   return configs().map(({ name, config }, k) => {
-    const draws: { p: number; data: number[] }[] = [];
+    // One entry per mask: a packed mask (Dropout.sampleMaskPacked) is drawn step by step with the
+    // same seeds, each step's rows at their padded offset `first`; put back together, positions of
+    // padded rows (never drawn, never read) hold 1.
+    const draws: { p: number; seeds: [number, number]; parts: { first: number; data: number[] }[] }[] = [];
     const base = getBackend();
     const recording: Backend = {
       ...base,
-      dropoutMask(mask, p, s0, s1) {
-        base.dropoutMask(mask, p, s0, s1);
-        draws.push({ p, data: Array.from(mask) });
+      dropoutMask(mask, p, s0, s1, first) {
+        base.dropoutMask(mask, p, s0, s1, first);
+        const last = draws[draws.length - 1];
+        const part = { first: first ?? 0, data: Array.from(mask) };
+        if (first !== undefined && first > 0 && last && last.p === p && last.seeds[0] === s0 && last.seeds[1] === s1)
+          last.parts.push(part);
+        else draws.push({ p, seeds: [s0, s1], parts: [part] });
       },
     };
     const rng = new Rng(100 + k);
@@ -108,25 +115,34 @@ function oursWithMasks(): Case[] {
     const E = c.embeddingSize;
     const C = model.sizes.memory;
     const P = model.sizes.outputInput;
-    const take = (p: number) => {
+    /** The next mask; `padded`: its length in the padded layout (a packed mask is spread back into it). */
+    const take = (p: number, padded?: number) => {
       const d = draws.shift();
       if (!d || d.p !== p) throw new Error(`${name}: expected a mask draw with p = ${p}, got ${d ? d.p : 'none'}`);
-      return d.data;
+      if (padded === undefined) {
+        if (d.parts.length !== 1) throw new Error(`${name}: a whole mask was expected, got ${d.parts.length} parts`);
+        return d.parts[0].data;
+      }
+      const out = new Array<number>(padded).fill(1);
+      for (const x of d.parts) x.data.forEach((v, i) => (out[x.first + i] = v));
+      return out;
     };
     // source: element mask × word keep, in the encoder's run order (by source length) → batch rows
     const o2 = byLength(srcLengths);
-    const srcMask = take(DROPOUT);
-    const srcKeep = take(WORD);
+    const srcMask = take(DROPOUT, S * B * E);
+    const srcKeep = take(WORD, S * B);
     const src = new Array<number>(S * B * E);
     for (let s = 0; s < S; s++)
       for (let i = 0; i < B; i++)
         for (let j = 0; j < E; j++) src[(s * B + o2[i]) * E + j] = srcMask[(s * B + i) * E + j] * srcKeep[s * B + i];
     const masks: Case['masks'] = { src: { shape: [S, B, E], data: src } };
     if (c.memoryDropout > 0) masks.memory = { shape: [S, B, C], data: take(MEMORY) };
-    const tgtMask = take(DROPOUT);
-    const tgtKeep = take(WORD);
+    const tgtMask = take(DROPOUT, T * B * E);
+    const tgtKeep = take(WORD, T * B);
     masks.tgt = { shape: [T, B, E], data: tgtMask.map((m, i) => m * tgtKeep[Math.floor(i / E)]) };
-    const outMask = take(DROPOUT);
+    // over the packed rows at once (a batched pre-output), else step by step in the padded layout
+    const packedOut = c.preOutput && !c.inputFeeding;
+    const outMask = take(DROPOUT, packedOut ? undefined : T * B * P);
     if (outMask.length === T * B * P) masks.out = { shape: [T, B, P], data: outMask };
     else {
       // only the rows with a target: step t's rows b < n_t, step after step (the others are never read)
