@@ -17,6 +17,7 @@ import { Seq2Seq } from '../model/seq2seq.js';
 import { Tokenizer, learnBpe } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
 import { Adam } from './adam.js';
+import { dropoutEpochEncoder } from './bpe-dropout.js';
 import { parseTrainSettings, type TrainSettings, type TrainSettingsInput } from './config.js';
 import { parseDuration } from './duration.js';
 import { HistoryWriter } from './history.js';
@@ -77,12 +78,15 @@ function makeOptimizer(s: TrainSettings, model: Seq2Seq): Optimizer {
 
 async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: Tokenizer, tgt: Tokenizer, trainPairs: SentencePair[], note: Note, resumed: boolean): Promise<PreparedRun> {
   const encoded = encodePairs(trainPairs, src, tgt);
+  // Runs written before BPE-dropout existed have no bpeDropout: off.
+  const bpeDropout = s.bpeDropout ?? 0;
   const batcher = new Batcher(encoded, {
     maxTokens: s.batchTokens,
     maxSentences: s.batchSentences ?? undefined,
     maxSrcLen: Math.min(s.maxSrcLen, model.config.maxSourceLength),
     maxTgtLen: Math.min(s.maxTgtLen, model.config.maxTargetLength),
     seed: s.seed,
+    encodeEpoch: bpeDropout > 0 ? dropoutEpochEncoder(trainPairs, src, tgt, bpeDropout, s.seed) : undefined,
   });
   let validator: Validator | null = null;
   let validPairs = 0;
@@ -117,7 +121,8 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
   });
   const history = new HistoryWriter(join(runDir, HISTORY_FILE));
   trainer.events.onAny((e) => history.write(e));
-  note(`model: ${model.parameterCount.toLocaleString('en-US')} parameters; ${encoded.length - batcher.filtered.total} training pairs in ${batcher.batchesInEpoch} batches per epoch`);
+  const resegmented = bpeDropout > 0 ? ` (BPE-dropout ${bpeDropout}: segmented anew every epoch)` : '';
+  note(`model: ${model.parameterCount.toLocaleString('en-US')} parameters; ${encoded.length - batcher.filtered.total} training pairs in ${batcher.batchesInEpoch} batches per epoch${resegmented}`);
   return {
     trainer,
     runDir,
