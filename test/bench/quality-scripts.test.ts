@@ -9,7 +9,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tokenize13a } from '../../src/eval/tokenizers.js';
 import { REPO } from '../helpers/run-cli.js';
+// @ts-ignore -- plain JavaScript module without type declarations
+import * as selection from '../../bench/lib/selection.mjs';
+
+const S = selection as { choose(rule: string, settings: unknown[], def: number, o: { rho: number }): { index: number }; bleuOf(d: unknown): number };
 
 const tmp = mkdtempSync(join(tmpdir(), 'seq2seq-quality-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,9 +38,23 @@ type Metrics = { name: string; score: number }[];
 const twoDecimals = (metrics: Metrics) => ({ bleu: metrics.find((x) => x.name === 'BLEU')!.score.toFixed(2), chrf: metrics.find((x) => x.name === 'chrF2')!.score.toFixed(2) });
 
 /** BLEU and chrF2 (two decimals, as the rows print them) of `seq2seq eval` of these weights (several: their ensemble), beam 2. */
-function evalScores(models: string[], split: string, lengthPenalty: number) {
-  const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(data, split), '--src', 'en', '--tgt', 'de', '--beam', '2', '--length-penalty', String(lengthPenalty), '--format', 'json'], { encoding: 'utf8' });
-  return twoDecimals((JSON.parse(ev.stdout) as { metrics: Metrics }).metrics);
+function evalScores(models: string[], split: string, lengthPenalty: number, beam = 2, dir = data) {
+  const r = evalReport(models, split, lengthPenalty, beam, dir);
+  return { bleu: r.bleu, chrf: r.chrf };
+}
+
+/** `seq2seq eval`'s BLEU, chrF2 (two decimals) and length ratio (three) of these weights on a split. */
+function evalReport(models: string[], split: string, lengthPenalty: number, beam: number, dir = data) {
+  const ev = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'eval', ...models.flatMap((x) => ['--model', x]), '--test', join(dir, split), '--src', 'en', '--tgt', 'de', '--beam', String(beam), '--length-penalty', String(lengthPenalty), '--format', 'json'], { encoding: 'utf8' });
+  const metrics = (JSON.parse(ev.stdout) as { metrics: (Metrics[number] & { details?: { ratio: number } })[] }).metrics;
+  return { ...twoDecimals(metrics), ratio: metrics.find((x) => x.name === 'BLEU')!.details!.ratio.toFixed(3) };
+}
+
+/** The rows of a results file, as objects by its header. */
+function rowsOf(path: string): Record<string, string>[] {
+  const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+  const cols = head.split('\t');
+  return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
 }
 
 /** BLEU and chrF2 of the test hypotheses a run left, scored by `seq2seq score`. */
@@ -49,7 +68,7 @@ describe('bench/quality.mjs', () => {
     const results = join(tmp, 'q.tsv');
     const curves = join(tmp, 'curves');
     const out = join(tmp, 'run');
-    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '150', '--eval-every', '50'];
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--select', 'val-best', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '150', '--eval-every', '50'];
     const first = node('bench/quality.mjs', args);
     expect(first.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(first.code).toBe(0);
@@ -88,7 +107,7 @@ describe('bench/quality.mjs', () => {
   it('with kept checkpoints it also scores their average and (--ensemble) the ensemble best+kept on val and takes the best to test', () => {
     const results = join(tmp, 'avg.tsv');
     const out = join(tmp, 'avg-run');
-    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--ensemble', '--results', results, '--curves', join(tmp, 'curves-avg'), '--out', out, '--', '--max-steps', '30', '--eval-every', '10', '--keep-checkpoints', '2'];
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--select', 'val-best', '--ensemble', '--results', results, '--curves', join(tmp, 'curves-avg'), '--out', out, '--', '--max-steps', '30', '--eval-every', '10', '--keep-checkpoints', '2'];
     const r = node('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
@@ -115,7 +134,7 @@ describe('bench/quality.mjs', () => {
   it('--seeds 1,2 trains one run per seed side by side on a share of the cores and scores their ensemble', () => {
     const results = join(tmp, 'seeds.tsv');
     const out = join(tmp, 'seeds-run');
-    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--seeds', '1,2', '--results', results, '--curves', join(tmp, 'curves-seeds'), '--out', out, '--', '--max-steps', '80', '--eval-every', '40', '--keep-checkpoints', '2'];
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--select', 'val-best', '--seeds', '1,2', '--results', results, '--curves', join(tmp, 'curves-seeds'), '--out', out, '--', '--max-steps', '80', '--eval-every', '40', '--keep-checkpoints', '2'];
     const r = node('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
@@ -188,6 +207,138 @@ describe('bench/quality.mjs', () => {
     const history = readFileSync(join(out, 'history.jsonl'), 'utf8');
     expect(history.match(/"type":"start"/g)).toHaveLength(2);
     expect(readFileSync(results, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('by default chooses by the calibrated rule, reports eval\'s defaults and the length ratios beside it, and extends an older results file', () => {
+    const results = join(tmp, 'old.tsv');
+    // a results file written before the new columns: the repository's header and first row
+    const old = readFileSync(join(REPO, 'bench/results/quality.tsv'), 'utf8').split('\n').slice(0, 2);
+    writeFileSync(results, old.join('\n') + '\n');
+    const out = join(tmp, 'calibrated-run');
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '1,2', '--results', results, '--curves', join(tmp, 'curves-cal'), '--out', out, '--', '--max-steps', '100', '--eval-every', '50'];
+    const r = node('bench/quality.mjs', args);
+    expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(results, 'utf8').trim().split('\n');
+    expect(lines[0].startsWith(`${old[0]}\t`)).toBe(true); // the header grew at its end
+    expect(lines[1]).toBe(old[1]); // the old row is untouched, and reads as before
+    const [first, row] = rowsOf(results);
+    expect([first.corpus, first.bleu, first.select]).toEqual(['multi30k', '6.63', undefined]);
+    // the grid got eval's default penalty 0.6; every setting's val BLEU is listed
+    const m = /^beam 2, lp (0\.6|1|2) \(val-tuned: 0\.6→([\d.]+), 1→([\d.]+), 2→([\d.]+)\)$/.exec(row.search)!;
+    expect(m, row.search).not.toBeNull();
+    const lp = Number(m[1]);
+    // ρ: target/source 13a tokens of the training corpus, counted here independently
+    const count = (lang: string) => readFileSync(join(data, `train.${lang}`), 'utf8').trim().split('\n').reduce((n, l) => n + tokenize13a(l).split(' ').filter(Boolean).length, 0);
+    const rho = count('de') / count('en');
+    expect(row.select.startsWith(`calibrated (ρ ${rho.toFixed(4)}): `)).toBe(true);
+    expect(row.seeds).toBe('1');
+    // RUN/selection.json holds what the rules need; the rule re-applied to it gives the same choice
+    const sel = JSON.parse(readFileSync(join(out, 'selection.json'), 'utf8'));
+    expect(sel.settings.map((x: { name: string }) => x.name)).toEqual(['best/ lp 0.6', 'best/ lp 1', 'best/ lp 2']);
+    expect(sel.default).toBe(0);
+    expect(sel.settings[sel.chosen].lp).toBe(lp);
+    expect(S.choose('calibrated', sel.settings, sel.default, { rho: sel.rho }).index).toBe(sel.chosen);
+    sel.settings.forEach((x: { val: { halves: number[][]; srcTokens: number[] } }, i: number) => expect(S.bleuOf(x.val).toFixed(2)).toBe(m[2 + i]));
+    // every figure of the row is that of `seq2seq eval` run independently
+    const chosenVal = evalReport([out], 'valid', lp, 2);
+    const chosenTest = evalReport([out], 'test', lp, 2);
+    expect([row.val_bleu, row.val_ratio]).toEqual([chosenVal.bleu, chosenVal.ratio]);
+    expect([row.bleu, row.chrf, row.test_ratio]).toEqual([chosenTest.bleu, chosenTest.chrf, chosenTest.ratio]);
+    const defVal = evalReport([out], 'valid', 0.6, 5);
+    const defTest = evalReport([out], 'test', 0.6, 5);
+    expect(row.default_val_bleu).toBe(defVal.bleu);
+    expect([row.default_bleu, row.default_chrf, row.default_ratio]).toEqual([defTest.bleu, defTest.chrf, defTest.ratio]);
+    expect(r.stdout).toContain(`eval's defaults (best/, beam 5, lp 0.6): val BLEU ${defVal.bleu}, test BLEU ${defTest.bleu}`);
+    expect(readFileSync(results.replace('.tsv', '.md'), 'utf8')).toContain('| test BLEU, eval defaults |');
+
+    // the summary reads old and new rows alike; --rules re-applies every rule to the run's selection.json
+    const summary = node('bench/quality-summary.mjs', ['--results', results]);
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toContain('| multi30k en-de 2m multi30k; select val-best (round 1) | 1 (1) | 6.63 | 27.05 |  |  |  |');
+    expect(summary.stdout).toContain(`| demo en-de 60s tiny --max-steps 100 --eval-every 50; select calibrated | 1 (1) | ${row.bleu} | ${row.chrf} | ${row.default_bleu} | ${row.val_bleu} | ${row.test_ratio} |`);
+    const rules = node('bench/quality-summary.mjs', ['--results', results, '--rules']);
+    expect(rules.code).toBe(0);
+    const ruleRow = rules.stdout.split('\n').find((l) => l.startsWith(`| ${row.run} |`))!;
+    expect(ruleRow).toContain(`best/ lp ${lp}: val ${row.val_bleu} (ratio ${row.val_ratio}) → test ${row.bleu}`);
+  });
+
+  it('--replicates 2: the recipe twice, one after the other, each with its own seed, then the mean ± spread; a 2-layer encoder passes through', () => {
+    const results = join(tmp, 'rep.tsv');
+    const out = join(tmp, 'rep');
+    const r = node('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '1', '--replicates', '2', '--results', results, '--curves', join(tmp, 'curves-rep'), '--out', out, '--', '--max-steps', '40', '--eval-every', '40', '--encoder-layers', '2']);
+    expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
+    expect(r.code).toBe(0);
+    const rows = rowsOf(results);
+    expect(rows.map((x) => [x.seeds, x.run, x.steps])).toEqual([['1', join(out, 's1'), '40'], ['2', join(out, 's2'), '40']]);
+    for (const [i, x] of rows.entries()) {
+      const cfg = JSON.parse(readFileSync(join(x.run, 'config.json'), 'utf8')) as { training: { seed: number }; model: { encoderLayers: number } };
+      expect([cfg.training.seed, cfg.model.encoderLayers]).toEqual([i + 1, 2]);
+      expect(existsSync(join(tmp, 'curves-rep', `rep-s${i + 1}.svg`))).toBe(true);
+    }
+    // mean ± sample standard deviation (range), computed here from the two rows
+    const fmt = (xs: number[]) => `${((xs[0] + xs[1]) / 2).toFixed(2)} ± ${(Math.abs(xs[0] - xs[1]) / Math.SQRT2).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+    const bleu = rows.map((x) => Number(x.bleu));
+    const chrf = rows.map((x) => Number(x.chrf));
+    expect(chrf[0]).not.toBe(chrf[1]); // two independent runs
+    expect(r.stdout).toContain(`| demo en-de 60s tiny --max-steps 40 --eval-every 40 --encoder-layers 2; select calibrated | 2 (1, 2) | ${fmt(bleu)} | ${fmt(chrf)} |`);
+  }, 180_000);
+
+  it('--distill: teacher, its beam translations of the training sources, and a student for the rest of the budget', () => {
+    const data2 = join(tmp, 'demo200');
+    mkdirSync(data2);
+    for (const split of ['train', 'valid', 'test']) {
+      for (const lang of ['en', 'de']) writeFileSync(join(data2, `${split}.${lang}`), readFileSync(join(data, `${split}.${lang}`), 'utf8').split('\n').slice(0, split === 'train' ? 200 : 40).join('\n') + '\n');
+    }
+    const results = join(tmp, 'distill.tsv');
+    const out = join(tmp, 'distill-run');
+    const args = ['--corpus', 'demo', '--data', data2, '--budget', '300s', '--beam', '1', '--distill', '0.3', '--distill-beam', '2', '--distill-mix', '--results', results, '--curves', join(tmp, 'curves-distill'), '--out', out, '--', '--max-steps', '40', '--eval-every', '40'];
+    const r = node('bench/quality.mjs', args);
+    expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
+    expect(r.code).toBe(0);
+    const teacher = join(out, 'teacher');
+    const student = join(out, 'student');
+    // the distilled corpus: the sources twice, with the original targets, then the teacher's beam-2 translations
+    const lines = (f: string) => readFileSync(f, 'utf8').split('\n').slice(0, -1);
+    const src = lines(join(data2, 'train.en'));
+    const tr = spawnSync(process.execPath, [join(REPO, 'bin/seq2seq.js'), 'translate', '--model', teacher, '-i', join(data2, 'train.en'), '--beam', '2', '--length-penalty', '0.6'], { encoding: 'utf8' });
+    expect(tr.status).toBe(0);
+    expect(lines(join(out, 'distilled', 'train.en'))).toEqual([...src, ...src]);
+    expect(lines(join(out, 'distilled', 'train.de'))).toEqual([...lines(join(data2, 'train.de')), ...tr.stdout.split('\n').slice(0, -1)]);
+    // the budget: the student's time budget is what the teacher's training and the decoding left
+    const teacherSeconds = (JSON.parse(readFileSync(join(teacher, 'last', 'train-state', 'state.json'), 'utf8')) as { trainSeconds: number }).trainSeconds;
+    const decodeSeconds = (JSON.parse(readFileSync(join(out, 'distilled', 'manifest.json'), 'utf8')) as { seconds: number }).seconds;
+    const start = JSON.parse(readFileSync(join(student, 'history.jsonl'), 'utf8').split('\n')[0]) as { type: string; timeBudgetMs: number };
+    expect(start.type).toBe('start');
+    expect(start.timeBudgetMs / 1000).toBeCloseTo(300 - teacherSeconds - decodeSeconds, 3);
+    const teacherStart = JSON.parse(readFileSync(join(teacher, 'history.jsonl'), 'utf8').split('\n')[0]) as { timeBudgetMs: number };
+    expect(teacherStart.timeBudgetMs).toBe(90_000);
+    // the student learns on the distilled corpus with the teacher's vocabulary
+    const cfg = JSON.parse(readFileSync(join(student, 'config.json'), 'utf8')) as { training: { train: string[] } };
+    expect(cfg.training.train).toEqual([join(out, 'distilled', 'train')]);
+    expect(readFileSync(join(student, 'tokenizer.json'))).toEqual(readFileSync(join(teacher, 'tokenizer.json')));
+    const [row] = rowsOf(results);
+    expect(row.steps).toBe('40');
+    expect(row.extra).toBe('[distilled: 1 teacher for 0.3 of the budget, beam 2, with the original targets] --max-steps 40 --eval-every 40');
+    expect(row.distill).toMatch(/^teachers [\d.]+ s \(40 steps; val BLEU [\d.]+ at beam 2, lp 0\.6\), decoding [\d.]+ s \(400 pairs\), student [\d.]+ s$/);
+    expect(evalScores([student], 'test', 0.6, 1, data2)).toEqual({ bleu: row.bleu, chrf: row.chrf });
+    // again: nothing is trained or decoded, one more row; other distillation settings are refused
+    const again = node('bench/quality.mjs', args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already made (400 pairs');
+    expect(rowsOf(results)).toHaveLength(2);
+    const other = node('bench/quality.mjs', args.map((a) => (a === '2' ? '3' : a)));
+    expect(other.code).toBe(2);
+    expect(other.stderr.trim().split('\n').pop()).toMatch(/^quality\.mjs: .*distilled: a distilled corpus made with other settings/);
+  }, 180_000);
+
+  it('the new flags: bad values give one line and exit 2', () => {
+    for (const extra of [['--select', 'best'], ['--replicates', '0'], ['--distill', '1.5'], ['--distill-mix'], ['--distill', '0.5', '--ensemble'], ['--distill', '0.5', '--distill-beam', '0']]) {
+      const r = node('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '1s', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/^quality\.mjs: .*--(select|replicates|distill|ensemble)/);
+    }
   });
 
   it('bad usage: one line, exit 2', () => {
