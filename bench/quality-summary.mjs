@@ -41,7 +41,10 @@ async function rulesMarkdown(rows) {
     if (!existsSync(file)) continue;
     const sel = JSON.parse(readFileSync(file, 'utf8'));
     const settings = sel.settings.map((s) => ({ ...s, val: { halves: s.val.halves, srcTokens: s.val.srcTokens }, shown: s.val }));
-    const known = (i) => settings[i].test?.bleu ?? (i === sel.chosen ? Number(row.bleu) : undefined);
+    // A setting's test BLEU is known when it was scored on test: as the choice, as eval's defaults
+    // (the default setting when the grid's beam is eval's), or with --grid-on-test.
+    const isEvalDefaults = (i) => i === sel.default && sel.beam === sel.evalDefaults.beam && settings[i].lp === sel.evalDefaults.lengthPenalty;
+    const known = (i) => settings[i].test?.bleu ?? (i === sel.chosen ? Number(row.bleu) : isEvalDefaults(i) ? sel.evalDefaults.test.bleu : undefined);
     const cells = RULES.map((rule) => {
       const { index } = settings.length === 1 ? { index: 0 } : choose(rule, settings, sel.default, { rho: sel.rho });
       const s = settings[index];

@@ -4,23 +4,25 @@
 // sufficient statistics of the two halves of val (even- and odd-numbered sentences) and the
 // sources' lengths, so any rule can be re-applied to a finished run (bench/quality-summary.mjs).
 //
-//   val-best     the highest val BLEU (the rule of round 1: it chose lp 1.8, which cost a point on test)
+//   default-lp   the length penalty stays eval's default (0.6); among the weights decoded with it
+//                (best/, the average, …), the best on the tuning half (even sentences) replaces
+//                best/ only if it also beats best/ on the checking half (odd sentences)
+//   calibrated   the same guard over every setting, scored by length-calibrated BLEU: the brevity
+//                penalty taken against ρ·|source| (ρ = target/source tokens of the training corpus)
+//                instead of val's own reference length
+//   halves       the same guard over every setting, scored by BLEU
 //   window       the highest val BLEU among settings whose val length ratio is within 0.97–1.03,
 //                else the ratio closest to 1
-//   halves       the highest BLEU on the tuning half (even sentences) replaces the default only if it
-//                also beats the default on the checking half (odd sentences); ties keep the default
-//   calibrated   as halves, scored by length-calibrated BLEU: the brevity penalty is taken against
-//                ρ·|source| (ρ = target/source tokens of the training corpus) instead of val's own
-//                reference length, so val's particular reference lengths do not steer the length
-//                penalty (Multi30k En→De: val's references are 1.0 % longer than ρ predicts,
-//                test_2016_flickr's 2.2 % shorter)
-// Ties go to the earlier setting (settings are listed weights by weights, penalties in grid order).
+//   val-best     the highest val BLEU (round 1's rule: it chose lp 1.8, which cost a point on test)
+// The guard: the default setting (best/, lp 0.6) is kept unless the challenger leads on the tuning
+// half and also on the checking half; ties keep the default. Otherwise ties go to the earlier
+// setting (settings are listed weights by weights, penalties in grid order).
 import { dist } from './runs.mjs';
 
 const { Bleu, computeBleu } = await import(dist('eval/bleu.js'));
 
-export const RULES = ['calibrated', 'halves', 'window', 'val-best'];
-export const DEFAULT_RULE = 'calibrated';
+export const RULES = ['default-lp', 'calibrated', 'halves', 'window', 'val-best'];
+export const DEFAULT_RULE = 'default-lp';
 export const RATIO_WINDOW = [0.97, 1.03];
 
 const bleu = new Bleu(); // sacreBLEU's corpus BLEU: 13a, mixed case, exp smoothing
@@ -91,13 +93,12 @@ export function calibratedBleuOf(d, rho, part) {
 const argmax = (idx, f) => idx.reduce((b, i) => (b === null || f(i) > f(b) ? i : b), null);
 
 /**
- * The setting a rule chooses. `settings[i].val` is a decodeStats result; `def` the index of the
- * default setting (eval's: the first weights, lp 0.6); `rho` the training corpus' length ratio
- * (calibrated only). Returns { index, why } (`why`: one short sentence for the results row).
+ * The setting a rule chooses. `settings[i]` has `name`, `lp` and `val` (a decodeStats result); `def`
+ * is the index of the default setting (eval's: the first weights, lp 0.6); `rho` the training
+ * corpus' length ratio (calibrated only). Returns { index, why } (`why`: one short sentence).
  */
 export function choose(rule, settings, def, { rho, window = RATIO_WINDOW } = {}) {
   const all = settings.map((_, i) => i);
-  const f2 = (x) => x.toFixed(2);
   if (rule === 'val-best') {
     const i = argmax(all, (k) => bleuOf(settings[k].val));
     return { index: i, why: 'the highest val BLEU' };
@@ -108,15 +109,23 @@ export function choose(rule, settings, def, { rho, window = RATIO_WINDOW } = {})
     const i = argmax(all, (k) => -Math.abs(ratioOf(settings[k].val) - 1));
     return { index: i, why: `no val length ratio in ${window[0]}–${window[1]}: the closest to 1 (${ratioOf(settings[i].val).toFixed(3)})` };
   }
-  if (rule === 'halves' || rule === 'calibrated') {
-    if (rule === 'calibrated' && !(rho > 0)) throw new Error('the calibrated rule needs the training corpus length ratio');
-    const score = rule === 'calibrated' ? (k, part) => calibratedBleuOf(settings[k].val, rho, part) : (k, part) => bleuOf(settings[k].val, part);
-    const what = rule === 'calibrated' ? 'length-calibrated BLEU' : 'BLEU';
-    const challenger = argmax(all, (k) => score(k, 0));
-    if (score(def, 0) >= score(challenger, 0)) return { index: def, why: `the default has the best ${what} on the tuning half` };
-    const [c, d] = [score(challenger, 1), score(def, 1)];
-    if (c > d) return { index: challenger, why: `best ${what} on the tuning half, and ahead of the default on the checking half (${f2(c)} vs ${f2(d)})` };
-    return { index: def, why: `${settings[challenger].name} led on the tuning half but not on the checking half (${f2(c)} vs ${f2(d)}): the default` };
+  if (rule === 'default-lp') {
+    const same = all.filter((k) => settings[k].lp === settings[def].lp);
+    return guarded(settings, same, def, (k, part) => bleuOf(settings[k].val, part), 'BLEU at the default length penalty');
+  }
+  if (rule === 'halves') return guarded(settings, all, def, (k, part) => bleuOf(settings[k].val, part), 'BLEU');
+  if (rule === 'calibrated') {
+    if (!(rho > 0)) throw new Error('the calibrated rule needs the training corpus length ratio');
+    return guarded(settings, all, def, (k, part) => calibratedBleuOf(settings[k].val, rho, part), 'length-calibrated BLEU');
   }
   throw new Error(`unknown selection rule '${rule}'`);
+}
+
+/** The guard: the best of `among` on the tuning half replaces the default only if it also leads on the checking half. */
+function guarded(settings, among, def, score, what) {
+  const challenger = argmax(among, (k) => score(k, 0));
+  if (score(def, 0) >= score(challenger, 0)) return { index: def, why: `the default has the best ${what} on the tuning half` };
+  const [c, d] = [score(challenger, 1), score(def, 1)];
+  if (c > d) return { index: challenger, why: `best ${what} on the tuning half, and ahead of the default on the checking half (${c.toFixed(2)} vs ${d.toFixed(2)})` };
+  return { index: def, why: `${settings[challenger].name} led on the tuning half but not on the checking half (${c.toFixed(2)} vs ${d.toFixed(2)}): the default` };
 }

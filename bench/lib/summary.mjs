@@ -17,7 +17,7 @@ export function seedsOf(row) {
 /** What makes two rows runs of the same recipe. */
 export function recipeOf(row) {
   const flags = (row.extra ?? '').replace(/^\[seeds ([\d,]+) side by side, /, (_, s) => `[${s.split(',').length} seeds side by side, `).trim();
-  const rule = row.select ? row.select.split(' ')[0] : 'val-best (round 1)';
+  const rule = row.select ? row.select.split(/[ :]/)[0] : 'val-best (round 1)';
   return `${row.corpus} ${row.pair} ${row.budget} ${row.preset}${flags ? ` ${flags}` : ''}; select ${rule}`;
 }
 

@@ -34,6 +34,25 @@ function node(script: string, args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The same without blocking the test worker: a script that trains runs for tens of seconds, and a
+ * worker blocked in spawnSync for a minute misses vitest's RPC deadline on a loaded machine.
+ */
+function nodeAsync(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO, script), ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', SEQ2SEQ_BENCH_NICE: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 type Metrics = { name: string; score: number }[];
 const twoDecimals = (metrics: Metrics) => ({ bleu: metrics.find((x) => x.name === 'BLEU')!.score.toFixed(2), chrf: metrics.find((x) => x.name === 'chrF2')!.score.toFixed(2) });
 
@@ -64,12 +83,12 @@ function scoreHypotheses(runDir: string) {
 }
 
 describe('bench/quality.mjs', () => {
-  it('trains, evaluates, appends a row with the BLEU signature, writes the Markdown table and the SVG curve; a second run only re-evaluates', () => {
+  it('trains, evaluates, appends a row with the BLEU signature, writes the Markdown table and the SVG curve; a second run only re-evaluates', async () => {
     const results = join(tmp, 'q.tsv');
     const curves = join(tmp, 'curves');
     const out = join(tmp, 'run');
     const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--select', 'val-best', '--results', results, '--curves', curves, '--out', out, '--', '--max-steps', '150', '--eval-every', '50'];
-    const first = node('bench/quality.mjs', args);
+    const first = await nodeAsync('bench/quality.mjs', args);
     expect(first.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(first.code).toBe(0);
     const lines = readFileSync(results, 'utf8').trim().split('\n');
@@ -96,7 +115,7 @@ describe('bench/quality.mjs', () => {
     expect(points).toHaveLength(evals);
     expect(readFileSync(results.replace('.tsv', '.md'), 'utf8')).toContain(`| demo | en-de | 60s |`);
 
-    const second = node('bench/quality.mjs', args);
+    const second = await nodeAsync('bench/quality.mjs', args);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain('training already finished');
     const lines2 = readFileSync(results, 'utf8').trim().split('\n');
@@ -104,11 +123,11 @@ describe('bench/quality.mjs', () => {
     expect(lines2[2].split('\t')[cols.indexOf('bleu')]).toBe(row.bleu);
   });
 
-  it('with kept checkpoints it also scores their average and (--ensemble) the ensemble best+kept on val and takes the best to test', () => {
+  it('with kept checkpoints it also scores their average and (--ensemble) the ensemble best+kept on val and takes the best to test', async () => {
     const results = join(tmp, 'avg.tsv');
     const out = join(tmp, 'avg-run');
     const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--select', 'val-best', '--ensemble', '--results', results, '--curves', join(tmp, 'curves-avg'), '--out', out, '--', '--max-steps', '30', '--eval-every', '10', '--keep-checkpoints', '2'];
-    const r = node('bench/quality.mjs', args);
+    const r = await nodeAsync('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('quality: averaged the kept checkpoints of steps 20, 30');
@@ -131,11 +150,11 @@ describe('bench/quality.mjs', () => {
     expect(evalScores(models, 'test', top[1]).bleu).toBe(row.bleu);
   });
 
-  it('--seeds 1,2 trains one run per seed side by side on a share of the cores and scores their ensemble', () => {
+  it('--seeds 1,2 trains one run per seed side by side on a share of the cores and scores their ensemble', async () => {
     const results = join(tmp, 'seeds.tsv');
     const out = join(tmp, 'seeds-run');
     const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '0,1', '--select', 'val-best', '--seeds', '1,2', '--results', results, '--curves', join(tmp, 'curves-seeds'), '--out', out, '--', '--max-steps', '80', '--eval-every', '40', '--keep-checkpoints', '2'];
-    const r = node('bench/quality.mjs', args);
+    const r = await nodeAsync('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
     const threads = Math.max(1, Math.floor(availableParallelism() / 2));
@@ -177,9 +196,9 @@ describe('bench/quality.mjs', () => {
     expect(svg).toContain('seed 2');
   }, 180_000);
 
-  it('--seeds: bad combinations and values give one line and exit 2', () => {
+  it('--seeds: bad combinations and values give one line and exit 2', async () => {
     for (const extra of [['--seed', '1', '--seeds', '1,2'], ['--seeds', '1,1'], ['--seeds', '1,x'], ['--seeds', '1,2', '--ensemble']]) {
-      const r = node('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '1s', ...extra]);
+      const r = await nodeAsync('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '1s', ...extra]);
       expect(r.code, extra.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       expect(r.stderr).toMatch(/^quality\.mjs: .*--(seeds|ensemble)/);
@@ -200,7 +219,7 @@ describe('bench/quality.mjs', () => {
     expect(existsSync(results)).toBe(false);
     const trained = (JSON.parse(readFileSync(state, 'utf8')) as { trainSeconds: number }).trainSeconds;
     expect(trained).toBeLessThan(4);
-    const again = node('bench/quality.mjs', args);
+    const again = await nodeAsync('bench/quality.mjs', args);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/resuming \(\d+ s trained, \d+ s of the budget left\)/);
     expect(again.stderr).toContain('--resume');
@@ -209,14 +228,14 @@ describe('bench/quality.mjs', () => {
     expect(readFileSync(results, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  it('by default chooses by the calibrated rule, reports eval\'s defaults and the length ratios beside it, and extends an older results file', () => {
+  it('--select calibrated: the rule\'s choice, eval\'s defaults and the length ratios beside it; an older results file extended', async () => {
     const results = join(tmp, 'old.tsv');
     // a results file written before the new columns: the repository's header and first row
     const old = readFileSync(join(REPO, 'bench/results/quality.tsv'), 'utf8').split('\n').slice(0, 2);
     writeFileSync(results, old.join('\n') + '\n');
     const out = join(tmp, 'calibrated-run');
-    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '1,2', '--results', results, '--curves', join(tmp, 'curves-cal'), '--out', out, '--', '--max-steps', '100', '--eval-every', '50'];
-    const r = node('bench/quality.mjs', args);
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '2', '--tune-length-penalty', '1,2', '--select', 'calibrated', '--results', results, '--curves', join(tmp, 'curves-cal'), '--out', out, '--', '--max-steps', '100', '--eval-every', '50'];
+    const r = await nodeAsync('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
     const lines = readFileSync(results, 'utf8').trim().split('\n');
@@ -253,20 +272,24 @@ describe('bench/quality.mjs', () => {
     expect(readFileSync(results.replace('.tsv', '.md'), 'utf8')).toContain('| test BLEU, eval defaults |');
 
     // the summary reads old and new rows alike; --rules re-applies every rule to the run's selection.json
-    const summary = node('bench/quality-summary.mjs', ['--results', results]);
+    const summary = await nodeAsync('bench/quality-summary.mjs', ['--results', results]);
     expect(summary.code).toBe(0);
     expect(summary.stdout).toContain('| multi30k en-de 2m multi30k; select val-best (round 1) | 1 (1) | 6.63 | 27.05 |  |  |  |');
     expect(summary.stdout).toContain(`| demo en-de 60s tiny --max-steps 100 --eval-every 50; select calibrated | 1 (1) | ${row.bleu} | ${row.chrf} | ${row.default_bleu} | ${row.val_bleu} | ${row.test_ratio} |`);
-    const rules = node('bench/quality-summary.mjs', ['--results', results, '--rules']);
+    const rules = await nodeAsync('bench/quality-summary.mjs', ['--results', results, '--rules']);
     expect(rules.code).toBe(0);
     const ruleRow = rules.stdout.split('\n').find((l) => l.startsWith(`| ${row.run} |`))!;
-    expect(ruleRow).toContain(`best/ lp ${lp}: val ${row.val_bleu} (ratio ${row.val_ratio}) → test ${row.bleu}`);
-  });
+    const cells = ruleRow.split(' | ');
+    expect(rules.stdout.split('\n')[0]).toBe('| run | rule default-lp: chosen → test BLEU | rule calibrated: chosen → test BLEU | rule halves: chosen → test BLEU | rule window: chosen → test BLEU | rule val-best: chosen → test BLEU | eval defaults: test BLEU |');
+    expect(cells[2]).toBe(`best/ lp ${lp}: val ${row.val_bleu} (ratio ${row.val_ratio}) → test ${row.bleu}`);
+    // default-lp: the only weights are best/, so lp 0.6 — its test figure known when it was the choice
+    expect(cells[1]).toMatch(new RegExp(`^best/ lp 0\\.6: val ${m[2]} \\(ratio [\\d.]+\\) → test ${lp === 0.6 ? row.bleu : '\\?'}$`));
+   }, 180_000);
 
-  it('--replicates 2: the recipe twice, one after the other, each with its own seed, then the mean ± spread; a 2-layer encoder passes through', () => {
+  it('--replicates 2: the recipe twice, one after the other, each with its own seed, then the mean ± spread; a 2-layer encoder passes through', async () => {
     const results = join(tmp, 'rep.tsv');
     const out = join(tmp, 'rep');
-    const r = node('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '1', '--replicates', '2', '--results', results, '--curves', join(tmp, 'curves-rep'), '--out', out, '--', '--max-steps', '40', '--eval-every', '40', '--encoder-layers', '2']);
+    const r = await nodeAsync('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '1', '--replicates', '2', '--results', results, '--curves', join(tmp, 'curves-rep'), '--out', out, '--', '--max-steps', '40', '--eval-every', '40', '--encoder-layers', '2']);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
     const rows = rowsOf(results);
@@ -281,10 +304,10 @@ describe('bench/quality.mjs', () => {
     const bleu = rows.map((x) => Number(x.bleu));
     const chrf = rows.map((x) => Number(x.chrf));
     expect(chrf[0]).not.toBe(chrf[1]); // two independent runs
-    expect(r.stdout).toContain(`| demo en-de 60s tiny --max-steps 40 --eval-every 40 --encoder-layers 2; select calibrated | 2 (1, 2) | ${fmt(bleu)} | ${fmt(chrf)} |`);
+    expect(r.stdout).toContain(`| demo en-de 60s tiny --max-steps 40 --eval-every 40 --encoder-layers 2; select default-lp | 2 (1, 2) | ${fmt(bleu)} | ${fmt(chrf)} |`);
   }, 180_000);
 
-  it('--distill: teacher, its beam translations of the training sources, and a student for the rest of the budget', () => {
+  it('--distill: teacher, its beam translations of the training sources, and a student for the rest of the budget', async () => {
     const data2 = join(tmp, 'demo200');
     mkdirSync(data2);
     for (const split of ['train', 'valid', 'test']) {
@@ -293,7 +316,7 @@ describe('bench/quality.mjs', () => {
     const results = join(tmp, 'distill.tsv');
     const out = join(tmp, 'distill-run');
     const args = ['--corpus', 'demo', '--data', data2, '--budget', '300s', '--beam', '1', '--distill', '0.3', '--distill-beam', '2', '--distill-mix', '--results', results, '--curves', join(tmp, 'curves-distill'), '--out', out, '--', '--max-steps', '40', '--eval-every', '40'];
-    const r = node('bench/quality.mjs', args);
+    const r = await nodeAsync('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
     const teacher = join(out, 'teacher');
@@ -323,39 +346,39 @@ describe('bench/quality.mjs', () => {
     expect(row.distill).toMatch(/^teachers [\d.]+ s \(40 steps; val BLEU [\d.]+ at beam 2, lp 0\.6\), decoding [\d.]+ s \(400 pairs\), student [\d.]+ s$/);
     expect(evalScores([student], 'test', 0.6, 1, data2)).toEqual({ bleu: row.bleu, chrf: row.chrf });
     // again: nothing is trained or decoded, one more row; other distillation settings are refused
-    const again = node('bench/quality.mjs', args);
+    const again = await nodeAsync('bench/quality.mjs', args);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('already made (400 pairs');
     expect(rowsOf(results)).toHaveLength(2);
-    const other = node('bench/quality.mjs', args.map((a) => (a === '2' ? '3' : a)));
+    const other = await nodeAsync('bench/quality.mjs', args.map((a) => (a === '2' ? '3' : a)));
     expect(other.code).toBe(2);
     expect(other.stderr.trim().split('\n').pop()).toMatch(/^quality\.mjs: .*distilled: a distilled corpus made with other settings/);
   }, 180_000);
 
-  it('the new flags: bad values give one line and exit 2', () => {
+  it('the new flags: bad values give one line and exit 2', async () => {
     for (const extra of [['--select', 'best'], ['--replicates', '0'], ['--distill', '1.5'], ['--distill-mix'], ['--distill', '0.5', '--ensemble'], ['--distill', '0.5', '--distill-beam', '0']]) {
-      const r = node('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '1s', ...extra]);
+      const r = await nodeAsync('bench/quality.mjs', ['--corpus', 'demo', '--data', data, '--budget', '1s', ...extra]);
       expect(r.code, extra.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       expect(r.stderr).toMatch(/^quality\.mjs: .*--(select|replicates|distill|ensemble)/);
     }
   });
 
-  it('bad usage: one line, exit 2', () => {
-    const r = node('bench/quality.mjs', ['--corpus', 'wmt', '--budget', '1m']);
+  it('bad usage: one line, exit 2', async () => {
+    const r = await nodeAsync('bench/quality.mjs', ['--corpus', 'wmt', '--budget', '1m']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("quality.mjs: --corpus must be multi30k, tatoeba or demo, got 'wmt'");
-    const b = node('bench/quality.mjs', ['--corpus', 'demo', '--budget', 'soon']);
+    const b = await nodeAsync('bench/quality.mjs', ['--corpus', 'demo', '--budget', 'soon']);
     expect(b.code).toBe(2);
     expect(b.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 
 describe('bench/ablation.mjs', () => {
-  it('runs the chosen variants into a Markdown table and skips them when run again', () => {
+  it('runs the chosen variants into a Markdown table and skips them when run again', async () => {
     const results = join(tmp, 'abl.jsonl');
     const args = ['--corpus', 'demo', '--data', data, '--budget', '2s', '--only', 'gru-bi-none', '--beam', '1', '--results', results, '--out', join(tmp, 'abl')];
-    const r = node('bench/ablation.mjs', args);
+    const r = await nodeAsync('bench/ablation.mjs', args);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     const rows = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -368,7 +391,7 @@ describe('bench/ablation.mjs', () => {
     const md = readFileSync(results.replace('.jsonl', '.md'), 'utf8');
     expect(md).toContain('| gru-bi-none | attention | GRU, bidirectional, no attention (fixed context) |');
     expect(r.stdout).toBe(md);
-    const again = node('bench/ablation.mjs', args);
+    const again = await nodeAsync('bench/ablation.mjs', args);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('already in');
     expect(readFileSync(results, 'utf8').trim().split('\n')).toHaveLength(1);

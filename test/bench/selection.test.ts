@@ -19,7 +19,7 @@ const S = sel as {
   ratioOf(d: Decode, part?: number): number;
   calibratedBleuOf(d: Decode, rho: number, part?: number): number;
   calibratedRatioOf(d: Decode, rho: number, part?: number): number;
-  choose(rule: string, settings: { name: string; val: Decode }[], def: number, o?: { rho?: number }): { index: number; why: string };
+  choose(rule: string, settings: { name: string; lp?: number; val: Decode }[], def: number, o?: { rho?: number }): { index: number; why: string };
 };
 
 describe('decode statistics', () => {
@@ -61,9 +61,9 @@ describe('the selection rules', () => {
   // which are longer than the training corpus predicts (ρ = 0.93 → 93 tokens for 100 source tokens);
   // lp 1.8 fills val's length at a cost in precision.
   const settings = [
-    { name: 'best/ lp 0.6', val: decode(half(95, 100, 40)) }, // BLEU 40 · e^(1 − 100/95) = 37.95
-    { name: 'best/ lp 1.0', val: decode(half(98, 100, 39.4)) }, // 39.4 · e^(1 − 100/98) = 38.60
-    { name: 'best/ lp 1.8', val: decode(half(101, 100, 38.9)) }, // 38.9
+    { name: 'best/ lp 0.6', lp: 0.6, val: decode(half(95, 100, 40)) }, // BLEU 40 · e^(1 − 100/95) = 37.95
+    { name: 'best/ lp 1.0', lp: 1.0, val: decode(half(98, 100, 39.4)) }, // 39.4 · e^(1 − 100/98) = 38.60
+    { name: 'best/ lp 1.8', lp: 1.8, val: decode(half(101, 100, 38.9)) }, // 38.9
   ];
   it('hand-computed scores', () => {
     expect(S.bleuOf(settings[0].val)).toBeCloseTo(40 * Math.exp(1 - 100 / 95), 10);
@@ -75,13 +75,25 @@ describe('the selection rules', () => {
     expect(S.choose('window', settings, 0).index).toBe(2);
     expect(S.choose('halves', settings, 0).index).toBe(2); // a systematic gain passes the checking half
   });
-  it('calibrated keeps the default: against the length the training corpus predicts, it is not short', () => {
+  it('calibrated keeps the default when it is not short against the length the training corpus predicts', () => {
     const r = S.choose('calibrated', settings, 0, { rho: 0.93 });
     expect(r.index).toBe(0);
     expect(r.why).toMatch(/default/);
     // with ρ = 1 (val's own length) the calibrated score is plain BLEU here, and lp 1.8 wins on both halves
     expect(S.choose('calibrated', settings, 0, { rho: 1 }).index).toBe(2);
     expect(() => S.choose('calibrated', settings, 0)).toThrow(/length ratio/);
+  });
+  it('default-lp keeps eval\'s length penalty and lets the halves choose only between weights', () => {
+    expect(S.choose('default-lp', settings, 0)).toEqual({ index: 0, why: 'the default has the best BLEU at the default length penalty on the tuning half' });
+    const weights = [
+      ...settings,
+      { name: 'averaged lp 0.6', lp: 0.6, val: decode(half(95, 100, 40.5), half(95, 100, 40.2)) }, // ahead on both halves
+      { name: 'averaged lp 1.8', lp: 1.8, val: decode(half(101, 100, 45)) }, // far ahead, but another penalty
+    ];
+    const r = S.choose('default-lp', weights, 0);
+    expect(r.index).toBe(3);
+    expect(r.why).toBe(`best BLEU at the default length penalty on the tuning half, and ahead of the default on the checking half (${(40.2 * Math.exp(1 - 100 / 95)).toFixed(2)} vs ${(40 * Math.exp(1 - 100 / 95)).toFixed(2)})`);
+    expect(S.choose('val-best', weights, 0).index).toBe(4);
   });
   it('halves: a setting ahead on the tuning half but behind on the checking half leaves the default', () => {
     const noisy = [
