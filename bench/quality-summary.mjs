@@ -16,16 +16,25 @@ const HELP = `usage: npm run bench:quality-summary -- [--results FILE.tsv] [--si
 `;
 
 async function main() {
-  const { o, extra } = parseFlags(process.argv.slice(2), { results: 'string', since: 'string', match: 'string', rules: 'bool', help: 'bool' });
+  const { o, extra } = parseFlags(process.argv.slice(2), {
+    results: 'string',
+    since: 'string',
+    match: 'string',
+    rules: 'bool',
+    help: 'bool',
+  });
   if (o.help) {
     process.stdout.write(HELP);
     return;
   }
   if (extra.length > 0) throw new UsageError(`unexpected arguments after --: ${extra.join(' ')}`);
-  if (o.since !== undefined && !/^\d{4}-\d{2}-\d{2}/.test(o.since)) throw new UsageError(`--since must be a date such as 2026-12-07, got '${o.since}'`);
+  if (o.since !== undefined && !/^\d{4}-\d{2}-\d{2}/.test(o.since))
+    throw new UsageError(`--since must be a date such as 2026-12-07, got '${o.since}'`);
   const path = o.results ?? join(root, 'bench', 'results', 'quality.tsv');
   if (!existsSync(path)) throw new UsageError(`${rel(path)}: no such results file`);
-  const rows = readTsv(path).filter((r) => (o.since === undefined || r.date >= o.since) && (o.match === undefined || recipeOf(r).includes(o.match)));
+  const rows = readTsv(path).filter(
+    (r) => (o.since === undefined || r.date >= o.since) && (o.match === undefined || recipeOf(r).includes(o.match)),
+  );
   if (rows.length === 0) throw new UsageError(`${rel(path)}: no rows${o.since || o.match ? ' match' : ''}`);
   process.stdout.write(o.rules ? await rulesMarkdown(rows) : summaryMarkdown(summarise(rows)));
 }
@@ -40,31 +49,43 @@ async function rulesMarkdown(rows) {
     const file = join(isAbsolute(row.run) ? row.run : join(root, row.run), 'selection.json');
     if (!existsSync(file)) continue;
     const sel = JSON.parse(readFileSync(file, 'utf8'));
-    const settings = sel.settings.map((s) => ({ ...s, val: { halves: s.val.halves, srcTokens: s.val.srcTokens }, shown: s.val }));
+    const settings = sel.settings.map((s) => ({
+      ...s,
+      val: { halves: s.val.halves, srcTokens: s.val.srcTokens },
+      shown: s.val,
+    }));
     // A setting's test BLEU is known when it was scored on test: as the choice, as eval's defaults
     // (the default setting when the grid's beam is eval's), or with --grid-on-test.
-    const isEvalDefaults = (i) => i === sel.default && sel.beam === sel.evalDefaults.beam && settings[i].lp === sel.evalDefaults.lengthPenalty;
-    const known = (i) => settings[i].test?.bleu ?? (i === sel.chosen ? Number(row.bleu) : isEvalDefaults(i) ? sel.evalDefaults.test.bleu : undefined);
+    const isEvalDefaults = (i) =>
+      i === sel.default && sel.beam === sel.evalDefaults.beam && settings[i].lp === sel.evalDefaults.lengthPenalty;
+    const known = (i) =>
+      settings[i].test?.bleu ??
+      (i === sel.chosen ? Number(row.bleu) : isEvalDefaults(i) ? sel.evalDefaults.test.bleu : undefined);
     const cells = RULES.map((rule) => {
       const { index } = settings.length === 1 ? { index: 0 } : choose(rule, settings, sel.default, { rho: sel.rho });
       const s = settings[index];
       const test = known(index);
       perRule.get(rule).push(test);
-      return `${s.name}: val ${s.shown.bleu.toFixed(2)} (ratio ${s.shown.ratio.toFixed(3)}) → test ${test === undefined ? '?' : test.toFixed(2)}`;
+      const onTest = test === undefined ? '?' : test.toFixed(2);
+      return `${s.name}: val ${s.shown.bleu.toFixed(2)} (ratio ${s.shown.ratio.toFixed(3)}) → test ${onTest}`;
     });
     const defaults = `${sel.evalDefaults.test.bleu.toFixed(2)} (ratio ${sel.evalDefaults.test.ratio.toFixed(3)})`;
     lines.push(`| ${[row.run, ...cells, defaults].map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
-  if (lines.length === 0) throw new UsageError('none of these runs has a selection.json (runs scored before 2026-12-07, or their directories are elsewhere)');
+  if (lines.length === 0)
+    throw new UsageError(
+      'none of these runs has a selection.json (runs scored before 2026-12-07, or their directories are elsewhere)',
+    );
   const head = ['run', ...RULES.map((r) => `rule ${r}: chosen → test BLEU`), 'eval defaults: test BLEU'];
   const all = [...perRule.values()];
   const complete = all[0].map((_, i) => all.every((xs) => xs[i] !== undefined));
   const means = RULES.map((r) => formatSpread(spread(perRule.get(r).filter((_, i) => complete[i]))));
+  const meanOver = `mean over the ${complete.filter(Boolean).length} runs where every rule's test figure is known`;
   return [
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
     ...lines,
-    `| mean over the ${complete.filter(Boolean).length} runs where every rule's test figure is known | ${means.join(' | ')} | |`,
+    `| ${meanOver} | ${means.join(' | ')} | |`,
     '',
   ].join('\n');
 }

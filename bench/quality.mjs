@@ -41,8 +41,37 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { distilledCorpus, teacherTokenizerFlags } from './lib/distill.mjs';
-import { appendTsv, averageKept, corpusRecipe, dist, durationSeconds, evaluate, gitCommit, keptCheckpoints, mainWrapper, parseFlags, readTsv, rel, root, runFacts, runStatus, say, trainWithBudget, UsageError } from './lib/runs.mjs';
-import { bleuOf, calibratedRatioOf, choose, decodeStats, DEFAULT_RULE, lengthRatio, RATIO_WINDOW, ratioOf, RULES } from './lib/selection.mjs';
+import {
+  appendTsv,
+  averageKept,
+  corpusRecipe,
+  dist,
+  durationSeconds,
+  evaluate,
+  gitCommit,
+  keptCheckpoints,
+  mainWrapper,
+  parseFlags,
+  readTsv,
+  rel,
+  root,
+  runFacts,
+  runStatus,
+  say,
+  trainWithBudget,
+  UsageError,
+} from './lib/runs.mjs';
+import {
+  bleuOf,
+  calibratedRatioOf,
+  choose,
+  decodeStats,
+  DEFAULT_RULE,
+  lengthRatio,
+  RATIO_WINDOW,
+  ratioOf,
+  RULES,
+} from './lib/selection.mjs';
 import { summarise, summaryMarkdown } from './lib/summary.mjs';
 
 const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --pair en-de|en-fr --budget 60m
@@ -54,42 +83,120 @@ const HELP = `usage: npm run bench:quality -- --corpus multi30k|tatoeba|demo --p
 
 // Columns are only added at the end (appendTsv gives an older file the longer header; its rows read
 // as empty there).
-const COLUMNS = ['date', 'commit', 'corpus', 'pair', 'budget', 'preset', 'extra', 'parameters', 'steps', 'epochs', 'train_min', 'best_val_bleu', 'test', 'search', 'bleu', 'bleu_signature', 'chrf', 'chrf_signature', 'sent_per_s', 'load', 'run', 'seeds', 'select', 'val_bleu', 'val_ratio', 'test_ratio', 'default_val_bleu', 'default_bleu', 'default_chrf', 'default_ratio', 'distill'];
+const COLUMNS = [
+  'date',
+  'commit',
+  'corpus',
+  'pair',
+  'budget',
+  'preset',
+  'extra',
+  'parameters',
+  'steps',
+  'epochs',
+  'train_min',
+  'best_val_bleu',
+  'test',
+  'search',
+  'bleu',
+  'bleu_signature',
+  'chrf',
+  'chrf_signature',
+  'sent_per_s',
+  'load',
+  'run',
+  'seeds',
+  'select',
+  'val_bleu',
+  'val_ratio',
+  'test_ratio',
+  'default_val_bleu',
+  'default_bleu',
+  'default_chrf',
+  'default_ratio',
+  'distill',
+];
 
 /** eval's defaults: what `seq2seq eval --model RUN` decodes with. */
 const EVAL_DEFAULTS = { beam: 5, lengthPenalty: 0.6 };
 
 async function main() {
-  const { o, extra } = parseFlags(process.argv.slice(2), { corpus: 'string', pair: 'string', budget: 'string', seed: 'number', seeds: 'string', replicates: 'number', out: 'string', beam: 'number', 'length-penalty': 'number', 'tune-length-penalty': 'string', select: 'string', 'grid-on-test': 'bool', results: 'string', data: 'string', curves: 'string', ensemble: 'bool', distill: 'number', 'distill-mix': 'bool', 'distill-beam': 'number', help: 'bool' });
+  const { o, extra } = parseFlags(process.argv.slice(2), {
+    corpus: 'string',
+    pair: 'string',
+    budget: 'string',
+    seed: 'number',
+    seeds: 'string',
+    replicates: 'number',
+    out: 'string',
+    beam: 'number',
+    'length-penalty': 'number',
+    'tune-length-penalty': 'string',
+    select: 'string',
+    'grid-on-test': 'bool',
+    results: 'string',
+    data: 'string',
+    curves: 'string',
+    ensemble: 'bool',
+    distill: 'number',
+    'distill-mix': 'bool',
+    'distill-beam': 'number',
+    help: 'bool',
+  });
   if (o.help) {
     process.stdout.write(HELP);
     return;
   }
   if (o.budget === undefined) throw new UsageError('--budget is required (e.g. 60m)');
   if (o.data !== undefined && o.corpus !== 'demo') throw new UsageError('--data goes with --corpus demo only');
-  const recipe = corpusRecipe(o.corpus, o.pair ?? (o.corpus === 'multi30k' || o.corpus === 'demo' ? 'en-de' : 'en-fr'), { data: o.data });
+  const recipe = corpusRecipe(
+    o.corpus,
+    o.pair ?? (o.corpus === 'multi30k' || o.corpus === 'demo' ? 'en-de' : 'en-fr'),
+    { data: o.data },
+  );
   const budgetSeconds = await durationSeconds(o.budget);
-  if (o.seeds !== undefined && o.seed !== undefined) throw new UsageError('give --seed (one run) or --seeds (an ensemble of runs side by side), not both');
+  if (o.seeds !== undefined && o.seed !== undefined)
+    throw new UsageError('give --seed (one run) or --seeds (an ensemble of runs side by side), not both');
   const seeds = o.seeds === undefined ? [o.seed ?? 1] : o.seeds.split(',').map(Number);
-  if (seeds.some((x) => !Number.isInteger(x) || x < 0) || new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds must be distinct whole numbers separated by commas, got '${o.seeds}'`);
-  if (seeds.length > 1 && o.ensemble) throw new UsageError('--ensemble (best/ with the kept checkpoints of one run) does not go with --seeds (an ensemble of runs)');
+  if (seeds.some((x) => !Number.isInteger(x) || x < 0) || new Set(seeds).size !== seeds.length)
+    throw new UsageError(`--seeds must be distinct whole numbers separated by commas, got '${o.seeds}'`);
+  if (seeds.length > 1 && o.ensemble)
+    throw new UsageError(
+      '--ensemble (best/ with the kept checkpoints of one run) does not go with --seeds (an ensemble of runs)',
+    );
   const replicates = o.replicates ?? 1;
-  if (!Number.isInteger(replicates) || replicates < 1) throw new UsageError(`--replicates must be a whole number ≥ 1, got ${replicates}`);
+  if (!Number.isInteger(replicates) || replicates < 1)
+    throw new UsageError(`--replicates must be a whole number ≥ 1, got ${replicates}`);
   const rule = o.select ?? DEFAULT_RULE;
   if (!RULES.includes(rule)) throw new UsageError(`--select must be ${RULES.join(', ')}; got '${rule}'`);
-  if (o.distill !== undefined && !(o.distill > 0 && o.distill < 1)) throw new UsageError(`--distill F: the teachers' share of the budget, between 0 and 1 (e.g. 0.5); got ${o.distill}`);
-  if (o.distill === undefined && (o['distill-mix'] || o['distill-beam'] !== undefined)) throw new UsageError('--distill-mix and --distill-beam go with --distill F');
-  if (o.distill !== undefined && o.ensemble) throw new UsageError('--ensemble does not go with --distill (the student is scored as one model)');
+  if (o.distill !== undefined && !(o.distill > 0 && o.distill < 1))
+    throw new UsageError(
+      `--distill F: the teachers' share of the budget, between 0 and 1 (e.g. 0.5); got ${o.distill}`,
+    );
+  if (o.distill === undefined && (o['distill-mix'] || o['distill-beam'] !== undefined))
+    throw new UsageError('--distill-mix and --distill-beam go with --distill F');
+  if (o.distill !== undefined && o.ensemble)
+    throw new UsageError('--ensemble does not go with --distill (the student is scored as one model)');
   const distillBeam = o['distill-beam'] ?? 5;
-  if (!Number.isInteger(distillBeam) || distillBeam < 1) throw new UsageError(`--distill-beam must be a whole number ≥ 1, got ${distillBeam}`);
+  if (!Number.isInteger(distillBeam) || distillBeam < 1)
+    throw new UsageError(`--distill-beam must be a whole number ≥ 1, got ${distillBeam}`);
   const beam = o.beam ?? 5;
   // The length penalties of the grid: given, or tuned; the rules that compare with the default need it in the grid.
   const fixedLp = o['length-penalty'];
-  let penalties = fixedLp !== undefined || beam === 1 ? [fixedLp ?? EVAL_DEFAULTS.lengthPenalty] : (o['tune-length-penalty'] ?? '0.6,1.0,1.4,1.8').split(',').map(Number);
-  if (penalties.some((a) => !Number.isFinite(a) || a < 0)) throw new UsageError(`--tune-length-penalty must be numbers ≥ 0 separated by commas, got '${o['tune-length-penalty']}'`);
+  let penalties =
+    fixedLp !== undefined || beam === 1
+      ? [fixedLp ?? EVAL_DEFAULTS.lengthPenalty]
+      : (o['tune-length-penalty'] ?? '0.6,1.0,1.4,1.8').split(',').map(Number);
+  if (penalties.some((a) => !Number.isFinite(a) || a < 0))
+    throw new UsageError(
+      `--tune-length-penalty must be numbers ≥ 0 separated by commas, got '${o['tune-length-penalty']}'`,
+    );
   const defaultLp = penalties.length === 1 ? penalties[0] : EVAL_DEFAULTS.lengthPenalty;
-  if (rule !== 'val-best' && !penalties.includes(defaultLp)) penalties = [...penalties, defaultLp].sort((a, b) => a - b);
-  for (const f of recipe.needs) if (!existsSync(f)) throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);
+  if (rule !== 'val-best' && !penalties.includes(defaultLp))
+    penalties = [...penalties, defaultLp].sort((a, b) => a - b);
+  for (const f of recipe.needs)
+    if (!existsSync(f))
+      throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);
   if (recipe.prepare) await recipe.prepare();
 
   const ctx = {
@@ -109,15 +216,26 @@ async function main() {
     curves: o.curves ?? join(root, 'bench', 'results', 'curves'),
   };
   const rows = [];
-  for (let k = 0; k < replicates; k++) rows.push(await runRecipe(ctx, seeds.map((s) => s + k * seeds.length)));
-  if (replicates > 1) process.stdout.write(`\n${replicates} runs of the recipe (mean ± standard deviation, range):\n\n${summaryMarkdown(summarise(rows))}`);
+  for (let k = 0; k < replicates; k++)
+    rows.push(
+      await runRecipe(
+        ctx,
+        seeds.map((s) => s + k * seeds.length),
+      ),
+    );
+  if (replicates > 1)
+    process.stdout.write(
+      `\n${replicates} runs of the recipe (mean ± standard deviation, range):\n\n${summaryMarkdown(summarise(rows))}`,
+    );
 }
 
 /** Where one run of the recipe goes, and the name of its curve. */
 function placeOf(ctx, seeds) {
   const { o, recipe } = ctx;
   const seedPart = seeds.length > 1 ? `seeds-${seeds.join('-')}` : `s${seeds[0]}`;
-  const tag = `${recipe.corpus}-${recipe.pair}-${o.budget}${o.distill !== undefined ? '-distill' : ''}${seeds.length > 1 || seeds[0] !== 1 ? `-${seedPart}` : ''}`;
+  const kind = o.distill !== undefined ? '-distill' : '';
+  const ofSeeds = seeds.length > 1 || seeds[0] !== 1 ? `-${seedPart}` : '';
+  const tag = `${recipe.corpus}-${recipe.pair}-${o.budget}${kind}${ofSeeds}`;
   if (o.out === undefined) return { dir: join(root, 'runs', 'quality', tag), curve: tag };
   // A run given its own --out gets its own curve (named after that directory).
   if (ctx.replicates === 1) return { dir: o.out, curve: basename(o.out) };
@@ -132,8 +250,32 @@ async function trainMembers(ctx, members, budgetSeconds, train, more = []) {
   const { recipe, extra } = ctx;
   const side = members.length > 1;
   const threads = Math.max(1, Math.floor(availableParallelism() / members.length));
-  const args = (s) => ['--preset', recipe.preset, '--train', train, '--valid', recipe.valid, '--src', recipe.src, '--tgt', recipe.tgt, '--seed', String(s), ...more, ...extra];
-  const settled = await Promise.allSettled(members.map((m) => trainWithBudget(m.dir, budgetSeconds, args(m.seed), side ? { env: { SEQ2SEQ_THREADS: String(threads) }, prefix: `[seed ${m.seed}] ` } : {})));
+  const args = (s) => [
+    '--preset',
+    recipe.preset,
+    '--train',
+    train,
+    '--valid',
+    recipe.valid,
+    '--src',
+    recipe.src,
+    '--tgt',
+    recipe.tgt,
+    '--seed',
+    String(s),
+    ...more,
+    ...extra,
+  ];
+  const settled = await Promise.allSettled(
+    members.map((m) =>
+      trainWithBudget(
+        m.dir,
+        budgetSeconds,
+        args(m.seed),
+        side ? { env: { SEQ2SEQ_THREADS: String(threads) }, prefix: `[seed ${m.seed}] ` } : {},
+      ),
+    ),
+  );
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => r.value);
@@ -148,38 +290,70 @@ const minutes = (s) => (s < 60 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} m
 async function distillRecipe(ctx, seeds, dir) {
   const { o, recipe, budgetSeconds, distillBeam } = ctx;
   const side = seeds.length > 1;
-  const teachers = side ? seeds.map((s) => ({ seed: s, dir: join(dir, 'teachers', `seed-${s}`) })) : [{ seed: seeds[0], dir: join(dir, 'teacher') }];
-  say(`quality: distillation: ${teachers.length} teacher${side ? 's side by side' : ''} for ${minutes(budgetSeconds * o.distill)} of the ${minutes(budgetSeconds)}`);
+  const teachers = side
+    ? seeds.map((s) => ({ seed: s, dir: join(dir, 'teachers', `seed-${s}`) }))
+    : [{ seed: seeds[0], dir: join(dir, 'teacher') }];
+  const who = `${teachers.length} teacher${side ? 's side by side' : ''}`;
+  say(`quality: distillation: ${who} for ${minutes(budgetSeconds * o.distill)} of the ${minutes(budgetSeconds)}`);
   await trainMembers(ctx, teachers, budgetSeconds * o.distill, recipe.train);
   const teacherSeconds = Math.max(...teachers.map((t) => runStatus(t.dir).trainSeconds));
   const teacherFacts = await Promise.all(teachers.map((t) => runFacts(t.dir)));
-  const corpus = await distilledCorpus(teachers.map((t) => t.dir), recipe, join(dir, 'distilled'), { beam: distillBeam, lengthPenalty: EVAL_DEFAULTS.lengthPenalty, shards: availableParallelism(), mix: o['distill-mix'] === true });
+  const corpus = await distilledCorpus(
+    teachers.map((t) => t.dir),
+    recipe,
+    join(dir, 'distilled'),
+    {
+      beam: distillBeam,
+      lengthPenalty: EVAL_DEFAULTS.lengthPenalty,
+      shards: availableParallelism(),
+      mix: o['distill-mix'] === true,
+    },
+  );
   const left = budgetSeconds - teacherSeconds - corpus.seconds;
-  if (left < 1) throw new UsageError(`no budget left for the student: teachers ${minutes(teacherSeconds)} + decoding ${minutes(corpus.seconds)} ≥ ${minutes(budgetSeconds)}; give the teachers a smaller share (--distill)`);
+  if (left < 1) {
+    const spent = `teachers ${minutes(teacherSeconds)} + decoding ${minutes(corpus.seconds)}`;
+    const why = `${spent} ≥ ${minutes(budgetSeconds)}`;
+    throw new UsageError(`no budget left for the student: ${why}; give the teachers a smaller share (--distill)`);
+  }
   say(`quality: distillation: the student trains for the remaining ${minutes(left)} on ${rel(corpus.prefix)}`);
   const student = { seed: seeds[0], dir: join(dir, 'student') };
   const [trained] = await trainMembers(ctx, [student], left, corpus.prefix, teacherTokenizerFlags(teachers[0].dir));
   // For the record (not counted in the budget, as no scoring is): the teachers' ensemble on val.
-  const t = await evaluate(teachers.map((x) => x.dir), recipe, { beam: distillBeam, lengthPenalty: EVAL_DEFAULTS.lengthPenalty, test: recipe.valid });
+  const t = await evaluate(
+    teachers.map((x) => x.dir),
+    recipe,
+    { beam: distillBeam, lengthPenalty: EVAL_DEFAULTS.lengthPenalty, test: recipe.valid },
+  );
   const studentSeconds = runStatus(student.dir).trainSeconds;
   const of = side ? `${teachers.length} teachers side by side` : '1 teacher';
+  const mixed = o['distill-mix'] ? ', with the original targets' : '';
+  const teachersVal = `val BLEU ${t.bleu.score.toFixed(2)} at beam ${distillBeam}, lp ${EVAL_DEFAULTS.lengthPenalty}`;
+  const decoded = `decoding ${minutes(corpus.seconds)} (${corpus.pairs} pairs)`;
+  const teacherSteps = teacherFacts.map((f) => f.steps).join('+');
+  const teachersDid = `${minutes(teacherSeconds)} (${teacherSteps} steps; ${teachersVal})`;
   return {
     members: [student],
     trained: [trained],
     totalSeconds: teacherSeconds + corpus.seconds + studentSeconds,
-    extraTag: `[distilled: ${of} for ${o.distill} of the budget, beam ${distillBeam}${o['distill-mix'] ? ', with the original targets' : ''}] `,
-    note: `teachers ${minutes(teacherSeconds)} (${teacherFacts.map((f) => f.steps).join('+')} steps; val BLEU ${t.bleu.score.toFixed(2)} at beam ${distillBeam}, lp ${EVAL_DEFAULTS.lengthPenalty}), decoding ${minutes(corpus.seconds)} (${corpus.pairs} pairs), student ${minutes(studentSeconds)}`,
+    extraTag: `[distilled: ${of} for ${o.distill} of the budget, beam ${distillBeam}${mixed}] `,
+    note: `teachers ${teachersDid}, ${decoded}, student ${minutes(studentSeconds)}`,
   };
 }
 
-/** One run of the recipe (or of its distillation) with these seeds: trained, scored, its row appended; returns the row. */
+/**
+ * One run of the recipe (or of its distillation) with these seeds: trained, scored, its row
+ * appended; returns the row.
+ */
 async function runRecipe(ctx, seeds) {
   const { o, recipe, budgetSeconds, beam, extra } = ctx;
   const { dir, curve } = placeOf(ctx, seeds);
   mkdirSync(join(dir, '..'), { recursive: true });
   const sideBySide = seeds.length > 1 && o.distill === undefined;
   const threadsEach = Math.max(1, Math.floor(availableParallelism() / seeds.length));
-  say(`quality: ${recipe.corpus} ${recipe.pair}, preset ${recipe.preset}, budget ${o.budget} of training → ${rel(dir)}${seeds.length > 1 ? ` (seeds ${seeds.join(', ')} side by side, ${threadsEach} thread${threadsEach === 1 ? '' : 's'} each)` : ''}`);
+  const threads = `${threadsEach} thread${threadsEach === 1 ? '' : 's'} each`;
+  const side = seeds.length > 1 ? ` (seeds ${seeds.join(', ')} side by side, ${threads})` : '';
+  const what = `${recipe.corpus} ${recipe.pair}, preset ${recipe.preset}, budget ${o.budget} of training`;
+  say(`quality: ${what} → ${rel(dir)}${side}`);
   let members;
   let trainedAll;
   let distilled = null;
@@ -206,12 +380,16 @@ async function runRecipe(ctx, seeds) {
     pair: recipe.pair,
     budget: o.budget,
     preset: recipe.preset,
-    extra: `${sideBySide ? `[seeds ${seeds.join(',')} side by side, ${threadsEach} thread${threadsEach === 1 ? '' : 's'} each] ` : ''}${distilled?.extraTag ?? ''}${extra.join(' ')}`.trim(),
+    extra: `${sideBySide ? `[seeds ${seeds.join(',')} side by side, ${threads}] ` : ''}${distilled?.extraTag ?? ''}`
+      .concat(extra.join(' '))
+      .trim(),
     // with --seeds: one figure per member, joined by '+' (parameters: per model) or '/'
     parameters: sideBySide ? `${members.length}×${facts.parameters}` : facts.parameters,
     steps: factsAll.map((f) => f.steps).join('+'),
     epochs: factsAll.map((f) => f.epoch).join('+'),
-    train_min: ((distilled ? distilled.totalSeconds : Math.max(...trainedAll.map((t) => t.trainSeconds))) / 60).toFixed(1),
+    train_min: ((distilled ? distilled.totalSeconds : Math.max(...trainedAll.map((t) => t.trainSeconds))) / 60).toFixed(
+      1,
+    ),
     best_val_bleu: factsAll.map((f) => (f.bestValid ? f.bestValid.bleu.toFixed(2) : '')).join('/'),
     test: recipe.testName,
     search: `${beam === 1 ? 'greedy' : `beam ${beam}, lp ${lengthPenalty}`}${sc.tuned}${sc.alone}`,
@@ -220,7 +398,9 @@ async function runRecipe(ctx, seeds) {
     chrf: ev.chrf.score.toFixed(2),
     chrf_signature: ev.chrf.signature,
     sent_per_s: ev.decoding.sentencesPerSecond.toFixed(1),
-    load: trained.load ? `${trained.load[0].toFixed(2)}→${trained.load[1].toFixed(2)}` : `${loadavg()[0].toFixed(2)} (eval only)`,
+    load: trained.load
+      ? `${trained.load[0].toFixed(2)}→${trained.load[1].toFixed(2)}`
+      : `${loadavg()[0].toFixed(2)} (eval only)`,
     run: rel(dir),
     seeds: seeds.join('+'),
     select: sc.select,
@@ -241,25 +421,47 @@ async function runRecipe(ctx, seeds) {
   const { writeFileAtomic } = await import(dist('util/atomic-write.js'));
   mkdirSync(ctx.curves, { recursive: true });
   const svgPath = join(ctx.curves, `${curve}.svg`);
+  const runKind = sideBySide ? `, seeds ${seeds.join('+')} side by side` : distilled ? ', distilled student' : '';
+  const decoded = `beam ${beam}, lp ${lengthPenalty}${sc.first ? '' : `, ${chosen.cand.name}`}`;
   const svg = lineChartSvg(
     members.flatMap((m, i) => {
       const of = sideBySide ? `, seed ${m.seed}` : '';
       return [
-        { label: `validation BLEU (greedy, ${recipe.corpus} ${recipe.pair}${of})`, points: factsAll[i].curve.map((p) => [p.minutes, p.bleu]) },
-        { label: `validation chrF2${of}`, points: factsAll[i].curve.filter((p) => Number.isFinite(p.chrf)).map((p) => [p.minutes, p.chrf]) },
+        {
+          label: `validation BLEU (greedy, ${recipe.corpus} ${recipe.pair}${of})`,
+          points: factsAll[i].curve.map((p) => [p.minutes, p.bleu]),
+        },
+        {
+          label: `validation chrF2${of}`,
+          points: factsAll[i].curve.filter((p) => Number.isFinite(p.chrf)).map((p) => [p.minutes, p.chrf]),
+        },
       ];
     }),
-    { title: `${recipe.corpus} ${recipe.pair}, ${o.budget} budget${sideBySide ? `, seeds ${seeds.join('+')} side by side` : ''}${distilled ? ', distilled student' : ''}: test BLEU ${row.bleu} (beam ${beam}, lp ${lengthPenalty}${sc.first ? '' : `, ${chosen.cand.name}`}), chrF2 ${row.chrf}`, xLabel: 'minutes of training (wall clock, validation included)', yLabel: 'score' },
+    {
+      title: `${recipe.corpus} ${recipe.pair}, ${o.budget} budget${runKind}: test BLEU ${row.bleu} (${decoded}), ` +
+        `chrF2 ${row.chrf}`,
+      xLabel: 'minutes of training (wall clock, validation included)',
+      yLabel: 'score',
+    },
   );
   writeFileAtomic(svgPath, svg);
 
+  const defaults = `best/, beam ${EVAL_DEFAULTS.beam}, lp ${EVAL_DEFAULTS.lengthPenalty}`;
   process.stdout.write(
-    `${recipe.corpus} ${recipe.pair} ${o.budget}: ${row.steps} steps, ${row.epochs} epochs, ${row.parameters} parameters; best validation BLEU ${row.best_val_bleu}\n` +
-      (distilled ? `distillation: ${row.distill}\n` : '') +
-      `${ev.bleu.verbose}\nBLEU = ${row.bleu} ${row.bleu_signature}\nchrF2 = ${row.chrf} ${row.chrf_signature}\ndecoding: ${row.search}, ${row.sent_per_s} sentences/s\n` +
-      `chosen by ${row.select}; val BLEU ${row.val_bleu} (ratio ${row.val_ratio}), test ratio ${row.test_ratio}\n` +
-      `eval's defaults (best/, beam ${EVAL_DEFAULTS.beam}, lp ${EVAL_DEFAULTS.lengthPenalty}): val BLEU ${row.default_val_bleu}, test BLEU ${row.default_bleu}, chrF2 ${row.default_chrf}, ratio ${row.default_ratio}\n` +
-      `row appended to ${rel(ctx.results)}; curve ${rel(svgPath)}\n`,
+    [
+      `${recipe.corpus} ${recipe.pair} ${o.budget}: ${row.steps} steps, ${row.epochs} epochs, ` +
+        `${row.parameters} parameters; best validation BLEU ${row.best_val_bleu}`,
+      ...(distilled ? [`distillation: ${row.distill}`] : []),
+      ev.bleu.verbose,
+      `BLEU = ${row.bleu} ${row.bleu_signature}`,
+      `chrF2 = ${row.chrf} ${row.chrf_signature}`,
+      `decoding: ${row.search}, ${row.sent_per_s} sentences/s`,
+      `chosen by ${row.select}; val BLEU ${row.val_bleu} (ratio ${row.val_ratio}), test ratio ${row.test_ratio}`,
+      `eval's defaults (${defaults}): val BLEU ${row.default_val_bleu}, test BLEU ${row.default_bleu}, ` +
+        `chrF2 ${row.default_chrf}, ratio ${row.default_ratio}`,
+      `row appended to ${rel(ctx.results)}; curve ${rel(svgPath)}`,
+      '',
+    ].join('\n'),
   );
   return row;
 }
@@ -288,13 +490,18 @@ async function scoreRun(ctx, members, dir, sideBySide) {
   const averagedAll = [];
   for (const m of members) {
     const averaged = await averageKept(m.dir);
-    if (averaged) say(`quality: averaged the kept checkpoints of steps ${averaged.steps.join(', ')} → ${rel(averaged.dir)}`);
+    if (averaged)
+      say(`quality: averaged the kept checkpoints of steps ${averaged.steps.join(', ')} → ${rel(averaged.dir)}`);
     averagedAll.push(averaged);
   }
   const ofSeeds = sideBySide ? `ensemble of seeds ${seeds.join('+')}, ` : '';
   // `model`: one directory per member (`evaluate` decodes several as an ensemble, one alone).
   const candidates = [{ name: `${ofSeeds}best/`, model: members.map((m) => m.dir) }];
-  if (averagedAll.every(Boolean)) candidates.push({ name: `${ofSeeds}averaged last ${averagedAll[0].steps.length}`, model: averagedAll.map((a) => a.dir) });
+  if (averagedAll.every(Boolean))
+    candidates.push({
+      name: `${ofSeeds}averaged last ${averagedAll[0].steps.length}`,
+      model: averagedAll.map((a) => a.dir),
+    });
   // Opt-in: on the 60-minute En→De run the ensemble scored 0.3–0.4 BLEU below best/ on val
   // (docs/quality.md) and decodes ~7× slower.
   const kept = o.ensemble ? await keptCheckpoints(members[0].dir, 5) : [];
@@ -313,8 +520,17 @@ async function scoreRun(ctx, members, dir, sideBySide) {
     for (const a of penalties) {
       const hypOut = join(dir, 'selection', `val-${settings.length}.hyp`);
       const v = await evaluate(cand.model, recipe, { beam, lengthPenalty: a, test: recipe.valid, hypOut });
-      say(`quality: validation BLEU of ${cand.name} with ${beam === 1 ? 'greedy search' : `beam ${beam}, length penalty ${a}`}: ${v.bleu.score.toFixed(2)} (length ratio ${v.bleu.details.ratio.toFixed(3)})`);
-      settings.push({ name: `${cand.name} lp ${a}`, cand, lp: a, reported: v.bleu.score, val: decodeStats(readLines(hypOut), val.references, val.sources) });
+      const search = beam === 1 ? 'greedy search' : `beam ${beam}, length penalty ${a}`;
+      const ratio = v.bleu.details.ratio.toFixed(3);
+      const bleu = v.bleu.score.toFixed(2);
+      say(`quality: validation BLEU of ${cand.name} with ${search}: ${bleu} (length ratio ${ratio})`);
+      settings.push({
+        name: `${cand.name} lp ${a}`,
+        cand,
+        lp: a,
+        reported: v.bleu.score,
+        val: decodeStats(readLines(hypOut), val.references, val.sources),
+      });
     }
   }
   const def = settings.findIndex((s) => s.cand === candidates[0] && s.lp === ctx.defaultLp);
@@ -326,21 +542,32 @@ async function scoreRun(ctx, members, dir, sideBySide) {
   if (tuneLp || candidates.length > 1) {
     const notes = candidates.map((cand) => {
       const own = settings.filter((s) => s.cand === cand);
-      const listed = tuneLp ? own.map((s) => `${s.lp}→${s.reported.toFixed(2)}`).join(', ') : own[0].reported.toFixed(2);
+      const listed = tuneLp
+        ? own.map((s) => `${s.lp}→${s.reported.toFixed(2)}`).join(', ')
+        : own[0].reported.toFixed(2);
       return candidates.length > 1 ? `${cand.name} ${listed}` : listed;
     });
     if (candidates.length > 1) tuned = `, ${chosen.cand.name} (val${tuneLp ? '-tuned' : ''}: ${notes.join('; ')})`;
     else tuned = penalties.length > 1 ? ` (val-tuned: ${notes[0]})` : '';
   }
 
-  say(`quality: evaluating ${chosen.cand.model.map(rel).join(' + ')} on ${recipe.testName} (${beam === 1 ? 'greedy' : `beam ${beam}, length penalty ${chosen.lp}`})`);
-  const ev = await evaluate(chosen.cand.model, recipe, { beam, lengthPenalty: chosen.lp, hypOut: join(dir, `test.hyp.${recipe.tgt}`) });
+  const search = beam === 1 ? 'greedy' : `beam ${beam}, length penalty ${chosen.lp}`;
+  say(`quality: evaluating ${chosen.cand.model.map(rel).join(' + ')} on ${recipe.testName} (${search})`);
+  const ev = await evaluate(chosen.cand.model, recipe, {
+    beam,
+    lengthPenalty: chosen.lp,
+    hypOut: join(dir, `test.hyp.${recipe.tgt}`),
+  });
   // eval's defaults (best/, beam 5, lp 0.6) on val and test, beside the chosen setting.
-  const isDefault = (s) => s.cand === candidates[0] && beam === EVAL_DEFAULTS.beam && s.lp === EVAL_DEFAULTS.lengthPenalty;
+  const isDefault = (s) =>
+    s.cand === candidates[0] && beam === EVAL_DEFAULTS.beam && s.lp === EVAL_DEFAULTS.lengthPenalty;
   const inGrid = settings.find(isDefault);
   const defVal = inGrid
     ? { bleu: inGrid.reported, ratio: ratioOf(inGrid.val) }
-    : await evaluate(candidates[0].model, recipe, { ...EVAL_DEFAULTS, test: recipe.valid }).then((v) => ({ bleu: v.bleu.score, ratio: v.bleu.details.ratio }));
+    : await evaluate(candidates[0].model, recipe, { ...EVAL_DEFAULTS, test: recipe.valid }).then((v) => ({
+        bleu: v.bleu.score,
+        ratio: v.bleu.details.ratio,
+      }));
   const defTest = isDefault(chosen) ? ev : await evaluate(candidates[0].model, recipe, EVAL_DEFAULTS);
   // For the record (what the ensemble adds): each member alone on val with the chosen weights and penalty.
   let alone = '';
@@ -348,7 +575,8 @@ async function scoreRun(ctx, members, dir, sideBySide) {
     const scores = [];
     for (const [i, m] of members.entries()) {
       const v = await evaluate(chosen.cand.model[i], recipe, { beam, lengthPenalty: chosen.lp, test: recipe.valid });
-      say(`quality: validation BLEU of seed ${m.seed} alone (${rel(chosen.cand.model[i])}, lp ${chosen.lp}): ${v.bleu.score.toFixed(2)}`);
+      const which = `${rel(chosen.cand.model[i])}, lp ${chosen.lp}`;
+      say(`quality: validation BLEU of seed ${m.seed} alone (${which}): ${v.bleu.score.toFixed(2)}`);
       scores.push(`seed ${m.seed} ${v.bleu.score.toFixed(2)}`);
     }
     alone = `; alone on val: ${scores.join(', ')}`;
@@ -358,7 +586,8 @@ async function scoreRun(ctx, members, dir, sideBySide) {
   if (o['grid-on-test']) {
     for (const s of settings) {
       s.test = s === chosen ? testOf(ev) : testOf(await evaluate(s.cand.model, recipe, { beam, lengthPenalty: s.lp }));
-      say(`quality: for the record, ${s.name} on ${recipe.testName}: BLEU ${s.test.bleu.toFixed(2)} (ratio ${s.test.ratio.toFixed(3)})`);
+      const figures = `BLEU ${s.test.bleu.toFixed(2)} (ratio ${s.test.ratio.toFixed(3)})`;
+      say(`quality: for the record, ${s.name} on ${recipe.testName}: ${figures}`);
     }
   }
   const { writeFileAtomic } = await import(dist('util/atomic-write.js'));
@@ -372,26 +601,96 @@ async function scoreRun(ctx, members, dir, sideBySide) {
     beam,
     default: def,
     chosen: pick.index,
-    settings: settings.map((s) => ({ name: s.name, weights: s.cand.name, lp: s.lp, val: { bleu: s.reported, ratio: ratioOf(s.val), calibratedRatio: calibratedRatioOf(s.val, rho), halves: s.val.halves, srcTokens: s.val.srcTokens }, ...(s.test ? { test: s.test } : {}) })),
-    evalDefaults: { beam: EVAL_DEFAULTS.beam, lengthPenalty: EVAL_DEFAULTS.lengthPenalty, val: defVal, test: testOf(defTest) },
+    settings: settings.map((s) => ({
+      name: s.name,
+      weights: s.cand.name,
+      lp: s.lp,
+      val: {
+        bleu: s.reported,
+        ratio: ratioOf(s.val),
+        calibratedRatio: calibratedRatioOf(s.val, rho),
+        halves: s.val.halves,
+        srcTokens: s.val.srcTokens,
+      },
+      ...(s.test ? { test: s.test } : {}),
+    })),
+    evalDefaults: {
+      beam: EVAL_DEFAULTS.beam,
+      lengthPenalty: EVAL_DEFAULTS.lengthPenalty,
+      val: defVal,
+      test: testOf(defTest),
+    },
   };
   writeFileAtomic(join(dir, 'selection.json'), JSON.stringify(record, null, 1) + '\n');
-  if (Math.abs(bleuOf(chosen.val) - chosen.reported) > 1e-6) throw new Error(`selection statistics disagree with seq2seq eval (${bleuOf(chosen.val)} vs ${chosen.reported})`);
-  return { ev, chosen, tuned, alone, select, first: chosen.cand === candidates[0], defaults: { val: defVal, test: defTest } };
+  if (Math.abs(bleuOf(chosen.val) - chosen.reported) > 1e-6)
+    throw new Error(`selection statistics disagree with seq2seq eval (${bleuOf(chosen.val)} vs ${chosen.reported})`);
+  return {
+    ev,
+    chosen,
+    tuned,
+    alone,
+    select,
+    first: chosen.cand === candidates[0],
+    defaults: { val: defVal, test: defTest },
+  };
 }
 
 /** bench/results/quality.md: the TSV as a Markdown table (rewritten from the TSV each time). */
 async function writeMarkdown(tsvPath) {
   const rows = readTsv(tsvPath);
-  const cols = ['date', 'commit', 'corpus', 'pair', 'budget', 'extra', 'seeds', 'steps', 'epochs', 'best_val_bleu', 'search', 'select', 'val_bleu', 'bleu', 'chrf', 'test_ratio', 'default_val_bleu', 'default_bleu', 'sent_per_s', 'load'];
-  const head = ['date', 'commit', 'corpus', 'pair', 'budget', 'flags', 'seeds', 'steps', 'epochs', 'val BLEU (greedy, best)', 'search', 'selection rule', 'val BLEU (chosen)', 'test BLEU', 'test chrF2', 'test length ratio', 'val BLEU, eval defaults', 'test BLEU, eval defaults', 'sent/s', 'load 1-min (start→end)'];
+  const cols = [
+    'date',
+    'commit',
+    'corpus',
+    'pair',
+    'budget',
+    'extra',
+    'seeds',
+    'steps',
+    'epochs',
+    'best_val_bleu',
+    'search',
+    'select',
+    'val_bleu',
+    'bleu',
+    'chrf',
+    'test_ratio',
+    'default_val_bleu',
+    'default_bleu',
+    'sent_per_s',
+    'load',
+  ];
+  const head = [
+    'date',
+    'commit',
+    'corpus',
+    'pair',
+    'budget',
+    'flags',
+    'seeds',
+    'steps',
+    'epochs',
+    'val BLEU (greedy, best)',
+    'search',
+    'selection rule',
+    'val BLEU (chosen)',
+    'test BLEU',
+    'test chrF2',
+    'test length ratio',
+    'val BLEU, eval defaults',
+    'test BLEU, eval defaults',
+    'sent/s',
+    'load 1-min (start→end)',
+  ];
   const sigs = [...new Set(rows.map((r) => r.bleu_signature))];
   const md = [
     '# Quality runs (`npm run bench:quality`)',
     '',
-    `Generated from [quality.tsv](quality.tsv) (append-only; every column there). BLEU signature${sigs.length > 1 ? 's' : ''}: ${sigs.map((s) => `\`${s}\``).join(', ')}.`,
-    "eval defaults: `seq2seq eval`'s own settings (best/, beam 5, length penalty 0.6), beside the setting chosen on val; rows",
-    'written before 2026-12-07 have no selection rule (the highest val BLEU) and no default or ratio figures.',
+    `Generated from [quality.tsv](quality.tsv) (append-only; every column there). ` +
+      `BLEU signature${sigs.length > 1 ? 's' : ''}: ${sigs.map((s) => `\`${s}\``).join(', ')}.`,
+    "eval defaults: `seq2seq eval`'s own settings (best/, beam 5, length penalty 0.6), beside the setting chosen",
+    'on val; rows written before 2026-12-07 have no selection rule (the highest val BLEU) and no default or ratio',
+    'figures.',
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,

@@ -28,7 +28,11 @@ export async function distilledCorpus(teacherDirs, recipe, outDir, { beam, lengt
   const manifestPath = join(outDir, MANIFEST);
   if (existsSync(manifestPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    if (JSON.stringify(m.settings) !== JSON.stringify(settings)) throw new UsageError(`${rel(outDir)}: a distilled corpus made with other settings (${JSON.stringify(m.settings)}); remove it or give another --out`);
+    if (JSON.stringify(m.settings) !== JSON.stringify(settings)) {
+      const made = JSON.stringify(m.settings);
+      const what = `a distilled corpus made with other settings (${made})`;
+      throw new UsageError(`${rel(outDir)}: ${what}; remove it or give another --out`);
+    }
     say(`distill: ${rel(outDir)} already made (${m.pairs} pairs, ${m.seconds.toFixed(0)} s of decoding)`);
     return { prefix: join(outDir, 'train'), seconds: m.seconds, pairs: m.pairs };
   }
@@ -39,18 +43,38 @@ export async function distilledCorpus(teacherDirs, recipe, outDir, { beam, lengt
   const order = pairs.map((_, i) => i).sort((a, b) => pairs[a].src.length - pairs[b].src.length || a - b);
   const shardOf = Array.from({ length: shards }, (_, k) => order.filter((_, j) => j % shards === k));
   const models = teacherDirs.flatMap((d) => ['--model', d]);
-  say(`distill: translating ${pairs.length} training sources with the ensemble of ${teacherDirs.map(rel).join(', ')} (beam ${beam}, lp ${lengthPenalty}) in ${shards} shard${shards === 1 ? '' : 's'}`);
+  const how = `beam ${beam}, lp ${lengthPenalty}) in ${shards} shard${shards === 1 ? '' : 's'}`;
+  const ensemble = teacherDirs.map(rel).join(', ');
+  say(`distill: translating ${pairs.length} training sources with the ensemble of ${ensemble} (${how}`);
   const seconds = await Promise.all(
     shardOf.map(async (idx, k) => {
       const done = join(outDir, `shard-${k}.json`);
       if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')).seconds;
       const input = join(outDir, `shard-${k}.${recipe.src}`);
       writeFileSync(input, idx.map((i) => `${pairs[i].src}\n`).join(''));
-      const args = [bin, 'translate', ...models, '-i', input, '-o', join(outDir, `shard-${k}.hyp`), '--beam', String(beam), '--length-penalty', String(lengthPenalty), '--batch-size', '64'];
+      const args = [
+        bin,
+        'translate',
+        ...models,
+        '-i',
+        input,
+        '-o',
+        join(outDir, `shard-${k}.hyp`),
+        '--beam',
+        String(beam),
+        '--length-penalty',
+        String(lengthPenalty),
+        '--batch-size',
+        '64',
+      ];
       const [cmd, full] = niceArgs(args);
       const t0 = performance.now();
       const code = await run(cmd, full, { env: { SEQ2SEQ_THREADS: '1' }, prefix: `[shard ${k}] ` });
-      if (code !== 0) throw Object.assign(new Error(`seq2seq translate (shard ${k}) exited with code ${code}; run the same command again to resume`), { exitCode: code });
+      if (code !== 0)
+        throw Object.assign(
+          new Error(`seq2seq translate (shard ${k}) exited with code ${code}; run the same command again to resume`),
+          { exitCode: code },
+        );
       const s = (performance.now() - t0) / 1000;
       writeFileAtomic(done, JSON.stringify({ seconds: s, sentences: idx.length }) + '\n');
       return s;
@@ -59,7 +83,10 @@ export async function distilledCorpus(teacherDirs, recipe, outDir, { beam, lengt
   const hyps = new Array(pairs.length);
   shardOf.forEach((idx, k) => {
     const lines = readFileSync(join(outDir, `shard-${k}.hyp`), 'utf8').split('\n');
-    if (lines.length !== idx.length + 1) throw new Error(`${rel(join(outDir, `shard-${k}.hyp`))}: ${lines.length - 1} translations for ${idx.length} sources`);
+    if (lines.length !== idx.length + 1)
+      throw new Error(
+        `${rel(join(outDir, `shard-${k}.hyp`))}: ${lines.length - 1} translations for ${idx.length} sources`,
+      );
     idx.forEach((i, j) => (hyps[i] = lines[j]));
   });
   const srcLines = [...(mix ? pairs.map((p) => p.src) : []), ...pairs.map((p) => p.src)];
@@ -68,7 +95,8 @@ export async function distilledCorpus(teacherDirs, recipe, outDir, { beam, lengt
   writeFileAtomic(join(outDir, `train.${recipe.tgt}`), tgtLines.map((l) => `${l}\n`).join(''));
   const m = { settings, pairs: srcLines.length, seconds: Math.max(...seconds), shardSeconds: seconds };
   writeFileAtomic(manifestPath, JSON.stringify(m, null, 1) + '\n'); // written last: its presence means done
-  say(`distill: ${srcLines.length} pairs in ${rel(join(outDir, 'train'))}.{${recipe.src},${recipe.tgt}}, ${m.seconds.toFixed(0)} s of decoding`);
+  const files = `${rel(join(outDir, 'train'))}.{${recipe.src},${recipe.tgt}}`;
+  say(`distill: ${srcLines.length} pairs in ${files}, ${m.seconds.toFixed(0)} s of decoding`);
   return { prefix: join(outDir, 'train'), seconds: m.seconds, pairs: m.pairs };
 }
 

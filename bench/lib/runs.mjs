@@ -123,7 +123,10 @@ export function run(cmd, args, { env, prefix } = {}) {
   });
 }
 
-export const niceArgs = (args) => (process.platform === 'win32' || process.env.SEQ2SEQ_BENCH_NICE === '0' ? [process.execPath, args] : ['nice', ['-n', '10', process.execPath, ...args]]);
+export const niceArgs = (args) =>
+  process.platform === 'win32' || process.env.SEQ2SEQ_BENCH_NICE === '0'
+    ? [process.execPath, args]
+    : ['nice', ['-n', '10', process.execPath, ...args]];
 
 /**
  * Trains `dir` for `budgetSeconds` of training time in total: a fresh run, or the rest of the
@@ -228,7 +231,10 @@ export function appendTsv(path, columns, row) {
     const text = readFileSync(path, 'utf8');
     const header = text.split('\n')[0];
     if (header !== head) {
-      if (!head.startsWith(header + '\t')) throw new UsageError(`${rel(path)}: its header is not this script's columns (${columns.length}); give another --results file`);
+      if (!head.startsWith(header + '\t')) {
+        const what = `its header is not this script's columns (${columns.length})`;
+        throw new UsageError(`${rel(path)}: ${what}; give another --results file`);
+      }
       const tmp = `${path}.tmp-${process.pid}`;
       writeFileSync(tmp, head + text.slice(header.length));
       renameSync(tmp, path);

@@ -32,7 +32,10 @@ const add = (into, st) => st.forEach((v, k) => (into[k] += v));
 
 /** 13a tokens of a line, as BLEU counts them. */
 export function tokens13a(line) {
-  return bleu.preprocess(line).split(' ').filter((t) => t !== '').length;
+  return bleu
+    .preprocess(line)
+    .split(' ')
+    .filter((t) => t !== '').length;
 }
 
 /** Target tokens per source token (13a) over a corpus: what a translation's length should be. */
@@ -104,28 +107,57 @@ export function choose(rule, settings, def, { rho, window = RATIO_WINDOW } = {})
     return { index: i, why: 'the highest val BLEU' };
   }
   if (rule === 'window') {
+    const span = `${window[0]}–${window[1]}`;
     const inside = all.filter((k) => ratioOf(settings[k].val) >= window[0] && ratioOf(settings[k].val) <= window[1]);
-    if (inside.length > 0) return { index: argmax(inside, (k) => bleuOf(settings[k].val)), why: `the highest val BLEU with a val length ratio in ${window[0]}–${window[1]}` };
+    if (inside.length > 0) {
+      const i = argmax(inside, (k) => bleuOf(settings[k].val));
+      return { index: i, why: `the highest val BLEU with a val length ratio in ${span}` };
+    }
     const i = argmax(all, (k) => -Math.abs(ratioOf(settings[k].val) - 1));
-    return { index: i, why: `no val length ratio in ${window[0]}–${window[1]}: the closest to 1 (${ratioOf(settings[i].val).toFixed(3)})` };
+    const closest = ratioOf(settings[i].val).toFixed(3);
+    return { index: i, why: `no val length ratio in ${span}: the closest to 1 (${closest})` };
   }
   if (rule === 'default-lp') {
     const same = all.filter((k) => settings[k].lp === settings[def].lp);
-    return guarded(settings, same, def, (k, part) => bleuOf(settings[k].val, part), 'BLEU at the default length penalty');
+    return guarded(
+      settings,
+      same,
+      def,
+      (k, part) => bleuOf(settings[k].val, part),
+      'BLEU at the default length penalty',
+    );
   }
   if (rule === 'halves') return guarded(settings, all, def, (k, part) => bleuOf(settings[k].val, part), 'BLEU');
   if (rule === 'calibrated') {
     if (!(rho > 0)) throw new Error('the calibrated rule needs the training corpus length ratio');
-    return guarded(settings, all, def, (k, part) => calibratedBleuOf(settings[k].val, rho, part), 'length-calibrated BLEU');
+    return guarded(
+      settings,
+      all,
+      def,
+      (k, part) => calibratedBleuOf(settings[k].val, rho, part),
+      'length-calibrated BLEU',
+    );
   }
   throw new Error(`unknown selection rule '${rule}'`);
 }
 
-/** The guard: the best of `among` on the tuning half replaces the default only if it also leads on the checking half. */
+/**
+ * The guard: the best of `among` on the tuning half replaces the default only if it also leads on
+ * the checking half; ties keep the default.
+ */
 function guarded(settings, among, def, score, what) {
   const challenger = argmax(among, (k) => score(k, 0));
-  if (score(def, 0) >= score(challenger, 0)) return { index: def, why: `the default has the best ${what} on the tuning half` };
+  if (score(def, 0) >= score(challenger, 0))
+    return { index: def, why: `the default has the best ${what} on the tuning half` };
   const [c, d] = [score(challenger, 1), score(def, 1)];
-  if (c > d) return { index: challenger, why: `best ${what} on the tuning half, and ahead of the default on the checking half (${c.toFixed(2)} vs ${d.toFixed(2)})` };
-  return { index: def, why: `${settings[challenger].name} led on the tuning half but not on the checking half (${c.toFixed(2)} vs ${d.toFixed(2)}): the default` };
+  const versus = `${c.toFixed(2)} vs ${d.toFixed(2)}`;
+  if (c > d)
+    return {
+      index: challenger,
+      why: `best ${what} on the tuning half, and ahead of the default on the checking half (${versus})`,
+    };
+  return {
+    index: def,
+    why: `${settings[challenger].name} led on the tuning half but not on the checking half (${versus}): the default`,
+  };
 }

@@ -5,7 +5,10 @@
 // rule. A run scored more than once (a finished run is only evaluated again) counts once, with its
 // newest row.
 
-/** The seeds of a row: its `seeds` column, or (rows written before that column) what its flags and run directory say. */
+/**
+ * The seeds of a row: its `seeds` column, or (rows written before that column) what its flags and
+ * run directory say.
+ */
 export function seedsOf(row) {
   if (row.seeds) return row.seeds;
   const side = /^\[seeds ([\d,]+) side by side/.exec(row.extra ?? '');
@@ -16,7 +19,9 @@ export function seedsOf(row) {
 
 /** What makes two rows runs of the same recipe. */
 export function recipeOf(row) {
-  const flags = (row.extra ?? '').replace(/^\[seeds ([\d,]+) side by side, /, (_, s) => `[${s.split(',').length} seeds side by side, `).trim();
+  const flags = (row.extra ?? '')
+    .replace(/^\[seeds ([\d,]+) side by side, /, (_, s) => `[${s.split(',').length} seeds side by side, `)
+    .trim();
   const rule = row.select ? row.select.split(/[ :]/)[0] : 'val-best (round 1)';
   return `${row.corpus} ${row.pair} ${row.budget} ${row.preset}${flags ? ` ${flags}` : ''}; select ${rule}`;
 }
@@ -40,7 +45,10 @@ export function formatSpread(s, digits = 2) {
 
 const num = (v) => (v === undefined || v === '' ? NaN : Number(v));
 
-/** Recipes in the order they first appear, each with its runs (newest row per run directory) and the figures' spreads. */
+/**
+ * Recipes in the order they first appear, each with its runs (the newest row per run directory) and
+ * the spreads of its figures.
+ */
 export function summarise(rows) {
   const newest = new Map();
   for (const r of rows) newest.set(r.run, r);
@@ -64,12 +72,24 @@ export function summarise(rows) {
 
 /** The summary as a Markdown table (mean ± sample standard deviation, range in brackets). */
 export function summaryMarkdown(groups) {
-  const head = ['recipe', 'runs (seeds)', 'test BLEU', 'test chrF2', 'test BLEU, eval defaults (beam 5, lp 0.6)', 'val BLEU (chosen)', 'test length ratio'];
+  const head = [
+    'recipe',
+    'runs (seeds)',
+    'test BLEU',
+    'test chrF2',
+    'test BLEU, eval defaults (beam 5, lp 0.6)',
+    'val BLEU (chosen)',
+    'test length ratio',
+  ];
   const cell = (s) => s.replace(/\|/g, '\\|');
   return [
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
-    ...groups.map((g) => `| ${[g.recipe, `${g.runs.length} (${g.seeds.join(', ')})`, formatSpread(g.test), formatSpread(g.chrf), formatSpread(g.defaults), formatSpread(g.val), formatSpread(g.ratio, 3)].map(cell).join(' | ')} |`),
+    ...groups.map((g) => {
+      const runs = `${g.runs.length} (${g.seeds.join(', ')})`;
+      const figures = [g.test, g.chrf, g.defaults, g.val].map((x) => formatSpread(x));
+      return `| ${[g.recipe, runs, ...figures, formatSpread(g.ratio, 3)].map(cell).join(' | ')} |`;
+    }),
     '',
   ].join('\n');
 }

@@ -11,7 +11,13 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
 
 /** The pairs' encodings for an epoch with merge-drop probability `p` (aligned with `pairs`, ids = indices). */
-export function dropoutEpochEncoder(pairs: readonly SentencePair[], src: Tokenizer, tgt: Tokenizer, p: number, seed: number): (epoch: number) => EncodedPair[] {
+export function dropoutEpochEncoder(
+  pairs: readonly SentencePair[],
+  src: Tokenizer,
+  tgt: Tokenizer,
+  p: number,
+  seed: number,
+): (epoch: number) => EncodedPair[] {
   return (epoch) => {
     const dropout = { p, rng: new Rng(epochSeed(seed, epoch)) };
     return pairs.map((x, id) => ({ src: src.encode(x.src, dropout), tgt: tgt.encode(x.tgt, dropout), id }));

@@ -122,7 +122,10 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
   const history = new HistoryWriter(join(runDir, HISTORY_FILE));
   trainer.events.onAny((e) => history.write(e));
   const resegmented = bpeDropout > 0 ? ` (BPE-dropout ${bpeDropout}: segmented anew every epoch)` : '';
-  note(`model: ${model.parameterCount.toLocaleString('en-US')} parameters; ${encoded.length - batcher.filtered.total} training pairs in ${batcher.batchesInEpoch} batches per epoch${resegmented}`);
+  const parameters = model.parameterCount.toLocaleString('en-US');
+  const kept = encoded.length - batcher.filtered.total;
+  const batches = `${batcher.batchesInEpoch} batches per epoch${resegmented}`;
+  note(`model: ${parameters} parameters; ${kept} training pairs in ${batches}`);
   return {
     trainer,
     runDir,

@@ -10,7 +10,10 @@ import { corpusBleu } from '../../src/eval/bleu.js';
 import * as sel from '../../bench/lib/selection.mjs';
 
 type Stats = number[];
-interface Decode { halves: [Stats, Stats]; srcTokens: [number, number] }
+interface Decode {
+  halves: [Stats, Stats];
+  srcTokens: [number, number];
+}
 const S = sel as {
   tokens13a(line: string): number;
   lengthRatio(src: string[], tgt: string[]): number;
@@ -19,13 +22,36 @@ const S = sel as {
   ratioOf(d: Decode, part?: number): number;
   calibratedBleuOf(d: Decode, rho: number, part?: number): number;
   calibratedRatioOf(d: Decode, rho: number, part?: number): number;
-  choose(rule: string, settings: { name: string; lp?: number; val: Decode }[], def: number, o?: { rho?: number }): { index: number; why: string };
+  choose(
+    rule: string,
+    settings: { name: string; lp?: number; val: Decode }[],
+    def: number,
+    o?: { rho?: number },
+  ): { index: number; why: string };
 };
 
 describe('decode statistics', () => {
-  const refs = ['Ein Mann fährt Fahrrad.', 'Zwei Hunde spielen im Schnee.', 'Eine Frau liest ein Buch, im Park.', 'Kinder lachen.', 'Ein Hund.'];
-  const hyps = ['Ein Mann fährt ein Fahrrad.', 'Zwei Hunde spielen im Schnee.', 'Eine Frau liest.', 'Die Kinder lachen laut.', 'Ein Hund läuft.'];
-  const srcs = ['A man rides a bike.', 'Two dogs play in the snow.', 'A woman reads a book, in the park.', 'Children laugh.', 'A dog.'];
+  const refs = [
+    'Ein Mann fährt Fahrrad.',
+    'Zwei Hunde spielen im Schnee.',
+    'Eine Frau liest ein Buch, im Park.',
+    'Kinder lachen.',
+    'Ein Hund.',
+  ];
+  const hyps = [
+    'Ein Mann fährt ein Fahrrad.',
+    'Zwei Hunde spielen im Schnee.',
+    'Eine Frau liest.',
+    'Die Kinder lachen laut.',
+    'Ein Hund läuft.',
+  ];
+  const srcs = [
+    'A man rides a bike.',
+    'Two dogs play in the snow.',
+    'A woman reads a book, in the park.',
+    'Children laugh.',
+    'A dog.',
+  ];
 
   it('the whole split and each half score as corpus BLEU of those sentences', () => {
     const d = S.decodeStats(hyps, refs, srcs);
@@ -83,16 +109,23 @@ describe('the selection rules', () => {
     expect(S.choose('calibrated', settings, 0, { rho: 1 }).index).toBe(2);
     expect(() => S.choose('calibrated', settings, 0)).toThrow(/length ratio/);
   });
-  it('default-lp keeps eval\'s length penalty and lets the halves choose only between weights', () => {
-    expect(S.choose('default-lp', settings, 0)).toEqual({ index: 0, why: 'the default has the best BLEU at the default length penalty on the tuning half' });
+  it("default-lp keeps eval's length penalty and lets the halves choose only between weights", () => {
+    expect(S.choose('default-lp', settings, 0)).toEqual({
+      index: 0,
+      why: 'the default has the best BLEU at the default length penalty on the tuning half',
+    });
     const weights = [
       ...settings,
-      { name: 'averaged lp 0.6', lp: 0.6, val: decode(half(95, 100, 40.5), half(95, 100, 40.2)) }, // ahead on both halves
+      // ahead on both halves
+      { name: 'averaged lp 0.6', lp: 0.6, val: decode(half(95, 100, 40.5), half(95, 100, 40.2)) },
       { name: 'averaged lp 1.8', lp: 1.8, val: decode(half(101, 100, 45)) }, // far ahead, but another penalty
     ];
     const r = S.choose('default-lp', weights, 0);
     expect(r.index).toBe(3);
-    expect(r.why).toBe(`best BLEU at the default length penalty on the tuning half, and ahead of the default on the checking half (${(40.2 * Math.exp(1 - 100 / 95)).toFixed(2)} vs ${(40 * Math.exp(1 - 100 / 95)).toFixed(2)})`);
+    const bp = Math.exp(1 - 100 / 95);
+    const versus = `${(40.2 * bp).toFixed(2)} vs ${(40 * bp).toFixed(2)}`;
+    const what = 'best BLEU at the default length penalty on the tuning half';
+    expect(r.why).toBe(`${what}, and ahead of the default on the checking half (${versus})`);
     expect(S.choose('val-best', weights, 0).index).toBe(4);
   });
   it('halves: a setting ahead on the tuning half but behind on the checking half leaves the default', () => {
@@ -102,11 +135,16 @@ describe('the selection rules', () => {
     ];
     expect(S.choose('val-best', noisy, 0).index).toBe(1);
     const r = S.choose('halves', noisy, 0);
-    expect(r).toEqual({ index: 0, why: 'lucky led on the tuning half but not on the checking half (37.50 vs 38.00): the default' });
+    expect(r).toEqual({
+      index: 0,
+      why: 'lucky led on the tuning half but not on the checking half (37.50 vs 38.00): the default',
+    });
     const steady = [noisy[0], { name: 'steady', val: decode(half(100, 100, 39), half(100, 100, 38.5)) }];
     expect(S.choose('halves', steady, 0).index).toBe(1);
     // a tie on the tuning half keeps the default
-    expect(S.choose('halves', [noisy[0], { name: 'tie', val: decode(half(100, 100, 38), half(100, 100, 39)) }], 0).index).toBe(0);
+    expect(
+      S.choose('halves', [noisy[0], { name: 'tie', val: decode(half(100, 100, 38), half(100, 100, 39)) }], 0).index,
+    ).toBe(0);
   });
   it('window: outside it no setting is taken for its BLEU; none inside → the ratio closest to 1', () => {
     const long = [

@@ -165,7 +165,7 @@ describe('Batcher', () => {
     for (const p of either) expect(seen).not.toContain(p.id);
   });
 
-  it('with encodeEpoch (BPE-dropout), each epoch batches that epoch\'s encodings, resumably; kept pairs are fixed', () => {
+  it("with encodeEpoch (BPE-dropout) each epoch batches that epoch's encodings, resumably", () => {
     const pairs = corpus(400, 30);
     // An epoch's encoding of pair k: its plain ids shifted by the epoch, lengthened by (k + epoch) % 4
     // tokens; pair 0's encoding is over the limit in odd epochs (it falls back to the plain one).
@@ -174,7 +174,8 @@ describe('Batcher', () => {
       calls.push(epoch);
       return pairs.map((p, k) => {
         const extra = k === 0 && epoch % 2 === 1 ? 100 : (k + epoch) % 4;
-        const lengthen = (a: Int32Array) => Int32Array.from({ length: a.length + extra }, (_, i) => (i < a.length ? a[i] + epoch : 600 + epoch));
+        const lengthen = (a: Int32Array) =>
+          Int32Array.from({ length: a.length + extra }, (_, i) => (i < a.length ? a[i] + epoch : 600 + epoch));
         return { id: p.id, src: lengthen(p.src), tgt: lengthen(p.tgt) };
       });
     };

@@ -15,7 +15,9 @@ import { Rng } from '../../src/util/rng.js';
 import { awkwardText, textOver } from './arbitraries.js';
 import { naiveApplyDropout } from './reference-bpe.js';
 
-const DEMO = readFileSync(new URL('../../corpora/demo/train.de', import.meta.url), 'utf8').split('\n').slice(0, 400);
+const DEMO = readFileSync(new URL('../../corpora/demo/train.de', import.meta.url), 'utf8')
+  .split('\n')
+  .slice(0, 400);
 
 let tok: Tokenizer;
 beforeAll(async () => {
@@ -46,14 +48,21 @@ describe('BPE-dropout in the tokenizer', () => {
   });
 
   it('any p: every piece is in the vocabulary and the pieces decode to the same text', () => {
-    const chars = [' ', ...'abcdefghijklmnopqrstuvwxyzäöüßEDSM.,'].filter((c) => c === ' ' || tok.tokenToId(c) !== undefined);
+    const chars = [' ', ...'abcdefghijklmnopqrstuvwxyzäöüßEDSM.,'].filter(
+      (c) => c === ' ' || tok.tokenToId(c) !== undefined,
+    );
     fc.assert(
-      fc.property(textOver(chars), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e6 }), (x, p, seed) => {
-        const pieces = tok.tokenize(x, dropout(p, seed));
-        expect(tok.detokenize(pieces)).toBe(tok.normalize(x));
-        for (const piece of pieces) expect(tok.tokenToId(piece), piece).toBeDefined();
-        expect(tok.decode(tok.encode(x, dropout(p, seed)))).toBe(tok.normalize(x));
-      }),
+      fc.property(
+        textOver(chars),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 1e6 }),
+        (x, p, seed) => {
+          const pieces = tok.tokenize(x, dropout(p, seed));
+          expect(tok.detokenize(pieces)).toBe(tok.normalize(x));
+          for (const piece of pieces) expect(tok.tokenToId(piece), piece).toBeDefined();
+          expect(tok.decode(tok.encode(x, dropout(p, seed)))).toBe(tok.normalize(x));
+        },
+      ),
       { numRuns: 300 },
     );
     // awkward Unicode (unknown characters, specials, astral planes) still round-trips through tokenize
@@ -72,7 +81,8 @@ describe('BPE-dropout in the tokenizer', () => {
       return lines.reduce((n, l) => n + tok.encode(l, d).length, 0) / lines.length;
     };
     const means = [0, 0.05, 0.1, 0.3, 0.6, 1].map(mean);
-    for (let i = 1; i < means.length; i++) expect(means[i], `p index ${i}: ${means.join(', ')}`).toBeGreaterThan(means[i - 1]);
+    for (let i = 1; i < means.length; i++)
+      expect(means[i], `p index ${i}: ${means.join(', ')}`).toBeGreaterThan(means[i - 1]);
     const chars = lines.reduce((n, l) => n + tok.tokenize(l).join('').length, 0) / lines.length;
     expect(means[means.length - 1]).toBeCloseTo(chars, 10);
   });
@@ -87,7 +97,18 @@ describe('BPE-dropout in the tokenizer', () => {
 describe('BpeModel.encodeWord with dropout', () => {
   // vocab: a b c ab abc bc; merges by rank: a+b → ab (0), ab+c → abc (1), b+c → bc (2).
   const vocab = ['<pad>', '<unk>', '<s>', '</s>', 'a', 'b', 'c', 'ab', 'abc', 'bc'];
-  const model = new BpeModel(new Map([['a', 4], ['b', 5], ['c', 6]]), [[4, 5, 7], [7, 6, 8], [5, 6, 9]]);
+  const model = new BpeModel(
+    new Map([
+      ['a', 4],
+      ['b', 5],
+      ['c', 6],
+    ]),
+    [
+      [4, 5, 7],
+      [7, 6, 8],
+      [5, 6, 9],
+    ],
+  );
   const pieces = (ids: Int32Array) => Array.from(ids, (i) => vocab[i]).join(' ');
 
   it('"abc" splits with the probabilities computed by hand', () => {
@@ -101,10 +122,15 @@ describe('BpeModel.encodeWord with dropout', () => {
       const s = pieces(model.encodeWord('abc', { p, rng }).ids);
       seen.set(s, (seen.get(s) ?? 0) + 1);
     }
-    const expected: Record<string, number> = { 'a b c': p * p, 'a bc': p * (1 - p), 'ab c': (1 - p) * p, abc: (1 - p) * (1 - p) };
+    const expected: Record<string, number> = {
+      'a b c': p * p,
+      'a bc': p * (1 - p),
+      'ab c': (1 - p) * p,
+      abc: (1 - p) * (1 - p),
+    };
     expect([...seen.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [s, q] of Object.entries(expected)) {
-      const sd = Math.sqrt((n * q * (1 - q)));
+      const sd = Math.sqrt(n * q * (1 - q));
       expect(Math.abs(seen.get(s)! - n * q), `${s}: ${seen.get(s)} of ${n}, expected ${n * q}`).toBeLessThan(4 * sd);
     }
     expect(pieces(model.encodeWord('abc').ids)).toBe('abc');
@@ -112,7 +138,10 @@ describe('BpeModel.encodeWord with dropout', () => {
 
   it('draws exactly as the naive procedure on random words (same generator, same segmentation)', () => {
     const counts = new Map<string, number>();
-    const rnd = fc.sample(fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 8 }), { numRuns: 200, seed: 7 });
+    const rnd = fc.sample(fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 8 }), {
+      numRuns: 200,
+      seed: 7,
+    });
     rnd.forEach((cs, i) => counts.set('▁' + cs.join(''), 1 + (i % 5)));
     const learned = learnMerges(counts, 80, 1);
     const charIds = new Map<string, number>();
@@ -123,12 +152,19 @@ describe('BpeModel.encodeWord with dropout', () => {
     const known = new Set(learned.vocab.slice(4));
     const mergesAsText = learned.merges.map(([a, b]) => [learned.vocab[a], learned.vocab[b]] as [string, string]);
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'x', '▁'), { minLength: 1, maxLength: 60 }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.integer({ min: 0, max: 1e6 }), (cs, p, seed) => {
-        const w = '▁' + cs.join('');
-        const fast = Array.from(m.encodeWord(w, { p, rng: new Rng(seed) }).ids, (i) => (i === 1 ? 'x' : learned.vocab[i]));
-        const r = new Rng(seed);
-        expect(fast).toEqual(naiveApplyDropout(w, known, mergesAsText, p, () => r.next()));
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'x', '▁'), { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        fc.integer({ min: 0, max: 1e6 }),
+        (cs, p, seed) => {
+          const w = '▁' + cs.join('');
+          const fast = Array.from(m.encodeWord(w, { p, rng: new Rng(seed) }).ids, (i) =>
+            i === 1 ? 'x' : learned.vocab[i],
+          );
+          const r = new Rng(seed);
+          expect(fast).toEqual(naiveApplyDropout(w, known, mergesAsText, p, () => r.next()));
+        },
+      ),
       { numRuns: 500 },
     );
   });

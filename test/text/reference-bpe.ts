@@ -92,7 +92,13 @@ export function naiveApply(word: string, vocab: ReadonlySet<string>, merges: rea
  * for this merge and the next is tried; otherwise it is applied and every dropped candidate is a
  * candidate again. The word is done when no candidate is left.
  */
-export function naiveApplyDropout(word: string, vocab: ReadonlySet<string>, merges: readonly [string, string][], p: number, draw: () => number): string[] {
+export function naiveApplyDropout(
+  word: string,
+  vocab: ReadonlySet<string>,
+  merges: readonly [string, string][],
+  p: number,
+  draw: () => number,
+): string[] {
   const rank = new Map<string, number>();
   merges.forEach(([a, b], r) => rank.set(`${a}\u0000${b}`, r));
   const syms: { text: string; known: boolean; start: number }[] = [];
