@@ -17,7 +17,8 @@
 //
 // With --replicates N the recipe runs N times one after the other, each with the full budget and its
 // own seeds (the seeds shifted by the number of seeds each time: --seed 1 → 1, 2, 3; --seeds 3,4 →
-// 3+4, 5+6), one row each, then prints their mean ± standard deviation (bench/lib/summary.mjs).
+// 3+4, 5+6), one row each, then prints their mean ± standard deviation (bench/lib/summary.mjs). Run
+// again (after a kill), it skips the runs that already have a row and continues with the others.
 //
 // With --distill F (sequence-level knowledge distillation, Kim & Rush 2016; bench/lib/distill.mjs):
 // the run (or the --seeds runs side by side) is the teacher, trained for F of the budget; its
@@ -347,6 +348,13 @@ async function distillRecipe(ctx, seeds, dir) {
 async function runRecipe(ctx, seeds) {
   const { o, recipe, budgetSeconds, beam, extra } = ctx;
   const { dir, curve } = placeOf(ctx, seeds);
+  // Replicates resume cheaply: a run that already has its row (scored by the same rule) is not scored again.
+  const sameRun = (r) => r.run === rel(dir) && r.select?.split(/[ :]/)[0] === ctx.rule;
+  const scored = ctx.replicates > 1 && readTsv(ctx.results).findLast(sameRun);
+  if (scored) {
+    say(`quality: ${rel(dir)} was trained and scored already (row of ${scored.date}); using that row`);
+    return scored;
+  }
   mkdirSync(join(dir, '..'), { recursive: true });
   const sideBySide = seeds.length > 1 && o.distill === undefined;
   const threadsEach = Math.max(1, Math.floor(availableParallelism() / seeds.length));

@@ -530,31 +530,10 @@ describe('bench/quality.mjs', () => {
   it('--replicates 2: the recipe twice, a seed each, then mean ± spread; 2 encoder layers pass through', async () => {
     const results = join(tmp, 'rep.tsv');
     const out = join(tmp, 'rep');
-    const r = await nodeAsync('bench/quality.mjs', [
-      '--corpus',
-      'demo',
-      '--data',
-      data,
-      '--budget',
-      '60s',
-      '--beam',
-      '1',
-      '--replicates',
-      '2',
-      '--results',
-      results,
-      '--curves',
-      join(tmp, 'curves-rep'),
-      '--out',
-      out,
-      '--',
-      '--max-steps',
-      '40',
-      '--eval-every',
-      '40',
-      '--encoder-layers',
-      '2',
-    ]);
+    const args = ['--corpus', 'demo', '--data', data, '--budget', '60s', '--beam', '1', '--replicates', '2'];
+    args.push('--results', results, '--curves', join(tmp, 'curves-rep'), '--out', out);
+    args.push('--', '--max-steps', '40', '--eval-every', '40', '--encoder-layers', '2');
+    const r = await nodeAsync('bench/quality.mjs', args);
     expect(r.stderr).not.toMatch(/Error|at .*\.js:\d+/);
     expect(r.code).toBe(0);
     const rows = rowsOf(results);
@@ -580,6 +559,12 @@ describe('bench/quality.mjs', () => {
     expect(chrf[0]).not.toBe(chrf[1]); // two independent runs
     const recipe = 'demo en-de 60s tiny --max-steps 40 --eval-every 40 --encoder-layers 2; select default-lp';
     expect(r.stdout).toContain(`| ${recipe} | 2 (1, 2) | ${fmt(bleu)} | ${fmt(chrf)} |`);
+    // run again (as after a kill): the runs that have their rows are neither trained nor scored again
+    const again = await nodeAsync('bench/quality.mjs', args);
+    expect(again.code).toBe(0);
+    expect(again.stderr.match(/was trained and scored already/g)).toHaveLength(2);
+    expect(rowsOf(results)).toHaveLength(2);
+    expect(again.stdout).toContain(`| ${recipe} | 2 (1, 2) | ${fmt(bleu)} | ${fmt(chrf)} |`);
   }, 180_000);
 
   it('--distill: teacher, its translations of the training sources, student for the rest of the budget', async () => {
