@@ -4,7 +4,7 @@
 // (or, for bench:quality --seeds, one per seed side by side, the cores split between them).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -141,7 +141,10 @@ export function run(cmd, args, { env, prefix } = {}) {
   });
 }
 
-const niceArgs = (args) => (process.platform === 'win32' || process.env.SEQ2SEQ_BENCH_NICE === '0' ? [process.execPath, args] : ['nice', ['-n', '10', process.execPath, ...args]]);
+export const niceArgs = (args) =>
+  process.platform === 'win32' || process.env.SEQ2SEQ_BENCH_NICE === '0'
+    ? [process.execPath, args]
+    : ['nice', ['-n', '10', process.execPath, ...args]];
 
 /**
  * Trains `dir` for `budgetSeconds` of training time in total: a fresh run, or the rest of the
@@ -233,13 +236,27 @@ export function gitCommit() {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
-/** Appends one row to a TSV file, writing the header first when the file is new. */
+/**
+ * Appends one row to a TSV file, writing the header first when the file is new. Columns are only
+ * ever added at the end: a file whose header is a beginning of `columns` gets the longer header
+ * (the file rewritten atomically, its rows unchanged: they read as empty in the new columns).
+ */
 export function appendTsv(path, columns, row) {
   const clean = (v) => String(v ?? '').replace(/[\t\n]/g, ' ');
-  if (!existsSync(path)) appendFileSync(path, columns.join('\t') + '\n');
+  const head = columns.join('\t');
+  if (!existsSync(path)) appendFileSync(path, head + '\n');
   else {
-    const header = readFileSync(path, 'utf8').split('\n')[0];
-    if (header !== columns.join('\t')) throw new UsageError(`${rel(path)}: its header is not this script's columns (${columns.length}); give another --results file`);
+    const text = readFileSync(path, 'utf8');
+    const header = text.split('\n')[0];
+    if (header !== head) {
+      if (!head.startsWith(header + '\t')) {
+        const what = `its header is not this script's columns (${columns.length})`;
+        throw new UsageError(`${rel(path)}: ${what}; give another --results file`);
+      }
+      const tmp = `${path}.tmp-${process.pid}`;
+      writeFileSync(tmp, head + text.slice(header.length));
+      renameSync(tmp, path);
+    }
   }
   appendFileSync(path, columns.map((c) => clean(row[c])).join('\t') + '\n');
 }

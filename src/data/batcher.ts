@@ -12,6 +12,10 @@
  *   4. shuffle the order of the batches with the same generator.
  * Because a plan is recomputed from (seed, epoch), the position {epoch, index} is the whole state:
  * restore() continues with exactly the batches the uninterrupted batcher would have produced.
+ *
+ * With `encodeEpoch` (BPE-dropout: a new segmentation of every pair each epoch), an epoch's plan and
+ * batches use that epoch's encodings; which pairs are kept is decided once, on the plain encodings,
+ * and a pair whose epoch encoding is over a length limit falls back to its plain encoding that epoch.
  */
 import { InputError } from '../errors.js';
 import { Rng } from '../util/rng.js';
@@ -38,6 +42,11 @@ export interface BatcherOptions {
   shuffle?: boolean;
   /** Pool size for length sorting, in batches (default 100). 1 = no bucketing across batches. */
   poolBatches?: number;
+  /**
+   * The pairs' encodings for an epoch, aligned with `pairs` (BPE-dropout re-encodes them every
+   * epoch). Must depend on the epoch number only, so that a restored batcher recomputes them.
+   */
+  encodeEpoch?: (epoch: number) => readonly EncodedPair[];
 }
 
 /** JSON-serialisable position of a batcher. */
@@ -63,6 +72,11 @@ export interface FilterCounts {
 export class Batcher {
   readonly filtered: FilterCounts = { srcTooLong: 0, tgtTooLong: 0, total: 0 };
   private readonly pairs: EncodedPair[];
+  /** Index in the constructor's `pairs` of each kept pair. */
+  private readonly keptAt: number[] = [];
+  private readonly encodeEpoch: ((epoch: number) => readonly EncodedPair[]) | null;
+  private readonly maxSrc: number;
+  private readonly maxTgt: number;
   private readonly seed: number;
   private readonly shuffle: boolean;
   private readonly maxTokens: number;
@@ -72,6 +86,7 @@ export class Batcher {
   private epochNo = 0;
   private indexNo = 0;
   private plan: number[][] | null = null;
+  private planPairs: readonly EncodedPair[] = [];
   private planEpoch = -1;
 
   constructor(pairs: EncodedPair[], opts: BatcherOptions) {
@@ -84,17 +99,21 @@ export class Batcher {
     this.maxSentences = maxSentences ?? Infinity;
     this.seed = (opts.seed ?? 1) >>> 0;
     this.shuffle = opts.shuffle ?? true;
-    const maxSrc = opts.maxSrcLen ?? Infinity;
-    const maxTgt = opts.maxTgtLen ?? Infinity;
+    this.maxSrc = opts.maxSrcLen ?? Infinity;
+    this.maxTgt = opts.maxTgtLen ?? Infinity;
+    this.encodeEpoch = opts.encodeEpoch ?? null;
     this.pairs = [];
-    for (const p of pairs) {
-      const longSrc = p.src.length > maxSrc;
-      const longTgt = p.tgt.length > maxTgt;
+    pairs.forEach((p, at) => {
+      const longSrc = p.src.length > this.maxSrc;
+      const longTgt = p.tgt.length > this.maxTgt;
       if (longSrc) this.filtered.srcTooLong++;
       if (longTgt) this.filtered.tgtTooLong++;
       if (longSrc || longTgt) this.filtered.total++;
-      else this.pairs.push(p);
-    }
+      else {
+        this.pairs.push(p);
+        this.keptAt.push(at);
+      }
+    });
     if (this.pairs.length === 0) throw new InputError(`no training pairs left (${this.filtered.total} longer than the length limits)`);
     let sumLen = 0;
     for (const p of this.pairs) sumLen += Math.max(p.src.length, p.tgt.length + 1);
@@ -129,22 +148,32 @@ export class Batcher {
     return this.planIndices(epoch).map((b) => b.map((i) => this.pairs[i].id));
   }
 
+  /** The kept pairs as encoded for an epoch: the plain encodings, or encodeEpoch's within the limits. */
+  private pairsOf(epoch: number): readonly EncodedPair[] {
+    if (this.encodeEpoch === null) return this.pairs;
+    const all = this.encodeEpoch(epoch);
+    return this.keptAt.map((at, k) => {
+      const p = all[at];
+      return p.src.length <= this.maxSrc && p.tgt.length <= this.maxTgt ? p : this.pairs[k];
+    });
+  }
+
   /** The same plan as indices into the kept pairs. */
-  private planIndices(epoch: number): number[][] {
+  private planIndices(epoch: number, pairs: readonly EncodedPair[] = this.pairsOf(epoch)): number[][] {
     const rng = new Rng(mixSeed(this.seed, epoch));
-    const order = this.pairs.map((_, i) => i);
+    const order = pairs.map((_, i) => i);
     if (this.shuffle) rng.shuffle(order);
     const batches: number[][] = [];
     for (let start = 0; start < order.length; start += this.poolSize) {
       const pool = order.slice(start, start + this.poolSize);
       // Array.prototype.sort is stable: equal lengths keep their shuffled order.
-      pool.sort((a, b) => this.pairs[a].src.length - this.pairs[b].src.length || this.pairs[a].tgt.length - this.pairs[b].tgt.length);
+      pool.sort((a, b) => pairs[a].src.length - pairs[b].src.length || pairs[a].tgt.length - pairs[b].tgt.length);
       let cur: number[] = [];
       let S = 0;
       let T = 0;
       for (const i of pool) {
-        const s = Math.max(1, this.pairs[i].src.length);
-        const t = this.pairs[i].tgt.length + 1;
+        const s = Math.max(1, pairs[i].src.length);
+        const t = pairs[i].tgt.length + 1;
         const S2 = Math.max(S, s);
         const T2 = Math.max(T, t);
         if (cur.length > 0 && ((cur.length + 1) * Math.max(S2, T2) > this.maxTokens || cur.length + 1 > this.maxSentences)) {
@@ -166,14 +195,15 @@ export class Batcher {
 
   private currentPlan(): number[][] {
     if (this.planEpoch !== this.epochNo || this.plan === null) {
-      this.plan = this.planIndices(this.epochNo);
+      this.planPairs = this.pairsOf(this.epochNo);
+      this.plan = this.planIndices(this.epochNo, this.planPairs);
       this.planEpoch = this.epochNo;
     }
     return this.plan;
   }
 
   private build(indices: number[]): Batch {
-    const ps = indices.map((i) => this.pairs[i]);
+    const ps = indices.map((i) => this.planPairs[i]);
     return makeBatch(
       ps.map((p) => p.src),
       ps.map((p) => p.tgt),

@@ -7,8 +7,21 @@
  * Implementation: the symbols form a doubly linked list; candidate merges sit in a min-heap keyed
  * rank·2^26 + position, so a word of n characters costs O(n log n) whatever its length.
  * Stale heap entries (a side already merged away) are recognised and dropped when popped.
+ *
+ * BPE-dropout (Provilkov et al. 2020), for training only: each time the merge of lowest rank is
+ * about to be applied it is dropped instead with probability p; dropped merges are set aside and
+ * return to the candidates after the next merge that is applied (as Hugging Face's BPE does), so
+ * with p = 1 a word stays in characters and with p = 0 (or no dropout given) the encoding is the
+ * deterministic one above, drawing no random numbers.
  */
+import type { Rng } from '../util/rng.js';
 import { UNK_ID } from './special-tokens.js';
+
+/** Merge dropout: each merge about to be applied is skipped with probability `p`, drawn from `rng`. */
+export interface BpeDropout {
+  p: number;
+  rng: Rng;
+}
 
 /** Packs a pair of ids into one number (ids < 2^24). */
 export function pairKey(a: number, b: number): number {
@@ -38,8 +51,12 @@ export class BpeModel {
     });
   }
 
-  /** The ids of one metaspace word, and the length (UTF-16 units) of each piece. */
-  encodeWord(word: string): { ids: Int32Array; lengths: Int32Array } {
+  /**
+   * The ids of one metaspace word, and the length (UTF-16 units) of each piece; with `dropout`
+   * (p > 0), one random segmentation of it by BPE-dropout.
+   */
+  encodeWord(word: string, dropout?: BpeDropout): { ids: Int32Array; lengths: Int32Array } {
+    const drop = dropout !== undefined && dropout.p > 0 ? dropout : null;
     // Initial symbols: one per code point; `len` counts UTF-16 units for slicing pieces later.
     const ids: number[] = [];
     const lens: number[] = [];
@@ -70,11 +87,21 @@ export class BpeModel {
       const r = rankAt(i);
       if (r >= 0) heapPush(heap, r * POS_SPAN + i);
     }
+    // Merges dropped since the last applied one (BPE-dropout): they become candidates again after it.
+    const dropped: number[] = [];
     while (heap.length > 0) {
       const top = heapPop(heap);
       const rank = Math.floor(top / POS_SPAN);
       const i = top - rank * POS_SPAN;
       if (!alive[i] || rankAt(i) !== rank) continue; // stale entry
+      if (drop !== null) {
+        if (drop.rng.next() < drop.p) {
+          dropped.push(top);
+          continue;
+        }
+        for (const d of dropped) heapPush(heap, d);
+        dropped.length = 0;
+      }
       const j = next[i];
       // merge j into i
       ids[i] = this.results[rank];

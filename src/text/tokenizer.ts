@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { MAX_TOKENIZER_BYTES, readJsonFile } from '../util/json-file.js';
-import { BpeModel } from './bpe-model.js';
+import { BpeModel, type BpeDropout } from './bpe-model.js';
 import { learnMerges } from './bpe-learn.js';
 import { fromHfJson, toHfJson, type TokenizerData } from './hf-json.js';
 import { detokenize, preTokenize } from './metaspace.js';
@@ -24,6 +24,7 @@ import { BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, splitSpecials } from './special
 const SPECIAL_SET = new Set(SPECIAL_TOKENS);
 
 export { METASPACE } from './normalize.js';
+export type { BpeDropout } from './bpe-model.js';
 export { PAD_ID, UNK_ID, BOS_ID, EOS_ID, SPECIAL_TOKENS } from './special-tokens.js';
 
 export interface BpeOptions {
@@ -108,7 +109,9 @@ export class Tokenizer {
       .join('');
   }
 
-  private word(w: string): CachedWord {
+  /** One word's pieces: cached, or (BPE-dropout) a fresh random segmentation, never cached. */
+  private word(w: string, dropout?: BpeDropout): CachedWord {
+    if (dropout !== undefined && dropout.p > 0) return this.model.encodeWord(w, dropout);
     let hit = this.cache.get(w);
     if (hit === undefined) {
       hit = this.model.encodeWord(w);
@@ -119,8 +122,11 @@ export class Tokenizer {
     return hit;
   }
 
-  /** Subword pieces (an unknown character is its own piece, with its own text). */
-  tokenize(text: string): string[] {
+  /**
+   * Subword pieces (an unknown character is its own piece, with its own text); with `dropout`, one
+   * BPE-dropout segmentation (training only).
+   */
+  tokenize(text: string, dropout?: BpeDropout): string[] {
     const pieces: string[] = [];
     for (const seg of splitSpecials(text)) {
       if (typeof seg === 'number') {
@@ -128,7 +134,7 @@ export class Tokenizer {
         continue;
       }
       for (const w of preTokenize(this.norm(seg))) {
-        const { lengths } = this.word(w);
+        const { lengths } = this.word(w, dropout);
         let at = 0;
         for (let i = 0; i < lengths.length; i++) {
           pieces.push(w.slice(at, at + lengths[i]));
@@ -156,29 +162,30 @@ export class Tokenizer {
 
   /**
    * Ids without <s>/</s>. Literal special-token strings in the text ("<unk>", "<s>", …) become
-   * their ids, as in Hugging Face.
+   * their ids, as in Hugging Face. With `dropout` (p > 0): one BPE-dropout segmentation, drawn
+   * from its generator (training only; without it, or with p = 0, the deterministic encoding).
    */
-  encode(text: string): Int32Array {
-    if (text.includes('<')) return this.encodeWithSpecials(text);
-    return this.encodeSegment(text);
+  encode(text: string, dropout?: BpeDropout): Int32Array {
+    if (text.includes('<')) return this.encodeWithSpecials(text, dropout);
+    return this.encodeSegment(text, dropout);
   }
 
-  private encodeWithSpecials(text: string): Int32Array {
+  private encodeWithSpecials(text: string, dropout?: BpeDropout): Int32Array {
     const parts: number[] = [];
     for (const seg of splitSpecials(text)) {
       if (typeof seg === 'number') parts.push(seg);
-      else for (const id of this.encodeSegment(seg)) parts.push(id);
+      else for (const id of this.encodeSegment(seg, dropout)) parts.push(id);
     }
     return Int32Array.from(parts);
   }
 
-  private encodeSegment(text: string): Int32Array {
+  private encodeSegment(text: string, dropout?: BpeDropout): Int32Array {
     const words = preTokenize(this.norm(text));
-    if (words.length === 1) return this.word(words[0]).ids.slice();
+    if (words.length === 1) return this.word(words[0], dropout).ids.slice();
     let n = 0;
     const parts: Int32Array[] = new Array(words.length);
     for (let i = 0; i < words.length; i++) {
-      parts[i] = this.word(words[i]).ids;
+      parts[i] = this.word(words[i], dropout).ids;
       n += parts[i].length;
     }
     const out = new Int32Array(n);

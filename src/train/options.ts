@@ -192,6 +192,13 @@ export const TRAIN_OPTIONS = [
     key: 'tgtTokenizer', flag: 'tgt-tokenizer', type: 'path', arg: 'file', default: null, unset: 'learned',
     help: 'target tokenizer.json',
   },
+  {
+    key: 'bpeDropout', flag: 'bpe-dropout', type: 'number', arg: 'p', bound: 'unit', default: 0,
+    help: 'BPE-dropout: segment the training pairs anew every epoch, each merge dropped with probability p (0 = off)',
+    docs: 'BPE-dropout (Provilkov et al. 2020): the training pairs are segmented anew every epoch, each BPE merge '
+      + 'dropped with probability p (seeded by the seed and the epoch, so `--resume` continues exactly); '
+      + 'validation and decoding use the plain segmentation; 0 = off',
+  },
   // ---- optimisation ---------------------------------------------------------------------------
   {
     key: 'optimizer', flag: 'optimizer', type: 'enum', arg: 'name', values: ['adam', 'sgd'], default: 'adam',

@@ -78,7 +78,7 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
     keepCheckpoints: 5,
   },
   // docs/quality.md: Tatoeba English→French (about 140,000 short conversational pairs, split by
-  // scripts/prepare-tatoeba.mjs). The same architecture; more data, so less dropout and larger
+  // seq2seq corpus prepare, bench/lib/runs.mjs). The same architecture; more data, so less dropout and larger
   // batches of these shorter sentences.
   tatoeba: {
     model: {

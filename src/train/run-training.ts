@@ -17,6 +17,7 @@ import { Seq2Seq } from '../model/seq2seq.js';
 import { Tokenizer, learnBpe } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
 import { Adam } from './adam.js';
+import { dropoutEpochEncoder } from './bpe-dropout.js';
 import { parseTrainSettings, type TrainSettings, type TrainSettingsInput } from './config.js';
 import { parseDuration } from './duration.js';
 import type { TrainEvent } from './events.js';
@@ -80,12 +81,15 @@ function makeOptimizer(s: TrainSettings, model: Seq2Seq): Optimizer {
 
 async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: Tokenizer, tgt: Tokenizer, trainPairs: SentencePair[], note: Note, resumed: boolean): Promise<PreparedRun> {
   const encoded = encodePairs(trainPairs, src, tgt);
+  // Runs written before BPE-dropout existed have no bpeDropout: off.
+  const bpeDropout = s.bpeDropout ?? 0;
   const batcher = new Batcher(encoded, {
     maxTokens: s.batchTokens,
     maxSentences: s.batchSentences ?? undefined,
     maxSrcLen: Math.min(s.maxSrcLen, model.config.maxSourceLength),
     maxTgtLen: Math.min(s.maxTgtLen, model.config.maxTargetLength),
     seed: s.seed,
+    encodeEpoch: bpeDropout > 0 ? dropoutEpochEncoder(trainPairs, src, tgt, bpeDropout, s.seed) : undefined,
   });
   let validator: Validator | null = null;
   let validPairs = 0;
@@ -121,7 +125,11 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
   const earlier = resumed ? readHistory(join(runDir, HISTORY_FILE)) : [];
   const history = new HistoryWriter(join(runDir, HISTORY_FILE));
   trainer.events.onAny((e) => history.write(e));
-  note(`model: ${model.parameterCount.toLocaleString('en-US')} parameters; ${encoded.length - batcher.filtered.total} training pairs in ${batcher.batchesInEpoch} batches per epoch`);
+  const resegmented = bpeDropout > 0 ? ` (BPE-dropout ${bpeDropout}: segmented anew every epoch)` : '';
+  const parameters = model.parameterCount.toLocaleString('en-US');
+  const kept = encoded.length - batcher.filtered.total;
+  const batches = `${batcher.batchesInEpoch} batches per epoch${resegmented}`;
+  note(`model: ${parameters} parameters; ${kept} training pairs in ${batches}`);
   return {
     trainer,
     runDir,

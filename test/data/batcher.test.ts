@@ -165,6 +165,56 @@ describe('Batcher', () => {
     for (const p of either) expect(seen).not.toContain(p.id);
   });
 
+  it("with encodeEpoch (BPE-dropout) each epoch batches that epoch's encodings, resumably", () => {
+    const pairs = corpus(400, 30);
+    // An epoch's encoding of pair k: its plain ids shifted by the epoch, lengthened by (k + epoch) % 4
+    // tokens; pair 0's encoding is over the limit in odd epochs (it falls back to the plain one).
+    const calls: number[] = [];
+    const encodeEpoch = (epoch: number) => {
+      calls.push(epoch);
+      return pairs.map((p, k) => {
+        const extra = k === 0 && epoch % 2 === 1 ? 100 : (k + epoch) % 4;
+        const lengthen = (a: Int32Array) =>
+          Int32Array.from({ length: a.length + extra }, (_, i) => (i < a.length ? a[i] + epoch : 600 + epoch));
+        return { id: p.id, src: lengthen(p.src), tgt: lengthen(p.tgt) };
+      });
+    };
+    const opts = { maxTokens: 300, maxSrcLen: 32, maxTgtLen: 32, seed: 4, encodeEpoch };
+    const b = new Batcher(pairs, opts);
+    expect(b.size).toBe(pairs.filter((p) => p.src.length <= 32 && p.tgt.length <= 32).length);
+    const reference: Batch[] = [];
+    for (let e = 0; e < 3; e++) {
+      const enc = new Map(encodeEpoch(e).map((p) => [p.id, p]));
+      const batches = [...b.epochBatches()];
+      reference.push(...batches);
+      for (const batch of batches) {
+        expect(batch.size * Math.max(batch.srcLen, batch.tgtLen)).toBeLessThanOrEqual(300);
+        batch.ids!.forEach((id, col) => {
+          const plain = pairs.find((p) => p.id === id)!;
+          const want = enc.get(id)!.src.length <= 32 && enc.get(id)!.tgt.length <= 32 ? enc.get(id)! : plain;
+          const src = Array.from({ length: batch.srcLengths[col] }, (_, t) => batch.src[t * batch.size + col]);
+          expect(src).toEqual(Array.from(want.src));
+        });
+      }
+      expect(idsOf(batches).length).toBe(b.size);
+    }
+    // one encoding per epoch (the plan and the batches share it)
+    expect(calls.filter((e) => e === 1)).toHaveLength(2); // one here, one in the check above
+    const perEpoch = new Batcher(pairs, opts).batchesInEpoch;
+    for (const cut of [3, perEpoch + 2]) {
+      const first = new Batcher(pairs, opts);
+      for (let i = 0; i < cut; i++) first.next();
+      const resumed = new Batcher(pairs, opts);
+      resumed.restore(JSON.parse(JSON.stringify(first.state())));
+      for (let i = cut; i < reference.length; i++) {
+        const x = resumed.next();
+        expect(x.ids).toEqual(reference[i].ids);
+        expect(x.src).toEqual(reference[i].src);
+        expect(x.tgtOut).toEqual(reference[i].tgtOut);
+      }
+    }
+  });
+
   it('rejects bad options', () => {
     const pairs = corpus(10);
     expect(() => new Batcher(pairs, {})).toThrow('batching needs maxTokens and/or maxSentences');

@@ -84,3 +84,37 @@ export function naiveApply(word: string, vocab: ReadonlySet<string>, merges: rea
     syms.splice(at, 2, { text: syms[at].text + syms[at + 1].text, known: true });
   }
 }
+
+/**
+ * BPE-dropout (Provilkov et al. 2020) spelled out naively: before each merge, list every candidate
+ * merge (adjacent known pair with a rank) by (rank, position of its left symbol in code points);
+ * walk that list, drawing one uniform number per candidate: below `p`, the candidate is dropped
+ * for this merge and the next is tried; otherwise it is applied and every dropped candidate is a
+ * candidate again. The word is done when no candidate is left.
+ */
+export function naiveApplyDropout(
+  word: string,
+  vocab: ReadonlySet<string>,
+  merges: readonly [string, string][],
+  p: number,
+  draw: () => number,
+): string[] {
+  const rank = new Map<string, number>();
+  merges.forEach(([a, b], r) => rank.set(`${a}\u0000${b}`, r));
+  const syms: { text: string; known: boolean; start: number }[] = [];
+  let at = 0;
+  for (const c of word) syms.push({ text: c, known: vocab.has(c), start: at++ });
+  for (;;) {
+    const candidates: { rank: number; i: number }[] = [];
+    for (let i = 0; i + 1 < syms.length; i++) {
+      if (!syms[i].known || !syms[i + 1].known) continue;
+      const r = rank.get(`${syms[i].text}\u0000${syms[i + 1].text}`);
+      if (r !== undefined) candidates.push({ rank: r, i });
+    }
+    candidates.sort((x, y) => x.rank - y.rank || syms[x.i].start - syms[y.i].start);
+    const applied = candidates.find(() => draw() >= p);
+    if (applied === undefined) return syms.map((s) => s.text);
+    const { i } = applied;
+    syms.splice(i, 2, { text: syms[i].text + syms[i + 1].text, known: true, start: syms[i].start });
+  }
+}

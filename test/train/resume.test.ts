@@ -55,6 +55,42 @@ describe('exact resume', () => {
     expect(readFileSync(join(c.dir, 'zero', 'last', 'model.safetensors')).equals(a)).toBe(false);
   });
 
+  it('with BPE-dropout: stop at step 9 + resume to 17 = an uninterrupted run, bit for bit', async () => {
+    const c = tinyCorpus(30);
+    const drop = { bpeDropout: 0.3 };
+    const full = await prepareTraining(settings(c, join(c.dir, 'full'), { maxSteps: 17, ...drop }));
+    let perEpoch = 0;
+    full.trainer.events.on('start', (e) => (perEpoch = e.batchesPerEpoch));
+    await full.trainer.run();
+    expect(perEpoch).toBeLessThan(9); // the stopped run crosses an epoch boundary: new segmentations
+    const part = await prepareTraining(settings(c, join(c.dir, 'part'), { maxSteps: 9, ...drop }));
+    await part.trainer.run();
+    const resumed = await prepareResume(join(c.dir, 'part'), { maxSteps: 17 });
+    expect((await resumed.trainer.run()).step).toBe(17);
+    const weights = (run: string) => readFileSync(join(c.dir, run, 'last', 'model.safetensors'));
+    expect(weights('full').equals(weights('part'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(c.dir, 'part', 'config.json'), 'utf8')).training.bpeDropout).toBe(0.3);
+    // and the dropout did change what was trained on: without it, other weights
+    await (await prepareTraining(settings(c, join(c.dir, 'plain'), { maxSteps: 17 }))).trainer.run();
+    expect(weights('plain').equals(weights('full'))).toBe(false);
+  });
+
+  it('BPE-dropout is off at validation: weights held still, the same validation scores as without it', async () => {
+    const c = tinyCorpus(30);
+    // lr 1e-30 moves no float32 weight, so both runs validate the initial weights; a validation
+    // encoded with dropout would score differently (other segmentations of the same sentences).
+    const evals = async (name: string, extra: TrainSettingsInput) => {
+      const run = await prepareTraining(settings(c, join(c.dir, name), { maxSteps: 4, lr: 1e-30, ...extra }));
+      const seen: TrainEvent[] = [];
+      run.trainer.events.onAny((e) => seen.push(e));
+      await run.trainer.run();
+      return seen.filter((e) => e.type === 'eval' || e.type === 'sample');
+    };
+    const plain = await evals('plain', {});
+    expect(plain.length).toBeGreaterThan(0);
+    expect(await evals('dropout', { bpeDropout: 0.5 })).toEqual(plain);
+  });
+
   it('writes the run directory of docs/training.md, loadable with loadRun', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
