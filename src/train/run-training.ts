@@ -12,7 +12,8 @@ import { InputError } from '../errors.js';
 import { CONFIG_FILE } from '../model/checkpoint.js';
 import { parseModelConfig } from '../model/config.js';
 import { loadModel } from '../model/checkpoint.js';
-import { HISTORY_FILE, createRunDir, hasCheckpoint, readRunConfig, readTrainState, repairRun, saveTokenizers, writeCheckpoint, writeKeptCheckpoint, writeRunConfig } from '../model/run-dir.js';
+import { HISTORY_FILE, createRunDir, hasCheckpoint, lockRun, readRunConfig, readTrainState, repairRun, saveTokenizers, unlockRun } from '../model/run-dir.js';
+import { writeCheckpoint, writeKeptCheckpoint, writeRunConfig } from '../model/run-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { Tokenizer, learnBpe } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
@@ -116,7 +117,10 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
     },
   });
   const history = new HistoryWriter(join(runDir, HISTORY_FILE));
-  trainer.events.onAny((e) => history.write(e));
+  trainer.events.onAny((e) => {
+    history.write(e);
+    if (e.type === 'done') unlockRun(runDir); // the run is complete on disk; a failed run is unlocked at exit
+  });
   note(`model: ${model.parameterCount.toLocaleString('en-US')} parameters; ${encoded.length - batcher.filtered.total} training pairs in ${batcher.batchesInEpoch} batches per epoch`);
   return {
     trainer,
@@ -155,18 +159,28 @@ export async function prepareTraining(s: TrainSettings, note: Note = () => {}): 
   const tk = await buildTokenizers(settings, pairs, note);
   const modelConfig = parseModelConfig({ ...settings.model, srcVocabSize: tk.src.vocabSize, tgtVocabSize: tk.tgt.vocabSize }, 'model settings');
   const model = new Seq2Seq(modelConfig, new Rng(settings.seed));
-  // The run appears whole (config and tokenizers) or not at all: a kill while it is being written
-  // leaves no half run behind. Until the first checkpoint, --resume starts it from step 0.
-  createRunDir(runDir, (tmp) => {
-    const tokenizers = saveTokenizers(tmp, tk.src, tk.tgt, tk.joint);
-    writeRunConfig(tmp, { model: model.config, training: settings as unknown as Record<string, unknown>, tokenizers });
-  });
-  return assemble(settings, runDir, model, tk.src, tk.tgt, pairs, note, false);
+  // Everything that can fail on the settings or the data (batching, the validation corpus) is
+  // done before the run directory is created, so that a failed start leaves nothing behind.
+  const prepared = await assemble(settings, runDir, model, tk.src, tk.tgt, pairs, note, false);
+  // The run appears whole (config and tokenizers) or not at all, and locked by this process: a kill
+  // while it is being written leaves no half run behind. Until the first checkpoint, --resume
+  // starts it from step 0.
+  createRunDir(
+    runDir,
+    (tmp) => {
+      const tokenizers = saveTokenizers(tmp, tk.src, tk.tgt, tk.joint);
+      writeRunConfig(tmp, { model: model.config, training: settings as unknown as Record<string, unknown>, tokenizers });
+    },
+    true,
+  );
+  return prepared;
 }
 
 /** Continues a run from its last/ checkpoint exactly where it stopped. */
 export async function prepareResume(runDir: string, overrides: TrainSettingsInput, note: Note = () => {}): Promise<PreparedRun> {
   const cfg = readRunConfig(runDir);
+  // One writer per run: a second --resume of the same run stops here, before anything is changed.
+  lockRun(runDir);
   const bad = Object.keys(overrides).filter((k) => !(RESUME_OVERRIDABLE as readonly string[]).includes(k) && (overrides as Record<string, unknown>)[k] !== undefined);
   if (bad.length > 0) throw new InputError(`--resume continues with the run's saved settings; only --max-steps, --max-epochs and --time-budget may be given (got ${bad.join(', ')})`);
   // The saved settings are checked like a config file (a tampered run must fail with a clear

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { SIZE_LIMITS } from '../../model/size-limits.js';
 import { collect, integerFlag, numberFlag } from '../option-values.js';
 
 interface EvalOpts {
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .option('--metrics <list>', 'comma-separated: bleu, chrf, chrf++', 'bleu,chrf')
     .option('--lowercase', 'case-insensitive BLEU/chrF')
     .option('--format <fmt>', 'text or json', 'text')
-    .option('--hyp-out <file>', 'also write the translations here (atomically)')
+    .option('--hyp-out <file>', 'also write the translations here, one line per pair (atomically)')
     .addHelpText(
       'after',
       `
@@ -47,14 +48,14 @@ Examples:
                --test corpora/multi30k/val --src en --tgt de      # an ensemble: mean of the probabilities`,
     )
     .action(async (opts: EvalOpts) => {
-      const beam = integerFlag('--beam', opts.beam);
-      const batchSize = integerFlag('--batch-size', opts.batchSize);
+      const beam = integerFlag('--beam', opts.beam, 1, SIZE_LIMITS.beam);
+      const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
       const alpha = numberFlag('--length-penalty', opts.lengthPenalty);
       if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { parseMetrics, computeMetrics, formatMetricsText } = await import('../../eval/metrics.js');
       const metrics = parseMetrics(opts.metrics);
       if (opts.hypOut !== undefined) {
-        const { checkOutputPath } = await import('../../util/atomic-write.js');
+        const { checkOutputPath } = await import('../../util/output.js');
         checkOutputPath(opts.hypOut); // fail now, not after decoding the whole test set
       }
       const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
@@ -91,8 +92,9 @@ Examples:
       const speed = { search: beam === 1 ? 'greedy' : `beam ${beam}`, sentences: hyps.length, seconds, sentencesPerSecond: hyps.length / seconds, tokensPerSecond: outTokens / seconds };
 
       if (opts.hypOut !== undefined) {
-        const { writeFileAtomic } = await import('../../util/atomic-write.js');
-        writeFileAtomic(opts.hypOut, hyps.map((h) => h + '\n').join(''));
+        // One line per test pair, whatever a hypothesis holds (src/util/output.ts: outputLine).
+        const { outputLine, writeOutputFile } = await import('../../util/output.js');
+        await writeOutputFile(opts.hypOut, hyps.map((h) => outputLine(h) + '\n').join(''));
       }
       if (opts.format === 'json') {
         process.stdout.write(JSON.stringify({ model: run.dir, ...(ensemble ? { ensemble: opts.model } : {}), pairs: pairs.length, metrics: scores.map(({ line, ...r }) => ({ ...r, verbose: line })), perplexity: ppl, decoding: speed }, null, 2) + '\n');
