@@ -5,8 +5,7 @@
  *   θ̄ = (1/k) Σᵢ θᵢ        (accumulated in float64, stored as float32)
  * which often translates better than any single one of them. Every checkpoint must have the same
  * model config and the same tensor names and shapes; any difference is an InputError naming the
- * file and the problem; so is a NaN or an infinity in any of them (safetensors.ts refuses it on
- * reading). The result is written whole, like best/ (src/util/atomic-dir.ts writeDirWhole): an
+ * file and the problem; so is a NaN or an infinity in any of them (checkFinite). The result is written whole, like best/ (src/util/atomic-dir.ts writeDirWhole): an
  * error or a kill leaves the previous averaged/ or none, and no temporary directory once the next
  * average has run.
  */
@@ -18,7 +17,7 @@ import { readJsonFile } from '../util/json-file.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CONFIG_FILE, WEIGHTS_FILE, loadModel } from './checkpoint.js';
 import { writeDirWhole } from '../util/atomic-dir.js';
 import { AVERAGED_DIR, KEPT_DIR, RUN_SCHEMA_VERSION, TRAIN_STATE_DIR, createRunDir, listKept, readRunConfig, type KeptCheckpoint } from './run-dir.js';
-import { readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
+import { checkFinite, readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
 
 /** Which kept checkpoints: the newest n, or the n with the highest validation BLEU. */
 export type Selection = { by: 'last' | 'best'; n: number };
@@ -100,6 +99,7 @@ export function averageWeights(dirs: string[], within?: string): TensorEntry[] {
       const want = base.get(name)!.shape;
       if (!t) throw new InputError(`${path}: tensor ${name} is missing (${firstWeights} has it)`);
       if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) throw new InputError(`${path}: tensor ${name} has shape [${t.shape}], but [${want}] in ${firstWeights}`);
+      checkFinite(path, name, t.data);
       const acc = sums.get(name)!;
       for (let i = 0; i < acc.length; i++) acc[i] += t.data[i];
     }

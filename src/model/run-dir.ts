@@ -48,7 +48,7 @@ import { MAX_CONFIG_BYTES, readFileLimited, readJsonFile } from '../util/json-fi
 import { isInside, openRegularFile } from '../util/regular-file.js';
 import { CHECKPOINT_FORMAT, CONFIG_FILE, WEIGHTS_FILE, loadModel, saveModel } from './checkpoint.js';
 import { parseModelConfig, type ModelConfig } from './config.js';
-import { readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
+import { checkFinite, readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
 import type { Seq2Seq } from './seq2seq.js';
 import type { Seq2SeqModel } from './types.js';
 
@@ -574,7 +574,9 @@ export function readTrainState(runDir: string, repair = true): SavedTrainState {
   if (!existsSync(jsonPath)) throw new InputError(`${jsonPath}: file not found (the run has no resumable checkpoint)`);
   const json = readJsonFile(jsonPath, 'train state', MAX_CONFIG_BYTES, runDir);
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${jsonPath}: expected a JSON object`);
-  const { tensors } = readSafetensors(join(sdir, OPTIMIZER_FILE), runDir);
+  const optimizer = join(sdir, OPTIMIZER_FILE);
+  const { tensors } = readSafetensors(optimizer, runDir);
+  for (const [name, t] of tensors) checkFinite(optimizer, name, t.data);
   return { json: json as Record<string, unknown>, tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })) };
 }
 

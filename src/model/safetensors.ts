@@ -4,8 +4,9 @@
  * header = { "<name>": { "dtype": "F32", "shape": [...], "data_offsets": [begin, end] }, ...,
  *            "__metadata__": { "<key>": "<string value>" } }
  * Offsets are relative to the start of the data section; tensors are stored little-endian.
- * Reading validates everything (sizes, offsets, dtypes, JSON, finite numbers) and never evaluates
- * code; a regular file only, opened as src/util/regular-file.ts does.
+ * Reading validates everything (sizes, offsets, dtypes, JSON) and never evaluates code; a regular
+ * file only, opened as src/util/regular-file.ts does. Loading weights also refuses NaN and
+ * infinities (checkFinite).
  */
 import { closeSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -146,32 +147,28 @@ export function readSafetensorsSummary(path: string, within?: string): Safetenso
   }));
 }
 
-/**
- * Reads and validates a safetensors file; any problem is an InputError naming the file. Every
- * number must be finite: a NaN or an infinity (a diverged or damaged checkpoint) is refused.
- */
+/** Reads and validates a safetensors file (the numbers as stored); any problem is an InputError naming the file. */
 export function readSafetensors(path: string, within?: string): SafetensorsContent {
   return withHeader(path, within, (fd, h) => {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const e of h.entries) {
       const bytes = Buffer.alloc(e.end - e.begin);
       readExactly(fd, bytes, h.dataStart + e.begin);
-      const data = fromLittleEndianBytes(bytes);
-      const bad = firstNonFinite(data);
-      if (bad >= 0) throw new InputError(`${path}: tensor ${e.name} holds ${data[bad]} at index ${bad} (a diverged or damaged checkpoint)`);
-      tensors.set(e.name, { shape: e.shape, data });
+      tensors.set(e.name, { shape: e.shape, data: fromLittleEndianBytes(bytes) });
     }
     return { tensors, metadata: h.metadata };
   });
 }
 
-/** Index of the first NaN or ±Infinity, or -1. */
-function firstNonFinite(data: Float32Array): number {
+/**
+ * Refuses a tensor holding a NaN or an infinity (a diverged or damaged checkpoint): weights and
+ * optimiser state are checked when they are loaded (the format itself can store any float).
+ */
+export function checkFinite(path: string, name: string, data: Float32Array): void {
   for (let i = 0; i < data.length; i++) {
     // x − x is 0 for every finite x and NaN for NaN and ±Infinity.
-    if (data[i] - data[i] !== 0) return i;
+    if (data[i] - data[i] !== 0) throw new InputError(`${path}: tensor ${name} holds ${data[i]} at index ${i} (a diverged or damaged checkpoint)`);
   }
-  return -1;
 }
 
 function readExactly(fd: number, buf: Buffer, position: number): void {

@@ -60,7 +60,16 @@ describe.concurrent('a tampered run directory', () => {
   it('config.json: a hidden size of 10⁹ is an input error at once, before any memory is allocated for it', async () => {
     const r = copyRun(fx, 'tp-huge');
     editJson(join(r, 'best', 'config.json'), (d) => (d.model.hiddenSize = 1_000_000_000));
-    await expectError(['translate', '--model', 'tp-huge', '--beam', '1'], /^seq2seq: tp-huge\/best\/model\.safetensors: holds \d+ numbers, but the model tp-huge\/best\/config\.json describes needs at least \d+$/);
+    await expectError(['translate', '--model', 'tp-huge', '--beam', '1'], 'seq2seq: tp-huge/best/config.json: model: hiddenSize must be at most 16384 (got 1000000000)');
+  });
+
+  it('config.json: sizes within the bounds that the weights file cannot hold are refused before the model is built', async () => {
+    const r = copyRun(fx, 'tp-within');
+    editJson(join(r, 'best', 'config.json'), (d) => {
+      d.model.hiddenSize = 2048; // 626,246,344 parameters: 5 GB with their gradients
+      d.model.encoderLayers = 8;
+    });
+    await expectError(['translate', '--model', 'tp-within', '--beam', '1'], /^seq2seq: tp-within\/best\/model\.safetensors: holds \d+ numbers, but the model tp-within\/best\/config\.json describes has 626246344 parameters$/);
   });
 
   it('config.json over the 1 MiB limit (padded) is refused without being parsed', async () => {
