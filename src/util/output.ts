@@ -23,7 +23,7 @@
  * (SIGKILL) are removed by the next write to the same name (removeStaleTemps).
  */
 import { closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
 import { removeStaleTemps } from './atomic-dir.js';
@@ -167,36 +167,38 @@ async function openAtomic(name: string, t: { file: string; mode?: number }): Pro
   const dir = dirname(t.file);
   removeStaleTemps(dir, (base) => base === basename(t.file));
   const tmp = tempPathFor(t.file);
-  let fh: FileHandle;
-  try {
-    fh = await open(tmp, 'wx', t.mode ?? 0o644);
-    if (t.mode !== undefined) await fh.chmod(t.mode);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw writeError(name, err);
-  }
-  let done = false;
-  // Synchronous, as it may run inside an exit handler; unlinking an open file is fine on POSIX.
+  // Registered before the file exists: a signal arriving while it is being created still removes
+  // it. Synchronous, as it may run inside an exit handler; unlinking an open file is fine on POSIX.
+  let fh: FileHandle | null = null;
   const removeTemp = (): void => {
-    void fh.close().catch(() => undefined);
+    void fh?.close().catch(() => undefined);
     try {
       unlinkSync(tmp);
     } catch {
-      /* already gone */
+      /* already gone, or never made */
     }
   };
   const unregister = registerCleanup(removeTemp, `${name} left untouched`);
+  let done = false;
   const abort = (): void => {
     if (done) return;
     done = true;
     unregister();
     removeTemp();
   };
+  try {
+    fh = await open(tmp, 'wx', t.mode ?? 0o644);
+    if (t.mode !== undefined) await fh.chmod(t.mode);
+  } catch (err) {
+    abort();
+    throw writeError(name, err);
+  }
+  const file = fh;
   return {
     name,
     async write(data) {
       try {
-        await writeAll(fh, data);
+        await writeAll(file, data);
       } catch (err) {
         abort();
         throw writeError(name, err);
@@ -205,8 +207,8 @@ async function openAtomic(name: string, t: { file: string; mode?: number }): Pro
     async close() {
       if (done) return;
       try {
-        await fh.sync();
-        await fh.close();
+        await file.sync();
+        await file.close();
         await rename(tmp, t.file);
       } catch (err) {
         abort();
