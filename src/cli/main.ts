@@ -60,7 +60,7 @@ export async function buildProgram(): Promise<Command> {
  * safely; Node ignores SIGPIPE and SIGXFSZ and keeps SIGUSR1 for its debugger. What these leave
  * behind (temporaries of a dead process) is removed by the next writer (removeStaleTemps).
  */
-export const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = [
+const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU',
   'SIGIO', 'SIGPWR', 'SIGSTKFLT', 'SIGSYS', 'SIGTRAP', 'SIGABRT',
 ];
@@ -150,7 +150,8 @@ export function reportError(err: unknown): number {
     return 1;
   }
   if (err instanceof RangeError && /allocation failed|Invalid typed array length|Array buffer/i.test(err.message)) {
-    process.stderr.write(`seq2seq: out of memory (${err.message}): the model or the batch is too large for this machine\n`);
+    const why = `out of memory (${err.message}): the model or the batch is too large for this machine`;
+    process.stderr.write(`seq2seq: ${why}\n`);
     return 1;
   }
   process.stderr.write(`seq2seq: internal error: ${e && e.message ? e.message : String(err)}\n`);

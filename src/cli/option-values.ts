@@ -13,8 +13,12 @@ import { InputError } from '../errors.js';
 export function integerFlag(name: string, value: string, min = 1, max?: number): number {
   const n = Number(value);
   const digits = /^\s*\d+\s*$/.test(value);
-  if (max !== undefined && digits && n > max) throw new InputError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
-  if (!digits || !Number.isSafeInteger(n) || n < min) throw new InputError(`${name} must be an integer ≥ ${min}, got '${value}'`);
+  if (max !== undefined && digits && n > max) {
+    throw new InputError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  }
+  if (!digits || !Number.isSafeInteger(n) || n < min) {
+    throw new InputError(`${name} must be an integer ≥ ${min}, got '${value}'`);
+  }
   return n;
 }
 

@@ -52,7 +52,8 @@ export interface CorpusReport {
 }
 
 export function newCorpusReport(): CorpusReport {
-  return { pairs: 0, lines: 0, skippedEmpty: 0, emptySrc: 0, emptyTgt: 0, crlfLines: 0, bomStripped: 0, bomInLine: 0, lineSeparators: 0 };
+  const normalised = { crlfLines: 0, bomStripped: 0, bomInLine: 0, lineSeparators: 0 };
+  return { pairs: 0, lines: 0, skippedEmpty: 0, emptySrc: 0, emptyTgt: 0, ...normalised };
 }
 
 const FORMATS: readonly CorpusFormat[] = ['aligned', 'tsv', 'jsonl'];

@@ -44,7 +44,10 @@ export interface LineReaderCounts {
 
 /** The message for a CR that does not end a CRLF line end (column C is 1-based, in bytes). */
 export function loneCrProblem(column: number): string {
-  return `carriage return (CR) without a line feed at column ${column}: lines must end with LF or CRLF (old Mac line ends? convert with: tr '\\r' '\\n')`;
+  return (
+    `carriage return (CR) without a line feed at column ${column}: ` +
+    "lines must end with LF or CRLF (old Mac line ends? convert with: tr '\\r' '\\n')"
+  );
 }
 
 /**

@@ -24,7 +24,9 @@ function decodeLine(bytes: Buffer, name: string, line: number, lfAfter: boolean)
   const end = Math.min(nul >= 0 ? nul : b.length, cr >= 0 ? cr : b.length);
   const bad = firstInvalidUtf8(b.subarray(0, end));
   if (bad >= 0) throw new InputError(at(name, line, `invalid UTF-8 (byte 0x${b[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + shift + 1})`));
-  if (nul >= 0 && (cr < 0 || nul < cr)) throw new InputError(at(name, line, `NUL byte at column ${nul + shift + 1} (binary file?)`));
+  if (nul >= 0 && (cr < 0 || nul < cr)) {
+    throw new InputError(at(name, line, `NUL byte at column ${nul + shift + 1} (binary file?)`));
+  }
   if (cr >= 0) throw new InputError(at(name, line, loneCrProblem(cr + shift + 1)));
   return decoder.decode(b);
 }
@@ -50,7 +52,8 @@ export async function* streamLines(stream: AsyncIterable<Buffer | string>, name:
       pendingBytes += chunk.length - start;
       if (pendingBytes > MAX_LINE_BYTES) {
         const cr = firstLoneCr(Buffer.concat(pending), false);
-        throw new InputError(at(name, line + 1, cr >= 0 ? loneCrProblem(cr + 1) : `line longer than ${MAX_LINE_BYTES} bytes (binary file?)`));
+        const problem = cr >= 0 ? loneCrProblem(cr + 1) : `line longer than ${MAX_LINE_BYTES} bytes (binary file?)`;
+        throw new InputError(at(name, line + 1, problem));
       }
     }
   }

@@ -29,7 +29,9 @@ export interface StreamTranslateResult {
 
 /** One output line (without its newline) for a translation. */
 export function formatTranslation(t: Translation, format: OutputFormat): string {
-  if (format === 'jsonl') return jsonLine({ src: t.source, hyps: t.hyps.map((h) => ({ text: h.text, score: h.score })) });
+  if (format === 'jsonl') {
+    return jsonLine({ src: t.source, hyps: t.hyps.map((h) => ({ text: h.text, score: h.score })) });
+  }
   // Exactly one line per input line, whatever the decoded text holds.
   return outputLine(t.hyps[0]?.text ?? '');
 }

@@ -5,9 +5,9 @@
  *   θ̄ = (1/k) Σᵢ θᵢ        (accumulated in float64, stored as float32)
  * which often translates better than any single one of them. Every checkpoint must have the same
  * model config and the same tensor names and shapes; any difference is an InputError naming the
- * file and the problem; so is a NaN or an infinity in any of them (checkFinite). The result is written whole, like best/ (src/util/atomic-dir.ts writeDirWhole): an
- * error or a kill leaves the previous averaged/ or none, and no temporary directory once the next
- * average has run.
+ * file and the problem; so is a NaN or an infinity in any of them (checkFinite). The result is
+ * written whole, like best/ (src/util/atomic-dir.ts writeDirWhole): an error or a kill leaves the
+ * previous averaged/ or none, and no temporary directory once the next average has run.
  */
 import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -16,7 +16,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { readJsonFile } from '../util/json-file.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CONFIG_FILE, WEIGHTS_FILE, loadModel } from './checkpoint.js';
 import { writeDirWhole } from '../util/atomic-dir.js';
-import { AVERAGED_DIR, KEPT_DIR, RUN_SCHEMA_VERSION, TRAIN_STATE_DIR, createRunDir, listKept, readRunConfig, type KeptCheckpoint } from './run-dir.js';
+import { AVERAGED_DIR, KEPT_DIR, RUN_SCHEMA_VERSION, TRAIN_STATE_DIR, createRunDir, listKept } from './run-dir.js';
+import { readRunConfig, type KeptCheckpoint } from './run-dir.js';
 import { checkFinite, readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
 
 /** Which kept checkpoints: the newest n, or the n with the highest validation BLEU. */

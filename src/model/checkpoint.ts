@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { MAX_CONFIG_BYTES, oneLine, readJsonFile } from '../util/json-file.js';
 import { Rng } from '../util/rng.js';
 import { parameterCount, parseModelConfig } from './config.js';
-import { checkFinite, readSafetensors, readSafetensorsSummary, writeSafetensors } from './safetensors.js';
+import { checkFinite, countSafetensorsNumbers, readSafetensors, writeSafetensors } from './safetensors.js';
 import { Seq2Seq } from './seq2seq.js';
 
 export const CHECKPOINT_FORMAT = 'seq2seq';
@@ -67,10 +67,11 @@ export function loadModel(dir: string, within?: string): Seq2Seq {
   // numbers than the file holds is refused before anything is allocated for it, in milliseconds
   // whatever the config claims (hiddenSize 8192 with 8 layers asks for 4 GB). A small excess is
   // let through, so that the tensor-by-tensor check below can name the missing or misshaped tensor.
-  const held = readSafetensorsSummary(path, within).numbers;
+  const held = countSafetensorsNumbers(path, within);
   const needed = parameterCount(config);
   if (needed > held + LOAD_SLACK) {
-    throw new InputError(`${path}: holds ${held} numbers, but the model ${join(dir, CONFIG_FILE)} describes has ${needed} parameters`);
+    const config = join(dir, CONFIG_FILE);
+    throw new InputError(`${path}: holds ${held} numbers, but the model ${config} describes has ${needed} parameters`);
   }
   const { tensors } = readSafetensors(path, within);
   const model = new Seq2Seq(config, new Rng(1), false);

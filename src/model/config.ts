@@ -124,7 +124,8 @@ export function parameterCount(c: ModelConfig): number {
   const E = c.embeddingSize;
   const L = c.decoderLayers;
   let n = (c.srcVocabSize + c.tgtVocabSize) * E;
-  n += s.directions * (cellParameters(gates, E, s.encoderHidden) + (c.encoderLayers - 1) * cellParameters(gates, s.memory, s.encoderHidden));
+  const upper = (c.encoderLayers - 1) * cellParameters(gates, s.memory, s.encoderHidden);
+  n += s.directions * (cellParameters(gates, E, s.encoderHidden) + upper);
   n += s.memory * L * H + L * H;
   n += cellParameters(gates, s.decoderInput, H) + (L - 1) * cellParameters(gates, H, H);
   if (c.attention === 'bahdanau') n += s.attention * (s.memory + H + 2);
@@ -140,7 +141,8 @@ function sizeProblem(c: ModelConfig): string | null {
   if (field) return describeSizeProblem(field);
   const n = parameterCount(c);
   if (n <= SIZE_LIMITS.parameters) return null;
-  return `the model would have ${n.toLocaleString('en-US')} parameters, more than the limit of ${SIZE_LIMITS.parameters.toLocaleString('en-US')}`;
+  const limit = SIZE_LIMITS.parameters.toLocaleString('en-US');
+  return `the model would have ${n.toLocaleString('en-US')} parameters, more than the limit of ${limit}`;
 }
 
 /**

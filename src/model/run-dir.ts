@@ -16,13 +16,13 @@
  *
  * train-state/ lives inside last/ so that weights and optimiser state are always replaced together.
  * A checkpoint directory (best/, last/, checkpoints/step-N/, averaged/) is written whole under a
- * temporary name (every file fsynced), then swapped in by renames (kind → .kind.old, tmp → kind, rm .kind.old): a kill at any point leaves
- * either the complete old or the complete new checkpoint. Readers never change the directory: they
- * read a stranded .kind.old where kind/ is missing. The writer (a checkpoint, or --resume through
- * repairRun) puts .kind.old back and removes the temporary files of killed processes. A kept
- * checkpoint beyond N is first renamed to a temporary name, then removed, so that a kill never
- * leaves half a step-N/ directory; --resume also removes kept checkpoints newer than last/ (their
- * steps are redone, like the history's).
+ * temporary name (every file fsynced), then swapped in by renames (kind → .kind.old, tmp → kind,
+ * rm .kind.old): a kill at any point leaves either the complete old or the complete new checkpoint.
+ * Readers never change the directory: they read a stranded .kind.old where kind/ is missing. The
+ * writer (a checkpoint, or --resume through repairRun) puts .kind.old back and removes the
+ * temporary files of killed processes. A kept checkpoint beyond N is first renamed to a temporary
+ * name, then removed, so that a kill never leaves half a step-N/ directory; --resume also removes
+ * kept checkpoints newer than last/ (their steps are redone, like the history's).
  * A new run is also created whole: built in a temporary sibling directory and renamed into place.
  * docs/reliability.md lists what a kill at each moment leaves behind. The directory swaps themselves
  * are src/util/atomic-dir.ts.
@@ -33,13 +33,32 @@
  * and the run's real path); a lock whose process is gone (or that was copied with the run) is stale
  * and taken over.
  */
-import { closeSync, constants, copyFileSync, existsSync, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+} from 'node:fs';
 import { readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
 import { Tokenizer } from '../text/tokenizer.js';
-import { createDirWhole, discardDir, processAlive, recoverDir, removeStaleTemps, writeDirWhole } from '../util/atomic-dir.js';
+import {
+  createDirWhole,
+  discardDir,
+  processAlive,
+  recoverDir,
+  removeStaleTemps,
+  writeDirWhole,
+} from '../util/atomic-dir.js';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
 import { crashPoint } from '../util/crash-point.js';
 import { registerCleanup } from '../util/cleanup.js';
@@ -110,7 +129,12 @@ export function writeRunConfig(dir: string, cfg: Omit<RunConfig, 'format' | 'ver
 }
 
 /** Saves the tokenizers as the run expects them; returns their file names. */
-export function saveTokenizers(dir: string, src: Tokenizer, tgt: Tokenizer, joint: boolean): { src: string; tgt: string } {
+export function saveTokenizers(
+  dir: string,
+  src: Tokenizer,
+  tgt: Tokenizer,
+  joint: boolean,
+): { src: string; tgt: string } {
   if (joint) {
     src.save(join(dir, JOINT_TOKENIZER_FILE));
     return { src: JOINT_TOKENIZER_FILE, tgt: JOINT_TOKENIZER_FILE };
@@ -129,15 +153,31 @@ export function readRunConfig(dir: string): RunConfig {
   const doc = readJsonFile(path, 'run config', MAX_CONFIG_BYTES, dir);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${path}: expected a JSON object`);
   const d = doc as Record<string, unknown>;
-  if (d.format !== CHECKPOINT_FORMAT) throw new InputError(`${path}: format is ${short(d.format)}, expected "${CHECKPOINT_FORMAT}"`);
-  if (typeof d.version !== 'number' || d.version > RUN_SCHEMA_VERSION) throw new InputError(`${path}: unsupported version ${short(d.version)} (this program reads ${RUN_SCHEMA_VERSION})`);
-  if (!d.model || typeof d.model !== 'object' || Array.isArray(d.model)) throw new InputError(`${path}: no "model" section`);
+  if (d.format !== CHECKPOINT_FORMAT)
+    throw new InputError(`${path}: format is ${short(d.format)}, expected "${CHECKPOINT_FORMAT}"`);
+  if (typeof d.version !== 'number' || d.version > RUN_SCHEMA_VERSION)
+    throw new InputError(`${path}: unsupported version ${short(d.version)} (this program reads ${RUN_SCHEMA_VERSION})`);
+  if (!d.model || typeof d.model !== 'object' || Array.isArray(d.model))
+    throw new InputError(`${path}: no "model" section`);
   const model = parseModelConfig(d.model, `${path}: model`);
-  if (d.training !== undefined && (d.training === null || typeof d.training !== 'object' || Array.isArray(d.training))) throw new InputError(`${path}: "training" must be an object`);
+  if (d.training !== undefined && (d.training === null || typeof d.training !== 'object' || Array.isArray(d.training)))
+    throw new InputError(`${path}: "training" must be an object`);
   const tk = d.tokenizers as { src?: unknown; tgt?: unknown } | undefined;
-  const tokenizers = tk && typeof tk.src === 'string' && typeof tk.tgt === 'string' ? { src: tk.src, tgt: tk.tgt } : guessTokenizers(dir, path);
-  for (const side of ['src', 'tgt'] as const) tokenizers[side] = fileInRun(dir, tokenizers[side], `${path}: tokenizers.${side}`);
-  return { ...(d as object), format: CHECKPOINT_FORMAT, version: d.version, kind: 'run', model, training: (d.training as Record<string, unknown>) ?? {}, tokenizers } as RunConfig;
+  const tokenizers =
+    tk && typeof tk.src === 'string' && typeof tk.tgt === 'string'
+      ? { src: tk.src, tgt: tk.tgt }
+      : guessTokenizers(dir, path);
+  for (const side of ['src', 'tgt'] as const)
+    tokenizers[side] = fileInRun(dir, tokenizers[side], `${path}: tokenizers.${side}`);
+  return {
+    ...(d as object),
+    format: CHECKPOINT_FORMAT,
+    version: d.version,
+    kind: 'run',
+    model,
+    training: (d.training as Record<string, unknown>) ?? {},
+    tokenizers,
+  } as RunConfig;
 }
 
 /** A JSON value, shortened for a one-line message. */
@@ -153,7 +193,14 @@ function short(v: unknown): string {
  */
 export function fileInRun(runDir: string, name: string, where: string): string {
   const rel = normalize(name);
-  if (name === '' || isAbsolute(name) || rel === '..' || rel.startsWith(`..${sep}`) || rel.split(/[\\/]/).includes('..') || name.includes('\0')) {
+  if (
+    name === '' ||
+    isAbsolute(name) ||
+    rel === '..' ||
+    rel.startsWith(`..${sep}`) ||
+    rel.split(/[\\/]/).includes('..') ||
+    name.includes('\0')
+  ) {
     throw new InputError(`${where}: ${short(name)} must be a file name inside the run directory`);
   }
   const full = join(runDir, rel);
@@ -166,7 +213,8 @@ export function fileInRun(runDir: string, name: string, where: string): string {
     } catch {
       return rel;
     }
-    if (real !== realRun && !real.startsWith(realRun + sep)) throw new InputError(`${where}: ${short(name)} leads outside the run directory (symbolic link to ${real})`);
+    if (!isInside(real, realRun))
+      throw new InputError(`${where}: ${short(name)} leads outside the run directory (symbolic link to ${real})`);
   }
   return rel;
 }
@@ -174,7 +222,9 @@ export function fileInRun(runDir: string, name: string, where: string): string {
 function guessTokenizers(dir: string, configPath: string): { src: string; tgt: string } {
   if (existsSync(join(dir, JOINT_TOKENIZER_FILE))) return { src: JOINT_TOKENIZER_FILE, tgt: JOINT_TOKENIZER_FILE };
   if (existsSync(join(dir, SRC_TOKENIZER_FILE))) return { src: SRC_TOKENIZER_FILE, tgt: TGT_TOKENIZER_FILE };
-  throw new InputError(`${configPath}: no "tokenizers" entry and no ${JOINT_TOKENIZER_FILE} or ${SRC_TOKENIZER_FILE} beside it`);
+  throw new InputError(
+    `${configPath}: no "tokenizers" entry and no ${JOINT_TOKENIZER_FILE} or ${SRC_TOKENIZER_FILE} beside it`,
+  );
 }
 
 /** Puts back a checkpoint stranded by a kill between the two renames of a swap (writers only). */
@@ -263,7 +313,9 @@ function sameWeights(runDir: string, top: string, best: string): boolean {
   if (st.ino === statSync(best).ino) return true;
   if (st.size !== statSync(best).size) return false;
   const limit = st.size;
-  return readFileLimited(top, limit, 'weights file', runDir).equals(readFileLimited(best, limit, 'weights file', runDir));
+  return readFileLimited(top, limit, 'weights file', runDir).equals(
+    readFileLimited(best, limit, 'weights file', runDir),
+  );
 }
 
 /**
@@ -355,7 +407,10 @@ function lockError(runDir: string, err: NodeJS.ErrnoException): Error {
   const code = err.code;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     const why = code === 'EROFS' ? 'read-only file system' : 'permission denied';
-    return new InputError(`${runDir}: cannot write in the run directory (${why}); training writes its checkpoints and history there: make it writable, or copy the run and resume the copy`);
+    return new InputError(
+      `${runDir}: cannot write in the run directory (${why}); training writes its checkpoints and history there: ` +
+        'make it writable, or copy the run and resume the copy',
+    );
   }
   if (code === 'ELOOP') return new InputError(`${join(runDir, LOCK_FILE)}: is a symbolic link; remove it`);
   return new RuntimeFailure(`${runDir}: cannot create the run's lock file ${LOCK_FILE} (${errnoReason(code)})`);
@@ -413,10 +468,16 @@ export function lockRun(runDir: string): void {
     }
     const info = parseLock(text);
     if (info && info.host !== hostname()) {
-      throw new RuntimeFailure(`${runDir}: in use by process ${info.pid} on host ${info.host} (since ${info.since}); if that process is gone, remove ${path}`);
+      throw new RuntimeFailure(
+        `${runDir}: in use by process ${info.pid} on host ${info.host} (since ${info.since}); ` +
+          `if that process is gone, remove ${path}`,
+      );
     }
     if (info && info.run === real && info.pid !== process.pid && processAlive(info.pid)) {
-      throw new RuntimeFailure(`${runDir}: in use by process ${info.pid} (since ${info.since}); one process at a time may write a run: wait for it to finish or stop it`);
+      throw new RuntimeFailure(
+        `${runDir}: in use by process ${info.pid} (since ${info.since}); ` +
+          'one process at a time may write a run: wait for it to finish or stop it',
+      );
     }
     breakStaleLock(runDir, text);
   }
@@ -441,10 +502,15 @@ export function unlockRun(runDir: string): void {
 export function appendHistory(path: string, text: string): void {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+    fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+      0o644,
+    );
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ELOOP') throw new InputError(`${path}: is a symbolic link; a run's history must be a regular file inside the run`);
+    if (e.code === 'ELOOP')
+      throw new InputError(`${path}: is a symbolic link; a run's history must be a regular file inside the run`);
     throw new RuntimeFailure(`${path}: cannot append to the training history (${errnoReason(e.code)})`);
   }
   try {
@@ -452,7 +518,9 @@ export function appendHistory(path: string, text: string): void {
     writeSync(fd, text);
   } catch (err) {
     if (err instanceof Seq2SeqError) throw err;
-    throw new RuntimeFailure(`${path}: cannot append to the training history (${errnoReason((err as NodeJS.ErrnoException).code)})`);
+    throw new RuntimeFailure(
+      `${path}: cannot append to the training history (${errnoReason((err as NodeJS.ErrnoException).code)})`,
+    );
   } finally {
     closeSync(fd);
   }
@@ -463,7 +531,13 @@ export function appendHistory(path: string, text: string): void {
  * and swaps it in. For 'best' the run's top-level model.safetensors is pointed at the new weights.
  * Returns the checkpoint directory.
  */
-export function writeCheckpoint(runDir: string, kind: CheckpointKind, model: Seq2Seq, extra: Record<string, unknown>, state?: SavedTrainState): string {
+export function writeCheckpoint(
+  runDir: string,
+  kind: CheckpointKind,
+  model: Seq2Seq,
+  extra: Record<string, unknown>,
+  state?: SavedTrainState,
+): string {
   const final = writeDirWhole(runDir, kind, (tmp) => {
     writeCheckpointFiles(tmp, model, extra);
     if (state) {
@@ -480,7 +554,14 @@ export function writeCheckpoint(runDir: string, kind: CheckpointKind, model: Seq
 
 /** config.json ({kind: "checkpoint", model, …extra}) and model.safetensors of `model` into `dir`. */
 function writeCheckpointFiles(dir: string, model: Seq2Seq, extra: Record<string, unknown>): void {
-  writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify({ format: CHECKPOINT_FORMAT, version: RUN_SCHEMA_VERSION, kind: 'checkpoint', model: model.config, ...extra }, null, 2) + '\n');
+  writeFileAtomic(
+    join(dir, CONFIG_FILE),
+    JSON.stringify(
+      { format: CHECKPOINT_FORMAT, version: RUN_SCHEMA_VERSION, kind: 'checkpoint', model: model.config, ...extra },
+      null,
+      2,
+    ) + '\n',
+  );
   saveModel(dir, model);
 }
 
@@ -517,7 +598,13 @@ export function listKept(runDir: string): KeptCheckpoint[] {
  * scores, + model.safetensors), then removes the oldest beyond the newest `keep`: each is renamed
  * to a temporary name first, so a kill leaves whole step directories and removable temporaries.
  */
-export function writeKeptCheckpoint(runDir: string, step: number, model: Seq2Seq, extra: Record<string, unknown>, keep: number): string {
+export function writeKeptCheckpoint(
+  runDir: string,
+  step: number,
+  model: Seq2Seq,
+  extra: Record<string, unknown>,
+  keep: number,
+): string {
   const kdir = join(runDir, KEPT_DIR);
   mkdirSync(kdir, { recursive: true });
   removeStaleTemps(kdir);
@@ -527,7 +614,10 @@ export function writeKeptCheckpoint(runDir: string, step: number, model: Seq2Seq
   return final;
 }
 
-/** --resume: kept checkpoints' stranded .old put back, temporaries of killed processes removed, those newer than `step` removed. */
+/**
+ * --resume: kept checkpoints' stranded .old put back, temporaries of killed processes removed, those
+ * newer than `step` removed.
+ */
 function repairKept(runDir: string, step: number): string[] {
   const kdir = join(runDir, KEPT_DIR);
   if (!existsSync(kdir)) return [];
@@ -573,18 +663,23 @@ export function readTrainState(runDir: string, repair = true): SavedTrainState {
   const jsonPath = join(sdir, TRAIN_STATE_FILE);
   if (!existsSync(jsonPath)) throw new InputError(`${jsonPath}: file not found (the run has no resumable checkpoint)`);
   const json = readJsonFile(jsonPath, 'train state', MAX_CONFIG_BYTES, runDir);
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${jsonPath}: expected a JSON object`);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new InputError(`${jsonPath}: expected a JSON object`);
   const optimizer = join(sdir, OPTIMIZER_FILE);
   const { tensors } = readSafetensors(optimizer, runDir);
   for (const [name, t] of tensors) checkFinite(optimizer, name, t.data);
-  return { json: json as Record<string, unknown>, tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })) };
+  return {
+    json: json as Record<string, unknown>,
+    tensors: [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })),
+  };
 }
 
 /** The checkpoint directory to load: best/ by default (falling back to last/, then the run directory). Reads only. */
 export function checkpointDir(dir: string, which?: CheckpointKind): string {
   if (which) {
     const d = readableCheckpoint(dir, which);
-    if (!existsSync(join(d, WEIGHTS_FILE))) throw new InputError(`${join(dir, which, WEIGHTS_FILE)}: file not found (no '${which}' checkpoint in this run)`);
+    if (!existsSync(join(d, WEIGHTS_FILE)))
+      throw new InputError(`${join(dir, which, WEIGHTS_FILE)}: file not found (no '${which}' checkpoint in this run)`);
     return d;
   }
   for (const k of ['best', 'last'] as const) {
@@ -618,7 +713,10 @@ export function loadRun(dir: string, which?: CheckpointKind): LoadedRun {
   }
   const config = readRunConfig(runDir);
   const srcTokenizer = Tokenizer.load(join(runDir, config.tokenizers.src));
-  const tgtTokenizer = config.tokenizers.tgt === config.tokenizers.src ? srcTokenizer : Tokenizer.load(join(runDir, config.tokenizers.tgt));
+  const tgtTokenizer =
+    config.tokenizers.tgt === config.tokenizers.src
+      ? srcTokenizer
+      : Tokenizer.load(join(runDir, config.tokenizers.tgt));
   ckpt ??= checkpointDir(runDir, which);
   let model: Seq2Seq;
   try {
@@ -628,10 +726,16 @@ export function loadRun(dir: string, which?: CheckpointKind): LoadedRun {
     throw new InputError(`${join(ckpt, WEIGHTS_FILE)}: cannot load (${(err as Error).message})`);
   }
   if (model.srcVocabSize !== srcTokenizer.vocabSize) {
-    throw new InputError(`${join(runDir, config.tokenizers.src)}: ${srcTokenizer.vocabSize} tokens, but the model in ${basename(ckpt)} has a source vocabulary of ${model.srcVocabSize}`);
+    throw new InputError(
+      `${join(runDir, config.tokenizers.src)}: ${srcTokenizer.vocabSize} tokens, ` +
+        `but the model in ${basename(ckpt)} has a source vocabulary of ${model.srcVocabSize}`,
+    );
   }
   if (model.tgtVocabSize !== tgtTokenizer.vocabSize) {
-    throw new InputError(`${join(runDir, config.tokenizers.tgt)}: ${tgtTokenizer.vocabSize} tokens, but the model in ${basename(ckpt)} has a target vocabulary of ${model.tgtVocabSize}`);
+    throw new InputError(
+      `${join(runDir, config.tokenizers.tgt)}: ${tgtTokenizer.vocabSize} tokens, ` +
+        `but the model in ${basename(ckpt)} has a target vocabulary of ${model.tgtVocabSize}`,
+    );
   }
   return { dir: runDir, model, config, srcTokenizer, tgtTokenizer, checkpoint: ckpt };
 }

@@ -36,7 +36,8 @@ export function writeSafetensors(path: string, tensors: TensorEntry[], metadata:
   let offset = 0;
   for (const t of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`writeSafetensors: ${t.name} has ${t.data.length} values but shape [${t.shape}]`);
+    if (count !== t.data.length)
+      throw new Error(`writeSafetensors: ${t.name} has ${t.data.length} values but shape [${t.shape}]`);
     if (t.name in header) throw new Error(`writeSafetensors: duplicate tensor name ${t.name}`);
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.length * 4] };
     offset += t.data.length * 4;
@@ -67,20 +68,16 @@ interface Header {
   dataStart: number;
 }
 
-/** What a safetensors file holds, from its header alone. */
-export interface SafetensorsSummary {
-  shapes: Map<string, number[]>;
-  metadata: Record<string, string>;
-  /** Float32 numbers in all tensors together. */
-  numbers: number;
-}
-
 /**
  * Opens a safetensors file (a regular file only; with `within`, it must stay inside that directory)
  * and calls `use` with its validated header; the file is closed afterwards.
  */
 function withHeader<T>(path: string, within: string | undefined, use: (fd: number, h: Header) => T): T {
-  const { fd, size } = openRegularFile(path, { within, missing: 'file not found', directory: 'is a directory, expected a safetensors file' });
+  const { fd, size } = openRegularFile(path, {
+    within,
+    missing: 'file not found',
+    directory: 'is a directory, expected a safetensors file',
+  });
   try {
     return use(fd, readHeader(path, fd, size));
   } finally {
@@ -93,9 +90,13 @@ function readHeader(path: string, fd: number, size: number): Header {
   const lenBuf = Buffer.alloc(8);
   readExactly(fd, lenBuf, 0);
   const headerLen = lenBuf.readBigUInt64LE();
-  if (headerLen > BigInt(MAX_HEADER_BYTES)) throw new InputError(`${path}: safetensors header claims ${headerLen} bytes (limit ${MAX_HEADER_BYTES})`);
+  if (headerLen > BigInt(MAX_HEADER_BYTES))
+    throw new InputError(`${path}: safetensors header claims ${headerLen} bytes (limit ${MAX_HEADER_BYTES})`);
   const n = Number(headerLen);
-  if (8 + n > size) throw new InputError(`${path}: truncated safetensors file (header claims ${n} bytes, file has ${size - 8} after the length)`);
+  if (8 + n > size)
+    throw new InputError(
+      `${path}: truncated safetensors file (header claims ${n} bytes, file has ${size - 8} after the length)`,
+    );
   const headerBuf = Buffer.alloc(n);
   readExactly(fd, headerBuf, 8);
   let header: unknown;
@@ -104,14 +105,16 @@ function readHeader(path: string, fd: number, size: number): Header {
   } catch {
     throw new InputError(`${path}: safetensors header is not valid UTF-8 JSON`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new InputError(`${path}: safetensors header is not a JSON object`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new InputError(`${path}: safetensors header is not a JSON object`);
   const dataStart = 8 + n;
   const dataSize = size - dataStart;
   const metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${path}: __metadata__ must be an object of strings`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new InputError(`${path}: __metadata__ must be an object of strings`);
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new InputError(`${path}: __metadata__.${k} must be a string`);
         metadata[k] = v;
@@ -119,32 +122,45 @@ function readHeader(path: string, fd: number, size: number): Header {
       continue;
     }
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== 'object' || info === null) throw new InputError(`${path}: tensor ${name}: entry is not an object`);
-    if (info.dtype !== 'F32') throw new InputError(`${path}: tensor ${name}: dtype ${String(info.dtype)} is not supported (expected F32)`);
-    if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new InputError(`${path}: tensor ${name}: invalid shape`);
+    if (typeof info !== 'object' || info === null)
+      throw new InputError(`${path}: tensor ${name}: entry is not an object`);
+    if (info.dtype !== 'F32')
+      throw new InputError(`${path}: tensor ${name}: dtype ${String(info.dtype)} is not supported (expected F32)`);
+    if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new InputError(`${path}: tensor ${name}: invalid shape`);
     const off = info.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isSafeInteger(o) && o >= 0) || off[1] < off[0]) {
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      off[1] < off[0]
+    ) {
       throw new InputError(`${path}: tensor ${name}: invalid data_offsets`);
     }
     const count = (info.shape as number[]).reduce((a, b) => a * b, 1);
-    if (off[1] - off[0] !== count * 4) throw new InputError(`${path}: tensor ${name}: data_offsets span ${off[1] - off[0]} bytes but shape [${info.shape}] needs ${count * 4}`);
-    if (off[1] > dataSize) throw new InputError(`${path}: truncated safetensors file (tensor ${name} ends at byte ${off[1]} of a ${dataSize}-byte data section)`);
+    if (off[1] - off[0] !== count * 4)
+      throw new InputError(
+        `${path}: tensor ${name}: data_offsets span ${off[1] - off[0]} bytes ` +
+          `but shape [${info.shape}] needs ${count * 4}`,
+      );
+    if (off[1] > dataSize)
+      throw new InputError(
+        `${path}: truncated safetensors file ` +
+          `(tensor ${name} ends at byte ${off[1]} of a ${dataSize}-byte data section)`,
+      );
     entries.push({ name, shape: info.shape as number[], begin: off[0], end: off[1] });
   }
   entries.sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < entries.length; i++) {
-    if (entries[i].begin < entries[i - 1].end) throw new InputError(`${path}: tensors ${entries[i - 1].name} and ${entries[i].name} overlap`);
+    if (entries[i].begin < entries[i - 1].end)
+      throw new InputError(`${path}: tensors ${entries[i - 1].name} and ${entries[i].name} overlap`);
   }
   return { entries, metadata, dataStart };
 }
 
-/** The tensors' names and shapes and the count of numbers, from the header only (no tensor data is read). */
-export function readSafetensorsSummary(path: string, within?: string): SafetensorsSummary {
-  return withHeader(path, within, (_fd, h) => ({
-    shapes: new Map(h.entries.map((e) => [e.name, e.shape])),
-    metadata: h.metadata,
-    numbers: h.entries.reduce((a, e) => a + (e.end - e.begin) / 4, 0),
-  }));
+/** How many float32 numbers the file's tensors hold, from its header alone (no tensor data is read). */
+export function countSafetensorsNumbers(path: string, within?: string): number {
+  return withHeader(path, within, (_fd, h) => h.entries.reduce((a, e) => a + (e.end - e.begin) / 4, 0));
 }
 
 /** Reads and validates a safetensors file (the numbers as stored); any problem is an InputError naming the file. */
@@ -167,7 +183,8 @@ export function readSafetensors(path: string, within?: string): SafetensorsConte
 export function checkFinite(path: string, name: string, data: Float32Array): void {
   for (let i = 0; i < data.length; i++) {
     // x − x is 0 for every finite x and NaN for NaN and ±Infinity.
-    if (data[i] - data[i] !== 0) throw new InputError(`${path}: tensor ${name} holds ${data[i]} at index ${i} (a diverged or damaged checkpoint)`);
+    if (data[i] - data[i] !== 0)
+      throw new InputError(`${path}: tensor ${name} holds ${data[i]} at index ${i} (a diverged or damaged checkpoint)`);
   }
 }
 
@@ -175,7 +192,8 @@ function readExactly(fd: number, buf: Buffer, position: number): void {
   let off = 0;
   while (off < buf.length) {
     const got = readSync(fd, buf, off, buf.length - off, position + off);
-    if (got === 0) throw new InputError(`unexpected end of file while reading ${buf.length} bytes at offset ${position}`);
+    if (got === 0)
+      throw new InputError(`unexpected end of file while reading ${buf.length} bytes at offset ${position}`);
     off += got;
   }
 }

@@ -88,6 +88,9 @@ export function modelSizeProblem(model: Record<string, unknown>): SizeProblem | 
 /** The first training setting (its `model` section included, as `model.x`) over its bound, or null. */
 export function trainSizeProblem(settings: Record<string, unknown>): SizeProblem | null {
   const model = settings.model;
-  const inModel = model && typeof model === 'object' ? firstOver(model as Record<string, unknown>, MODEL_FIELD_LIMITS, 'model.') : null;
+  const inModel =
+    model && typeof model === 'object'
+      ? firstOver(model as Record<string, unknown>, MODEL_FIELD_LIMITS, 'model.')
+      : null;
   return firstOver(settings, TRAIN_FIELD_LIMITS, '') ?? inModel;
 }

@@ -35,7 +35,8 @@ export function readHistory(path: string): (TrainEvent & { time?: string })[] {
   if (!existsSync(path) && !isLink(path)) return [];
   const out: (TrainEvent & { time?: string })[] = [];
   // Bounded, a regular file, and not through a link out of the run (src/util/regular-file.ts).
-  const lines = readFileLimited(path, MAX_HISTORY_BYTES, 'training history', dirname(path)).toString('utf8').split('\n');
+  const bytes = readFileLimited(path, MAX_HISTORY_BYTES, 'training history', dirname(path));
+  const lines = bytes.toString('utf8').split('\n');
   let last = lines.length - 1;
   while (last >= 0 && lines[last].trim() === '') last--;
   lines.forEach((line, i) => {

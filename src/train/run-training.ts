@@ -12,7 +12,8 @@ import { InputError } from '../errors.js';
 import { CONFIG_FILE } from '../model/checkpoint.js';
 import { parseModelConfig } from '../model/config.js';
 import { loadModel } from '../model/checkpoint.js';
-import { HISTORY_FILE, createRunDir, hasCheckpoint, lockRun, readRunConfig, readTrainState, repairRun, saveTokenizers, unlockRun } from '../model/run-dir.js';
+import { HISTORY_FILE, createRunDir, hasCheckpoint, lockRun, readRunConfig, readTrainState } from '../model/run-dir.js';
+import { repairRun, saveTokenizers, unlockRun } from '../model/run-dir.js';
 import { writeCheckpoint, writeKeptCheckpoint, writeRunConfig } from '../model/run-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { Tokenizer, learnBpe } from '../text/tokenizer.js';
@@ -169,7 +170,8 @@ export async function prepareTraining(s: TrainSettings, note: Note = () => {}): 
     runDir,
     (tmp) => {
       const tokenizers = saveTokenizers(tmp, tk.src, tk.tgt, tk.joint);
-      writeRunConfig(tmp, { model: model.config, training: settings as unknown as Record<string, unknown>, tokenizers });
+      const training = settings as unknown as Record<string, unknown>;
+      writeRunConfig(tmp, { model: model.config, training, tokenizers });
     },
     true,
   );

@@ -35,7 +35,8 @@ export function readFileLimited(path: string, limit: number, what: string, withi
         got = readSync(fd, buf, 0, buf.length, null);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        throw new InputError(`${path}: ${e.code === 'EISDIR' ? 'is a directory' : `cannot read (${e.code ?? e.message})`}`);
+        const problem = e.code === 'EISDIR' ? 'is a directory' : `cannot read (${e.code ?? e.message})`;
+        throw new InputError(`${path}: ${problem}`);
       }
       if (got === 0) break;
       chunks.push(buf.subarray(0, got));

@@ -22,7 +22,18 @@
  * the CLI removes them on any catchable terminating signal; those of processes killed outright
  * (SIGKILL) are removed by the next write to the same name (removeStaleTemps).
  */
-import { closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
@@ -43,7 +54,9 @@ export function outputLine(text: string): string {
 
 /** A value as one JSON Lines line: JSON.stringify, with U+2028/U+2029 escaped (they are valid raw JSON). */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The name of standard output in messages. */
@@ -76,7 +89,9 @@ function targetOf(path: string, st: Stats, file: string): Target {
   if (st.isFile()) return { how: 'atomic', file, mode: st.mode & 0o7777 };
   if (st.isFIFO() || st.isCharacterDevice()) return { how: 'in-place', file, kind: fileKind(st) };
   if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected a file`);
-  throw new InputError(`${path}: is ${fileKind(st)}; refusing to write to it (give a regular file, a FIFO or a character device)`);
+  throw new InputError(
+    `${path}: is ${fileKind(st)}; refusing to write to it (give a regular file, a FIFO or a character device)`,
+  );
 }
 
 /**
@@ -262,7 +277,8 @@ export function writeOutputFileSync(path: string, data: string | Uint8Array): vo
     }
     return;
   }
-  if (t.kind !== 'a character device') throw new InputError(`${path}: is ${t.kind}; give a regular file or a character device`);
+  if (t.kind !== 'a character device')
+    throw new InputError(`${path}: is ${t.kind}; give a regular file or a character device`);
   let fd: number;
   try {
     fd = openSync(t.file, constants.O_WRONLY);

@@ -85,7 +85,9 @@ export function openRegularFile(path: string, o: OpenOptions = {}): OpenedFile {
     if (st.isDirectory()) throw new InputError(`${path}: ${o.directory ?? 'is a directory'}`);
     if (!st.isFile()) throw new InputError(`${path}: is ${fileKind(st)}, expected a regular file`);
     if (o.limit !== undefined && st.size > o.limit) {
-      throw new InputError(`${path}: ${st.size} bytes, over the limit of ${o.limit} bytes${o.what ? ` for a ${o.what}` : ''}`);
+      throw new InputError(
+        `${path}: ${st.size} bytes, over the limit of ${o.limit} bytes${o.what ? ` for a ${o.what}` : ''}`,
+      );
     }
     return { fd, size: st.size };
   } catch (err) {

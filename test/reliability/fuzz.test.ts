@@ -354,7 +354,7 @@ describe('fuzz: configs and train state', () => {
   const value = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.integer({ min: -2, max: 2 ** 31 }), fc.constantFrom(0, 1, 3, 1e9, 2 ** 53, -1, 0.5, 'gru', 'lstm', 'none', 'luong-dot', true, false, null));
   const modelEdit = fc.array(fc.tuple(fc.constantFrom(...modelKeys), fc.option(value)), { minLength: 1, maxLength: 3 });
 
-  it('model config: parseModelConfig accepts or rejects with an InputError; parameterCount equals the built model\'s count', async () => {
+  it('model config: accepted or rejected with an InputError; parameterCount equals the built model\'s', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof({ arbitrary: modelEdit, weight: 4 }, { arbitrary: fc.jsonValue({ maxDepth: 2 }).map((j) => ({ whole: j })), weight: 1 }), async (edit) => {
         let raw: unknown;

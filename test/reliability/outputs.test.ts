@@ -13,11 +13,33 @@
  * with every kind. SEQ2SEQ_FUZZ_SEED changes the seed.
  */
 import fc from 'fast-check';
-import { chmodSync, closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  cpSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtures, type Fixtures } from './fixtures.js';
-import { CAN, kindOf, leftovers, makeDevice, makeFifo, mountFullDisk, readFifo, run, traceLines, unmount, type RunResult } from './special-files.js';
+import {
+  CAN,
+  kindOf,
+  leftovers,
+  makeDevice,
+  makeFifo,
+  mountFullDisk,
+  readFifo,
+  run,
+  traceLines,
+  unmount,
+  type RunResult,
+} from './special-files.js';
 
 const SEED = Number(process.env.SEQ2SEQ_FUZZ_SEED ?? 23);
 const ALL = process.env.SEQ2SEQ_OUTPUTS_ALL === '1';
@@ -51,16 +73,58 @@ const perLine = (lines: string[]) => lines.length;
 const asText = (lines: string[]) => lines.map((l) => `${l}\n`).join('');
 
 const COMMANDS: Command[] = [
-  { name: 'translate (stdin → stdout)', args: () => ['translate', '--model', 'run', '--beam', '1'], input: asText, linesOut: perLine },
-  { name: 'translate --format jsonl', args: () => ['translate', '--model', 'run', '--beam', '2', '--format', 'jsonl'], input: asText, linesOut: perLine },
-  { name: 'translate -o', args: (out) => ['translate', '--model', 'run', '--beam', '1', '-i', 'in.txt', '-o', out!], toFile: true, linesOut: perLine },
+  {
+    name: 'translate (stdin → stdout)',
+    args: () => ['translate', '--model', 'run', '--beam', '1'],
+    input: asText,
+    linesOut: perLine,
+  },
+  {
+    name: 'translate --format jsonl',
+    args: () => ['translate', '--model', 'run', '--beam', '2', '--format', 'jsonl'],
+    input: asText,
+    linesOut: perLine,
+  },
+  {
+    name: 'translate -o',
+    args: (out) => ['translate', '--model', 'run', '--beam', '1', '-i', 'in.txt', '-o', out!],
+    toFile: true,
+    linesOut: perLine,
+  },
   { name: 'eval', args: () => ['eval', '--model', 'run', '--test', 'v', '--src', 'en', '--tgt', 'de', '--beam', '1'] },
-  { name: 'eval --hyp-out', args: (out) => ['eval', '--model', 'run', '--test', 'v', '--src', 'en', '--tgt', 'de', '--beam', '1', '--hyp-out', out!], toFile: true, linesOut: () => 30 },
+  {
+    name: 'eval --hyp-out',
+    args: (out) => [
+      'eval',
+      '--model',
+      'run',
+      '--test',
+      'v',
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--beam',
+      '1',
+      '--hyp-out',
+      out!,
+    ],
+    toFile: true,
+    linesOut: () => 30,
+  },
   { name: 'bpe apply', args: () => ['bpe', 'apply', '-t', 'run/tokenizer.json'], input: asText, linesOut: perLine },
   { name: 'bpe decode', args: () => ['bpe', 'decode', '-t', 'run/tokenizer.json'], input: asText, linesOut: perLine },
-  { name: 'bpe learn -o', args: (out) => ['bpe', 'learn', '--vocab-size', '60', '--text', 't.en', '-o', out!], toFile: true },
+  {
+    name: 'bpe learn -o',
+    args: (out) => ['bpe', 'learn', '--vocab-size', '60', '--text', 't.en', '-o', out!],
+    toFile: true,
+  },
   { name: 'score', args: () => ['score', '--hyp', 'v.de', '--ref', 'v.de'] },
-  { name: 'score --model', args: () => ['score', '--model', 'run', '--test', 'v', '--src', 'en', '--tgt', 'de', '--format', 'jsonl'], linesOut: () => 30 },
+  {
+    name: 'score --model',
+    args: () => ['score', '--model', 'run', '--test', 'v', '--src', 'en', '--tgt', 'de', '--format', 'jsonl'],
+    linesOut: () => 30,
+  },
   { name: 'inspect', args: () => ['inspect', 'run'] },
   { name: 'doctor', args: () => ['doctor'] },
   { name: 'corpus stats', args: () => ['corpus', 'stats', 'v', '--src', 'en', '--tgt', 'de'] },
@@ -68,11 +132,35 @@ const COMMANDS: Command[] = [
     name: 'average',
     args: () => ['average', 'run', '--last', '2'],
     prepare: (d) => {
-      for (const step of ['00000010', '00000020']) cpSync(join(d, 'run', 'best'), join(d, 'run', 'checkpoints', `step-${step}`), { recursive: true });
+      for (const step of ['00000010', '00000020'])
+        cpSync(join(d, 'run', 'best'), join(d, 'run', 'checkpoints', `step-${step}`), { recursive: true });
     },
   },
   { name: 'gradcheck', args: () => ['gradcheck', '--cell', 'rnn', '--attention', 'none', '--samples', '1'] },
-  { name: 'train', args: () => ['train', '--train', 't', '--valid', 'v', '--src', 'en', '--tgt', 'de', '--preset', 'tiny', '--max-steps', '2', '--vocab-size', '60', '--log-format', 'plain', '--out', 'new-run'] },
+  {
+    name: 'train',
+    args: () => [
+      'train',
+      '--train',
+      't',
+      '--valid',
+      'v',
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--preset',
+      'tiny',
+      '--max-steps',
+      '2',
+      '--vocab-size',
+      '60',
+      '--log-format',
+      'plain',
+      '--out',
+      'new-run',
+    ],
+  },
   { name: '--help', args: () => ['--help'] },
   { name: '--version', args: () => ['--version'] },
 ];
@@ -100,7 +188,10 @@ const lineArb = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
   fc.constantFrom('a man in an orange hat', 'two dogs\u2028run', '\ufeffzwei Hunde', 'tab\there', 'café ☕ 😀', ''),
 );
-const linesArb = fc.array(lineArb.map((l) => l.replace(/[\r\n\0]/g, ' ')), { minLength: 1, maxLength: 12 });
+const linesArb = fc.array(
+  lineArb.map((l) => l.replace(/[\r\n\0]/g, ' ')),
+  { minLength: 1, maxLength: 12 },
+);
 
 interface Case {
   command: Command;
@@ -164,10 +255,15 @@ async function runCase(c: Case): Promise<Outcome> {
   if (c.kind !== 'closed pipe' && c.kind !== 'full disk') makeOutput(c.kind, out, d);
   const reading = c.kind === 'fifo' ? readFifo(out) : null;
   let fd: number | null = null;
-  if (!c.command.toFile && c.kind !== 'closed pipe') fd = openSync(out, c.kind === 'full disk' ? 'wx' : 'w'); // as the shell's `>` does
+  // Standard output opened as the shell's `>` does (a new file on the full disk).
+  if (!c.command.toFile && c.kind !== 'closed pipe') fd = openSync(out, c.kind === 'full disk' ? 'wx' : 'w');
   const before = kindOf(out);
   const input = c.command.input?.(c.lines);
-  const r = await run(c.command.toFile ? c.command.args(out) : c.command.args(), { cwd: d, input, stdout: fd ?? (c.kind === 'closed pipe' ? 'closed' : 'pipe') });
+  const r = await run(c.command.toFile ? c.command.args(out) : c.command.args(), {
+    cwd: d,
+    input,
+    stdout: fd ?? (c.kind === 'closed pipe' ? 'closed' : 'pipe'),
+  });
   if (fd !== null) closeSync(fd);
   const read = reading ? await reading : c.kind === 'file' || c.kind === 'symlink' ? readFileSync(out) : null;
   return { r, d, out, before, read };

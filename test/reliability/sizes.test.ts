@@ -51,7 +51,7 @@ describe('parameterCount: the exact parameter count from the config alone', () =
     tiedTargetEmbeddings: fc.constantFrom(false, false, false, true), // tied needs equal sizes: mostly refused
   });
 
-  it('equals the built model\'s count for every cell, attention and option (random configs)', () => {
+  it("equals the built model's count for every cell, attention and option (random configs)", () => {
     let built = 0;
     fc.assert(
       fc.property(small, (raw) => {
@@ -90,30 +90,52 @@ describe('the bounds, in one place', () => {
     ['maxTargetLength', SIZE_LIMITS.sequenceLength],
   ])('model config %s: at most %i', (field, limit) => {
     // The bound itself is a size (it may still exceed the parameter limit with other fields).
-    expect(inputError(() => parseModelConfig({ ...base, [field]: limit + 1 }, 'cfg'))).toBe(`cfg: ${field} must be at most ${limit} (got ${limit + 1})`);
-    expect(inputError(() => parseModelConfig({ ...base, [field]: 1e300 }, 'cfg'))).toMatch(new RegExp(`^cfg: ${field}: |^cfg: ${field} must be at most`));
+    expect(inputError(() => parseModelConfig({ ...base, [field]: limit + 1 }, 'cfg'))).toBe(
+      `cfg: ${field} must be at most ${limit} (got ${limit + 1})`,
+    );
+    expect(inputError(() => parseModelConfig({ ...base, [field]: 1e300 }, 'cfg'))).toMatch(
+      new RegExp(`^cfg: ${field}: |^cfg: ${field} must be at most`),
+    );
   });
 
   it('the parameter count: sizes each within bounds whose product is not', () => {
-    const msg = inputError(() => parseModelConfig({ ...base, hiddenSize: 16384, encoderLayers: 64, decoderLayers: 64 }, 'cfg'));
+    const msg = inputError(() =>
+      parseModelConfig({ ...base, hiddenSize: 16384, encoderLayers: 64, decoderLayers: 64 }, 'cfg'),
+    );
     expect(msg).toMatch(/^cfg: the model would have [\d,]+ parameters, more than the limit of 2,147,483,647$/);
   });
 
   it('training settings: flags and config keys name what the user wrote', () => {
     const flag = (f: string) => `--${f.replace(/^model\./, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    expect(inputError(() => parseTrainSettings({ model: { hiddenSize: 1_000_000 } }, 'options', flag))).toBe('options: --hidden-size must be at most 16384 (got 1000000)');
-    expect(inputError(() => parseTrainSettings({ batchTokens: 1e12 }, 'train.json'))).toBe('train.json: batchTokens must be at most 1048576 (got 1000000000000)');
-    expect(inputError(() => parseTrainSettings({ maxSrcLen: 1e6 }, 'o'))).toBe('o: maxSrcLen must be at most 65536 (got 1000000)');
-    expect(parseTrainSettings({ batchTokens: SIZE_LIMITS.batchTokens, model: { decoderLayers: 64 } }, 'o')).toMatchObject({ batchTokens: 1_048_576 });
+    expect(inputError(() => parseTrainSettings({ model: { hiddenSize: 1_000_000 } }, 'options', flag))).toBe(
+      'options: --hidden-size must be at most 16384 (got 1000000)',
+    );
+    expect(inputError(() => parseTrainSettings({ batchTokens: 1e12 }, 'train.json'))).toBe(
+      'train.json: batchTokens must be at most 1048576 (got 1000000000000)',
+    );
+    expect(inputError(() => parseTrainSettings({ maxSrcLen: 1e6 }, 'o'))).toBe(
+      'o: maxSrcLen must be at most 65536 (got 1000000)',
+    );
+    expect(
+      parseTrainSettings({ batchTokens: SIZE_LIMITS.batchTokens, model: { decoderLayers: 64 } }, 'o'),
+    ).toMatchObject({ batchTokens: 1_048_576 });
   });
 
   it('flags of translate, eval and score: integers and numbers with an upper bound', () => {
     expect(integerFlag('--beam', '64', 1, SIZE_LIMITS.beam)).toBe(64);
-    expect(inputError(() => integerFlag('--beam', '65', 1, SIZE_LIMITS.beam))).toBe("--beam must be an integer from 1 to 64, got '65'");
-    expect(inputError(() => integerFlag('--beam', '99999999999999999999', 1, SIZE_LIMITS.beam))).toBe("--beam must be an integer from 1 to 64, got '99999999999999999999'");
-    expect(inputError(() => integerFlag('--beam', '0', 1, SIZE_LIMITS.beam))).toBe("--beam must be an integer ≥ 1, got '0'");
+    expect(inputError(() => integerFlag('--beam', '65', 1, SIZE_LIMITS.beam))).toBe(
+      "--beam must be an integer from 1 to 64, got '65'",
+    );
+    expect(inputError(() => integerFlag('--beam', '99999999999999999999', 1, SIZE_LIMITS.beam))).toBe(
+      "--beam must be an integer from 1 to 64, got '99999999999999999999'",
+    );
+    expect(inputError(() => integerFlag('--beam', '0', 1, SIZE_LIMITS.beam))).toBe(
+      "--beam must be an integer ≥ 1, got '0'",
+    );
     expect(numberFlag('--max-length-ratio', '100', 100)).toBe(100);
-    expect(inputError(() => numberFlag('--max-length-ratio', '100.5', 100))).toBe("--max-length-ratio must be a number from 0 to 100, got '100.5'");
+    expect(inputError(() => numberFlag('--max-length-ratio', '100.5', 100))).toBe(
+      "--max-length-ratio must be a number from 0 to 100, got '100.5'",
+    );
   });
 });
 
@@ -133,7 +155,12 @@ describe('loading a model whose config claims more than its weights hold: under 
         'const [bin, out, ...args] = process.argv.slice(2);',
         'process.argv = [process.argv[0], bin, ...args];',
         'const t0 = performance.now();',
-        "process.on('exit', () => writeFileSync(out, JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024, ms: performance.now() - t0, sinceStartMs: performance.now() })));",
+        'const measured = () => ({',
+        '  maxRssMb: process.resourceUsage().maxRSS / 1024,',
+        '  ms: performance.now() - t0,',
+        '  sinceStartMs: performance.now(),',
+        '});',
+        "process.on('exit', () => writeFileSync(out, JSON.stringify(measured())));",
         `await import(${JSON.stringify(pathToFileURL(BIN_UNDER_TEST).href)});`,
       ].join('\n'),
     );
@@ -153,19 +180,34 @@ describe('loading a model whose config claims more than its weights hold: under 
       writeFileSync(p, JSON.stringify(doc));
     }
     const out = join(d, 'measure.json');
-    const r = await run([BIN_UNDER_TEST, out, 'translate', '--model', 'run', '--beam', '1'], { cwd: d, input: 'a man\n', script: wrapper, nodeArgs: ['--max-old-space-size=64'] });
+    const r = await run([BIN_UNDER_TEST, out, 'translate', '--model', 'run', '--beam', '1'], {
+      cwd: d,
+      input: 'a man\n',
+      script: wrapper,
+      nodeArgs: ['--max-old-space-size=64'],
+    });
     let m: { maxRssMb: number; ms: number; sinceStartMs: number } | null = null;
     try {
       m = JSON.parse(readFileSync(out, 'utf8'));
     } catch {
       /* the process died before its exit handler (out of memory) */
     }
-    console.log(`${name}: exit ${r.code}, ${m ? `${m.ms.toFixed(0)} ms in the CLI (${m.sinceStartMs.toFixed(0)} ms since start), peak RSS ${m.maxRssMb.toFixed(1)} MB` : 'no measurement (died)'}`);
+    console.log(
+      `${name}: exit ${r.code}, ` +
+        (m
+          ? `${m.ms.toFixed(0)} ms in the CLI (${m.sinceStartMs.toFixed(0)} ms since start), ` +
+            `peak RSS ${m.maxRssMb.toFixed(1)} MB`
+          : 'no measurement (died)'),
+    );
     return { r, m };
   }
 
   it('20,000 encoder layers in every config of the run (V8 died of it: exit 134)', async () => {
-    const { r, m } = await measure('layers-20000', (c) => (c.encoderLayers = 20_000), ['config.json', 'best/config.json', 'last/config.json']);
+    const { r, m } = await measure('layers-20000', (c) => (c.encoderLayers = 20_000), [
+      'config.json',
+      'best/config.json',
+      'last/config.json',
+    ]);
     expect(traceLines(r.stderr)).toEqual([]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toBe('seq2seq: run/config.json: model: encoderLayers must be at most 64 (got 20000)\n');
@@ -173,7 +215,7 @@ describe('loading a model whose config claims more than its weights hold: under 
     expect(m!.maxRssMb).toBeLessThan(100);
   });
 
-  it('20,000 layers in best/config.json only (the checkpoint\'s own config)', async () => {
+  it("20,000 layers in best/config.json only (the checkpoint's own config)", async () => {
     const { r, m } = await measure('layers-20000-best', (c) => (c.decoderLayers = 20_000), ['best/config.json']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toBe('seq2seq: run/best/config.json: model: decoderLayers must be at most 64 (got 20000)\n');
@@ -181,7 +223,7 @@ describe('loading a model whose config claims more than its weights hold: under 
     expect(m!.maxRssMb).toBeLessThan(100);
   });
 
-  it('sizes within the bounds (8 layers of 2048 units: 626 M parameters, 5 GB) against a weights file of 0.14 M numbers', async () => {
+  it('sizes within the bounds (8 layers of 2048: 626 M parameters, 5 GB), a file of 0.14 M numbers', async () => {
     const { r, m } = await measure(
       'within-bounds',
       (c) => {
@@ -191,7 +233,12 @@ describe('loading a model whose config claims more than its weights hold: under 
       ['config.json', 'best/config.json'],
     );
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^seq2seq: run\/best\/model\.safetensors: holds \d+ numbers, but the model run\/best\/config\.json describes has 626246344 parameters\n$/);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        '^seq2seq: run/best/model\\.safetensors: holds \\d+ numbers, ' +
+          'but the model run/best/config\\.json describes has 626246344 parameters\n$',
+      ),
+    );
     expect(m!.ms).toBeLessThan(1000);
     expect(m!.maxRssMb).toBeLessThan(100);
   });

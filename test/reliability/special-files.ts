@@ -9,7 +9,16 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { BIN } from '../helpers/run-cli.js';
@@ -88,7 +97,8 @@ function probe(): { devices: string | null; fifos: string | null; mounts: string
   }
 }
 export const CAN = probe();
-for (const [what, why] of Object.entries(CAN)) if (why !== null) console.warn(`reliability tests: cannot make ${what} here (${why}); those cases are skipped`);
+for (const [what, why] of Object.entries(CAN))
+  if (why !== null) console.warn(`reliability tests: cannot make ${what} here (${why}); those cases are skipped`);
 
 /** Every entry under `dir`: its kind and, for a file, a hash of its bytes. */
 export function tree(dir: string): Map<string, string> {
@@ -174,7 +184,13 @@ export function run(args: string[], o: RunOptions): Promise<RunResult> {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? 128, signal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), ms: Date.now() - started });
+      resolve({
+        code: code ?? 128,
+        signal,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        ms: Date.now() - started,
+      });
     });
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(o.input ?? '');
@@ -185,22 +201,31 @@ export function run(args: string[], o: RunOptions): Promise<RunResult> {
 export function runAs(uid: number, args: string[], cwd: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [BIN_UNDER_TEST, ...args], { cwd, uid, gid: uid, env: { ...process.env, NO_COLOR: '1', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN_UNDER_TEST, ...args], {
+      cwd,
+      uid,
+      gid: uid,
+      env: { ...process.env, NO_COLOR: '1', HOME: cwd },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? 128, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started }));
+    child.on('close', (code, signal) =>
+      resolve({
+        code: code ?? 128,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Date.now() - started,
+      }),
+    );
   });
 }
 
 /** Lines that look like a JavaScript stack trace, or Node's report of an uncaught error. */
 export function traceLines(text: string): string[] {
   return text.split('\n').filter((l) => /^\s+at /.test(l) || /^Node\.js v\d/.test(l) || /^\s*\^$/.test(l));
-}
-
-/** The first line of stderr. */
-export function firstLine(stderr: string): string {
-  return stderr.split('\n')[0];
 }

@@ -38,7 +38,11 @@ export function register(program: Command): void {
     .option('--smooth <method>', 'BLEU smoothing: exp, floor, add-k or none', 'exp')
     .option('--smooth-value <v>', 'value for floor (default 0.1) or add-k (default 1)')
     .option('--format <fmt>', 'text or json (text or jsonl with --model)', 'text')
-    .option('--model <run>', 'a trained run directory (forced-decoding mode); repeat it to score with the ensemble of several', collect)
+    .option(
+      '--model <run>',
+      'a trained run directory (forced-decoding mode); repeat it to score with the ensemble of several',
+      collect,
+    )
     .option('--test <corpus...>', 'test corpus for --model: two aligned files, a prefix with --src/--tgt, TSV or JSON Lines')
     .option('--src <lang>', 'source language suffix of aligned files')
     .option('--tgt <lang>', 'target language suffix of aligned files')
@@ -127,7 +131,9 @@ async function forcedDecodingScores(opts: ScoreOpts): Promise<void> {
     let text = '';
     chunk.forEach((p, k) => {
       const { logProb, tokens } = scores[k];
-      text += opts.format === 'jsonl' ? jsonLine({ line: p.line, src: p.src, tgt: p.tgt, logprob: logProb, tokens, ppl: Math.exp(-logProb / tokens) }) + '\n' : `${logProb.toFixed(4)}\n`;
+      const ppl = Math.exp(-logProb / tokens);
+      const record = { line: p.line, src: p.src, tgt: p.tgt, logprob: logProb, tokens, ppl };
+      text += opts.format === 'jsonl' ? jsonLine(record) + '\n' : `${logProb.toFixed(4)}\n`;
     });
     await out.write(text);
   }

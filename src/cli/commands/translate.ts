@@ -162,7 +162,8 @@ async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<v
       await out.write(text);
       return true;
     };
-    const r = await translateStream(translator, lines, write, { batchSize: io.batchSize, format: io.format, inputName, onWarning, onProgress: progress.update });
+    const options = { batchSize: io.batchSize, format: io.format, inputName, onWarning, onProgress: progress.update };
+    const r = await translateStream(translator, lines, write, options);
     progress.done(r.lines);
   });
 }
