@@ -46,7 +46,7 @@ import {
   openSync,
   readdirSync,
 } from 'node:fs';
-import { readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readlinkSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
@@ -325,13 +325,37 @@ function sameWeights(runDir: string, top: string, best: string): boolean {
  * `lock`, the run appears already locked by this process (see lockRun).
  */
 export function createRunDir(dir: string, fill: (tmp: string) => void, lock = false): void {
-  mkdirSync(dirname(resolve(dir)), { recursive: true });
-  const real = join(realpathSync(dirname(resolve(dir))), basename(resolve(dir)));
-  createDirWhole(dir, (tmp) => {
+  const where = newRunPlace(dir);
+  mkdirSync(dirname(where), { recursive: true });
+  const real = join(realpathSync(dirname(where)), basename(where));
+  createDirWhole(where, (tmp) => {
     if (lock) writeLock(join(tmp, LOCK_FILE), real);
     fill(tmp);
   });
   if (lock) holdLock(dir, real);
+}
+
+/**
+ * Where a new run named `dir` goes: `dir` itself, or, when `dir` is a symbolic link to a directory,
+ * that directory (the link stays). InputError when `dir` cannot hold a new run: a file, a link to
+ * nothing, a directory that already holds a run or anything else.
+ */
+export function newRunPlace(dir: string): string {
+  let where = resolve(dir);
+  if (isLink(dir)) {
+    try {
+      where = realpathSync(dir);
+    } catch {
+      throw new InputError(`${dir}: a symbolic link to ${readlinkSync(dir)}, which does not exist`);
+    }
+  }
+  if (!existsSync(where)) return where;
+  if (!statSync(where).isDirectory()) throw new InputError(`${dir}: exists and is not a directory`);
+  if (existsSync(join(where, CONFIG_FILE))) {
+    throw new InputError(`${dir}: already holds a run (continue it with --resume ${dir}, or choose another --out)`);
+  }
+  if (readdirSync(where).length > 0) throw new InputError(`${dir}: directory is not empty (choose another --out)`);
+  return where;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@
  * schedule and validator, writes the run directory, and returns a Trainer ready to run. Progress
  * of the preparation goes to `note` (the CLI shows it); nothing is printed here.
  */
-import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Batcher, type EncodedPair } from '../data/batcher.js';
 import { type CorpusSpec, loadPairs, resolveCorpus, type SentencePair } from '../data/corpus.js';
@@ -12,7 +11,8 @@ import { InputError } from '../errors.js';
 import { CONFIG_FILE } from '../model/checkpoint.js';
 import { parseModelConfig } from '../model/config.js';
 import { loadModel } from '../model/checkpoint.js';
-import { HISTORY_FILE, createRunDir, hasCheckpoint, lockRun, readRunConfig, readTrainState } from '../model/run-dir.js';
+import { HISTORY_FILE, createRunDir, hasCheckpoint, lockRun, newRunPlace } from '../model/run-dir.js';
+import { readRunConfig, readTrainState } from '../model/run-dir.js';
 import { repairRun, saveTokenizers, unlockRun } from '../model/run-dir.js';
 import { writeCheckpoint, writeKeptCheckpoint, writeRunConfig } from '../model/run-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
@@ -138,11 +138,7 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
 /** A new run in settings.out (which must not already hold a run). */
 export async function prepareTraining(s: TrainSettings, note: Note = () => {}): Promise<PreparedRun> {
   const runDir = s.out;
-  if (existsSync(runDir)) {
-    if (!statSync(runDir).isDirectory()) throw new InputError(`${runDir}: exists and is not a directory`);
-    if (existsSync(join(runDir, CONFIG_FILE))) throw new InputError(`${runDir}: already holds a run (continue it with --resume ${runDir}, or choose another --out)`);
-    if (readdirSync(runDir).length > 0) throw new InputError(`${runDir}: directory is not empty (choose another --out)`);
-  }
+  newRunPlace(runDir); // fails now, not after reading the corpus, when --out cannot hold a new run
   // Corpus paths are recorded absolute, so that --resume works from any directory.
   const settings: TrainSettings = {
     ...s,

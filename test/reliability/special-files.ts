@@ -165,8 +165,34 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * At most two CLI processes of this test file run at once (the suite runs on two cores, beside the
+ * kill test's timing and the terminal tests' frames); the others wait their turn.
+ */
+const MAX_CHILDREN = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function turn(): Promise<() => void> {
+  if (running >= MAX_CHILDREN) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  return () => {
+    running--;
+    waiting.shift()?.();
+  };
+}
+
 /** Runs the CLI under test with `args`. */
-export function run(args: string[], o: RunOptions): Promise<RunResult> {
+export async function run(args: string[], o: RunOptions): Promise<RunResult> {
+  const done = await turn();
+  try {
+    return await spawnCli(args, o);
+  } finally {
+    done();
+  }
+}
+
+function spawnCli(args: string[], o: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const out = o.stdout ?? 'pipe';
