@@ -277,8 +277,9 @@ export function writeOutputFileSync(path: string, data: string | Uint8Array): vo
     }
     return;
   }
-  if (t.kind !== 'a character device')
+  if (t.kind !== 'a character device') {
     throw new InputError(`${path}: is ${t.kind}; give a regular file or a character device`);
+  }
   let fd: number;
   try {
     fd = openSync(t.file, constants.O_WRONLY);
