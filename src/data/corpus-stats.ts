@@ -141,7 +141,9 @@ export function formatCorpusStats(st: CorpusStats): string {
     `corpus        ${st.corpus}`,
     `pairs         ${st.pairs}`,
     `read          ${r.lines} lines; skipped ${r.skippedEmpty} with an empty side (source ${r.emptySrc}, target ${r.emptyTgt}); ` +
-      `normalised ${r.crlfLines} CRLF line ends, stripped ${r.bomStripped} BOM`,
+      `normalised ${r.crlfLines} CRLF line ends, stripped ${r.bomStripped} BOM` +
+      (r.bomInLine > 0 ? `; ${r.bomInLine} lines hold U+FEFF (BOM) inside, kept as text` : '') +
+      (r.lineSeparators > 0 ? `; ${r.lineSeparators} lines hold U+2028/U+2029, kept as text` : ''),
     row('', 'source', 'target'),
     row('tokens', f(st.src.tokens), f(st.tgt.tokens)),
     row('types', f(st.src.types), f(st.tgt.types)),

@@ -45,10 +45,15 @@ export interface CorpusReport {
   crlfLines: number;
   /** Byte order marks stripped (at most one per file). */
   bomStripped: number;
+  /** Lines holding U+FEFF after their start (kept as text). */
+  bomInLine: number;
+  /** Lines holding U+2028 or U+2029 (kept as text; outputs turn them into spaces). */
+  lineSeparators: number;
 }
 
 export function newCorpusReport(): CorpusReport {
-  return { pairs: 0, lines: 0, skippedEmpty: 0, emptySrc: 0, emptyTgt: 0, crlfLines: 0, bomStripped: 0 };
+  const normalised = { crlfLines: 0, bomStripped: 0, bomInLine: 0, lineSeparators: 0 };
+  return { pairs: 0, lines: 0, skippedEmpty: 0, emptySrc: 0, emptyTgt: 0, ...normalised };
 }
 
 const FORMATS: readonly CorpusFormat[] = ['aligned', 'tsv', 'jsonl'];

@@ -3,11 +3,18 @@
  * read in 64 KiB chunks and only the current chunk plus one partial line are held. The rules are
  * the same for every corpus format and for plain-text inputs:
  *   - a UTF-8 byte order mark at the start of the file is stripped (and counted);
- *   - CRLF line ends become LF (and are counted);
+ *   - LF ends a line, and only LF (as for sacreBLEU, `wc -l` and `paste`); CRLF line ends become LF
+ *     (and are counted);
+ *   - a CR not followed by LF  → InputError `path:line: carriage return (CR) without a line feed at
+ *     column C …` (old Mac line ends would otherwise read as one line, a stray CR hides text);
+ *   - U+FEFF (a BOM) or U+2028/U+2029 inside a line are text and kept, but counted, so that
+ *     `corpus stats` reports them (every output line passes through src/util/output.ts outputLine,
+ *     which turns U+2028/U+2029 into spaces);
  *   - invalid UTF-8            → InputError `path:line: invalid UTF-8 (byte 0xFF at column C)`;
  *   - a NUL byte               → InputError `path:line: NUL byte at column C (binary file?)`;
  *   - a line over MAX_LINE_BYTES → InputError `path:line: line longer than N bytes (binary file?)`;
  *   - a missing file or a directory → InputError naming the path.
+ * When a line has several problems, the first in byte order is reported.
  * The last line need not end with a newline; a final newline does not start an empty line.
  */
 import { open, type FileHandle } from 'node:fs/promises';
@@ -25,11 +32,43 @@ export interface TextLine {
   line: number;
 }
 
-/** Counters of what the reader normalised. */
+/** Counters of what the reader normalised (and of what it kept but reports). */
 export interface LineReaderCounts {
   crlfLines: number;
   bomStripped: number;
+  /** Lines holding U+FEFF (a byte order mark) after their start. */
+  bomInLine?: number;
+  /** Lines holding U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR. */
+  lineSeparators?: number;
 }
+
+/** The message for a CR that does not end a CRLF line end (column C is 1-based, in bytes). */
+export function loneCrProblem(column: number): string {
+  return (
+    `carriage return (CR) without a line feed at column ${column}: ` +
+    "lines must end with LF or CRLF (old Mac line ends? convert with: tr '\\r' '\\n')"
+  );
+}
+
+/**
+ * Offset of the first CR in `b` that is not followed by LF, or -1. `lfAfter`: the byte after `b` is
+ * an LF (b is a region of lines cut before an LF), so a CR at its very end ends a CRLF.
+ */
+export function firstLoneCr(b: Uint8Array, lfAfter: boolean): number {
+  for (let i = b.indexOf(0x0d); i >= 0; i = b.indexOf(0x0d, i + 1)) {
+    if (i + 1 < b.length ? b[i + 1] !== 0x0a : !lfAfter) return i;
+  }
+  return -1;
+}
+
+/** Counts the lines of `lines` that hold U+FEFF or U+2028/U+2029 (text kept as it is, reported). */
+function countSpecials(lines: readonly string[], counts: LineReaderCounts): void {
+  for (const l of lines) {
+    if (l.includes('\ufeff')) counts.bomInLine = (counts.bomInLine ?? 0) + 1;
+    if (l.includes('\u2028') || l.includes('\u2029')) counts.lineSeparators = (counts.lineSeparators ?? 0) + 1;
+  }
+}
+
 
 /** Throws an InputError unless `path` names an existing regular file. */
 export function checkFile(path: string, role = 'file'): void {
@@ -125,56 +164,56 @@ export class LineReader {
           const region = Buffer.concat(this.partial, this.partialBytes);
           this.partial = [];
           this.partialBytes = 0;
-          this.decodeRegion(region);
+          this.decodeRegion(region, false);
         }
         return;
       }
       const chunk = buf.subarray(0, bytesRead);
       const firstNl = chunk.indexOf(0x0a);
       if (firstNl < 0) {
-        this.checkLength(this.partialBytes + bytesRead);
+        this.checkLength(this.partialBytes + bytesRead, chunk);
         this.partial.push(chunk);
         this.partialBytes += bytesRead;
         continue;
       }
-      this.checkLength(this.partialBytes + firstNl);
+      this.checkLength(this.partialBytes + firstNl, chunk.subarray(0, firstNl));
       const lastNl = chunk.lastIndexOf(0x0a);
       const head = chunk.subarray(0, lastNl);
       const region = this.partialBytes > 0 ? Buffer.concat([...this.partial, head], this.partialBytes + head.length) : head;
       const rest = chunk.subarray(lastNl + 1);
       this.partial = rest.length > 0 ? [rest] : [];
       this.partialBytes = rest.length;
-      this.decodeRegion(region);
+      this.decodeRegion(region, true);
     }
   }
 
-  private checkLength(n: number): void {
-    if (n > MAX_LINE_BYTES) {
-      throw new InputError(at(this.path, this.lineNo + 1, `line longer than ${MAX_LINE_BYTES} bytes (binary file?)`));
-    }
+  /** Refuses a line of `n` bytes over the limit; `tail` is its newest bytes (a CR-only file shows there). */
+  private checkLength(n: number, tail: Buffer): void {
+    if (n <= MAX_LINE_BYTES) return;
+    const line = Buffer.concat([...this.partial, tail]);
+    const cr = firstLoneCr(line, false);
+    if (cr >= 0) throw new InputError(at(this.path, this.lineNo + 1, loneCrProblem(cr + 1)));
+    throw new InputError(at(this.path, this.lineNo + 1, `line longer than ${MAX_LINE_BYTES} bytes (binary file?)`));
   }
 
-  /** Validates and decodes whole lines (joined by LF, without the last LF) into the queue. */
-  private decodeRegion(region: Buffer): void {
+  /**
+   * Validates and decodes whole lines (joined by LF, without the last LF) into the queue; `lfAfter`:
+   * an LF follows the region in the file (false only for a last line without one).
+   */
+  private decodeRegion(region: Buffer, lfAfter: boolean): void {
     const firstLine = this.lineNo + 1;
-    // The first problem in byte order is reported: a NUL, or invalid UTF-8 before it.
     const nul = region.indexOf(0);
-    let text: string;
-    try {
-      if (nul >= 0) throw new Error('NUL');
-      text = decoder.decode(region);
-    } catch {
-      const bad = firstInvalidUtf8(nul >= 0 ? region.subarray(0, nul) : region);
-      if (bad < 0 && nul >= 0) {
-        const { line, col } = lineAndColumn(region, nul);
-        throw new InputError(at(this.path, firstLine + line, `NUL byte at column ${col + 1} (binary file?)`));
+    const cr = region.indexOf(0x0d) >= 0 ? firstLoneCr(region, lfAfter) : -1;
+    let text: string | null = null;
+    if (nul < 0) {
+      try {
+        text = decoder.decode(region);
+      } catch {
+        /* reported below */
       }
-      if (bad < 0) throw new InputError(at(this.path, firstLine, 'invalid UTF-8'));
-      const { line, col } = lineAndColumn(region, bad);
-      const hex = region[bad].toString(16).toUpperCase().padStart(2, '0');
-      throw new InputError(at(this.path, firstLine + line, `invalid UTF-8 (byte 0x${hex} at column ${col + 1})`));
     }
-    const lines = text.split('\n');
+    if (text === null || cr >= 0) this.reportFirstProblem(region, firstLine, nul, cr);
+    const lines = text!.split('\n');
     if (firstLine === 1 && lines[0].charCodeAt(0) === 0xfeff) {
       lines[0] = lines[0].slice(1);
       this.counts.bomStripped++;
@@ -186,8 +225,29 @@ export class LineReader {
         this.counts.crlfLines++;
       }
     }
+    if (/[\ufeff\u2028\u2029]/.test(text!)) countSpecials(lines, this.counts);
     this.lines = lines;
     this.qpos = 0;
+  }
+
+  /** Throws for the first problem in byte order: invalid UTF-8, a NUL or a lone CR. */
+  private reportFirstProblem(region: Buffer, firstLine: number, nul: number, cr: number): never {
+    const end = Math.min(nul >= 0 ? nul : region.length, cr >= 0 ? cr : region.length);
+    const bad = firstInvalidUtf8(region.subarray(0, end));
+    if (bad >= 0) {
+      const { line, col } = lineAndColumn(region, bad);
+      const hex = region[bad].toString(16).toUpperCase().padStart(2, '0');
+      throw new InputError(at(this.path, firstLine + line, `invalid UTF-8 (byte 0x${hex} at column ${col + 1})`));
+    }
+    if (nul >= 0 && (cr < 0 || nul < cr)) {
+      const { line, col } = lineAndColumn(region, nul);
+      throw new InputError(at(this.path, firstLine + line, `NUL byte at column ${col + 1} (binary file?)`));
+    }
+    if (cr >= 0) {
+      const { line, col } = lineAndColumn(region, cr);
+      throw new InputError(at(this.path, firstLine + line, loneCrProblem(col + 1)));
+    }
+    throw new InputError(at(this.path, firstLine, 'invalid UTF-8'));
   }
 
   /** Closes the file early (safe to call more than once). */

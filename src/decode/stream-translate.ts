@@ -10,6 +10,7 @@
  */
 import type { TextLine } from '../data/line-reader.js';
 import { joinSentences, splitSentences } from '../text/sentences.js';
+import { jsonLine, outputLine } from '../util/output.js';
 import type { TranslateOptions, Translation, Translator } from './translator.js';
 
 export type OutputFormat = 'text' | 'jsonl';
@@ -37,9 +38,11 @@ export interface StreamTranslateResult {
 
 /** One output line (without its newline) for a translation. */
 export function formatTranslation(t: Translation, format: OutputFormat): string {
-  if (format === 'jsonl') return JSON.stringify({ src: t.source, hyps: t.hyps.map((h) => ({ text: h.text, score: h.score })) });
+  if (format === 'jsonl') {
+    return jsonLine({ src: t.source, hyps: t.hyps.map((h) => ({ text: h.text, score: h.score })) });
+  }
   // Exactly one line per input line, whatever the decoded text holds.
-  return (t.hyps[0]?.text ?? '').replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
+  return outputLine(t.hyps[0]?.text ?? '');
 }
 
 export async function translateStream(

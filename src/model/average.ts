@@ -5,7 +5,9 @@
  *   θ̄ = (1/k) Σᵢ θᵢ        (accumulated in float64, stored as float32)
  * which often translates better than any single one of them. Every checkpoint must have the same
  * model config and the same tensor names and shapes; any difference is an InputError naming the
- * file and the problem. The result is written whole, like best/ (run-dir.ts writeDirWhole).
+ * file and the problem; so is a NaN or an infinity in any of them (checkFinite). The result is
+ * written whole, like best/ (src/util/atomic-dir.ts writeDirWhole): an error or a kill leaves the
+ * previous averaged/ or none, and no temporary directory once the next average has run.
  */
 import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -13,8 +15,10 @@ import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readJsonFile } from '../util/json-file.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CONFIG_FILE, WEIGHTS_FILE, loadModel } from './checkpoint.js';
-import { AVERAGED_DIR, KEPT_DIR, RUN_SCHEMA_VERSION, TRAIN_STATE_DIR, createRunDir, listKept, readRunConfig, writeDirWhole, type KeptCheckpoint } from './run-dir.js';
-import { readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
+import { writeDirWhole } from '../util/atomic-dir.js';
+import { AVERAGED_DIR, KEPT_DIR, RUN_SCHEMA_VERSION, TRAIN_STATE_DIR, createRunDir, listKept } from './run-dir.js';
+import { readRunConfig, type KeptCheckpoint } from './run-dir.js';
+import { checkFinite, readSafetensors, writeSafetensors, type TensorEntry } from './safetensors.js';
 
 /** Which kept checkpoints: the newest n, or the n with the highest validation BLEU. */
 export type Selection = { by: 'last' | 'best'; n: number };
@@ -74,14 +78,14 @@ function firstDifference(a: Record<string, unknown>, b: Record<string, unknown>)
  * The element-wise mean of the weights in `dirs` (each a checkpoint directory: config.json +
  * model.safetensors), in the first one's tensor order. Checks that every config's model section and
  * every tensor name and shape agree with the first; the first is also loaded as a model, so the
- * result is known to fit its config.
+ * result is known to fit its config. With `within` (the run), every file must stay inside it.
  */
-export function averageWeights(dirs: string[]): TensorEntry[] {
+export function averageWeights(dirs: string[], within?: string): TensorEntry[] {
   if (dirs.length === 0) throw new InputError('nothing to average');
   const first = dirs[0];
-  loadModel(first); // config and weights agree (InputError naming the file otherwise)
+  loadModel(first, within); // config and weights agree (InputError naming the file otherwise)
   const firstModel = modelSection(first);
-  const base = readSafetensors(join(first, WEIGHTS_FILE)).tensors;
+  const base = readSafetensors(join(first, WEIGHTS_FILE), within).tensors;
   const names = [...base.keys()];
   const sums = new Map<string, Float64Array>();
   for (const [name, t] of base) sums.set(name, Float64Array.from(t.data));
@@ -90,12 +94,13 @@ export function averageWeights(dirs: string[]): TensorEntry[] {
     const m = modelSection(dir);
     if (canonical(m) !== canonical(firstModel)) throw new InputError(`${join(dir, CONFIG_FILE)}: model ${firstDifference(firstModel, m)} ${join(first, CONFIG_FILE)}`);
     const path = join(dir, WEIGHTS_FILE);
-    const { tensors } = readSafetensors(path);
+    const { tensors } = readSafetensors(path, within);
     for (const name of names) {
       const t = tensors.get(name);
       const want = base.get(name)!.shape;
       if (!t) throw new InputError(`${path}: tensor ${name} is missing (${firstWeights} has it)`);
       if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) throw new InputError(`${path}: tensor ${name} has shape [${t.shape}], but [${want}] in ${firstWeights}`);
+      checkFinite(path, name, t.data);
       const acc = sums.get(name)!;
       for (let i = 0; i < acc.length; i++) acc[i] += t.data[i];
     }
@@ -148,7 +153,7 @@ export function averageRun(runDir: string, sel: Selection, out?: string): Averag
     if (readdirSync(target).length > 0) throw new InputError(`${out}: directory is not empty (choose another --out)`);
   }
   const chosen = selectKept(runDir, sel);
-  const tensors = averageWeights(chosen.map((k) => k.dir));
+  const tensors = averageWeights(chosen.map((k) => k.dir), runDir);
   const model = modelSection(chosen[0].dir);
   const steps = chosen.map((k) => k.step);
   const averaged = { steps, selection: `${sel.by} ${sel.n}`, validationBleu: chosen.map((k) => k.bleu) };

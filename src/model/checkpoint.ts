@@ -10,16 +10,18 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { oneLine, readJsonFile } from '../util/json-file.js';
+import { MAX_CONFIG_BYTES, oneLine, readJsonFile } from '../util/json-file.js';
 import { Rng } from '../util/rng.js';
-import { parseModelConfig, resolveSizes, type ModelConfig } from './config.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { parameterCount, parseModelConfig } from './config.js';
+import { checkFinite, countSafetensorsNumbers, readSafetensors, writeSafetensors } from './safetensors.js';
 import { Seq2Seq } from './seq2seq.js';
 
 export const CHECKPOINT_FORMAT = 'seq2seq';
 export const CHECKPOINT_VERSION = 1;
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
+/** Parameters a config may need beyond what its weights file holds and still be built (8 MB with gradients). */
+const LOAD_SLACK = 1 << 20;
 
 /** Writes config.json (keeping any other top-level keys an existing one has) and model.safetensors. */
 export function saveModel(dir: string, model: Seq2Seq): void {
@@ -40,12 +42,12 @@ export function saveModel(dir: string, model: Seq2Seq): void {
   writeFileAtomic(configPath, JSON.stringify(doc, null, 2) + '\n');
 }
 
-/** Reads and validates <dir>/config.json's model section. */
-export function loadModelConfig(dir: string) {
+/** Reads and validates <dir>/config.json's model section (inside `within`, a run directory, if given). */
+export function loadModelConfig(dir: string, within?: string) {
   const configPath = join(dir, CONFIG_FILE);
   if (!existsSync(dir)) throw new InputError(`${dir}: model directory not found`);
   if (!existsSync(configPath)) throw new InputError(`${configPath}: file not found (not a model directory?)`);
-  const doc = readJsonFile(configPath, 'model config');
+  const doc = readJsonFile(configPath, 'model config', MAX_CONFIG_BYTES, within);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${configPath}: expected a JSON object`);
   const d = doc as Record<string, unknown>;
   if (d.format !== undefined && d.format !== CHECKPOINT_FORMAT) throw new InputError(`${configPath}: format ${oneLine(JSON.stringify(d.format) ?? '', 60)} is not '${CHECKPOINT_FORMAT}'`);
@@ -54,17 +56,24 @@ export function loadModelConfig(dir: string) {
   return parseModelConfig(d.model, `${configPath}: model`);
 }
 
-/** Loads a model saved by saveModel; every tensor must match the config exactly. */
-export function loadModel(dir: string): Seq2Seq {
-  const config = loadModelConfig(dir);
+/**
+ * Loads a model saved by saveModel; every tensor must match the config exactly. With `within` (the
+ * run directory), both files must stay inside it (src/util/regular-file.ts).
+ */
+export function loadModel(dir: string, within?: string): Seq2Seq {
+  const config = loadModelConfig(dir, within);
   const path = join(dir, WEIGHTS_FILE);
-  const { tensors } = readSafetensors(path);
-  // The weights are read first: a config whose sizes need more numbers than the file holds is
-  // refused before any memory is allocated for it (a tampered hiddenSize of 10⁹ is an error, not a crash).
-  let held = 0;
-  for (const t of tensors.values()) held += t.data.length;
-  const needed = minimumParameters(config);
-  if (needed > held) throw new InputError(`${path}: holds ${held} numbers, but the model ${join(dir, CONFIG_FILE)} describes needs at least ${needed}`);
+  // The weights file's header is read first: a config (its sizes already bounded) that needs more
+  // numbers than the file holds is refused before anything is allocated for it, in milliseconds
+  // whatever the config claims (hiddenSize 8192 with 8 layers asks for 4 GB). A small excess is
+  // let through, so that the tensor-by-tensor check below can name the missing or misshaped tensor.
+  const held = countSafetensorsNumbers(path, within);
+  const needed = parameterCount(config);
+  if (needed > held + LOAD_SLACK) {
+    const config = join(dir, CONFIG_FILE);
+    throw new InputError(`${path}: holds ${held} numbers, but the model ${config} describes has ${needed} parameters`);
+  }
+  const { tensors } = readSafetensors(path, within);
   const model = new Seq2Seq(config, new Rng(1), false);
   const expected = new Set<string>();
   for (const p of model.params) {
@@ -74,26 +83,9 @@ export function loadModel(dir: string): Seq2Seq {
     if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
       throw new InputError(`${path}: tensor ${p.name} has shape [${t.shape}], the config needs [${p.shape}]`);
     }
+    checkFinite(path, p.name, t.data);
     p.value.set(t.data);
   }
   for (const name of tensors.keys()) if (!expected.has(name)) throw new InputError(`${path}: unexpected tensor ${name} (not in the model the config describes)`);
   return model;
-}
-
-/**
- * A lower bound of a model's parameter count from its config, without building it: both
- * embeddings, the first encoder and decoder layers' input and recurrent weights (PyTorch layout:
- * gates·H × I and gates·H × H), the output layer (unless tied), and one row each of the attention
- * and pre-output layers. Every model the config describes has at least this many numbers.
- */
-export function minimumParameters(c: ModelConfig): number {
-  const s = resolveSizes(c);
-  const gates = c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1;
-  let n = c.srcVocabSize * c.embeddingSize + c.tgtVocabSize * c.embeddingSize;
-  n += s.directions * gates * s.encoderHidden * (c.embeddingSize + s.encoderHidden);
-  n += gates * c.hiddenSize * (s.decoderInput + c.hiddenSize);
-  if (!c.tiedTargetEmbeddings) n += c.tgtVocabSize * s.outputInput;
-  if (c.attention === 'bahdanau') n += s.attention;
-  if (c.preOutput) n += s.preOutput;
-  return n;
 }

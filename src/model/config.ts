@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { oneLine } from '../util/json-file.js';
+import { SIZE_LIMITS, describeSizeProblem, modelSizeProblem } from './size-limits.js';
 
 const positiveInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be positive`);
 
@@ -100,7 +101,54 @@ function crossFieldProblems(c: ModelConfig): string[] {
   return out;
 }
 
-/** Parses and validates a model config; InputError `where: field: problem` on any problem. */
+/** Parameters of one recurrent cell: G·H × I input weights, G·H × H recurrent weights, two G·H biases. */
+function cellParameters(gates: number, input: number, hidden: number): number {
+  return gates * hidden * (input + hidden + 2);
+}
+
+/**
+ * The exact number of parameters of the model a config describes, computed without building it
+ * (test/reliability/sizes.test.ts checks it against Seq2Seq.parameterCount on random configs):
+ *   embeddings        V_src·E + V_tgt·E
+ *   encoder           per direction: cell(E → He), then cell(He·dirs → He) for each further layer
+ *   bridge            memory → L·H, with bias
+ *   decoder           cell(decoderInput → H), then cell(H → H) for each further layer
+ *   attention         Bahdanau: key A×memory, query A×H + A, energy A; Luong general: H×memory
+ *   pre-output        P × (H + context + E) + P
+ *   output            V_tgt × outputInput + V_tgt (only the bias when tied to the embedding)
+ */
+export function parameterCount(c: ModelConfig): number {
+  const s = resolveSizes(c);
+  const gates = c.cell === 'lstm' ? 4 : c.cell === 'gru' ? 3 : 1;
+  const H = c.hiddenSize;
+  const E = c.embeddingSize;
+  const L = c.decoderLayers;
+  let n = (c.srcVocabSize + c.tgtVocabSize) * E;
+  const upper = (c.encoderLayers - 1) * cellParameters(gates, s.memory, s.encoderHidden);
+  n += s.directions * (cellParameters(gates, E, s.encoderHidden) + upper);
+  n += s.memory * L * H + L * H;
+  n += cellParameters(gates, s.decoderInput, H) + (L - 1) * cellParameters(gates, H, H);
+  if (c.attention === 'bahdanau') n += s.attention * (s.memory + H + 2);
+  else if (c.attention === 'luong-general') n += H * s.memory;
+  if (c.preOutput) n += s.preOutput * (H + s.context + E + 1);
+  n += c.tiedTargetEmbeddings ? c.tgtVocabSize : c.tgtVocabSize * (s.outputInput + 1);
+  return n;
+}
+
+/** The first size over its bound (src/model/size-limits.ts), the parameter count included, or null. */
+function sizeProblem(c: ModelConfig): string | null {
+  const field = modelSizeProblem(c as unknown as Record<string, unknown>);
+  if (field) return describeSizeProblem(field);
+  const n = parameterCount(c);
+  if (n <= SIZE_LIMITS.parameters) return null;
+  const limit = SIZE_LIMITS.parameters.toLocaleString('en-US');
+  return `the model would have ${n.toLocaleString('en-US')} parameters, more than the limit of ${limit}`;
+}
+
+/**
+ * Parses and validates a model config, its sizes bounded (nothing is allocated here); InputError
+ * `where: field: problem` on any problem.
+ */
 export function parseModelConfig(raw: unknown, where = 'model config'): ModelConfig {
   const r = ModelConfigSchema.safeParse(raw);
   if (!r.success) {
@@ -110,6 +158,8 @@ export function parseModelConfig(raw: unknown, where = 'model config'): ModelCon
   }
   const problems = crossFieldProblems(r.data);
   if (problems.length > 0) throw new InputError(`${where}: ${problems[0]}`);
+  const size = sizeProblem(r.data);
+  if (size !== null) throw new InputError(`${where}: ${size}`);
   return r.data;
 }
 

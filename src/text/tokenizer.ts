@@ -91,11 +91,16 @@ export class Tokenizer {
     return toHfJson(this.data);
   }
 
+  /** The text of tokenizer.json. */
+  serialize(): string {
+    return JSON.stringify(this.toJSON(), null, 1) + '\n';
+  }
+
   /** Writes tokenizer.json atomically; InputError when its directory does not exist. */
   save(path: string): void {
     const dir = dirname(path);
     if (!existsSync(dir)) throw new InputError(`${path}: directory ${dir} does not exist`);
-    writeFileAtomic(path, JSON.stringify(this.toJSON(), null, 1) + '\n');
+    writeFileAtomic(path, this.serialize());
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { describeSizeProblem, trainSizeProblem } from '../model/size-limits.js';
 import { oneLine, parseJson } from '../util/json-file.js';
 import { parseDuration } from './duration.js';
 import { TRAIN_OPTIONS, type TrainOption } from './options.js';
@@ -87,7 +88,12 @@ export const DEFAULTS = Object.fromEntries(
 /** Validates one layer of settings (a config file or the flags); InputError `where: field: problem`. */
 export function parseTrainSettings(raw: unknown, where: string, rename: (field: string) => string = (f) => f): TrainSettingsInput {
   const r = TrainSettingsSchema.safeParse(raw);
-  if (r.success) return r.data as TrainSettingsInput;
+  if (r.success) {
+    // Sizes beyond reason (src/model/size-limits.ts) are refused before anything is allocated.
+    const size = trainSizeProblem(r.data);
+    if (size) throw new InputError(oneLine(`${where}: ${describeSizeProblem(size, rename(size.field))}`));
+    return r.data as TrainSettingsInput;
+  }
   const issue = r.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys?: string[] }).keys ?? [];

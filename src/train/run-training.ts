@@ -4,7 +4,6 @@
  * schedule and validator, writes the run directory, and returns a Trainer ready to run. Progress
  * of the preparation goes to `note` (the CLI shows it); nothing is printed here.
  */
-import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Batcher, type EncodedPair } from '../data/batcher.js';
 import { type CorpusSpec, loadPairs, resolveCorpus, type SentencePair } from '../data/corpus.js';
@@ -12,7 +11,10 @@ import { InputError } from '../errors.js';
 import { CONFIG_FILE } from '../model/checkpoint.js';
 import { parseModelConfig } from '../model/config.js';
 import { loadModel } from '../model/checkpoint.js';
-import { HISTORY_FILE, createRunDir, hasCheckpoint, readRunConfig, readTrainState, repairRun, saveTokenizers, writeCheckpoint, writeKeptCheckpoint, writeRunConfig } from '../model/run-dir.js';
+import { HISTORY_FILE, createRunDir, hasCheckpoint, lockRun, newRunPlace } from '../model/run-dir.js';
+import { readRunConfig, readTrainState } from '../model/run-dir.js';
+import { repairRun, saveTokenizers, unlockRun } from '../model/run-dir.js';
+import { writeCheckpoint, writeKeptCheckpoint, writeRunConfig } from '../model/run-dir.js';
 import { Seq2Seq } from '../model/seq2seq.js';
 import { Tokenizer, learnBpe } from '../text/tokenizer.js';
 import { Rng } from '../util/rng.js';
@@ -124,7 +126,10 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
   });
   const earlier = resumed ? readHistory(join(runDir, HISTORY_FILE)) : [];
   const history = new HistoryWriter(join(runDir, HISTORY_FILE));
-  trainer.events.onAny((e) => history.write(e));
+  trainer.events.onAny((e) => {
+    history.write(e);
+    if (e.type === 'done') unlockRun(runDir); // the run is complete on disk; a failed run is unlocked at exit
+  });
   const resegmented = bpeDropout > 0 ? ` (BPE-dropout ${bpeDropout}: segmented anew every epoch)` : '';
   const parameters = model.parameterCount.toLocaleString('en-US');
   const kept = encoded.length - batcher.filtered.total;
@@ -146,11 +151,7 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
 /** A new run in settings.out (which must not already hold a run). */
 export async function prepareTraining(s: TrainSettings, note: Note = () => {}): Promise<PreparedRun> {
   const runDir = s.out;
-  if (existsSync(runDir)) {
-    if (!statSync(runDir).isDirectory()) throw new InputError(`${runDir}: exists and is not a directory`);
-    if (existsSync(join(runDir, CONFIG_FILE))) throw new InputError(`${runDir}: already holds a run (continue it with --resume ${runDir}, or choose another --out)`);
-    if (readdirSync(runDir).length > 0) throw new InputError(`${runDir}: directory is not empty (choose another --out)`);
-  }
+  newRunPlace(runDir); // fails now, not after reading the corpus, when --out cannot hold a new run
   // Corpus paths are recorded absolute, so that --resume works from any directory.
   const settings: TrainSettings = {
     ...s,
@@ -168,18 +169,29 @@ export async function prepareTraining(s: TrainSettings, note: Note = () => {}): 
   const tk = await buildTokenizers(settings, pairs, note);
   const modelConfig = parseModelConfig({ ...settings.model, srcVocabSize: tk.src.vocabSize, tgtVocabSize: tk.tgt.vocabSize }, 'model settings');
   const model = new Seq2Seq(modelConfig, new Rng(settings.seed));
-  // The run appears whole (config and tokenizers) or not at all: a kill while it is being written
-  // leaves no half run behind. Until the first checkpoint, --resume starts it from step 0.
-  createRunDir(runDir, (tmp) => {
-    const tokenizers = saveTokenizers(tmp, tk.src, tk.tgt, tk.joint);
-    writeRunConfig(tmp, { model: model.config, training: settings as unknown as Record<string, unknown>, tokenizers });
-  });
-  return assemble(settings, runDir, model, tk.src, tk.tgt, pairs, note, false);
+  // Everything that can fail on the settings or the data (batching, the validation corpus) is
+  // done before the run directory is created, so that a failed start leaves nothing behind.
+  const prepared = await assemble(settings, runDir, model, tk.src, tk.tgt, pairs, note, false);
+  // The run appears whole (config and tokenizers) or not at all, and locked by this process: a kill
+  // while it is being written leaves no half run behind. Until the first checkpoint, --resume
+  // starts it from step 0.
+  createRunDir(
+    runDir,
+    (tmp) => {
+      const tokenizers = saveTokenizers(tmp, tk.src, tk.tgt, tk.joint);
+      const training = settings as unknown as Record<string, unknown>;
+      writeRunConfig(tmp, { model: model.config, training, tokenizers });
+    },
+    true,
+  );
+  return prepared;
 }
 
 /** Continues a run from its last/ checkpoint exactly where it stopped. */
 export async function prepareResume(runDir: string, overrides: TrainSettingsInput, note: Note = () => {}): Promise<PreparedRun> {
   const cfg = readRunConfig(runDir);
+  // One writer per run: a second --resume of the same run stops here, before anything is changed.
+  lockRun(runDir);
   const bad = Object.keys(overrides).filter((k) => !(RESUME_OVERRIDABLE as readonly string[]).includes(k) && (overrides as Record<string, unknown>)[k] !== undefined);
   if (bad.length > 0) throw new InputError(`--resume continues with the run's saved settings; only --max-steps, --max-epochs and --time-budget may be given (got ${bad.join(', ')})`);
   // The saved settings are checked like a config file (a tampered run must fail with a clear

@@ -1,33 +1,17 @@
 /**
- * Atomic file writes: the data goes to a temporary file in the same directory, is flushed to disk,
- * and is renamed over the target. A reader (or a crash) sees either the old file or the new one,
- * never a half-written file.
+ * Atomic file writes: the data goes to a new temporary file in the same directory (created with
+ * O_EXCL, so nothing already there, not even a symbolic link, is written through), is flushed to
+ * disk, and is renamed over the target, after which the directory is flushed too. A reader (or a
+ * crash) sees either the old file or the new one, never a half-written file. The rename replaces
+ * the name itself: a symbolic link or a special file at `path` is replaced, never written through.
+ * That is what a run's own files need; a file named by the user goes through ./output.ts, which
+ * decides what to do with links and special files first.
  */
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
 import { crashPoint } from './crash-point.js';
-
-/**
- * Throws an InputError unless `path` can be an output file: its directory exists and it is not
- * itself a directory. Call it before long work, so that a bad -o fails at once.
- */
-export function checkOutputPath(path: string): void {
-  const dir = dirname(path);
-  let dirStat;
-  try {
-    dirStat = statSync(dir);
-  } catch {
-    throw new InputError(`${path}: directory ${dir} does not exist`);
-  }
-  if (!dirStat.isDirectory()) throw new InputError(`${path}: ${dir} is not a directory`);
-  try {
-    if (statSync(path).isDirectory()) throw new InputError(`${path}: is a directory, expected a file`);
-  } catch (err) {
-    if (err instanceof Seq2SeqError) throw err;
-    /* does not exist yet: fine */
-  }
-}
+import { errnoReason } from './fs-errors.js';
 
 /** A one-line error for a failed write of `path` (the previous file, if any, is left untouched). */
 export function writeError(path: string, err: unknown): Error {
@@ -48,7 +32,9 @@ export function writeError(path: string, err: unknown): Error {
     case 'EDQUOT':
       return new RuntimeFailure(`${path}: no space left on device; nothing written, any previous file kept`);
     default:
-      return e && typeof e.code === 'string' ? new RuntimeFailure(`${path}: cannot write (${e.code})`) : (err as Error);
+      return e && typeof e.code === 'string'
+        ? new RuntimeFailure(`${path}: cannot write (${errnoReason(e.code)}); nothing written, any previous file kept`)
+        : (err as Error);
   }
 }
 
@@ -57,16 +43,28 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${rand}`);
 }
 
-/** Writes `data` (or the chunks of `data`) to `path` atomically. */
-export function writeFileAtomic(path: string, data: string | Uint8Array | Uint8Array[]): void {
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Writes `data` (or the chunks of `data`) to `path` atomically. The new file gets `mode` exactly
+ * when given (to keep the mode of the file it replaces), else 0644 less the umask.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array | Uint8Array[], mode?: number): void {
   const tmp = tempPathFor(path);
   let fd: number;
   try {
-    fd = openSync(tmp, 'w', 0o644);
+    fd = openSync(tmp, 'wx', mode ?? 0o644);
   } catch (err) {
     throw writeError(path, err);
   }
   try {
+    if (mode !== undefined) fchmodSync(fd, mode);
     const chunks = Array.isArray(data) ? data : [typeof data === 'string' ? Buffer.from(data, 'utf8') : data];
     for (const chunk of chunks) {
       let off = 0;
@@ -76,22 +74,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | Uint8A
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
+    removeQuietly(tmp);
     throw writeError(path, err);
   }
   closeSync(fd);
   try {
     renameSync(tmp, path);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
+    removeQuietly(tmp);
     throw writeError(path, err);
   }
   fsyncDir(dirname(path));

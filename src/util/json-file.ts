@@ -3,8 +3,9 @@
  * JSON.parse, never evaluated. Every problem is an InputError on one line naming the file
  * (docs/reliability.md lists the limits).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { openRegularFile } from './regular-file.js';
 
 /** Largest run or checkpoint config.json, train-state state.json or `train --config` file. */
 export const MAX_CONFIG_BYTES = 1 << 20;
@@ -18,20 +19,13 @@ export function oneLine(message: string, max = 500): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-/** Reads a whole file as bytes, refusing one larger than `limit` ("<what> over the limit"). */
-export function readFileLimited(path: string, limit: number, what: string): Buffer {
-  let fd: number;
+/**
+ * Reads a whole regular file as bytes, refusing one larger than `limit` ("<what> over the limit");
+ * with `within`, the file must stay inside that directory (src/util/regular-file.ts).
+ */
+export function readFileLimited(path: string, limit: number, what: string, within?: string): Buffer {
+  const { fd } = openRegularFile(path, { limit, what, within });
   try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const problem = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : `cannot open (${e.code ?? e.message})`;
-    throw new InputError(`${path}: ${problem}`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new InputError(`${path}: is a directory`);
-    if (st.size > limit) throw new InputError(`${path}: ${st.size} bytes, over the limit of ${limit} bytes for a ${what}`);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -41,12 +35,13 @@ export function readFileLimited(path: string, limit: number, what: string): Buff
         got = readSync(fd, buf, 0, buf.length, null);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        throw new InputError(`${path}: ${e.code === 'EISDIR' ? 'is a directory' : `cannot read (${e.code ?? e.message})`}`);
+        const problem = e.code === 'EISDIR' ? 'is a directory' : `cannot read (${e.code ?? e.message})`;
+        throw new InputError(`${path}: ${problem}`);
       }
       if (got === 0) break;
       chunks.push(buf.subarray(0, got));
       total += got;
-      // A file that grows while read (or a pipe) is held to the same limit.
+      // A file that grows while read is held to the same limit.
       if (total > limit) throw new InputError(`${path}: over the limit of ${limit} bytes for a ${what}`);
     }
     return Buffer.concat(chunks, total);
@@ -58,8 +53,8 @@ export function readFileLimited(path: string, limit: number, what: string): Buff
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Strict UTF-8 text of a file (a leading BOM dropped), at most `limit` bytes. */
-export function readTextLimited(path: string, limit: number, what: string): string {
-  const bytes = readFileLimited(path, limit, what);
+export function readTextLimited(path: string, limit: number, what: string, within?: string): string {
+  const bytes = readFileLimited(path, limit, what, within);
   try {
     return utf8.decode(bytes);
   } catch {
@@ -76,7 +71,7 @@ export function parseJson(path: string, text: string): unknown {
   }
 }
 
-/** Reads and parses a JSON file of at most `limit` bytes (default MAX_CONFIG_BYTES). */
-export function readJsonFile(path: string, what: string, limit = MAX_CONFIG_BYTES): unknown {
-  return parseJson(path, readTextLimited(path, limit, what));
+/** Reads and parses a JSON file of at most `limit` bytes (default MAX_CONFIG_BYTES), inside `within` if given. */
+export function readJsonFile(path: string, what: string, limit = MAX_CONFIG_BYTES, within?: string): unknown {
+  return parseJson(path, readTextLimited(path, limit, what, within));
 }

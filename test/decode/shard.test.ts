@@ -5,7 +5,18 @@
  * byte (and their warnings name the same lines); a killed shard resumes; a complete one is skipped; `--shard
  * auto` reads Kubernetes, Slurm and GNU parallel variables.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -272,6 +283,25 @@ describe('seq2seq translate --shard', () => {
     expect(parts).toHaveLength(7);
     expect(Buffer.concat(parts.map((f) => readFileSync(join(dir, f)))).equals(reference)).toBe(true);
   }, 120_000);
+
+  it('an output that is not a regular file (a device, a FIFO, a link) is refused, never renamed over', async () => {
+    const dev = join(dir, 'null-device');
+    const fifo = join(dir, 'fifo');
+    const link = join(dir, 'link-out.txt');
+    execFileSync('mknod', [dev, 'c', '1', '3']);
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(join(dir, 'elsewhere.txt'), 'kept\n');
+    symlinkSync(join(dir, 'elsewhere.txt'), link);
+    for (const out of [dev, fifo, link]) {
+      const r = await translate(['-o', out, '--shard', '0/1']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`seq2seq: ${out}: not a regular file; a shard's output must be a file of its own (nothing written)\n`);
+    }
+    expect(statSync(dev).isCharacterDevice()).toBe(true);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'elsewhere.txt'), 'utf8')).toBe('kept\n');
+  });
 
   it('bad usage: one line, exit 2, nothing written', async () => {
     writeFileSync(join(dir, 'wrong.txt'), 'one line\n');

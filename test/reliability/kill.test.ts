@@ -75,7 +75,12 @@ function runSession(cwd: string, args: string[], kill: { afterMs?: number; tempN
       child.kill('SIGKILL');
     };
     const timers: NodeJS.Timeout[] = [];
-    if (kill.afterMs !== undefined) timers.push(setTimeout(() => killNow('timer'), kill.afterMs));
+    // The timer starts with the first line the process prints (its start-up done), so that a slow,
+    // loaded machine does not spend the whole window in Node's start-up.
+    if (kill.afterMs !== undefined) {
+      const afterMs = kill.afterMs;
+      child.stderr.once('data', () => timers.push(setTimeout(() => killNow('timer'), afterMs)));
+    }
     // A crash point or a temp-file kill not reached in time still ends with a (timer) kill.
     if (kill.afterMs === undefined) timers.push(setTimeout(() => killNow('timer'), 6000));
     let watcher: FSWatcher | null = null;

@@ -60,7 +60,19 @@ describe.concurrent('a tampered run directory', () => {
   it('config.json: a hidden size of 10⁹ is an input error at once, before any memory is allocated for it', async () => {
     const r = copyRun(fx, 'tp-huge');
     editJson(join(r, 'best', 'config.json'), (d) => (d.model.hiddenSize = 1_000_000_000));
-    await expectError(['translate', '--model', 'tp-huge', '--beam', '1'], /^seq2seq: tp-huge\/best\/model\.safetensors: holds \d+ numbers, but the model tp-huge\/best\/config\.json describes needs at least \d+$/);
+    const bound = 'seq2seq: tp-huge/best/config.json: model: hiddenSize must be at most 16384 (got 1000000000)';
+    await expectError(['translate', '--model', 'tp-huge', '--beam', '1'], bound);
+  });
+
+  it('config.json: sizes within the bounds that the weights cannot hold are refused before allocating', async () => {
+    const r = copyRun(fx, 'tp-within');
+    editJson(join(r, 'best', 'config.json'), (d) => {
+      d.model.hiddenSize = 2048; // 626,246,344 parameters: 5 GB with their gradients
+      d.model.encoderLayers = 8;
+    });
+    const held = '^seq2seq: tp-within/best/model\\.safetensors: holds \\d+ numbers, ';
+    const claim = 'but the model tp-within/best/config\\.json describes has 626246344 parameters$';
+    await expectError(['translate', '--model', 'tp-within', '--beam', '1'], new RegExp(held + claim));
   });
 
   it('config.json over the 1 MiB limit (padded) is refused without being parsed', async () => {

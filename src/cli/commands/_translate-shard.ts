@@ -23,11 +23,17 @@ export async function translateShardCommand(spec: string, c: ShardCommand): Prom
       '--shard needs the input and the output as files: -i IN -o OUT (OUT may contain {i}, the shard index)',
     );
   const { checkFile } = await import('../../data/line-reader.js');
-  const { checkOutputPath } = await import('../../util/atomic-write.js');
+  const { checkOutputPath } = await import('../../util/output.js');
   const { parseShardSpec, planShard, shardOutputPath, translateShard } = await import('../../decode/shard.js');
   checkFile(c.input, 'input file');
   const shard = parseShardSpec(spec);
-  checkOutputPath(shardOutputPath(c.output, shard));
+  const output = shardOutputPath(c.output, shard);
+  checkOutputPath(output);
+  // A shard's output is written as OUT.partial and renamed: only a regular file (or nothing) may be there.
+  const { lstatSync } = await import('node:fs');
+  const existing = lstatSync(output, { throwIfNoEntry: false });
+  if (existing && !existing.isFile())
+    throw new InputError(`${output}: not a regular file; a shard's output must be a file of its own (nothing written)`);
   const plan = planShard(c.input, c.output, shard);
   const lines = `lines ${plan.start + 1}–${plan.end} of ${plan.inputLines}`;
   const what = `shard ${shard.index}/${shard.count} (${shard.source}): ${lines}`;

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { SIZE_LIMITS } from '../../model/size-limits.js';
 import { integerFlag } from '../option-values.js';
 
 interface LearnOptions {
@@ -21,24 +22,26 @@ interface LearnOptions {
   normalization: string;
 }
 
-/** Calls `each` for every line of stdin (without its line end), in order. */
+/**
+ * Writes `each(line)` for every line of stdin (without its line end), in order, one output line per
+ * input line, to standard output through src/util/output.ts (a closed pipe ends it quietly).
+ */
 async function forEachStdinLine(each: (line: string, n: number) => string): Promise<void> {
   // The same line rules as files: BOM and CRLF normalised, invalid UTF-8 / NUL / huge lines refused.
   const { streamLines } = await import('../../decode/stream-lines.js');
+  const { outputLine, standardOutput } = await import('../../util/output.js');
+  const out = standardOutput();
   let n = 0;
   let buf = '';
-  const flush = async (): Promise<void> => {
-    if (buf.length === 0) return;
-    const chunk = buf;
-    buf = '';
-    if (!process.stdout.write(chunk)) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
-  };
   for await (const { text: line } of streamLines(process.stdin, '<stdin>')) {
     n++;
-    buf += each(line, n) + '\n';
-    if (buf.length >= 1 << 16) await flush();
+    buf += outputLine(each(line, n)) + '\n';
+    if (buf.length >= 1 << 16) {
+      await out.write(buf);
+      buf = '';
+    }
   }
-  await flush();
+  if (buf.length > 0) await out.write(buf);
 }
 
 export function register(program: Command): void {
@@ -49,7 +52,7 @@ export function register(program: Command): void {
     .description('learn BPE merges from a corpus (or plain text files) and write tokenizer.json')
     .argument('[corpus...]', 'two aligned files, a prefix with --src/--tgt, a TSV file or a JSON Lines file')
     .requiredOption('--vocab-size <n>', 'vocabulary size, the 4 special tokens <pad> <unk> <s> </s> included')
-    .requiredOption('-o, --output <file>', 'tokenizer.json to write (atomically)')
+    .requiredOption('-o, --output <file>', 'tokenizer.json to write (atomically; a FIFO or a device in place)')
     .option('--side <side>', 'which side of the corpus to learn from: src, tgt or both (joint vocabulary)', 'both')
     .option('--src <lang>', 'source language suffix of aligned files (PREFIX.src)')
     .option('--tgt <lang>', 'target language suffix of aligned files (PREFIX.tgt)')
@@ -68,7 +71,7 @@ Examples:
   seq2seq bpe learn --vocab-size 4000 --text notes.txt more.txt -o tokenizer.json`,
     )
     .action(async (paths: string[], opts: LearnOptions) => {
-      const vocabSize = integerFlag('--vocab-size', opts.vocabSize, 5);
+      const vocabSize = integerFlag('--vocab-size', opts.vocabSize, 5, SIZE_LIMITS.vocabulary);
       const minFrequency = integerFlag('--min-frequency', opts.minFrequency, 1);
       if (opts.side !== 'src' && opts.side !== 'tgt' && opts.side !== 'both') throw new InputError(`--side must be src, tgt or both, got '${opts.side}'`);
       if (opts.normalization !== 'nfc' && opts.normalization !== 'nfkc') throw new InputError(`--normalization must be nfc or nfkc, got '${opts.normalization}'`);
@@ -76,7 +79,7 @@ Examples:
       if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl') throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
       const texts = opts.text ?? [];
       if (paths.length === 0 && texts.length === 0) throw new InputError('nothing to learn from: give a corpus or --text FILE…');
-      const { checkOutputPath } = await import('../../util/atomic-write.js');
+      const { checkOutputPath, writeOutputFile } = await import('../../util/output.js');
       checkOutputPath(opts.output);
       const { resolveCorpus, readPairs, readLines, describeCorpus } = await import('../../data/corpus.js');
       const { WordCounter, learnBpeFromCounts } = await import('../../text/tokenizer.js');
@@ -98,7 +101,7 @@ Examples:
       }
       if (counter.sentences === 0 || counter.counts.size === 0) throw new InputError(`${[...paths, ...texts].join(' ')}: no text to learn from (the input is empty)`);
       const tok = learnBpeFromCounts(counter, { vocabSize, minFrequency, lowercase: opts.lowercase === true, normalization });
-      tok.save(opts.output);
+      await writeOutputFile(opts.output, tok.serialize());
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       process.stderr.write(
         `learned ${tok.vocabSize} tokens (${tok.mergeCount} merges) from ${counter.sentences} sentences, ${counter.counts.size} distinct words of ${sources.join(', ')} in ${secs} s → ${opts.output}\n`,

@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { Evaluation } from '../../eval/evaluate.js';
+import { SIZE_LIMITS } from '../../model/size-limits.js';
 import { collect, integerFlag, numberFlag } from '../option-values.js';
 
 interface EvalOpts {
@@ -39,7 +40,7 @@ export function register(program: Command): void {
     .option('--metrics <list>', 'comma-separated: bleu, chrf, chrf++', 'bleu,chrf')
     .option('--lowercase', 'case-insensitive BLEU/chrF')
     .option('--format <fmt>', 'text or json', 'text')
-    .option('--hyp-out <file>', 'also write the translations here (atomically)')
+    .option('--hyp-out <file>', 'also write the translations here, one line per pair (atomically)')
     .addHelpText(
       'after',
       `
@@ -50,8 +51,8 @@ Examples:
                --test corpora/multi30k/val --src en --tgt de      # an ensemble: mean of the probabilities`,
     )
     .action(async (opts: EvalOpts) => {
-      const beam = integerFlag('--beam', opts.beam);
-      const batchSize = integerFlag('--batch-size', opts.batchSize);
+      const beam = integerFlag('--beam', opts.beam, 1, SIZE_LIMITS.beam);
+      const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
       const lengthPenalty = numberFlag('--length-penalty', opts.lengthPenalty);
       if (opts.format !== 'text' && opts.format !== 'json') {
         throw new InputError(`--format must be text or json, got '${opts.format}'`);
@@ -59,7 +60,7 @@ Examples:
       const { parseMetrics, formatMetricsText } = await import('../../eval/metrics.js');
       const metrics = parseMetrics(opts.metrics);
       if (opts.hypOut !== undefined) {
-        const { checkOutputPath } = await import('../../util/atomic-write.js');
+        const { checkOutputPath } = await import('../../util/output.js');
         checkOutputPath(opts.hypOut); // fail now, not after decoding the whole test set
       }
       const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
@@ -79,8 +80,9 @@ Examples:
         process.stderr.write(`seq2seq: note: ${r.cropped} sources longer than ${limit} were cropped\n`);
       }
       if (opts.hypOut !== undefined) {
-        const { writeFileAtomic } = await import('../../util/atomic-write.js');
-        writeFileAtomic(opts.hypOut, r.hypotheses.map((h) => h + '\n').join(''));
+        // One line per test pair, whatever a hypothesis holds (src/util/output.ts: outputLine).
+        const { outputLine, writeOutputFile } = await import('../../util/output.js');
+        await writeOutputFile(opts.hypOut, r.hypotheses.map((h) => outputLine(h) + '\n').join(''));
       }
       const ensemble = run.members.length > 1 ? opts.model : null;
       if (opts.format === 'json') {

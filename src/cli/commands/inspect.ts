@@ -14,7 +14,8 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: { format: string }) => {
       if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { join } = await import('node:path');
-      const { existsSync, readFileSync } = await import('node:fs');
+      const { existsSync } = await import('node:fs');
+      const { readJsonFile } = await import('../../util/json-file.js');
       const { loadRun, HISTORY_FILE } = await import('../../model/run-dir.js');
       const { readHistory } = await import('../../train/history.js');
       const run = loadRun(dir);
@@ -22,24 +23,25 @@ export function register(program: Command): void {
       const history = readHistory(join(run.dir, HISTORY_FILE));
       const evals = history.filter((e) => e.type === 'eval') as Extract<(typeof history)[number], { type: 'eval' }>[];
       const done = history.filter((e) => e.type === 'done');
-      const ckpt = (k: string): { step: number } | null => {
+      // A checkpoint's config.json, read as every file of a run is (a regular file inside it, bounded).
+      const config = (k: string): Record<string, unknown> | null => {
         const p = join(run.dir, k, 'config.json');
         if (!existsSync(p)) return null;
         try {
-          return { step: (JSON.parse(readFileSync(p, 'utf8')) as { step: number }).step };
+          return readJsonFile(p, 'checkpoint config', undefined, run.dir) as Record<string, unknown>;
         } catch {
           return null;
         }
       };
+      const ckpt = (k: string): { step: number } | null => {
+        const doc = config(k);
+        return doc ? { step: doc.step as number } : null;
+      };
       const joint = run.config.tokenizers.src === run.config.tokenizers.tgt;
       const { listKept } = await import('../../model/run-dir.js');
       const averagedDoc = ((): { steps: number[] } | null => {
-        try {
-          const d = JSON.parse(readFileSync(join(run.dir, 'averaged', 'config.json'), 'utf8')) as { averaged?: { steps?: unknown } };
-          return Array.isArray(d.averaged?.steps) ? { steps: d.averaged.steps as number[] } : null;
-        } catch {
-          return null;
-        }
+        const d = config('averaged') as { averaged?: { steps?: unknown } } | null;
+        return Array.isArray(d?.averaged?.steps) ? { steps: d.averaged.steps as number[] } : null;
       })();
       // A standalone directory written by `seq2seq average --out DIR` (outside the run).
       const av = run.config.averaged as { steps?: unknown; run?: unknown } | undefined;

@@ -10,6 +10,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
+import { SIZE_LIMITS } from '../../model/size-limits.js';
 import { collect, integerFlag } from '../option-values.js';
 
 interface ScoreOpts {
@@ -23,7 +24,7 @@ interface ScoreOpts {
   format: string;
   scoreOnly?: boolean;
   width?: string;
-  model?: string;
+  model?: string[];
   test?: string[];
   src?: string;
   tgt?: string;
@@ -48,7 +49,11 @@ export function register(program: Command): void {
     .option('-f, --format <fmt>', 'text or json (text or jsonl with --model)', 'text')
     .option('-b, --score-only', 'print the scores alone (with --model: the log-probabilities alone)')
     .option('-w, --width <n>', 'decimals of the scores (default 1, as sacreBLEU; JSON: every digit unless given)')
-    .option('--model <run>', 'a trained run directory (forced-decoding mode)')
+    .option(
+      '--model <run>',
+      'a trained run directory (forced-decoding mode); repeat it to score with the ensemble of several',
+      collect,
+    )
     .option('--test <corpus...>', 'test corpus for --model: two aligned files, a prefix with --src/--tgt, TSV or JSONL')
     .option('--src <lang>', 'source language suffix of aligned files')
     .option('--tgt <lang>', 'target language suffix of aligned files')
@@ -151,42 +156,37 @@ async function forcedDecodingScores(opts: ScoreOpts): Promise<void> {
   if (opts.format !== 'text' && opts.format !== 'jsonl') {
     throw new InputError(`--format must be text or jsonl with --model, got '${opts.format}'`);
   }
-  const batchSize = integerFlag('--batch-size', opts.batchSize);
+  const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
   const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
-  const { loadDecodingRun } = await import('../../decode/run-loader.js');
+  const { loadDecodingModels } = await import('../../decode/run-loader.js');
   const { forcedDecode } = await import('../../eval/model-scores.js');
+  const { jsonLine, standardOutput } = await import('../../util/output.js');
   const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
-  const run = await loadDecodingRun(opts.model);
+  // Several --model: the ensemble (the mean of the members' probabilities), as translate and eval do.
+  const run = await loadDecodingModels(opts.model);
   const { pairs, report } = await loadPairs(spec);
   if (report.skippedEmpty > 0) {
     process.stderr.write(`seq2seq: note: ${report.skippedEmpty} pairs with an empty side skipped\n`);
   }
   const limit = run.maxSourceLength;
-  // A closed pipe (`| head`) ends the output quietly.
-  let closed = false;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') closed = true;
-    else throw err;
-  });
-  for (let s = 0; s < pairs.length && !closed; s += batchSize) {
+  // A closed pipe (`| head`) ends the output quietly (OutputClosed, src/util/output.ts).
+  const out = standardOutput();
+  for (let s = 0; s < pairs.length; s += batchSize) {
     const chunk = pairs.slice(s, s + batchSize);
     const src = chunk.map((p) => {
       const ids = run.srcTokenizer.encode(p.src);
       return limit !== undefined && ids.length > limit ? ids.slice(0, limit) : ids;
     });
     const scores = forcedDecode(run.model, src, chunk.map((p) => run.tgtTokenizer.encode(p.tgt)));
-    let out = '';
+    let text = '';
     chunk.forEach((p, k) => {
       const { logProb, tokens } = scores[k];
       const ppl = Math.exp(-logProb / tokens);
-      const row = { line: p.line, src: p.src, tgt: p.tgt, logprob: logProb, tokens, ppl };
-      if (opts.format === 'jsonl') out += JSON.stringify(row) + '\n';
-      else if (opts.scoreOnly) out += `${logProb.toFixed(4)}\n`;
-      else out += `logprob = ${logProb.toFixed(4)} (tokens = ${tokens} ppl = ${ppl.toFixed(2)})\n`;
+      const record = { line: p.line, src: p.src, tgt: p.tgt, logprob: logProb, tokens, ppl };
+      if (opts.format === 'jsonl') text += jsonLine(record) + '\n';
+      else if (opts.scoreOnly) text += `${logProb.toFixed(4)}\n`;
+      else text += `logprob = ${logProb.toFixed(4)} (tokens = ${tokens} ppl = ${ppl.toFixed(2)})\n`;
     });
-    if (!process.stdout.write(out)) await new Promise((r) => {
-      process.stdout.once('drain', r);
-      process.stdout.once('error', r);
-    });
+    await out.write(text);
   }
 }

@@ -1,17 +1,18 @@
 /**
  * `seq2seq translate --model RUN`: batch translation, one output line per input line, in order
- * (stdin or -i → stdout or -o), streaming in batches of --batch-size lines; or, when stdin and
- * stdout are both terminals and no -i/-o is given, the interactive translator (src/ui/translate).
- * Output to -o is atomic: a temporary file beside the target, renamed over it at the end; on an
- * error or an interrupt the temporary file is removed and the target is left untouched.
+ * (stdin or -i → stdout or -o), streaming in batches of --batch-size lines (translateStream,
+ * src/decode/stream-translate.ts); or, when stdin and stdout are both terminals and no -i/-o is
+ * given, the interactive translator (src/ui/translate). The output goes through the one output
+ * helper (src/util/output.ts): -o is written atomically (a temporary file renamed over the target
+ * at the end; on an error or an interrupt the target is left untouched), a FIFO or a device in
+ * place; write errors are one line.
  * `--model` repeated: the ensemble of the models (src/model/ensemble.ts), in batch and interactive
  * mode alike (the interactive header names the first model and how many more).
  */
 import type { Command } from 'commander';
-import { createWriteStream, openSync, fsyncSync, fstatSync, closeSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { fstatSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
+import { SIZE_LIMITS } from '../../model/size-limits.js';
 import { collect, integerFlag, numberFlag } from '../option-values.js';
 import type { Translator } from '../../decode/translator.js';
 import type { TextLine } from '../../data/line-reader.js';
@@ -65,9 +66,9 @@ Examples:
                                                   # an ensemble: the mean of the models' probabilities`,
     )
     .action(async (opts: TranslateCliOpts) => {
-      const beam = integerFlag('--beam', opts.beam);
-      const nBest = integerFlag('--n-best', opts.nBest);
-      const batchSize = integerFlag('--batch-size', opts.batchSize);
+      const beam = integerFlag('--beam', opts.beam, 1, SIZE_LIMITS.beam);
+      const nBest = integerFlag('--n-best', opts.nBest, 1, SIZE_LIMITS.beam);
+      const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
       if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl, got '${opts.format}'`);
       if (nBest > beam) throw new InputError(`--n-best ${nBest} cannot exceed --beam ${beam}`);
       if (nBest > 1 && opts.format === 'text') throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
@@ -79,8 +80,8 @@ Examples:
         beam,
         nBest,
         lengthPenalty: numberFlag('--length-penalty', opts.lengthPenalty),
-        maxLengthRatio: numberFlag('--max-length-ratio', opts.maxLengthRatio),
-        maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant),
+        maxLengthRatio: numberFlag('--max-length-ratio', opts.maxLengthRatio, SIZE_LIMITS.maxLengthRatio),
+        maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant, SIZE_LIMITS.maxLengthConstant),
         replaceUnk: opts.replaceUnk === true,
       };
       if (opts.shard !== undefined) {
@@ -100,7 +101,7 @@ Examples:
         checkFile(opts.input, 'input file');
       }
       if (opts.output !== undefined) {
-        const { checkOutputPath } = await import('../../util/atomic-write.js');
+        const { checkOutputPath } = await import('../../util/output.js');
         checkOutputPath(opts.output);
       }
       const { loadDecodingModels } = await import('../../decode/run-loader.js');
@@ -138,27 +139,6 @@ interface BatchIo {
 /** Idle input time after which a partial batch read from a pipe is translated (the reader may be waiting for it). */
 const PIPE_IDLE_FLUSH_MS = 5;
 
-/** Writes to a stream, waiting for 'drain' when its buffer is full; false once the stream is closed or broken. */
-function sinkFor(stream: Writable): { write(text: string): Promise<boolean>; broken(): boolean; error(): Error | null } {
-  let failure: Error | null = null;
-  let closed = false;
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') closed = true;
-    else failure = err;
-  });
-  return {
-    async write(text: string): Promise<boolean> {
-      if (closed || failure) return false;
-      if (!stream.write(text)) {
-        await Promise.race([once(stream, 'drain'), once(stream, 'close'), once(stream, 'error').catch(() => undefined)]);
-      }
-      return !closed && !failure;
-    },
-    broken: () => closed,
-    error: () => failure,
-  };
-}
-
 /** `12,345 lines  410 lines/s  ETA 0:42` on one self-overwriting stderr line (TTY only). */
 function progressReporter(totalBytes: number | null, bytesDone: () => number): { update(lines: number): void; done(lines: number): void } {
   const tty = process.stderr.isTTY === true;
@@ -185,11 +165,12 @@ function progressReporter(totalBytes: number | null, bytesDone: () => number): {
   };
 }
 
+/** Streams the input (-i or stdin) through translateStream to the output (-o or stdout). */
 async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<void> {
   const { readLines } = await import('../../data/line-reader.js');
   const { streamLines } = await import('../../decode/stream-lines.js');
   const { translateStream } = await import('../../decode/stream-translate.js');
-  const { tempPathFor, writeError } = await import('../../util/atomic-write.js');
+  const { withOutput } = await import('../../util/output.js');
 
   let bytes = 0;
   async function* counted(src: AsyncIterable<TextLine>): AsyncGenerator<TextLine> {
@@ -200,11 +181,12 @@ async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<v
   }
   const inputName = io.input ?? '<stdin>';
   const lines = counted(io.input !== undefined ? readLines(io.input) : streamLines(process.stdin, '<stdin>'));
-  const progress = progressReporter(io.input !== undefined ? statSync(io.input).size : null, () => bytes);
+  const inputSize = io.input !== undefined && statSync(io.input).isFile() ? statSync(io.input).size : null;
+  const progress = progressReporter(inputSize, () => bytes);
   const onWarning = (m: string) => process.stderr.write(`seq2seq: warning: ${m}\n`);
   // Stdin that is not a regular file (a pipe, a socket, a terminal) may pause between lines.
   const idleFlushMs = io.input === undefined && !fstatSync(0).isFile() ? PIPE_IDLE_FLUSH_MS : undefined;
-  const streamOpts = {
+  const options = {
     batchSize: io.batchSize,
     format: io.format,
     inputName,
@@ -213,58 +195,13 @@ async function runBatchTranslate(translator: Translator, io: BatchIo): Promise<v
     idleFlushMs,
     splitSentences: io.splitSentences,
   };
-
-  if (io.output === undefined) {
-    const sink = sinkFor(process.stdout);
-    const r = await translateStream(translator, lines, sink.write, streamOpts);
-    const err = sink.error();
-    if (err) throw err;
-    if (!r.closedEarly) progress.done(r.lines);
-    return; // a closed pipe (| head) ends quietly with exit 0
-  }
-
-  // -o: temporary file beside the target, renamed over it only after everything was written.
-  const target = io.output;
-  const tmp = tempPathFor(target);
-  let out: WriteStream | null = null;
-  const cleanup = () => {
-    try {
-      out?.destroy();
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanup();
-    process.stderr.write(`\nseq2seq: interrupted (${signal}); ${target} left untouched\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
-    await once(out, 'open');
-    const sink = sinkFor(out);
-    const r = await translateStream(translator, lines, sink.write, streamOpts);
-    const err = sink.error();
-    if (err || r.closedEarly) throw err ?? new Error(`${tmp}: output stream closed unexpectedly`);
-    out.end();
-    await once(out, 'finish');
-    await once(out, 'close');
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
+  // A closed pipe (`| head -1`) ends the run through OutputClosed: a quiet exit 0 (main.ts).
+  await withOutput(io.output, async (out) => {
+    const write = async (text: string): Promise<boolean> => {
+      await out.write(text);
+      return true;
+    };
+    const r = await translateStream(translator, lines, write, options);
     progress.done(r.lines);
-  } catch (err) {
-    cleanup();
-    throw writeError(target, err);
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+  });
 }

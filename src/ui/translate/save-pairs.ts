@@ -1,14 +1,16 @@
 /**
  * `:save FILE`: the pairs translated so far as TSV (`source<TAB>best translation`, one per line),
- * written atomically so an existing file is replaced whole or not at all.
+ * written through the one output helper (src/util/output.ts, writeOutputFileSync): an existing
+ * regular file is replaced whole or not at all (its mode kept), a symbolic link is followed, a
+ * character device is written in place, a FIFO, a directory or a block device is refused.
  */
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { outputLine, writeOutputFileSync } from '../../util/output.js';
 import type { TranscriptEntry } from './types.js';
 
-/** Tabs and line breaks inside a field would break the TSV shape; they become spaces. */
+/** Tabs and line breaks of any kind inside a field would break the TSV shape; they become spaces. */
 function field(s: string): string {
-  return s.replace(/[\t\r\n]+/g, ' ');
+  return outputLine(s.replace(/[\t\r\n]+/g, ' '));
 }
 
 /** The TSV text of the successful entries, in transcript order. */
@@ -28,6 +30,6 @@ export function pairsToTsv(entries: readonly TranscriptEntry[]): { text: string;
 export function savePairs(file: string, entries: readonly TranscriptEntry[], cwd = process.cwd()): { path: string; count: number } {
   const path = resolve(cwd, file);
   const { text, count } = pairsToTsv(entries);
-  writeFileAtomic(path, text);
+  writeOutputFileSync(path, text);
   return { path, count };
 }
