@@ -13,6 +13,7 @@ DEFAULTS = {
     'vocabSize': 4000,
     'jointVocab': False,
     'lowercase': False,
+    'bpeDropout': 0,
     'tokenizer': None,
     'srcTokenizer': None,
     'tgtTokenizer': None,
@@ -192,7 +193,7 @@ CHOICES = {
 }
 
 
-UNIT = {'dropout', 'memoryDropout', 'wordDropout', 'labelSmoothing', 'momentum', 'beta1', 'beta2', 'anneal'}
+UNIT = {'dropout', 'memoryDropout', 'wordDropout', 'labelSmoothing', 'momentum', 'beta1', 'beta2', 'anneal', 'bpeDropout'}
 NON_NEGATIVE = {'weightDecay', 'clipNorm', 'warmupSteps', 'minLr', 'seed', 'keepCheckpoints', 'patience'}
 STRINGS = {
     'timeBudget',

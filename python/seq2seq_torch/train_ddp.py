@@ -115,6 +115,14 @@ class UsageError(Exception):
     """Bad usage or input: one line, exit 2."""
 
 
+def refuse_bpe_dropout(s):
+    if s.get('bpeDropout'):
+        raise UsageError(
+            'bpeDropout needs the text segmented anew every epoch; this trainer reads fixed id shards '
+            '(train with seq2seq train, or set bpeDropout to 0)'
+        )
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog='train_ddp.py', description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -255,6 +263,7 @@ class Run:
             s['bestMetric'] = 'loss'
         if s.get('keepCheckpoints'):
             self.notes.append('keepCheckpoints is not implemented by this trainer: only best/ and last/ are written')
+        refuse_bpe_dropout(s)
         train, valid = self.index['splits']['train'], self.index['splits'].get('valid')
         tk = self.index['tokenizers']
         joint = tk['src'] == tk['tgt']
@@ -315,6 +324,7 @@ class Run:
                 'only --max-steps, --max-epochs and --time-budget may be given'
             )
         s = {**cfg['training'], **over}
+        refuse_bpe_dropout(s)
         self.notes = []
         self.ids = os.path.abspath(a.ids or cfg.get('ids') or '')
         if not a.ids and not cfg.get('ids'):

@@ -754,7 +754,7 @@ describe.concurrent('10. smaller ones', () => {
     cpSync(join(d, 'run'), join(d, 'run2'), { recursive: true });
     nudgeWeights(join(d, 'run2'));
     const score = (models: string[]) =>
-      run(['score', ...models.flatMap((m) => ['--model', m]), '--test', 'v', '--src', 'en', '--tgt', 'de'], { cwd: d });
+      run(['score', '-b', ...models.flatMap((m) => ['--model', m]), '--test', 'v', '--src', 'en', '--tgt', 'de'], { cwd: d });
     const [a, b, aa, ab] = await Promise.all([
       score(['run']),
       score(['run2']),
