@@ -18,17 +18,14 @@
 import {
   copyFileSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
+import { fillDirWhole } from '../util/atomic-dir.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { type CorpusFormat, type CorpusSpec, newCorpusReport, readPairs } from './corpus.js';
 
 export const ID_FORMAT = 'seq2seq-ids';
@@ -215,11 +212,7 @@ async function encodeSplit(job: EncodeJob, split: EncodeSplit, dir: string): Pro
 /** Encodes the splits into `job.out` (created whole); returns the index written. */
 export async function encodeToIdShards(job: EncodeJob): Promise<IdIndex> {
   checkOut(job.out);
-  const parent = dirname(resolve(job.out));
-  const tmp = join(parent, `.${basename(resolve(job.out))}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  try {
+  return fillDirWhole(job.out, async (tmp) => {
     const joint = resolve(job.tokenizerFiles.src) === resolve(job.tokenizerFiles.tgt);
     const tokenizers = joint
       ? { src: 'tokenizer.json', tgt: 'tokenizer.json' }
@@ -235,13 +228,6 @@ export async function encodeToIdShards(job: EncodeJob): Promise<IdIndex> {
     };
     for (const split of job.splits) index.splits[split.name] = await encodeSplit(job, split, tmp);
     writeFileAtomic(join(tmp, ID_INDEX), JSON.stringify(index, null, 2) + '\n');
-    fsyncDir(tmp);
-    if (existsSync(job.out)) rmdirSync(job.out);
-    renameSync(tmp, job.out);
-    fsyncDir(parent);
     return index;
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }

@@ -1,14 +1,14 @@
 /**
- * Writes an output directory all at once: everything goes into a hidden sibling staging directory
- * (.NAME.tmp-PID-RAND), which is renamed to NAME only when complete. A failure, Ctrl-C or a full
- * disk removes the staging directory, so no half-written corpus ever appears under NAME. An
- * existing NAME is refused (exit 2) unless `force`; then it is replaced only after the new one is
- * complete. Staging directories left by a killed process (its PID gone) are removed on the next run.
+ * Writes an output directory all at once (src/util/atomic-dir.ts, fillDirWhole): everything goes
+ * into a hidden sibling (.NAME.tmp-PID), which replaces NAME only when complete. A failure, Ctrl-C or
+ * a full disk removes it, so no half-written corpus ever appears under NAME. An existing NAME is
+ * refused (exit 2) unless `force`; then it is replaced only after the new one is complete.
+ * Temporaries left by a killed process (its PID gone) are removed on the next run.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
-import { fsyncDir } from '../util/atomic-write.js';
+import { fillDirWhole } from '../util/atomic-dir.js';
 import { Interrupted } from './interrupted.js';
 
 /** Refuses an existing `out` unless `force` (exit 2), before any work is done. */
@@ -36,23 +36,6 @@ function outputError(err: unknown, out: string): Error {
   }
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-function removeStale(parent: string, name: string): void {
-  const re = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:tmp|old)-(\\d+)-[a-z0-9]+$`);
-  for (const f of readdirSync(parent)) {
-    const m = re.exec(f);
-    if (m && !alive(Number(m[1]))) rmSync(join(parent, f), { recursive: true, force: true });
-  }
-}
-
 /** Runs `fill(staging)` and renames the staging directory to `out` when it succeeds. */
 export async function writeDirAtomically<T>(
   out: string,
@@ -60,32 +43,9 @@ export async function writeDirAtomically<T>(
   fill: (staging: string) => Promise<T>,
 ): Promise<T> {
   checkOutDir(out, force);
-  const parent = dirname(resolve(out));
-  const name = basename(resolve(out));
-  const tag = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const staging = join(parent, `.${name}.tmp-${tag}`);
   try {
-    mkdirSync(parent, { recursive: true });
-    removeStale(parent, name);
-    mkdirSync(staging);
+    return await fillDirWhole(out, fill);
   } catch (err) {
     throw outputError(err, out);
   }
-  let result: T;
-  try {
-    result = await fill(staging);
-    if (existsSync(out)) {
-      const old = join(parent, `.${name}.old-${tag}`);
-      renameSync(out, old);
-      renameSync(staging, out);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(staging, out);
-    }
-    fsyncDir(parent);
-  } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
-    throw outputError(err, out);
-  }
-  return result;
 }

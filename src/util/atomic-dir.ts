@@ -2,6 +2,7 @@
  * Crash-safe directories, beside ./atomic-write.ts (which does the same for single files):
  *   writeDirWhole   replaces `parent/name` by a directory written whole under `.name.tmp-PID`, then
  *                   swapped in by renames (name → .name.old, tmp → name, rm .name.old);
+ *   fillDirWhole    the same with an asynchronous writer (downloads, corpus preparation, id shards);
  *   createDirWhole  creates a new directory whole (written under a temporary sibling, renamed);
  *   discardDir      removes a directory so that a kill cannot leave half of it under its name;
  *   recoverDir      puts back a `.name.old` stranded by a kill between the two renames.
@@ -83,9 +84,35 @@ function fillTemp(tmp: string, fill: (tmp: string) => void): void {
  */
 export function writeDirWhole(parent: string, name: string, fill: (tmp: string) => void): string {
   recoverDir(parent, name);
-  const final = join(parent, name);
   const tmp = freshTemp(parent, name);
   fillTemp(tmp, fill);
+  return swapIn(parent, name, tmp);
+}
+
+/**
+ * writeDirWhole for `dir` with an asynchronous `fill`, whose result it returns: a failure or an
+ * interruption inside `fill` removes the temporary, and `dir` is left as it was.
+ */
+export async function fillDirWhole<T>(dir: string, fill: (tmp: string) => Promise<T>): Promise<T> {
+  const parent = dirname(resolve(dir));
+  const name = basename(resolve(dir));
+  recoverDir(parent, name);
+  const tmp = freshTemp(parent, name);
+  let result: T;
+  try {
+    result = await fill(tmp);
+    fsyncDir(tmp);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  swapIn(parent, name, tmp);
+  return result;
+}
+
+/** The filled `tmp` becomes `parent/name` by renames: name → .name.old, tmp → name, rm .name.old. */
+function swapIn(parent: string, name: string, tmp: string): string {
+  const final = join(parent, name);
   crashPoint('checkpoint.written');
   const old = join(parent, `.${name}.old`);
   if (existsSync(final)) renameSync(final, old);
