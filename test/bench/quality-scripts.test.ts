@@ -38,16 +38,6 @@ for (const [split, n] of [
   }
 }
 
-function node(script: string, args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, script), ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', SEQ2SEQ_BENCH_NICE: '0' },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 /**
  * The same without blocking the test worker: a script that trains runs for tens of seconds, and a
  * worker blocked in spawnSync for a minute misses vitest's RPC deadline on a loaded machine.

@@ -14,7 +14,7 @@ interface Decode {
   halves: [Stats, Stats];
   srcTokens: [number, number];
 }
-const S = sel as {
+const S = sel as unknown as {
   tokens13a(line: string): number;
   lengthRatio(src: string[], tgt: string[]): number;
   decodeStats(h: string[], r: string[], s: string[]): Decode;

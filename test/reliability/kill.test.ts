@@ -147,7 +147,7 @@ const CRASH_POINTS_RESUME = ['checkpoint.written', 'checkpoint.moved-old', 'chec
 describe('kill -9 during training loses no checkpoint', () => {
   it(`${KILLS} seeded SIGKILLs (timer, during checkpoint writes, at crash points); every checkpoint loads, --resume continues, the result equals an unkilled run`, async () => {
     const rand = rng(SEED);
-    const counts = { timer: 0, 'temp file': 0, 'crash point': 0, duringWrite: 0, stackTraces: 0, lost: 0, resumed: 0, progressed: 0, noRunYet: 0 };
+    const counts = { timer: 0, 'temp file': 0, 'crash point': 0, exit: 0, duringWrite: 0, stackTraces: 0, lost: 0, resumed: 0, progressed: 0, noRunYet: 0 };
     const crashPointsHit = new Map<string, number>();
     // The newest checkpoint steps a process reported written: what must never be lost.
     const promised = { best: -1, last: -1 };

@@ -2,7 +2,6 @@
  * Entry point of the interactive translator, called by `seq2seq translate` when stdin and stdout
  * are terminals: renders the Ink app and resolves when the user quits (:quit, Ctrl-C, Ctrl-D).
  */
-import React from 'react';
 import { render } from 'ink';
 import { applyColourPolicy } from '../shared/colour.js';
 import { describeModel } from './model-info.js';

@@ -6,7 +6,6 @@
 import { render } from 'ink-testing-library';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import React from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveTrainSettings } from '../../../src/train/config.js';
 import { TrainEmitter, type TrainEvent } from '../../../src/train/events.js';

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import React from 'react';
 import { render, cleanup } from 'ink-testing-library';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
