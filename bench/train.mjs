@@ -270,12 +270,15 @@ async function profiler(name, threads, { model, adam, clipGradNorm }) {
         const dim = (d) => (weightDims.has(Number(d)) ? d : Number(d) <= 64 ? 'n' : 'M');
         const group = m ? `gemm ${m[1]} ${dim(m[2])}×${dim(m[3])}×${dim(m[4])}` : key;
         if (m) gemmShare += share;
-        const g = groups.get(group) ?? [0, 0];
-        groups.set(group, [g[0] + share, g[1] + calls]);
+        const g = groups.get(group) ?? [0, 0, 0];
+        const flops = m ? 2 * m[2] * m[3] * m[4] * calls : 0;
+        groups.set(group, [g[0] + share, g[1] + calls, g[2] + flops]);
       }
       lines.push(`  GEMMs ${gemmShare.toFixed(1)} % (n: rows of one step, ≤ 64; M: rows of all steps)`);
-      for (const [key, [share, calls]] of [...groups].sort((a, b) => b[1][0] - a[1][0]).slice(0, 40))
-        lines.push(`    ${key.padEnd(34)}${share.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls`);
+      for (const [key, [share, calls, flops]] of [...groups].sort((a, b) => b[1][0] - a[1][0]).slice(0, 40)) {
+        const rate = flops ? `${(flops / ((share / 100) * totalMs) / 1e6).toFixed(0).padStart(5)} GFLOP/s` : '';
+        lines.push(`    ${key.padEnd(34)}${share.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls ${rate}`);
+      }
       process.stderr.write(lines.join('\n') + '\n');
     },
   };

@@ -509,6 +509,31 @@ static napi_value js_gemm_packed_weights(napi_env env, napi_callback_info info) 
   return undef(env);
 }
 
+/* packMatrix(K, N, B, packed): B (K×N) into the panels packWeights makes of Bᵀ */
+static napi_value js_pack_matrix(napi_env env, napi_callback_info info) {
+  BEGIN("packMatrix");
+  int K = dim(a, 0, "K"), N = dim(a, 1, "N");
+  const float *B = f32(a, 2, (size_t)K * N, "B");
+  float *packed = f32(a, 3, gemm_packed_bt_size(N, K), "packed");
+  if (a->failed) return NULL;
+  gemm_pack_b(K, N, B, packed);
+  return undef(env);
+}
+
+/* gemmPackedMatrix(M, N, K, alpha, A, B, packed, beta, C) */
+static napi_value js_gemm_packed_matrix(napi_env env, napi_callback_info info) {
+  BEGIN("gemmPackedMatrix");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N"), K = dim(a, 2, "K");
+  double alpha = num(a, 3, "alpha");
+  const float *A = f32(a, 4, (size_t)M * K, "A"), *B = f32(a, 5, (size_t)K * N, "B");
+  const float *packed = f32(a, 6, gemm_packed_bt_size(N, K), "packed");
+  double beta = num(a, 7, "beta");
+  float *C = f32(a, 8, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  gemm_prepacked_b(M, N, K, (float)alpha, A, B, packed, (float)beta, C);
+  return undef(env);
+}
+
 /* rowTopK(M, V, x, k, base | null, values, ids) */
 static napi_value js_row_top_k(napi_env env, napi_callback_info info) {
   BEGIN("rowTopK");
@@ -728,6 +753,8 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("cpuCount", js_cpu_count),
     EXPORT("buildInfo", js_build_info),
     EXPORT("fmaPeak", js_fma_peak),
+    EXPORT("packMatrix", js_pack_matrix),
+    EXPORT("gemmPackedMatrix", js_gemm_packed_matrix),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -142,7 +142,8 @@ export class AttentionRun {
   private readonly wU = new Workspace();
   private readonly wScores = new Workspace();
   private readonly wQueryProj = new Workspace();
-  private readonly wQueryT = new Workspace();
+  private readonly wQueryPacked = new Workspace();
+  private readonly wQueryPackedNN = new Workspace();
   private readonly wExtraAlpha = new Workspace();
   private readonly wdMemory = new Workspace();
   private readonly wdK = new Workspace();
@@ -155,8 +156,12 @@ export class AttentionRun {
   private memoryPacked: F32 | null = null;
   /** Rows computed by the last forwardStep. */
   private stepRows = 0;
-  /** W_qᵀ of this pass (made on first use when T ≥ 2: one transpose instead of one per step). */
-  private wqT: F32 | null = null;
+  /**
+   * W_q packed in the GEMM's panels for q·W_qᵀ and for dqp·W_q (made on first use when T ≥ 2: W_q is packed
+   * once per pass instead of on every step).
+   */
+  private wqPacked: F32 | null = null;
+  private wqPackedNN: F32 | null = null;
 
   constructor(att: Attention) {
     this.att = att;
@@ -184,7 +189,8 @@ export class AttentionRun {
     this.Q = this.wQ.get(steps.rows * a.querySize);
     if (a.kind === 'bahdanau') this.U = this.wU.get(steps.steps * S * B * a.keySize);
     this.scores = this.wScores.get(S * B);
-    this.wqT = null;
+    this.wqPacked = null;
+    this.wqPackedNN = null;
   }
 
   /** The memory's real rows, packed [Σ_s n_s × C] (after begin computed the keys), else null. */
@@ -192,7 +198,7 @@ export class AttentionRun {
     return this.memoryPacked;
   }
 
-  /** qp = q W_qᵀ + b_q (n×A); over a pass of T ≥ 2 steps through W_qᵀ, transposed once. */
+  /** qp = q W_qᵀ + b_q (n×A); over a pass of T ≥ 2 steps with W_q packed once. */
   private projectQuery(n: number, q: F32, qp: F32): void {
     const ql = this.att.queryLayer!;
     if (this.steps.steps < 2) {
@@ -200,12 +206,28 @@ export class AttentionRun {
       return;
     }
     const k = getBackend();
-    if (!this.wqT) {
-      this.wqT = this.wQueryT.get(ql.outFeatures * ql.inFeatures);
-      k.transpose(ql.outFeatures, ql.inFeatures, ql.weight.value, this.wqT);
+    const { outFeatures: A, inFeatures: Hq, weight } = ql;
+    if (!this.wqPacked) {
+      this.wqPacked = this.wQueryPacked.get(k.packedWeightsSize(A, Hq));
+      k.packWeights(A, Hq, weight.value, this.wqPacked);
     }
-    k.gemm(false, false, n, ql.outFeatures, ql.inFeatures, 1, q, this.wqT, 0, qp);
-    k.addRowVector(n, ql.outFeatures, qp, ql.bias!.value);
+    k.gemmPackedWeights(n, A, Hq, 1, q, weight.value, this.wqPacked, 0, qp);
+    k.addRowVector(n, A, qp, ql.bias!.value);
+  }
+
+  /** dq += dqp W_q (n×Hq); over a pass of T ≥ 2 steps with W_q packed once. */
+  private queryGrad(n: number, dqp: F32, dq: F32): void {
+    const k = getBackend();
+    const { outFeatures: A, inFeatures: Hq, weight } = this.att.queryLayer!;
+    if (this.steps.steps < 2) {
+      k.gemm(false, false, n, Hq, A, 1, dqp, weight.value, 1, dq);
+      return;
+    }
+    if (!this.wqPackedNN) {
+      this.wqPackedNN = this.wQueryPackedNN.get(k.packedWeightsSize(Hq, A));
+      k.packMatrix(A, Hq, weight.value, this.wqPackedNN);
+    }
+    k.gemmPackedMatrix(n, Hq, A, 1, dqp, weight.value, this.wqPackedNN, 1, dq);
   }
 
   /** Attention at step t for the queries q (n_t × Hq): writes the contexts ctx (n_t × C) and alphas[t]. */
@@ -282,7 +304,7 @@ export class AttentionRun {
       const dqp = this.steps.at(this.dQP, t, A);
       const U = rows(this.U, t * S * B, S * B, A);
       k.additiveAttentionBackward(S, B, A, U, a.energy!.value, ds, this.dK, dqp, a.energy!.grad, n);
-      k.gemm(false, false, n, a.querySize, A, 1, dqp, a.queryLayer!.weight.value, 1, dq);
+      this.queryGrad(n, dqp, dq);
     } else {
       const q = this.steps.at(this.Q, t, a.querySize);
       k.dotAttentionBackward(S, B, A, this.keys, q, ds, dq, a.kind === 'luong-dot' ? this.dMemory : this.dK, n);

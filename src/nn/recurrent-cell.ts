@@ -17,7 +17,8 @@
  * last state as its final state. Speed (DESIGN §3): the input projection of all steps is one
  * GEMM, X[Σn, I] · W_ihᵀ (`projectAll`); only W_hh h runs step by step. In backward the weight
  * gradients are one GEMM each over all steps (dW_ih += dGIᵀ X, dW_hh += dGHᵀ H_prev); only
- * dh_prev = dGH W_hh is per step.
+ * dh_prev = dGH W_hh is per step. Over a pass of T ≥ 2 steps both per-step products read W_hh packed
+ * once per pass in the GEMM's panels (`packWeights` for h·W_hhᵀ, `packMatrix` for dGH·W_hh).
  */
 import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
@@ -91,10 +92,15 @@ export class CellRun {
   private readonly wFinalH = new Workspace();
   private readonly wdhPrev = new Workspace();
   private readonly wdcPrev = new Workspace();
-  private readonly wWhhT = new Workspace();
+  private readonly wWhhPacked = new Workspace();
+  private readonly wWhhPackedNN = new Workspace();
   private readonly wWihT = new Workspace();
-  /** W_hhᵀ [H×G] and W_ihᵀ [I×G] of this pass (made on first use, when the pass has ≥ 2 steps). */
-  private whhT: F32 | null = null;
+  /**
+   * W_hh packed for h·W_hhᵀ and for dGH·W_hh, and W_ihᵀ [I×G], of this pass (made on first use, when the pass
+   * has ≥ 2 steps).
+   */
+  private whhPacked: F32 | null = null;
+  private whhPackedNN: F32 | null = null;
   private wihT: F32 | null = null;
   GI!: F32;
   GH!: F32;
@@ -120,7 +126,8 @@ export class CellRun {
     const { gateSize: G, hiddenSize: H, kind } = this.cell;
     const N = steps.rows;
     this.steps = steps;
-    this.whhT = null;
+    this.whhPacked = null;
+    this.whhPackedNN = null;
     this.wihT = null;
     this.GI = this.wGI.get(N * G);
     this.dGI = this.wdGI.get(N * G);
@@ -176,17 +183,33 @@ export class CellRun {
 
   /**
    * X·Wᵀ one step at a time (small M) packs — transposes — W on every call; over a pass of T ≥ 2
-   * steps it is cheaper to transpose W once (per pass, so always the current weights) and use
-   * the unpacked X·(Wᵀ) product. Returns null for one-step passes (decoding), which use X·Wᵀ.
+   * steps W_hh is packed once (per pass, so always the current weights) into the GEMM's panels, which
+   * the per-step products read contiguously. Null for one-step passes (decoding), which use X·Wᵀ.
    */
-  private transposedHh(): F32 | null {
+  private packedHh(): F32 | null {
     if (this.steps.steps < 2) return null;
-    if (!this.whhT) {
-      const c = this.cell;
-      this.whhT = this.wWhhT.get(c.gateSize * c.hiddenSize);
-      getBackend().transpose(c.gateSize, c.hiddenSize, c.weightHh.value, this.whhT);
+    if (!this.whhPacked) {
+      const { gateSize: G, hiddenSize: H, weightHh } = this.cell;
+      const k = getBackend();
+      this.whhPacked = this.wWhhPacked.get(k.packedWeightsSize(G, H));
+      k.packWeights(G, H, weightHh.value, this.whhPacked);
     }
-    return this.whhT;
+    return this.whhPacked;
+  }
+
+  /** dgh · W_hh (n × H) into out, overwritten (beta = 0) or accumulated (beta = 1): BPTT's per-step product. */
+  private hiddenGradProduct(n: number, dgh: F32, beta: number, out: F32): void {
+    const k = getBackend();
+    const { gateSize: G, hiddenSize: H, weightHh } = this.cell;
+    if (this.steps.steps < 2) {
+      k.gemm(false, false, n, H, G, 1, dgh, weightHh.value, beta, out);
+      return;
+    }
+    if (!this.whhPackedNN) {
+      this.whhPackedNN = this.wWhhPackedNN.get(k.packedWeightsSize(H, G));
+      k.packMatrix(G, H, weightHh.value, this.whhPackedNN);
+    }
+    k.gemmPackedMatrix(n, H, G, 1, dgh, weightHh.value, this.whhPackedNN, beta, out);
   }
 
   /** W_ihᵀ [I×G] of this pass (transposed once), or null for a one-step pass. */
@@ -204,8 +227,8 @@ export class CellRun {
   private hiddenProduct(n: number, hPrev: F32, beta: number, out: F32): void {
     const k = getBackend();
     const c = this.cell;
-    const wT = this.transposedHh();
-    if (wT) k.gemm(false, false, n, c.gateSize, c.hiddenSize, 1, hPrev, wT, beta, out);
+    const packed = this.packedHh();
+    if (packed) k.gemmPackedWeights(n, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, packed, beta, out);
     else k.gemm(false, true, n, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, beta, out);
   }
 
@@ -353,16 +376,15 @@ export class CellRun {
     if (n === 0) return;
     const dhN = rows(dh, 0, n, H);
     const dgi = this.steps.at(this.dGI, t, G);
-    const Whh = c.weightHh.value;
     if (c.kind === 'rnn') {
       k.tanhBackward(this.h(t), dhN, dgi, false);
-      k.gemm(false, false, n, H, G, 1, dgi, Whh, 0, dhN);
+      this.hiddenGradProduct(n, dgi, 0, dhN);
     } else if (c.kind === 'gru') {
       const dgh = this.steps.at(this.dGH, t, G);
       const dhPrev = this.wdhPrev.zeros(n * H);
       const gh = this.steps.at(this.GH, t, G);
       k.gruBackward(n, H, this.steps.at(this.gates, t, G), gh, this.hPrev(t), dhN, dgi, dgh, dhPrev);
-      k.gemm(false, false, n, H, G, 1, dgh, Whh, 1, dhPrev);
+      this.hiddenGradProduct(n, dgh, 1, dhPrev);
       dhN.set(dhPrev);
     } else {
       if (!dc) throw new Error('CellRun.backwardStep: the LSTM needs dc');
@@ -371,7 +393,7 @@ export class CellRun {
       const gates = this.steps.at(this.gates, t, G);
       const cPrev = this.steps.at(this.CPrev, t, H);
       k.lstmBackward(n, H, gates, this.steps.at(this.tanhC, t, H), cPrev, dhN, dcN, dgi, dcPrev);
-      k.gemm(false, false, n, H, G, 1, dgi, Whh, 0, dhN);
+      this.hiddenGradProduct(n, dgi, 0, dhN);
       dcN.set(dcPrev);
     }
   }

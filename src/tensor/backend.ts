@@ -58,6 +58,16 @@ export interface Backend {
   ): void;
 
   /**
+   * packed = B (K×N, not transposed) in the panels packWeights makes of Bᵀ (packedWeightsSize(N, K) floats), for
+   * C = A·B with the same B step after step (training: dh_{t−1} = dgh_t · W_hh).
+   */
+  packMatrix(K: number, N: number, B: F32, packed: F32): void;
+  /** C = alpha · A · B + beta · C with B (K×N) also given packed by packMatrix: gemm(false, false, …) to the bit. */
+  gemmPackedMatrix(
+    M: number, N: number, K: number, alpha: number, A: F32, B: F32, packed: F32, beta: number, C: F32,
+  ): void;
+
+  /**
    * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
    * (X·Wᵀ at small M) transpose W once per pass and use the unpacked X·(Wᵀ) product.
    */
