@@ -410,8 +410,9 @@ static napi_value js_additive_fwd(napi_env env, napi_callback_info info) {
   float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)nb * A, "qp"), *v = f32(a, 5, A, "v");
   float *U = f32(a, 6, sba, "U");
   float *sc = f32(a, 7, (size_t)S * B, "scores");
+  const int *len = (const int *)typed(a, 9, napi_int32_array, (size_t)nb, "lengths", "Int32Array", 1);
   if (a->failed) return NULL;
-  k_additive_attention_forward(S, B, A, K, qp, v, U, sc, nb);
+  k_additive_attention_forward(S, B, A, K, qp, v, U, sc, nb, len);
   return undef(env);
 }
 static napi_value js_additive_bwd(napi_env env, napi_callback_info info) {

@@ -532,20 +532,22 @@ static void additive_back_row(long A, float g, const float *restrict u, const fl
   }
 }
 
-typedef struct { int S, B, A, nb; const float *K, *qp, *v; float *U, *scores; } additive_ctx;
+typedef struct { int S, B, A, nb; const float *K, *qp, *v; float *U, *scores; const int *lengths; } additive_ctx;
 static void additive_rows(void *p, long i0, long i1, long chunk) {
   (void)chunk;
   additive_ctx *c = (additive_ctx *)p;
   long A = c->A;
   for (long i = i0; i < i1; i++) { /* i = s·nb + b, row r = s·B + b */
-    long b = i % c->nb, r = (i / c->nb) * c->B + b;
+    long s = i / c->nb, b = i % c->nb, r = s * c->B + b;
+    if (c->lengths && s >= c->lengths[b]) continue;
     c->scores[r] = additive_row(A, c->K + r * A, c->qp + b * A, c->v, c->U + r * A);
   }
 }
-/* U[s,b] = tanh(K[s,b] + qp[b]); scores[s·B + b] = v · U[s,b]  (b < nb) */
-void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb) {
+/* U[s,b] = tanh(K[s,b] + qp[b]); scores[s·B + b] = v · U[s,b]  (b < nb; with lengths, s < lengths[b] only) */
+void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb,
+                                  const int *lengths) {
   if (nb <= 0) return;
-  additive_ctx c = {S, B, A, nb, K, qp, v, U, scores};
+  additive_ctx c = {S, B, A, nb, K, qp, v, U, scores, lengths};
   parallel_range(additive_rows, &c, (long)S * nb, 12.0 * A);
 }
 

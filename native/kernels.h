@@ -30,7 +30,8 @@ void k_gather_rows(int n, const int *ids, int D, const float *table, float *out)
 void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *dTable, int skipId);
 void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd);
 /* attention over a time-major memory: K, M are [S×B×D], scores [S×B], alpha [B×S] */
-void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb);
+void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb,
+                                  const int *lengths);
 void k_additive_attention_backward(int S, int B, int A, const float *U, const float *v, const float *dscores, float *dK, float *dqp, float *dv, int nb);
 void k_dot_attention_scores(int S, int B, int D, const float *K, const float *q, float *scores, int nb);
 void k_dot_attention_backward(int S, int B, int D, const float *K, const float *q, const float *dscores, float *dq,

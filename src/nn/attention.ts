@@ -246,7 +246,7 @@ export class AttentionRun {
       const qp = this.wQueryProj.get(n * A);
       this.projectQuery(n, q, qp);
       const U = rows(this.U, t * S * B, S * B, A);
-      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, U, this.scores, n);
+      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, U, this.scores, n, this.memory.lengths);
     } else k.dotAttentionScores(S, B, A, this.keys, q, this.scores, n);
     // masked softmax over s < length[b], c_b = Σ_s α_bs m_sb
     const alpha = this.steps.at(this.alphas, t, S);

@@ -141,7 +141,8 @@ export interface Backend {
   // was, and the per-row arrays (qp, dqp, q, dq, alpha, ctx, dctx) need only `rows` rows.
   /**
    * Bahdanau energies: U[s,b,:] = tanh(K[s,b,:] + qp[b,:]) (cached for backward) and
-   * scores[s·B + b] = v · U[s,b,:].
+   * scores[s·B + b] = v · U[s,b,:]. With lengths, only the real positions s < lengths[b]: scores and U at
+   * padding are left as they were (the softmax never reads them, and their score gradient is 0).
    */
   additiveAttentionForward(
     S: number,
@@ -153,6 +154,7 @@ export interface Backend {
     U: F32,
     scores: F32,
     rows?: number,
+    lengths?: Int32Array,
   ): void;
   /**
    * Backward of additiveAttentionForward given dscores [S×B]: du = dscores[s,b] · v ⊙ (1 − U²);

@@ -279,9 +279,10 @@ export const jsBackend: Backend = {
   },
 
   // U = tanh(K + qp); scores = U · v
-  additiveAttentionForward(S, B, A, K, qp, v, U, scores, rows = B) {
+  additiveAttentionForward(S, B, A, K, qp, v, U, scores, rows = B, lengths) {
     for (let s = 0; s < S; s++)
       for (let b = 0; b < rows; b++) {
+        if (lengths && s >= lengths[b]) continue;
         const o = (s * B + b) * A;
         const qo = b * A;
         let e = 0;

@@ -493,4 +493,38 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
     }
     expect(() => native.attentionContext(2, 2, 3, new Float32Array(4), Int32Array.from([2, 2]), new Float32Array(12), new Float32Array(4), new Float32Array(6), 3)).toThrow(/rows must be at most B/);
   });
+
+  it.skipIf(skip)('additiveAttentionForward with lengths: real positions as without, padding untouched, the same context and gradients', () => {
+    for (const [S, B, D, nb] of [[5, 3, 17, 3], [14, 64, 512, 40]]) {
+      const K = view(S * B * D, 2), q = view(B * D, 2), v = view(D), M = view(S * B * D), dctx = view(nb * D);
+      const lengths = Int32Array.from({ length: B }, (_, b) => (b === 1 ? S : 1 + rng.int(S)));
+      const sentinel = 12345;
+      for (const k of [native, jsBackend]) {
+        const Uf = new Float32Array(S * B * D), scf = new Float32Array(S * B);
+        k.additiveAttentionForward(S, B, D, K, q, v, Uf, scf, nb);
+        const Um = new Float32Array(S * B * D).fill(sentinel), scm = new Float32Array(S * B).fill(sentinel);
+        k.additiveAttentionForward(S, B, D, K, q, v, Um, scm, nb, lengths);
+        let wrong = 0;
+        for (let s = 0; s < S; s++)
+          for (let b = 0; b < B; b++) {
+            const r = s * B + b;
+            const real = b < nb && s < lengths[b];
+            if (real ? !Object.is(scm[r], scf[r]) : scm[r] !== sentinel) wrong++;
+            for (let j = 0; j < D; j++) if (real ? !Object.is(Um[r * D + j], Uf[r * D + j]) : Um[r * D + j] !== sentinel) wrong++;
+          }
+        expect(wrong, `${k.name} S=${S} B=${B}: entries computed at padding or differing at real positions`).toBe(0);
+        // the softmax reads real positions only, and their score gradient is 0 at padding: the same results
+        const run = (U: Float32Array, sc: Float32Array) => {
+          const al = new Float32Array(nb * S), ctx = new Float32Array(nb * D), ds = new Float32Array(S * B);
+          k.attentionContext(S, B, D, sc, lengths, M, al, ctx, nb);
+          k.attentionContextBackward(S, B, D, al, lengths, M, dctx, new Float32Array(S * B * D), ds, nb);
+          const dK = new Float32Array(S * B * D), dqp = new Float32Array(nb * D), dv = new Float32Array(D);
+          k.additiveAttentionBackward(S, B, D, U, v, ds, dK, dqp, dv, nb);
+          return [ctx, dK, dqp, dv];
+        };
+        const full = run(Uf, scf), masked = run(Um, scm);
+        full.forEach((x, i) => expect(masked[i], `${k.name} output ${i}`).toEqual(x));
+      }
+    }
+  });
 });
