@@ -142,7 +142,7 @@ async function child(name, threads) {
   const { REFERENCE_MODEL_CONFIG } = await import('../dist/model/config.js');
   const { getBackend, backendWarning } = await import('../dist/tensor/index.js');
   const { Adam } = await import('../dist/train/adam.js');
-  const { clipGradNorm } = await import('../dist/train/clip.js');
+  const { clipScale, globalGradNorm } = await import('../dist/train/clip.js');
   const { Rng } = await import('../dist/util/rng.js');
   const warning = backendWarning();
   if (warning) process.stderr.write(`warning: ${warning}\n`);
@@ -190,7 +190,7 @@ async function child(name, threads) {
   const model = new Seq2Seq(config, rng);
   const adam = new Adam(model.params);
   const counter = countGemmFlops();
-  const profile = o['by-kernel'] ? await profiler(name, threads, { model, adam, clipGradNorm }) : null;
+  const profile = o['by-kernel'] ? await profiler(name, threads, { model, adam, globalGradNorm }) : null;
   let flops0 = 0;
   let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0, cpu0 = process.cpuUsage();
   for (let s = 0; s < total; s++) {
@@ -202,9 +202,10 @@ async function child(name, threads) {
     }
     model.zeroGrad();
     const r = model.loss(batches[s], { backward: true });
-    // the loss is summed over non-pad target tokens (performance.md); clipping bounds the step
-    (profile?.clip ?? clipGradNorm)(model.params, 1.0);
-    adam.step(1e-3);
+    // the loss is summed over non-pad target tokens (performance.md); clipping at 1.0 bounds the step (the
+    // trainer's way: Adam applies the factor as it reads the gradients)
+    const norm = (profile?.norm ?? globalGradNorm)(model.params);
+    adam.step(1e-3, clipScale(norm, 1.0));
     if (s === 0) firstLoss = r.loss / r.tokens;
     lastLoss = r.loss / r.tokens;
     if (s >= warmup) {
@@ -228,7 +229,7 @@ async function child(name, threads) {
  * --by-kernel: wall time of the model's phases (encoder, decoder, loss, their backward, clipping, Adam) and of
  * every kernel (GEMMs by shape), printed to stderr as shares of the timed steps; the rest of a phase is its JS.
  */
-async function profiler(name, threads, { model, adam, clipGradNorm }) {
+async function profiler(name, threads, { model, adam, globalGradNorm }) {
   /** Sizes of the weights: the other dimensions of a product are its rows, per step (n) or over all steps (M). */
   const weightDims = new Set(model.params.flatMap((p) => p.shape));
   const { EncoderPass } = await import('../dist/model/encoder.js');
@@ -250,10 +251,10 @@ async function profiler(name, threads, { model, adam, clipGradNorm }) {
     for (const n of names) proto[n] = timed(proto[n], `${cls}.${n}`);
   }
   adam.step = timed(adam.step, 'Adam.step');
-  const clip = timed(clipGradNorm, 'clipGradNorm');
+  const norm = timed(globalGradNorm, 'globalGradNorm');
   const pct = (ms, total) => `${((100 * ms) / total).toFixed(1).padStart(5)} %`;
   return {
-    clip,
+    norm,
     reset: () => {
       kernels.reset();
       phases.clear();

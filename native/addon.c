@@ -201,6 +201,15 @@ static napi_value js_scale(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* scaleSumSquares(a, x): x ← a·x, returns Σ x² */
+static napi_value js_scale_sum_squares(napi_env env, napi_callback_info info) {
+  BEGIN("scaleSumSquares");
+  double al = num(a, 0, "a");
+  float *x = f32(a, 1, 0, "x");
+  if (a->failed) return NULL;
+  return number(env, k_scale_sum_squares((long)f32_len(a, 1), (float)al, x));
+}
+
 static napi_value js_fill(napi_env env, napi_callback_info info) {
   BEGIN("fill");
   float *x = f32(a, 0, 0, "x");
@@ -396,8 +405,9 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   float *g = f32(a, 1, n, "g"), *m = f32(a, 2, n, "m"), *v = f32(a, 3, n, "v");
   double lr = num(a, 4, "lr"), b1 = num(a, 5, "beta1"), b2 = num(a, 6, "beta2"), eps = num(a, 7, "eps");
   double bc1 = num(a, 8, "bc1"), bc2 = num(a, 9, "bc2"), wd = num(a, 10, "weightDecay");
+  double gs = opt_num(a, 11, 1.0, "gradScale");
   if (a->failed) return NULL;
-  k_adam_step((long)n, p, g, m, v, (float)lr, (float)b1, (float)b2, (float)eps, (float)bc1, (float)bc2, (float)wd);
+  k_adam_step((long)n, p, g, m, v, (float)lr, (float)b1, (float)b2, (float)eps, (float)bc1, (float)bc2, (float)wd, (float)gs);
   return undef(env);
 }
 
@@ -755,6 +765,7 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("buildInfo", js_build_info),
     EXPORT("fmaPeak", js_fma_peak),
     EXPORT("packMatrix", js_pack_matrix),
+    EXPORT("scaleSumSquares", js_scale_sum_squares),
     EXPORT("gemmPackedMatrix", js_gemm_packed_matrix),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -109,6 +109,15 @@ double k_sum_squares(const float *x, long n) {
 
 void k_axpy(long n, float a, const float *x, float *y) { for (long i = 0; i < n; i++) y[i] += a * x[i]; }
 void k_scale(long n, float a, float *x) { for (long i = 0; i < n; i++) x[i] *= a; }
+/* x ← a·x and Σ x² of the result (double, in order): k_scale then k_sum_squares in one pass over x */
+double k_scale_sum_squares(long n, float a, float *x) {
+  double s = 0;
+  for (long i = 0; i < n; i++) {
+    x[i] *= a;
+    s += (double)x[i] * (double)x[i];
+  }
+  return s;
+}
 void k_fill(long n, float *x, float v) {
   if (v == 0.0f) { memset(x, 0, n * sizeof(float)); return; }
   for (long i = 0; i < n; i++) x[i] = v;
@@ -482,15 +491,17 @@ void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *
 }
 
 /* ---- Adam ------------------------------------------------------------------------------------ */
-typedef struct { float *p; const float *g; float *m, *v; float lr, b1, b2, eps, bc1, bc2, wd; } adam_ctx;
+typedef struct { float *p; const float *g; float *m, *v; float lr, b1, b2, eps, bc1, bc2, wd, gs; } adam_ctx;
 
-/* m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr wd p */
+/* g = gs·grad (the clipping factor: the product k_scale would have stored);
+ * m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr wd p */
 static void adam_range(void *p, long s, long e, long chunk) {
   (void)chunk;
   adam_ctx *c = (adam_ctx *)p;
   float b1 = c->b1, b2 = c->b2, lr = c->lr, eps = c->eps, ibc1 = 1.0f / c->bc1, ibc2 = 1.0f / c->bc2, lrwd = c->lr * c->wd;
+  float gs = c->gs;
   for (long i = s; i < e; i++) {
-    float g = c->g[i];
+    float g = c->g[i] * gs;
     float m = b1 * c->m[i] + (1.0f - b1) * g;
     float v = b2 * c->v[i] + (1.0f - b2) * g * g;
     c->m[i] = m;
@@ -498,8 +509,9 @@ static void adam_range(void *p, long s, long e, long chunk) {
     c->p[i] -= lr * (m * ibc1) / (sqrtf(v * ibc2) + eps) + lrwd * c->p[i];
   }
 }
-void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd) {
-  adam_ctx c = {p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, wd};
+void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd,
+                 float gs) {
+  adam_ctx c = {p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, wd, gs};
   parallel_range(adam_range, &c, n, 2.0);
 }
 

@@ -8,6 +8,7 @@ void k_sum_rows_into(int M, int N, const float *X, float *out);
 double k_sum_squares(const float *x, long n);
 void k_axpy(long n, float a, const float *x, float *y);
 void k_scale(long n, float a, float *x);
+double k_scale_sum_squares(long n, float a, float *x);
 void k_fill(long n, float *x, float v);
 void k_tanh(long n, const float *x, float *y);
 void k_sigmoid(long n, const float *x, float *y);
@@ -28,7 +29,8 @@ double k_softmax_xent(int M, int V, const float *logits, const int *targets, int
 void k_dropout_mask(long n, float *mask, uint32_t threshold, float keep, uint32_t s0, uint32_t s1, uint32_t first);
 void k_gather_rows(int n, const int *ids, int D, const float *table, float *out);
 void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *dTable, int skipId);
-void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd);
+void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd,
+                 float gs);
 /* attention over a time-major memory: K, M are [S×B×D], scores [S×B], alpha [B×S] */
 void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb,
                                   const int *lengths);

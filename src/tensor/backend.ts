@@ -84,6 +84,8 @@ export interface Backend {
   axpy(a: number, x: F32, y: F32): void;
   /** x *= a */
   scale(a: number, x: F32): void;
+  /** x *= a, then Σ x² of the result (float64): scale and sumSquares in one pass over x. */
+  scaleSumSquares(a: number, x: F32): number;
   /** x[:] = v */
   fill(x: F32, v: number): void;
 
@@ -298,7 +300,8 @@ export interface Backend {
 
   // ---- optimiser -------------------------------------------------------------------------
   /**
-   * One Adam step over a parameter tensor:
+   * One Adam step over a parameter tensor, g = gradScale · grad (default 1; the float32 product scale() would
+   * have stored — a clipping factor applied here instead of in a pass of its own; grad is left as it is):
    *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²
    *   p −= lr · (m / bc1) / (√(v / bc2) + ε) + lr · wd · p     (bc1 = 1 − β1^t, bc2 = 1 − β2^t)
    */
@@ -314,5 +317,6 @@ export interface Backend {
     bc1: number,
     bc2: number,
     weightDecay: number,
+    gradScale?: number,
   ): void;
 }

@@ -156,6 +156,15 @@ export const jsBackend: Backend = {
     for (let i = 0; i < x.length; i++) x[i] *= a;
   },
 
+  scaleSumSquares(a, x) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) {
+      x[i] *= a;
+      s += x[i] * x[i];
+    }
+    return s;
+  },
+
   fill(x, v) {
     x.fill(v);
   },
@@ -515,9 +524,9 @@ export const jsBackend: Backend = {
   },
 
   // m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr · wd · p
-  adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay) {
+  adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, gradScale = 1) {
     for (let i = 0; i < p.length; i++) {
-      const gi = g[i];
+      const gi = gradScale === 1 ? g[i] : Math.fround(g[i] * gradScale);
       const mi = beta1 * m[i] + (1 - beta1) * gi;
       const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
       m[i] = mi;

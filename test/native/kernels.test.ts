@@ -363,6 +363,25 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
     }
   });
 
+  it.skipIf(skip)('adamStep with a gradient scale = the scaled gradient stored first; scaleSumSquares = scale, sumSquares', () => {
+    for (const n of [...sizes, 300_000]) {
+      const p = view(n), g = view(n, 3), m = view(n, 0.1), v = rand(n).map(Math.abs);
+      for (const k of [native, jsBackend]) {
+        const a = [p.slice(), m.slice(), v.slice()], b = [p.slice(), m.slice(), v.slice()];
+        k.adamStep(a[0], g, a[1], a[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, 0.01, 0.3);
+        const gs = g.slice();
+        k.scale(0.3, gs);
+        k.adamStep(b[0], gs, b[1], b[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, 0.01);
+        for (let i = 0; i < 3; i++) expect(a[i], `${k.name} n=${n}`).toEqual(b[i]);
+        const x = g.slice(), y = g.slice();
+        const s = k.scaleSumSquares(0.7, x);
+        k.scale(0.7, y);
+        expect(x).toEqual(y);
+        expect(s).toBe(k.sumSquares(y));
+      }
+    }
+  });
+
   it.skipIf(skip)('attention: additive energies and backward, dot scores and backward, masked context and backward', () => {
     // the last two are large enough to be split over the pool's threads (by rows b)
     for (const [S, B, D] of [[1, 1, 1], [3, 2, 17], [7, 5, 33], [14, 64, 512], [28, 64, 1024]]) {
