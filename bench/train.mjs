@@ -234,6 +234,17 @@ async function profiler(name, threads, { model, adam, globalGradNorm }) {
   const weightDims = new Set(model.params.flatMap((p) => p.shape));
   const { EncoderPass } = await import('../dist/model/encoder.js');
   const { DecoderPass } = await import('../dist/model/decoder-pass.js');
+  const { getBackend } = await import('../dist/tensor/index.js');
+  // the products by weights packed once count their FLOPs here (their time is keyed by name)
+  const packedFlops = new Map();
+  const k = getBackend();
+  for (const kernel of ['gemmPackedWeights', 'gemmPackedMatrix']) {
+    const f = k[kernel];
+    k[kernel] = (M, N, K, ...rest) => {
+      packedFlops.set(kernel, (packedFlops.get(kernel) ?? 0) + 2 * M * N * K);
+      return f(M, N, K, ...rest);
+    };
+  }
   const kernels = timeKernels();
   const phases = new Map();
   const timed = (f, key) =>
@@ -258,6 +269,7 @@ async function profiler(name, threads, { model, adam, globalGradNorm }) {
     reset: () => {
       kernels.reset();
       phases.clear();
+      packedFlops.clear();
     },
     print: (totalMs) => {
       const lines = [`\n${name}, ${threads} thread(s): ${totalMs.toFixed(0)} ms in the timed steps`];
@@ -272,7 +284,7 @@ async function profiler(name, threads, { model, adam, globalGradNorm }) {
         const group = m ? `gemm ${m[1]} ${dim(m[2])}×${dim(m[3])}×${dim(m[4])}` : key;
         if (m) gemmShare += share;
         const g = groups.get(group) ?? [0, 0, 0];
-        const flops = m ? 2 * m[2] * m[3] * m[4] * calls : 0;
+        const flops = m ? 2 * m[2] * m[3] * m[4] * calls : (packedFlops.get(key) ?? 0);
         groups.set(group, [g[0] + share, g[1] + calls, g[2] + flops]);
       }
       lines.push(`  GEMMs ${gemmShare.toFixed(1)} % (n: rows of one step, ≤ 64; M: rows of all steps)`);
