@@ -545,6 +545,48 @@ static napi_value js_gemm_packed_matrix(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* attentionScoreGrad(S, B, C, alpha, lengths, M, dctx, dscores, rows, W?, V?, dOut?) */
+static napi_value js_attention_score_grad(napi_env env, napi_callback_info info) {
+  BEGIN("attentionScoreGrad");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
+  int nb = opt_rows(a, 8, B);
+  int W = (int)opt_num(a, 9, 0, "W");
+  if (!a->failed && W < 0) fail(a, "W must be a non-negative integer");
+  size_t nl = 0;
+  const float *al = f32(a, 3, (size_t)nb * S, "alpha");
+  const int *len = i32(a, 4, &nl, "lengths");
+  const float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)nb * C, "dctx");
+  float *ds = f32(a, 7, (size_t)S * B, "dscores");
+  const float *V = W > 0 ? f32(a, 10, (size_t)S * B * W, "V") : NULL;
+  const float *dOut = W > 0 ? f32(a, 11, (size_t)nb * W, "dOut") : NULL;
+  if (a->failed) return NULL;
+  if (nl < (size_t)nb) { fail(a, "lengths is shorter than rows"); return NULL; }
+  k_attention_score_grad(S, B, C, al, len, M, dctx, ds, nb, W, V, dOut);
+  return undef(env);
+}
+
+/* attentionMemoryGrad(S, B, C, count, offset, lengths, alphas, X, dM) */
+static napi_value js_attention_memory_grad(napi_env env, napi_callback_info info) {
+  BEGIN("attentionMemoryGrad");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
+  size_t T = 0, no = 0, nl = 0;
+  const int *count = i32(a, 3, &T, "count"), *offset = i32(a, 4, &no, "offset"), *len = i32(a, 5, &nl, "lengths");
+  if (a->failed) return NULL;
+  if (no < T + 1) { fail(a, "offset needs count.length + 1 entries"); return NULL; }
+  if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
+  for (size_t t = 0; t < T; t++)
+    if (count[t] < 0 || count[t] > B || (t > 0 && count[t] > count[t - 1]) || offset[t] < 0 || offset[t + 1] != offset[t] + count[t]) {
+      fail(a, "count must be non-increasing in 0..B and offset its running sum");
+      return NULL;
+    }
+  size_t N = (size_t)offset[T];
+  const float *al = f32(a, 6, N * S, "alphas"), *X = f32(a, 7, N * C, "X");
+  float *dM = f32(a, 8, (size_t)S * B * C, "dM");
+  if (a->failed) return NULL;
+  k_attention_memory_grad(S, B, C, (int)T, count, offset, len, al, X, dM);
+  return undef(env);
+}
+
 /* rowTopK(M, V, x, k, base | null, values, ids) */
 static napi_value js_row_top_k(napi_env env, napi_callback_info info) {
   BEGIN("rowTopK");
@@ -767,6 +809,8 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("fmaPeak", js_fma_peak),
     EXPORT("packMatrix", js_pack_matrix),
     EXPORT("scaleSumSquares", js_scale_sum_squares),
+    EXPORT("attentionScoreGrad", js_attention_score_grad),
+    EXPORT("attentionMemoryGrad", js_attention_memory_grad),
     EXPORT("gemmPackedMatrix", js_gemm_packed_matrix),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -688,3 +688,75 @@ void k_attention_context_backward(int S, int B, int C, const float *alpha, const
   context_ctx c = {S, B, C, NULL, lengths, M, (float *)alpha, NULL, dctx, dM, dscores};
   parallel_range(context_back_rows, &c, nb, 4.0 * S * C);
 }
+
+/* ---- attention backward in two parts (training): the score gradient per step, the memory gradient once ------
+ * attentionContextBackward does both per step, re-reading and re-writing all of dM on every step; BPTT needs only
+ * the score gradient inside the recurrence (it feeds ∂L/∂q), so dM can wait until every step's dctx is known. */
+
+/* dα_bs = dctx_b · M[s,b] (+ dOut_b · V[s,b] with a second memory V of width W: the same weights' other context);
+ * dscores[s·B + b] = α_bs (dα_bs − Σ_s' α_bs' dα_bs') for s < len_b, 0 beyond (rows b < nb) */
+typedef struct {
+  int S, B, C, W;
+  const float *alpha, *M, *dctx, *V, *dOut;
+  const int *lengths;
+  float *dscores;
+} score_grad_ctx;
+
+static void score_grad_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  score_grad_ctx *c = (score_grad_ctx *)p;
+  const long S = c->S, B = c->B, C = c->C, W = c->W;
+  float *dscores = c->dscores;
+  for (long b = b0; b < b1; b++) {
+    long len = c->lengths[b] < S ? c->lengths[b] : S;
+    const float *al = c->alpha + b * S;
+    double dot = 0;
+    for (long s = 0; s < len; s++) {
+      long r = s * B + b;
+      float da = dot_row(C, c->dctx + b * C, c->M + r * C);
+      if (W > 0) da += dot_row(W, c->dOut + b * W, c->V + r * W);
+      dscores[r] = da;
+      dot += (double)al[s] * da;
+    }
+    for (long s = 0; s < len; s++) dscores[s * B + b] = al[s] * (dscores[s * B + b] - (float)dot);
+    for (long s = len; s < S; s++) dscores[s * B + b] = 0.0f;
+  }
+}
+
+void k_attention_score_grad(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx,
+                            float *dscores, int nb, int W, const float *V, const float *dOut) {
+  if (nb <= 0) return;
+  score_grad_ctx c = {S, B, C, V && dOut ? W : 0, alpha, M, dctx, V, dOut, lengths, dscores};
+  parallel_range(score_grad_rows, &c, nb, 2.0 * S * (C + c.W));
+}
+
+/* dM[s,b,:] += Σ_t α[off_t + b, s] · X[off_t + b, :] over the steps t with b < count_t (the rank's own steps), for
+ * s < len_b: every step's share of ∂L/∂M at once, each rank's S rows of dM kept in cache while its steps add to them
+ * (in step order). Split over ranks b. */
+typedef struct {
+  int S, B, C, T;
+  const int *count, *offset, *lengths;
+  const float *alphas, *X;
+  float *dM;
+} memory_grad_ctx;
+
+static void memory_grad_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  memory_grad_ctx *c = (memory_grad_ctx *)p;
+  const long S = c->S, B = c->B, C = c->C;
+  for (long b = b0; b < b1; b++) {
+    long len = c->lengths[b] < S ? c->lengths[b] : S;
+    for (long t = 0; t < c->T && c->count[t] > b; t++) {
+      long r = c->offset[t] + b;
+      const float *al = c->alphas + r * S, *x = c->X + r * C;
+      for (long s = 0; s < len; s++) axpy_row(C, al[s], x, c->dM + (s * B + b) * C);
+    }
+  }
+}
+
+void k_attention_memory_grad(int S, int B, int C, int T, const int *count, const int *offset, const int *lengths,
+                             const float *alphas, const float *X, float *dM) {
+  if (T <= 0 || B <= 0) return;
+  memory_grad_ctx c = {S, B, C, T, count, offset, lengths, alphas, X, dM};
+  parallel_range(memory_grad_rows, &c, count[0] < B ? count[0] : B, 2.0 * T * S * C);
+}

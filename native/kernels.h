@@ -41,4 +41,10 @@ void k_dot_attention_backward(int S, int B, int D, const float *K, const float *
 void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx, int nb);
 void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores, int nb);
 /* nb: only batch rows b < nb are computed (nb = B: all) */
+/* training's attention backward in two parts: the score gradient per step (with an optional second memory V of
+ * width W under the same weights), the memory gradient of all steps at once (alphas, X packed by steps) */
+void k_attention_score_grad(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx,
+                            float *dscores, int nb, int W, const float *V, const float *dOut);
+void k_attention_memory_grad(int S, int B, int C, int T, const int *count, const int *offset, const int *lengths,
+                             const float *alphas, const float *X, float *dM);
 #endif

@@ -9,7 +9,8 @@
  *   Luong general:        K = M W_aᵀ (once per batch);  score_s = q · K_s
  *   α = softmax_s(score) over the real positions;   context c = Σ_s α_s m_s
  *
- * Backward (given dc):  dα_s = dc · m_s;  dscore_s = α_s (dα_s − Σ_s' α_s' dα_s');  dm_s += α_s dc
+ * Backward (given dc):  dα_s = dc · m_s;  dscore_s = α_s (dα_s − Σ_s' α_s' dα_s')  (per step: ∂L/∂q needs it)
+ *                       dm_s += Σ_t α_ts dc_t  (after the steps, every step's dc at once)
  *   Bahdanau: du_s = dscore_s v ⊙ (1 − u_s²); dv += Σ dscore_s u_s; dK_s += du_s; dq' = Σ_s du_s;
  *             dq += dq' W_q; dW_q += dq'ᵀ q; db_q += dq'
  *   Luong:    dq += Σ_s dscore_s K_s;  dK_s += dscore_s q
@@ -105,12 +106,14 @@ export interface AttentionMemory {
   keys: F32 | null;
 }
 
-/** The gradient dOut of an extraContext output over the memory V of width `width`, and where dV goes. */
+/**
+ * The gradient dOut of an extraContext output over the memory V of width `width` (its share of the score
+ * gradient; the share of ∂L/∂V is the caller's).
+ */
 export interface ExtraContextGrad {
   V: F32;
   width: number;
   dOut: F32;
-  dV: F32;
 }
 
 /** The caches of one attention pass over the steps of a packed batch of queries. */
@@ -149,7 +152,6 @@ export class AttentionRun {
   private readonly wdK = new Workspace();
   private readonly wdQP = new Workspace();
   private readonly wdScores = new Workspace();
-  private readonly wdScoresExtra = new Workspace();
   private readonly wdKPacked = new Workspace();
   private readonly wdMPacked = new Workspace();
   /** The real memory rows, packed [Σ_s n_s × C] (when this pass computed the keys), for dW_k. */
@@ -277,9 +279,9 @@ export class AttentionRun {
   }
 
   /**
-   * Backward of step t: given dctx (n_t × C), accumulates into dq (n_t × Hq), dMemory and the key
-   * gradient. extra: the gradient dOut (n_t × width) of an extraContext output of step t — its
-   * share of the score gradient is added, and dV += α dOut.
+   * Backward of step t: given dctx (n_t × C), accumulates into dq (n_t × Hq) and the key gradient
+   * (dMemory's share of dctx waits for finishBackward). extra: the gradient dOut (n_t × width) of an
+   * extraContext output of step t — its share of the score gradient is added.
    */
   backwardStep(t: number, dctx: F32, dq: F32, extra: ExtraContextGrad | null = null): void {
     const k = getBackend();
@@ -292,14 +294,8 @@ export class AttentionRun {
     const n = this.steps.count[t];
     if (n === 0) return;
     const alpha = this.steps.at(this.alphas, t, S);
-    k.attentionContextBackward(S, B, a.memorySize, alpha, lengths, M, dctx, this.dMemory, ds, n);
-    if (extra) {
-      // the score gradient is linear in dα: the two contexts' shares add up (rows b < n)
-      const ds2 = this.wdScoresExtra.get(S * B);
-      k.attentionContextBackward(S, B, extra.width, alpha, lengths, extra.V, extra.dOut, extra.dV, ds2, n);
-      if (n === B) k.axpy(1, ds2, ds);
-      else for (let s = 0; s < S; s++) for (let b = s * B; b < s * B + n; b++) ds[b] += ds2[b];
-    }
+    // the score gradient is linear in dα: the two contexts' shares add up
+    k.attentionScoreGrad(S, B, a.memorySize, alpha, lengths, M, dctx, ds, n, extra?.width, extra?.V, extra?.dOut);
     if (a.kind === 'bahdanau') {
       const dqp = this.steps.at(this.dQP, t, A);
       const U = rows(this.U, t * S * B, S * B, A);
@@ -312,12 +308,16 @@ export class AttentionRun {
   }
 
   /**
-   * After all steps: the batched weight gradients (dW_q += dQPᵀ Q, db_q += Σ dQP over the Σn query
-   * rows) and the keys' share of dMemory (dW_k += dKᵀ M, dM += dK W_k over the real source rows).
+   * After all steps, given every step's dctx (packed [Σn × C], as backwardStep saw it, plus anything else
+   * the same weights multiply): dMemory += Σ_t α_t ⊗ dCTX_t; the batched weight gradients (dW_q += dQPᵀ Q,
+   * db_q += Σ dQP over the Σn query rows) and the keys' share of dMemory (dW_k += dKᵀ M, dM += dK W_k over
+   * the real source rows).
    */
-  finishBackward(): void {
+  finishBackward(dCTX: F32): void {
     const a = this.att;
     const k = getBackend();
+    const { count, offset, batch } = this.steps;
+    k.attentionMemoryGrad(this.S, batch, a.memorySize, count, offset, this.memory.lengths, this.alphas, dCTX, this.dMemory);
     if (a.kind === 'bahdanau') {
       const ql = a.queryLayer!;
       const N = this.steps.rows;

@@ -222,6 +222,42 @@ export interface Backend {
     dscores: F32,
     rows?: number,
   ): void;
+  /**
+   * attentionContextBackward's score gradient alone (training's BPTT, which needs it inside the recurrence):
+   * dα[b,s] = dctx[b] · M[s,b] (+ dOut[b] · V[s,b] for a second memory V [S×B×W] read under the same weights,
+   * when W > 0); dscores[s·B + b] = α (dα − Σ_s' α dα) (overwritten; 0 at padding). dM is left to
+   * attentionMemoryGrad, once every step's dctx is known.
+   */
+  attentionScoreGrad(
+    S: number,
+    B: number,
+    C: number,
+    alpha: F32,
+    lengths: I32,
+    M: F32,
+    dctx: F32,
+    dscores: F32,
+    rows?: number,
+    W?: number,
+    V?: F32,
+    dOut?: F32,
+  ): void;
+  /**
+   * The memory's gradient from every step of a packed batch of queries (count n_t, offset off_t: PackedSteps):
+   * dM[s,b,:] += Σ_t alphas[off_t + b, s] · X[off_t + b, :] over the steps t with b < n_t, s < lengths[b]
+   * (alphas packed [Σn × S], X packed [Σn × C]: each step's dctx, or anything the same weights multiply).
+   */
+  attentionMemoryGrad(
+    S: number,
+    B: number,
+    C: number,
+    count: I32,
+    offset: I32,
+    lengths: I32,
+    alphas: F32,
+    X: F32,
+    dM: F32,
+  ): void;
 
   // ---- output layer ----------------------------------------------------------------------
   /**

@@ -398,6 +398,36 @@ export const jsBackend: Backend = {
     }
   },
 
+  // dα = dctx · M[s,b] (+ dOut · V[s,b]); dscores = α (dα − Σ α dα)
+  attentionScoreGrad(S, B, C, alpha, lengths, M, dctx, dscores, rows = B, W = 0, V, dOut) {
+    for (let b = 0; b < rows; b++) {
+      const len = Math.min(lengths[b], S);
+      let dot = 0;
+      for (let s = 0; s < len; s++) {
+        const r = s * B + b;
+        let da = 0;
+        for (let j = 0; j < C; j++) da += dctx[b * C + j] * M[r * C + j];
+        if (W > 0 && V && dOut) for (let j = 0; j < W; j++) da += dOut[b * W + j] * V[r * W + j];
+        dscores[r] = da;
+        dot += alpha[b * S + s] * da;
+      }
+      for (let s = 0; s < len; s++) dscores[s * B + b] = alpha[b * S + s] * (dscores[s * B + b] - dot);
+      for (let s = len; s < S; s++) dscores[s * B + b] = 0;
+    }
+  },
+
+  // dM[s,b] += Σ_t α[off_t + b, s] · X[off_t + b] over the steps that rank b runs
+  attentionMemoryGrad(S, B, C, count, offset, lengths, alphas, X, dM) {
+    for (let t = 0; t < count.length; t++)
+      for (let b = 0; b < count[t]; b++) {
+        const r = offset[t] + b;
+        for (let s = 0; s < Math.min(lengths[b], S); s++) {
+          const w = alphas[r * S + s];
+          for (let j = 0; j < C; j++) dM[(s * B + b) * C + j] += w * X[r * C + j];
+        }
+      }
+  },
+
   // out[i, :] = x[i, :] − max − log Σ exp(x[i, :] − max)
   logSoftmax(M, V, logits, out) {
     for (let i = 0; i < M; i++) {
