@@ -181,6 +181,14 @@ static __attribute__((noinline)) void micro_kernel(int kc, const float *restrict
   v16 acc[MR][NV];
   for (int i = 0; i < MR; i++)
     for (int v = 0; v < NV; v++) acc[i][v] = (v16){0};
+  /* the C tile is read (beta ≠ 0) or written at the end: fetch its lines now, while the k loop runs (the large
+   * products' C — the output layer's logits, dW_o — is not in cache: 8–10 % faster) */
+  for (int i = 0; i < mr; i++) {
+    __builtin_prefetch(c + (size_t)i * ldc, 1);
+    __builtin_prefetch(c + (size_t)i * ldc + 16, 1);
+    __builtin_prefetch(c + (size_t)i * ldc + 32, 1);
+    __builtin_prefetch(c + (size_t)i * ldc + 47, 1);
+  }
   for (int k = 0; k < kc; k++) {
     v16 bv[NV];
     for (int v = 0; v < NV; v++) bv[v] = *(const v16u *)(b + 16 * v);
