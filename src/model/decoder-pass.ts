@@ -39,8 +39,9 @@ import type { Decoder, DecoderInit } from './decoder.js';
  * the W_c share too) and dE += dGI W_e (dW_ih stays dGIᵀ [E; C]).
  */
 interface SplitInputProjection {
-  WeT: F32;
-  WcT: F32;
+  /** W_ih = [W_e | W_c] by columns: copies of the two blocks, G×E and G×C. */
+  We: F32;
+  Wc: F32;
   MW: F32;
 }
 
@@ -95,6 +96,8 @@ export class DecoderPass {
   private readonly wOInit = new Workspace();
   private readonly wMW = new Workspace();
   private readonly wMWPacked = new Workspace();
+  private readonly wWe = new Workspace();
+  private readonly wWc = new Workspace();
   private readonly wGIContext = new Workspace();
   private readonly wdEMB = new Workspace();
   private readonly wdO = new Workspace();
@@ -448,20 +451,23 @@ export class DecoderPass {
 
   private splitInputProjection(memory: AttentionMemory | null): SplitInputProjection | null {
     const d = this.dec;
-    const WihT = this.runs[0].transposedIh();
-    if (d.config.attention !== 'bahdanau' || d.config.inputFeeding || !WihT || !memory?.source) return null;
+    const oneStep = this.steps.steps < 2; // the step API: nothing to share between steps
+    if (d.config.attention !== 'bahdanau' || d.config.inputFeeding || oneStep || !memory?.source) return null;
     const Mp = this.att!.packedMemory();
     if (!Mp) return null;
-    // W_ihᵀ [Din×G] = [W_eᵀ; W_cᵀ] by rows (Din = E + C)
+    // W_ih [G×Din] = [W_e | W_c] by columns (Din = E + C)
     const G = d.cells[0].gateSize;
     const E = d.config.embeddingSize;
     const Cx = d.sizes.context;
+    const Din = d.sizes.decoderInput;
+    const Wih = d.cells[0].weightIh.value;
+    const We = takeCols(G, Din, Wih, 0, E, this.wWe.get(G * E), false);
+    const Wc = takeCols(G, Din, Wih, E, Cx, this.wWc.get(G * Cx), false);
     const source = memory.source;
     const MWp = this.wMWPacked.get(source.rows * G);
-    const WcT = rows(WihT, E, Cx, G);
-    getBackend().gemm(false, false, source.rows, G, Cx, 1, Mp, WcT, 0, MWp);
+    getBackend().gemm(false, true, source.rows, G, Cx, 1, Mp, Wc, 0, MWp);
     const MW = source.unpack(MWp, G, this.wMW.get(memory.S * this.steps.batch * G));
-    return { WeT: rows(WihT, 0, E, G), WcT, MW };
+    return { We, Wc, MW };
   }
 
   /** The embedding share of layer 0's gate inputs for all rows: GI = E W_eᵀ + b_ih (+ b_hh). */
@@ -470,7 +476,7 @@ export class DecoderPass {
     const c = this.dec.cells[0];
     const N = this.steps.rows;
     const GI = this.runs[0].GI;
-    k.gemm(false, false, N, c.gateSize, this.dec.config.embeddingSize, 1, this.EMB, this.split!.WeT, 0, GI);
+    k.gemm(false, true, N, c.gateSize, this.dec.config.embeddingSize, 1, this.EMB, this.split!.We, 0, GI);
     k.addRowVector(N, c.gateSize, GI, c.biasIh.value);
     if (c.kind !== 'gru') k.addRowVector(N, c.gateSize, GI, c.biasHh.value);
   }
@@ -491,8 +497,8 @@ export class DecoderPass {
     const E = this.dec.config.embeddingSize;
     const Cx = this.dec.sizes.context;
     const N = this.steps.rows;
-    k.gemm(false, true, N, E, G, 1, this.runs[0].dGI, sp.WeT, 1, this.dEMB);
-    k.gemm(false, true, N, Cx, G, 1, this.runs[0].dGI, sp.WcT, 1, this.dCTX);
+    k.gemm(false, false, N, E, G, 1, this.runs[0].dGI, sp.We, 1, this.dEMB);
+    k.gemm(false, false, N, Cx, G, 1, this.runs[0].dGI, sp.Wc, 1, this.dCTX);
   }
 
   /** Attention weights of step t, n_t × S (a view). */

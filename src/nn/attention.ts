@@ -27,6 +27,7 @@ import { initUniform } from './init.js';
 import { Linear } from './linear.js';
 import type { PackedSteps } from './packed-steps.js';
 import { Param } from './param.js';
+import { StepWeights } from './step-weights.js';
 
 export type AttentionKind = 'bahdanau' | 'luong-dot' | 'luong-general';
 
@@ -145,8 +146,7 @@ export class AttentionRun {
   private readonly wU = new Workspace();
   private readonly wScores = new Workspace();
   private readonly wQueryProj = new Workspace();
-  private readonly wQueryPacked = new Workspace();
-  private readonly wQueryPackedNN = new Workspace();
+
   private readonly wExtraAlpha = new Workspace();
   private readonly wdMemory = new Workspace();
   private readonly wdK = new Workspace();
@@ -158,15 +158,12 @@ export class AttentionRun {
   private memoryPacked: F32 | null = null;
   /** Rows computed by the last forwardStep. */
   private stepRows = 0;
-  /**
-   * W_q packed in the GEMM's panels for q·W_qᵀ and for dqp·W_q (made on first use when T ≥ 2: W_q is packed
-   * once per pass instead of on every step).
-   */
-  private wqPacked: F32 | null = null;
-  private wqPackedNN: F32 | null = null;
+  /** W_q in the per-step products q·W_qᵀ and dqp·W_q (Bahdanau), or null. */
+  private readonly query: StepWeights | null;
 
   constructor(att: Attention) {
     this.att = att;
+    this.query = att.queryLayer ? new StepWeights(att.queryLayer.weight) : null;
   }
 
   /** The memory (keys computed over its real rows unless given) and the steps of the queries. */
@@ -191,8 +188,7 @@ export class AttentionRun {
     this.Q = this.wQ.get(steps.rows * a.querySize);
     if (a.kind === 'bahdanau') this.U = this.wU.get(steps.steps * S * B * a.keySize);
     this.scores = this.wScores.get(S * B);
-    this.wqPacked = null;
-    this.wqPackedNN = null;
+    this.query?.begin(steps.steps);
   }
 
   /** The memory's real rows, packed [Σ_s n_s × C] (after begin computed the keys), else null. */
@@ -200,36 +196,11 @@ export class AttentionRun {
     return this.memoryPacked;
   }
 
-  /** qp = q W_qᵀ + b_q (n×A); over a pass of T ≥ 2 steps with W_q packed once. */
+  /** qp = q W_qᵀ + b_q (n×A). */
   private projectQuery(n: number, q: F32, qp: F32): void {
     const ql = this.att.queryLayer!;
-    if (this.steps.steps < 2) {
-      ql.forward(n, q, qp);
-      return;
-    }
-    const k = getBackend();
-    const { outFeatures: A, inFeatures: Hq, weight } = ql;
-    if (!this.wqPacked) {
-      this.wqPacked = this.wQueryPacked.get(k.packedWeightsSize(A, Hq));
-      k.packWeights(A, Hq, weight.value, this.wqPacked);
-    }
-    k.gemmPackedWeights(n, A, Hq, 1, q, weight.value, this.wqPacked, 0, qp);
-    k.addRowVector(n, A, qp, ql.bias!.value);
-  }
-
-  /** dq += dqp W_q (n×Hq); over a pass of T ≥ 2 steps with W_q packed once. */
-  private queryGrad(n: number, dqp: F32, dq: F32): void {
-    const k = getBackend();
-    const { outFeatures: A, inFeatures: Hq, weight } = this.att.queryLayer!;
-    if (this.steps.steps < 2) {
-      k.gemm(false, false, n, Hq, A, 1, dqp, weight.value, 1, dq);
-      return;
-    }
-    if (!this.wqPackedNN) {
-      this.wqPackedNN = this.wQueryPackedNN.get(k.packedWeightsSize(Hq, A));
-      k.packMatrix(A, Hq, weight.value, this.wqPackedNN);
-    }
-    k.gemmPackedMatrix(n, Hq, A, 1, dqp, weight.value, this.wqPackedNN, 1, dq);
+    this.query!.timesTransposed(n, q, 0, qp);
+    getBackend().addRowVector(n, ql.outFeatures, qp, ql.bias!.value);
   }
 
   /** Attention at step t for the queries q (n_t × Hq): writes the contexts ctx (n_t × C) and alphas[t]. */
@@ -300,7 +271,7 @@ export class AttentionRun {
       const dqp = this.steps.at(this.dQP, t, A);
       const U = rows(this.U, t * S * B, S * B, A);
       k.additiveAttentionBackward(S, B, A, U, a.energy!.value, ds, this.dK, dqp, a.energy!.grad, n);
-      this.queryGrad(n, dqp, dq);
+      this.query!.times(n, dqp, 1, dq); // dq += dqp W_q
     } else {
       const q = this.steps.at(this.Q, t, a.querySize);
       k.dotAttentionBackward(S, B, A, this.keys, q, ds, dq, a.kind === 'luong-dot' ? this.dMemory : this.dK, n);

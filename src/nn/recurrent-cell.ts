@@ -17,8 +17,8 @@
  * last state as its final state. Speed (DESIGN §3): the input projection of all steps is one
  * GEMM, X[Σn, I] · W_ihᵀ (`projectAll`); only W_hh h runs step by step. In backward the weight
  * gradients are one GEMM each over all steps (dW_ih += dGIᵀ X, dW_hh += dGHᵀ H_prev); only
- * dh_prev = dGH W_hh is per step. Over a pass of T ≥ 2 steps both per-step products read W_hh packed
- * once per pass in the GEMM's panels (`packWeights` for h·W_hhᵀ, `packMatrix` for dGH·W_hh).
+ * dh_prev = dGH W_hh is per step. The per-step products read their weights packed once per pass
+ * (./step-weights.ts).
  */
 import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
@@ -27,6 +27,7 @@ import { Workspace, rows } from './alloc.js';
 import { initUniform } from './init.js';
 import type { PackedSteps } from './packed-steps.js';
 import { Param } from './param.js';
+import { StepWeights } from './step-weights.js';
 
 export type CellKind = 'rnn' | 'gru' | 'lstm';
 
@@ -92,16 +93,9 @@ export class CellRun {
   private readonly wFinalH = new Workspace();
   private readonly wdhPrev = new Workspace();
   private readonly wdcPrev = new Workspace();
-  private readonly wWhhPacked = new Workspace();
-  private readonly wWhhPackedNN = new Workspace();
-  private readonly wWihT = new Workspace();
-  /**
-   * W_hh packed for h·W_hhᵀ and for dGH·W_hh, and W_ihᵀ [I×G], of this pass (made on first use, when the pass
-   * has ≥ 2 steps).
-   */
-  private whhPacked: F32 | null = null;
-  private whhPackedNN: F32 | null = null;
-  private wihT: F32 | null = null;
+  /** W_hh and W_ih in the per-step products (h·W_hhᵀ, dgh·W_hh; x_t·W_ihᵀ, dgi_t·W_ih). */
+  private readonly hh: StepWeights;
+  private readonly ih: StepWeights;
   GI!: F32;
   GH!: F32;
   gates!: F32;
@@ -119,6 +113,8 @@ export class CellRun {
   constructor(cell: RecurrentCell, reverse = false) {
     this.cell = cell;
     this.reverse = reverse;
+    this.hh = new StepWeights(cell.weightHh);
+    this.ih = new StepWeights(cell.weightIh);
   }
 
   /** Prepares the buffers for the steps of a packed batch; the initial state is zero until setInitial. */
@@ -126,9 +122,8 @@ export class CellRun {
     const { gateSize: G, hiddenSize: H, kind } = this.cell;
     const N = steps.rows;
     this.steps = steps;
-    this.whhPacked = null;
-    this.whhPackedNN = null;
-    this.wihT = null;
+    this.hh.begin(steps.steps);
+    this.ih.begin(steps.steps);
     this.GI = this.wGI.get(N * G);
     this.dGI = this.wdGI.get(N * G);
     this.HPrev = this.wHPrev.get(N * H);
@@ -181,55 +176,14 @@ export class CellRun {
     if (c.kind !== 'gru') k.addRowVector(N, G, this.GI, c.biasHh.value);
   }
 
-  /**
-   * X·Wᵀ one step at a time (small M) packs — transposes — W on every call; over a pass of T ≥ 2
-   * steps W_hh is packed once (per pass, so always the current weights) into the GEMM's panels, which
-   * the per-step products read contiguously. Null for one-step passes (decoding), which use X·Wᵀ.
-   */
-  private packedHh(): F32 | null {
-    if (this.steps.steps < 2) return null;
-    if (!this.whhPacked) {
-      const { gateSize: G, hiddenSize: H, weightHh } = this.cell;
-      const k = getBackend();
-      this.whhPacked = this.wWhhPacked.get(k.packedWeightsSize(G, H));
-      k.packWeights(G, H, weightHh.value, this.whhPacked);
-    }
-    return this.whhPacked;
+  /** h·W_hhᵀ (n×G) into out, overwritten (beta = 0) or accumulated (beta = 1). */
+  private hiddenProduct(n: number, hPrev: F32, beta: number, out: F32): void {
+    this.hh.timesTransposed(n, hPrev, beta, out);
   }
 
   /** dgh · W_hh (n × H) into out, overwritten (beta = 0) or accumulated (beta = 1): BPTT's per-step product. */
   private hiddenGradProduct(n: number, dgh: F32, beta: number, out: F32): void {
-    const k = getBackend();
-    const { gateSize: G, hiddenSize: H, weightHh } = this.cell;
-    if (this.steps.steps < 2) {
-      k.gemm(false, false, n, H, G, 1, dgh, weightHh.value, beta, out);
-      return;
-    }
-    if (!this.whhPackedNN) {
-      this.whhPackedNN = this.wWhhPackedNN.get(k.packedWeightsSize(H, G));
-      k.packMatrix(G, H, weightHh.value, this.whhPackedNN);
-    }
-    k.gemmPackedMatrix(n, H, G, 1, dgh, weightHh.value, this.whhPackedNN, beta, out);
-  }
-
-  /** W_ihᵀ [I×G] of this pass (transposed once), or null for a one-step pass. */
-  transposedIh(): F32 | null {
-    if (this.steps.steps < 2) return null;
-    if (!this.wihT) {
-      const c = this.cell;
-      this.wihT = this.wWihT.get(c.gateSize * c.inputSize);
-      getBackend().transpose(c.gateSize, c.inputSize, c.weightIh.value, this.wihT);
-    }
-    return this.wihT;
-  }
-
-  /** h·W_hhᵀ (n×G) into out, overwritten (beta = 0) or accumulated (beta = 1). */
-  private hiddenProduct(n: number, hPrev: F32, beta: number, out: F32): void {
-    const k = getBackend();
-    const c = this.cell;
-    const packed = this.packedHh();
-    if (packed) k.gemmPackedWeights(n, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, packed, beta, out);
-    else k.gemm(false, true, n, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, beta, out);
+    this.hh.times(n, dgh, beta, out);
   }
 
   /** The input projection of one step t, from x_t (n_t × I). */
@@ -239,9 +193,7 @@ export class CellRun {
     const n = this.count(t);
     if (n === 0) return;
     const gi = this.steps.at(this.GI, t, c.gateSize);
-    const wT = this.transposedIh();
-    if (wT) k.gemm(false, false, n, c.gateSize, c.inputSize, 1, x, wT, 0, gi);
-    else k.gemm(false, true, n, c.gateSize, c.inputSize, 1, x, c.weightIh.value, 0, gi);
+    this.ih.timesTransposed(n, x, 0, gi);
     k.addRowVector(n, c.gateSize, gi, c.biasIh.value);
     if (c.kind !== 'gru') k.addRowVector(n, c.gateSize, gi, c.biasHh.value);
   }
@@ -439,7 +391,6 @@ export class CellRun {
     const c = this.cell;
     const n = this.count(t);
     if (n === 0) return;
-    const dgi = this.steps.at(this.dGI, t, c.gateSize);
-    getBackend().gemm(false, false, n, c.inputSize, c.gateSize, 1, dgi, c.weightIh.value, accumulate ? 1 : 0, dx);
+    this.ih.times(n, this.steps.at(this.dGI, t, c.gateSize), accumulate ? 1 : 0, dx);
   }
 }
