@@ -101,27 +101,74 @@ void k_sum_rows_into(int M, int N, const float *X, float *out) {
   parallel_range(sum_rows_cols, &c, (N + 63) / 64, 64.0 * M);
 }
 
-double k_sum_squares(const float *x, long n) {
+/* Σ x² (double) of blocks of SUMSQ_BLOCK elements, added in block order: the same value on any number of threads
+ * (a large x — the gradients of a 15 M-parameter model — is summed block by block over the pool); with `scale`,
+ * x ← a·x first (the gradient's per-token scaling in the same pass) */
+#define SUMSQ_BLOCK 65536
+typedef struct { float *x; long n; float a; int scale; double *part; } sumsq_ctx;
+
+static void sumsq_blocks(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  sumsq_ctx *c = (sumsq_ctx *)p;
+  for (long b = b0; b < b1; b++) {
+    long i0 = b * SUMSQ_BLOCK, i1 = i0 + SUMSQ_BLOCK < c->n ? i0 + SUMSQ_BLOCK : c->n;
+    float *restrict x = c->x;
+    double s = 0;
+    if (c->scale)
+      for (long i = i0; i < i1; i++) {
+        x[i] *= c->a;
+        s += (double)x[i] * (double)x[i];
+      }
+    else
+      for (long i = i0; i < i1; i++) s += (double)x[i] * (double)x[i];
+    c->part[b] = s;
+  }
+}
+
+static double sum_squares_blocked(float *x, long n, float a, int scale) {
+  long blocks = (n + SUMSQ_BLOCK - 1) / SUMSQ_BLOCK;
+  double stackPart[256];
+  double *part = blocks <= 256 ? stackPart : (double *)malloc((size_t)blocks * sizeof(double));
+  sumsq_ctx c = {x, n, a, scale, part};
+  if (!part) { /* no memory for the partial sums: one block after the other on this thread */
+    double s = 0, one;
+    c.part = &one;
+    for (long b = 0; b < blocks; b++) {
+      c.x = x + b * SUMSQ_BLOCK;
+      c.n = n - b * SUMSQ_BLOCK < SUMSQ_BLOCK ? n - b * SUMSQ_BLOCK : SUMSQ_BLOCK;
+      sumsq_blocks(&c, 0, 1, 0);
+      s += one;
+    }
+    return s;
+  }
+  parallel_range(sumsq_blocks, &c, blocks, 2.0 * SUMSQ_BLOCK);
   double s = 0;
-  for (long i = 0; i < n; i++) s += (double)x[i] * (double)x[i];
+  for (long b = 0; b < blocks; b++) s += part[b];
+  if (part != stackPart) free(part);
   return s;
 }
 
+double k_sum_squares(const float *x, long n) { return sum_squares_blocked((float *)x, n, 1.0f, 0); }
+
 void k_axpy(long n, float a, const float *x, float *y) { for (long i = 0; i < n; i++) y[i] += a * x[i]; }
-void k_scale(long n, float a, float *x) { for (long i = 0; i < n; i++) x[i] *= a; }
-/* x ← a·x and Σ x² of the result (double, in order): k_scale then k_sum_squares in one pass over x */
-double k_scale_sum_squares(long n, float a, float *x) {
-  double s = 0;
-  for (long i = 0; i < n; i++) {
-    x[i] *= a;
-    s += (double)x[i] * (double)x[i];
-  }
-  return s;
+/* x ← a·x and Σ x² of the result: k_scale then k_sum_squares in one pass over x (the same blocks, the same value) */
+double k_scale_sum_squares(long n, float a, float *x) { return sum_squares_blocked(x, n, a, 1); }
+
+/* scale and fill: memory-bound passes, split over the pool when large (the gradients of every parameter) */
+typedef struct { float *x; float v; } fill_ctx;
+static void scale_range(void *p, long s, long e, long chunk) {
+  (void)chunk;
+  fill_ctx *c = (fill_ctx *)p;
+  for (long i = s; i < e; i++) c->x[i] *= c->v;
 }
-void k_fill(long n, float *x, float v) {
-  if (v == 0.0f) { memset(x, 0, n * sizeof(float)); return; }
-  for (long i = 0; i < n; i++) x[i] = v;
+static void fill_range(void *p, long s, long e, long chunk) {
+  (void)chunk;
+  fill_ctx *c = (fill_ctx *)p;
+  if (c->v == 0.0f) memset(c->x + s, 0, (size_t)(e - s) * sizeof(float));
+  else for (long i = s; i < e; i++) c->x[i] = c->v;
 }
+void k_scale(long n, float a, float *x) { fill_ctx c = {x, a}; parallel_range(scale_range, &c, n, 0.5); }
+void k_fill(long n, float *x, float v) { fill_ctx c = {x, v}; parallel_range(fill_range, &c, n, 0.5); }
 
 /* ---- activations ----------------------------------------------------------------------------- */
 typedef struct { const float *x; float *y; } unary_ctx;

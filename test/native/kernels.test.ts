@@ -364,6 +364,32 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
     }
   });
 
+  it.skipIf(skip)('sumSquares, scaleSumSquares, scale and fill on a large array: the same on 1 and 2 threads, as float64', () => {
+    const before = native.threads();
+    const n = 1_000_003;
+    const x = view(n, 2);
+    let want = 0;
+    for (let i = 0; i < n; i++) want += x[i] * x[i];
+    const got = [1, 2].map((t) => {
+      native.setThreads(t);
+      const y = x.slice(), z = x.slice();
+      native.scale(0.5, z);
+      const f = new Float32Array(n).fill(7);
+      native.fill(f, 0);
+      return { s: native.sumSquares(x), ss: native.scaleSumSquares(0.5, y), y, z, f };
+    });
+    native.setThreads(before);
+    expect(got[1].s).toBe(got[0].s); // blocks summed in order, whatever runs them
+    expect(got[1].ss).toBe(got[0].ss);
+    expect(Math.abs(got[0].s - want) / want).toBeLessThan(1e-12);
+    expect(got[0].ss).toBe(native.sumSquares(got[0].y));
+    for (const g of got) {
+      expect(g.y.every((v, i) => Object.is(v, g.z[i]))).toBe(true);
+      expect(g.f.every((v) => v === 0)).toBe(true);
+    }
+    expect(got[0].z.every((v, i) => v === Math.fround(x[i] * 0.5))).toBe(true);
+  });
+
   it.skipIf(skip)('adamStep with a gradient scale = the scaled gradient stored first; scaleSumSquares = scale, sumSquares', () => {
     for (const n of [...sizes, 300_000]) {
       const p = view(n), g = view(n, 3), m = view(n, 0.1), v = rand(n).map(Math.abs);
