@@ -256,8 +256,9 @@ static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
   size_t bh = (size_t)B * H;
   float *gi = f32(a, 2, 3 * bh, "gi"), *gh = f32(a, 3, 3 * bh, "gh"), *hp = f32(a, 4, bh, "hPrev");
   float *hn = f32(a, 5, bh, "hNew"), *g = f32(a, 6, 3 * bh, "gates");
+  const float *bhh = (const float *)typed(a, 7, napi_float32_array, 3 * (size_t)H, "bhh", "Float32Array", 1);
   if (a->failed) return NULL;
-  k_gru_forward(B, H, gi, gh, hp, hn, g);
+  k_gru_forward(B, H, gi, gh, hp, hn, g, bhh);
   return undef(env);
 }
 

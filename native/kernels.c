@@ -194,7 +194,7 @@ void k_tanh_backward(long n, const float *y, const float *dy, float *dx, int acc
 }
 
 /* ---- GRU ------------------------------------------------------------------------------------- */
-typedef struct { int H; const float *gi, *gh, *hPrev, *dhNew; float *hNew, *gates, *dgi, *dgh, *dhPrev; const float *cgates; } gru_ctx;
+typedef struct { int H; const float *gi, *gh, *hPrev, *dhNew; float *hNew, *gates, *dgi, *dgh, *dhPrev; const float *cgates; float *ghb; const float *bhh; } gru_ctx;
 
 /* One row (restrict parameters: the form GCC vectorises).
  * r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h */
@@ -211,18 +211,23 @@ static void gru_fwd_row(long H, const float *restrict gir, const float *restrict
     hn[j] = (1.0f - z) * n + z * h[j];
   }
 }
+/* gh given as W_hh h alone: gh ← gh + b_hh first (the backward reads it), the same sums as adding it before */
+static void gh_bias_row(long G, float *restrict gh, const float *restrict b) {
+  for (long j = 0; j < G; j++) gh[j] += b[j];
+}
 static void gru_fwd_rows(void *p, long b0, long b1, long chunk) {
   (void)chunk;
   gru_ctx *c = (gru_ctx *)p;
   long H = c->H;
   for (long b = b0; b < b1; b++) {
+    if (c->bhh) gh_bias_row(3 * H, c->ghb + b * 3 * H, c->bhh);
     const float *gi = c->gi + b * 3 * H, *gh = c->gh + b * 3 * H;
     float *g = c->gates + b * 3 * H;
     gru_fwd_row(H, gi, gi + H, gi + 2 * H, gh, gh + H, gh + 2 * H, c->hPrev + b * H, g, g + H, g + 2 * H, c->hNew + b * H);
   }
 }
-void k_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *hNew, float *gates) {
-  gru_ctx c = {H, gi, gh, hPrev, 0, hNew, gates, 0, 0, 0, 0};
+void k_gru_forward(int B, int H, const float *gi, float *gh, const float *hPrev, float *hNew, float *gates, const float *bhh) {
+  gru_ctx c = {H, gi, gh, hPrev, 0, hNew, gates, 0, 0, 0, 0, gh, bhh};
   parallel_range(gru_fwd_rows, &c, B, 40.0 * H); /* ≈ 3 exps per element: 2 threads pay from B ≈ 52 at H = 512 */
 }
 
@@ -260,7 +265,7 @@ static void gru_bwd_rows(void *p, long b0, long b1, long chunk) {
   }
 }
 void k_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dhNew, float *dgi, float *dgh, float *dhPrev) {
-  gru_ctx c = {H, 0, gh, hPrev, dhNew, 0, 0, dgi, dgh, dhPrev, gates};
+  gru_ctx c = {H, 0, gh, hPrev, dhNew, 0, 0, dgi, dgh, dhPrev, gates, 0, 0};
   parallel_range(gru_bwd_rows, &c, B, 40.0 * H);
 }
 

@@ -13,7 +13,7 @@ void k_fill(long n, float *x, float v);
 void k_tanh(long n, const float *x, float *y);
 void k_sigmoid(long n, const float *x, float *y);
 void k_tanh_backward(long n, const float *y, const float *dy, float *dx, int accumulate);
-void k_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *hNew, float *gates);
+void k_gru_forward(int B, int H, const float *gi, float *gh, const float *hPrev, float *hNew, float *gates, const float *bhh);
 void k_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dhNew, float *dgi, float *dgh, float *dhPrev);
 void k_lstm_forward(int B, int H, const float *g, const float *cPrev, float *hNew, float *cNew, float *gates, float *tanhC);
 void k_lstm_backward(int B, int H, const float *gates, const float *tanhC, const float *cPrev, const float *dhNew, const float *dcNew, float *dg, float *dcPrev);

@@ -293,8 +293,7 @@ export class CellRun {
     } else if (c.kind === 'gru') {
       const gh = this.steps.at(this.GH, t, G);
       this.hiddenProduct(n, hPrev, 0, gh);
-      k.addRowVector(n, G, gh, c.biasHh.value);
-      k.gruForward(n, H, gi, gh, hPrev, hOut, this.steps.at(this.gates, t, G));
+      k.gruForward(n, H, gi, gh, hPrev, hOut, this.steps.at(this.gates, t, G), c.biasHh.value); // gh += b_hh first
     } else {
       this.hiddenProduct(n, hPrev, 1, gi);
       const cPrev = this.steps.at(this.CPrev, t, H);

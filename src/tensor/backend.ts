@@ -101,9 +101,10 @@ export interface Backend {
   /**
    * GRU gates (PyTorch order r, z, n). gi = W_ih x + b_ih and gh = W_hh h + b_hh, both B×3H.
    *   r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
-   * Writes hNew (B×H) and caches [r | z | n] in gates (B×3H).
+   * Writes hNew (B×H) and caches [r | z | n] in gates (B×3H). With bhh, gh comes as W_hh h alone and gets
+   * b_hh added first (gh ← gh + b_hh, which the backward reads): addRowVector and gruForward in one pass.
    */
-  gruForward(B: number, H: number, gi: F32, gh: F32, hPrev: F32, hNew: F32, gates: F32): void;
+  gruForward(B: number, H: number, gi: F32, gh: F32, hPrev: F32, hNew: F32, gates: F32, bhh?: F32): void;
   /**
    * Backward of gruForward. Given dh' (B×H), writes dgi (B×3H, grad of gi), dgh (B×3H, grad of gh)
    * and ACCUMULATES the direct path into dhPrev (B×H): dhPrev += z ⊙ dh'.

@@ -184,9 +184,10 @@ export const jsBackend: Backend = {
   },
 
   // r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
-  gruForward(B, H, gi, gh, hPrev, hNew, gates) {
+  gruForward(B, H, gi, gh, hPrev, hNew, gates, bhh) {
     const G = 3 * H;
     for (let b = 0; b < B; b++) {
+      if (bhh) for (let j = 0; j < G; j++) gh[b * G + j] += bhh[j];
       const go = b * G;
       const ho = b * H;
       for (let j = 0; j < H; j++) {

@@ -244,6 +244,21 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
     }
   });
 
+  it.skipIf(skip)('gruForward with bhh = addRowVector(gh, bhh) then gruForward, to the bit, gh left with its bias', () => {
+    for (const [B, H] of [[1, 1], [3, 17], [64, 512]]) {
+      const gi = view(B * 3 * H, 3), gh = view(B * 3 * H, 3), h = view(B * H), bhh = view(3 * H);
+      for (const k of [native, jsBackend]) {
+        const [ghA, ghB] = [gh.slice(), gh.slice()];
+        const [hA, hB, gA, gB] = [new Float32Array(B * H), new Float32Array(B * H), new Float32Array(B * 3 * H), new Float32Array(B * 3 * H)];
+        k.addRowVector(B, 3 * H, ghA, bhh);
+        k.gruForward(B, H, gi, ghA, h, hA, gA);
+        k.gruForward(B, H, gi, ghB, h, hB, gB, bhh);
+        for (const [x, y, what] of [[ghA, ghB, 'gh'], [hA, hB, 'h'], [gA, gB, 'gates']] as const)
+          expect(x.every((v, i) => Object.is(v, y[i])), `${k.name} ${B}×${H} ${what}`).toBe(true);
+      }
+    }
+  });
+
   it.skipIf(skip)('lstmForward / lstmBackward', () => {
     for (const [B, H] of [[1, 1], [3, 17], [17, 33], [64, 512]]) {
       const g = view(B * 4 * H, 3), c = view(B * H, 2);
