@@ -23,7 +23,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliFlags } from './lib/args.mjs';
-import { countGemmFlops, cpuName, fmaPeakPerCore } from './lib/machine.mjs';
+import { countGemmFlops, cpuName, fmaPeakPerCore, timeKernels } from './lib/machine.mjs';
 import { peerBlas, peerScript, ratio, runPeer } from './lib/peer.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -47,6 +47,10 @@ const { o } = cliFlags('npm run bench:train -- [flags]', {
   // by length within pools of 20 batches (what a trainer does), so that less of each batch is padding
   batching: { type: 'string', default: 'random', help: 'random | bucketed' },
   'no-peer': { type: 'boolean', help: 'do not run the PyTorch peer' },
+  'by-kernel': {
+    type: 'boolean',
+    help: 'after each row, where the timed steps went: model phases and kernels (GEMMs by shape), on stderr',
+  },
   child: { type: 'string', help: '(internal) run one configuration and print its figures as JSON' },
   'threads-one': { type: 'number', default: 1, help: '(internal) the child\'s threads' },
 });
@@ -59,13 +63,13 @@ for (const c of o.configs.split(',')) {
   }
 }
 
-if (o.child) await child(o.child, o['threads-one']);
-else parent();
-
 /** One table row: the model's label left-aligned in 30 characters, the other cells right-aligned in theirs. */
 const WIDTHS = [30, 8, 11, 10, 10, 9, 11, 14, 11, 9, 9, 9, 9];
 const tableRow = (cells) =>
   cells.map((c, i) => (i === 0 ? String(c).padEnd(WIDTHS[0]) : String(c).padStart(WIDTHS[i]))).join('');
+
+if (o.child) await child(o.child, o['threads-one']);
+else parent();
 
 function parent() {
   const threadList = o.threads.split(',').map(Number);
@@ -138,7 +142,7 @@ async function child(name, threads) {
   const { REFERENCE_MODEL_CONFIG } = await import('../dist/model/config.js');
   const { getBackend, backendWarning } = await import('../dist/tensor/index.js');
   const { Adam } = await import('../dist/train/adam.js');
-  const { clipGradNorm } = await import('../dist/train/clip.js');
+  const { clipScale, globalGradNorm } = await import('../dist/train/clip.js');
   const { Rng } = await import('../dist/util/rng.js');
   const warning = backendWarning();
   if (warning) process.stderr.write(`warning: ${warning}\n`);
@@ -186,6 +190,7 @@ async function child(name, threads) {
   const model = new Seq2Seq(config, rng);
   const adam = new Adam(model.params);
   const counter = countGemmFlops();
+  const profile = o['by-kernel'] ? await profiler(name, threads, { model, adam, globalGradNorm }) : null;
   let flops0 = 0;
   let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0, cpu0 = process.cpuUsage();
   for (let s = 0; s < total; s++) {
@@ -193,12 +198,14 @@ async function child(name, threads) {
       t0 = performance.now();
       cpu0 = process.cpuUsage();
       flops0 = counter.flops;
+      profile?.reset();
     }
     model.zeroGrad();
     const r = model.loss(batches[s], { backward: true });
-    // the loss is summed over non-pad target tokens (performance.md); clipping bounds the step
-    clipGradNorm(model.params, 1.0);
-    adam.step(1e-3);
+    // the loss is summed over non-pad target tokens (performance.md); clipping at 1.0 bounds the step (the
+    // trainer's way: Adam applies the factor as it reads the gradients)
+    const norm = (profile?.norm ?? globalGradNorm)(model.params);
+    adam.step(1e-3, clipScale(norm, 1.0));
     if (s === 0) firstLoss = r.loss / r.tokens;
     lastLoss = r.loss / r.tokens;
     if (s >= warmup) {
@@ -207,6 +214,7 @@ async function child(name, threads) {
     }
   }
   const sec = (performance.now() - t0) / 1000;
+  profile?.print(1000 * sec);
   const cpu = process.cpuUsage(cpu0);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
@@ -215,4 +223,76 @@ async function child(name, threads) {
     padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss, gflops: (counter.flops - flops0) / sec / 1e9,
   };
   process.stdout.write(JSON.stringify(figures) + '\n');
+}
+
+/**
+ * --by-kernel: wall time of the model's phases (encoder, decoder, loss, their backward, clipping, Adam) and of
+ * every kernel (GEMMs by shape), printed to stderr as shares of the timed steps; the rest of a phase is its JS.
+ */
+async function profiler(name, threads, { model, adam, globalGradNorm }) {
+  /** Sizes of the weights: the other dimensions of a product are its rows, per step (n) or over all steps (M). */
+  const weightDims = new Set(model.params.flatMap((p) => p.shape));
+  const { EncoderPass } = await import('../dist/model/encoder.js');
+  const { DecoderPass } = await import('../dist/model/decoder-pass.js');
+  const { getBackend } = await import('../dist/tensor/index.js');
+  // the products by weights packed once count their FLOPs here (their time is keyed by name)
+  const packedFlops = new Map();
+  const k = getBackend();
+  for (const kernel of ['gemmPackedWeights', 'gemmPackedMatrix']) {
+    const f = k[kernel];
+    k[kernel] = (M, N, K, ...rest) => {
+      packedFlops.set(kernel, (packedFlops.get(kernel) ?? 0) + 2 * M * N * K);
+      return f(M, N, K, ...rest);
+    };
+  }
+  const kernels = timeKernels();
+  const phases = new Map();
+  const timed = (f, key) =>
+    function (...a) {
+      const t0 = performance.now();
+      const r = f.apply(this, a);
+      phases.set(key, (phases.get(key) ?? 0) + performance.now() - t0);
+      return r;
+    };
+  for (const [proto, names] of [
+    [EncoderPass.prototype, ['forward', 'backward']],
+    [DecoderPass.prototype, ['begin', 'forward', 'loss', 'backward']],
+  ]) {
+    const cls = proto.constructor.name;
+    for (const n of names) proto[n] = timed(proto[n], `${cls}.${n}`);
+  }
+  adam.step = timed(adam.step, 'Adam.step');
+  const norm = timed(globalGradNorm, 'globalGradNorm');
+  const pct = (ms, total) => `${((100 * ms) / total).toFixed(1).padStart(5)} %`;
+  return {
+    norm,
+    reset: () => {
+      kernels.reset();
+      phases.clear();
+      packedFlops.clear();
+    },
+    print: (totalMs) => {
+      const lines = [`\n${name}, ${threads} thread(s): ${totalMs.toFixed(0)} ms in the timed steps`];
+      lines.push(`  kernels ${pct(kernels.totalMs(), totalMs)}, the rest JS (glue, copies, GC)`);
+      for (const [key, ms] of [...phases].sort((a, b) => b[1] - a[1])) lines.push(`  ${key.padEnd(36)}${pct(ms, totalMs)}`);
+      // GEMMs by shape, per-step products (M ≤ 64 rows) apart from the batched ones (M = all rows)
+      const groups = new Map();
+      let gemmShare = 0;
+      for (const [key, share, calls] of kernels.top(totalMs, Infinity)) {
+        const m = /^gemm (\w\w) (\d+)×(\d+)×(\d+)$/.exec(key);
+        const dim = (d) => (weightDims.has(Number(d)) ? d : Number(d) <= 64 ? 'n' : 'M');
+        const group = m ? `gemm ${m[1]} ${dim(m[2])}×${dim(m[3])}×${dim(m[4])}` : key;
+        if (m) gemmShare += share;
+        const g = groups.get(group) ?? [0, 0, 0];
+        const flops = m ? 2 * m[2] * m[3] * m[4] * calls : (packedFlops.get(key) ?? 0);
+        groups.set(group, [g[0] + share, g[1] + calls, g[2] + flops]);
+      }
+      lines.push(`  GEMMs ${gemmShare.toFixed(1)} % (n: rows of one step, ≤ 64; M: rows of all steps)`);
+      for (const [key, [share, calls, flops]] of [...groups].sort((a, b) => b[1][0] - a[1][0]).slice(0, 40)) {
+        const rate = flops ? `${(flops / ((share / 100) * totalMs) / 1e6).toFixed(0).padStart(5)} GFLOP/s` : '';
+        lines.push(`    ${key.padEnd(34)}${share.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls ${rate}`);
+      }
+      process.stderr.write(lines.join('\n') + '\n');
+    },
+  };
 }

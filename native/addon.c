@@ -201,6 +201,15 @@ static napi_value js_scale(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* scaleSumSquares(a, x): x ← a·x, returns Σ x² */
+static napi_value js_scale_sum_squares(napi_env env, napi_callback_info info) {
+  BEGIN("scaleSumSquares");
+  double al = num(a, 0, "a");
+  float *x = f32(a, 1, 0, "x");
+  if (a->failed) return NULL;
+  return number(env, k_scale_sum_squares((long)f32_len(a, 1), (float)al, x));
+}
+
 static napi_value js_fill(napi_env env, napi_callback_info info) {
   BEGIN("fill");
   float *x = f32(a, 0, 0, "x");
@@ -247,8 +256,9 @@ static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
   size_t bh = (size_t)B * H;
   float *gi = f32(a, 2, 3 * bh, "gi"), *gh = f32(a, 3, 3 * bh, "gh"), *hp = f32(a, 4, bh, "hPrev");
   float *hn = f32(a, 5, bh, "hNew"), *g = f32(a, 6, 3 * bh, "gates");
+  const float *bhh = (const float *)typed(a, 7, napi_float32_array, 3 * (size_t)H, "bhh", "Float32Array", 1);
   if (a->failed) return NULL;
-  k_gru_forward(B, H, gi, gh, hp, hn, g);
+  k_gru_forward(B, H, gi, gh, hp, hn, g, bhh);
   return undef(env);
 }
 
@@ -396,8 +406,9 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   float *g = f32(a, 1, n, "g"), *m = f32(a, 2, n, "m"), *v = f32(a, 3, n, "v");
   double lr = num(a, 4, "lr"), b1 = num(a, 5, "beta1"), b2 = num(a, 6, "beta2"), eps = num(a, 7, "eps");
   double bc1 = num(a, 8, "bc1"), bc2 = num(a, 9, "bc2"), wd = num(a, 10, "weightDecay");
+  double gs = opt_num(a, 11, 1.0, "gradScale");
   if (a->failed) return NULL;
-  k_adam_step((long)n, p, g, m, v, (float)lr, (float)b1, (float)b2, (float)eps, (float)bc1, (float)bc2, (float)wd);
+  k_adam_step((long)n, p, g, m, v, (float)lr, (float)b1, (float)b2, (float)eps, (float)bc1, (float)bc2, (float)wd, (float)gs);
   return undef(env);
 }
 
@@ -410,8 +421,9 @@ static napi_value js_additive_fwd(napi_env env, napi_callback_info info) {
   float *K = f32(a, 3, sba, "K"), *qp = f32(a, 4, (size_t)nb * A, "qp"), *v = f32(a, 5, A, "v");
   float *U = f32(a, 6, sba, "U");
   float *sc = f32(a, 7, (size_t)S * B, "scores");
+  const int *len = (const int *)typed(a, 9, napi_int32_array, (size_t)nb, "lengths", "Int32Array", 1);
   if (a->failed) return NULL;
-  k_additive_attention_forward(S, B, A, K, qp, v, U, sc, nb);
+  k_additive_attention_forward(S, B, A, K, qp, v, U, sc, nb, len);
   return undef(env);
 }
 static napi_value js_additive_bwd(napi_env env, napi_callback_info info) {
@@ -506,6 +518,73 @@ static napi_value js_gemm_packed_weights(napi_env env, napi_callback_info info) 
   float *C = f32(a, 8, (size_t)M * N, "C");
   if (a->failed) return NULL;
   gemm_prepacked_bt(M, N, K, (float)alpha, A, W, packed, (float)beta, C);
+  return undef(env);
+}
+
+/* packMatrix(K, N, B, packed): B (K×N) into the panels packWeights makes of Bᵀ */
+static napi_value js_pack_matrix(napi_env env, napi_callback_info info) {
+  BEGIN("packMatrix");
+  int K = dim(a, 0, "K"), N = dim(a, 1, "N");
+  const float *B = f32(a, 2, (size_t)K * N, "B");
+  float *packed = f32(a, 3, gemm_packed_bt_size(N, K), "packed");
+  if (a->failed) return NULL;
+  gemm_pack_b(K, N, B, packed);
+  return undef(env);
+}
+
+/* gemmPackedMatrix(M, N, K, alpha, A, B, packed, beta, C) */
+static napi_value js_gemm_packed_matrix(napi_env env, napi_callback_info info) {
+  BEGIN("gemmPackedMatrix");
+  int M = dim(a, 0, "M"), N = dim(a, 1, "N"), K = dim(a, 2, "K");
+  double alpha = num(a, 3, "alpha");
+  const float *A = f32(a, 4, (size_t)M * K, "A"), *B = f32(a, 5, (size_t)K * N, "B");
+  const float *packed = f32(a, 6, gemm_packed_bt_size(N, K), "packed");
+  double beta = num(a, 7, "beta");
+  float *C = f32(a, 8, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  gemm_prepacked_b(M, N, K, (float)alpha, A, B, packed, (float)beta, C);
+  return undef(env);
+}
+
+/* attentionScoreGrad(S, B, C, alpha, lengths, M, dctx, dscores, rows, W?, V?, dOut?) */
+static napi_value js_attention_score_grad(napi_env env, napi_callback_info info) {
+  BEGIN("attentionScoreGrad");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
+  int nb = opt_rows(a, 8, B);
+  int W = (int)opt_num(a, 9, 0, "W");
+  if (!a->failed && W < 0) fail(a, "W must be a non-negative integer");
+  size_t nl = 0;
+  const float *al = f32(a, 3, (size_t)nb * S, "alpha");
+  const int *len = i32(a, 4, &nl, "lengths");
+  const float *M = f32(a, 5, (size_t)S * B * C, "M"), *dctx = f32(a, 6, (size_t)nb * C, "dctx");
+  float *ds = f32(a, 7, (size_t)S * B, "dscores");
+  const float *V = W > 0 ? f32(a, 10, (size_t)S * B * W, "V") : NULL;
+  const float *dOut = W > 0 ? f32(a, 11, (size_t)nb * W, "dOut") : NULL;
+  if (a->failed) return NULL;
+  if (nl < (size_t)nb) { fail(a, "lengths is shorter than rows"); return NULL; }
+  k_attention_score_grad(S, B, C, al, len, M, dctx, ds, nb, W, V, dOut);
+  return undef(env);
+}
+
+/* attentionMemoryGrad(S, B, C, count, offset, lengths, alphas, X, dM) */
+static napi_value js_attention_memory_grad(napi_env env, napi_callback_info info) {
+  BEGIN("attentionMemoryGrad");
+  int S = dim(a, 0, "S"), B = dim(a, 1, "B"), C = dim(a, 2, "C");
+  size_t T = 0, no = 0, nl = 0;
+  const int *count = i32(a, 3, &T, "count"), *offset = i32(a, 4, &no, "offset"), *len = i32(a, 5, &nl, "lengths");
+  if (a->failed) return NULL;
+  if (no < T + 1) { fail(a, "offset needs count.length + 1 entries"); return NULL; }
+  if (nl < (size_t)B) { fail(a, "lengths is shorter than B"); return NULL; }
+  for (size_t t = 0; t < T; t++)
+    if (count[t] < 0 || count[t] > B || (t > 0 && count[t] > count[t - 1]) || offset[t] < 0 || offset[t + 1] != offset[t] + count[t]) {
+      fail(a, "count must be non-increasing in 0..B and offset its running sum");
+      return NULL;
+    }
+  size_t N = (size_t)offset[T];
+  const float *al = f32(a, 6, N * S, "alphas"), *X = f32(a, 7, N * C, "X");
+  float *dM = f32(a, 8, (size_t)S * B * C, "dM");
+  if (a->failed) return NULL;
+  k_attention_memory_grad(S, B, C, (int)T, count, offset, len, al, X, dM);
   return undef(env);
 }
 
@@ -650,10 +729,11 @@ static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
   const long n = 20000000;
   double best = 0;
   for (int rep = 0; rep < 3; rep++) {
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* the thread's CPU time, not the wall clock: on a shared machine the loop is descheduled at times */
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     volatile float sink = fma_chains(n, 0.5f + rep);
     (void)sink;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     double sec = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
     double g = n * 12.0 * 32.0 / sec / 1e9;
     if (g > best) best = g;
@@ -728,6 +808,11 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("cpuCount", js_cpu_count),
     EXPORT("buildInfo", js_build_info),
     EXPORT("fmaPeak", js_fma_peak),
+    EXPORT("packMatrix", js_pack_matrix),
+    EXPORT("scaleSumSquares", js_scale_sum_squares),
+    EXPORT("attentionScoreGrad", js_attention_score_grad),
+    EXPORT("attentionMemoryGrad", js_attention_memory_grad),
+    EXPORT("gemmPackedMatrix", js_gemm_packed_matrix),
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

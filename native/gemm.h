@@ -9,4 +9,9 @@ size_t gemm_packed_bt_size(int N, int K);
 void gemm_pack_bt(int N, int K, const float *W, float *packed);
 void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed,
                        float beta, float *C);
+/* C = alpha·A·B + beta·C for B (K×N, not transposed) packed once by gemm_pack_b into gemm_packed_bt_size(N, K)
+ * floats (the panels gemm_pack_bt makes of Bᵀ): the same result as gemm(0, 0, …) to the bit. */
+void gemm_pack_b(int K, int N, const float *B, float *packed);
+void gemm_prepacked_b(int M, int N, int K, float alpha, const float *A, const float *B, const float *packed,
+                      float beta, float *C);
 #endif

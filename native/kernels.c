@@ -101,18 +101,74 @@ void k_sum_rows_into(int M, int N, const float *X, float *out) {
   parallel_range(sum_rows_cols, &c, (N + 63) / 64, 64.0 * M);
 }
 
-double k_sum_squares(const float *x, long n) {
+/* Σ x² (double) of blocks of SUMSQ_BLOCK elements, added in block order: the same value on any number of threads
+ * (a large x — the gradients of a 15 M-parameter model — is summed block by block over the pool); with `scale`,
+ * x ← a·x first (the gradient's per-token scaling in the same pass) */
+#define SUMSQ_BLOCK 65536
+typedef struct { float *x; long n; float a; int scale; double *part; } sumsq_ctx;
+
+static void sumsq_blocks(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  sumsq_ctx *c = (sumsq_ctx *)p;
+  for (long b = b0; b < b1; b++) {
+    long i0 = b * SUMSQ_BLOCK, i1 = i0 + SUMSQ_BLOCK < c->n ? i0 + SUMSQ_BLOCK : c->n;
+    float *restrict x = c->x;
+    double s = 0;
+    if (c->scale)
+      for (long i = i0; i < i1; i++) {
+        x[i] *= c->a;
+        s += (double)x[i] * (double)x[i];
+      }
+    else
+      for (long i = i0; i < i1; i++) s += (double)x[i] * (double)x[i];
+    c->part[b] = s;
+  }
+}
+
+static double sum_squares_blocked(float *x, long n, float a, int scale) {
+  long blocks = (n + SUMSQ_BLOCK - 1) / SUMSQ_BLOCK;
+  double stackPart[256];
+  double *part = blocks <= 256 ? stackPart : (double *)malloc((size_t)blocks * sizeof(double));
+  sumsq_ctx c = {x, n, a, scale, part};
+  if (!part) { /* no memory for the partial sums: one block after the other on this thread */
+    double s = 0, one;
+    c.part = &one;
+    for (long b = 0; b < blocks; b++) {
+      c.x = x + b * SUMSQ_BLOCK;
+      c.n = n - b * SUMSQ_BLOCK < SUMSQ_BLOCK ? n - b * SUMSQ_BLOCK : SUMSQ_BLOCK;
+      sumsq_blocks(&c, 0, 1, 0);
+      s += one;
+    }
+    return s;
+  }
+  parallel_range(sumsq_blocks, &c, blocks, 2.0 * SUMSQ_BLOCK);
   double s = 0;
-  for (long i = 0; i < n; i++) s += (double)x[i] * (double)x[i];
+  for (long b = 0; b < blocks; b++) s += part[b];
+  if (part != stackPart) free(part);
   return s;
 }
 
+double k_sum_squares(const float *x, long n) { return sum_squares_blocked((float *)x, n, 1.0f, 0); }
+
 void k_axpy(long n, float a, const float *x, float *y) { for (long i = 0; i < n; i++) y[i] += a * x[i]; }
-void k_scale(long n, float a, float *x) { for (long i = 0; i < n; i++) x[i] *= a; }
-void k_fill(long n, float *x, float v) {
-  if (v == 0.0f) { memset(x, 0, n * sizeof(float)); return; }
-  for (long i = 0; i < n; i++) x[i] = v;
+/* x ← a·x and Σ x² of the result: k_scale then k_sum_squares in one pass over x (the same blocks, the same value) */
+double k_scale_sum_squares(long n, float a, float *x) { return sum_squares_blocked(x, n, a, 1); }
+
+/* scale and fill: memory-bound passes, split over the pool when large (the gradients of every parameter) */
+typedef struct { float *x; float v; } fill_ctx;
+static void scale_range(void *p, long s, long e, long chunk) {
+  (void)chunk;
+  fill_ctx *c = (fill_ctx *)p;
+  for (long i = s; i < e; i++) c->x[i] *= c->v;
 }
+static void fill_range(void *p, long s, long e, long chunk) {
+  (void)chunk;
+  fill_ctx *c = (fill_ctx *)p;
+  if (c->v == 0.0f) memset(c->x + s, 0, (size_t)(e - s) * sizeof(float));
+  else for (long i = s; i < e; i++) c->x[i] = c->v;
+}
+void k_scale(long n, float a, float *x) { fill_ctx c = {x, a}; parallel_range(scale_range, &c, n, 0.5); }
+void k_fill(long n, float *x, float v) { fill_ctx c = {x, v}; parallel_range(fill_range, &c, n, 0.5); }
 
 /* ---- activations ----------------------------------------------------------------------------- */
 typedef struct { const float *x; float *y; } unary_ctx;
@@ -138,7 +194,7 @@ void k_tanh_backward(long n, const float *y, const float *dy, float *dx, int acc
 }
 
 /* ---- GRU ------------------------------------------------------------------------------------- */
-typedef struct { int H; const float *gi, *gh, *hPrev, *dhNew; float *hNew, *gates, *dgi, *dgh, *dhPrev; const float *cgates; } gru_ctx;
+typedef struct { int H; const float *gi, *gh, *hPrev, *dhNew; float *hNew, *gates, *dgi, *dgh, *dhPrev; const float *cgates; float *ghb; const float *bhh; } gru_ctx;
 
 /* One row (restrict parameters: the form GCC vectorises).
  * r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h */
@@ -155,18 +211,23 @@ static void gru_fwd_row(long H, const float *restrict gir, const float *restrict
     hn[j] = (1.0f - z) * n + z * h[j];
   }
 }
+/* gh given as W_hh h alone: gh ← gh + b_hh first (the backward reads it), the same sums as adding it before */
+static void gh_bias_row(long G, float *restrict gh, const float *restrict b) {
+  for (long j = 0; j < G; j++) gh[j] += b[j];
+}
 static void gru_fwd_rows(void *p, long b0, long b1, long chunk) {
   (void)chunk;
   gru_ctx *c = (gru_ctx *)p;
   long H = c->H;
   for (long b = b0; b < b1; b++) {
+    if (c->bhh) gh_bias_row(3 * H, c->ghb + b * 3 * H, c->bhh);
     const float *gi = c->gi + b * 3 * H, *gh = c->gh + b * 3 * H;
     float *g = c->gates + b * 3 * H;
     gru_fwd_row(H, gi, gi + H, gi + 2 * H, gh, gh + H, gh + 2 * H, c->hPrev + b * H, g, g + H, g + 2 * H, c->hNew + b * H);
   }
 }
-void k_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *hNew, float *gates) {
-  gru_ctx c = {H, gi, gh, hPrev, 0, hNew, gates, 0, 0, 0, 0};
+void k_gru_forward(int B, int H, const float *gi, float *gh, const float *hPrev, float *hNew, float *gates, const float *bhh) {
+  gru_ctx c = {H, gi, gh, hPrev, 0, hNew, gates, 0, 0, 0, 0, gh, bhh};
   parallel_range(gru_fwd_rows, &c, B, 40.0 * H); /* ≈ 3 exps per element: 2 threads pay from B ≈ 52 at H = 512 */
 }
 
@@ -204,7 +265,7 @@ static void gru_bwd_rows(void *p, long b0, long b1, long chunk) {
   }
 }
 void k_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dhNew, float *dgi, float *dgh, float *dhPrev) {
-  gru_ctx c = {H, 0, gh, hPrev, dhNew, 0, 0, dgi, dgh, dhPrev, gates};
+  gru_ctx c = {H, 0, gh, hPrev, dhNew, 0, 0, dgi, dgh, dhPrev, gates, 0, 0};
   parallel_range(gru_bwd_rows, &c, B, 40.0 * H);
 }
 
@@ -482,15 +543,17 @@ void k_scatter_add_rows(int n, const int *ids, int D, const float *dOut, float *
 }
 
 /* ---- Adam ------------------------------------------------------------------------------------ */
-typedef struct { float *p; const float *g; float *m, *v; float lr, b1, b2, eps, bc1, bc2, wd; } adam_ctx;
+typedef struct { float *p; const float *g; float *m, *v; float lr, b1, b2, eps, bc1, bc2, wd, gs; } adam_ctx;
 
-/* m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr wd p */
+/* g = gs·grad (the clipping factor: the product k_scale would have stored);
+ * m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr wd p */
 static void adam_range(void *p, long s, long e, long chunk) {
   (void)chunk;
   adam_ctx *c = (adam_ctx *)p;
   float b1 = c->b1, b2 = c->b2, lr = c->lr, eps = c->eps, ibc1 = 1.0f / c->bc1, ibc2 = 1.0f / c->bc2, lrwd = c->lr * c->wd;
+  float gs = c->gs;
   for (long i = s; i < e; i++) {
-    float g = c->g[i];
+    float g = c->g[i] * gs;
     float m = b1 * c->m[i] + (1.0f - b1) * g;
     float v = b2 * c->v[i] + (1.0f - b2) * g * g;
     c->m[i] = m;
@@ -498,8 +561,9 @@ static void adam_range(void *p, long s, long e, long chunk) {
     c->p[i] -= lr * (m * ibc1) / (sqrtf(v * ibc2) + eps) + lrwd * c->p[i];
   }
 }
-void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd) {
-  adam_ctx c = {p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, wd};
+void k_adam_step(long n, float *p, const float *g, float *m, float *v, float lr, float beta1, float beta2, float eps, float bc1, float bc2, float wd,
+                 float gs) {
+  adam_ctx c = {p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, wd, gs};
   parallel_range(adam_range, &c, n, 2.0);
 }
 
@@ -532,20 +596,22 @@ static void additive_back_row(long A, float g, const float *restrict u, const fl
   }
 }
 
-typedef struct { int S, B, A, nb; const float *K, *qp, *v; float *U, *scores; } additive_ctx;
+typedef struct { int S, B, A, nb; const float *K, *qp, *v; float *U, *scores; const int *lengths; } additive_ctx;
 static void additive_rows(void *p, long i0, long i1, long chunk) {
   (void)chunk;
   additive_ctx *c = (additive_ctx *)p;
   long A = c->A;
   for (long i = i0; i < i1; i++) { /* i = s·nb + b, row r = s·B + b */
-    long b = i % c->nb, r = (i / c->nb) * c->B + b;
+    long s = i / c->nb, b = i % c->nb, r = s * c->B + b;
+    if (c->lengths && s >= c->lengths[b]) continue;
     c->scores[r] = additive_row(A, c->K + r * A, c->qp + b * A, c->v, c->U + r * A);
   }
 }
-/* U[s,b] = tanh(K[s,b] + qp[b]); scores[s·B + b] = v · U[s,b]  (b < nb) */
-void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb) {
+/* U[s,b] = tanh(K[s,b] + qp[b]); scores[s·B + b] = v · U[s,b]  (b < nb; with lengths, s < lengths[b] only) */
+void k_additive_attention_forward(int S, int B, int A, const float *K, const float *qp, const float *v, float *U, float *scores, int nb,
+                                  const int *lengths) {
   if (nb <= 0) return;
-  additive_ctx c = {S, B, A, nb, K, qp, v, U, scores};
+  additive_ctx c = {S, B, A, nb, K, qp, v, U, scores, lengths};
   parallel_range(additive_rows, &c, (long)S * nb, 12.0 * A);
 }
 
@@ -673,4 +739,76 @@ void k_attention_context_backward(int S, int B, int C, const float *alpha, const
   if (nb <= 0) return;
   context_ctx c = {S, B, C, NULL, lengths, M, (float *)alpha, NULL, dctx, dM, dscores};
   parallel_range(context_back_rows, &c, nb, 4.0 * S * C);
+}
+
+/* ---- attention backward in two parts (training): the score gradient per step, the memory gradient once ------
+ * attentionContextBackward does both per step, re-reading and re-writing all of dM on every step; BPTT needs only
+ * the score gradient inside the recurrence (it feeds ∂L/∂q), so dM can wait until every step's dctx is known. */
+
+/* dα_bs = dctx_b · M[s,b] (+ dOut_b · V[s,b] with a second memory V of width W: the same weights' other context);
+ * dscores[s·B + b] = α_bs (dα_bs − Σ_s' α_bs' dα_bs') for s < len_b, 0 beyond (rows b < nb) */
+typedef struct {
+  int S, B, C, W;
+  const float *alpha, *M, *dctx, *V, *dOut;
+  const int *lengths;
+  float *dscores;
+} score_grad_ctx;
+
+static void score_grad_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  score_grad_ctx *c = (score_grad_ctx *)p;
+  const long S = c->S, B = c->B, C = c->C, W = c->W;
+  float *dscores = c->dscores;
+  for (long b = b0; b < b1; b++) {
+    long len = c->lengths[b] < S ? c->lengths[b] : S;
+    const float *al = c->alpha + b * S;
+    double dot = 0;
+    for (long s = 0; s < len; s++) {
+      long r = s * B + b;
+      float da = dot_row(C, c->dctx + b * C, c->M + r * C);
+      if (W > 0) da += dot_row(W, c->dOut + b * W, c->V + r * W);
+      dscores[r] = da;
+      dot += (double)al[s] * da;
+    }
+    for (long s = 0; s < len; s++) dscores[s * B + b] = al[s] * (dscores[s * B + b] - (float)dot);
+    for (long s = len; s < S; s++) dscores[s * B + b] = 0.0f;
+  }
+}
+
+void k_attention_score_grad(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx,
+                            float *dscores, int nb, int W, const float *V, const float *dOut) {
+  if (nb <= 0) return;
+  score_grad_ctx c = {S, B, C, V && dOut ? W : 0, alpha, M, dctx, V, dOut, lengths, dscores};
+  parallel_range(score_grad_rows, &c, nb, 2.0 * S * (C + c.W));
+}
+
+/* dM[s,b,:] += Σ_t α[off_t + b, s] · X[off_t + b, :] over the steps t with b < count_t (the rank's own steps), for
+ * s < len_b: every step's share of ∂L/∂M at once, each rank's S rows of dM kept in cache while its steps add to them
+ * (in step order). Split over ranks b. */
+typedef struct {
+  int S, B, C, T;
+  const int *count, *offset, *lengths;
+  const float *alphas, *X;
+  float *dM;
+} memory_grad_ctx;
+
+static void memory_grad_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  memory_grad_ctx *c = (memory_grad_ctx *)p;
+  const long S = c->S, B = c->B, C = c->C;
+  for (long b = b0; b < b1; b++) {
+    long len = c->lengths[b] < S ? c->lengths[b] : S;
+    for (long t = 0; t < c->T && c->count[t] > b; t++) {
+      long r = c->offset[t] + b;
+      const float *al = c->alphas + r * S, *x = c->X + r * C;
+      for (long s = 0; s < len; s++) axpy_row(C, al[s], x, c->dM + (s * B + b) * C);
+    }
+  }
+}
+
+void k_attention_memory_grad(int S, int B, int C, int T, const int *count, const int *offset, const int *lengths,
+                             const float *alphas, const float *X, float *dM) {
+  if (T <= 0 || B <= 0) return;
+  memory_grad_ctx c = {S, B, C, T, count, offset, lengths, alphas, X, dM};
+  parallel_range(memory_grad_rows, &c, count[0] < B ? count[0] : B, 2.0 * T * S * C);
 }

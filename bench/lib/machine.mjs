@@ -14,7 +14,8 @@ export function fmaPeakPerCore() {
 }
 
 /**
- * Counts 2·M·N·K for every gemm call of the backend in use from now on; returns a reader of the total.
+ * Counts 2·M·N·K for every matrix product of the backend in use from now on — gemm, and the products by weights
+ * packed once (gemmPackedWeights, gemmPackedMatrix) — and returns a reader of the total.
  * (One closure call per product: nothing next to the products themselves.)
  */
 export function countGemmFlops() {
@@ -25,6 +26,14 @@ export function countGemmFlops() {
     c.flops += 2 * M * N * K;
     return gemm(tA, tB, M, N, K, ...rest);
   };
+  for (const name of ['gemmPackedWeights', 'gemmPackedMatrix']) {
+    const product = k[name];
+    if (typeof product !== 'function') continue;
+    k[name] = (M, N, K, ...rest) => {
+      c.flops += 2 * M * N * K;
+      return product(M, N, K, ...rest);
+    };
+  }
   return c;
 }
 

@@ -34,16 +34,15 @@ import type { Decoder, DecoderInit } from './decoder.js';
  * Bahdanau without input feeding over T ≥ 2 steps (teacher forcing): layer 0's input projection
  * W_ih [e_t; c_t] is split as W_e e_t + W_c c_t, with W_e E for all steps in one GEMM and
  * W_c c_t = Σ_s α_ts (W_c m_s) — the same attention weights over MW = M W_cᵀ, made once per pass
- * over the real source rows — so no step multiplies by W_ih. Backward: dα gains dgi_t · MW_s,
- * dMW += α dgi_t, and after the steps dM += dMW W_c, dE += dGI W_e (dW_ih stays dGIᵀ [E; C]).
+ * over the real source rows — so no step multiplies by W_ih. Backward: dα gains dgi_t · MW_s, and
+ * after the steps dc_t += dgi_t W_c (one GEMM over all rows; then attention's dM = Σ_t α_t ⊗ dc_t holds
+ * the W_c share too) and dE += dGI W_e (dW_ih stays dGIᵀ [E; C]).
  */
 interface SplitInputProjection {
-  WeT: F32;
-  WcT: F32;
+  /** W_ih = [W_e | W_c] by columns: copies of the two blocks, G×E and G×C. */
+  We: F32;
+  Wc: F32;
   MW: F32;
-  dMW: F32 | null;
-  /** The memory's packing: MW and dM W_c are made over its rows. */
-  source: PackedSteps;
 }
 
 /** One decoder pass over a packed batch, with the caches its backward needs. */
@@ -70,9 +69,9 @@ export class DecoderPass {
   /** B rows: o_{−1} and the constant context C. */
   private oInit!: F32;
   private context: F32 | null = null;
-  // gradients: packed ∂L/∂e, ∂L/∂o (before the pre-output's tanh: ∂L/∂a), ∂L/∂[s; c; e]; the
+  // gradients: packed ∂L/∂e, ∂L/∂o (before the pre-output's tanh: ∂L/∂a), ∂L/∂[s; c; e], ∂L/∂c; the
   // carries of BPTT, B rows: ∂L/∂h^l and ∂L/∂c^l per layer, ∂L/∂C, ∂L/∂o_{t−1} through x_t; and
-  // one step's ∂L/∂c_t, ∂L/∂x_t, ∂L/∂h^{l−1}_t
+  // one step's ∂L/∂x_t, ∂L/∂h^{l−1}_t
   private dEMB!: F32;
   private dO!: F32;
   private dA!: F32;
@@ -81,7 +80,7 @@ export class DecoderPass {
   private dc: F32[] = [];
   private dC: F32 | null = null;
   private dOCarry!: F32;
-  private dctx!: F32;
+  private dCTX!: F32;
   private dx0!: F32;
   private dxl!: F32;
   private readonly wEMB = new Workspace();
@@ -97,6 +96,8 @@ export class DecoderPass {
   private readonly wOInit = new Workspace();
   private readonly wMW = new Workspace();
   private readonly wMWPacked = new Workspace();
+  private readonly wWe = new Workspace();
+  private readonly wWc = new Workspace();
   private readonly wGIContext = new Workspace();
   private readonly wdEMB = new Workspace();
   private readonly wdO = new Workspace();
@@ -108,9 +109,6 @@ export class DecoderPass {
   private readonly wdctx = new Workspace();
   private readonly wdx0 = new Workspace();
   private readonly wdxl = new Workspace();
-  private readonly wdMW = new Workspace();
-  private readonly wdMWPacked = new Workspace();
-  private readonly wdMPacked = new Workspace();
 
   constructor(dec: Decoder) {
     this.dec = dec;
@@ -186,14 +184,14 @@ export class DecoderPass {
     if (this.split) this.splitBackward();
     for (const r of this.runs) r.backwardWeights();
     if (this.dec.preOutput) this.preOutputWeights();
-    if (this.att) this.att.finishBackward();
+    if (this.att) this.att.finishBackward(this.dCTX);
     this.embedBackward();
     return { dh0: this.dh, dContext: this.dC };
   }
 
   /** Step t in reverse: the forward sub-steps' backward in the opposite order. */
   private backwardStep(t: number): void {
-    rows(this.dctx, 0, this.steps.count[t], this.dec.sizes.context).fill(0);
+    this.steps.at(this.dCTX, t, this.dec.sizes.context).fill(0);
     if (this.dec.config.inputFeeding) this.preOutputBackward(t, t + 1);
     this.outputGradToStep(t);
     if (!this.contextFirst) this.attendBackward(t);
@@ -220,11 +218,10 @@ export class DecoderPass {
     this.dc = Array.from({ length: L }, (_, l) => rows(carry, (L + l) * B, B, H));
     this.dC = d.config.attention === 'none' ? this.wdC.zeros(B * H) : null;
     this.dOCarry = this.wdOCarry.zeros(B * s.preOutput);
-    this.dctx = this.wdctx.get(B * s.context);
+    this.dCTX = this.wdctx.get(N * s.context);
     this.dx0 = this.wdx0.get(B * s.decoderInput);
     this.dxl = this.wdxl.get(B * H);
     if (this.att) this.att.beginBackward();
-    if (this.split) this.split.dMW = this.wdMW.zeros(this.split.MW.length);
   }
 
   // ---- embedding: e_t = dropout(E[y_{t−1}]) ---------------------------------------------------
@@ -262,7 +259,7 @@ export class DecoderPass {
   /** dc_t → dq (added to ∂L/∂s_{t−1} or ∂L/∂s_t, the top carry) and dM; no attention: dC += dc_t. */
   private attendBackward(t: number): void {
     const n = this.steps.count[t];
-    const dctx = rows(this.dctx, 0, n, this.dec.sizes.context);
+    const dctx = this.steps.at(this.dCTX, t, this.dec.sizes.context);
     const dq = rows(this.dh[this.runs.length - 1], 0, n, this.dec.config.hiddenSize);
     if (!this.att) {
       getBackend().axpy(1, dctx, rows(this.dC!, 0, n, this.dec.config.hiddenSize));
@@ -270,7 +267,7 @@ export class DecoderPass {
     }
     const sp = this.split;
     const G = this.dec.cells[0].gateSize;
-    const extra = sp ? { V: sp.MW, width: G, dOut: this.steps.at(this.runs[0].dGI, t, G), dV: sp.dMW! } : null;
+    const extra = sp ? { V: sp.MW, width: G, dOut: this.steps.at(this.runs[0].dGI, t, G) } : null;
     this.att.backwardStep(t, dctx, dq, extra);
   }
 
@@ -310,7 +307,7 @@ export class DecoderPass {
     takeCols(n, Din, dx, 0, E, this.steps.at(this.dEMB, t, E), true);
     let col = E;
     if (this.contextFirst) {
-      takeCols(n, Din, dx, col, Cx, rows(this.dctx, 0, n, Cx), true);
+      takeCols(n, Din, dx, col, Cx, this.steps.at(this.dCTX, t, Cx), true);
       col += Cx;
     }
     const Po = d.sizes.preOutput;
@@ -407,7 +404,7 @@ export class DecoderPass {
     const P = d.preInputSize;
     const dpre = steps.at(this.dPRE, t, P);
     takeCols(n, P, dpre, 0, H, ds, true);
-    takeCols(n, P, dpre, H, Cx, rows(this.dctx, 0, n, Cx), false);
+    takeCols(n, P, dpre, H, Cx, steps.at(this.dCTX, t, Cx), false);
     takeCols(n, P, dpre, H + Cx, E, steps.at(this.dEMB, t, E), true);
   }
 
@@ -454,20 +451,23 @@ export class DecoderPass {
 
   private splitInputProjection(memory: AttentionMemory | null): SplitInputProjection | null {
     const d = this.dec;
-    const WihT = this.runs[0].transposedIh();
-    if (d.config.attention !== 'bahdanau' || d.config.inputFeeding || !WihT || !memory?.source) return null;
+    const oneStep = this.steps.steps < 2; // the step API: nothing to share between steps
+    if (d.config.attention !== 'bahdanau' || d.config.inputFeeding || oneStep || !memory?.source) return null;
     const Mp = this.att!.packedMemory();
     if (!Mp) return null;
-    // W_ihᵀ [Din×G] = [W_eᵀ; W_cᵀ] by rows (Din = E + C)
+    // W_ih [G×Din] = [W_e | W_c] by columns (Din = E + C)
     const G = d.cells[0].gateSize;
     const E = d.config.embeddingSize;
     const Cx = d.sizes.context;
+    const Din = d.sizes.decoderInput;
+    const Wih = d.cells[0].weightIh.value;
+    const We = takeCols(G, Din, Wih, 0, E, this.wWe.get(G * E), false);
+    const Wc = takeCols(G, Din, Wih, E, Cx, this.wWc.get(G * Cx), false);
     const source = memory.source;
     const MWp = this.wMWPacked.get(source.rows * G);
-    const WcT = rows(WihT, E, Cx, G);
-    getBackend().gemm(false, false, source.rows, G, Cx, 1, Mp, WcT, 0, MWp);
+    getBackend().gemm(false, true, source.rows, G, Cx, 1, Mp, Wc, 0, MWp);
     const MW = source.unpack(MWp, G, this.wMW.get(memory.S * this.steps.batch * G));
-    return { WeT: rows(WihT, 0, E, G), WcT, MW, dMW: null, source };
+    return { We, Wc, MW };
   }
 
   /** The embedding share of layer 0's gate inputs for all rows: GI = E W_eᵀ + b_ih (+ b_hh). */
@@ -476,7 +476,7 @@ export class DecoderPass {
     const c = this.dec.cells[0];
     const N = this.steps.rows;
     const GI = this.runs[0].GI;
-    k.gemm(false, false, N, c.gateSize, this.dec.config.embeddingSize, 1, this.EMB, this.split!.WeT, 0, GI);
+    k.gemm(false, true, N, c.gateSize, this.dec.config.embeddingSize, 1, this.EMB, this.split!.We, 0, GI);
     k.addRowVector(N, c.gateSize, GI, c.biasIh.value);
     if (c.kind !== 'gru') k.addRowVector(N, c.gateSize, GI, c.biasHh.value);
   }
@@ -489,19 +489,16 @@ export class DecoderPass {
     getBackend().axpy(1, giC, this.steps.at(this.runs[0].GI, t, G));
   }
 
-  /** After the steps: dE += dGI W_e (all rows at once); dM += dMW W_c (real source rows). */
+  /** After the steps: dE += dGI W_e and dc += dGI W_c (all rows at once; see SplitInputProjection). */
   private splitBackward(): void {
     const k = getBackend();
     const sp = this.split!;
     const G = this.dec.cells[0].gateSize;
     const E = this.dec.config.embeddingSize;
     const Cx = this.dec.sizes.context;
-    k.gemm(false, true, this.steps.rows, E, G, 1, this.runs[0].dGI, sp.WeT, 1, this.dEMB);
-    const { source } = sp;
-    const dMWp = source.pack(sp.dMW!, G, this.wdMWPacked.get(source.rows * G));
-    const dMp = this.wdMPacked.get(source.rows * Cx);
-    k.gemm(false, true, source.rows, Cx, G, 1, dMWp, sp.WcT, 0, dMp);
-    source.unpack(dMp, Cx, this.att!.dMemory, true);
+    const N = this.steps.rows;
+    k.gemm(false, false, N, E, G, 1, this.runs[0].dGI, sp.We, 1, this.dEMB);
+    k.gemm(false, false, N, Cx, G, 1, this.runs[0].dGI, sp.Wc, 1, this.dCTX);
   }
 
   /** Attention weights of step t, n_t × S (a view). */

@@ -76,11 +76,11 @@ export function copyCols(B: number, w: number, src: F32, W: number, col: number,
   }
 }
 
-/** dst (B×w) = (or +=, with add) columns [col, col + w) of src (B×W). */
-export function takeCols(B: number, W: number, src: F32, col: number, w: number, dst: F32, add: boolean): void {
+/** dst (B×w) = (or +=, with add) columns [col, col + w) of src (B×W). Returns dst. */
+export function takeCols(B: number, W: number, src: F32, col: number, w: number, dst: F32, add: boolean): F32 {
   if (!add && w >= 32) {
     for (let b = 0; b < B; b++) dst.set(src.subarray(b * W + col, b * W + col + w), b * w);
-    return;
+    return dst;
   }
   for (let b = 0; b < B; b++) {
     const s = b * W + col;
@@ -88,4 +88,5 @@ export function takeCols(B: number, W: number, src: F32, col: number, w: number,
     if (add) for (let j = 0; j < w; j++) dst[d + j] += src[s + j];
     else for (let j = 0; j < w; j++) dst[d + j] = src[s + j];
   }
+  return dst;
 }

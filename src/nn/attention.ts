@@ -9,7 +9,8 @@
  *   Luong general:        K = M W_aᵀ (once per batch);  score_s = q · K_s
  *   α = softmax_s(score) over the real positions;   context c = Σ_s α_s m_s
  *
- * Backward (given dc):  dα_s = dc · m_s;  dscore_s = α_s (dα_s − Σ_s' α_s' dα_s');  dm_s += α_s dc
+ * Backward (given dc):  dα_s = dc · m_s;  dscore_s = α_s (dα_s − Σ_s' α_s' dα_s')  (per step: ∂L/∂q needs it)
+ *                       dm_s += Σ_t α_ts dc_t  (after the steps, every step's dc at once)
  *   Bahdanau: du_s = dscore_s v ⊙ (1 − u_s²); dv += Σ dscore_s u_s; dK_s += du_s; dq' = Σ_s du_s;
  *             dq += dq' W_q; dW_q += dq'ᵀ q; db_q += dq'
  *   Luong:    dq += Σ_s dscore_s K_s;  dK_s += dscore_s q
@@ -26,6 +27,7 @@ import { initUniform } from './init.js';
 import { Linear } from './linear.js';
 import type { PackedSteps } from './packed-steps.js';
 import { Param } from './param.js';
+import { StepWeights } from './step-weights.js';
 
 export type AttentionKind = 'bahdanau' | 'luong-dot' | 'luong-general';
 
@@ -105,12 +107,14 @@ export interface AttentionMemory {
   keys: F32 | null;
 }
 
-/** The gradient dOut of an extraContext output over the memory V of width `width`, and where dV goes. */
+/**
+ * The gradient dOut of an extraContext output over the memory V of width `width` (its share of the score
+ * gradient; the share of ∂L/∂V is the caller's).
+ */
 export interface ExtraContextGrad {
   V: F32;
   width: number;
   dOut: F32;
-  dV: F32;
 }
 
 /** The caches of one attention pass over the steps of a packed batch of queries. */
@@ -142,24 +146,24 @@ export class AttentionRun {
   private readonly wU = new Workspace();
   private readonly wScores = new Workspace();
   private readonly wQueryProj = new Workspace();
-  private readonly wQueryT = new Workspace();
+
   private readonly wExtraAlpha = new Workspace();
   private readonly wdMemory = new Workspace();
   private readonly wdK = new Workspace();
   private readonly wdQP = new Workspace();
   private readonly wdScores = new Workspace();
-  private readonly wdScoresExtra = new Workspace();
   private readonly wdKPacked = new Workspace();
   private readonly wdMPacked = new Workspace();
   /** The real memory rows, packed [Σ_s n_s × C] (when this pass computed the keys), for dW_k. */
   private memoryPacked: F32 | null = null;
   /** Rows computed by the last forwardStep. */
   private stepRows = 0;
-  /** W_qᵀ of this pass (made on first use when T ≥ 2: one transpose instead of one per step). */
-  private wqT: F32 | null = null;
+  /** W_q in the per-step products q·W_qᵀ and dqp·W_q (Bahdanau), or null. */
+  private readonly query: StepWeights | null;
 
   constructor(att: Attention) {
     this.att = att;
+    this.query = att.queryLayer ? new StepWeights(att.queryLayer.weight) : null;
   }
 
   /** The memory (keys computed over its real rows unless given) and the steps of the queries. */
@@ -184,7 +188,7 @@ export class AttentionRun {
     this.Q = this.wQ.get(steps.rows * a.querySize);
     if (a.kind === 'bahdanau') this.U = this.wU.get(steps.steps * S * B * a.keySize);
     this.scores = this.wScores.get(S * B);
-    this.wqT = null;
+    this.query?.begin(steps.steps);
   }
 
   /** The memory's real rows, packed [Σ_s n_s × C] (after begin computed the keys), else null. */
@@ -192,20 +196,11 @@ export class AttentionRun {
     return this.memoryPacked;
   }
 
-  /** qp = q W_qᵀ + b_q (n×A); over a pass of T ≥ 2 steps through W_qᵀ, transposed once. */
+  /** qp = q W_qᵀ + b_q (n×A). */
   private projectQuery(n: number, q: F32, qp: F32): void {
     const ql = this.att.queryLayer!;
-    if (this.steps.steps < 2) {
-      ql.forward(n, q, qp);
-      return;
-    }
-    const k = getBackend();
-    if (!this.wqT) {
-      this.wqT = this.wQueryT.get(ql.outFeatures * ql.inFeatures);
-      k.transpose(ql.outFeatures, ql.inFeatures, ql.weight.value, this.wqT);
-    }
-    k.gemm(false, false, n, ql.outFeatures, ql.inFeatures, 1, q, this.wqT, 0, qp);
-    k.addRowVector(n, ql.outFeatures, qp, ql.bias!.value);
+    this.query!.timesTransposed(n, q, 0, qp);
+    getBackend().addRowVector(n, ql.outFeatures, qp, ql.bias!.value);
   }
 
   /** Attention at step t for the queries q (n_t × Hq): writes the contexts ctx (n_t × C) and alphas[t]. */
@@ -224,7 +219,7 @@ export class AttentionRun {
       const qp = this.wQueryProj.get(n * A);
       this.projectQuery(n, q, qp);
       const U = rows(this.U, t * S * B, S * B, A);
-      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, U, this.scores, n);
+      k.additiveAttentionForward(S, B, A, this.keys, qp, a.energy!.value, U, this.scores, n, this.memory.lengths);
     } else k.dotAttentionScores(S, B, A, this.keys, q, this.scores, n);
     // masked softmax over s < length[b], c_b = Σ_s α_bs m_sb
     const alpha = this.steps.at(this.alphas, t, S);
@@ -255,9 +250,9 @@ export class AttentionRun {
   }
 
   /**
-   * Backward of step t: given dctx (n_t × C), accumulates into dq (n_t × Hq), dMemory and the key
-   * gradient. extra: the gradient dOut (n_t × width) of an extraContext output of step t — its
-   * share of the score gradient is added, and dV += α dOut.
+   * Backward of step t: given dctx (n_t × C), accumulates into dq (n_t × Hq) and the key gradient
+   * (dMemory's share of dctx waits for finishBackward). extra: the gradient dOut (n_t × width) of an
+   * extraContext output of step t — its share of the score gradient is added.
    */
   backwardStep(t: number, dctx: F32, dq: F32, extra: ExtraContextGrad | null = null): void {
     const k = getBackend();
@@ -270,19 +265,13 @@ export class AttentionRun {
     const n = this.steps.count[t];
     if (n === 0) return;
     const alpha = this.steps.at(this.alphas, t, S);
-    k.attentionContextBackward(S, B, a.memorySize, alpha, lengths, M, dctx, this.dMemory, ds, n);
-    if (extra) {
-      // the score gradient is linear in dα: the two contexts' shares add up (rows b < n)
-      const ds2 = this.wdScoresExtra.get(S * B);
-      k.attentionContextBackward(S, B, extra.width, alpha, lengths, extra.V, extra.dOut, extra.dV, ds2, n);
-      if (n === B) k.axpy(1, ds2, ds);
-      else for (let s = 0; s < S; s++) for (let b = s * B; b < s * B + n; b++) ds[b] += ds2[b];
-    }
+    // the score gradient is linear in dα: the two contexts' shares add up
+    k.attentionScoreGrad(S, B, a.memorySize, alpha, lengths, M, dctx, ds, n, extra?.width, extra?.V, extra?.dOut);
     if (a.kind === 'bahdanau') {
       const dqp = this.steps.at(this.dQP, t, A);
       const U = rows(this.U, t * S * B, S * B, A);
       k.additiveAttentionBackward(S, B, A, U, a.energy!.value, ds, this.dK, dqp, a.energy!.grad, n);
-      k.gemm(false, false, n, a.querySize, A, 1, dqp, a.queryLayer!.weight.value, 1, dq);
+      this.query!.times(n, dqp, 1, dq); // dq += dqp W_q
     } else {
       const q = this.steps.at(this.Q, t, a.querySize);
       k.dotAttentionBackward(S, B, A, this.keys, q, ds, dq, a.kind === 'luong-dot' ? this.dMemory : this.dK, n);
@@ -290,12 +279,16 @@ export class AttentionRun {
   }
 
   /**
-   * After all steps: the batched weight gradients (dW_q += dQPᵀ Q, db_q += Σ dQP over the Σn query
-   * rows) and the keys' share of dMemory (dW_k += dKᵀ M, dM += dK W_k over the real source rows).
+   * After all steps, given every step's dctx (packed [Σn × C], as backwardStep saw it, plus anything else
+   * the same weights multiply): dMemory += Σ_t α_t ⊗ dCTX_t; the batched weight gradients (dW_q += dQPᵀ Q,
+   * db_q += Σ dQP over the Σn query rows) and the keys' share of dMemory (dW_k += dKᵀ M, dM += dK W_k over
+   * the real source rows).
    */
-  finishBackward(): void {
+  finishBackward(dCTX: F32): void {
     const a = this.att;
     const k = getBackend();
+    const { count, offset, batch } = this.steps;
+    k.attentionMemoryGrad(this.S, batch, a.memorySize, count, offset, this.memory.lengths, this.alphas, dCTX, this.dMemory);
     if (a.kind === 'bahdanau') {
       const ql = a.queryLayer!;
       const N = this.steps.rows;

@@ -17,7 +17,8 @@
  * last state as its final state. Speed (DESIGN §3): the input projection of all steps is one
  * GEMM, X[Σn, I] · W_ihᵀ (`projectAll`); only W_hh h runs step by step. In backward the weight
  * gradients are one GEMM each over all steps (dW_ih += dGIᵀ X, dW_hh += dGHᵀ H_prev); only
- * dh_prev = dGH W_hh is per step.
+ * dh_prev = dGH W_hh is per step. The per-step products read their weights packed once per pass
+ * (./step-weights.ts).
  */
 import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
@@ -26,6 +27,7 @@ import { Workspace, rows } from './alloc.js';
 import { initUniform } from './init.js';
 import type { PackedSteps } from './packed-steps.js';
 import { Param } from './param.js';
+import { StepWeights } from './step-weights.js';
 
 export type CellKind = 'rnn' | 'gru' | 'lstm';
 
@@ -91,11 +93,9 @@ export class CellRun {
   private readonly wFinalH = new Workspace();
   private readonly wdhPrev = new Workspace();
   private readonly wdcPrev = new Workspace();
-  private readonly wWhhT = new Workspace();
-  private readonly wWihT = new Workspace();
-  /** W_hhᵀ [H×G] and W_ihᵀ [I×G] of this pass (made on first use, when the pass has ≥ 2 steps). */
-  private whhT: F32 | null = null;
-  private wihT: F32 | null = null;
+  /** W_hh and W_ih in the per-step products (h·W_hhᵀ, dgh·W_hh; x_t·W_ihᵀ, dgi_t·W_ih). */
+  private readonly hh: StepWeights;
+  private readonly ih: StepWeights;
   GI!: F32;
   GH!: F32;
   gates!: F32;
@@ -113,6 +113,8 @@ export class CellRun {
   constructor(cell: RecurrentCell, reverse = false) {
     this.cell = cell;
     this.reverse = reverse;
+    this.hh = new StepWeights(cell.weightHh);
+    this.ih = new StepWeights(cell.weightIh);
   }
 
   /** Prepares the buffers for the steps of a packed batch; the initial state is zero until setInitial. */
@@ -120,8 +122,8 @@ export class CellRun {
     const { gateSize: G, hiddenSize: H, kind } = this.cell;
     const N = steps.rows;
     this.steps = steps;
-    this.whhT = null;
-    this.wihT = null;
+    this.hh.begin(steps.steps);
+    this.ih.begin(steps.steps);
     this.GI = this.wGI.get(N * G);
     this.dGI = this.wdGI.get(N * G);
     this.HPrev = this.wHPrev.get(N * H);
@@ -174,39 +176,14 @@ export class CellRun {
     if (c.kind !== 'gru') k.addRowVector(N, G, this.GI, c.biasHh.value);
   }
 
-  /**
-   * X·Wᵀ one step at a time (small M) packs — transposes — W on every call; over a pass of T ≥ 2
-   * steps it is cheaper to transpose W once (per pass, so always the current weights) and use
-   * the unpacked X·(Wᵀ) product. Returns null for one-step passes (decoding), which use X·Wᵀ.
-   */
-  private transposedHh(): F32 | null {
-    if (this.steps.steps < 2) return null;
-    if (!this.whhT) {
-      const c = this.cell;
-      this.whhT = this.wWhhT.get(c.gateSize * c.hiddenSize);
-      getBackend().transpose(c.gateSize, c.hiddenSize, c.weightHh.value, this.whhT);
-    }
-    return this.whhT;
-  }
-
-  /** W_ihᵀ [I×G] of this pass (transposed once), or null for a one-step pass. */
-  transposedIh(): F32 | null {
-    if (this.steps.steps < 2) return null;
-    if (!this.wihT) {
-      const c = this.cell;
-      this.wihT = this.wWihT.get(c.gateSize * c.inputSize);
-      getBackend().transpose(c.gateSize, c.inputSize, c.weightIh.value, this.wihT);
-    }
-    return this.wihT;
-  }
-
   /** h·W_hhᵀ (n×G) into out, overwritten (beta = 0) or accumulated (beta = 1). */
   private hiddenProduct(n: number, hPrev: F32, beta: number, out: F32): void {
-    const k = getBackend();
-    const c = this.cell;
-    const wT = this.transposedHh();
-    if (wT) k.gemm(false, false, n, c.gateSize, c.hiddenSize, 1, hPrev, wT, beta, out);
-    else k.gemm(false, true, n, c.gateSize, c.hiddenSize, 1, hPrev, c.weightHh.value, beta, out);
+    this.hh.timesTransposed(n, hPrev, beta, out);
+  }
+
+  /** dgh · W_hh (n × H) into out, overwritten (beta = 0) or accumulated (beta = 1): BPTT's per-step product. */
+  private hiddenGradProduct(n: number, dgh: F32, beta: number, out: F32): void {
+    this.hh.times(n, dgh, beta, out);
   }
 
   /** The input projection of one step t, from x_t (n_t × I). */
@@ -216,9 +193,7 @@ export class CellRun {
     const n = this.count(t);
     if (n === 0) return;
     const gi = this.steps.at(this.GI, t, c.gateSize);
-    const wT = this.transposedIh();
-    if (wT) k.gemm(false, false, n, c.gateSize, c.inputSize, 1, x, wT, 0, gi);
-    else k.gemm(false, true, n, c.gateSize, c.inputSize, 1, x, c.weightIh.value, 0, gi);
+    this.ih.timesTransposed(n, x, 0, gi);
     k.addRowVector(n, c.gateSize, gi, c.biasIh.value);
     if (c.kind !== 'gru') k.addRowVector(n, c.gateSize, gi, c.biasHh.value);
   }
@@ -318,8 +293,7 @@ export class CellRun {
     } else if (c.kind === 'gru') {
       const gh = this.steps.at(this.GH, t, G);
       this.hiddenProduct(n, hPrev, 0, gh);
-      k.addRowVector(n, G, gh, c.biasHh.value);
-      k.gruForward(n, H, gi, gh, hPrev, hOut, this.steps.at(this.gates, t, G));
+      k.gruForward(n, H, gi, gh, hPrev, hOut, this.steps.at(this.gates, t, G), c.biasHh.value); // gh += b_hh first
     } else {
       this.hiddenProduct(n, hPrev, 1, gi);
       const cPrev = this.steps.at(this.CPrev, t, H);
@@ -353,16 +327,15 @@ export class CellRun {
     if (n === 0) return;
     const dhN = rows(dh, 0, n, H);
     const dgi = this.steps.at(this.dGI, t, G);
-    const Whh = c.weightHh.value;
     if (c.kind === 'rnn') {
       k.tanhBackward(this.h(t), dhN, dgi, false);
-      k.gemm(false, false, n, H, G, 1, dgi, Whh, 0, dhN);
+      this.hiddenGradProduct(n, dgi, 0, dhN);
     } else if (c.kind === 'gru') {
       const dgh = this.steps.at(this.dGH, t, G);
       const dhPrev = this.wdhPrev.zeros(n * H);
       const gh = this.steps.at(this.GH, t, G);
       k.gruBackward(n, H, this.steps.at(this.gates, t, G), gh, this.hPrev(t), dhN, dgi, dgh, dhPrev);
-      k.gemm(false, false, n, H, G, 1, dgh, Whh, 1, dhPrev);
+      this.hiddenGradProduct(n, dgh, 1, dhPrev);
       dhN.set(dhPrev);
     } else {
       if (!dc) throw new Error('CellRun.backwardStep: the LSTM needs dc');
@@ -371,7 +344,7 @@ export class CellRun {
       const gates = this.steps.at(this.gates, t, G);
       const cPrev = this.steps.at(this.CPrev, t, H);
       k.lstmBackward(n, H, gates, this.steps.at(this.tanhC, t, H), cPrev, dhN, dcN, dgi, dcPrev);
-      k.gemm(false, false, n, H, G, 1, dgi, Whh, 0, dhN);
+      this.hiddenGradProduct(n, dgi, 0, dhN);
       dcN.set(dcPrev);
     }
   }
@@ -417,7 +390,6 @@ export class CellRun {
     const c = this.cell;
     const n = this.count(t);
     if (n === 0) return;
-    const dgi = this.steps.at(this.dGI, t, c.gateSize);
-    getBackend().gemm(false, false, n, c.inputSize, c.gateSize, 1, dgi, c.weightIh.value, accumulate ? 1 : 0, dx);
+    this.ih.times(n, this.steps.at(this.dGI, t, c.gateSize), accumulate ? 1 : 0, dx);
   }
 }

@@ -58,6 +58,16 @@ export interface Backend {
   ): void;
 
   /**
+   * packed = B (K×N, not transposed) in the panels packWeights makes of Bᵀ (packedWeightsSize(N, K) floats), for
+   * C = A·B with the same B step after step (training: dh_{t−1} = dgh_t · W_hh).
+   */
+  packMatrix(K: number, N: number, B: F32, packed: F32): void;
+  /** C = alpha · A · B + beta · C with B (K×N) also given packed by packMatrix: gemm(false, false, …) to the bit. */
+  gemmPackedMatrix(
+    M: number, N: number, K: number, alpha: number, A: F32, B: F32, packed: F32, beta: number, C: F32,
+  ): void;
+
+  /**
    * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
    * (X·Wᵀ at small M) transpose W once per pass and use the unpacked X·(Wᵀ) product.
    */
@@ -74,6 +84,8 @@ export interface Backend {
   axpy(a: number, x: F32, y: F32): void;
   /** x *= a */
   scale(a: number, x: F32): void;
+  /** x *= a, then Σ x² of the result (float64): scale and sumSquares in one pass over x. */
+  scaleSumSquares(a: number, x: F32): number;
   /** x[:] = v */
   fill(x: F32, v: number): void;
 
@@ -89,9 +101,10 @@ export interface Backend {
   /**
    * GRU gates (PyTorch order r, z, n). gi = W_ih x + b_ih and gh = W_hh h + b_hh, both B×3H.
    *   r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
-   * Writes hNew (B×H) and caches [r | z | n] in gates (B×3H).
+   * Writes hNew (B×H) and caches [r | z | n] in gates (B×3H). With bhh, gh comes as W_hh h alone and gets
+   * b_hh added first (gh ← gh + b_hh, which the backward reads): addRowVector and gruForward in one pass.
    */
-  gruForward(B: number, H: number, gi: F32, gh: F32, hPrev: F32, hNew: F32, gates: F32): void;
+  gruForward(B: number, H: number, gi: F32, gh: F32, hPrev: F32, hNew: F32, gates: F32, bhh?: F32): void;
   /**
    * Backward of gruForward. Given dh' (B×H), writes dgi (B×3H, grad of gi), dgh (B×3H, grad of gh)
    * and ACCUMULATES the direct path into dhPrev (B×H): dhPrev += z ⊙ dh'.
@@ -131,7 +144,8 @@ export interface Backend {
   // was, and the per-row arrays (qp, dqp, q, dq, alpha, ctx, dctx) need only `rows` rows.
   /**
    * Bahdanau energies: U[s,b,:] = tanh(K[s,b,:] + qp[b,:]) (cached for backward) and
-   * scores[s·B + b] = v · U[s,b,:].
+   * scores[s·B + b] = v · U[s,b,:]. With lengths, only the real positions s < lengths[b]: scores and U at
+   * padding are left as they were (the softmax never reads them, and their score gradient is 0).
    */
   additiveAttentionForward(
     S: number,
@@ -143,6 +157,7 @@ export interface Backend {
     U: F32,
     scores: F32,
     rows?: number,
+    lengths?: Int32Array,
   ): void;
   /**
    * Backward of additiveAttentionForward given dscores [S×B]: du = dscores[s,b] · v ⊙ (1 − U²);
@@ -207,6 +222,42 @@ export interface Backend {
     dM: F32,
     dscores: F32,
     rows?: number,
+  ): void;
+  /**
+   * attentionContextBackward's score gradient alone (training's BPTT, which needs it inside the recurrence):
+   * dα[b,s] = dctx[b] · M[s,b] (+ dOut[b] · V[s,b] for a second memory V [S×B×W] read under the same weights,
+   * when W > 0); dscores[s·B + b] = α (dα − Σ_s' α dα) (overwritten; 0 at padding). dM is left to
+   * attentionMemoryGrad, once every step's dctx is known.
+   */
+  attentionScoreGrad(
+    S: number,
+    B: number,
+    C: number,
+    alpha: F32,
+    lengths: I32,
+    M: F32,
+    dctx: F32,
+    dscores: F32,
+    rows?: number,
+    W?: number,
+    V?: F32,
+    dOut?: F32,
+  ): void;
+  /**
+   * The memory's gradient from every step of a packed batch of queries (count n_t, offset off_t: PackedSteps):
+   * dM[s,b,:] += Σ_t alphas[off_t + b, s] · X[off_t + b, :] over the steps t with b < n_t, s < lengths[b]
+   * (alphas packed [Σn × S], X packed [Σn × C]: each step's dctx, or anything the same weights multiply).
+   */
+  attentionMemoryGrad(
+    S: number,
+    B: number,
+    C: number,
+    count: I32,
+    offset: I32,
+    lengths: I32,
+    alphas: F32,
+    X: F32,
+    dM: F32,
   ): void;
 
   // ---- output layer ----------------------------------------------------------------------
@@ -286,7 +337,8 @@ export interface Backend {
 
   // ---- optimiser -------------------------------------------------------------------------
   /**
-   * One Adam step over a parameter tensor:
+   * One Adam step over a parameter tensor, g = gradScale · grad (default 1; the float32 product scale() would
+   * have stored — a clipping factor applied here instead of in a pass of its own; grad is left as it is):
    *   m = β1 m + (1 − β1) g;  v = β2 v + (1 − β2) g²
    *   p −= lr · (m / bc1) / (√(v / bc2) + ε) + lr · wd · p     (bc1 = 1 − β1^t, bc2 = 1 − β2^t)
    */
@@ -302,5 +354,6 @@ export interface Backend {
     bc1: number,
     bc2: number,
     weightDecay: number,
+    gradScale?: number,
   ): void;
 }

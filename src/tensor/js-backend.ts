@@ -156,6 +156,15 @@ export const jsBackend: Backend = {
     for (let i = 0; i < x.length; i++) x[i] *= a;
   },
 
+  scaleSumSquares(a, x) {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) {
+      x[i] *= a;
+      s += x[i] * x[i];
+    }
+    return s;
+  },
+
   fill(x, v) {
     x.fill(v);
   },
@@ -175,9 +184,10 @@ export const jsBackend: Backend = {
   },
 
   // r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h' = (1 − z) ⊙ n + z ⊙ h
-  gruForward(B, H, gi, gh, hPrev, hNew, gates) {
+  gruForward(B, H, gi, gh, hPrev, hNew, gates, bhh) {
     const G = 3 * H;
     for (let b = 0; b < B; b++) {
+      if (bhh) for (let j = 0; j < G; j++) gh[b * G + j] += bhh[j];
       const go = b * G;
       const ho = b * H;
       for (let j = 0; j < H; j++) {
@@ -279,9 +289,10 @@ export const jsBackend: Backend = {
   },
 
   // U = tanh(K + qp); scores = U · v
-  additiveAttentionForward(S, B, A, K, qp, v, U, scores, rows = B) {
+  additiveAttentionForward(S, B, A, K, qp, v, U, scores, rows = B, lengths) {
     for (let s = 0; s < S; s++)
       for (let b = 0; b < rows; b++) {
+        if (lengths && s >= lengths[b]) continue;
         const o = (s * B + b) * A;
         const qo = b * A;
         let e = 0;
@@ -388,6 +399,36 @@ export const jsBackend: Backend = {
     }
   },
 
+  // dα = dctx · M[s,b] (+ dOut · V[s,b]); dscores = α (dα − Σ α dα)
+  attentionScoreGrad(S, B, C, alpha, lengths, M, dctx, dscores, rows = B, W = 0, V, dOut) {
+    for (let b = 0; b < rows; b++) {
+      const len = Math.min(lengths[b], S);
+      let dot = 0;
+      for (let s = 0; s < len; s++) {
+        const r = s * B + b;
+        let da = 0;
+        for (let j = 0; j < C; j++) da += dctx[b * C + j] * M[r * C + j];
+        if (W > 0 && V && dOut) for (let j = 0; j < W; j++) da += dOut[b * W + j] * V[r * W + j];
+        dscores[r] = da;
+        dot += alpha[b * S + s] * da;
+      }
+      for (let s = 0; s < len; s++) dscores[s * B + b] = alpha[b * S + s] * (dscores[s * B + b] - dot);
+      for (let s = len; s < S; s++) dscores[s * B + b] = 0;
+    }
+  },
+
+  // dM[s,b] += Σ_t α[off_t + b, s] · X[off_t + b] over the steps that rank b runs
+  attentionMemoryGrad(S, B, C, count, offset, lengths, alphas, X, dM) {
+    for (let t = 0; t < count.length; t++)
+      for (let b = 0; b < count[t]; b++) {
+        const r = offset[t] + b;
+        for (let s = 0; s < Math.min(lengths[b], S); s++) {
+          const w = alphas[r * S + s];
+          for (let j = 0; j < C; j++) dM[(s * B + b) * C + j] += w * X[r * C + j];
+        }
+      }
+  },
+
   // out[i, :] = x[i, :] − max − log Σ exp(x[i, :] − max)
   logSoftmax(M, V, logits, out) {
     for (let i = 0; i < M; i++) {
@@ -408,6 +449,12 @@ export const jsBackend: Backend = {
   },
   gemmPackedWeights(M, N, K, alpha, A, W, _packed, beta, C) {
     gemm(false, true, M, N, K, alpha, A, W, beta, C);
+  },
+  packMatrix(K, N, B, packed) {
+    packed.set(B.subarray(0, K * N));
+  },
+  gemmPackedMatrix(M, N, K, alpha, A, B, _packed, beta, C) {
+    gemm(false, false, M, N, K, alpha, A, B, beta, C);
   },
 
   // per row: the k best base[r] + x[r, j] (float64), ties → lower j — the insertion of src/decode/top-k.ts
@@ -508,9 +555,9 @@ export const jsBackend: Backend = {
   },
 
   // m = β1 m + (1 − β1) g; v = β2 v + (1 − β2) g²; p −= lr (m/bc1) / (√(v/bc2) + ε) + lr · wd · p
-  adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay) {
+  adamStep(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weightDecay, gradScale = 1) {
     for (let i = 0; i < p.length; i++) {
-      const gi = g[i];
+      const gi = gradScale === 1 ? g[i] : Math.fround(g[i] * gradScale);
       const mi = beta1 * m[i] + (1 - beta1) * gi;
       const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
       m[i] = mi;

@@ -35,13 +35,14 @@ export class Adam implements Optimizer {
     this.v = params.map((p) => new Float32Array(p.size));
   }
 
-  step(lr: number): void {
+  step(lr: number, gradScale = 1): void {
     const k = getBackend();
     this.t++;
     const bc1 = 1 - Math.pow(this.beta1, this.t);
     const bc2 = 1 - Math.pow(this.beta2, this.t);
     this.params.forEach((p, i) => {
-      k.adamStep(p.value as Float32Array, p.grad as Float32Array, this.m[i], this.v[i], lr, this.beta1, this.beta2, this.eps, bc1, bc2, this.weightDecay);
+      const [m, v] = [this.m[i], this.v[i]];
+      k.adamStep(p.value, p.grad, m, v, lr, this.beta1, this.beta2, this.eps, bc1, bc2, this.weightDecay, gradScale);
     });
   }
 

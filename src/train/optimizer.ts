@@ -14,8 +14,11 @@ export interface OptimizerState {
 
 export interface Optimizer {
   readonly kind: 'sgd' | 'adam';
-  /** Applies one update with learning rate `lr` from the gradients in `param.grad`. */
-  step(lr: number): void;
+  /**
+   * Applies one update with learning rate `lr` from the gradients gradScale · `param.grad` (gradScale: the
+   * clipping factor, default 1, the same as scaling the gradients by it first).
+   */
+  step(lr: number, gradScale?: number): void;
   state(): OptimizerState;
   restore(state: OptimizerState): void;
 }

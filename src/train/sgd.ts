@@ -26,9 +26,10 @@ export class Sgd implements Optimizer {
     this.velocity = params.map((p) => new Float32Array(p.size));
   }
 
-  step(lr: number): void {
+  step(lr: number, gradScale = 1): void {
     const k = getBackend();
     this.params.forEach((p, i) => {
+      if (gradScale !== 1) k.scale(gradScale, p.grad);
       if (this.weightDecay !== 0) k.axpy(this.weightDecay, p.value, p.grad);
       if (this.momentum === 0) {
         k.axpy(-lr, p.grad, p.value);

@@ -2,7 +2,8 @@
  * The training loop. One step:
  *   loss, ∇ = BPTT of Σ CE over the batch's target tokens      (model.loss with backward)
  *   ∇ ← ∇ / tokens                                              (per-token gradients)
- *   n = ‖∇‖₂ (global); ∇ ← ∇ · min(1, c / n)                     (clipping, ./clip.ts)
+ *   n = ‖∇‖₂ (global); ∇ ← ∇ · min(1, c / n)                     (clipping, ./clip.ts: the optimiser
+ *                                                               applies the factor as it reads ∇)
  *   θ ← optimiser(θ, ∇, lr(step))                               (./sgd.ts, ./adam.ts, ./schedule.ts)
  * A non-finite loss or gradient skips the update, halves the learning rate and warns; more than
  * `maxBadSteps` such steps in a row stop training with a RuntimeFailure.
@@ -18,7 +19,7 @@ import type { BatcherState } from '../data/batcher.js';
 import { RuntimeFailure } from '../errors.js';
 import type { Seq2SeqModel } from '../model/types.js';
 import type { Rng } from '../util/rng.js';
-import { clipGradNorm, scaleGrads } from './clip.js';
+import { clipScale, scaleGradsAndNorm } from './clip.js';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { type BestMetric, type DoneEvent, type StopReason, TrainEmitter } from './events.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
@@ -269,8 +270,7 @@ export class Trainer {
       if (batch === null) continue; // epoch boundary: the budget is checked again
       for (const p of params) p.zeroGrad();
       const r = model.loss(batch, { backward: true, train: true });
-      scaleGrads(params, 1 / Math.max(1, r.tokens));
-      const gradNorm = clipGradNorm(params, this.o.clipNorm ?? 0);
+      const gradNorm = scaleGradsAndNorm(params, 1 / Math.max(1, r.tokens));
       this.step++;
       sessionSteps++;
       const lr = schedule.lrAt(this.step, this.progress());
@@ -284,7 +284,7 @@ export class Trainer {
         this.events.emit({ type: 'warning', step: this.step, message: `step ${this.step}: ${what}; update skipped, learning rate halved to ${schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}` });
       } else {
         this.badSteps = 0;
-        optimizer.step(lr);
+        optimizer.step(lr, clipScale(gradNorm, this.o.clipNorm ?? 0));
       }
       const t = this.now();
       const dt = Math.max(1e-6, (t - lastStepEnd) / 1000);

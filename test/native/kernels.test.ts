@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend } from '../../src/tensor/index.js';
+import { PackedSteps } from '../../src/nn/packed-steps.js';
 import { jsBackend } from '../../src/tensor/js-backend.js';
 import { loadNative } from '../../src/tensor/native.js';
 import { Rng } from '../../src/util/rng.js';
@@ -243,6 +244,21 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
     }
   });
 
+  it.skipIf(skip)('gruForward with bhh = addRowVector(gh, bhh) then gruForward, to the bit, gh left with its bias', () => {
+    for (const [B, H] of [[1, 1], [3, 17], [64, 512]]) {
+      const gi = view(B * 3 * H, 3), gh = view(B * 3 * H, 3), h = view(B * H), bhh = view(3 * H);
+      for (const k of [native, jsBackend]) {
+        const [ghA, ghB] = [gh.slice(), gh.slice()];
+        const [hA, hB, gA, gB] = [new Float32Array(B * H), new Float32Array(B * H), new Float32Array(B * 3 * H), new Float32Array(B * 3 * H)];
+        k.addRowVector(B, 3 * H, ghA, bhh);
+        k.gruForward(B, H, gi, ghA, h, hA, gA);
+        k.gruForward(B, H, gi, ghB, h, hB, gB, bhh);
+        for (const [x, y, what] of [[ghA, ghB, 'gh'], [hA, hB, 'h'], [gA, gB, 'gates']] as const)
+          expect(x.every((v, i) => Object.is(v, y[i])), `${k.name} ${B}×${H} ${what}`).toBe(true);
+      }
+    }
+  });
+
   it.skipIf(skip)('lstmForward / lstmBackward', () => {
     for (const [B, H] of [[1, 1], [3, 17], [17, 33], [64, 512]]) {
       const g = view(B * 4 * H, 3), c = view(B * H, 2);
@@ -359,6 +375,51 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
         native.adamStep(s1[0], g, s1[1], s1[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, wd);
         jsBackend.adamStep(s2[0], g, s2[1], s2[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, wd);
         for (let k = 0; k < 3; k++) expect(relErr(s1[k], s2[k])).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it.skipIf(skip)('sumSquares, scaleSumSquares, scale and fill on a large array: the same on 1 and 2 threads, as float64', () => {
+    const before = native.threads();
+    const n = 1_000_003;
+    const x = view(n, 2);
+    let want = 0;
+    for (let i = 0; i < n; i++) want += x[i] * x[i];
+    const got = [1, 2].map((t) => {
+      native.setThreads(t);
+      const y = x.slice(), z = x.slice();
+      native.scale(0.5, z);
+      const f = new Float32Array(n).fill(7);
+      native.fill(f, 0);
+      return { s: native.sumSquares(x), ss: native.scaleSumSquares(0.5, y), y, z, f };
+    });
+    native.setThreads(before);
+    expect(got[1].s).toBe(got[0].s); // blocks summed in order, whatever runs them
+    expect(got[1].ss).toBe(got[0].ss);
+    expect(Math.abs(got[0].s - want) / want).toBeLessThan(1e-12);
+    expect(got[0].ss).toBe(native.sumSquares(got[0].y));
+    for (const g of got) {
+      expect(g.y.every((v, i) => Object.is(v, g.z[i]))).toBe(true);
+      expect(g.f.every((v) => v === 0)).toBe(true);
+    }
+    expect(got[0].z.every((v, i) => v === Math.fround(x[i] * 0.5))).toBe(true);
+  });
+
+  it.skipIf(skip)('adamStep with a gradient scale = the scaled gradient stored first; scaleSumSquares = scale, sumSquares', () => {
+    for (const n of [...sizes, 300_000]) {
+      const p = view(n), g = view(n, 3), m = view(n, 0.1), v = rand(n).map(Math.abs);
+      for (const k of n > 100_000 ? [native] : [native, jsBackend]) {
+        const a = [p.slice(), m.slice(), v.slice()], b = [p.slice(), m.slice(), v.slice()];
+        k.adamStep(a[0], g, a[1], a[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, 0.01, 0.3);
+        const gs = g.slice();
+        k.scale(0.3, gs);
+        k.adamStep(b[0], gs, b[1], b[2], 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** 3, 1 - 0.999 ** 3, 0.01);
+        for (let i = 0; i < 3; i++) expect(a[i], `${k.name} n=${n}`).toEqual(b[i]);
+        const x = g.slice(), y = g.slice();
+        const s = k.scaleSumSquares(0.7, x);
+        k.scale(0.7, y);
+        expect(x).toEqual(y);
+        expect(s).toBe(k.sumSquares(y));
       }
     }
   });
@@ -492,5 +553,80 @@ describe('native fused kernels against the TypeScript backend' + why, () => {
       }
     }
     expect(() => native.attentionContext(2, 2, 3, new Float32Array(4), Int32Array.from([2, 2]), new Float32Array(12), new Float32Array(4), new Float32Array(6), 3)).toThrow(/rows must be at most B/);
+  });
+
+  it.skipIf(skip)('attentionScoreGrad = attentionContextBackward\'s dscores (+ a second memory); attentionMemoryGrad = its dM summed over steps', () => {
+    for (const [S, B, C, W, lens] of [[4, 3, 17, 5, [3, 3, 1]], [14, 64, 512, 768, null]] as const) {
+      const T = lens ? lens.length : 9;
+      const tgt = lens ?? Array.from({ length: B }, (_, b) => (b < 3 ? T : 1 + rng.int(T)));
+      const steps = PackedSteps.ofLengths(Int32Array.from(tgt).sort().reverse(), T);
+      const N = steps.rows;
+      const lengths = Int32Array.from({ length: B }, (_, b) => (b === 0 ? S : 1 + rng.int(S)));
+      const M = view(S * B * C), V = view(S * B * W), dctx = view(N * C), dOut = view(N * W);
+      const alphas = new Float32Array(N * S);
+      for (let t = 0; t < T; t++) {
+        const n = steps.count[t];
+        native.attentionContext(S, B, C, view(S * B), lengths, M, steps.at(alphas, t, S), new Float32Array(n * C), n);
+      }
+      for (const k of [native, jsBackend]) {
+        // per step: the score gradient of both contexts against the sum of two context backwards
+        const dMwant = new Float32Array(S * B * C), dVwant = new Float32Array(S * B * W);
+        for (let t = 0; t < T; t++) {
+          const n = steps.count[t];
+          const al = steps.at(alphas, t, S);
+          const [ds1, ds2, got] = [new Float32Array(S * B), new Float32Array(S * B), new Float32Array(S * B).fill(NaN)];
+          k.attentionContextBackward(S, B, C, al, lengths, M, steps.at(dctx, t, C), dMwant, ds1, n);
+          k.attentionContextBackward(S, B, W, al, lengths, V, steps.at(dOut, t, W), dVwant, ds2, n);
+          k.attentionScoreGrad(S, B, C, al, lengths, M, steps.at(dctx, t, C), got, n, W, V, steps.at(dOut, t, W));
+          for (let i = 0; i < S * B; i++) if (i % B >= n) ds1[i] = ds2[i] = NaN; // rows ≥ n: not written
+          const want = ds1.map((x, i) => x + ds2[i]);
+          expect(relErr(got.filter((x) => !Number.isNaN(x)), want.filter((x) => !Number.isNaN(x))), `${k.name} t=${t}`).toBeLessThan(1e-5);
+          const one = new Float32Array(S * B).fill(NaN);
+          k.attentionScoreGrad(S, B, C, al, lengths, M, steps.at(dctx, t, C), one, n);
+          expect(relErr(one.filter((x) => !Number.isNaN(x)), ds1.filter((x) => !Number.isNaN(x)))).toBeLessThan(1e-6);
+        }
+        // after the steps: every step's dM at once
+        const dM = new Float32Array(S * B * C);
+        k.attentionMemoryGrad(S, B, C, steps.count, steps.offset, lengths, alphas, dctx, dM);
+        expect(relErr(dM, dMwant), k.name).toBeLessThan(1e-5);
+      }
+    }
+    const bad = Int32Array.from([2, 3]);
+    const z = (n: number) => new Float32Array(n);
+    expect(() => native.attentionMemoryGrad(2, 3, 1, bad, Int32Array.from([0, 2, 5]), Int32Array.from([2, 2, 2]), z(10), z(5), z(6))).toThrow(/non-increasing/);
+  });
+
+  it.skipIf(skip)('additiveAttentionForward with lengths: real positions as without, padding untouched, the same context and gradients', () => {
+    for (const [S, B, D, nb] of [[5, 3, 17, 3], [14, 64, 512, 40]]) {
+      const K = view(S * B * D, 2), q = view(B * D, 2), v = view(D), M = view(S * B * D), dctx = view(nb * D);
+      const lengths = Int32Array.from({ length: B }, (_, b) => (b === 1 ? S : 1 + rng.int(S)));
+      const sentinel = 12345;
+      for (const k of [native, jsBackend]) {
+        const Uf = new Float32Array(S * B * D), scf = new Float32Array(S * B);
+        k.additiveAttentionForward(S, B, D, K, q, v, Uf, scf, nb);
+        const Um = new Float32Array(S * B * D).fill(sentinel), scm = new Float32Array(S * B).fill(sentinel);
+        k.additiveAttentionForward(S, B, D, K, q, v, Um, scm, nb, lengths);
+        let wrong = 0;
+        for (let s = 0; s < S; s++)
+          for (let b = 0; b < B; b++) {
+            const r = s * B + b;
+            const real = b < nb && s < lengths[b];
+            if (real ? !Object.is(scm[r], scf[r]) : scm[r] !== sentinel) wrong++;
+            for (let j = 0; j < D; j++) if (real ? !Object.is(Um[r * D + j], Uf[r * D + j]) : Um[r * D + j] !== sentinel) wrong++;
+          }
+        expect(wrong, `${k.name} S=${S} B=${B}: entries computed at padding or differing at real positions`).toBe(0);
+        // the softmax reads real positions only, and their score gradient is 0 at padding: the same results
+        const run = (U: Float32Array, sc: Float32Array) => {
+          const al = new Float32Array(nb * S), ctx = new Float32Array(nb * D), ds = new Float32Array(S * B);
+          k.attentionContext(S, B, D, sc, lengths, M, al, ctx, nb);
+          k.attentionContextBackward(S, B, D, al, lengths, M, dctx, new Float32Array(S * B * D), ds, nb);
+          const dK = new Float32Array(S * B * D), dqp = new Float32Array(nb * D), dv = new Float32Array(D);
+          k.additiveAttentionBackward(S, B, D, U, v, ds, dK, dqp, dv, nb);
+          return [ctx, dK, dqp, dv];
+        };
+        const full = run(Uf, scf), masked = run(Um, scm);
+        full.forEach((x, i) => expect(masked[i], `${k.name} output ${i}`).toEqual(x));
+      }
+    }
   });
 });

@@ -43,7 +43,7 @@ describe('attention backward equals finite differences', () => {
           const dQ = alloc(N * Hq);
           run.beginBackward();
           for (let t = T - 1; t >= 0; t--) run.backwardStep(t, steps.at(W, t, C), steps.at(dQ, t, Hq));
-          run.finishBackward();
+          run.finishBackward(W); // every step's dctx, packed: dM = Σ_t α_t ⊗ dctx_t
           const dM = Float64Array.from(run.dMemory);
           for (const p of att.params) {
             expect(maxGradError(p.value, Float64Array.from(p.grad), forward), p.name).toBeLessThan(1e-6);

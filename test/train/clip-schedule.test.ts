@@ -1,7 +1,12 @@
 /** Global-norm clipping, learning-rate schedules, early stopping and durations, against hand values. */
 import { describe, expect, it } from 'vitest';
 import { Param } from '../../src/nn/param.js';
-import { clipGradNorm, globalGradNorm } from '../../src/train/clip.js';
+import { createNativeBackend, getBackend, setBackend } from '../../src/tensor/index.js';
+import { jsBackend } from '../../src/tensor/js-backend.js';
+import { Adam } from '../../src/train/adam.js';
+import { clipGradNorm, clipScale, globalGradNorm, scaleGrads, scaleGradsAndNorm } from '../../src/train/clip.js';
+import { Sgd } from '../../src/train/sgd.js';
+import { Rng } from '../../src/util/rng.js';
 import { parseDuration, formatDuration } from '../../src/train/duration.js';
 import { EarlyStopping } from '../../src/train/early-stopping.js';
 import { LrSchedule } from '../../src/train/schedule.js';
@@ -36,6 +41,59 @@ describe('clipGradNorm', () => {
     expect(Number.isNaN(clipGradNorm(bad, 1))).toBe(true);
     expect(bad[0].grad[1]).toBe(1);
   });
+
+  it('clipScale: max/(n + 1e-6) above max, else 1 (no max, small or non-finite norm)', () => {
+    expect(clipScale(13, 1.3)).toBe(1.3 / (13 + 1e-6));
+    expect(clipScale(0.5, 1)).toBe(1);
+    expect(clipScale(13, 0)).toBe(1);
+    expect(clipScale(NaN, 1)).toBe(1);
+    expect(clipScale(Infinity, 1)).toBe(1);
+  });
+});
+
+/**
+ * The trainer's fused step — per-token scaling and the norm in one pass (scaleGradsAndNorm), the clipping factor
+ * applied by the optimiser (step(lr, clipScale(n, c))) — must give the parameters of the separate passes
+ * (scaleGrads, clipGradNorm, step(lr)) to the bit, on both backends, for Adam and SGD with momentum.
+ */
+describe('scaleGradsAndNorm + optimiser gradScale = scaleGrads + clipGradNorm + step', () => {
+  const native = createNativeBackend();
+  const backends = [jsBackend, ...(native ? [native] : [])];
+  const makeParams = (seed: number) => {
+    const rng = new Rng(seed);
+    return [[7], [3, 5], [1000]].map((shape, i) => {
+      const p = new Param(`p${i}`, shape);
+      for (let j = 0; j < p.size; j++) {
+        p.value[j] = rng.next() - 0.5;
+        p.grad[j] = 40 * (rng.next() - 0.5);
+      }
+      return p;
+    });
+  };
+  for (const k of backends)
+    for (const kind of ['adam', 'sgd'] as const)
+      it(`${k.name}, ${kind}: three steps, clipping at the first two`, () => {
+        const before = getBackend();
+        setBackend(k);
+        try {
+          const [a, b] = [makeParams(5), makeParams(5)];
+          const opt = (ps: Param[]) => (kind === 'adam' ? new Adam(ps) : new Sgd(ps, { momentum: 0.9 }));
+          const [optA, optB] = [opt(a), opt(b)];
+          for (const [step, tokens, clip] of [[1, 7, 1], [2, 3, 2], [3, 9, 1e6]]) {
+            const n1 = scaleGradsAndNorm(a, 1 / tokens);
+            optA.step(0.01 * step, clipScale(n1, clip));
+            scaleGrads(b, 1 / tokens);
+            const n2 = clipGradNorm(b, clip);
+            optB.step(0.01 * step);
+            expect(n1).toBe(n2);
+            if (step < 3) expect(clipScale(n1, clip)).toBeLessThan(1);
+            for (let i = 0; i < a.length; i++) expect(a[i].value).toEqual(b[i].value);
+            for (const ps of [a, b]) for (const p of ps) p.grad.set(makeParams(10 + step)[ps.indexOf(p)].grad);
+          }
+        } finally {
+          setBackend(before);
+        }
+      });
 });
 
 describe('LrSchedule', () => {

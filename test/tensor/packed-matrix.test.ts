@@ -1,0 +1,97 @@
+/**
+ * gemmPackedMatrix (C = αA·B + βC with B, K×N, packed once by packMatrix) must equal gemm(false, false, …) to
+ * the bit, on both backends — the training's per-step products by the same weights (dgh·W_hh, dqp·W_q) — for
+ * the row counts a step has (1–4 take the unpacked row kernel, 5 and up the panels), several column and k
+ * blocks, 1 and 2 threads, alpha/beta cases, views at an offset; and packMatrix(B) must write exactly the
+ * panels packWeights makes of Bᵀ (one layout, one product routine).
+ */
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/tensor/backend.js';
+import { createNativeBackend } from '../../src/tensor/index.js';
+import { jsBackend } from '../../src/tensor/js-backend.js';
+import { loadNative } from '../../src/tensor/native.js';
+import { Rng } from '../../src/util/rng.js';
+
+const native = createNativeBackend();
+const skipped = native ? '' : ` (skipped: ${loadNative().error})`;
+const rng = new Rng(37);
+const view = (n: number) => {
+  const a = new Float32Array(n + 3);
+  for (let i = 0; i < a.length; i++) a[i] = rng.next() * 2 - 1;
+  return a.subarray(3);
+};
+
+function differing(a: Float32Array, b: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}
+
+function check(k: Backend, M: number, N: number, K: number, alpha: number, beta: number): void {
+  const A = view(M * K),
+    B = view(K * N),
+    C0 = view(M * N);
+  const packed = new Float32Array(k.packedWeightsSize(N, K));
+  k.packMatrix(K, N, B, packed);
+  const want = C0.slice(),
+    got = C0.slice();
+  k.gemm(false, false, M, N, K, alpha, A, B, beta, want);
+  k.gemmPackedMatrix(M, N, K, alpha, A, B, packed, beta, got);
+  expect(differing(got, want), `${M}×${K}×${N} α=${alpha} β=${beta}: elements that differ`).toBe(0);
+}
+
+const shapes: [number, number, number][] = [
+  [1, 512, 1536],
+  [3, 70, 300],
+  [5, 1536, 512],
+  [17, 1100, 600],
+  [64, 512, 1536],
+  [64, 512, 512],
+  [130, 200, 33],
+  [320, 97, 513],
+];
+
+describe('gemmPackedMatrix = gemm NN to the bit', () => {
+  it('TypeScript backend (the packed form is a copy of B)', () => {
+    for (const [M, N, K] of [
+      [1, 30, 7],
+      [6, 50, 33],
+    ] as const)
+      check(jsBackend, M, N, K, 0.5, 1);
+  });
+
+  it.skipIf(!native)(`native: training-step shapes, column and k blocks, alpha/beta, 1 and 2 threads${skipped}`, () => {
+    const before = native!.threads();
+    for (const threads of [1, 2]) {
+      native!.setThreads(threads);
+      for (const [M, N, K] of shapes)
+        for (const [alpha, beta] of [
+          [1, 0],
+          [1, 1],
+          [-2, 0.25],
+        ])
+          check(native!, M, N, K, alpha, beta);
+    }
+    native!.setThreads(before);
+  });
+
+  it.skipIf(!native)(`native: packMatrix(B) is packWeights(Bᵀ), and a short buffer is a RangeError${skipped}`, () => {
+    for (const [K, N] of [
+      [300, 100],
+      [600, 1100],
+      [17, 49],
+    ]) {
+      const B = view(K * N);
+      const BT = new Float32Array(N * K);
+      for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) BT[j * K + k] = B[k * N + j];
+      const fromB = new Float32Array(native!.packedWeightsSize(N, K));
+      const fromBT = new Float32Array(native!.packedWeightsSize(N, K)).fill(NaN);
+      native!.packMatrix(K, N, B, fromB);
+      native!.packWeights(N, K, BT, fromBT);
+      expect(differing(fromB, fromBT), `${K}×${N}`).toBe(0);
+    }
+    const [K, N] = [64, 40];
+    const packed = new Float32Array(native!.packedWeightsSize(N, K));
+    expect(() => native!.packMatrix(K, N, view(K * N), packed.subarray(1))).toThrow(/packed has/);
+  });
+});
