@@ -38,4 +38,12 @@ void k_dot_attention_backward(int S, int B, int D, const float *K, const float *
 void k_attention_context(int S, int B, int C, const float *scores, const int *lengths, const float *M, float *alpha, float *ctx, int nb);
 void k_attention_context_backward(int S, int B, int C, const float *alpha, const int *lengths, const float *M, const float *dctx, float *dM, float *dscores, int nb);
 /* nb: only batch rows b < nb are computed (nb = B: all) */
+/* decoding: rows b < nb attend over sentence src[b] of a [S×B0×D] memory (lengths per sentence); scores [S×nb],
+ * written for s < lengths[src[b]] only; alpha [nb×S], ctx [nb×C] */
+void k_additive_scores_at(int S, int B0, int A, const float *K, const int *src, const int *lengths, int nb,
+                          const float *qp, const float *v, float *scores);
+void k_dot_scores_at(int S, int B0, int D, const float *K, const int *src, const int *lengths, int nb,
+                     const float *q, float *scores);
+void k_attention_context_at(int S, int B0, int C, const float *M, const int *src, const int *lengths, int nb,
+                            const float *scores, float *alpha, float *ctx);
 #endif

@@ -1,7 +1,7 @@
 /**
- * Batched beam search. The model state holds, for every sentence still being decoded, its alive
- * hypotheses (at most K rows each, one at the first step): all beams of all sentences are the rows of
- * one model step. Per step and sentence:
+ * Batched beam search. The decoding session (model/types.ts) holds, for every sentence still being
+ * decoded, its alive hypotheses (at most K rows each, one at the first step): all beams of all sentences
+ * are the rows of one model step. Per step and sentence:
  *   1. every alive hypothesis h and token v gives a candidate with log p(h) + log p(v | h, x);
  *   2. the 2K best candidates are taken (score, then row, then token id decide ties);
  *   3. in rank order: a </s> candidate among the first K is finished, with the ranking score
@@ -11,7 +11,7 @@
  *      replacing the weakest survivor if it fell out, so the result never scores below greedy;
  *   5. a sentence is done when it has K finished hypotheses and its greedy path has ended, or when
  *      its alive hypotheses reach the maximum length (then finished as they are, marked unfinished).
- * Done sentences leave the batch (their rows are dropped with DecoderState.select), so finished work is
+ * Done sentences leave the batch (their rows are dropped with DecodingSession.select), so finished work is
  * compacted away; the loop ends when every sentence is done. The n best finished hypotheses are returned,
  * best first; they are distinct because each comes from a distinct (prefix, token) pair.
  * With K = 1 this is exactly greedy decoding (the </s> candidate counts only at rank 0).
@@ -23,6 +23,7 @@
  * are read back only for the n best of each sentence at the end.
  */
 import { BOS_ID, EOS_ID } from '../data/batch.js';
+import { startDecodingSession } from '../model/decoding-session.js';
 import type { Seq2SeqModel } from '../model/types.js';
 import { getBackend } from '../tensor/index.js';
 import { AttentionStore } from './attention-store.js';
@@ -82,7 +83,7 @@ export function beamSearch(
   const V = model.tgtVocabSize;
   const k = getBackend();
   const packed = packSources(sources);
-  let state = model.startDecoding(packed.src, packed.lengths, packed.batchSize, packed.srcLen);
+  const session = startDecodingSession(model, packed.src, packed.lengths, packed.batchSize, packed.srcLen);
   const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
   const T = Math.max(...maxLen);
   const R = B * K; // rows of a step, at most
@@ -146,7 +147,7 @@ export function beamSearch(
   let nActive = B;
   let rows = B;
   for (t = 0; nActive > 0; t++) {
-    const { logProbs, attention, state: next } = model.step(state, prevOf(rows));
+    const { logProbs, attention } = session.step(prevOf(rows));
     if (store && attention) store.addStep(attention, rows);
     k.rowTopK(rows, V, logProbs, kk, rowLogProb, values, ids);
     let nextActive = 0;
@@ -199,7 +200,7 @@ export function beamSearch(
       }
     }
     if (nextActive === 0) break;
-    state = next.select(selOf(nextRows));
+    session.select(selOf(nextRows));
     [rowLogProb, nextLogProb] = [nextLogProb, rowLogProb];
     [rowGreedy, nextGreedy] = [nextGreedy, rowGreedy];
     nActive = nextActive;

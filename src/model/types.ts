@@ -40,6 +40,27 @@ export interface StepResult {
   state: DecoderState;
 }
 
+/** What one step of a DecodingSession gives: views into the session's buffers, valid until its next call. */
+export interface SessionStep {
+  /** [rows×V] log-probabilities of the next token. */
+  logProbs: Float32Array;
+  /** [rows×S] attention weights over the source positions, or null for a model without attention. */
+  attention: Float32Array | null;
+}
+
+/**
+ * Decoding in place (what the searches use): the rows' states live in buffers reused from step to step, so a step
+ * allocates nothing. Row for row it computes what startDecoding/step/select compute.
+ */
+export interface DecodingSession {
+  /** Rows the next step decodes. */
+  readonly rows: number;
+  /** One step of every row on its previous token (`prev`: rows ids; <s> at the first step). */
+  step(prev: Int32Array): SessionStep;
+  /** Keeps the rows `rows` (row i ← row rows[i]; repeats allowed) for the next step. */
+  select(rows: Int32Array): void;
+}
+
 export interface Seq2SeqModel {
   readonly srcVocabSize: number;
   readonly tgtVocabSize: number;
@@ -52,4 +73,15 @@ export interface Seq2SeqModel {
   startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): DecoderState;
   /** One decoder step: feeds `prev` ([B] previous target ids; <s> at the first step). */
   step(state: DecoderState, prev: Int32Array): StepResult;
+  /**
+   * Optional: encodes as startDecoding and decodes in place (../decode/ uses it through
+   * ./decoding-session.ts, which wraps startDecoding/step/select for models without it).
+   */
+  startSession?(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): DecodingSession;
+  /**
+   * Optional: readies the model for decoding with weights that no longer change (packs the weights of every
+   * per-step product once, so that no step repacks them); the outputs stay the same to the bit. Call it again
+   * after changing the weights.
+   */
+  prepareForDecoding?(): void;
 }

@@ -4,6 +4,7 @@
  * documented in ./backend.ts; the native backend is tested against this one.
  */
 import type { Backend, F32, I32 } from './backend.js';
+import { jsIndexedAttention } from './js-indexed-attention.js';
 import { jsLowPrecision } from './js-low-precision.js';
 
 /**
@@ -440,6 +441,7 @@ export const jsBackend: Backend = {
   },
 
   ...jsLowPrecision,
+  ...jsIndexedAttention,
 
   // loss_i = −Σ_j q_j log p_j with q = (1 − ε)·onehot(y) + ε/V; dlogits = p − q
   softmaxCrossEntropy(M, V, logits, targets, ignoreId, smoothing, dLogits, nll) {
