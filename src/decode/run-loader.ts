@@ -3,6 +3,8 @@
  * `loadRun`), adding the model's source length limit (config maxSourceLength) for cropping.
  * Several runs (or checkpoints: runs/x/best, runs/x/checkpoints/step-N) load as one ensemble
  * (src/model/ensemble.ts) when their source and target tokenizers are identical.
+ * A loaded model only decodes, so it is prepared for it (Seq2SeqModel.prepareForDecoding: the step weights
+ * packed once).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +35,7 @@ function sourceLimit(run: LoadedRun): number | undefined {
 /** Throws InputError (one line naming the file) on any problem with the run directory. */
 export async function loadDecodingRun(dir: string): Promise<DecodingRun> {
   const run = loadRun(dir);
+  run.model.prepareForDecoding?.();
   return { dir: run.dir, model: run.model, srcTokenizer: run.srcTokenizer, tgtTokenizer: run.tgtTokenizer, maxSourceLength: sourceLimit(run), members: [run.dir] };
 }
 
@@ -55,9 +58,11 @@ export async function loadDecodingModels(dirs: readonly string[]): Promise<Decod
     }
   }
   const limits = runs.map(sourceLimit).filter((l): l is number => l !== undefined);
+  const model = new EnsembleModel(runs.map((r) => r.model));
+  model.prepareForDecoding();
   return {
     dir: runs[0].dir,
-    model: new EnsembleModel(runs.map((r) => r.model)),
+    model,
     srcTokenizer: runs[0].srcTokenizer,
     tgtTokenizer: runs[0].tgtTokenizer,
     maxSourceLength: limits.length > 0 ? Math.min(...limits) : undefined,

@@ -73,7 +73,7 @@ export class StepMatrix {
     return this.packed !== null && this.packedBy === getBackend() && this.sample() === this.fingerprint;
   }
 
-  /** A hash of the bits of every ⌈size/61⌉-th weight: differs, all but surely, once training or loading changed W. */
+  /** A hash of the bits of every ⌈size/61⌉-th weight (it changes, all but surely, with training or loading). */
   private sample(): number {
     const bits = this.bits;
     const stride = Math.max(1, Math.floor(bits.length / FINGERPRINT_SAMPLES));
@@ -229,7 +229,8 @@ export class DecoderStep {
 
   /**
    * Layer l on its input x (n×I): gi = x W_ihᵀ + b_ih (+ b_hh for RNN/LSTM), then
-   *   RNN: h' = tanh(gi + W_hh h);  GRU: gh = W_hh h + b_hh, h' = gru(gi, gh, h);  LSTM: (h', c') = lstm(gi + W_hh h, c)
+   *   RNN: h' = tanh(gi + W_hh h);  GRU: gh = W_hh h + b_hh, h' = gru(gi, gh, h);
+   *   LSTM: (h', c') = lstm(gi + W_hh h, c)
    */
   private cell(l: number, n: number, x: F32, from: RowStates, to: RowStates): void {
     const k = getBackend();

@@ -131,8 +131,9 @@ export class Seq2SeqSession implements DecodingSession {
   ) {
     const { config, sizes } = ctx.step.dec;
     const B = sources.batch;
+    const lstm = config.cell === 'lstm';
     const make = () =>
-      new RowBuffers(config.decoderLayers, config.cell === 'lstm', config.inputFeeding, config.hiddenSize, sizes.preOutput);
+      new RowBuffers(config.decoderLayers, lstm, config.inputFeeding, config.hiddenSize, sizes.preOutput);
     this.cur = make();
     this.next = make();
     const rows = this.cur.view(B);

@@ -258,7 +258,7 @@ export class Seq2Seq implements Seq2SeqModel {
   }
 
   step(state: DecoderState, prev: Int32Array): StepResult {
-    if (!(state instanceof Seq2SeqState)) throw new Error('step: expected a state of this model (from its startDecoding)');
+    if (!(state instanceof Seq2SeqState)) throw new Error('step: expected a state from startDecoding of this model');
     return state.step(prev);
   }
 

@@ -277,7 +277,9 @@ export interface Backend {
     S: number, B0: number, A: number, K: F32, src: I32, lengths: I32, rows: number, qp: F32, v: F32, scores: F32,
   ): void;
   /** scores[s·rows + b] = q[b] · K[s, src[b]] for s < lengths[src[b]] (the other s are not written). */
-  dotScoresAt(S: number, B0: number, D: number, K: F32, src: I32, lengths: I32, rows: number, q: F32, scores: F32): void;
+  dotScoresAt(
+    S: number, B0: number, D: number, K: F32, src: I32, lengths: I32, rows: number, q: F32, scores: F32,
+  ): void;
   /**
    * alpha[b, s] = softmax over s < lengths[src[b]] of scores[s·rows + b] (exactly 0 beyond);
    * ctx[b, :] = Σ_s alpha[b, s] · M[s, src[b], :].

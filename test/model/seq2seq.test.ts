@@ -185,7 +185,7 @@ describe('Seq2Seq', () => {
     for (let j = 0; j < V; j++) expect(next.logProbs[2 * V + j]).toBeCloseTo(again.logProbs[j], 6);
   });
 
-  it('select never copies the encoder memory (rows read their sentence through its index), with identical results', () => {
+  it('select never copies the encoder memory (rows read it through their sentence), with identical results', () => {
     const model = new Seq2Seq(tiny({ cell: 'gru', attention: 'bahdanau' }), new Rng(6));
     const batch = randomBatch(new Rng(3), 2, 5, 11, 10);
     const s0 = model.startDecoding(batch.src, batch.srcLengths, 2, batch.srcLen);
