@@ -509,6 +509,19 @@ static napi_value js_gemm_packed_weights(napi_env env, napi_callback_info info) 
   return undef(env);
 }
 
+/* gemmFewRows(transB, M, N, K, alpha, A, B, beta, C) */
+static napi_value js_gemm_few_rows(napi_env env, napi_callback_info info) {
+  BEGIN("gemmFewRows");
+  int tB = flag(a, 0), M = dim(a, 1, "M"), N = dim(a, 2, "N"), K = dim(a, 3, "K");
+  double alpha = num(a, 4, "alpha");
+  const float *Am = f32(a, 5, (size_t)M * K, "A"), *Bm = f32(a, 6, (size_t)K * N, "B");
+  double beta = num(a, 7, "beta");
+  float *C = f32(a, 8, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  gemm_few_rows(tB, M, N, K, (float)alpha, Am, Bm, (float)beta, C);
+  return undef(env);
+}
+
 /* rowTopK(M, V, x, k, base | null, values, ids) */
 static napi_value js_row_top_k(napi_env env, napi_callback_info info) {
   BEGIN("rowTopK");
@@ -776,6 +789,7 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("gemmInt8", js_gemm_int8),
     EXPORT("packBf16", js_pack_bf16),
     EXPORT("gemmBf16", js_gemm_bf16),
+    EXPORT("gemmFewRows", js_gemm_few_rows),
     EXPORT("additiveScoresAt", js_additive_scores_at),
     EXPORT("dotScoresAt", js_dot_scores_at),
     EXPORT("attentionContextAt", js_attention_context_at),

@@ -9,4 +9,8 @@ size_t gemm_packed_bt_size(int N, int K);
 void gemm_pack_bt(int N, int K, const float *W, float *packed);
 void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed,
                        float beta, float *C);
+/* gemm(0, transB, …) for products of M ≤ 4 rows, split over the threads by the size of B (what their time is):
+ * the same bits as gemm; more rows go to gemm. */
+void gemm_few_rows(int transB, int M, int N, int K, float alpha, const float *A, const float *B, float beta,
+                   float *C);
 #endif

@@ -40,23 +40,50 @@ export interface RowStates {
   oPrev: F32 | null;
 }
 
-/** Samples per matrix of the fingerprint that tells packed weights from changed ones. */
+/** Samples per matrix of a Fingerprint. */
 const FINGERPRINT_SAMPLES = 61;
 
-/** The weight W [N×K] of a per-step product Y = X·Wᵀ, and W packed for the GEMM once `pack` was called. */
+/**
+ * A hash of the bits of every ⌈size/61⌉-th weight of W: it changes, all but surely, when training or loading
+ * changes W — how weights packed (or transposed) once notice that they are stale.
+ */
+export class Fingerprint {
+  private readonly bits: Int32Array;
+  private value = 0;
+
+  constructor(W: F32) {
+    this.bits = new Int32Array(W.buffer, W.byteOffset, (W.byteLength / 4) | 0);
+  }
+
+  private hash(): number {
+    const { bits } = this;
+    const stride = Math.max(1, Math.floor(bits.length / FINGERPRINT_SAMPLES));
+    let h = 0x811c9dc5;
+    for (let i = 0; i < bits.length; i += stride) h = Math.imul(h ^ bits[i], 0x01000193);
+    return h;
+  }
+
+  take(): void {
+    this.value = this.hash();
+  }
+
+  matches(): boolean {
+    return this.hash() === this.value;
+  }
+}
+
+/** The weight W [N×K] of a product Y = X·Wᵀ, and W packed for the GEMM once `pack` was called. */
 export class StepMatrix {
   private packed: F32 | null = null;
   private packedBy: Backend | null = null;
-  private fingerprint = 0;
-  /** W's bits (the fingerprint reads them). */
-  private readonly bits: Int32Array;
+  private readonly fingerprint: Fingerprint;
 
   constructor(
     readonly W: F32,
     readonly N: number,
     readonly K: number,
   ) {
-    this.bits = new Int32Array(W.buffer, W.byteOffset, (W.byteLength / 4) | 0);
+    this.fingerprint = new Fingerprint(W);
   }
 
   pack(): void {
@@ -65,21 +92,15 @@ export class StepMatrix {
     k.packWeights(this.N, this.K, this.W, packed);
     this.packed = packed;
     this.packedBy = k;
-    this.fingerprint = this.sample();
+    this.fingerprint.take();
   }
 
-  /** True when packed (by the current backend) from weights that look unchanged since. */
-  isPacked(): boolean {
-    return this.packed !== null && this.packedBy === getBackend() && this.sample() === this.fingerprint;
-  }
-
-  /** A hash of the bits of every ⌈size/61⌉-th weight (it changes, all but surely, with training or loading). */
-  private sample(): number {
-    const bits = this.bits;
-    const stride = Math.max(1, Math.floor(bits.length / FINGERPRINT_SAMPLES));
-    let h = 0x811c9dc5;
-    for (let i = 0; i < bits.length; i += stride) h = Math.imul(h ^ bits[i], 0x01000193);
-    return h;
+  /**
+   * Once packed: packs W again when it changed since (or another backend packed it) — a safety net for weights
+   * changed without a new `pack`, which remains the contract.
+   */
+  refresh(): void {
+    if (this.packed && (this.packedBy !== getBackend() || !this.fingerprint.matches())) this.pack();
   }
 
   /** Y (M×N) = X·Wᵀ + beta·Y: the same bits packed or not (gemmPackedWeights = gemm(false, true, …)). */
@@ -99,7 +120,6 @@ export class StepWeights {
   readonly recurrent: StepMatrix[];
   readonly preOutput: StepMatrix | null;
   readonly output: StepMatrix;
-  private packed = false;
 
   constructor(dec: Decoder) {
     const q = dec.attention?.queryLayer ?? null;
@@ -121,15 +141,11 @@ export class StepWeights {
   /** Packs every matrix (the products then read the packed panels). */
   pack(): void {
     for (const m of this.all) m.pack();
-    this.packed = true;
   }
 
-  /**
-   * Once packed: packs again the matrices whose weights changed since (or that another backend packed); a
-   * safety net for weights changed without a new `pack`, which remains the contract.
-   */
+  /** Packs again the packed matrices whose weights changed since (see StepMatrix.refresh). */
   refresh(): void {
-    if (this.packed) for (const m of this.all) if (!m.isPacked()) m.pack();
+    for (const m of this.all) m.refresh();
   }
 }
 

@@ -28,7 +28,8 @@ import { parseModelConfig, resolveSizes } from './config.js';
 import { Decoder, type DecoderInit } from './decoder.js';
 import { DecoderPass } from './decoder-pass.js';
 import { Encoder, EncoderPass } from './encoder.js';
-import { DecoderStep, type EncodedSources, type RowStates } from './decoder-step.js';
+import { InferenceEncoder } from './inference-encoder.js';
+import { DecoderStep, type EncodedSources, type RowStates, StepMatrix } from './decoder-step.js';
 import { Seq2SeqSession, Seq2SeqState, type StepContext } from './seq2seq-decoding.js';
 import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
 
@@ -90,8 +91,10 @@ export class Seq2Seq implements Seq2SeqModel {
   readonly rng: Rng;
   private readonly trainEnc: EncoderPass;
   private readonly trainDec: DecoderPass;
-  private readonly inferEnc: EncoderPass;
+  private readonly inferEnc: InferenceEncoder;
   private readonly inferStep: DecoderStep;
+  /** W_k of Bahdanau / Luong-general attention (the keys of the memory, made once per batch). */
+  private readonly keyWeights: StepMatrix | null;
   private readonly stepContext: StepContext;
   private readonly wH0 = new Workspace();
   private readonly wdH0 = new Workspace();
@@ -110,8 +113,10 @@ export class Seq2Seq implements Seq2SeqModel {
     this.hasAttention = this.config.attention !== 'none';
     this.trainEnc = new EncoderPass(this.encoder);
     this.trainDec = new DecoderPass(this.decoder);
-    this.inferEnc = new EncoderPass(this.encoder);
+    this.inferEnc = new InferenceEncoder(this.encoder);
     this.inferStep = new DecoderStep(this.decoder);
+    const kl = this.decoder.attention?.keyLayer ?? null;
+    this.keyWeights = kl ? new StepMatrix(kl.weight.value, kl.outFeatures, kl.inFeatures) : null;
     const vocab = this.config.tgtVocabSize;
     const checkStep = (ids: Int32Array, what: string) => checkIds(ids, vocab, what);
     this.stepContext = { step: this.inferStep, vocab, hasAttention: this.hasAttention, checkIds: checkStep };
@@ -218,6 +223,8 @@ export class Seq2Seq implements Seq2SeqModel {
    * weights (the steps repack a matrix they find changed, but a change the fingerprint misses would go unseen).
    */
   prepareForDecoding(): void {
+    this.inferEnc.prepare();
+    this.keyWeights?.pack();
     this.inferStep.weights.pack();
   }
 
@@ -227,10 +234,10 @@ export class Seq2Seq implements Seq2SeqModel {
       throw new Error(`startDecoding: src has ${src.length} ids and ${srcLengths.length} lengths for B=${B}, S=${S}`);
     }
     checkIds(src, this.config.srcVocabSize, 'source');
+    this.keyWeights?.refresh();
     this.inferStep.weights.refresh();
     const enc = this.inferEnc;
-    const memView = enc.forward(src, srcLengths, B, S, false, null);
-    const final = enc.finalState();
+    const { outputs, final } = enc.forward(src, srcLengths, B, S);
     const h0all = alloc(B * this.config.decoderLayers * this.config.hiddenSize);
     this.bridge(final, B, h0all);
     const init = this.initialStates(h0all, B);
@@ -238,11 +245,14 @@ export class Seq2Seq implements Seq2SeqModel {
     let keys: F32 | null = null;
     const att = this.decoder.attention;
     if (att) {
-      memory = alloc(memView.length);
-      memory.set(memView);
-      const n = enc.steps.rows;
-      const packed = () => [alloc(n * att.memorySize), alloc(n * att.keySize)] as const;
-      keys = att.keyLayer ? att.computeKeys(memory, enc.steps, ...packed(), alloc(S * B * att.keySize)) : memory;
+      // M [S×B×C] from the packed outputs; K = M W_kᵀ over the real positions (Attention.computeKeys)
+      memory = enc.steps.unpack(outputs, att.memorySize, alloc(S * B * att.memorySize));
+      keys = memory;
+      if (this.keyWeights) {
+        const Kp = alloc(enc.steps.rows * att.keySize);
+        this.keyWeights.product(enc.steps.rows, outputs, 0, Kp);
+        keys = enc.steps.unpack(Kp, att.keySize, alloc(S * B * att.keySize));
+      }
     }
     const context = init.context ? init.context.slice() : null;
     const lengths = Int32Array.from(srcLengths);

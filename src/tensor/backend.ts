@@ -58,6 +58,14 @@ export interface Backend {
   ): void;
 
   /**
+   * Exactly gemm(false, transB, M, N, K, alpha, A, B, beta, C), to the bit; products of M ≤ 4 rows (decoding one
+   * sentence) split over the threads by the size of B, which their time is, where gemm counts flops.
+   */
+  gemmFewRows(
+    transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32,
+  ): void;
+
+  /**
    * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
    * (X·Wᵀ at small M) transpose W once per pass and use the unpacked X·(Wᵀ) product.
    */

@@ -410,6 +410,9 @@ export const jsBackend: Backend = {
   gemmPackedWeights(M, N, K, alpha, A, W, _packed, beta, C) {
     gemm(false, true, M, N, K, alpha, A, W, beta, C);
   },
+  gemmFewRows(transB, M, N, K, alpha, A, B, beta, C) {
+    gemm(false, transB, M, N, K, alpha, A, B, beta, C);
+  },
 
   // per row: the k best base[r] + x[r, j] (float64), ties → lower j — the insertion of src/decode/top-k.ts
   rowTopK(M, V, x, k, base, values, ids) {

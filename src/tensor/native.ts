@@ -71,7 +71,7 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
     'dotAttentionScores', 'dotAttentionBackward', 'attentionContext', 'attentionContextBackward',
     'packedWeightsSize', 'packWeights', 'gemmPackedWeights', 'rowTopK', 'logSoftmaxTopK',
     'quantizeInt8', 'gemmInt8', 'packBf16', 'gemmBf16',
-    'additiveScoresAt', 'dotScoresAt', 'attentionContextAt',
+    'gemmFewRows', 'additiveScoresAt', 'dotScoresAt', 'attentionContextAt',
   ] as const;
   const table = kernels as Record<string, unknown>;
   const exported = addon as unknown as Record<string, unknown>;
