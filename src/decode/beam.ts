@@ -80,10 +80,13 @@ export function beamSearch(
   if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K)
     throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
   if (B === 0) return [];
-  const V = model.tgtVocabSize;
   const k = getBackend();
   const packed = packSources(sources);
   const session = startDecodingSession(model, packed.src, packed.lengths, packed.batchSize, packed.srcLen);
+  // the log-probabilities' columns: the whole vocabulary, or a shortlist's tokens (column c is token cols[c])
+  const cols = session.columns;
+  const V = cols ? cols.length : model.tgtVocabSize;
+  const tokenOf = (c: number): number => (cols && c >= 0 ? cols[c] : c);
   const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
   const T = Math.max(...maxLen);
   const R = B * K; // rows of a step, at most
@@ -158,11 +161,12 @@ export function beamSearch(
       const nh = count[j];
       top.clear();
       for (let h = 0; h < nh; h++)
-        for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, ids[(r0 + h) * kk + i]);
+        for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, tokenOf(ids[(r0 + h) * kk + i]));
       // The greedy lineage's next token: the argmax of its row (lowest id on ties), as greedy takes it.
       let g = -1;
       for (let h = 0; h < nh && g < 0; h++) if (rowGreedy[r0 + h]) g = h;
-      const gToken = g >= 0 ? rowArgmax(logProbs, r0 + g, V, values, ids, kk) : -1;
+      const gColumn = g >= 0 ? rowArgmax(logProbs, r0 + g, V, values, ids, kk) : -1;
+      const gToken = tokenOf(gColumn);
       nSurv = 0;
       gTaken = false;
       for (let i = 0; i < top.size && nSurv < K; i++) {
@@ -176,7 +180,7 @@ export function beamSearch(
         // Keep the greedy path in the beam (it replaces the weakest survivor), so that the result
         // can never score below greedy decoding.
         if (gToken !== EOS_ID && nSurv === K) nSurv--;
-        extend(g, gToken, rowLogProb[r0 + g] + logProbs[(r0 + g) * V + gToken], true);
+        extend(g, gToken, rowLogProb[r0 + g] + logProbs[(r0 + g) * V + gColumn], true);
       }
       r0 += nh;
       let lineageAlive = false;
@@ -211,7 +215,7 @@ export function beamSearch(
 }
 
 /**
- * The argmax of row r of the log-probabilities, lowest id on ties. Its rowTopK list is sorted by
+ * The argmax of row r of the log-probabilities (a column), lowest column on ties. Its rowTopK list is sorted by
  * log p(h) + log p(v) (float64), whose ties can hide an order of the log p(v) themselves: the answer is the
  * entry of largest log p(v) among those tied with the first; a list that is all one tie is scanned in full.
  */

@@ -29,10 +29,12 @@ export function greedyDecode(
 ): SearchHypothesis[] {
   const B = sources.length;
   if (B === 0) return [];
-  const V = model.tgtVocabSize;
   const k = getBackend();
   const packed = packSources(sources);
   const session = startDecodingSession(model, packed.src, packed.lengths, packed.batchSize, packed.srcLen);
+  // the log-probabilities' columns: the whole vocabulary, or a shortlist's tokens (column c is token cols[c])
+  const cols = session.columns;
+  const V = cols ? cols.length : model.tgtVocabSize;
   const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
   const T = Math.max(...maxLen);
   /** tokens[b·T + t]: sentence b's output token t; length[b] of them so far */
@@ -57,6 +59,7 @@ export function greedyDecode(
   for (let step = 0; n > 0; step++) {
     const { logProbs, attention } = session.step(prevOf(n));
     k.rowTopK(n, V, logProbs, 1, null, bestLp, best);
+    if (cols) for (let r = 0; r < n; r++) best[r] = cols[best[r]];
     if (store && attention) store.addStep(attention, n);
     let kept = 0;
     for (let r = 0; r < n; r++) {

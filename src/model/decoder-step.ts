@@ -16,8 +16,9 @@
 import { Workspace, copyCols } from '../nn/alloc.js';
 import type { F32, I32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
-import type { Backend } from '../tensor/backend.js';
 import type { Decoder } from './decoder.js';
+import type { OutputLayer } from './output-layer.js';
+import { StepMatrix } from './step-matrix.js';
 
 /** What every step reads of the encoder's output for B0 sentences. */
 export interface EncodedSources {
@@ -38,77 +39,6 @@ export interface RowStates {
   h: F32[];
   c: (F32 | null)[];
   oPrev: F32 | null;
-}
-
-/** Samples per matrix of a Fingerprint. */
-const FINGERPRINT_SAMPLES = 61;
-
-/**
- * A hash of the bits of every ⌈size/61⌉-th weight of W: it changes, all but surely, when training or loading
- * changes W — how weights packed (or transposed) once notice that they are stale.
- */
-export class Fingerprint {
-  private readonly bits: Int32Array;
-  private value = 0;
-
-  constructor(W: F32) {
-    this.bits = new Int32Array(W.buffer, W.byteOffset, (W.byteLength / 4) | 0);
-  }
-
-  private hash(): number {
-    const { bits } = this;
-    const stride = Math.max(1, Math.floor(bits.length / FINGERPRINT_SAMPLES));
-    let h = 0x811c9dc5;
-    for (let i = 0; i < bits.length; i += stride) h = Math.imul(h ^ bits[i], 0x01000193);
-    return h;
-  }
-
-  take(): void {
-    this.value = this.hash();
-  }
-
-  matches(): boolean {
-    return this.hash() === this.value;
-  }
-}
-
-/** The weight W [N×K] of a product Y = X·Wᵀ, and W packed for the GEMM once `pack` was called. */
-export class StepMatrix {
-  private packed: F32 | null = null;
-  private packedBy: Backend | null = null;
-  private readonly fingerprint: Fingerprint;
-
-  constructor(
-    readonly W: F32,
-    readonly N: number,
-    readonly K: number,
-  ) {
-    this.fingerprint = new Fingerprint(W);
-  }
-
-  pack(): void {
-    const k = getBackend();
-    const packed = new Float32Array(k.packedWeightsSize(this.N, this.K));
-    k.packWeights(this.N, this.K, this.W, packed);
-    this.packed = packed;
-    this.packedBy = k;
-    this.fingerprint.take();
-  }
-
-  /**
-   * Once packed: packs W again when it changed since (or another backend packed it) — a safety net for weights
-   * changed without a new `pack`, which remains the contract.
-   */
-  refresh(): void {
-    if (this.packed && (this.packedBy !== getBackend() || !this.fingerprint.matches())) this.pack();
-  }
-
-  /** Y (M×N) = X·Wᵀ + beta·Y: the same bits packed or not (gemmPackedWeights = gemm(false, true, …)). */
-  product(M: number, X: F32, beta: number, Y: F32): void {
-    const k = getBackend();
-    if (this.packed && this.packedBy === k) k.gemmPackedWeights(M, this.N, this.K, 1, X, this.W, this.packed, beta, Y);
-    else k.gemm(false, true, M, this.N, this.K, 1, X, this.W, beta, Y);
-  }
 }
 
 const matrixOf = (W: F32, N: number, K: number) => new StepMatrix(W, N, K);
@@ -176,9 +106,13 @@ export class DecoderStep {
   /**
    * One step of n rows: row r decodes sentence srcOf[r] of `sources`, from the state `from` on the token
    * prev[r]. Writes the new state into `to` (buffers of n rows, not those of `from`), the attention weights
-   * into `alpha` [n×S] (with attention) and returns the logits z [n×V] (this step's buffer).
+   * into `alpha` [n×S] (with attention) and returns the logits z [n × output.width] (this step's buffer):
+   * `output` is the output layer (./output-layer.ts: FullOutput over this step's packed W_o is the default).
    */
-  forward(n: number, sources: EncodedSources, srcOf: I32, prev: I32, from: RowStates, to: RowStates, alpha: F32): F32 {
+  forward(
+    n: number, sources: EncodedSources, srcOf: I32, prev: I32, from: RowStates, to: RowStates, alpha: F32,
+    output: OutputLayer,
+  ): F32 {
     const d = this.dec;
     const k = getBackend();
     const s = d.sizes;
@@ -214,11 +148,9 @@ export class DecoderStep {
       k.addRowVector(n, s.preOutput, o, d.preOutput.bias!.value);
       k.tanh(o, o);
     }
-    // z = W_o o + b_o
-    const V = d.config.tgtVocabSize;
-    const logits = this.wLogits.get(n * V);
-    this.weights.output.product(n, o, 0, logits);
-    k.addRowVector(n, V, logits, d.out.bias!.value);
+    // z = W_o o + b_o (over the output layer's columns)
+    const logits = this.wLogits.get(n * output.width);
+    output.logits(n, o, logits);
     return logits;
   }
 

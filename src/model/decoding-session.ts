@@ -6,6 +6,8 @@
 import type { DecoderState, DecodingSession, Seq2SeqModel, SessionStep } from './types.js';
 
 class StepApiSession implements DecodingSession {
+  readonly columns = null;
+
   constructor(
     private readonly model: Seq2SeqModel,
     private state: DecoderState,

@@ -12,6 +12,7 @@ import { getBackend } from '../tensor/index.js';
 import { startDecodingSession } from './decoding-session.js';
 import type {
   DecoderState,
+  DecodingOptions,
   DecodingSession,
   LossOptions,
   LossResult,
@@ -46,6 +47,10 @@ class EnsembleSession implements DecodingSession {
 
   get rows(): number {
     return this.members[0].rows;
+  }
+
+  get columns(): Int32Array | null {
+    return this.members[0].columns;
   }
 
   step(prev: Int32Array): SessionStep {
@@ -115,14 +120,17 @@ export class EnsembleModel implements Seq2SeqModel {
     return new EnsembleState(this.members.map((m) => m.startDecoding(src, srcLengths, batchSize, srcLen)));
   }
 
-  /** Every member decodes in place the same sources. */
+  /** Every member decodes in place the same sources (over the same columns: the options are the same). */
   startSession(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): DecodingSession {
     const members = this.members.map((m) => startDecodingSession(m, src, srcLengths, batchSize, srcLen));
+    const cols = members.map((m) => (m.columns ? Array.from(m.columns).join() : null));
+    if (cols.some((c) => c !== cols[0])) throw new Error('ensemble members decode over different shortlists');
     return new EnsembleSession(this, members);
   }
 
-  prepareForDecoding(): void {
-    for (const m of this.members) m.prepareForDecoding?.();
+  /** Every member, with the same options. */
+  prepareForDecoding(options?: DecodingOptions): void {
+    for (const m of this.members) m.prepareForDecoding?.(options);
   }
 
   /** Scratch for the mixture: members stacked [N×c], transposed [c×N], their log-softmax [c×N]. */

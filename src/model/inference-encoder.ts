@@ -16,7 +16,7 @@ import { PackedSteps } from '../nn/packed-steps.js';
 import type { RecurrentCell } from '../nn/recurrent-cell.js';
 import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
-import { Fingerprint, StepMatrix } from './decoder-step.js';
+import { Fingerprint, StepMatrix } from './step-matrix.js';
 import type { Encoder } from './encoder.js';
 
 /** W_hhᵀ [H×G] of a cell: made once by `prepare` (and again when W_hh changed since), or per call before. */

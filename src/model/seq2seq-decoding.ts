@@ -11,11 +11,14 @@ import { Workspace, alloc } from '../nn/alloc.js';
 import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
 import type { DecoderStep, EncodedSources, RowStates } from './decoder-step.js';
+import type { OutputLayer } from './output-layer.js';
 import type { DecoderState, DecodingSession, SessionStep, StepResult } from './types.js';
 
-/** What a step needs besides the state: the step itself and the model's sizes. */
+/** What a step needs besides the state: the step itself, the exact output layer and the model's sizes. */
 export interface StepContext {
   readonly step: DecoderStep;
+  /** The fp32 full-vocabulary output layer (the step API's, and sessions' by default). */
+  readonly output: OutputLayer;
   readonly vocab: number;
   readonly hasAttention: boolean;
   /** Throws an InputError naming `what` when an id is outside the target vocabulary. */
@@ -79,7 +82,7 @@ export class Seq2SeqState implements DecoderState {
     this.ctx.checkIds(prev, 'previous target');
     const next = newRows(this.ctx.step, n);
     const alpha = alloc(this.ctx.hasAttention ? n * this.sources.srcLen : 0);
-    const logits = this.ctx.step.forward(n, this.sources, this.srcOf, prev, this.rows, next, alpha);
+    const logits = this.ctx.step.forward(n, this.sources, this.srcOf, prev, this.rows, next, alpha, this.ctx.output);
     const logProbs = alloc(n * this.ctx.vocab);
     getBackend().logSoftmax(n, this.ctx.vocab, logits, logProbs);
     const state = new Seq2SeqState(n, this.sources, this.srcOf, next, this.ctx);
@@ -114,9 +117,10 @@ class RowBuffers {
   }
 }
 
-/** In-place decoding of the rows of one batch (see the file comment). */
+/** In-place decoding of the rows of one batch (see the file comment), through the output layer `output`. */
 export class Seq2SeqSession implements DecodingSession {
   rows: number;
+  readonly columns: Int32Array | null;
   private cur: RowBuffers;
   private next: RowBuffers;
   private srcOf: Int32Array;
@@ -128,7 +132,9 @@ export class Seq2SeqSession implements DecodingSession {
     private readonly sources: EncodedSources,
     init: RowStates,
     private readonly ctx: StepContext,
+    private readonly output: OutputLayer,
   ) {
+    this.columns = output.columns;
     const { config, sizes } = ctx.step.dec;
     const B = sources.batch;
     const lstm = config.cell === 'lstm';
@@ -152,10 +158,11 @@ export class Seq2SeqSession implements DecodingSession {
     const S = this.sources.srcLen;
     const alpha = this.wAlpha.get(this.ctx.hasAttention ? n * S : 0);
     const srcOf = n === this.srcOf.length ? this.srcOf : this.srcOf.subarray(0, n);
-    const logits = this.ctx.step.forward(n, this.sources, srcOf, prev, this.cur.view(n), this.next.view(n), alpha);
-    [this.cur, this.next] = [this.next, this.cur];
-    const logProbs = this.wLogProbs.get(n * this.ctx.vocab);
-    getBackend().logSoftmax(n, this.ctx.vocab, logits, logProbs);
+    const { cur, next, output } = this;
+    const logits = this.ctx.step.forward(n, this.sources, srcOf, prev, cur.view(n), next.view(n), alpha, output);
+    [this.cur, this.next] = [next, cur];
+    const logProbs = this.wLogProbs.get(n * output.width);
+    getBackend().logSoftmax(n, output.width, logits, logProbs);
     return { logProbs, attention: this.ctx.hasAttention ? alpha : null };
   }
 

@@ -29,9 +29,12 @@ import { Decoder, type DecoderInit } from './decoder.js';
 import { DecoderPass } from './decoder-pass.js';
 import { Encoder, EncoderPass } from './encoder.js';
 import { InferenceEncoder } from './inference-encoder.js';
-import { DecoderStep, type EncodedSources, type RowStates, StepMatrix } from './decoder-step.js';
+import { DecoderStep, type EncodedSources, type RowStates } from './decoder-step.js';
+import { StepMatrix } from './step-matrix.js';
 import { Seq2SeqSession, Seq2SeqState, type StepContext } from './seq2seq-decoding.js';
-import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
+import { ApproximateOutput, FullOutput, type OutputLayer, type OutputPrecision } from './output-layer.js';
+import type { Shortlist } from './shortlist.js';
+import type { DecoderState, DecodingOptions, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
 
 export { Seq2SeqState } from './seq2seq-decoding.js';
 
@@ -96,6 +99,12 @@ export class Seq2Seq implements Seq2SeqModel {
   /** W_k of Bahdanau / Luong-general attention (the keys of the memory, made once per batch). */
   private readonly keyWeights: StepMatrix | null;
   private readonly stepContext: StepContext;
+  /** The opt-in approximations of sessions (prepareForDecoding), and their output layer without a shortlist. */
+  private decoding: { precision: OutputPrecision; shortlist: Shortlist | null } = {
+    precision: 'fp32',
+    shortlist: null,
+  };
+  private sessionOutput: OutputLayer;
   private readonly wH0 = new Workspace();
   private readonly wdH0 = new Workspace();
   private readonly wdFinal = new Workspace();
@@ -119,7 +128,9 @@ export class Seq2Seq implements Seq2SeqModel {
     this.keyWeights = kl ? new StepMatrix(kl.weight.value, kl.outFeatures, kl.inFeatures) : null;
     const vocab = this.config.tgtVocabSize;
     const checkStep = (ids: Int32Array, what: string) => checkIds(ids, vocab, what);
-    this.stepContext = { step: this.inferStep, vocab, hasAttention: this.hasAttention, checkIds: checkStep };
+    const output = new FullOutput(this.inferStep.weights.output, this.decoder.out.bias!.value);
+    this.sessionOutput = output;
+    this.stepContext = { step: this.inferStep, output, vocab, hasAttention: this.hasAttention, checkIds: checkStep };
   }
 
   /** Total number of trainable values. */
@@ -219,13 +230,29 @@ export class Seq2Seq implements Seq2SeqModel {
   }
 
   /**
-   * Packs the weights of every decoder-step product once (see DecoderStep); call again after changing the
-   * weights (the steps repack a matrix they find changed, but a change the fingerprint misses would go unseen).
+   * Packs the weights of the encoder's and every decoder step's products once (./inference-encoder.ts,
+   * ./decoder-step.ts), and sets the opt-in approximations of the sessions; call again after changing the
+   * weights (a prepared matrix found changed is prepared again, but a change its fingerprint misses would not).
    */
-  prepareForDecoding(): void {
+  prepareForDecoding(options: DecodingOptions = {}): void {
     this.inferEnc.prepare();
     this.keyWeights?.pack();
     this.inferStep.weights.pack();
+    const precision = options.precision ?? 'fp32';
+    const shortlist = options.shortlist ?? null;
+    if (shortlist && (shortlist.srcVocabSize !== this.srcVocabSize || shortlist.tgtVocabSize !== this.tgtVocabSize)) {
+      const theirs = `${shortlist.srcVocabSize} → ${shortlist.tgtVocabSize}`;
+      const ours = `${this.srcVocabSize} → ${this.tgtVocabSize}`;
+      throw new InputError(`the shortlist is for vocabularies ${theirs}, the model has ${ours}`);
+    }
+    this.decoding = { precision, shortlist };
+    this.sessionOutput = precision === 'fp32' ? this.stepContext.output : this.outputOver(null);
+  }
+
+  /** The output layer of the sessions' precision over the given ids (null: all). */
+  private outputOver(columns: Int32Array | null): OutputLayer {
+    const out = this.decoder.out;
+    return new ApproximateOutput(this.decoding.precision, out.weight.value, out.bias!.value, out.inFeatures, columns);
   }
 
   /** The encoder and bridge over B padded sources: what every step reads, and the rows' initial states. */
@@ -274,6 +301,8 @@ export class Seq2Seq implements Seq2SeqModel {
 
   startSession(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): Seq2SeqSession {
     const [sources, rows] = this.encodeSources(src, srcLengths, batchSize, srcLen);
-    return new Seq2SeqSession(sources, rows, this.stepContext);
+    const { shortlist } = this.decoding;
+    const output = shortlist ? this.outputOver(shortlist.columnsFor(src)) : this.sessionOutput;
+    return new Seq2SeqSession(sources, rows, this.stepContext, output);
   }
 }
