@@ -74,7 +74,7 @@ const tableRow = (cells) =>
   cells.map((c, i) => (i === 0 ? String(c).padEnd(WIDTHS[0]) : String(c).padStart(WIDTHS[i]))).join('');
 const header = tableRow(['search', 'sentences', 'sent/s', 'tok/s', 'ms/tok', 'GFLOP/s', 'of peak']);
 
-/** Wall time inside the model's startDecoding (the encoder), step and DecoderState.select, for --by-kernel. */
+/** Wall time inside the model's startSession (the encoder), the session's step and select, for --by-kernel. */
 const inModel = { encode: 0, step: 0, select: 0 };
 function timeModel(model) {
   if (!kernels) return;
@@ -87,16 +87,19 @@ function timeModel(model) {
       return r;
     };
   };
-  const start = model.startDecoding;
-  let statesTimed = false;
-  model.startDecoding = function (...a) {
-    const state = start.apply(this, a);
-    if (!statesTimed) timed(Object.getPrototypeOf(state), 'select', 'select'); // the state class, once
-    statesTimed = true;
-    return state;
+  const start = model.startSession;
+  let sessionsTimed = false;
+  model.startSession = function (...a) {
+    const session = start.apply(this, a);
+    if (!sessionsTimed) {
+      // the session class, once
+      timed(Object.getPrototypeOf(session), 'step', 'step');
+      timed(Object.getPrototypeOf(session), 'select', 'select');
+    }
+    sessionsTimed = true;
+    return session;
   };
-  timed(model, 'startDecoding', 'encode');
-  timed(model, 'step', 'step');
+  timed(model, 'startSession', 'encode');
 }
 
 /** Times decode(batch) over `sources` in batches of `batch`; returns and prints sentences/s and output tokens/s. */
@@ -129,8 +132,8 @@ function measure(name, sources, batch, decode) {
     const pct = (x) => `${((100 * x) / ms).toFixed(1)} %`;
     const search = ms - inModel.encode - inModel.step - inModel.select;
     console.log(
-      `    encoder (startDecoding) ${pct(inModel.encode)}, decoder steps ${pct(inModel.step)}, ` +
-        `state select ${pct(inModel.select)}, search (decode/) ${pct(search)}; ` +
+      `    encoder (startSession) ${pct(inModel.encode)}, decoder steps ${pct(inModel.step)}, ` +
+        `session select ${pct(inModel.select)}, search (decode/) ${pct(search)}; ` +
         `all kernels ${pct(kernels.totalMs())}, JS and GC outside them ${pct(ms - kernels.totalMs())}`,
     );
     for (const [label, p, calls] of kernels.top(ms, 10))
@@ -151,6 +154,7 @@ if (sections.includes('multi30k')) await multi30kSection();
 
 function referenceSection() {
   const model = new Seq2Seq(REFERENCE_MODEL_CONFIG, new Rng(1));
+  model.prepareForDecoding(); // as a loaded run is (src/decode/run-loader.ts)
   timeModel(model);
   const size = `${(model.parameterCount / 1e6).toFixed(2)} M parameters, vocabulary ${model.tgtVocabSize}`;
   console.log(`1. reference model: ${size}, random weights, 20-token outputs`);
@@ -239,6 +243,7 @@ async function multi30kSection() {
     srcCodec = tgtCodec = tok;
     const config = { ...PRESETS.multi30k.model, srcVocabSize: tok.vocabSize, tgtVocabSize: tok.vocabSize };
     model = new Seq2Seq(config, new Rng(3));
+    model.prepareForDecoding();
     // Random weights never choose </s>: cut each output where a trained model would stop on average.
     const refFile = testFile.replace(/\.en$/, '.de');
     const srcTokens = lines.reduce((n, l) => n + tok.encode(l).length, 0);

@@ -588,6 +588,19 @@ static napi_value js_attention_memory_grad(napi_env env, napi_callback_info info
   return undef(env);
 }
 
+/* gemmFewRows(transB, M, N, K, alpha, A, B, beta, C) */
+static napi_value js_gemm_few_rows(napi_env env, napi_callback_info info) {
+  BEGIN("gemmFewRows");
+  int tB = flag(a, 0), M = dim(a, 1, "M"), N = dim(a, 2, "N"), K = dim(a, 3, "K");
+  double alpha = num(a, 4, "alpha");
+  const float *Am = f32(a, 5, (size_t)M * K, "A"), *Bm = f32(a, 6, (size_t)K * N, "B");
+  double beta = num(a, 7, "beta");
+  float *C = f32(a, 8, (size_t)M * N, "C");
+  if (a->failed) return NULL;
+  gemm_few_rows(tB, M, N, K, (float)alpha, Am, Bm, (float)beta, C);
+  return undef(env);
+}
+
 /* rowTopK(M, V, x, k, base | null, values, ids) */
 static napi_value js_row_top_k(napi_env env, napi_callback_info info) {
   BEGIN("rowTopK");
@@ -670,6 +683,61 @@ static napi_value js_gemm_bf16(napi_env env, napi_callback_info info) {
   float *C = f32(a, 6, (size_t)M * N, "C");
   if (a->failed) return NULL;
   k_gemm_bf16(M, N, K, X, Wb, bias, C);
+  return undef(env);
+}
+
+/* ---- decoding: attention through each row's sentence (src[b] < B0); sizes as in src/tensor/backend.ts ---- */
+static int check_sources(args_t *a, const int *src, size_t nsrc, int nb, int B0, const int *lengths, size_t nlen) {
+  if (a->failed) return 0;
+  if (nsrc < (size_t)nb) { fail(a, "src has fewer than rows entries"); return 0; }
+  if (nlen < (size_t)B0) { fail(a, "lengths has fewer than B0 entries"); return 0; }
+  for (int b = 0; b < nb; b++)
+    if (src[b] < 0 || src[b] >= B0) { fail(a, "a source index is outside 0..B0-1"); return 0; }
+  return 1;
+}
+
+/* additiveScoresAt(S, B0, A, K, src, lengths, rows, qp, v, scores) */
+static napi_value js_additive_scores_at(napi_env env, napi_callback_info info) {
+  BEGIN("additiveScoresAt");
+  int S = dim(a, 0, "S"), B0 = dim(a, 1, "B0"), A = dim(a, 2, "A");
+  const float *K = f32(a, 3, (size_t)S * B0 * A, "K");
+  size_t nsrc = 0, nlen = 0;
+  const int *src = i32(a, 4, &nsrc, "src"), *len = i32(a, 5, &nlen, "lengths");
+  int nb = dim(a, 6, "rows");
+  const float *qp = f32(a, 7, (size_t)nb * A, "qp"), *v = f32(a, 8, A, "v");
+  float *sc = f32(a, 9, (size_t)S * nb, "scores");
+  if (!check_sources(a, src, nsrc, nb, B0, len, nlen)) return NULL;
+  k_additive_scores_at(S, B0, A, K, src, len, nb, qp, v, sc);
+  return undef(env);
+}
+
+/* dotScoresAt(S, B0, D, K, src, lengths, rows, q, scores) */
+static napi_value js_dot_scores_at(napi_env env, napi_callback_info info) {
+  BEGIN("dotScoresAt");
+  int S = dim(a, 0, "S"), B0 = dim(a, 1, "B0"), D = dim(a, 2, "D");
+  const float *K = f32(a, 3, (size_t)S * B0 * D, "K");
+  size_t nsrc = 0, nlen = 0;
+  const int *src = i32(a, 4, &nsrc, "src"), *len = i32(a, 5, &nlen, "lengths");
+  int nb = dim(a, 6, "rows");
+  const float *q = f32(a, 7, (size_t)nb * D, "q");
+  float *sc = f32(a, 8, (size_t)S * nb, "scores");
+  if (!check_sources(a, src, nsrc, nb, B0, len, nlen)) return NULL;
+  k_dot_scores_at(S, B0, D, K, src, len, nb, q, sc);
+  return undef(env);
+}
+
+/* attentionContextAt(S, B0, C, M, src, lengths, rows, scores, alpha, ctx) */
+static napi_value js_attention_context_at(napi_env env, napi_callback_info info) {
+  BEGIN("attentionContextAt");
+  int S = dim(a, 0, "S"), B0 = dim(a, 1, "B0"), C = dim(a, 2, "C");
+  const float *M = f32(a, 3, (size_t)S * B0 * C, "M");
+  size_t nsrc = 0, nlen = 0;
+  const int *src = i32(a, 4, &nsrc, "src"), *len = i32(a, 5, &nlen, "lengths");
+  int nb = dim(a, 6, "rows");
+  const float *sc = f32(a, 7, (size_t)S * nb, "scores");
+  float *al = f32(a, 8, (size_t)nb * S, "alpha"), *ctx = f32(a, 9, (size_t)nb * C, "ctx");
+  if (!check_sources(a, src, nsrc, nb, B0, len, nlen)) return NULL;
+  k_attention_context_at(S, B0, C, M, src, len, nb, sc, al, ctx);
   return undef(env);
 }
 
@@ -801,6 +869,10 @@ static napi_value init(napi_env env, napi_value exports) {
     EXPORT("gemmInt8", js_gemm_int8),
     EXPORT("packBf16", js_pack_bf16),
     EXPORT("gemmBf16", js_gemm_bf16),
+    EXPORT("gemmFewRows", js_gemm_few_rows),
+    EXPORT("additiveScoresAt", js_additive_scores_at),
+    EXPORT("dotScoresAt", js_dot_scores_at),
+    EXPORT("attentionContextAt", js_attention_context_at),
     EXPORT("lowPrecisionPaths", js_lowp_paths),
     EXPORT("forcePortableLowPrecision", js_lowp_force_portable),
     EXPORT("threads", js_threads),

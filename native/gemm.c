@@ -519,9 +519,13 @@ static void prepacked_product(int M, int N, int K, float alpha, const float *A, 
 
 void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed,
                        float beta, float *C) {
-  /* few rows, K = 0 or alpha = 0: exactly what gemm does (its unpacked row kernel reads W in place) */
-  if (M <= 4 || N <= 0 || K <= 0 || alpha == 0.0f) {
+  /* K = 0 or alpha = 0: exactly what gemm does; few rows: gemm's row kernel reading W in place, over the threads */
+  if (M <= 0 || N <= 0 || K <= 0 || alpha == 0.0f) {
     gemm(0, 1, M, N, K, alpha, A, W, beta, C);
+    return;
+  }
+  if (M <= 4) {
+    gemm_few_rows(1, M, N, K, alpha, A, W, beta, C);
     return;
   }
   prepacked_product(M, N, K, alpha, A, packed, beta, C);
@@ -546,9 +550,36 @@ void gemm_pack_b(int K, int N, const float *B, float *packed) {
 
 void gemm_prepacked_b(int M, int N, int K, float alpha, const float *A, const float *B, const float *packed,
                       float beta, float *C) {
-  if (M <= 4 || N <= 0 || K <= 0 || alpha == 0.0f) {
+  if (M <= 0 || N <= 0 || K <= 0 || alpha == 0.0f) {
     gemm(0, 0, M, N, K, alpha, A, B, beta, C);
     return;
   }
+  if (M <= 4) {
+    gemm_few_rows(0, M, N, K, alpha, A, B, beta, C);
+    return;
+  }
   prepacked_product(M, N, K, alpha, A, packed, beta, C);
+}
+
+/* ---- few rows (decoding): gemm's unpacked row kernel, split over the threads by the size of B ----------------
+ * A product of M ≤ 4 rows takes the time of reading B (4·N·K bytes for 2·M·N·K flops), so its columns go to the
+ * pool from FEW_ROWS_PARALLEL_FLOATS of B on, where gemm counts flops (4e6: a 1×1280×1536 product, 7.5 MB of B,
+ * would run on one thread). Each column is computed by one thread the same way whatever the split: the result is
+ * gemm's to the bit. More rows: gemm itself. */
+#ifndef FEW_ROWS_PARALLEL_FLOATS
+#define FEW_ROWS_PARALLEL_FLOATS 65536.0
+#endif
+
+void gemm_few_rows(int transB, int M, int N, int K, float alpha, const float *A, const float *B, float beta,
+                   float *C) {
+  if (M > 4 || M <= 0 || N <= 0 || K <= 0 || alpha == 0.0f) {
+    gemm(0, transB, M, N, K, alpha, A, B, beta, C);
+    return;
+  }
+  int nt = pool_threads();
+  long units = (N + 63) / 64;
+  long chunks = nt <= 1 || (double)N * K < FEW_ROWS_PARALLEL_FLOATS ? 1 : (long)nt * CHUNKS_PER_THREAD;
+  gemm_job job = {0, transB, M, N, K, alpha, beta, A, B, C, 0, 1, units < chunks ? units : chunks, NULL};
+  if (job.chunks == 1) gemm_chunk(&job, 0, 0);
+  else pool_run(gemm_chunk, &job, job.chunks);
 }

@@ -14,4 +14,8 @@ void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const f
 void gemm_pack_b(int K, int N, const float *B, float *packed);
 void gemm_prepacked_b(int M, int N, int K, float alpha, const float *A, const float *B, const float *packed,
                       float beta, float *C);
+/* gemm(0, transB, …) for products of M ≤ 4 rows, split over the threads by the size of B (what their time is):
+ * the same bits as gemm; more rows go to gemm. */
+void gemm_few_rows(int transB, int M, int N, int K, float alpha, const float *A, const float *B, float beta,
+                   float *C);
 #endif

@@ -812,3 +812,85 @@ void k_attention_memory_grad(int S, int B, int C, int T, const int *count, const
   memory_grad_ctx c = {S, B, C, T, count, offset, lengths, alphas, X, dM};
   parallel_range(memory_grad_rows, &c, count[0] < B ? count[0] : B, 2.0 * T * S * C);
 }
+
+/* ---- decoding: attention of rows over the memory of the sentences they decode ------------------
+ * The memory K / M holds B0 sentences ([S×B0×D]); row b (of nb) reads sentence src[b], so rows that
+ * decode the same sentence (the hypotheses of a beam) share one copy and dropping a row copies nothing.
+ * Each row's arithmetic is the row code of the kernels above, so a row's scores, weights and context
+ * equal those of k_additive_attention_forward / k_dot_attention_scores / k_attention_context run on the
+ * memory gathered row by row, to the bit (test/native/indexed-attention.test.ts). */
+typedef struct {
+  int S, B0, D, nb;
+  const int *src, *lengths;
+  const float *K, *q, *v, *scores, *M;
+  float *out, *alpha, *ctx;
+} indexed_ctx;
+
+static long indexed_len(const indexed_ctx *c, long b) {
+  long len = c->lengths[c->src[b]];
+  return len < 0 ? 0 : len < c->S ? len : c->S;
+}
+
+/* scores[s·nb + b] = v · tanh(K[s, src[b]] + qp[b]) for s < len[src[b]] (the row code of
+ * additive_rows; its tanh values go to a scratch row, as no backward reads them) */
+static void additive_at_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  indexed_ctx *c = (indexed_ctx *)p;
+  const long A = c->D, B0 = c->B0, nb = c->nb;
+  float u[A];
+  for (long b = b0; b < b1; b++) {
+    long len = indexed_len(c, b), col = c->src[b];
+    for (long s = 0; s < len; s++)
+      c->out[s * nb + b] = additive_row(A, c->K + (s * B0 + col) * A, c->q + b * A, c->v, u);
+  }
+}
+
+void k_additive_scores_at(int S, int B0, int A, const float *K, const int *src, const int *lengths, int nb,
+                          const float *qp, const float *v, float *scores) {
+  if (nb <= 0) return;
+  indexed_ctx c = {S, B0, A, nb, src, lengths, K, qp, v, NULL, NULL, scores, NULL, NULL};
+  parallel_range(additive_at_rows, &c, nb, 12.0 * A * S);
+}
+
+/* scores[s·nb + b] = q[b] · K[s, src[b]] for s < len[src[b]] */
+void k_dot_scores_at(int S, int B0, int D, const float *K, const int *src, const int *lengths, int nb,
+                     const float *q, float *scores) {
+  indexed_ctx c = {S, B0, D, nb, src, lengths, K, q, NULL, NULL, NULL, scores, NULL, NULL};
+  for (long b = 0; b < nb; b++) {
+    long len = indexed_len(&c, b), col = src[b];
+    for (long s = 0; s < len; s++) scores[s * nb + b] = dot_row(D, q + b * D, K + (s * (long)B0 + col) * D);
+  }
+}
+
+/* α_b = softmax over s < len[src[b]] of scores[s·nb + b] (0 beyond); ctx_b = Σ_s α_bs M[s, src[b]]
+ * (the row code of context_rows) */
+static void context_at_rows(void *p, long b0, long b1, long chunk) {
+  (void)chunk;
+  indexed_ctx *c = (indexed_ctx *)p;
+  const long S = c->S, B0 = c->B0, C = c->D, nb = c->nb;
+  const float *scores = c->scores;
+  for (long b = b0; b < b1; b++) {
+    long len = indexed_len(c, b), col = c->src[b];
+    float *al = c->alpha + b * S, *cx = c->ctx + b * C;
+    float mx = -INFINITY;
+    for (long s = 0; s < len; s++) mx = scores[s * nb + b] > mx ? scores[s * nb + b] : mx;
+    double sum = 0;
+    for (long s = 0; s < len; s++) {
+      float e = expf(scores[s * nb + b] - mx);
+      al[s] = e;
+      sum += e;
+    }
+    float inv = (float)(1.0 / sum);
+    for (long s = 0; s < len; s++) al[s] *= inv;
+    for (long s = len; s < S; s++) al[s] = 0.0f;
+    memset(cx, 0, (size_t)C * sizeof(float));
+    for (long s = 0; s < len; s++) axpy_row(C, al[s], c->M + (s * B0 + col) * C, cx);
+  }
+}
+
+void k_attention_context_at(int S, int B0, int C, const float *M, const int *src, const int *lengths, int nb,
+                            const float *scores, float *alpha, float *ctx) {
+  if (nb <= 0) return;
+  indexed_ctx c = {S, B0, C, nb, src, lengths, NULL, NULL, NULL, scores, M, NULL, alpha, ctx};
+  parallel_range(context_at_rows, &c, nb, 2.0 * S * C);
+}

@@ -47,4 +47,12 @@ void k_attention_score_grad(int S, int B, int C, const float *alpha, const int *
                             float *dscores, int nb, int W, const float *V, const float *dOut);
 void k_attention_memory_grad(int S, int B, int C, int T, const int *count, const int *offset, const int *lengths,
                              const float *alphas, const float *X, float *dM);
+/* decoding: rows b < nb attend over sentence src[b] of a [S×B0×D] memory (lengths per sentence); scores [S×nb],
+ * written for s < lengths[src[b]] only; alpha [nb×S], ctx [nb×C] */
+void k_additive_scores_at(int S, int B0, int A, const float *K, const int *src, const int *lengths, int nb,
+                          const float *qp, const float *v, float *scores);
+void k_dot_scores_at(int S, int B0, int D, const float *K, const int *src, const int *lengths, int nb,
+                     const float *q, float *scores);
+void k_attention_context_at(int S, int B0, int C, const float *M, const int *src, const int *lengths, int nb,
+                            const float *scores, float *alpha, float *ctx);
 #endif

@@ -20,21 +20,29 @@ export function fmaPeakPerCore() {
  */
 export function countGemmFlops() {
   const k = getBackend();
-  const gemm = k.gemm;
   const c = { flops: 0 };
-  k.gemm = (tA, tB, M, N, K, ...rest) => {
-    c.flops += 2 * M * N * K;
-    return gemm(tA, tB, M, N, K, ...rest);
-  };
-  for (const name of ['gemmPackedWeights', 'gemmPackedMatrix']) {
-    const product = k[name];
-    if (typeof product !== 'function') continue;
-    k[name] = (M, N, K, ...rest) => {
-      c.flops += 2 * M * N * K;
-      return product(M, N, K, ...rest);
+  for (const [name, at] of Object.entries(PRODUCT_SHAPE)) {
+    const f = k[name];
+    k[name] = (...a) => {
+      c.flops += 2 * a[at] * a[at + 1] * a[at + 2];
+      return f(...a);
     };
   }
   return c;
+}
+
+/** The matrix products of the backend and where their M, N, K arguments start. */
+const PRODUCT_SHAPE = {
+  gemm: 2, gemmPackedWeights: 0, gemmPackedMatrix: 0, gemmFewRows: 1, gemmInt8: 0, gemmBf16: 0,
+};
+
+/** A product's label by shape M×K×N (gemm: and its transposes), or null for another kernel. */
+function productLabel(name, a) {
+  const at = PRODUCT_SHAPE[name];
+  if (at === undefined) return null;
+  const shape = `${a[at]}×${a[at + 2]}×${a[at + 1]}`;
+  if (name === 'gemm') return `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${shape}`;
+  return `${name} ${shape}`;
 }
 
 /** "12 % of 2 × 227 GFLOP/s" — what share of the FMA peak of `threads` cores a GFLOP/s figure is. */
@@ -56,7 +64,7 @@ export function timeKernels() {
     k[name] = (...a) => {
       const t0 = performance.now();
       const r = f(...a);
-      const key = name === 'gemm' ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${a[2]}×${a[4]}×${a[3]}` : name;
+      const key = productLabel(name, a) ?? name;
       const s = stats.get(key) ?? { ms: 0, calls: 0 };
       s.ms += performance.now() - t0;
       s.calls++;

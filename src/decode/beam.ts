@@ -1,7 +1,7 @@
 /**
- * Batched beam search. The model state holds, for every sentence still being decoded, its alive
- * hypotheses (at most K rows each, one at the first step): all beams of all sentences are the rows of
- * one model step. Per step and sentence:
+ * Batched beam search. The decoding session (model/types.ts) holds, for every sentence still being
+ * decoded, its alive hypotheses (at most K rows each, one at the first step): all beams of all sentences
+ * are the rows of one model step. Per step and sentence:
  *   1. every alive hypothesis h and token v gives a candidate with log p(h) + log p(v | h, x);
  *   2. the 2K best candidates are taken (score, then row, then token id decide ties);
  *   3. in rank order: a </s> candidate among the first K is finished, with the ranking score
@@ -11,7 +11,7 @@
  *      replacing the weakest survivor if it fell out, so the result never scores below greedy;
  *   5. a sentence is done when it has K finished hypotheses and its greedy path has ended, or when
  *      its alive hypotheses reach the maximum length (then finished as they are, marked unfinished).
- * Done sentences leave the batch (their rows are dropped with DecoderState.select), so finished work is
+ * Done sentences leave the batch (their rows are dropped with DecodingSession.select), so finished work is
  * compacted away; the loop ends when every sentence is done. The n best finished hypotheses are returned,
  * best first; they are distinct because each comes from a distinct (prefix, token) pair.
  * With K = 1 this is exactly greedy decoding (the </s> candidate counts only at rank 0).
@@ -23,6 +23,7 @@
  * are read back only for the n best of each sentence at the end.
  */
 import { BOS_ID, EOS_ID } from '../data/batch.js';
+import { startDecodingSession } from '../model/decoding-session.js';
 import type { Seq2SeqModel } from '../model/types.js';
 import { getBackend } from '../tensor/index.js';
 import { AttentionStore } from './attention-store.js';
@@ -79,10 +80,13 @@ export function beamSearch(
   if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K)
     throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
   if (B === 0) return [];
-  const V = model.tgtVocabSize;
   const k = getBackend();
   const packed = packSources(sources);
-  let state = model.startDecoding(packed.src, packed.lengths, packed.batchSize, packed.srcLen);
+  const session = startDecodingSession(model, packed.src, packed.lengths, packed.batchSize, packed.srcLen);
+  // the log-probabilities' columns: the whole vocabulary, or a shortlist's tokens (column c is token cols[c])
+  const cols = session.columns;
+  const V = cols ? cols.length : model.tgtVocabSize;
+  const tokenOf = (c: number): number => (cols && c >= 0 ? cols[c] : c);
   const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
   const T = Math.max(...maxLen);
   const R = B * K; // rows of a step, at most
@@ -146,7 +150,7 @@ export function beamSearch(
   let nActive = B;
   let rows = B;
   for (t = 0; nActive > 0; t++) {
-    const { logProbs, attention, state: next } = model.step(state, prevOf(rows));
+    const { logProbs, attention } = session.step(prevOf(rows));
     if (store && attention) store.addStep(attention, rows);
     k.rowTopK(rows, V, logProbs, kk, rowLogProb, values, ids);
     let nextActive = 0;
@@ -157,11 +161,12 @@ export function beamSearch(
       const nh = count[j];
       top.clear();
       for (let h = 0; h < nh; h++)
-        for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, ids[(r0 + h) * kk + i]);
+        for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, tokenOf(ids[(r0 + h) * kk + i]));
       // The greedy lineage's next token: the argmax of its row (lowest id on ties), as greedy takes it.
       let g = -1;
       for (let h = 0; h < nh && g < 0; h++) if (rowGreedy[r0 + h]) g = h;
-      const gToken = g >= 0 ? rowArgmax(logProbs, r0 + g, V, values, ids, kk) : -1;
+      const gColumn = g >= 0 ? rowArgmax(logProbs, r0 + g, V, values, ids, kk) : -1;
+      const gToken = tokenOf(gColumn);
       nSurv = 0;
       gTaken = false;
       for (let i = 0; i < top.size && nSurv < K; i++) {
@@ -175,7 +180,7 @@ export function beamSearch(
         // Keep the greedy path in the beam (it replaces the weakest survivor), so that the result
         // can never score below greedy decoding.
         if (gToken !== EOS_ID && nSurv === K) nSurv--;
-        extend(g, gToken, rowLogProb[r0 + g] + logProbs[(r0 + g) * V + gToken], true);
+        extend(g, gToken, rowLogProb[r0 + g] + logProbs[(r0 + g) * V + gColumn], true);
       }
       r0 += nh;
       let lineageAlive = false;
@@ -199,7 +204,7 @@ export function beamSearch(
       }
     }
     if (nextActive === 0) break;
-    state = next.select(selOf(nextRows));
+    session.select(selOf(nextRows));
     [rowLogProb, nextLogProb] = [nextLogProb, rowLogProb];
     [rowGreedy, nextGreedy] = [nextGreedy, rowGreedy];
     nActive = nextActive;
@@ -210,7 +215,7 @@ export function beamSearch(
 }
 
 /**
- * The argmax of row r of the log-probabilities, lowest id on ties. Its rowTopK list is sorted by
+ * The argmax of row r of the log-probabilities (a column), lowest column on ties. Its rowTopK list is sorted by
  * log p(h) + log p(v) (float64), whose ties can hide an order of the log p(v) themselves: the answer is the
  * entry of largest log p(v) among those tied with the first; a list that is all one tie is scanned in full.
  */

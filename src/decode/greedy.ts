@@ -1,13 +1,14 @@
 /**
  * Batched greedy decoding: every sentence of the batch advances one step per model call,
  *   y_t = argmax_v log p(v | y_<t, x)   (lowest id on ties),
- * until </s> or the maximum length; finished rows are dropped from the state (DecoderState.select),
+ * until </s> or the maximum length; finished rows are dropped from the session (DecodingSession.select),
  * so the batch shrinks as sentences end and the loop stops when all are done.
  * The argmax of every row is one Backend.rowTopK call (k = 1); the tokens go into one table allocated up
  * front, so the loop allocates nothing per step or per sentence (the attention rows, when kept, go into an
  * AttentionStore). The outputs are built once at the end.
  */
 import { BOS_ID, EOS_ID } from '../data/batch.js';
+import { startDecodingSession } from '../model/decoding-session.js';
 import type { Seq2SeqModel } from '../model/types.js';
 import { getBackend } from '../tensor/index.js';
 import { AttentionStore } from './attention-store.js';
@@ -28,10 +29,12 @@ export function greedyDecode(
 ): SearchHypothesis[] {
   const B = sources.length;
   if (B === 0) return [];
-  const V = model.tgtVocabSize;
   const k = getBackend();
   const packed = packSources(sources);
-  let state = model.startDecoding(packed.src, packed.lengths, packed.batchSize, packed.srcLen);
+  const session = startDecodingSession(model, packed.src, packed.lengths, packed.batchSize, packed.srcLen);
+  // the log-probabilities' columns: the whole vocabulary, or a shortlist's tokens (column c is token cols[c])
+  const cols = session.columns;
+  const V = cols ? cols.length : model.tgtVocabSize;
   const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
   const T = Math.max(...maxLen);
   /** tokens[b·T + t]: sentence b's output token t; length[b] of them so far */
@@ -54,8 +57,9 @@ export function greedyDecode(
 
   let n = B;
   for (let step = 0; n > 0; step++) {
-    const { logProbs, attention, state: next } = model.step(state, prevOf(n));
+    const { logProbs, attention } = session.step(prevOf(n));
     k.rowTopK(n, V, logProbs, 1, null, bestLp, best);
+    if (cols) for (let r = 0; r < n; r++) best[r] = cols[best[r]];
     if (store && attention) store.addStep(attention, n);
     let kept = 0;
     for (let r = 0; r < n; r++) {
@@ -74,7 +78,7 @@ export function greedyDecode(
       kept++;
     }
     if (kept === 0) break;
-    state = kept === n ? next : next.select(keepOf(kept));
+    if (kept < n) session.select(keepOf(kept));
     n = kept;
   }
 

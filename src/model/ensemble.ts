@@ -9,7 +9,17 @@
 import type { Batch } from '../data/batch.js';
 import type { Param } from '../nn/param.js';
 import { getBackend } from '../tensor/index.js';
-import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
+import { startDecodingSession } from './decoding-session.js';
+import type {
+  DecoderState,
+  DecodingOptions,
+  DecodingSession,
+  LossOptions,
+  LossResult,
+  Seq2SeqModel,
+  SessionStep,
+  StepResult,
+} from './types.js';
 
 /** The members' states, one per member, all for the same B rows. */
 export class EnsembleState implements DecoderState {
@@ -22,6 +32,56 @@ export class EnsembleState implements DecoderState {
   /** Row i of the result is row rows[i] of every member's state. */
   select(rows: Int32Array): EnsembleState {
     return new EnsembleState(this.members.map((s) => s.select(rows)));
+  }
+}
+
+/** The members' sessions over the same rows; the mixture and mean attention in buffers reused step to step. */
+class EnsembleSession implements DecodingSession {
+  private logProbs = new Float32Array(0);
+  private attention = new Float32Array(0);
+
+  constructor(
+    private readonly ensemble: EnsembleModel,
+    private readonly members: readonly DecodingSession[],
+  ) {}
+
+  get rows(): number {
+    return this.members[0].rows;
+  }
+
+  get columns(): Int32Array | null {
+    return this.members[0].columns;
+  }
+
+  step(prev: Int32Array): SessionStep {
+    const results = this.members.map((m) => m.step(prev));
+    if (results.length === 1) return results[0];
+    const n = results[0].logProbs.length;
+    if (this.logProbs.length < n) this.logProbs = new Float32Array(n);
+    const logProbs = this.logProbs.subarray(0, n);
+    this.ensemble.mixture(results.map((r) => r.logProbs), n, logProbs);
+    let attention: Float32Array | null = null;
+    if (results.every((r) => r.attention !== null)) {
+      const a = results[0].attention!.length;
+      if (this.attention.length < a) this.attention = new Float32Array(a);
+      attention = this.attention.subarray(0, a);
+      meanOf(results.map((r) => r.attention!), attention);
+    }
+    return { logProbs, attention };
+  }
+
+  select(rows: Int32Array): void {
+    for (const m of this.members) m.select(rows);
+  }
+}
+
+/** out[k] = the mean of rows[i][k] over the members i. */
+function meanOf(rows: Float32Array[], out: Float32Array): void {
+  const N = rows.length;
+  for (let k = 0; k < out.length; k++) {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += rows[i][k];
+    out[k] = s / N;
   }
 }
 
@@ -60,6 +120,19 @@ export class EnsembleModel implements Seq2SeqModel {
     return new EnsembleState(this.members.map((m) => m.startDecoding(src, srcLengths, batchSize, srcLen)));
   }
 
+  /** Every member decodes in place the same sources (over the same columns: the options are the same). */
+  startSession(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): DecodingSession {
+    const members = this.members.map((m) => startDecodingSession(m, src, srcLengths, batchSize, srcLen));
+    const cols = members.map((m) => (m.columns ? Array.from(m.columns).join() : null));
+    if (cols.some((c) => c !== cols[0])) throw new Error('ensemble members decode over different shortlists');
+    return new EnsembleSession(this, members);
+  }
+
+  /** Every member, with the same options. */
+  prepareForDecoding(options?: DecodingOptions): void {
+    for (const m of this.members) m.prepareForDecoding?.(options);
+  }
+
   /** Scratch for the mixture: members stacked [N×c], transposed [c×N], their log-softmax [c×N]. */
   private scratch = { stacked: new Float32Array(0), x: new Float32Array(0), y: new Float32Array(0) };
 
@@ -85,26 +158,22 @@ export class EnsembleModel implements Seq2SeqModel {
     const n = results[0].logProbs.length;
     const lps = results.map((r) => r.logProbs);
     for (const lp of lps) if (lp.length !== n) throw new Error(`step: ensemble members returned ${lp.length} and ${n} log-probabilities`);
-    const logProbs = this.mixture(lps, n);
+    const logProbs = new Float32Array(n);
+    this.mixture(lps, n, logProbs);
 
     let attention: Float32Array | null = null;
     if (results.every((r) => r.attention !== null)) {
       const rows = results.map((r) => r.attention!);
       attention = new Float32Array(rows[0].length);
-      for (let k = 0; k < attention.length; k++) {
-        let s = 0;
-        for (let i = 0; i < N; i++) s += rows[i][k];
-        attention[k] = s / N;
-      }
+      meanOf(rows, attention);
     }
     return { logProbs, attention, state: next };
   }
 
-  /** log((1/N) Σ_i exp(lps[i][k])) for k < n, in chunks of at most CHUNK elements (bounded scratch). */
-  private mixture(lps: Float32Array[], n: number): Float32Array {
+  /** out[k] = log((1/N) Σ_i exp(lps[i][k])) for k < n, in chunks of at most CHUNK elements (bounded scratch). */
+  mixture(lps: Float32Array[], n: number, out: Float32Array): void {
     const N = lps.length;
     const logN = Math.log(N);
-    const out = new Float32Array(n);
     const backend = getBackend();
     const CHUNK = 1 << 18;
     const size = Math.min(n, CHUNK) * N;
@@ -121,6 +190,5 @@ export class EnsembleModel implements Seq2SeqModel {
         out[k0 + t] = x[j] === -Infinity ? -Infinity : x[j] - y[j] - logN;
       }
     }
-    return out;
   }
 }

@@ -6,8 +6,10 @@
  *   decoder steps (teacher forcing) over the target packed by length (no padding computed) →
  *   logits z = W_o o + b_o over all real target positions in one GEMM → softmax cross-entropy
  *   summed over them (label smoothing ε from the config); with backward, full BPTT through all of it.
- * startDecoding/step: the same code with T = 1 per step, so the step API gives the same
- *   log-probabilities as the teacher-forced pass.
+ * startDecoding/step/startSession: the encoder and bridge as above, then the decoder one step at a time
+ *   (./decoder-step.ts: the formulas of the decoder pass with T = 1, without its backward caches, its
+ *   weights packed once by prepareForDecoding), through ./seq2seq-decoding.ts; the step API gives the
+ *   teacher-forced log-probabilities.
  * Initialisation (constructor, seeded Rng): PyTorch's defaults — recurrent weights U(±1/√H),
  *   Linear U(±1/√fan_in), embeddings N(0, 1) with a zero padding row (a target embedding tied to
  *   the output layer: N(0, 1/E)).
@@ -18,7 +20,7 @@ import { Workspace, alloc, copyCols, takeCols } from '../nn/alloc.js';
 import type { AttentionMemory } from '../nn/attention.js';
 import { PackedSteps } from '../nn/packed-steps.js';
 import type { Param } from '../nn/param.js';
-import type { F32, I32 } from '../tensor/backend.js';
+import type { F32 } from '../tensor/backend.js';
 import { getBackend } from '../tensor/index.js';
 import { Rng } from '../util/rng.js';
 import type { ModelConfig, ModelConfigInput, ResolvedSizes } from './config.js';
@@ -26,79 +28,15 @@ import { parseModelConfig, resolveSizes } from './config.js';
 import { Decoder, type DecoderInit } from './decoder.js';
 import { DecoderPass } from './decoder-pass.js';
 import { Encoder, EncoderPass } from './encoder.js';
-import type { DecoderState, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
+import { InferenceEncoder } from './inference-encoder.js';
+import { DecoderStep, type EncodedSources, type RowStates } from './decoder-step.js';
+import { StepMatrix } from './step-matrix.js';
+import { Seq2SeqSession, Seq2SeqState, type StepContext } from './seq2seq-decoding.js';
+import { ApproximateOutput, FullOutput, type OutputLayer, type OutputPrecision } from './output-layer.js';
+import type { Shortlist } from './shortlist.js';
+import type { DecoderState, DecodingOptions, LossOptions, LossResult, Seq2SeqModel, StepResult } from './types.js';
 
-/** The decoder state of the step API: per-layer h (and c), the encoder memory, o_{t−1}. */
-export class Seq2SeqState implements DecoderState {
-  constructor(
-    readonly batchSize: number,
-    readonly srcLen: number,
-    readonly memory: F32 | null,
-    readonly keys: F32 | null,
-    readonly lengths: Int32Array,
-    readonly h: F32[],
-    readonly c: (F32 | null)[],
-    readonly context: F32 | null,
-    readonly oPrev: F32 | null,
-    /** Which source sentence (of startDecoding's batch) each row decodes. */
-    readonly srcOf: Int32Array,
-  ) {}
-
-  select(rowsSel: Int32Array): Seq2SeqState {
-    const n = rowsSel.length;
-    const B = this.batchSize;
-    for (const r of rowsSel) {
-      if (r < 0 || r >= B) throw new Error(`DecoderState.select: row ${r} outside 0..${B - 1}`);
-    }
-    const pick = (x: F32 | null): F32 | null => {
-      if (!x) return null;
-      const w = x.length / B;
-      const out = alloc(n * w);
-      for (let i = 0; i < n; i++) out.set(x.subarray(rowsSel[i] * w, (rowsSel[i] + 1) * w), i * w);
-      return out;
-    };
-    // time-major [S×B×w] tensors: row (s, i) ← (s, rows[i])
-    const pickTM = (x: F32 | null): F32 | null => {
-      if (!x) return null;
-      const S = this.srcLen;
-      const w = x.length / (S * B);
-      const out = alloc(S * n * w);
-      for (let s = 0; s < S; s++)
-        for (let i = 0; i < n; i++) {
-          const src = (s * B + rowsSel[i]) * w;
-          out.set(x.subarray(src, src + w), (s * n + i) * w);
-        }
-      return out;
-    };
-    const srcOf = new Int32Array(n);
-    for (let i = 0; i < n; i++) srcOf[i] = this.srcOf[rowsSel[i]];
-    // Beam search mostly reorders hypotheses within each sentence's group: when every row still
-    // decodes the same sentence as before, the encoder memory, keys and lengths are shared, not copied.
-    let sameSources = n === this.batchSize;
-    for (let i = 0; sameSources && i < n; i++) sameSources = srcOf[i] === this.srcOf[i];
-    let memory = this.memory;
-    let keys = this.keys;
-    let lengths = this.lengths;
-    if (!sameSources) {
-      memory = pickTM(this.memory);
-      keys = this.keys === this.memory ? memory : pickTM(this.keys);
-      lengths = new Int32Array(n);
-      for (let i = 0; i < n; i++) lengths[i] = this.lengths[rowsSel[i]];
-    }
-    return new Seq2SeqState(
-      n,
-      this.srcLen,
-      memory,
-      keys,
-      lengths,
-      this.h.map((x) => pick(x)!),
-      this.c.map((x) => pick(x)),
-      pick(this.context),
-      pick(this.oPrev),
-      srcOf,
-    );
-  }
-}
+export { Seq2SeqState } from './seq2seq-decoding.js';
 
 /**
  * The batch with its rows in decreasing target length (stable), or the batch itself when already
@@ -156,8 +94,17 @@ export class Seq2Seq implements Seq2SeqModel {
   readonly rng: Rng;
   private readonly trainEnc: EncoderPass;
   private readonly trainDec: DecoderPass;
-  private readonly inferEnc: EncoderPass;
-  private readonly inferDec: DecoderPass;
+  private readonly inferEnc: InferenceEncoder;
+  private readonly inferStep: DecoderStep;
+  /** W_k of Bahdanau / Luong-general attention (the keys of the memory, made once per batch). */
+  private readonly keyWeights: StepMatrix | null;
+  private readonly stepContext: StepContext;
+  /** The opt-in approximations of sessions (prepareForDecoding), and their output layer without a shortlist. */
+  private decoding: { precision: OutputPrecision; shortlist: Shortlist | null } = {
+    precision: 'fp32',
+    shortlist: null,
+  };
+  private sessionOutput: OutputLayer;
   private readonly wH0 = new Workspace();
   private readonly wdH0 = new Workspace();
   private readonly wdFinal = new Workspace();
@@ -175,8 +122,15 @@ export class Seq2Seq implements Seq2SeqModel {
     this.hasAttention = this.config.attention !== 'none';
     this.trainEnc = new EncoderPass(this.encoder);
     this.trainDec = new DecoderPass(this.decoder);
-    this.inferEnc = new EncoderPass(this.encoder);
-    this.inferDec = new DecoderPass(this.decoder);
+    this.inferEnc = new InferenceEncoder(this.encoder);
+    this.inferStep = new DecoderStep(this.decoder);
+    const kl = this.decoder.attention?.keyLayer ?? null;
+    this.keyWeights = kl ? new StepMatrix(kl.weight.value, kl.outFeatures, kl.inFeatures) : null;
+    const vocab = this.config.tgtVocabSize;
+    const checkStep = (ids: Int32Array, what: string) => checkIds(ids, vocab, what);
+    const output = new FullOutput(this.inferStep.weights.output, this.decoder.out.bias!.value);
+    this.sessionOutput = output;
+    this.stepContext = { step: this.inferStep, output, vocab, hasAttention: this.hasAttention, checkIds: checkStep };
   }
 
   /** Total number of trainable values. */
@@ -275,16 +229,42 @@ export class Seq2Seq implements Seq2SeqModel {
     this.trainEnc.backward(this.hasAttention ? this.trainDec.att!.dMemory : null, dFinal);
   }
 
-  startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): Seq2SeqState {
-    const B = batchSize;
-    const S = srcLen;
+  /**
+   * Packs the weights of the encoder's and every decoder step's products once (./inference-encoder.ts,
+   * ./decoder-step.ts), and sets the opt-in approximations of the sessions; call again after changing the
+   * weights (a prepared matrix found changed is prepared again, but a change its fingerprint misses would not).
+   */
+  prepareForDecoding(options: DecodingOptions = {}): void {
+    this.inferEnc.prepare();
+    this.keyWeights?.pack();
+    this.inferStep.weights.pack();
+    const precision = options.precision ?? 'fp32';
+    const shortlist = options.shortlist ?? null;
+    if (shortlist && (shortlist.srcVocabSize !== this.srcVocabSize || shortlist.tgtVocabSize !== this.tgtVocabSize)) {
+      const theirs = `${shortlist.srcVocabSize} → ${shortlist.tgtVocabSize}`;
+      const ours = `${this.srcVocabSize} → ${this.tgtVocabSize}`;
+      throw new InputError(`the shortlist is for vocabularies ${theirs}, the model has ${ours}`);
+    }
+    this.decoding = { precision, shortlist };
+    this.sessionOutput = precision === 'fp32' ? this.stepContext.output : this.outputOver(null);
+  }
+
+  /** The output layer of the sessions' precision over the given ids (null: all). */
+  private outputOver(columns: Int32Array | null): OutputLayer {
+    const out = this.decoder.out;
+    return new ApproximateOutput(this.decoding.precision, out.weight.value, out.bias!.value, out.inFeatures, columns);
+  }
+
+  /** The encoder and bridge over B padded sources: what every step reads, and the rows' initial states. */
+  private encodeSources(src: Int32Array, srcLengths: Int32Array, B: number, S: number): [EncodedSources, RowStates] {
     if (src.length !== S * B || srcLengths.length !== B) {
       throw new Error(`startDecoding: src has ${src.length} ids and ${srcLengths.length} lengths for B=${B}, S=${S}`);
     }
     checkIds(src, this.config.srcVocabSize, 'source');
+    this.keyWeights?.refresh();
+    this.inferStep.weights.refresh();
     const enc = this.inferEnc;
-    const memView = enc.forward(src, srcLengths, B, S, false, null);
-    const final = enc.finalState();
+    const { outputs, final } = enc.forward(src, srcLengths, B, S);
     const h0all = alloc(B * this.config.decoderLayers * this.config.hiddenSize);
     this.bridge(final, B, h0all);
     const init = this.initialStates(h0all, B);
@@ -292,47 +272,37 @@ export class Seq2Seq implements Seq2SeqModel {
     let keys: F32 | null = null;
     const att = this.decoder.attention;
     if (att) {
-      memory = alloc(memView.length);
-      memory.set(memView);
-      const n = enc.steps.rows;
-      const packed = () => [alloc(n * att.memorySize), alloc(n * att.keySize)] as const;
-      keys = att.keyLayer ? att.computeKeys(memory, enc.steps, ...packed(), alloc(S * B * att.keySize)) : memory;
+      // M [S×B×C] from the packed outputs; K = M W_kᵀ over the real positions (Attention.computeKeys)
+      memory = enc.steps.unpack(outputs, att.memorySize, alloc(S * B * att.memorySize));
+      keys = memory;
+      if (this.keyWeights) {
+        const Kp = alloc(enc.steps.rows * att.keySize);
+        this.keyWeights.product(enc.steps.rows, outputs, 0, Kp);
+        keys = enc.steps.unpack(Kp, att.keySize, alloc(S * B * att.keySize));
+      }
     }
-    const oPrev = this.config.inputFeeding ? alloc(B * this.sizes.preOutput) : null;
-    const srcOf = Int32Array.from({ length: B }, (_, i) => i);
+    const context = init.context ? init.context.slice() : null;
     const lengths = Int32Array.from(srcLengths);
-    return new Seq2SeqState(B, S, memory, keys, lengths, init.h, init.c, init.context, oPrev, srcOf);
+    const sources: EncodedSources = { batch: B, srcLen: S, lengths, memory, keys, context };
+    const oPrev = this.config.inputFeeding ? alloc(B * this.sizes.preOutput) : null;
+    return [sources, { h: init.h, c: init.c, oPrev }];
   }
 
-  step(stateIn: DecoderState, prev: Int32Array): StepResult {
-    const state = stateIn as Seq2SeqState;
-    const B = state.batchSize;
-    if (prev.length !== B) throw new Error(`step: ${prev.length} previous tokens for ${B} rows`);
-    checkIds(prev, this.config.tgtVocabSize, 'previous target');
-    const dec = this.inferDec;
-    const init = { h: state.h, c: state.c, context: state.context, oPrev: state.oPrev };
-    const memory = state.memory
-      ? { M: state.memory, S: state.srcLen, lengths: state.lengths, source: null, keys: state.keys! }
-      : null;
-    dec.begin(PackedSteps.full(1, B), init, memory);
-    const logits = dec.forward(prev as I32, false, null);
-    const V = this.config.tgtVocabSize;
-    const logProbs = alloc(B * V) as Float32Array;
-    getBackend().logSoftmax(B, V, logits, logProbs);
-    const a = dec.alphas(0);
-    const attention = a ? (a.slice() as Float32Array) : null;
-    const next = new Seq2SeqState(
-      B,
-      state.srcLen,
-      state.memory,
-      state.keys,
-      state.lengths,
-      dec.runs.map((r) => r.h(0).slice()),
-      dec.runs.map((r) => (this.config.cell === 'lstm' ? r.c(0).slice() : null)),
-      state.context,
-      this.config.inputFeeding ? dec.O.slice() : null,
-      state.srcOf,
-    );
-    return { logProbs, attention, state: next };
+  startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): Seq2SeqState {
+    const [sources, rows] = this.encodeSources(src, srcLengths, batchSize, srcLen);
+    const srcOf = Int32Array.from({ length: batchSize }, (_, i) => i);
+    return new Seq2SeqState(batchSize, sources, srcOf, rows, this.stepContext);
+  }
+
+  step(state: DecoderState, prev: Int32Array): StepResult {
+    if (!(state instanceof Seq2SeqState)) throw new Error('step: expected a state from startDecoding of this model');
+    return state.step(prev);
+  }
+
+  startSession(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): Seq2SeqSession {
+    const [sources, rows] = this.encodeSources(src, srcLengths, batchSize, srcLen);
+    const { shortlist } = this.decoding;
+    const output = shortlist ? this.outputOver(shortlist.columnsFor(src)) : this.sessionOutput;
+    return new Seq2SeqSession(sources, rows, this.stepContext, output);
   }
 }

@@ -4,6 +4,8 @@
  */
 import type { Batch } from '../data/batch.js';
 import type { Param } from '../nn/param.js';
+import type { OutputPrecision } from './output-layer.js';
+import type { Shortlist } from './shortlist.js';
 
 export interface LossResult {
   /** Σ cross-entropy over non-pad target tokens (with label smoothing if configured). */
@@ -40,6 +42,44 @@ export interface StepResult {
   state: DecoderState;
 }
 
+/** What one step of a DecodingSession gives: views into the session's buffers, valid until its next call. */
+export interface SessionStep {
+  /** [rows×V'] log-probabilities of the next token over the session's columns (V' = V without a shortlist). */
+  logProbs: Float32Array;
+  /** [rows×S] attention weights over the source positions, or null for a model without attention. */
+  attention: Float32Array | null;
+}
+
+/**
+ * Decoding in place (what the searches use): the rows' states live in buffers reused from step to step, so a step
+ * allocates nothing. Row for row it computes what startDecoding/step/select compute.
+ */
+export interface DecodingSession {
+  /** Rows the next step decodes. */
+  readonly rows: number;
+  /**
+   * The token id of each column of the log-probabilities (ascending), or null when column j is token j: a
+   * shortlist (DecodingOptions) restricts a session to some tokens.
+   */
+  readonly columns: Int32Array | null;
+  /** One step of every row on its previous token (`prev`: rows ids; <s> at the first step). */
+  step(prev: Int32Array): SessionStep;
+  /** Keeps the rows `rows` (row i ← row rows[i]; repeats allowed) for the next step. */
+  select(rows: Int32Array): void;
+}
+
+/**
+ * Opt-in approximations for decoding (the default is neither: the exact fp32 full-vocabulary distribution, the
+ * outputs pinned by test/decode/pinned-outputs.test.ts). They apply to sessions (the searches); the step API
+ * always gives the exact distribution (forced decoding scores with it).
+ */
+export interface DecodingOptions {
+  /** The output layer's precision (./output-layer.ts; default fp32). */
+  precision?: OutputPrecision;
+  /** Decode each batch over the shortlist of its source tokens (./shortlist.ts; default none). */
+  shortlist?: Shortlist | null;
+}
+
 export interface Seq2SeqModel {
   readonly srcVocabSize: number;
   readonly tgtVocabSize: number;
@@ -52,4 +92,15 @@ export interface Seq2SeqModel {
   startDecoding(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): DecoderState;
   /** One decoder step: feeds `prev` ([B] previous target ids; <s> at the first step). */
   step(state: DecoderState, prev: Int32Array): StepResult;
+  /**
+   * Optional: encodes as startDecoding and decodes in place (../decode/ uses it through
+   * ./decoding-session.ts, which wraps startDecoding/step/select for models without it).
+   */
+  startSession?(src: Int32Array, srcLengths: Int32Array, batchSize: number, srcLen: number): DecodingSession;
+  /**
+   * Optional: readies the model for decoding with weights that no longer change (packs the weights of every
+   * per-step product once, so that no step repacks them; the outputs stay the same to the bit), with the opt-in
+   * approximations of `options` for its sessions. Call it again after changing the weights.
+   */
+  prepareForDecoding?(options?: DecodingOptions): void;
 }

@@ -4,12 +4,15 @@
  * runs the Translator, so a long batch never stops the server from answering (a 503, a health
  * check, a timeout) while it decodes.
  */
+import type { DecodingChoices } from '../decode/run-loader.js';
 import type { TranslateOptions } from '../decode/translator.js';
 
 /** workerData of the decoding thread: the models to load, by key, and the decoding settings. */
 export interface DecodeWorkerData {
   models: { key: string; dir: string }[];
   decoding: Partial<TranslateOptions>;
+  /** The opt-in fast modes (none by default). */
+  fast?: DecodingChoices;
 }
 
 /** Main → decoding thread: translate these sentences with model `key`, keeping `nBest` hypotheses. */

@@ -18,7 +18,7 @@ const translators = new Map<string, Translator>();
 try {
   const loaded: { key: string; dir: string }[] = [];
   for (const { key, dir } of data.models) {
-    const run = await loadDecodingModels([dir]);
+    const run = await loadDecodingModels([dir], data.fast);
     const options = { ...data.decoding, maxSourceLength: run.maxSourceLength };
     translators.set(key, new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, options));
     loaded.push({ key, dir: run.dir });

@@ -3,6 +3,7 @@
  * parses and checks them; the serve layer only consumes them). Limits of -1 mean "no limit", as in
  * LibreTranslate's --char-limit, --batch-limit and --req-limit.
  */
+import type { DecodingChoices } from '../decode/run-loader.js';
 import type { TranslateOptions } from '../decode/translator.js';
 
 /** One model: its run (or checkpoint) directory and, when given on the command line, its pair. */
@@ -20,6 +21,8 @@ export interface ServeOptions {
   port: number;
   /** Decoding settings, as `seq2seq translate` takes them (beam, length penalty, …). */
   decoding: Partial<TranslateOptions>;
+  /** The opt-in fast modes, as `seq2seq translate` takes them (--precision, --shortlist); none when absent. */
+  fast?: DecodingChoices;
   /** Sentences decoded together at most. */
   maxBatch: number;
   /** How long the first queued sentence waits for others before a partial batch is decoded. */

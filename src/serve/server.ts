@@ -182,7 +182,7 @@ export async function startServer(
   onFatal: (err: Error) => void,
 ): Promise<RunningServer> {
   const models = options.models.map((m, i) => ({ key: String(i), dir: m.dir }));
-  const decoder = new DecoderThread({ models, decoding: options.decoding }, onFatal);
+  const decoder = new DecoderThread({ models, decoding: options.decoding, fast: options.fast }, onFatal);
   let registry: ModelRegistry | null = null;
   const decoding = { decode: decoder.decode.bind(decoder), registry: () => registry };
   const { app, batcher } = await buildApp(options, decoding, log);

@@ -66,6 +66,13 @@ export interface Backend {
   gemmPackedMatrix(
     M: number, N: number, K: number, alpha: number, A: F32, B: F32, packed: F32, beta: number, C: F32,
   ): void;
+  /**
+   * Exactly gemm(false, transB, M, N, K, alpha, A, B, beta, C), to the bit; products of M ≤ 4 rows (decoding one
+   * sentence) split over the threads by the size of B, which their time is, where gemm counts flops.
+   */
+  gemmFewRows(
+    transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32,
+  ): void;
 
   /**
    * dst (cols×rows) = srcᵀ, src rows×cols. Lets a layer that multiplies by Wᵀ step after step
@@ -318,6 +325,26 @@ export interface Backend {
   packBf16(N: number, K: number, W: F32, out: Uint16Array): void;
   /** C[i,j] = Σ_k bf16(X[i,k]) · Wb[j,k] (exact products, float32 sums) + bias[j]. */
   gemmBf16(M: number, N: number, K: number, X: F32, Wb: Uint16Array, bias: F32 | null, C: F32): void;
+
+  // ---- decoding: attention through each row's sentence --------------------------------------
+  // The memory M and keys K hold the B0 sentences of a batch ([S×B0×D], row (s, j) at (s·B0 + j)·D); row b < rows
+  // reads sentence src[b] (lengths[j]: sentence j's length), so the hypotheses of one sentence share its memory.
+  // A row's results equal those of the kernels above on the memory gathered row by row, to the bit.
+  /** scores[s·rows + b] = v · tanh(K[s, src[b]] + qp[b]) for s < lengths[src[b]] (the other s are not written). */
+  additiveScoresAt(
+    S: number, B0: number, A: number, K: F32, src: I32, lengths: I32, rows: number, qp: F32, v: F32, scores: F32,
+  ): void;
+  /** scores[s·rows + b] = q[b] · K[s, src[b]] for s < lengths[src[b]] (the other s are not written). */
+  dotScoresAt(
+    S: number, B0: number, D: number, K: F32, src: I32, lengths: I32, rows: number, q: F32, scores: F32,
+  ): void;
+  /**
+   * alpha[b, s] = softmax over s < lengths[src[b]] of scores[s·rows + b] (exactly 0 beyond);
+   * ctx[b, :] = Σ_s alpha[b, s] · M[s, src[b], :].
+   */
+  attentionContextAt(
+    S: number, B0: number, C: number, M: F32, src: I32, lengths: I32, rows: number, scores: F32, alpha: F32, ctx: F32,
+  ): void;
 
   // ---- dropout ---------------------------------------------------------------------------
   /**

@@ -4,6 +4,7 @@
  * documented in ./backend.ts; the native backend is tested against this one.
  */
 import type { Backend, F32, I32 } from './backend.js';
+import { jsIndexedAttention } from './js-indexed-attention.js';
 import { jsLowPrecision } from './js-low-precision.js';
 
 /**
@@ -456,6 +457,9 @@ export const jsBackend: Backend = {
   gemmPackedMatrix(M, N, K, alpha, A, B, _packed, beta, C) {
     gemm(false, false, M, N, K, alpha, A, B, beta, C);
   },
+  gemmFewRows(transB, M, N, K, alpha, A, B, beta, C) {
+    gemm(false, transB, M, N, K, alpha, A, B, beta, C);
+  },
 
   // per row: the k best base[r] + x[r, j] (float64), ties → lower j — the insertion of src/decode/top-k.ts
   rowTopK(M, V, x, k, base, values, ids) {
@@ -487,6 +491,7 @@ export const jsBackend: Backend = {
   },
 
   ...jsLowPrecision,
+  ...jsIndexedAttention,
 
   // loss_i = −Σ_j q_j log p_j with q = (1 − ε)·onehot(y) + ε/V; dlogits = p − q
   softmaxCrossEntropy(M, V, logits, targets, ignoreId, smoothing, dLogits, nll) {

@@ -72,6 +72,7 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
     'packedWeightsSize', 'packWeights', 'gemmPackedWeights', 'rowTopK', 'logSoftmaxTopK',
     'quantizeInt8', 'gemmInt8', 'packBf16', 'gemmBf16',
     'packMatrix', 'gemmPackedMatrix', 'scaleSumSquares', 'attentionScoreGrad', 'attentionMemoryGrad',
+    'gemmFewRows', 'additiveScoresAt', 'dotScoresAt', 'attentionContextAt',
   ] as const;
   const table = kernels as Record<string, unknown>;
   const exported = addon as unknown as Record<string, unknown>;

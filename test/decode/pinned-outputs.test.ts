@@ -163,26 +163,35 @@ function expectPinned(got: { ids: number[]; finished: boolean; logProb: number }
 }
 
 describe(`pinned outputs of the fp32 full-vocabulary search (backend: ${getBackend().name})`, () => {
-  for (const [name, config] of Object.entries(CONFIGS)) {
-    it(`${name}: greedy, the six sources in one batch and one at a time`, () => {
-      const m = pinnedModel(config);
-      greedyDecode(m, SOURCES, OPTS).forEach((h, i) => expectPinned(h, PINNED[name].greedy[i], `source ${i}`));
-      SOURCES.forEach((s, i) =>
-        expectPinned(greedyDecode(m, [s], OPTS)[0], PINNED[name].greedy[i], `source ${i} alone`),
-      );
-    });
+  for (const [name, config] of Object.entries(CONFIGS))
+    for (const prepared of [false, true]) {
+      const how = prepared ? ', step weights packed (prepareForDecoding, as a loaded run is)' : '';
+      const model = () => {
+        const m = pinnedModel(config);
+        if (prepared) m.prepareForDecoding();
+        return m;
+      };
 
-    it(`${name}: beam 5, 3-best, the six sources in one batch and one at a time`, () => {
-      const m = pinnedModel(config);
-      const check = (lists: { ids: number[]; finished: boolean; logProb: number }[][], offset: number, how: string) =>
-        lists.forEach((list, i) => {
-          expect(list).toHaveLength(3);
-          list.forEach((h, r) =>
-            expectPinned(h, PINNED[name].beam5[offset + i][r], `source ${offset + i} rank ${r} ${how}`),
-          );
-        });
-      check(beamSearch(m, SOURCES, { ...OPTS, beam: 5, nBest: 3 }), 0, 'batched');
-      SOURCES.forEach((s, i) => check(beamSearch(m, [s], { ...OPTS, beam: 5, nBest: 3 }), i, 'alone'));
-    });
-  }
+      it(`${name}: greedy, the six sources in one batch and one at a time${how}`, () => {
+        const m = model();
+        greedyDecode(m, SOURCES, OPTS).forEach((h, i) => expectPinned(h, PINNED[name].greedy[i], `source ${i}`));
+        SOURCES.forEach((s, i) =>
+          expectPinned(greedyDecode(m, [s], OPTS)[0], PINNED[name].greedy[i], `source ${i} alone`),
+        );
+      });
+
+      it(`${name}: beam 5, 3-best, the six sources in one batch and one at a time${how}`, () => {
+        const m = model();
+        type Hyp = { ids: number[]; finished: boolean; logProb: number };
+        const check = (lists: Hyp[][], offset: number, what: string) =>
+          lists.forEach((list, i) => {
+            expect(list).toHaveLength(3);
+            list.forEach((h, r) =>
+              expectPinned(h, PINNED[name].beam5[offset + i][r], `source ${offset + i} rank ${r} ${what}`),
+            );
+          });
+        check(beamSearch(m, SOURCES, { ...OPTS, beam: 5, nBest: 3 }), 0, 'batched');
+        SOURCES.forEach((s, i) => check(beamSearch(m, [s], { ...OPTS, beam: 5, nBest: 3 }), i, 'alone'));
+      });
+    }
 });

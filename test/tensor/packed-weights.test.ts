@@ -1,7 +1,8 @@
 /**
  * gemmPackedWeights (C = αA·Wᵀ + βC with W packed once) must equal gemm(false, true, …) to the bit, on both
- * backends: every row count the decoder steps use (1–4 take the unpacked row kernel, 5 and up the packed
- * panels), several column blocks and k blocks, 1 and 2 threads, alpha/beta cases, views at an offset.
+ * backends: every row count the decoder steps use (1–4 take the unpacked row kernel, split over the threads by the
+ * size of W, 5 and up the packed panels), several column blocks and k blocks, 1 and 2 threads, alpha/beta cases,
+ * views at an offset.
  */
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/tensor/backend.js';
@@ -37,6 +38,9 @@ function check(k: Backend, M: number, N: number, K: number, alpha: number, beta:
 const shapes: [number, number, number][] = [
   [1, 300, 70],
   [4, 97, 513],
+  // few rows over a large W: split over the threads where gemm (counting flops) keeps one thread
+  [1, 1536, 1280],
+  [3, 1000, 130],
   [5, 8000, 256],
   [7, 3100, 300],
   [64, 1536, 512],
@@ -85,4 +89,34 @@ describe(`packed weights, native${skipped}`, () => {
       ).toThrow(/packed has/);
     },
   );
+});
+
+describe(`gemmFewRows = gemm to the bit, split over the threads by the size of B${skipped}`, () => {
+  it.skipIf(!native)('1–5 rows, B as is and transposed, small and large B, 1 and 2 threads', () => {
+    const before = native!.threads();
+    try {
+      for (const threads of [1, 2])
+        for (const transB of [false, true])
+          for (const [N, K] of [
+            [70, 30],
+            [1536, 512],
+            [1000, 130],
+          ])
+            for (let M = 1; M <= 5; M++) {
+              native!.setThreads(threads);
+              const A = view(M * K),
+                B = view(N * K),
+                C0 = view(M * N);
+              const want = C0.slice(),
+                got = C0.slice();
+              native!.gemm(false, transB, M, N, K, 0.5, A, B, 1, want);
+              native!.gemmFewRows(transB, M, N, K, 0.5, A, B, 1, got);
+              let differ = 0;
+              for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) differ++;
+              expect(differ, `${M}×${K}×${N} transB=${transB}, ${threads} threads`).toBe(0);
+            }
+    } finally {
+      native!.setThreads(before);
+    }
+  });
 });

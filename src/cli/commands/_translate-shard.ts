@@ -4,6 +4,7 @@
  * Messages go to stderr; a kill leaves OUT.partial, which the same command continues.
  */
 import { InputError } from '../../errors.js';
+import type { DecodingChoices } from '../../decode/run-loader.js';
 import type { OutputFormat } from '../../decode/stream-translate.js';
 import type { TranslateOptions } from '../../decode/translator.js';
 
@@ -12,6 +13,7 @@ export interface ShardCommand {
   input?: string;
   output?: string;
   options: Omit<TranslateOptions, 'maxSourceLength'>;
+  decoding: DecodingChoices;
   batchSize: number;
   format: OutputFormat;
   splitSentences: boolean;
@@ -45,12 +47,15 @@ export async function translateShardCommand(spec: string, c: ShardCommand): Prom
   const { resolve } = await import('node:path');
   const { loadDecodingModels } = await import('../../decode/run-loader.js');
   const { Translator } = await import('../../decode/translator.js');
-  const run = await loadDecodingModels(c.models);
+  const run = await loadDecodingModels(c.models, c.decoding);
   const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, {
     ...c.options,
     maxSourceLength: run.maxSourceLength,
   });
-  const identity = { models: c.models.map((m) => resolve(m)), ...c.options };
+  // the fast modes change the outputs: a partial output made without them (or with others) is not continued
+  const fast = { precision: c.decoding.precision ?? 'fp32', shortlist: c.decoding.shortlist === true };
+  const exact = fast.precision === 'fp32' && !fast.shortlist;
+  const identity = { models: c.models.map((m) => resolve(m)), ...c.options, ...(exact ? {} : fast) };
   const r = await translateShard(translator, plan, {
     batchSize: c.batchSize,
     format: c.format,

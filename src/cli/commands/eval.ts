@@ -10,9 +10,10 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { Evaluation } from '../../eval/evaluate.js';
 import { SIZE_LIMITS } from '../../model/size-limits.js';
+import { addDecodingFlags, decodingChoices, type DecodingFlags } from '../decoding-flags.js';
 import { collect, integerFlag, numberFlag } from '../option-values.js';
 
-interface EvalOpts {
+interface EvalOpts extends DecodingFlags {
   model: string[];
   test: string[];
   src?: string;
@@ -27,7 +28,7 @@ interface EvalOpts {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
     .description('translate a test corpus and report BLEU, chrF, perplexity and decoding speed')
     .requiredOption('--model <run>', 'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)', collect)
@@ -40,7 +41,8 @@ export function register(program: Command): void {
     .option('--metrics <list>', 'comma-separated: bleu, chrf, chrf++', 'bleu,chrf')
     .option('--lowercase', 'case-insensitive BLEU/chrF')
     .option('--format <fmt>', 'text or json', 'text')
-    .option('--hyp-out <file>', 'also write the translations here, one line per pair (atomically)')
+    .option('--hyp-out <file>', 'also write the translations here, one line per pair (atomically)');
+  addDecodingFlags(cmd)
     .addHelpText(
       'after',
       `
@@ -54,6 +56,7 @@ Examples:
       const beam = integerFlag('--beam', opts.beam, 1, SIZE_LIMITS.beam);
       const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
       const lengthPenalty = numberFlag('--length-penalty', opts.lengthPenalty);
+      const decoding = decodingChoices(opts);
       if (opts.format !== 'text' && opts.format !== 'json') {
         throw new InputError(`--format must be text or json, got '${opts.format}'`);
       }
@@ -66,7 +69,7 @@ Examples:
       const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
       const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
       const { loadDecodingModels } = await import('../../decode/run-loader.js');
-      const run = await loadDecodingModels(opts.model);
+      const run = await loadDecodingModels(opts.model, decoding);
       const { pairs, report } = await loadPairs(spec);
       if (pairs.length === 0) throw new InputError(`${opts.test.join(' ')}: no sentence pairs to evaluate`);
       if (report.skippedEmpty > 0) {

@@ -8,12 +8,13 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { InputError } from '../../errors.js';
+import { addDecodingFlags, decodingChoices, type DecodingFlags } from '../decoding-flags.js';
 import { collect, integerFlag, numberFlag } from '../option-values.js';
 import { readApiKeys } from '../../serve/api-keys.js';
 import { normalizeCode } from '../../serve/languages.js';
 import type { ModelSpec, ServeOptions } from '../../serve/options.js';
 
-interface ServeCliOpts {
+interface ServeCliOpts extends DecodingFlags {
   model: string[];
   host: string;
   port: string;
@@ -50,7 +51,7 @@ export function parseModelSpec(value: string): ModelSpec {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description('serve trained runs over HTTP: the LibreTranslate API and a translation web page')
     .requiredOption(
@@ -74,7 +75,8 @@ export function register(program: Command): void {
     .option('--req-limit <n>', 'requests per minute per API key or client address (-1: no limit)', '-1')
     .option('--api-keys <file>', 'accept only requests with one of these keys (one per line)')
     .option('--body-limit <bytes>', 'request body size limit', '1048576')
-    .option('--log-format <fmt>', 'access log on stderr: plain or json', 'plain')
+    .option('--log-format <fmt>', 'access log on stderr: plain or json', 'plain');
+  addDecodingFlags(cmd)
     .addHelpText(
       'after',
       `
@@ -111,6 +113,7 @@ function readOptions(opts: ServeCliOpts): ServeOptions {
       maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant),
       replaceUnk: opts.replaceUnk === true,
     },
+    fast: decodingChoices(opts),
     maxBatch: integerFlag('--max-batch', opts.maxBatch),
     maxWaitMs: integerFlag('--max-wait-ms', opts.maxWaitMs, 0),
     maxQueue: integerFlag('--max-queue', opts.maxQueue),

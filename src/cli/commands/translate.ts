@@ -13,11 +13,12 @@ import type { Command } from 'commander';
 import { fstatSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { SIZE_LIMITS } from '../../model/size-limits.js';
+import { addDecodingFlags, decodingChoices, type DecodingFlags } from '../decoding-flags.js';
 import { collect, integerFlag, numberFlag } from '../option-values.js';
 import type { Translator } from '../../decode/translator.js';
 import type { TextLine } from '../../data/line-reader.js';
 
-interface TranslateCliOpts {
+interface TranslateCliOpts extends DecodingFlags {
   model: string[];
   input?: string;
   output?: string;
@@ -34,7 +35,7 @@ interface TranslateCliOpts {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('translate')
     .description('translate text with a trained run: interactive on a terminal, else one output line per input line')
     .requiredOption('--model <run>', 'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)', collect)
@@ -52,7 +53,8 @@ export function register(program: Command): void {
     .option(
       '--shard <I/N|auto>',
       'translate the I-th (from 0) of N contiguous line ranges of -i into -o; auto: from the job array',
-    )
+    );
+  addDecodingFlags(cmd)
     .addHelpText(
       'after',
       `
@@ -63,7 +65,8 @@ Examples:
   seq2seq translate --model runs/en-de -i in.en --n-best 3 --format jsonl
   seq2seq translate --model runs/en-de --split-sentences < paragraphs.en > paragraphs.de
   seq2seq translate --model runs/en-de/best --model runs/en-de/checkpoints/step-00008800 < in.en
-                                                  # an ensemble: the mean of the models' probabilities`,
+                                                  # an ensemble: the mean of the models' probabilities
+  seq2seq translate --model runs/en-de --precision int8 --shortlist < in.en    # faster, approximate`,
     )
     .action(async (opts: TranslateCliOpts) => {
       const beam = integerFlag('--beam', opts.beam, 1, SIZE_LIMITS.beam);
@@ -73,6 +76,7 @@ Examples:
       if (nBest > beam) throw new InputError(`--n-best ${nBest} cannot exceed --beam ${beam}`);
       if (nBest > 1 && opts.format === 'text') throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
       const splitSentences = opts.splitSentences === true;
+      const decoding = decodingChoices(opts);
       if (splitSentences && nBest > 1) {
         throw new InputError('--split-sentences gives one hypothesis per line: it cannot go with --n-best > 1');
       }
@@ -91,6 +95,7 @@ Examples:
           input: opts.input,
           output: opts.output,
           options,
+          decoding,
           batchSize,
           format: opts.format,
           splitSentences,
@@ -106,7 +111,7 @@ Examples:
       }
       const { loadDecodingModels } = await import('../../decode/run-loader.js');
       const { Translator } = await import('../../decode/translator.js');
-      const run = await loadDecodingModels(opts.model);
+      const run = await loadDecodingModels(opts.model, decoding);
       const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, { ...options, maxSourceLength: run.maxSourceLength });
 
       if (opts.input === undefined && opts.output === undefined && process.stdin.isTTY && process.stdout.isTTY) {
