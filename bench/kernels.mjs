@@ -35,7 +35,7 @@ function rand(n) {
 }
 
 /** best seconds per call of fn over `reps` timed batches (each ≈ ≥ 50 ms or one call) */
-function time(fn, flops, repsWanted) {
+function time(fn, _flops, repsWanted) {
   fn(); // warm-up (packing buffers, threads, JIT)
   const once = process.hrtime.bigint();
   fn();

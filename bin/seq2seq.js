@@ -8,7 +8,7 @@ main(process.argv).then(
   },
   (err) => {
     // main() reports its own errors; this is the last line of defence.
-    process.stderr.write(`seq2seq: internal error: ${err && err.message ? err.message : String(err)}\n`);
+    process.stderr.write(`seq2seq: internal error: ${err?.message ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },
 );

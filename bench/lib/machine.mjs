@@ -10,7 +10,7 @@ export const cpuName = () => `${cpus()[0]?.model?.trim() ?? 'unknown CPU'}, ${cp
 /** GFLOP/s of one core's FMA units (best of 3 × ~0.2 s), or NaN without the native addon. */
 export function fmaPeakPerCore() {
   const load = loadNative();
-  return load.addon && load.addon.fmaPeak ? load.addon.fmaPeak() : NaN;
+  return load.addon?.fmaPeak ? load.addon.fmaPeak() : NaN;
 }
 
 /**

@@ -154,7 +154,7 @@ export function reportError(err: unknown): number {
     process.stderr.write(`seq2seq: ${why}\n`);
     return 1;
   }
-  process.stderr.write(`seq2seq: internal error: ${e && e.message ? e.message : String(err)}\n`);
-  if (process.env.SEQ2SEQ_DEBUG) process.stderr.write(`${(e && e.stack) || ''}\n`);
+  process.stderr.write(`seq2seq: internal error: ${e?.message ? e.message : String(err)}\n`);
+  if (process.env.SEQ2SEQ_DEBUG) process.stderr.write(`${(e?.stack) || ''}\n`);
   return 1;
 }

@@ -247,7 +247,7 @@ export class Batcher {
   }
 
   restore(state: BatcherState): void {
-    if (!state || state.version !== 1) throw new InputError('batcher state: unknown version');
+    if (state?.version !== 1) throw new InputError('batcher state: unknown version');
     if (state.pairs !== this.pairs.length || state.fingerprint !== this.fingerprint || state.seed !== this.seed) {
       throw new InputError(
         `batcher state does not match the data (saved for ${state.pairs} pairs, seed ${state.seed}; now ${this.pairs.length} pairs, seed ${this.seed}, or different lengths/batch settings)`,

@@ -354,7 +354,7 @@ async function getOpus(s: GetSettings): Promise<CorpusManifest> {
       throw f.corrupt(err, entry.url);
     }
     let files: CorpusManifest['files'];
-    let report;
+    let report: Awaited<ReturnType<typeof prepareCorpus>> | undefined;
     if (s.split) {
       const names = new Map([
         [raw.src, `${zipName}:${corpus}.${a}-${b}.${pair.src}`],

@@ -18,7 +18,7 @@
  * The last line need not end with a newline; a final newline does not start an empty line.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { InputError, at } from '../errors.js';
 
 /** Longest line accepted, in bytes: longer lines are taken as a sign of a binary file. */
@@ -72,7 +72,7 @@ function countSpecials(lines: readonly string[], counts: LineReaderCounts): void
 
 /** Throws an InputError unless `path` names an existing regular file. */
 export function checkFile(path: string, role = 'file'): void {
-  let st;
+  let st: Stats;
   try {
     st = statSync(path);
   } catch (err) {

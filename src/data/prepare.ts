@@ -27,7 +27,7 @@ import { sha256OfFile } from './file-sha256.js';
 import { checkInterrupted } from './interrupted.js';
 import { KeyTable } from './key-table.js';
 import { PairStore } from './pair-store.js';
-import { assignSplits, sourceKey } from './split.js';
+import { assignSplits, type GroupAssignment, sourceKey } from './split.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /** How many pairs a split gets: a count, a fraction of the kept pairs, or a count capped by a fraction. */
@@ -256,7 +256,7 @@ export async function prepareCorpus(
     report.settings.valid = `${valid} (asked: ${describeSplitSize(settings.valid)})`;
     report.settings.test = `${test} (asked: ${describeSplitSize(settings.test)})`;
     if (report.kept === 0) throw new InputError(`${named.join(', ')}: no pairs left to split (${report.read} read)`);
-    let assigned;
+    let assigned: GroupAssignment;
     try {
       assigned = assignSplits(groupSizes, { valid, test }, settings.seed);
     } catch (err) {

@@ -31,7 +31,7 @@ export interface SearchHypothesis {
 
 /** Wu et al. (2016): lp(Y) = ((5 + |Y|) / 6)^α, |Y| = output tokens counting </s> when present. */
 export function lengthPenalty(length: number, alpha: number): number {
-  return alpha === 0 ? 1 : Math.pow((5 + length) / 6, alpha);
+  return alpha === 0 ? 1 : ((5 + length) / 6) ** alpha;
 }
 
 /** Maximum number of output tokens (without </s>) for a source of `srcLength` tokens; at least 1. */

@@ -87,19 +87,19 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
   const yMax = Math.ceil(yMax0 / ys - 1e-9) * ys;
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
-  const X = (x: number): number => m.left + (x / xMax) * pw;
-  const Y = (y: number): number => m.top + ph - (y / yMax) * ph;
+  const toX = (x: number): number => m.left + (x / xMax) * pw;
+  const toY = (y: number): number => m.top + ph - (y / yMax) * ph;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
   for (let i = 0; i * ys <= yMax + 1e-9; i++) {
-    const y = Y(i * ys);
+    const y = toY(i * ys);
     parts.push(`<line x1="${m.left}" y1="${fmt(y)}" x2="${W - m.right}" y2="${fmt(y)}" stroke="#e0e0e0"/>`);
     parts.push(`<text x="${m.left - 6}" y="${fmt(y + 4)}" text-anchor="end">${fmt(i * ys)}</text>`);
   }
   for (let i = 0; i * xs <= xMax + 1e-9; i++) {
-    const x = X(i * xs);
+    const x = toX(i * xs);
     parts.push(`<line x1="${fmt(x)}" y1="${m.top}" x2="${fmt(x)}" y2="${m.top + ph}" stroke="#f0f0f0"/>`);
     parts.push(`<text x="${fmt(x)}" y="${m.top + ph + 16}" text-anchor="middle">${fmt(i * xs)}</text>`);
   }
@@ -109,9 +109,9 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
   parts.push(`<text x="14" y="${m.top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${m.top + ph / 2})">${esc(o.yLabel)}</text>`);
   series.forEach((s, i) => {
     const c = COLOURS[i % COLOURS.length];
-    const pts = s.points.map((p) => `${fmt(X(p[0]))},${fmt(Y(p[1]))}`).join(' ');
+    const pts = s.points.map((p) => `${fmt(toX(p[0]))},${fmt(toY(p[1]))}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts}"/>`);
-    for (const p of s.points) parts.push(`<circle cx="${fmt(X(p[0]))}" cy="${fmt(Y(p[1]))}" r="2.5" fill="${c}"/>`);
+    for (const p of s.points) parts.push(`<circle cx="${fmt(toX(p[0]))}" cy="${fmt(toY(p[1]))}" r="2.5" fill="${c}"/>`);
     parts.push(`<text x="${m.left + 10}" y="${m.top + 16 + 16 * i}" fill="${c}">${esc(s.label)}</text>`);
   });
   parts.push('</svg>');

@@ -46,7 +46,7 @@ import {
   openSync,
   readdirSync,
 } from 'node:fs';
-import { readlinkSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { type Stats, readlinkSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';
@@ -303,7 +303,7 @@ function isLink(path: string): boolean {
 
 /** The run's model.safetensors is best/'s (a hard link, or a copy with equal bytes in a copied run). */
 function sameWeights(runDir: string, top: string, best: string): boolean {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(top);
   } catch {

@@ -38,8 +38,8 @@ export class Adam implements Optimizer {
   step(lr: number, gradScale = 1): void {
     const k = getBackend();
     this.t++;
-    const bc1 = 1 - Math.pow(this.beta1, this.t);
-    const bc2 = 1 - Math.pow(this.beta2, this.t);
+    const bc1 = 1 - this.beta1 ** this.t;
+    const bc2 = 1 - this.beta2 ** this.t;
     this.params.forEach((p, i) => {
       const [m, v] = [this.m[i], this.v[i]];
       k.adamStep(p.value, p.grad, m, v, lr, this.beta1, this.beta2, this.eps, bc1, bc2, this.weightDecay, gradScale);

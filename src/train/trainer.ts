@@ -23,7 +23,7 @@ import { clipScale, scaleGradsAndNorm } from './clip.js';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping.js';
 import { type BestMetric, type DoneEvent, type StopReason, TrainEmitter } from './events.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
-import { LrSchedule, type ScheduleState } from './schedule.js';
+import type { LrSchedule, ScheduleState } from './schedule.js';
 import type { ValidationResult } from './validator.js';
 
 /** What the trainer needs from a batcher (data/batcher.ts's Batcher provides it). */

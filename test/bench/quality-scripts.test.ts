@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenize13a } from '../../src/eval/tokenizers.js';
 import { REPO } from '../helpers/run-cli.js';
-// @ts-ignore -- plain JavaScript module without type declarations
 import * as selection from '../../bench/lib/selection.mjs';
 
 const S = selection as {

@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { corpusBleu } from '../../src/eval/bleu.js';
-// @ts-ignore -- plain JavaScript module without type declarations
 import * as sel from '../../bench/lib/selection.mjs';
 
 type Stats = number[];

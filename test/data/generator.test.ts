@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// @ts-ignore -- plain JavaScript module without type declarations
 import * as gen from '../../corpora/generate.mjs';
 
 const REPO = new URL('../../', import.meta.url).pathname;

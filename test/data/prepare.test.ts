@@ -22,7 +22,7 @@ import {
   type PrepareReport,
   type PrepareSettings,
 } from '../../src/data/prepare.js';
-import { sourceKey, splitCorpus } from '../../src/data/split.js';
+import { type CorpusSplit, sourceKey, splitCorpus } from '../../src/data/split.js';
 import { REPO, runCli } from '../helpers/run-cli.js';
 
 let tmp: string;
@@ -169,7 +169,7 @@ describe('prepareCorpus', () => {
           writeFileSync(input, pairs.map(([s, t]) => `${s}\t${t}`).join('\n') + '\n');
           const out = dirOf();
           const settings = { ...base, seed, valid: { count: valid }, test: { count: test } };
-          let reference;
+          let reference: CorpusSplit;
           try {
             reference = splitCorpus(
               pairs.map(([src, tgt]) => ({ src, tgt })),

@@ -146,7 +146,7 @@ export class MockModel implements Seq2SeqModel {
 export function exhaustiveBest(model: MockModel, src: number[], maxLen: number, alpha: number): { ids: number[]; score: number; finished: boolean }[] {
   const V = model.tgtVocabSize;
   const out: { ids: number[]; score: number; finished: boolean }[] = [];
-  const lp = (len: number) => (alpha === 0 ? 1 : Math.pow((5 + len) / 6, alpha));
+  const lp = (len: number) => (alpha === 0 ? 1 : ((5 + len) / 6) ** alpha);
   const walk = (prefix: number[], logp: number) => {
     const d = model.distribution(src, prefix);
     if (prefix.length === maxLen) {

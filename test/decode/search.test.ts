@@ -117,7 +117,7 @@ describe('beam search', () => {
         for (const h of list) {
           expect(h.logProb).toBeCloseTo(m.logProbOf(src, h.ids, h.finished), 4);
           const len = h.ids.length + (h.finished ? 1 : 0);
-          expect(h.score).toBeCloseTo(h.logProb / Math.pow((5 + len) / 6, 0.6), 9);
+          expect(h.score).toBeCloseTo(h.logProb / ((5 + len) / 6) ** 0.6, 9);
         }
       });
     }

@@ -11,7 +11,7 @@ import { BOS_ID } from '../../src/data/batch.js';
 import type { ModelConfigInput } from '../../src/model/config.js';
 import { DecoderPass } from '../../src/model/decoder-pass.js';
 import { randomBatch } from '../../src/model/gradcheck.js';
-import { Seq2Seq, Seq2SeqState } from '../../src/model/seq2seq.js';
+import { Seq2Seq, type Seq2SeqState } from '../../src/model/seq2seq.js';
 import type { DecodingSession } from '../../src/model/types.js';
 import { PackedSteps } from '../../src/nn/packed-steps.js';
 import { getBackend } from '../../src/tensor/index.js';

@@ -9,7 +9,7 @@ import { beamSearch } from '../../src/decode/beam.js';
 import { greedyDecode } from '../../src/decode/greedy.js';
 import { packSources } from '../../src/decode/source-batch.js';
 import { Translator } from '../../src/decode/translator.js';
-import { EnsembleModel, EnsembleState } from '../../src/model/ensemble.js';
+import { EnsembleModel, type EnsembleState } from '../../src/model/ensemble.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
 import type { DecoderState, Seq2SeqModel } from '../../src/model/types.js';
 import { Rng } from '../../src/util/rng.js';

@@ -4,7 +4,7 @@ import { BOS_ID, makeBatch } from '../../src/data/batch.js';
 import { InputError } from '../../src/errors.js';
 import { REFERENCE_MODEL_CONFIG, parseModelConfig, type ModelConfigInput } from '../../src/model/config.js';
 import { gradcheckCases, gradcheckModel, randomBatch } from '../../src/model/gradcheck.js';
-import { Seq2Seq, Seq2SeqState } from '../../src/model/seq2seq.js';
+import { Seq2Seq, type Seq2SeqState } from '../../src/model/seq2seq.js';
 import { withFloat64 } from '../../src/nn/alloc.js';
 import { Rng } from '../../src/util/rng.js';
 

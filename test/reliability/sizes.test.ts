@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integerFlag, numberFlag } from '../../src/cli/option-values.js';
 import { InputError } from '../../src/errors.js';
-import { parameterCount, parseModelConfig, type ModelConfigInput } from '../../src/model/config.js';
+import { type ModelConfig, parameterCount, parseModelConfig, type ModelConfigInput } from '../../src/model/config.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
 import { SIZE_LIMITS } from '../../src/model/size-limits.js';
 import { parseTrainSettings } from '../../src/train/config.js';
@@ -55,7 +55,7 @@ describe('parameterCount: the exact parameter count from the config alone', () =
     let built = 0;
     fc.assert(
       fc.property(small, (raw) => {
-        let c;
+        let c: ModelConfig;
         try {
           c = parseModelConfig(raw as ModelConfigInput);
         } catch {

@@ -18,6 +18,7 @@ import {
   readlinkSync,
   rmSync,
   writeFileSync,
+  type Stats,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -48,7 +49,7 @@ export function makeFifo(path: string): string | null {
 
 /** What `path` is, for "the special file is still the same kind afterwards". */
 export function kindOf(path: string): string {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(path);
   } catch {

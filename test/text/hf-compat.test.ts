@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { learnBpe, Tokenizer } from '../../src/text/tokenizer.js';
+import { learnBpe, type Tokenizer } from '../../src/text/tokenizer.js';
 import { awkwardText } from './arbitraries.js';
 
 interface HfNormalizer {

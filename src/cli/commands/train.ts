@@ -49,7 +49,7 @@ See docs/training.md for every setting, the presets and the run directory.`,
       const logger = createLogger(logFormat === 'json' ? 'json' : 'plain', (line) => process.stderr.write(line + '\n'));
       const note = useDashboard ? (m: string) => process.stderr.write(`${m}\n`) : (m: string) => logger.note(m);
 
-      let prepared;
+      let prepared: Awaited<ReturnType<typeof run.prepareResume>>;
       if (flags.resume !== undefined) {
         if (flags.config !== undefined) throw new InputError('--resume continues with the run\'s saved settings: --config cannot be given');
         prepared = await run.prepareResume(flags.resume, flagLayer, note);
@@ -82,7 +82,7 @@ See docs/training.md for every setting, the presets and the run directory.`,
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      let summary;
+      let summary: Awaited<ReturnType<typeof prepared.trainer.run>>;
       try {
         if (useDashboard) {
           (await import('../../ui/shared/live-terminal.js')).allowLiveRendering();

@@ -22,7 +22,7 @@ import { downloadFile, type DownloadSettings } from './download-file.js';
 /** $XDG_CACHE_HOME/seq2seq, or ~/.cache/seq2seq when XDG_CACHE_HOME is unset or not absolute. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'seq2seq');
+  return join(xdg?.startsWith('/') ? xdg : join(homedir(), '.cache'), 'seq2seq');
 }
 
 export interface CacheRecord {

@@ -12,7 +12,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeFailure, Seq2SeqError } from '../../errors.js';
@@ -194,7 +194,7 @@ async function attemptOnce(t: DownloadTarget, s: DownloadSettings): Promise<Down
   const etag = header(res, 'etag');
   const validator = etag && !etag.startsWith('W/') ? etag : header(res, 'last-modified');
   const hash = createHash('sha256');
-  let fh;
+  let fh: FileHandle | undefined;
   try {
     writeFileSync(statePath(t.dest), JSON.stringify({ url: t.url, validator, total } satisfies PartState) + '\n');
     if (start > 0) await hashFile(part, hash);

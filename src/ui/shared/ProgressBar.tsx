@@ -1,6 +1,6 @@
 /** A one-line progress bar: `[█████░░░░░]  45%  label`. */
 import { Text } from 'ink';
-import React from 'react';
+import type React from 'react';
 
 export function progressBar(fraction: number, width: number): string {
   const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;

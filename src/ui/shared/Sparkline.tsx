@@ -3,7 +3,7 @@
  * minimum and maximum shown (non-finite values are drawn as a space).
  */
 import { Text } from 'ink';
-import React from 'react';
+import type React from 'react';
 
 const BARS = '▁▂▃▄▅▆▇█';
 

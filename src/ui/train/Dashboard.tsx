@@ -6,7 +6,7 @@
  * CLI prints nothing more to the terminal.
  */
 import { Box, Text } from 'ink';
-import React from 'react';
+import type React from 'react';
 import { formatDuration } from '../../train/duration.js';
 import { ProgressBar } from '../shared/ProgressBar.js';
 import { Sparkline } from '../shared/Sparkline.js';

@@ -4,7 +4,8 @@
  * times a second, Ctrl-C (raw-mode input) turned into a stop request, unmounted when training ends.
  */
 import { render, useInput, useStdin, useStdout } from 'ink';
-import React, { useSyncExternalStore } from 'react';
+import type React from 'react';
+import { useSyncExternalStore } from 'react';
 import type { PreparedRun } from '../../train/run-training.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { Dashboard } from './Dashboard.js';

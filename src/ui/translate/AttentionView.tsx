@@ -3,7 +3,7 @@
  * drawing), or a one-line note when the model has no attention or produced nothing. The panel
  * takes at most `maxLines` lines: rows that do not fit are cropped to a window the keys scroll.
  */
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { heatLevel, levelsOf, renderHeatmap, type HeatScale, type HeatStyle } from './attention-grid.js';
 import type { TranslationLike } from './types.js';

@@ -3,7 +3,7 @@
  * (✗), then the translator's warnings (!) and, for a line longer than the model's limit, the part
  * that was not translated.
  */
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { displayWidth } from '../shared/text-width.js';
 import type { TranscriptEntry } from './types.js';

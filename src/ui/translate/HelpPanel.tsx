@@ -1,5 +1,5 @@
 /** The list of keys and commands (:help), cut to `maxLines` lines on a short terminal. */
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { HELP_LINES } from './commands.js';
 

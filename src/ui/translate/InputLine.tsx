@@ -4,7 +4,7 @@
  * It always takes one screen line: a line wider than the screen shows the window around the
  * cursor, with "…" where it is cut.
  */
-import React from 'react';
+import type React from 'react';
 import { Text } from 'ink';
 import { displayWidth, takeWidth, takeWidthFromEnd } from '../shared/text-width.js';
 import type { LineState } from './line-editor.js';

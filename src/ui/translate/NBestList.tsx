@@ -4,7 +4,7 @@
  * Shift-↑/↓ and PgUp/PgDn scroll (the offset is the first hypothesis shown). With one hypothesis
  * (greedy search) it says how to get more.
  */
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import type { HypothesisLike } from './types.js';
 

@@ -5,7 +5,7 @@
  * NO_COLOR too. The pieces are laid out in lines of `width` columns here (not by the terminal), so
  * the panel's height is known and can be limited to `maxLines`.
  */
-import React from 'react';
+import type React from 'react';
 import { Box, Text } from 'ink';
 import { UNK_ID } from '../../data/batch.js';
 import { displayWidth, truncateToWidth } from '../shared/text-width.js';

@@ -6,7 +6,8 @@
  * controller.ts; this component draws the state, feeds keys and terminal resizes to the controller,
  * and gives the panels the lines layout.ts allots them.
  */
-import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import type React from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
 import chalk from 'chalk';
 import { colourWanted } from '../shared/colour.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import React from 'react';
+import type React from 'react';
 import { render, cleanup } from 'ink-testing-library';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ const KEY = {
 };
 
 /** Resolves when `cond()` holds, checking after each turn of the event loop; fails after 5 s. */
-export async function until(cond: () => boolean, what: string): Promise<void> {
+async function until(cond: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 5000;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -325,7 +325,7 @@ describe('TranslateApp on a terminal of a given size', () => {
       );
     };
     // 100 columns: all 26 words and </s> fit in 3-column cells (labels of 5 on alternate lines).
-    expect(heatmap()[1]).toMatch(/^ +alpha char… echo  golf  india /);
+    expect(heatmap()[1]).toMatch(/^ +alpha char… echo {2}golf {2}india /);
     expect(t.frame()).not.toContain('columns 1–');
     resize(t.ui, 60, 24);
     // 60 columns: 2-column cells (labels of 3 on alternate lines), and still one column too many.
@@ -336,7 +336,7 @@ describe('TranslateApp on a terminal of a given size', () => {
     resize(t.ui, 140, 24);
     // Wider than 120 columns the heatmap stays 120 wide: 4-column cells (labels of 7), all columns.
     await until(() => !t.frame().includes('columns 1–'), 'the heatmap laid out for 140 columns');
-    expect(heatmap()[1]).toMatch(/^ +alpha   charlie echo    golf    india /);
+    expect(heatmap()[1]).toMatch(/^ +alpha {3}charlie echo {4}golf {4}india /);
     expect(Math.max(...heatmap().map((l) => stringWidth(l)))).toBeLessThanOrEqual(120);
   });
 

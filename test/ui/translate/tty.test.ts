@@ -44,7 +44,7 @@ describe('interactive translator in tmux (fake translator)', () => {
 
       s.keys('Tab');
       const nb = await s.waitFor((l) => l.some((x) => x.startsWith('n-best (3 hypotheses')), 'the n-best list');
-      expect(nb.filter((x) => /^ +\d\. +-\d+\.\d\d  /.test(x))).toEqual([
+      expect(nb.filter((x) => /^ +\d\. +-\d+\.\d\d {2}/.test(x))).toEqual([
         ' 1. -1.25  FOUR THREE',
         ' 2. -2.50  FOUR1 THREE1',
         ' 3. -3.75  FOUR2 THREE2',
