@@ -13,7 +13,7 @@ import { Translator, type TranslateOptions } from '../decode/translator.js';
 import { computeMetrics, type MetricName, type MetricResult } from './metrics.js';
 import { forcedPerplexity, perplexity, type PerplexityResult } from './model-scores.js';
 
-/** The search is the Translator's (beam, length penalty, length limit, <unk> replacement), its best hypothesis scored. */
+/** The search as the Translator does it (beam, length penalty, length limit, <unk> replacement); the best is scored. */
 export interface EvaluateOptions extends Omit<TranslateOptions, 'nBest' | 'maxSourceLength'> {
   /** Sentences translated (and scored for perplexity) together. */
   batchSize: number;

@@ -45,7 +45,8 @@ describe('seq2seq eval', () => {
     const hypOut = join(dir, 'hyps-flags.txt');
     const e = await runCli(['eval', '--model', run, '--test', test, ...flags, '--replace-unk', '--hyp-out', hypOut]);
     expect(e.code, e.stderr).toBe(0);
-    const t = await runCli(['translate', '--model', run, ...flags, '--replace-unk'], { input: TINY_SRC.join('\n') + '\n' });
+    const input = TINY_SRC.join('\n') + '\n';
+    const t = await runCli(['translate', '--model', run, ...flags, '--replace-unk'], { input });
     expect(t.code, t.stderr).toBe(0);
     const hyps = readFileSync(hypOut, 'utf8');
     expect(hyps).toBe(t.stdout);
