@@ -74,144 +74,255 @@ export function beamSearch(
   sources: readonly ArrayLike<number>[],
   opts: SearchOptions,
 ): SearchHypothesis[][] {
-  const B = sources.length;
   const K = opts.beam;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`beam must be a positive integer, got ${K}`);
   if (!Number.isInteger(opts.nBest) || opts.nBest < 1 || opts.nBest > K)
     throw new RangeError(`nBest must be between 1 and the beam size ${K}, got ${opts.nBest}`);
-  if (B === 0) return [];
-  const k = getBackend();
+  if (sources.length === 0) return [];
   const packed = packSources(sources);
   const session = startDecodingSession(model, packed.src, packed.lengths, packed.batchSize, packed.srcLen);
-  // the log-probabilities' columns: the whole vocabulary, or a shortlist's tokens (column c is token cols[c])
-  const cols = session.columns;
-  const V = cols ? cols.length : model.tgtVocabSize;
-  const tokenOf = (c: number): number => (cols && c >= 0 ? cols[c] : c);
-  const maxLen = Int32Array.from(packed.lengths, (l) => maxOutputLength(l, opts));
-  const T = Math.max(...maxLen);
-  const R = B * K; // rows of a step, at most
-  const kk = Math.min(2 * K, V); // candidates per row (and per sentence)
-  const store =
-    opts.keepAttention && model.hasAttention ? new AttentionStore(packed.srcLen, R * T * packed.srcLen) : null;
+  const beams = new BatchBeams(model, session.columns, packed.lengths, packed.srcLen, opts);
+  for (let t = 0; ; t++) {
+    const { logProbs, attention } = session.step(beams.lastTokens());
+    if (!beams.advance(t, logProbs, attention)) break;
+    session.select(beams.survivingRows());
+  }
+  return beams.results(opts.nBest);
+}
 
+/**
+ * The beams of every sentence still decoded, advanced one model step at a time (steps 1–5 above). The buffers are
+ * allocated once per search; `b`, `t` and `r0` name the sentence being looked at, the step and its first row.
+ */
+class BatchBeams {
+  private readonly K: number;
+  /** The log-probabilities' columns: the whole vocabulary, or a shortlist's tokens (column c is token cols[c]). */
+  private readonly V: number;
+  /** Candidates taken per row (and per sentence): 2K, at most V. */
+  private readonly kk: number;
+  /** Rows of a step, at most B·K. */
+  private readonly R: number;
+  private readonly maxLen: Int32Array;
+  private readonly alpha: number;
+  private readonly store: AttentionStore | null;
   // Back-pointers: the hypothesis of row r at step t (t tokens so far) took token[t·R + r]
   // after row parent[t·R + r] of step t − 1.
-  const token = new Int32Array((T + 1) * R);
-  const parent = new Int32Array((T + 1) * R);
+  private readonly token: Int32Array;
+  private readonly parent: Int32Array;
   // Per row of the current step (and the next one's, swapped): its log-probability, whether it is the greedy path.
-  let rowLogProb = new Float64Array(R);
-  let rowGreedy = new Uint8Array(R);
-  let nextLogProb = new Float64Array(R);
-  let nextGreedy = new Uint8Array(R);
-  // Per sentence still decoded (in state order): which one, its first row, its row count.
-  const active = Int32Array.from({ length: B }, (_, i) => i);
-  const count = new Int32Array(B).fill(1);
-  const prev = new Int32Array(R).fill(BOS_ID);
-  const selRows = new Int32Array(R);
-  const prevOf = prefixViews(prev);
-  const selOf = prefixViews(selRows);
-  const values = new Float64Array(R * kk);
-  const ids = new Int32Array(R * kk);
-  const top = new TopK(2 * K);
+  private rowLogProb: Float64Array;
+  private rowGreedy: Uint8Array;
+  private nextLogProb: Float64Array;
+  private nextGreedy: Uint8Array;
+  // Per sentence still decoded (in state order): which one and its row count (its rows follow the previous ones').
+  private readonly active: Int32Array;
+  private readonly count: Int32Array;
+  private nActive: number;
+  private rows: number;
+  /** Per row: the token it took last (the next step's input); rows of the step that survive into the next. */
+  private readonly prev: Int32Array;
+  private readonly selRows: Int32Array;
+  private readonly prevOf: (n: number) => Int32Array;
+  private readonly selOf: (n: number) => Int32Array;
+  /** Each row's kk best candidates, from Backend.rowTopK. */
+  private readonly values: Float64Array;
+  private readonly ids: Int32Array;
+  /** One sentence's 2K best candidates. */
+  private readonly top: TopK;
   // This sentence's survivors (at most K, the greedy path one more before it replaces the last).
-  const survRow = new Int32Array(K + 1);
-  const survToken = new Int32Array(K + 1);
-  const survLogProb = new Float64Array(K + 1);
-  const survGreedy = new Uint8Array(K + 1);
-  const finished = new Finished();
-  const finishedOf = new Int32Array(B);
-  rowGreedy.fill(1, 0, B);
+  private readonly survRow: Int32Array;
+  private readonly survToken: Int32Array;
+  private readonly survLogProb: Float64Array;
+  private readonly survGreedy: Uint8Array;
+  private nSurv = 0;
+  /** Whether the greedy path's continuation is among this sentence's survivors or finished hypotheses. */
+  private gTaken = false;
+  private readonly finished = new Finished();
+  private readonly finishedOf: Int32Array;
+  private readonly kernels = getBackend();
+  private b = 0;
+  private t = 0;
+  private r0 = 0;
 
-  // The sentence being looked at: b, at step t, its rows from r0; its survivors so far and whether the
-  // greedy path is among them.
-  let b = 0;
-  let t = 0;
-  let r0 = 0;
-  let nSurv = 0;
-  let gTaken = false;
-  /** Finishes a hypothesis whose last alive state is row `row` of step t: with </s>, or cut after token v. */
-  const finish = (row: number, v: number, logProb: number): void => {
-    // |Y| = t + 1 either way: t tokens and </s>, or t tokens and the last one
-    finished.add(b, t, row, v, logProb, logProb / lengthPenalty(t + 1, opts.lengthPenalty));
-    finishedOf[b]++;
-  };
-  const extend = (hRow: number, v: number, score: number, isGreedy: boolean): void => {
-    if (v === EOS_ID) finish(r0 + hRow, v, score);
-    else {
-      survRow[nSurv] = r0 + hRow;
-      survToken[nSurv] = v;
-      survLogProb[nSurv] = score;
-      survGreedy[nSurv] = isGreedy ? 1 : 0;
-      nSurv++;
-    }
-    if (isGreedy) gTaken = true;
-  };
-
-  let nActive = B;
-  let rows = B;
-  for (t = 0; nActive > 0; t++) {
-    const { logProbs, attention } = session.step(prevOf(rows));
-    if (store && attention) store.addStep(attention, rows);
-    k.rowTopK(rows, V, logProbs, kk, rowLogProb, values, ids);
-    let nextActive = 0;
-    let nextRows = 0;
-    r0 = 0;
-    for (let j = 0; j < nActive; j++) {
-      b = active[j];
-      const nh = count[j];
-      top.clear();
-      for (let h = 0; h < nh; h++)
-        for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, tokenOf(ids[(r0 + h) * kk + i]));
-      // The greedy lineage's next token: the argmax of its row (lowest id on ties), as greedy takes it.
-      let g = -1;
-      for (let h = 0; h < nh && g < 0; h++) if (rowGreedy[r0 + h]) g = h;
-      const gColumn = g >= 0 ? rowArgmax(logProbs, r0 + g, V, values, ids, kk) : -1;
-      const gToken = tokenOf(gColumn);
-      nSurv = 0;
-      gTaken = false;
-      for (let i = 0; i < top.size && nSurv < K; i++) {
-        const hRow = top.row[i];
-        const v = top.token[i];
-        const isGreedy = hRow === g && v === gToken;
-        if (v === EOS_ID && i >= K && !isGreedy) continue; // </s> counts only among the K best
-        extend(hRow, v, top.score[i], isGreedy);
-      }
-      if (g >= 0 && !gTaken) {
-        // Keep the greedy path in the beam (it replaces the weakest survivor), so that the result
-        // can never score below greedy decoding.
-        if (gToken !== EOS_ID && nSurv === K) nSurv--;
-        extend(g, gToken, rowLogProb[r0 + g] + logProbs[(r0 + g) * V + gColumn], true);
-      }
-      r0 += nh;
-      let lineageAlive = false;
-      for (let i = 0; i < nSurv; i++) lineageAlive ||= survGreedy[i] === 1;
-      const done = finishedOf[b] >= K && !lineageAlive;
-      if (!done && nSurv > 0 && t + 1 < maxLen[b]) {
-        active[nextActive] = b;
-        count[nextActive] = nSurv;
-        nextActive++;
-        for (let i = 0; i < nSurv; i++, nextRows++) {
-          selRows[nextRows] = survRow[i];
-          prev[nextRows] = survToken[i];
-          token[(t + 1) * R + nextRows] = survToken[i];
-          parent[(t + 1) * R + nextRows] = survRow[i];
-          nextLogProb[nextRows] = survLogProb[i];
-          nextGreedy[nextRows] = survGreedy[i];
-        }
-      } else if (!done) {
-        // Survivors cut at the maximum length are finished as they are.
-        for (let i = 0; i < nSurv; i++) finish(survRow[i], survToken[i], survLogProb[i]);
-      }
-    }
-    if (nextActive === 0) break;
-    session.select(selOf(nextRows));
-    [rowLogProb, nextLogProb] = [nextLogProb, rowLogProb];
-    [rowGreedy, nextGreedy] = [nextGreedy, rowGreedy];
-    nActive = nextActive;
-    rows = nextRows;
+  constructor(
+    model: Seq2SeqModel,
+    private readonly cols: Int32Array | null,
+    private readonly lengths: Int32Array,
+    srcLen: number,
+    opts: SearchOptions,
+  ) {
+    const B = lengths.length;
+    const K = (this.K = opts.beam);
+    this.V = cols ? cols.length : model.tgtVocabSize;
+    this.maxLen = Int32Array.from(lengths, (l) => maxOutputLength(l, opts));
+    const T = Math.max(...this.maxLen);
+    const R = (this.R = B * K);
+    const kk = (this.kk = Math.min(2 * K, this.V));
+    this.alpha = opts.lengthPenalty;
+    this.store = opts.keepAttention && model.hasAttention ? new AttentionStore(srcLen, R * T * srcLen) : null;
+    this.token = new Int32Array((T + 1) * R);
+    this.parent = new Int32Array((T + 1) * R);
+    this.rowLogProb = new Float64Array(R);
+    this.rowGreedy = new Uint8Array(R);
+    this.nextLogProb = new Float64Array(R);
+    this.nextGreedy = new Uint8Array(R);
+    this.active = Int32Array.from({ length: B }, (_, i) => i);
+    this.count = new Int32Array(B).fill(1);
+    this.nActive = B;
+    this.rows = B;
+    this.prev = new Int32Array(R).fill(BOS_ID);
+    this.selRows = new Int32Array(R);
+    this.prevOf = prefixViews(this.prev);
+    this.selOf = prefixViews(this.selRows);
+    this.values = new Float64Array(R * kk);
+    this.ids = new Int32Array(R * kk);
+    this.top = new TopK(2 * K);
+    this.survRow = new Int32Array(K + 1);
+    this.survToken = new Int32Array(K + 1);
+    this.survLogProb = new Float64Array(K + 1);
+    this.survGreedy = new Uint8Array(K + 1);
+    this.finishedOf = new Int32Array(B);
+    this.rowGreedy.fill(1, 0, B);
   }
 
-  return results(finished, B, opts.nBest, { token, parent, R, store, lengths: packed.lengths });
+  /** The model's input of the next step: each row's last token (<s> at the first step). */
+  lastTokens(): Int32Array {
+    return this.prevOf(this.rows);
+  }
+
+  /** The rows of the step just taken that go on, in the next step's order (for DecodingSession.select). */
+  survivingRows(): Int32Array {
+    return this.selOf(this.rows);
+  }
+
+  /** Step t of every sentence, given the model's log p(v | h, x) of each row; false when all are done. */
+  advance(t: number, logProbs: Float32Array, attention: Float32Array | null): boolean {
+    if (this.store && attention) this.store.addStep(attention, this.rows);
+    this.kernels.rowTopK(this.rows, this.V, logProbs, this.kk, this.rowLogProb, this.values, this.ids);
+    this.t = t;
+    let nextActive = 0;
+    let nextRows = 0;
+    this.r0 = 0;
+    for (let j = 0; j < this.nActive; j++) {
+      this.b = this.active[j];
+      const nh = this.count[j];
+      this.collectCandidates(nh);
+      this.chooseSurvivors(logProbs, nh);
+      this.r0 += nh;
+      if (this.goesOn()) {
+        this.active[nextActive] = this.b;
+        this.count[nextActive] = this.nSurv;
+        nextActive++;
+        nextRows = this.carryOver(nextRows);
+      }
+    }
+    if (nextActive === 0) return false;
+    [this.rowLogProb, this.nextLogProb] = [this.nextLogProb, this.rowLogProb];
+    [this.rowGreedy, this.nextGreedy] = [this.nextGreedy, this.rowGreedy];
+    this.nActive = nextActive;
+    this.rows = nextRows;
+    return true;
+  }
+
+  /**
+   * Steps 1–2: the sentence's 2K best candidates, score(h, v) = log p(h) + log p(v | h, x), from its rows'
+   * kk best each (rowTopK's values already hold the sum).
+   */
+  private collectCandidates(nh: number): void {
+    const { top, values, ids, kk, r0 } = this;
+    top.clear();
+    for (let h = 0; h < nh; h++)
+      for (let i = 0; i < kk; i++) top.push(values[(r0 + h) * kk + i], h, this.tokenOf(ids[(r0 + h) * kk + i]));
+  }
+
+  /**
+   * Steps 3–4: in rank order, a </s> among the K best finishes a hypothesis, score = log p / lp(|Y|); any other
+   * candidate survives until there are K. The greedy path's continuation (the argmax of its row, lowest id on
+   * ties, as greedy takes it) is kept in any case, in place of the weakest survivor.
+   */
+  private chooseSurvivors(logProbs: Float32Array, nh: number): void {
+    const { top, K, r0 } = this;
+    let g = -1;
+    for (let h = 0; h < nh && g < 0; h++) if (this.rowGreedy[r0 + h]) g = h;
+    const gColumn = g >= 0 ? rowArgmax(logProbs, r0 + g, this.V, this.values, this.ids, this.kk) : -1;
+    const gToken = this.tokenOf(gColumn);
+    this.nSurv = 0;
+    this.gTaken = false;
+    for (let i = 0; i < top.size && this.nSurv < K; i++) {
+      const hRow = top.row[i];
+      const v = top.token[i];
+      const isGreedy = hRow === g && v === gToken;
+      if (v === EOS_ID && i >= K && !isGreedy) continue; // </s> counts only among the K best
+      this.extend(hRow, v, top.score[i], isGreedy);
+    }
+    if (g >= 0 && !this.gTaken) {
+      // Keep the greedy path in the beam (it replaces the weakest survivor), so that the result
+      // can never score below greedy decoding.
+      if (gToken !== EOS_ID && this.nSurv === K) this.nSurv--;
+      this.extend(g, gToken, this.rowLogProb[r0 + g] + logProbs[(r0 + g) * this.V + gColumn], true);
+    }
+  }
+
+  /** Candidate (hypothesis hRow of this sentence, token v): finished with </s>, else a survivor. */
+  private extend(hRow: number, v: number, logProb: number, isGreedy: boolean): void {
+    if (v === EOS_ID) this.finish(this.r0 + hRow, v, logProb);
+    else {
+      const n = this.nSurv++;
+      this.survRow[n] = this.r0 + hRow;
+      this.survToken[n] = v;
+      this.survLogProb[n] = logProb;
+      this.survGreedy[n] = isGreedy ? 1 : 0;
+    }
+    if (isGreedy) this.gTaken = true;
+  }
+
+  /**
+   * Finishes a hypothesis whose last alive state is row `row` of step t, with </s> or cut after token v:
+   * score = log p / lp(|Y|), |Y| = t + 1 either way (t tokens and </s>, or t tokens and the last one).
+   */
+  private finish(row: number, v: number, logProb: number): void {
+    const { b, t } = this;
+    this.finished.add(b, t, row, v, logProb, logProb / lengthPenalty(t + 1, this.alpha));
+    this.finishedOf[b]++;
+  }
+
+  /**
+   * Step 5: whether the sentence stays in the batch. It is done with K finished hypotheses once its greedy path
+   * has ended; survivors that reach its maximum length are finished as they are (marked unfinished).
+   */
+  private goesOn(): boolean {
+    let lineageAlive = false;
+    for (let i = 0; i < this.nSurv; i++) lineageAlive ||= this.survGreedy[i] === 1;
+    if (this.finishedOf[this.b] >= this.K && !lineageAlive) return false;
+    if (this.nSurv > 0 && this.t + 1 < this.maxLen[this.b]) return true;
+    for (let i = 0; i < this.nSurv; i++) this.finish(this.survRow[i], this.survToken[i], this.survLogProb[i]);
+    return false;
+  }
+
+  /** The survivors become rows nextRows… of step t + 1 (their back-pointers written); the next free row. */
+  private carryOver(nextRows: number): number {
+    const at = (this.t + 1) * this.R;
+    let r = nextRows;
+    for (let i = 0; i < this.nSurv; i++, r++) {
+      this.selRows[r] = this.survRow[i];
+      this.prev[r] = this.survToken[i];
+      this.token[at + r] = this.survToken[i];
+      this.parent[at + r] = this.survRow[i];
+      this.nextLogProb[r] = this.survLogProb[i];
+      this.nextGreedy[r] = this.survGreedy[i];
+    }
+    return r;
+  }
+
+  private tokenOf(c: number): number {
+    return this.cols && c >= 0 ? this.cols[c] : c;
+  }
+
+  /** Each sentence's n best finished hypotheses, best first. */
+  results(nBest: number): SearchHypothesis[][] {
+    const { token, parent, R, store, lengths } = this;
+    return results(this.finished, lengths.length, nBest, { token, parent, R, store, lengths });
+  }
 }
 
 /**

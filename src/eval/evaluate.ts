@@ -9,16 +9,14 @@
  */
 import type { SentencePair } from '../data/corpus.js';
 import type { DecodingRun } from '../decode/run-loader.js';
-import { Translator } from '../decode/translator.js';
+import { Translator, type TranslateOptions } from '../decode/translator.js';
 import { computeMetrics, type MetricName, type MetricResult } from './metrics.js';
 import { forcedPerplexity, perplexity, type PerplexityResult } from './model-scores.js';
 
-export interface EvaluateOptions {
-  beam: number;
+/** The search as the Translator does it (beam, length penalty, length limit, <unk> replacement); the best is scored. */
+export interface EvaluateOptions extends Omit<TranslateOptions, 'nBest' | 'maxSourceLength'> {
   /** Sentences translated (and scored for perplexity) together. */
   batchSize: number;
-  /** α of the length penalty lp = ((5 + |Y|) / 6)^α. */
-  lengthPenalty: number;
   metrics: readonly MetricName[];
   /** Case-insensitive BLEU / chrF. */
   lowercase: boolean;
@@ -45,10 +43,10 @@ export interface Evaluation {
 }
 
 export function evaluate(run: DecodingRun, pairs: readonly SentencePair[], o: EvaluateOptions): Evaluation {
+  const { batchSize, metrics: metricNames, lowercase, ...search } = o;
   const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, {
-    beam: o.beam,
+    ...search,
     nBest: 1,
-    lengthPenalty: o.lengthPenalty,
     maxSourceLength: run.maxSourceLength,
   });
   const sources = pairs.map((p) => p.src);
@@ -57,8 +55,8 @@ export function evaluate(run: DecodingRun, pairs: readonly SentencePair[], o: Ev
   let outTokens = 0;
   let cropped = 0;
   const t0 = process.hrtime.bigint();
-  for (let s = 0; s < sources.length; s += o.batchSize) {
-    for (const t of translator.translate(sources.slice(s, s + o.batchSize))) {
+  for (let s = 0; s < sources.length; s += batchSize) {
+    for (const t of translator.translate(sources.slice(s, s + batchSize))) {
       hypotheses.push(t.hyps[0]?.text ?? '');
       outTokens += t.hyps[0]?.ids.length ?? 0;
       if (t.warnings.length > 0) cropped++;
@@ -66,7 +64,7 @@ export function evaluate(run: DecodingRun, pairs: readonly SentencePair[], o: Ev
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 
-  const metrics = computeMetrics(hypotheses, [refs], o.metrics, { lowercase: o.lowercase });
+  const metrics = computeMetrics(hypotheses, [refs], metricNames, { lowercase });
   const limit = run.maxSourceLength;
   const crop = (ids: Int32Array) => (limit !== undefined && ids.length > limit ? ids.slice(0, limit) : ids);
   const score = run.members.length > 1 ? forcedPerplexity : perplexity;
@@ -74,7 +72,7 @@ export function evaluate(run: DecodingRun, pairs: readonly SentencePair[], o: Ev
     run.model,
     sources.map((s) => crop(run.srcTokenizer.encode(s))),
     refs.map((r) => run.tgtTokenizer.encode(r)),
-    o.batchSize,
+    batchSize,
   );
   const decoding = {
     search: o.beam === 1 ? 'greedy' : `beam ${o.beam}`,

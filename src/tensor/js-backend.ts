@@ -6,6 +6,7 @@
 import type { Backend, F32, I32 } from './backend.js';
 import { jsIndexedAttention } from './js-indexed-attention.js';
 import { jsLowPrecision } from './js-low-precision.js';
+import { maskedSoftmaxColumn } from './js-masked-softmax.js';
 
 /**
  * C = alpha · op(A) · op(B) + beta · C (row-major; see Backend.gemm).
@@ -358,17 +359,7 @@ export const jsBackend: Backend = {
     for (let b = 0; b < rows; b++) {
       const len = Math.min(lengths[b], S);
       const ao = b * S;
-      let max = -Infinity;
-      for (let s = 0; s < len; s++) if (scores[s * B + b] > max) max = scores[s * B + b];
-      let sum = 0;
-      for (let s = 0; s < len; s++) {
-        const e = Math.exp(scores[s * B + b] - max);
-        alpha[ao + s] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      for (let s = 0; s < len; s++) alpha[ao + s] *= inv;
-      for (let s = len; s < S; s++) alpha[ao + s] = 0;
+      maskedSoftmaxColumn(scores, B, b, len, S, alpha, ao);
       const co = b * C;
       for (let s = 0; s < len; s++) {
         const w = alpha[ao + s];

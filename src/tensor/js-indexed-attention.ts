@@ -5,6 +5,7 @@
  * (s, b) of a [S×B×D] one.
  */
 import type { Backend } from './backend.js';
+import { maskedSoftmaxColumn } from './js-masked-softmax.js';
 
 type IndexedAttention = Pick<Backend, 'additiveScoresAt' | 'dotScoresAt' | 'attentionContextAt'>;
 
@@ -43,17 +44,7 @@ export const jsIndexedAttention: IndexedAttention = {
     for (let b = 0; b < rows; b++) {
       const len = lengthOf(lengths, src[b], S);
       const ao = b * S;
-      let max = -Infinity;
-      for (let s = 0; s < len; s++) if (scores[s * rows + b] > max) max = scores[s * rows + b];
-      let sum = 0;
-      for (let s = 0; s < len; s++) {
-        const e = Math.exp(scores[s * rows + b] - max);
-        alpha[ao + s] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      for (let s = 0; s < len; s++) alpha[ao + s] *= inv;
-      for (let s = len; s < S; s++) alpha[ao + s] = 0;
+      maskedSoftmaxColumn(scores, rows, b, len, S, alpha, ao);
       const co = b * C;
       for (let s = 0; s < len; s++) {
         const w = alpha[ao + s];

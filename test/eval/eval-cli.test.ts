@@ -40,6 +40,22 @@ describe('seq2seq eval', () => {
     expect(j.decoding.sentencesPerSecond).toBeGreaterThan(0);
   });
 
+  it('scores exactly what translate prints with the same decoding flags (length limit, penalty, <unk>)', async () => {
+    const flags = ['--beam', '3', '--length-penalty', '1.5', '--max-length-ratio', '0', '--max-length-constant', '2'];
+    const hypOut = join(dir, 'hyps-flags.txt');
+    const e = await runCli(['eval', '--model', run, '--test', test, ...flags, '--replace-unk', '--hyp-out', hypOut]);
+    expect(e.code, e.stderr).toBe(0);
+    const input = TINY_SRC.join('\n') + '\n';
+    const t = await runCli(['translate', '--model', run, ...flags, '--replace-unk'], { input });
+    expect(t.code, t.stderr).toBe(0);
+    const hyps = readFileSync(hypOut, 'utf8');
+    expect(hyps).toBe(t.stdout);
+    // the limit of 0 × source + 2 tokens holds: at most 2 target tokens, so at most 2 words
+    const words = hyps.split('\n').slice(0, -1).map((h) => h.split(' ').filter((w) => w !== '').length);
+    expect(Math.max(...words)).toBeLessThanOrEqual(2);
+    expect(Math.max(...words)).toBeGreaterThan(0);
+  });
+
   it('text output: score lines, signatures, perplexity and decoding lines', async () => {
     const r = await runCli(['eval', '--model', run, '--test', test, '--beam', '1']);
     expect(r.code).toBe(0);

@@ -28,7 +28,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const metrics = ['bleu', 'chrf', 'chrf++'] as const;
-const opts = { beam: 2, batchSize: 2, lengthPenalty: 0.6, metrics, lowercase: false };
+const search = { beam: 2, lengthPenalty: 0.6, maxLengthRatio: 2, maxLengthConstant: 10, replaceUnk: false };
+const opts = { ...search, batchSize: 2, metrics, lowercase: false };
 const crop = (ids: Int32Array, limit?: number) => (limit && ids.length > limit ? ids.slice(0, limit) : ids);
 const encode = (run: DecodingRun, limit?: number) => ({
   src: TINY_SRC.map((s) => crop(run.srcTokenizer.encode(s), limit)),

@@ -10,17 +10,15 @@ import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { Evaluation } from '../../eval/evaluate.js';
 import { SIZE_LIMITS } from '../../model/size-limits.js';
-import { addDecodingFlags, decodingChoices, type DecodingFlags } from '../decoding-flags.js';
-import { collect, integerFlag, numberFlag } from '../option-values.js';
+import { addDecodingFlags, readDecodingFlags, type DecodingFlags } from '../decoding-flags.js';
+import { collect, integerFlag } from '../option-values.js';
 
 interface EvalOpts extends DecodingFlags {
   model: string[];
   test: string[];
   src?: string;
   tgt?: string;
-  beam: string;
   batchSize: string;
-  lengthPenalty: string;
   metrics: string;
   lowercase?: boolean;
   format: string;
@@ -35,9 +33,7 @@ export function register(program: Command): void {
     .requiredOption('--test <corpus...>', 'two aligned files, a prefix with --src/--tgt, a TSV or a JSON Lines file')
     .option('--src <lang>', 'source language suffix of aligned files')
     .option('--tgt <lang>', 'target language suffix of aligned files')
-    .option('--beam <n>', 'beam size (1 = greedy)', '5')
     .option('--batch-size <n>', 'sentences translated together', '64')
-    .option('--length-penalty <a>', 'α of lp = ((5+|Y|)/6)^α', '0.6')
     .option('--metrics <list>', 'comma-separated: bleu, chrf, chrf++', 'bleu,chrf')
     .option('--lowercase', 'case-insensitive BLEU/chrF')
     .option('--format <fmt>', 'text or json', 'text')
@@ -53,10 +49,8 @@ Examples:
                --test corpora/multi30k/val --src en --tgt de      # an ensemble: mean of the probabilities`,
     )
     .action(async (opts: EvalOpts) => {
-      const beam = integerFlag('--beam', opts.beam, 1, SIZE_LIMITS.beam);
+      const { search, choices } = readDecodingFlags(opts);
       const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
-      const lengthPenalty = numberFlag('--length-penalty', opts.lengthPenalty);
-      const decoding = decodingChoices(opts);
       if (opts.format !== 'text' && opts.format !== 'json') {
         throw new InputError(`--format must be text or json, got '${opts.format}'`);
       }
@@ -69,7 +63,7 @@ Examples:
       const { resolveCorpus, loadPairs } = await import('../../data/corpus.js');
       const spec = resolveCorpus(opts.test, { src: opts.src, tgt: opts.tgt });
       const { loadDecodingModels } = await import('../../decode/run-loader.js');
-      const run = await loadDecodingModels(opts.model, decoding);
+      const run = await loadDecodingModels(opts.model, choices);
       const { pairs, report } = await loadPairs(spec);
       if (pairs.length === 0) throw new InputError(`${opts.test.join(' ')}: no sentence pairs to evaluate`);
       if (report.skippedEmpty > 0) {
@@ -77,7 +71,7 @@ Examples:
       }
 
       const { evaluate } = await import('../../eval/evaluate.js');
-      const r = evaluate(run, pairs, { beam, batchSize, lengthPenalty, metrics, lowercase: opts.lowercase === true });
+      const r = evaluate(run, pairs, { ...search, batchSize, metrics, lowercase: opts.lowercase === true });
       if (r.cropped > 0) {
         const limit = `the model's limit of ${run.maxSourceLength} tokens`;
         process.stderr.write(`seq2seq: note: ${r.cropped} sources longer than ${limit} were cropped\n`);

@@ -8,8 +8,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { InputError } from '../../errors.js';
-import { addDecodingFlags, decodingChoices, type DecodingFlags } from '../decoding-flags.js';
-import { collect, integerFlag, numberFlag } from '../option-values.js';
+import { addDecodingFlags, readDecodingFlags, type DecodingFlags } from '../decoding-flags.js';
+import { collect, integerFlag } from '../option-values.js';
 import { readApiKeys } from '../../serve/api-keys.js';
 import { normalizeCode } from '../../serve/languages.js';
 import type { ModelSpec, ServeOptions } from '../../serve/options.js';
@@ -18,11 +18,6 @@ interface ServeCliOpts extends DecodingFlags {
   model: string[];
   host: string;
   port: string;
-  beam: string;
-  lengthPenalty: string;
-  maxLengthRatio: string;
-  maxLengthConstant: string;
-  replaceUnk?: boolean;
   maxBatch: string;
   maxWaitMs: string;
   maxQueue: string;
@@ -61,11 +56,6 @@ export function register(program: Command): void {
     )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '5000')
-    .option('--beam <n>', 'beam size (1 = greedy); alternatives come from the beam', '5')
-    .option('--length-penalty <a>', 'α of lp = ((5+|Y|)/6)^α (0 = none)', '0.6')
-    .option('--max-length-ratio <r>', 'output limit = r × source tokens + constant', '2')
-    .option('--max-length-constant <c>', 'output limit constant', '10')
-    .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
     .option('--max-batch <n>', 'sentences decoded together at most', '64')
     .option('--max-wait-ms <ms>', 'how long a partial batch waits at most for answered clients to come back', '50')
     .option('--max-queue <n>', 'sentences waiting at most; beyond, requests get 503 with Retry-After', '1024')
@@ -101,19 +91,13 @@ function readOptions(opts: ServeCliOpts): ServeOptions {
     throw new InputError(`--log-format must be plain or json, got '${logFormat}'`);
   const port = integerFlag('--port', opts.port, 0);
   if (port > 65535) throw new InputError(`--port must be at most 65535, got '${opts.port}'`);
-  const beam = integerFlag('--beam', opts.beam);
+  const { search, choices } = readDecodingFlags(opts);
   return {
     models: opts.model.map(parseModelSpec),
     host: opts.host,
     port,
-    decoding: {
-      beam,
-      lengthPenalty: numberFlag('--length-penalty', opts.lengthPenalty),
-      maxLengthRatio: numberFlag('--max-length-ratio', opts.maxLengthRatio),
-      maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant),
-      replaceUnk: opts.replaceUnk === true,
-    },
-    fast: decodingChoices(opts),
+    decoding: search,
+    fast: choices,
     maxBatch: integerFlag('--max-batch', opts.maxBatch),
     maxWaitMs: integerFlag('--max-wait-ms', opts.maxWaitMs, 0),
     maxQueue: integerFlag('--max-queue', opts.maxQueue),

@@ -13,8 +13,8 @@ import type { Command } from 'commander';
 import { fstatSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { SIZE_LIMITS } from '../../model/size-limits.js';
-import { addDecodingFlags, decodingChoices, type DecodingFlags } from '../decoding-flags.js';
-import { collect, integerFlag, numberFlag } from '../option-values.js';
+import { addDecodingFlags, readDecodingFlags, type DecodingFlags } from '../decoding-flags.js';
+import { collect, integerFlag } from '../option-values.js';
 import type { Translator } from '../../decode/translator.js';
 import type { TextLine } from '../../data/line-reader.js';
 
@@ -22,14 +22,9 @@ interface TranslateCliOpts extends DecodingFlags {
   model: string[];
   input?: string;
   output?: string;
-  beam: string;
   nBest: string;
   format: string;
   batchSize: string;
-  lengthPenalty: string;
-  maxLengthRatio: string;
-  maxLengthConstant: string;
-  replaceUnk?: boolean;
   splitSentences?: boolean;
   shard?: string;
 }
@@ -41,14 +36,9 @@ export function register(program: Command): void {
     .requiredOption('--model <run>', 'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)', collect)
     .option('-i, --input <file>', 'input text, one sentence per line (default: stdin)')
     .option('-o, --output <file>', 'output file, written atomically (default: stdout)')
-    .option('--beam <n>', 'beam size (1 = greedy)', '5')
     .option('--n-best <k>', 'hypotheses per sentence (needs --format jsonl when > 1)', '1')
     .option('--format <fmt>', 'text or jsonl ({"src","hyps":[{"text","score"}]})', 'text')
     .option('--batch-size <n>', 'lines read, translated and written at a time', '32')
-    .option('--length-penalty <a>', 'α of lp = ((5+|Y|)/6)^α (0 = none)', '0.6')
-    .option('--max-length-ratio <r>', 'output limit = r × source tokens + constant', '2')
-    .option('--max-length-constant <c>', 'output limit constant', '10')
-    .option('--replace-unk', 'replace <unk> outputs by the source piece with the highest attention')
     .option('--split-sentences', 'translate each sentence of a line on its own, joined back into one output line')
     .option(
       '--shard <I/N|auto>',
@@ -69,25 +59,18 @@ Examples:
   seq2seq translate --model runs/en-de --precision int8 --shortlist < in.en    # faster, approximate`,
     )
     .action(async (opts: TranslateCliOpts) => {
-      const beam = integerFlag('--beam', opts.beam, 1, SIZE_LIMITS.beam);
+      const { search, choices: decoding } = readDecodingFlags(opts);
+      const beam = search.beam;
       const nBest = integerFlag('--n-best', opts.nBest, 1, SIZE_LIMITS.beam);
       const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
       if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl, got '${opts.format}'`);
       if (nBest > beam) throw new InputError(`--n-best ${nBest} cannot exceed --beam ${beam}`);
       if (nBest > 1 && opts.format === 'text') throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
       const splitSentences = opts.splitSentences === true;
-      const decoding = decodingChoices(opts);
       if (splitSentences && nBest > 1) {
         throw new InputError('--split-sentences gives one hypothesis per line: it cannot go with --n-best > 1');
       }
-      const options = {
-        beam,
-        nBest,
-        lengthPenalty: numberFlag('--length-penalty', opts.lengthPenalty),
-        maxLengthRatio: numberFlag('--max-length-ratio', opts.maxLengthRatio, SIZE_LIMITS.maxLengthRatio),
-        maxLengthConstant: numberFlag('--max-length-constant', opts.maxLengthConstant, SIZE_LIMITS.maxLengthConstant),
-        replaceUnk: opts.replaceUnk === true,
-      };
+      const options = { ...search, nBest };
       if (opts.shard !== undefined) {
         const { translateShardCommand } = await import('./_translate-shard.js');
         return translateShardCommand(opts.shard, {
