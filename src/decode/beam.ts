@@ -342,7 +342,12 @@ function rowArgmax(
   if (kk > 1 && values[o + kk - 1] === values[o]) {
     let best = 0;
     let bestLp = -Infinity;
-    for (let v = 0; v < V; v++) if (logProbs[r * V + v] > bestLp) ((bestLp = logProbs[r * V + v]), (best = v));
+    for (let v = 0; v < V; v++) {
+      if (logProbs[r * V + v] > bestLp) {
+        bestLp = logProbs[r * V + v];
+        best = v;
+      }
+    }
     return best;
   }
   let best = ids[o];
