@@ -17,7 +17,17 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  corpusRecipe, durationSeconds, evaluate, gitCommit, mainWrapper, readJsonl, rel, root, runFacts, say, trainWithBudget,
+  corpusRecipe,
+  durationSeconds,
+  evaluate,
+  gitCommit,
+  mainWrapper,
+  readJsonl,
+  rel,
+  root,
+  runFacts,
+  say,
+  trainWithBudget,
   UsageError,
 } from './lib/runs.mjs';
 import { parseFlags } from './lib/args.mjs';
@@ -32,13 +42,41 @@ const HELP = `usage: npm run bench:ablation -- --budget 5m [--only gru-bi-bahdan
 const UNTIED = { tiedTargetEmbeddings: false };
 
 export const VARIANTS = [
-  { name: 'gru-bi-bahdanau', axis: 'baseline (the recipe)', model: { cell: 'gru', bidirectional: true, attention: 'bahdanau', inputFeeding: false } },
-  { name: 'rnn-bi-bahdanau', axis: 'cell', model: { cell: 'rnn', bidirectional: true, attention: 'bahdanau', inputFeeding: false } },
-  { name: 'lstm-bi-bahdanau', axis: 'cell', model: { cell: 'lstm', bidirectional: true, attention: 'bahdanau', inputFeeding: false } },
-  { name: 'gru-uni-bahdanau', axis: 'direction', model: { cell: 'gru', bidirectional: false, attention: 'bahdanau', inputFeeding: false } },
-  { name: 'gru-bi-none', axis: 'attention', model: { cell: 'gru', bidirectional: true, attention: 'none', inputFeeding: false } },
-  { name: 'gru-bi-luong', axis: 'attention', model: { cell: 'gru', bidirectional: true, attention: 'luong-general', inputFeeding: false } },
-  { name: 'gru-bi-luong-if', axis: 'attention', model: { cell: 'gru', bidirectional: true, attention: 'luong-general', inputFeeding: true } },
+  {
+    name: 'gru-bi-bahdanau',
+    axis: 'baseline (the recipe)',
+    model: { cell: 'gru', bidirectional: true, attention: 'bahdanau', inputFeeding: false },
+  },
+  {
+    name: 'rnn-bi-bahdanau',
+    axis: 'cell',
+    model: { cell: 'rnn', bidirectional: true, attention: 'bahdanau', inputFeeding: false },
+  },
+  {
+    name: 'lstm-bi-bahdanau',
+    axis: 'cell',
+    model: { cell: 'lstm', bidirectional: true, attention: 'bahdanau', inputFeeding: false },
+  },
+  {
+    name: 'gru-uni-bahdanau',
+    axis: 'direction',
+    model: { cell: 'gru', bidirectional: false, attention: 'bahdanau', inputFeeding: false },
+  },
+  {
+    name: 'gru-bi-none',
+    axis: 'attention',
+    model: { cell: 'gru', bidirectional: true, attention: 'none', inputFeeding: false },
+  },
+  {
+    name: 'gru-bi-luong',
+    axis: 'attention',
+    model: { cell: 'gru', bidirectional: true, attention: 'luong-general', inputFeeding: false },
+  },
+  {
+    name: 'gru-bi-luong-if',
+    axis: 'attention',
+    model: { cell: 'gru', bidirectional: true, attention: 'luong-general', inputFeeding: true },
+  },
 ];
 
 const describe = (m) =>
@@ -46,8 +84,16 @@ const describe = (m) =>
 
 async function main() {
   const { o } = parseFlags(process.argv.slice(2), {
-    budget: 'string', only: 'string', seed: 'number', beam: 'number', corpus: 'string', out: 'string',
-    results: 'string', data: 'string', 'eval-every': 'number', help: 'boolean',
+    budget: 'string',
+    only: 'string',
+    seed: 'number',
+    beam: 'number',
+    corpus: 'string',
+    out: 'string',
+    results: 'string',
+    data: 'string',
+    'eval-every': 'number',
+    help: 'boolean',
   });
   if (o.help) {
     process.stdout.write(HELP + `variants: ${VARIANTS.map((v) => v.name).join(', ')}\n`);
@@ -57,18 +103,26 @@ async function main() {
   const budgetSeconds = await durationSeconds(o.budget);
   const commit = gitCommit(); // the code that trains (dist/ is built from it at launch)
   const corpus = o.corpus ?? 'multi30k';
-  if (corpus !== 'multi30k' && corpus !== 'demo') throw new UsageError(`--corpus must be multi30k or demo, got '${corpus}'`);
+  if (corpus !== 'multi30k' && corpus !== 'demo')
+    throw new UsageError(`--corpus must be multi30k or demo, got '${corpus}'`);
   if (o.data !== undefined && corpus !== 'demo') throw new UsageError('--data goes with --corpus demo only');
   const recipe = corpusRecipe(corpus, 'en-de', { data: o.data });
-  for (const f of recipe.needs) if (!existsSync(f)) throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);
+  for (const f of recipe.needs)
+    if (!existsSync(f))
+      throw new UsageError(`${rel(f)}: missing (the shared corpora; set SEQ2SEQ_CORPORA to their directory)`);
   const only = o.only ? o.only.split(',') : null;
-  for (const n of only ?? []) if (!VARIANTS.some((v) => v.name === n)) throw new UsageError(`--only: unknown variant '${n}' (${VARIANTS.map((v) => v.name).join(', ')})`);
+  for (const n of only ?? [])
+    if (!VARIANTS.some((v) => v.name === n))
+      throw new UsageError(`--only: unknown variant '${n}' (${VARIANTS.map((v) => v.name).join(', ')})`);
   const variants = VARIANTS.filter((v) => !only || only.includes(v.name));
   const seed = o.seed ?? 1;
   const beam = o.beam ?? 5;
   const evalEvery = o['eval-every'] ?? (corpus === 'demo' ? 50 : budgetSeconds <= 600 ? 200 : 400);
-  const base = o.out ?? join(root, 'runs', 'ablation', `${corpus === 'demo' ? 'demo-' : ''}${o.budget}${seed === 1 ? '' : `-s${seed}`}`);
-  const results = o.results ?? join(root, 'bench', 'results', `ablation-${corpus === 'demo' ? 'demo-' : ''}${o.budget}.jsonl`);
+  const base =
+    o.out ??
+    join(root, 'runs', 'ablation', `${corpus === 'demo' ? 'demo-' : ''}${o.budget}${seed === 1 ? '' : `-s${seed}`}`);
+  const results =
+    o.results ?? join(root, 'bench', 'results', `ablation-${corpus === 'demo' ? 'demo-' : ''}${o.budget}.jsonl`);
   mkdirSync(join(base, 'configs'), { recursive: true });
   mkdirSync(join(results, '..'), { recursive: true });
   const { writeFileAtomic } = await import(new URL('../dist/util/atomic-write.js', import.meta.url).href);
@@ -81,9 +135,27 @@ async function main() {
     }
     const dir = join(base, v.name);
     const config = join(base, 'configs', `${v.name}.json`);
-    writeFileAtomic(config, JSON.stringify({ preset: recipe.preset, model: { ...v.model, ...UNTIED } }, null, 2) + '\n');
+    writeFileAtomic(
+      config,
+      JSON.stringify({ preset: recipe.preset, model: { ...v.model, ...UNTIED } }, null, 2) + '\n',
+    );
     say(`ablation: ${v.name} (${describe(v.model)}), ${o.budget} → ${rel(dir)}`);
-    const trainArgs = ['--config', config, '--train', recipe.train, '--valid', recipe.valid, '--src', recipe.src, '--tgt', recipe.tgt, '--seed', String(seed), '--eval-every', String(evalEvery)];
+    const trainArgs = [
+      '--config',
+      config,
+      '--train',
+      recipe.train,
+      '--valid',
+      recipe.valid,
+      '--src',
+      recipe.src,
+      '--tgt',
+      recipe.tgt,
+      '--seed',
+      String(seed),
+      '--eval-every',
+      String(evalEvery),
+    ];
     const trained = await trainWithBudget(dir, budgetSeconds, trainArgs);
     const facts = await runFacts(dir);
     const ev = await evaluate(dir, recipe, { beam });

@@ -157,7 +157,11 @@ function main() {
 /** Part 2: the fixed model's translations by both trees. */
 function translations(base, work, cli) {
   if (!opt.input) fail('--model needs --input (sentences to translate)');
-  const runs = [['greedy.js', 'js', '1'], ['greedy.native', 'native', '1'], ['beam5.native', 'native', '5']];
+  const runs = [
+    ['greedy.js', 'js', '1'],
+    ['greedy.native', 'native', '1'],
+    ['beam5.native', 'native', '5'],
+  ];
   const criteria = `identical lines ≥ 99.5 %${opt.ref ? ', |ΔBLEU| ≤ 0.05' : ''}`;
   console.log(`\n2. translations of ${opt.input} by ${opt.model} (${criteria})`);
   let ok = true;

@@ -26,7 +26,10 @@ else console.log(`native addon: ${load.addon.buildInfo()}; ${allThreads} threads
 // the core's own ceiling: a GEMM figure means more beside it (machines of one kind differ: a Zen 4
 // runs 512-bit FMAs at half the rate of a Zen 5)
 const peak = native ? fmaPeakPerCore() : NaN;
-if (native) console.log(`FMA peak of one core (register-only multiply-add loop): ${peak.toFixed(0)} GFLOP/s; ${allThreads} cores ≈ ${(allThreads * peak).toFixed(0)}`);
+if (native)
+  console.log(
+    `FMA peak of one core (register-only multiply-add loop): ${peak.toFixed(0)} GFLOP/s; ${allThreads} cores ≈ ${(allThreads * peak).toFixed(0)}`,
+  );
 
 function rand(n) {
   const a = new Float32Array(n);
@@ -69,13 +72,20 @@ const gemmShapes = [
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 console.log('\nGEMM, GFLOP/s (C = op(A)·op(B), M×K×N)');
-console.log(`${pad('shape', 34)}${lpad('ts', 8)}${lpad('native 1t', 11)}${lpad(`native ${allThreads}t`, 11)}${lpad('1t/ts', 8)}${lpad(`${allThreads}t/1t`, 8)}${lpad('1t/peak', 9)}`);
+console.log(
+  `${pad('shape', 34)}${lpad('ts', 8)}${lpad('native 1t', 11)}${lpad(`native ${allThreads}t`, 11)}${lpad('1t/ts', 8)}${lpad(`${allThreads}t/1t`, 8)}${lpad('1t/peak', 9)}`,
+);
 for (const [label, tA, tB, M, K, N] of gemmShapes) {
-  const A = rand(M * K), B = rand(K * N), C = new Float32Array(M * N);
+  const A = rand(M * K),
+    B = rand(K * N),
+    C = new Float32Array(M * N);
   const flops = 2 * M * N * K;
   const big = flops > 2e9;
-  const js = withJs ? flops / time(() => jsBackend.gemm(tA, tB, M, N, K, 1, A, B, 0, C), flops, big ? 1 : Math.min(reps, 3)) / 1e9 : NaN;
-  let n1 = NaN, nAll = NaN;
+  const js = withJs
+    ? flops / time(() => jsBackend.gemm(tA, tB, M, N, K, 1, A, B, 0, C), flops, big ? 1 : Math.min(reps, 3)) / 1e9
+    : NaN;
+  let n1 = NaN,
+    nAll = NaN;
   if (native) {
     native.setThreads(1);
     n1 = flops / time(() => native.gemm(tA, tB, M, N, K, 1, A, B, 0, C), flops, reps) / 1e9;
@@ -83,16 +93,32 @@ for (const [label, tA, tB, M, K, N] of gemmShapes) {
     nAll = flops / time(() => native.gemm(tA, tB, M, N, K, 1, A, B, 0, C), flops, reps) / 1e9;
   }
   const f = (x) => (Number.isNaN(x) ? '-' : x.toFixed(1));
-  console.log(`${pad(label, 34)}${lpad(f(js), 8)}${lpad(f(n1), 11)}${lpad(f(nAll), 11)}${lpad(withJs ? (n1 / js).toFixed(0) + '×' : '-', 8)}${lpad((nAll / n1).toFixed(2), 8)}${lpad(Number.isNaN(peak) ? '-' : `${((100 * n1) / peak).toFixed(0)} %`, 9)}`);
+  console.log(
+    `${pad(label, 34)}${lpad(f(js), 8)}${lpad(f(n1), 11)}${lpad(f(nAll), 11)}${lpad(withJs ? (n1 / js).toFixed(0) + '×' : '-', 8)}${lpad((nAll / n1).toFixed(2), 8)}${lpad(Number.isNaN(peak) ? '-' : `${((100 * n1) / peak).toFixed(0)} %`, 9)}`,
+  );
 }
 
 console.log('\nfused kernels, ms per call (ts | native all threads | ratio)');
-const V = 8000, M = 960, Bsz = 64, H = 512;
-const logits = rand(M * V).map((x) => x * 5), d = new Float32Array(M * V);
+const V = 8000,
+  M = 960,
+  Bsz = 64,
+  H = 512;
+const logits = rand(M * V).map((x) => x * 5),
+  d = new Float32Array(M * V);
 const targets = Int32Array.from({ length: M }, (_, i) => (i % 10 === 9 ? 0 : 4 + ((i * 7919) % (V - 4))));
-const gi = rand(Bsz * 3 * H), gh = rand(Bsz * 3 * H), h = rand(Bsz * H), hn = new Float32Array(Bsz * H), gates = new Float32Array(Bsz * 3 * H);
-const P = 15_550_000, p = rand(P), g = rand(P), m = new Float32Array(P), v = new Float32Array(P);
-const dgi = new Float32Array(Bsz * 3 * H), dgh = new Float32Array(Bsz * 3 * H), dhp = new Float32Array(Bsz * H);
+const gi = rand(Bsz * 3 * H),
+  gh = rand(Bsz * 3 * H),
+  h = rand(Bsz * H),
+  hn = new Float32Array(Bsz * H),
+  gates = new Float32Array(Bsz * 3 * H);
+const P = 15_550_000,
+  p = rand(P),
+  g = rand(P),
+  m = new Float32Array(P),
+  v = new Float32Array(P);
+const dgi = new Float32Array(Bsz * 3 * H),
+  dgh = new Float32Array(Bsz * 3 * H),
+  dhp = new Float32Array(Bsz * H);
 const fused = [
   ['softmaxCrossEntropy 960×8000, ε=0.1', (k) => k.softmaxCrossEntropy(M, V, logits, targets, 0, 0.1, d)],
   ['logSoftmax 960×8000', (k) => k.logSoftmax(M, V, logits, d)],
@@ -106,7 +132,9 @@ for (const [label, fn] of fused) {
   const tj = withJs ? time(() => fn(jsBackend), 1, Math.min(reps, 3)) * 1e3 : NaN;
   const tn = native ? time(() => fn(native), 1, reps) * 1e3 : NaN;
   const f = (x) => (Number.isNaN(x) ? '-' : x < 0.1 ? x.toFixed(4) : x.toFixed(2));
-  console.log(`${pad(label, 40)}${lpad(f(tj), 10)}${lpad(f(tn), 10)}${lpad(withJs && native ? (tj / tn).toFixed(0) + '×' : '-', 8)}`);
+  console.log(
+    `${pad(label, 40)}${lpad(f(tj), 10)}${lpad(f(tn), 10)}${lpad(withJs && native ? (tj / tn).toFixed(0) + '×' : '-', 8)}`,
+  );
 }
 
 // Decoding's output layer, C = X·Wᵀ + b with W 8,000×512 as Linear stores it: the fp32 product the decoder
@@ -122,19 +150,27 @@ if (native) {
     cells('rows (what decodes them)', 'fp32 NT', 'packed', 'int8', 'bf16', 'NT/packed', 'NT/int8', 'NT/bf16'),
   );
   native.setThreads(allThreads);
-  const Kd = 512, Nd = 8000;
-  const W = rand(Nd * Kd).map((x) => x * 0.05), bias = rand(Nd);
+  const Kd = 512,
+    Nd = 8000;
+  const W = rand(Nd * Kd).map((x) => x * 0.05),
+    bias = rand(Nd);
   const P = new Float32Array(native.packedWeightsSize(Nd, Kd));
   native.packWeights(Nd, Kd, W, P);
-  const q = new Int8Array(int8PackedSize(Nd, Kd)), scales = new Float32Array(Nd), rowSums = new Int32Array(Nd);
+  const q = new Int8Array(int8PackedSize(Nd, Kd)),
+    scales = new Float32Array(Nd),
+    rowSums = new Int32Array(Nd);
   native.quantizeInt8(Nd, Kd, W, q, scales, rowSums);
   const Wb = new Uint16Array(bf16PackedSize(Nd, Kd));
   native.packBf16(Nd, Kd, W, Wb);
   const rowCounts = [
-    [1, 'greedy, one sentence'], [5, 'beam 5, one sentence'], [64, 'greedy, batch 64'], [320, 'beam 5, batch 64'],
+    [1, 'greedy, one sentence'],
+    [5, 'beam 5, one sentence'],
+    [64, 'greedy, batch 64'],
+    [320, 'beam 5, batch 64'],
   ];
   for (const [Md, what] of rowCounts) {
-    const X = rand(Md * Kd), C = new Float32Array(Md * Nd);
+    const X = rand(Md * Kd),
+      C = new Float32Array(Md * Nd);
     const nt = time(() => native.gemm(false, true, Md, Nd, Kd, 1, X, W, 0, C), 1, reps) * 1e3;
     const pk = time(() => native.gemmPackedWeights(Md, Nd, Kd, 1, X, W, P, 0, C), 1, reps) * 1e3;
     const i8 = time(() => native.gemmInt8(Md, Nd, Kd, X, q, scales, rowSums, bias, C), 1, reps) * 1e3;
@@ -148,8 +184,11 @@ if (native) {
   console.log(`\nsearch over ${Nd} log-probabilities a row, native ${allThreads} threads, ms per call`);
   console.log(`${pad('rows', 34)}${lpad('logSoftmax', 12)}${lpad('rowTopK', 10)}${lpad('fused', 10)}`);
   for (const Md of [1, 5, 64, 320]) {
-    const x = rand(Md * Nd).map((v) => v * 5), out = new Float32Array(Md * Nd);
-    const base = new Float64Array(Md), values = new Float64Array(Md * 10), ids = new Int32Array(Md * 10);
+    const x = rand(Md * Nd).map((v) => v * 5),
+      out = new Float32Array(Md * Nd);
+    const base = new Float64Array(Md),
+      values = new Float64Array(Md * 10),
+      ids = new Int32Array(Md * 10);
     native.logSoftmax(Md, Nd, x, out);
     const ls = time(() => native.logSoftmax(Md, Nd, x, out), 1, reps) * 1e3;
     const tk = time(() => native.rowTopK(Md, Nd, out, 10, base, values, ids), 1, reps) * 1e3;

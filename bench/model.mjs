@@ -35,8 +35,15 @@ const T = o['tgt-len'];
 const { steps, spread } = o;
 const byShape = o['by-shape'] === true;
 const config = {
-  cell: o.cell, attention: o.attention, srcVocabSize: V, tgtVocabSize: V,
-  embeddingSize: E, hiddenSize: H, attentionSize: H, preOutputSize: H, bidirectional: true,
+  cell: o.cell,
+  attention: o.attention,
+  srcVocabSize: V,
+  tgtVocabSize: V,
+  embeddingSize: E,
+  hiddenSize: H,
+  attentionSize: H,
+  preOutputSize: H,
+  bidirectional: true,
 };
 
 const k = getBackend();
@@ -48,7 +55,10 @@ for (const name of Object.keys(k)) {
   k[name] = (...a) => {
     const t0 = performance.now();
     const r = f(...a);
-    const key = name === 'gemm' && byShape ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${a[2] <= 64 ? a[2] : 'M'}×${a[4]}×${a[3]}` : name;
+    const key =
+      name === 'gemm' && byShape
+        ? `gemm ${a[0] ? 'T' : 'N'}${a[1] ? 'T' : 'N'} ${a[2] <= 64 ? a[2] : 'M'}×${a[4]}×${a[3]}`
+        : name;
     const s = stats.get(key) ?? { ms: 0, calls: 0 };
     s.ms += performance.now() - t0;
     s.calls++;
@@ -62,14 +72,17 @@ const rng = new Rng(1);
 const model = new Seq2Seq(config, rng);
 const seq = (n) => Array.from({ length: n }, () => 4 + rng.int(V - 4));
 const batch = () => {
-  const src = [], tgt = [];
+  const src = [],
+    tgt = [];
   for (let b = 0; b < Bsz; b++) {
     src.push(seq(Math.max(1, S - rng.int(spread))));
     tgt.push(seq(Math.max(1, T - 1 - rng.int(spread))));
   }
   return makeBatch(src, tgt);
 };
-console.log(`backend ${k.name} (${k.threads()} thread(s)); ${config.cell} ${config.attention}, H ${H}, E ${E}, V ${V}, ${model.parameterCount.toLocaleString('en')} parameters; batch ${Bsz}, lengths ≤ ${S}/${T}`);
+console.log(
+  `backend ${k.name} (${k.threads()} thread(s)); ${config.cell} ${config.attention}, H ${H}, E ${E}, V ${V}, ${model.parameterCount.toLocaleString('en')} parameters; batch ${Bsz}, lengths ≤ ${S}/${T}`,
+);
 model.zeroGrad();
 model.loss(batch(), { backward: true }); // warm-up
 stats.clear();
@@ -85,12 +98,26 @@ const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 // CPU time: on a shared machine a 1-thread run's CPU time is steadier than its wall time
-console.log(`${steps} steps, ${tokens} target tokens in ${(ms / 1000).toFixed(2)} s: ${(tokens / (ms / 1000)).toFixed(1)} target tokens/s; CPU ${(cpuMs / 1000).toFixed(2)} s (${(tokens / (cpuMs / 1000)).toFixed(1)} tokens per CPU-second)`);
-let kernelMs = 0, gemmMs = 0, gemmFlops = 0;
+console.log(
+  `${steps} steps, ${tokens} target tokens in ${(ms / 1000).toFixed(2)} s: ${(tokens / (ms / 1000)).toFixed(1)} target tokens/s; CPU ${(cpuMs / 1000).toFixed(2)} s (${(tokens / (cpuMs / 1000)).toFixed(1)} tokens per CPU-second)`,
+);
+let kernelMs = 0,
+  gemmMs = 0,
+  gemmFlops = 0;
 for (const s of stats.values()) {
   kernelMs += s.ms;
-  if (s.flops) { gemmMs += s.ms; gemmFlops += s.flops; }
+  if (s.flops) {
+    gemmMs += s.ms;
+    gemmFlops += s.flops;
+  }
 }
-console.log(`GEMM ${((100 * gemmMs) / ms).toFixed(1)} % of the time, ${(gemmFlops / steps / 1e9).toFixed(1)} GFLOP per step at ${(gemmFlops / gemmMs / 1e6).toFixed(0)} GFLOP/s; ${(gemmFlops / tokens / 1e6).toFixed(1)} MFLOP per target token, ${(gemmFlops / ms / 1e6).toFixed(0)} GFLOP/s over the whole step`);
-console.log(`kernels ${((100 * kernelMs) / ms).toFixed(1)} % of the time, the rest (TypeScript glue: copies, views, loops) ${((100 * (ms - kernelMs)) / ms).toFixed(1)} %`);
-for (const [name, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${name.padEnd(28)} ${((100 * s.ms) / ms).toFixed(1).padStart(5)} %  ${String(s.calls).padStart(7)} calls${s.flops ? `${(s.flops / s.ms / 1e6).toFixed(0).padStart(6)} GFLOP/s` : ''}`);
+console.log(
+  `GEMM ${((100 * gemmMs) / ms).toFixed(1)} % of the time, ${(gemmFlops / steps / 1e9).toFixed(1)} GFLOP per step at ${(gemmFlops / gemmMs / 1e6).toFixed(0)} GFLOP/s; ${(gemmFlops / tokens / 1e6).toFixed(1)} MFLOP per target token, ${(gemmFlops / ms / 1e6).toFixed(0)} GFLOP/s over the whole step`,
+);
+console.log(
+  `kernels ${((100 * kernelMs) / ms).toFixed(1)} % of the time, the rest (TypeScript glue: copies, views, loops) ${((100 * (ms - kernelMs)) / ms).toFixed(1)} %`,
+);
+for (const [name, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms))
+  console.log(
+    `  ${name.padEnd(28)} ${((100 * s.ms) / ms).toFixed(1).padStart(5)} %  ${String(s.calls).padStart(7)} calls${s.flops ? `${(s.flops / s.ms / 1e6).toFixed(0).padStart(6)} GFLOP/s` : ''}`,
+  );

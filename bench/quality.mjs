@@ -446,7 +446,8 @@ async function runRecipe(ctx, seeds) {
       ];
     }),
     {
-      title: `${recipe.corpus} ${recipe.pair}, ${o.budget} budget${runKind}: test BLEU ${row.bleu} (${decoded}), ` +
+      title:
+        `${recipe.corpus} ${recipe.pair}, ${o.budget} budget${runKind}: test BLEU ${row.bleu} (${decoded}), ` +
         `chrF2 ${row.chrf}`,
       xLabel: 'minutes of training (wall clock, validation included)',
       yLabel: 'score',

@@ -16,11 +16,15 @@ import { cliFlags } from './lib/args.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const hf = createRequire(import.meta.url)('tokenizers');
-const { o, positionals } = cliFlags('npm run bench:tokenizer [-- corpus-file-or-prefix … [--src en --tgt de]]', {
-  src: { type: 'string', help: 'source language of aligned files' },
-  tgt: { type: 'string', help: 'target language of aligned files' },
-  'vocab-size': { type: 'number', default: 16000, help: 'joint vocabulary to learn' },
-}, { positionals: true });
+const { o, positionals } = cliFlags(
+  'npm run bench:tokenizer [-- corpus-file-or-prefix … [--src en --tgt de]]',
+  {
+    src: { type: 'string', help: 'source language of aligned files' },
+    tgt: { type: 'string', help: 'target language of aligned files' },
+    'vocab-size': { type: 'number', default: 16000, help: 'joint vocabulary to learn' },
+  },
+  { positionals: true },
+);
 const { src, tgt } = o;
 const vocabSize = o['vocab-size'];
 let paths = positionals;
@@ -36,7 +40,9 @@ const spec = resolveCorpus(paths, { src, tgt });
 const texts = [];
 for await (const p of readPairs(spec)) texts.push(p.src, p.tgt);
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-console.log(`${describeCorpus(spec)}: ${texts.length / 2} pairs, ${texts.length} sentences (both sides), joint vocabulary ${vocabSize}`);
+console.log(
+  `${describeCorpus(spec)}: ${texts.length / 2} pairs, ${texts.length} sentences (both sides), joint vocabulary ${vocabSize}`,
+);
 console.log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
 
 // 1. Learning (best of 3): counting words, then merging.
@@ -98,7 +104,13 @@ const rate = (msv) => (texts.length / (msv / 1000)).toFixed(0).replace(/\B(?=(\d
 console.log(`\nencode ${texts.length} sentences (${ours.tokens} tokens):`);
 console.log(`  ours, cold word cache      ${(ours.cold / 1000).toFixed(3)} s  ${rate(ours.cold)} sentences/s`);
 console.log(`  ours, warm word cache      ${(ours.warm / 1000).toFixed(3)} s  ${rate(ours.warm)} sentences/s`);
-console.log(`  tokenizers encodeBatch     ${(hfBest.ms / 1000).toFixed(3)} s  ${rate(hfBest.ms)} sentences/s  (RAYON_NUM_THREADS=${process.env.RAYON_NUM_THREADS ?? 'unset'})`);
-console.log(`  ratio ours(cold)/tokenizers: ${(hfBest.ms / ours.cold).toFixed(2)}x  (>1 = ours faster); warm: ${(hfBest.ms / ours.warm).toFixed(2)}x`);
-console.log(`  identical ids: ${texts.length - mismatches}/${texts.length} sentences${mismatches ? `  (${mismatches} MISMATCHES)` : ''}`);
+console.log(
+  `  tokenizers encodeBatch     ${(hfBest.ms / 1000).toFixed(3)} s  ${rate(hfBest.ms)} sentences/s  (RAYON_NUM_THREADS=${process.env.RAYON_NUM_THREADS ?? 'unset'})`,
+);
+console.log(
+  `  ratio ours(cold)/tokenizers: ${(hfBest.ms / ours.cold).toFixed(2)}x  (>1 = ours faster); warm: ${(hfBest.ms / ours.warm).toFixed(2)}x`,
+);
+console.log(
+  `  identical ids: ${texts.length - mismatches}/${texts.length} sentences${mismatches ? `  (${mismatches} MISMATCHES)` : ''}`,
+);
 rmSync(dir, { recursive: true, force: true });

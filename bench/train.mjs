@@ -52,7 +52,7 @@ const { o } = cliFlags('npm run bench:train -- [flags]', {
     help: 'after each row, where the timed steps went: model phases and kernels (GEMMs by shape), on stderr',
   },
   child: { type: 'string', help: '(internal) run one configuration and print its figures as JSON' },
-  'threads-one': { type: 'number', default: 1, help: '(internal) the child\'s threads' },
+  'threads-one': { type: 'number', default: 1, help: "(internal) the child's threads" },
 });
 const { steps, warmup, backend, batching } = o;
 const corpusDir = o.corpus;
@@ -111,10 +111,18 @@ function parent() {
       const share = Number.isFinite(peak) ? `${((100 * m.gflops) / (peak * t)).toFixed(0)} %` : '–';
       console.log(
         tableRow([
-          CONFIGS[c].label, t, m.tokPerSec.toFixed(0), m.msPerStep.toFixed(0), m.tokPerStep.toFixed(0),
-          `${(100 * m.padding).toFixed(0)} %`, `${m.peakRssMB.toFixed(0)} MB`,
+          CONFIGS[c].label,
+          t,
+          m.tokPerSec.toFixed(0),
+          m.msPerStep.toFixed(0),
+          m.tokPerStep.toFixed(0),
+          `${(100 * m.padding).toFixed(0)} %`,
+          `${m.peakRssMB.toFixed(0)} MB`,
           `${m.firstLoss.toFixed(2)}→${m.lastLoss.toFixed(2)}`,
-          m.tokPerCpuSec.toFixed(0), m.gflops.toFixed(0), share, Number.isFinite(torch) ? torch.toFixed(0) : '–',
+          m.tokPerCpuSec.toFixed(0),
+          m.gflops.toFixed(0),
+          share,
+          Number.isFinite(torch) ? torch.toFixed(0) : '–',
           ratio(m.tokPerSec, torch),
         ]),
       );
@@ -123,9 +131,7 @@ function parent() {
   const both = batching === 'random' ? 'both on random batches' : 'ours bucketed, PyTorch random';
   if (peerError) console.log(`\nPyTorch peer: ${peerError}; figures without the ratio`);
   else if (!peerOff)
-    console.log(
-      `\nours/PT: our target tokens/s over PyTorch 1.13's, same threads, run after ours, ${both}`,
-    );
+    console.log(`\nours/PT: our target tokens/s over PyTorch 1.13's, same threads, run after ours, ${both}`);
 }
 
 /** Word vocabulary: the 7,996 most frequent lowercased words, ids 4…; unknown words → 1. */
@@ -157,15 +163,19 @@ async function child(name, threads) {
   if (existsSync(join(corpusDir, 'train.en'))) {
     const en = readFileSync(join(corpusDir, 'train.en'), 'utf8').split('\n').filter(Boolean).map(tokenize);
     const de = readFileSync(join(corpusDir, 'train.de'), 'utf8').split('\n').filter(Boolean).map(tokenize);
-    const ve = vocab(en), vd = vocab(de);
+    const ve = vocab(en),
+      vd = vocab(de);
     const pairs = Array.from({ length: total * B }, () => rng.int(en.length));
     if (batching === 'bucketed')
       for (let p0 = 0; p0 < pairs.length; p0 += 20 * B) {
-        const pool = pairs.slice(p0, p0 + 20 * B).sort((x, y) => de[x].length - de[y].length || en[x].length - en[y].length);
+        const pool = pairs
+          .slice(p0, p0 + 20 * B)
+          .sort((x, y) => de[x].length - de[y].length || en[x].length - en[y].length);
         pairs.splice(p0, pool.length, ...pool);
       }
     for (let s = 0; s < total; s++) {
-      const src = [], tgt = [];
+      const src = [],
+        tgt = [];
       for (let b = 0; b < B; b++) {
         const i = pairs[s * B + b];
         src.push(en[i].map((w) => ve.get(w) ?? 1));
@@ -173,13 +183,21 @@ async function child(name, threads) {
       }
       batches.push(makeBatch(src, tgt));
     }
-    if (batching === 'bucketed') batches = batches.map((b) => [rng.next(), b]).sort((x, y) => x[0] - y[0]).map((x) => x[1]);
+    if (batching === 'bucketed')
+      batches = batches
+        .map((b) => [rng.next(), b])
+        .sort((x, y) => x[0] - y[0])
+        .map((x) => x[1]);
   } else {
     // same shapes: lengths 6…22 (mean ≈ 13 target tokens with </s>)
     for (let s = 0; s < total; s++) {
       const seq = () => Array.from({ length: 6 + rng.int(17) }, () => 4 + rng.int(7996));
-      const src = [], tgt = [];
-      for (let b = 0; b < B; b++) { src.push(seq()); tgt.push(seq()); }
+      const src = [],
+        tgt = [];
+      for (let b = 0; b < B; b++) {
+        src.push(seq());
+        tgt.push(seq());
+      }
       batches.push(makeBatch(src, tgt));
     }
   }
@@ -192,7 +210,12 @@ async function child(name, threads) {
   const counter = countGemmFlops();
   const profile = o['by-kernel'] ? await profiler(name, threads, { model, adam, globalGradNorm }) : null;
   let flops0 = 0;
-  let tokens = 0, slots = 0, firstLoss = NaN, lastLoss = NaN, t0 = 0, cpu0 = process.cpuUsage();
+  let tokens = 0,
+    slots = 0,
+    firstLoss = NaN,
+    lastLoss = NaN,
+    t0 = 0,
+    cpu0 = process.cpuUsage();
   for (let s = 0; s < total; s++) {
     if (s === warmup) {
       t0 = performance.now();
@@ -219,8 +242,15 @@ async function child(name, threads) {
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   const figures = {
-    tokPerSec: tokens / sec, tokPerCpuSec: tokens / cpuSec, msPerStep: (1000 * sec) / steps, tokPerStep: tokens / steps,
-    padding: 1 - tokens / slots, peakRssMB, firstLoss, lastLoss, gflops: (counter.flops - flops0) / sec / 1e9,
+    tokPerSec: tokens / sec,
+    tokPerCpuSec: tokens / cpuSec,
+    msPerStep: (1000 * sec) / steps,
+    tokPerStep: tokens / steps,
+    padding: 1 - tokens / slots,
+    peakRssMB,
+    firstLoss,
+    lastLoss,
+    gflops: (counter.flops - flops0) / sec / 1e9,
   };
   process.stdout.write(JSON.stringify(figures) + '\n');
 }
@@ -274,7 +304,8 @@ async function profiler(name, threads, { model, adam, globalGradNorm }) {
     print: (totalMs) => {
       const lines = [`\n${name}, ${threads} thread(s): ${totalMs.toFixed(0)} ms in the timed steps`];
       lines.push(`  kernels ${pct(kernels.totalMs(), totalMs)}, the rest JS (glue, copies, GC)`);
-      for (const [key, ms] of [...phases].sort((a, b) => b[1] - a[1])) lines.push(`  ${key.padEnd(36)}${pct(ms, totalMs)}`);
+      for (const [key, ms] of [...phases].sort((a, b) => b[1] - a[1]))
+        lines.push(`  ${key.padEnd(36)}${pct(ms, totalMs)}`);
       // GEMMs by shape, per-step products (M ≤ 64 rows) apart from the batched ones (M = all rows)
       const groups = new Map();
       let gemmShare = 0;
@@ -290,7 +321,9 @@ async function profiler(name, threads, { model, adam, globalGradNorm }) {
       lines.push(`  GEMMs ${gemmShare.toFixed(1)} % (n: rows of one step, ≤ 64; M: rows of all steps)`);
       for (const [key, [share, calls, flops]] of [...groups].sort((a, b) => b[1][0] - a[1][0]).slice(0, 40)) {
         const rate = flops ? `${(flops / ((share / 100) * totalMs) / 1e6).toFixed(0).padStart(5)} GFLOP/s` : '';
-        lines.push(`    ${key.padEnd(34)}${share.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls ${rate}`);
+        lines.push(
+          `    ${key.padEnd(34)}${share.toFixed(1).padStart(5)} %  ${String(calls).padStart(6)} calls ${rate}`,
+        );
       }
       process.stderr.write(lines.join('\n') + '\n');
     },

@@ -25,7 +25,8 @@ function warn(reason) {
 function findNodeGyp() {
   const candidates = [];
   if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
-  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  if (process.env.npm_execpath)
+    candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const prefix = resolve(dirname(process.execPath), '..');
   candidates.push(join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   candidates.push(join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
@@ -35,7 +36,11 @@ function findNodeGyp() {
 function findNodeDir() {
   if (process.env.npm_config_nodedir) return process.env.npm_config_nodedir;
   const prefix = resolve(dirname(process.execPath), '..');
-  if (existsSync(join(prefix, 'include', 'node', 'node_api.h')) && existsSync(join(prefix, 'include', 'node', 'common.gypi'))) return prefix;
+  if (
+    existsSync(join(prefix, 'include', 'node', 'node_api.h')) &&
+    existsSync(join(prefix, 'include', 'node', 'common.gypi'))
+  )
+    return prefix;
   return null; // node-gyp will try its cache or a download
 }
 
@@ -47,15 +52,23 @@ try {
   const nodedir = findNodeDir();
   if (nodedir) args.push(`--nodedir=${nodedir}`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+  });
   if (r.error) warn(`node-gyp could not run: ${r.error.message}`);
   if (r.status !== 0) {
     const lines = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim());
-    const first = lines.find((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l)) ?? `exit code ${r.status}`;
+    const first =
+      lines.find((l) => /error|not found|No such file/i.test(l) && !/^gyp info/.test(l)) ?? `exit code ${r.status}`;
     warn(`build failed: ${first.slice(0, 160)}`);
   }
   if (!existsSync(join(root, 'build', 'Release', 'seq2seq_native.node'))) warn('build produced no addon');
-  process.stderr.write(`seq2seq: native kernels built in ${((Date.now() - started) / 1000).toFixed(1)} s (-O3 -march=native)\n`);
+  process.stderr.write(
+    `seq2seq: native kernels built in ${((Date.now() - started) / 1000).toFixed(1)} s (-O3 -march=native)\n`,
+  );
 } catch (err) {
   warn(err instanceof Error ? err.message : String(err));
 }

@@ -21,12 +21,17 @@ const say = (s) => process.stderr.write(`${s}\n`);
 // A fresh clone after `npm install` has dist/ (the prepare script builds it); build if it does not.
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
   say('building (npm run build) …');
-  const b = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  const b = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (b.status !== 0 && !existsSync(join(root, 'dist', 'cli', 'main.js'))) process.exit(b.status ?? 1);
 }
 for (const f of ['train.en', 'train.de', 'valid.en', 'valid.de', 'test.en', 'test.de']) {
   if (!existsSync(join(demo, f))) {
-    say(`seq2seq: ${join(demo, f)}: missing (the demo corpus ships with the repository; regenerate it with node corpora/generate.mjs)`);
+    say(
+      `seq2seq: ${join(demo, f)}: missing (the demo corpus ships with the repository; regenerate it with node corpora/generate.mjs)`,
+    );
     process.exit(2);
   }
 }
@@ -36,7 +41,20 @@ for (let n = 2; existsSync(out); n++) out = join(root, 'runs', `demo-${n}`);
 const rel = relative(process.cwd(), out) || '.';
 
 const extra = process.argv.slice(2);
-const args = [bin, 'train', '--train', join(demo, 'train'), '--valid', join(demo, 'valid'), '--src', 'en', '--tgt', 'de', '--out', out];
+const args = [
+  bin,
+  'train',
+  '--train',
+  join(demo, 'train'),
+  '--valid',
+  join(demo, 'valid'),
+  '--src',
+  'en',
+  '--tgt',
+  'de',
+  '--out',
+  out,
+];
 if (!extra.includes('--preset') && !extra.includes('--config')) args.push('--preset', 'small');
 args.push(...extra);
 
@@ -49,7 +67,8 @@ process.on('SIGTERM', () => child.kill('SIGTERM'));
 const code = await new Promise((resolve) => child.on('close', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
 process.off('SIGINT', ignore);
 if (code !== 0) {
-  if (code === 130 || code === 143) say(`seq2seq demo: training stopped; continue with: node bin/seq2seq.js train --resume ${rel}`);
+  if (code === 130 || code === 143)
+    say(`seq2seq demo: training stopped; continue with: node bin/seq2seq.js train --resume ${rel}`);
   process.exit(code);
 }
 
@@ -59,7 +78,10 @@ const { loadRun } = await import(dist('model/run-dir.js'));
 const { Translator } = await import(dist('decode/translator.js'));
 const { corpusBleu } = await import(dist('eval/bleu.js'));
 const { corpusChrf } = await import(dist('eval/chrf.js'));
-const lines = (f) => readFileSync(join(demo, f), 'utf8').split('\n').filter((l, i, a) => i < a.length - 1 || l !== '');
+const lines = (f) =>
+  readFileSync(join(demo, f), 'utf8')
+    .split('\n')
+    .filter((l, i, a) => i < a.length - 1 || l !== '');
 const src = lines('test.en');
 const ref = lines('test.de');
 const run = loadRun(out);
@@ -67,7 +89,10 @@ const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer)
 
 process.stdout.write(`\nExample translations (test split, beam 5, ${relative(root, run.checkpoint)}):\n`);
 const picks = [0, 1, 2, 3, 4].map((k) => Math.floor((k * src.length) / 5));
-const ex = translator.translate(picks.map((i) => src[i]), { beam: 5 });
+const ex = translator.translate(
+  picks.map((i) => src[i]),
+  { beam: 5 },
+);
 picks.forEach((i, k) => {
   process.stdout.write(`  en  ${src[i]}\n  de  ${ex[k].hyps[0].text}\n  ref ${ref[i]}\n\n`);
 });
@@ -76,5 +101,9 @@ const hyps = translator.translate(src, { beam: 1 }).map((t) => t.hyps[0].text);
 const secs = (performance.now() - t0) / 1000;
 const bleu = corpusBleu(hyps, [ref]);
 const chrf = corpusChrf(hyps, [ref]);
-process.stdout.write(`Test split (${src.length} sentences, greedy decoding in ${secs.toFixed(1)} s): BLEU ${bleu.score.toFixed(2)}  chrF ${chrf.score.toFixed(2)}\n`);
-process.stdout.write(`\nNext: node bin/seq2seq.js translate --model ${rel}     (interactive)\n      node bin/seq2seq.js inspect ${rel}\n`);
+process.stdout.write(
+  `Test split (${src.length} sentences, greedy decoding in ${secs.toFixed(1)} s): BLEU ${bleu.score.toFixed(2)}  chrF ${chrf.score.toFixed(2)}\n`,
+);
+process.stdout.write(
+  `\nNext: node bin/seq2seq.js translate --model ${rel}     (interactive)\n      node bin/seq2seq.js inspect ${rel}\n`,
+);

@@ -8,7 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const page = fileURLToPath(new URL('../docs/training.md', import.meta.url));
-const { replaceTable, trainOptionsMarkdown, TABLE_START, TABLE_END } = await import('../dist/train/options-markdown.js');
+const { replaceTable, trainOptionsMarkdown, TABLE_START, TABLE_END } = await import(
+  '../dist/train/options-markdown.js'
+);
 const text = readFileSync(page, 'utf8');
 const next = replaceTable(text, trainOptionsMarkdown());
 if (next === null) {

@@ -13,7 +13,7 @@ describe('seq2seq CLI', () => {
   it('rejects an unknown command with exit code 2 and a one-line message', async () => {
     const r = await runCli(['no-such-command']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split("\n")[0]).toMatch(/^error: (unknown command|too many arguments)/);
+    expect(r.stderr.split('\n')[0]).toMatch(/^error: (unknown command|too many arguments)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
@@ -22,7 +22,11 @@ describe('closed pipes', () => {
   it('ends quietly with exit 0 when stdout is closed early (| head -1)', async () => {
     const { spawnSync } = await import('node:child_process');
     const { BIN } = await import('./helpers/run-cli.js');
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" translate --help | head -1; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    const r = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" "${BIN}" translate --help | head -1; echo "rc=\${PIPESTATUS[0]}"`],
+      { encoding: 'utf8' },
+    );
     expect(r.stdout).toMatch(/^Usage: seq2seq translate/);
     expect(r.stdout.trim().split('\n').pop()).toBe('rc=0');
     expect(r.stderr).toBe('');

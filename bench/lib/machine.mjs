@@ -33,7 +33,12 @@ export function countGemmFlops() {
 
 /** The matrix products of the backend and where their M, N, K arguments start. */
 const PRODUCT_SHAPE = {
-  gemm: 2, gemmPackedWeights: 0, gemmPackedMatrix: 0, gemmFewRows: 1, gemmInt8: 0, gemmBf16: 0,
+  gemm: 2,
+  gemmPackedWeights: 0,
+  gemmPackedMatrix: 0,
+  gemmFewRows: 1,
+  gemmInt8: 0,
+  gemmBf16: 0,
 };
 
 /** A product's label by shape M×K×N (gemm: and its transposes), or null for another kernel. */

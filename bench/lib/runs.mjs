@@ -35,8 +35,20 @@ export function corpusRecipe(corpus, pair, { data } = {}) {
   if (!src || !tgt) throw new UsageError(`--pair must look like en-de, got '${pair ?? ''}'`);
   if (corpus === 'multi30k') {
     const dir = join(sharedCorpora(), 'multi30k');
-    if (src !== 'en' || !['de', 'fr', 'cs'].includes(tgt)) throw new UsageError(`multi30k pairs: en-de, en-fr, en-cs; got '${pair}'`);
-    return { corpus, pair, src, tgt, preset: 'multi30k', train: join(dir, 'train'), valid: join(dir, 'val'), test: join(dir, 'test_2016_flickr'), testName: 'test_2016_flickr', needs: [join(dir, `train.${src}`), join(dir, `train.${tgt}`)] };
+    if (src !== 'en' || !['de', 'fr', 'cs'].includes(tgt))
+      throw new UsageError(`multi30k pairs: en-de, en-fr, en-cs; got '${pair}'`);
+    return {
+      corpus,
+      pair,
+      src,
+      tgt,
+      preset: 'multi30k',
+      train: join(dir, 'train'),
+      valid: join(dir, 'val'),
+      test: join(dir, 'test_2016_flickr'),
+      testName: 'test_2016_flickr',
+      needs: [join(dir, `train.${src}`), join(dir, `train.${tgt}`)],
+    };
   }
   if (corpus === 'tatoeba') {
     if (pair !== 'en-fr') throw new UsageError(`tatoeba pairs: en-fr; got '${pair}'`);
@@ -77,7 +89,18 @@ export function corpusRecipe(corpus, pair, { data } = {}) {
   if (corpus === 'demo') {
     if (pair !== 'en-de') throw new UsageError(`demo pairs: en-de; got '${pair}'`);
     const dir = data ?? join(root, 'corpora', 'demo');
-    return { corpus, pair, src, tgt, preset: 'tiny', train: join(dir, 'train'), valid: join(dir, 'valid'), test: join(dir, 'test'), testName: 'test', needs: [join(dir, 'train.en')] };
+    return {
+      corpus,
+      pair,
+      src,
+      tgt,
+      preset: 'tiny',
+      train: join(dir, 'train'),
+      valid: join(dir, 'valid'),
+      test: join(dir, 'test'),
+      testName: 'test',
+      needs: [join(dir, 'train.en')],
+    };
   }
   throw new UsageError(`--corpus must be multi30k, tatoeba or demo, got '${corpus ?? ''}'`);
 }
@@ -111,7 +134,8 @@ export function runStatus(dir) {
   const statePath = join(dir, 'last', 'train-state', 'state.json');
   const trainSeconds = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')).trainSeconds : 0;
   // A finished session is the newest event group: its `done` came after the newest `start`.
-  if (done && done.reason !== 'interrupted' && history.lastIndexOf(done) > history.lastIndexOf(lastStart)) return { status: 'done', trainSeconds, done };
+  if (done && done.reason !== 'interrupted' && history.lastIndexOf(done) > history.lastIndexOf(lastStart))
+    return { status: 'done', trainSeconds, done };
   if (existsSync(statePath)) return { status: 'partial', trainSeconds };
   return { status: 'stale' };
 }
@@ -126,7 +150,9 @@ export function run(cmd, args, { env, prefix } = {}) {
     const child = spawn(cmd, args, { cwd: root, stdio, env: env ? { ...process.env, ...env } : process.env });
     if (prefix) {
       for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => process.stderr.write(`${prefix}${line}\n`));
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) =>
+          process.stderr.write(`${prefix}${line}\n`),
+        );
       }
     }
     const forward = (sig) => child.kill(sig);
@@ -158,7 +184,10 @@ export async function trainWithBudget(dir, budgetSeconds, trainArgs, { env, pref
     say(`${prefix}${rel(dir)}: training already finished (${st.done.reason} at step ${st.done.step}); evaluating it`);
     return st;
   }
-  if (st.status === 'stale') throw new UsageError(`${rel(dir)}: exists but has no checkpoint to resume (killed before the first one); remove it or give another --out`);
+  if (st.status === 'stale')
+    throw new UsageError(
+      `${rel(dir)}: exists but has no checkpoint to resume (killed before the first one); remove it or give another --out`,
+    );
   let args;
   if (st.status === 'partial') {
     const left = Math.max(1, Math.round(budgetSeconds - st.trainSeconds));
@@ -169,10 +198,19 @@ export async function trainWithBudget(dir, budgetSeconds, trainArgs, { env, pref
   }
   const load0 = loadavg()[0];
   const [cmd, full] = niceArgs(args);
-  const envText = env ? Object.entries(env).map(([k, v]) => `${k}=${v} `).join('') : '';
-  say(`${prefix}$ ${envText}${cmd === 'nice' ? 'nice -n 10 ' : ''}node ${args.map((a) => (a.startsWith('/') ? rel(a) : a)).join(' ')}`);
+  const envText = env
+    ? Object.entries(env)
+        .map(([k, v]) => `${k}=${v} `)
+        .join('')
+    : '';
+  say(
+    `${prefix}$ ${envText}${cmd === 'nice' ? 'nice -n 10 ' : ''}node ${args.map((a) => (a.startsWith('/') ? rel(a) : a)).join(' ')}`,
+  );
   const code = await run(cmd, full, { env, prefix: prefix || undefined });
-  if (code !== 0) throw Object.assign(new Error(`${prefix}training exited with code ${code}; run the same command again to resume`), { exitCode: code });
+  if (code !== 0)
+    throw Object.assign(new Error(`${prefix}training exited with code ${code}; run the same command again to resume`), {
+      exitCode: code,
+    });
   const after = runStatus(dir);
   return { ...after, load: [load0, loadavg()[0]] };
 }
@@ -183,14 +221,40 @@ export async function trainWithBudget(dir, budgetSeconds, trainArgs, { env, pref
  */
 export async function evaluate(dir, recipe, { beam = 5, lengthPenalty = 0.6, test = recipe.test, hypOut } = {}) {
   const models = (Array.isArray(dir) ? dir : [dir]).flatMap((d) => ['--model', d]);
-  const args = [bin, 'eval', ...models, '--test', test, '--src', recipe.src, '--tgt', recipe.tgt, '--beam', String(beam), '--length-penalty', String(lengthPenalty), '--format', 'json'];
+  const args = [
+    bin,
+    'eval',
+    ...models,
+    '--test',
+    test,
+    '--src',
+    recipe.src,
+    '--tgt',
+    recipe.tgt,
+    '--beam',
+    String(beam),
+    '--length-penalty',
+    String(lengthPenalty),
+    '--format',
+    'json',
+  ];
   if (hypOut) args.push('--hyp-out', hypOut);
   const [cmd, full] = niceArgs(args);
   const r = spawnSync(cmd, full, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw Object.assign(new Error(`seq2seq eval failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`), { exitCode: 1 });
+  if (r.status !== 0)
+    throw Object.assign(
+      new Error(`seq2seq eval failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`),
+      { exitCode: 1 },
+    );
   const rep = JSON.parse(r.stdout);
   const metric = (name) => rep.metrics.find((m) => m.name.startsWith(name));
-  return { bleu: metric('BLEU'), chrf: metric('chrF'), perplexity: rep.perplexity?.perplexity, decoding: rep.decoding, pairs: rep.pairs };
+  return {
+    bleu: metric('BLEU'),
+    chrf: metric('chrF'),
+    perplexity: rep.perplexity?.perplexity,
+    decoding: rep.decoding,
+    pairs: rep.pairs,
+  };
 }
 
 /**
@@ -202,7 +266,11 @@ export async function averageKept(dir) {
   if (!existsSync(kdir) || !readdirSync(kdir).some((n) => /^step-\d+$/.test(n))) return null;
   const [cmd, full] = niceArgs([bin, 'average', dir]);
   const r = spawnSync(cmd, full, { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw Object.assign(new Error(`seq2seq average failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`), { exitCode: 1 });
+  if (r.status !== 0)
+    throw Object.assign(
+      new Error(`seq2seq average failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop()}`),
+      { exitCode: 1 },
+    );
   const doc = JSON.parse(readFileSync(join(dir, 'averaged', 'config.json'), 'utf8'));
   return { dir: join(dir, 'averaged'), steps: doc.averaged.steps };
 }
@@ -228,7 +296,14 @@ export async function runFacts(dir) {
   const perEpoch = starts[starts.length - 1]?.batchesPerEpoch;
   // epochs trained, as a fraction (the done event's epoch counts completed epochs only)
   const epoch = last && perEpoch ? +(last.step / perEpoch).toFixed(1) : null;
-  return { parameters: starts[0]?.parameters ?? null, steps: last?.step ?? null, epoch, reason: last?.reason ?? null, curve, bestValid: best };
+  return {
+    parameters: starts[0]?.parameters ?? null,
+    steps: last?.step ?? null,
+    epoch,
+    reason: last?.reason ?? null,
+    curve,
+    bestValid: best,
+  };
 }
 
 export function gitCommit() {
@@ -263,7 +338,9 @@ export function appendTsv(path, columns, row) {
 
 export function readTsv(path) {
   if (!existsSync(path)) return [];
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const cols = lines[0].split('\t');
   return lines.slice(1).map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
 }
@@ -274,6 +351,8 @@ export async function mainWrapper(main) {
     await main();
   } catch (err) {
     process.stderr.write(`${process.argv[1]?.split('/').pop() ?? 'bench'}: ${err.message}\n`);
-    process.exit(err instanceof UsageError || err.exitCode === 2 || err.name === 'InputError' ? 2 : (err.exitCode ?? 1));
+    process.exit(
+      err instanceof UsageError || err.exitCode === 2 || err.name === 'InputError' ? 2 : (err.exitCode ?? 1),
+    );
   }
 }

@@ -42,9 +42,7 @@ export async function buildProgram(): Promise<Command> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const dir = join(here, 'commands');
-  const files = (existsSync(dir) ? readdirSync(dir) : [])
-    .filter((f) => f.endsWith('.js') && !f.startsWith('_'))
-    .sort();
+  const files = (existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.js') && !f.startsWith('_')).sort();
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as Partial<CommandModule>;
     if (typeof mod.register === 'function') mod.register(program);
@@ -61,8 +59,21 @@ export async function buildProgram(): Promise<Command> {
  * behind (temporaries of a dead process) is removed by the next writer (removeStaleTemps).
  */
 const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = [
-  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU',
-  'SIGIO', 'SIGPWR', 'SIGSTKFLT', 'SIGSYS', 'SIGTRAP', 'SIGABRT',
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGTERM',
+  'SIGUSR2',
+  'SIGALRM',
+  'SIGVTALRM',
+  'SIGPROF',
+  'SIGXCPU',
+  'SIGIO',
+  'SIGPWR',
+  'SIGSTKFLT',
+  'SIGSYS',
+  'SIGTRAP',
+  'SIGABRT',
 ];
 
 let terminationInstalled = false;
@@ -134,7 +145,8 @@ export async function main(argv: string[]): Promise<number> {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander already printed its message (help, version or usage error).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return 0;
     return err.exitCode === 0 ? 0 : 2;
   }
   // The reader of the output went away (`| head -1`): a quiet end.
@@ -155,6 +167,6 @@ export function reportError(err: unknown): number {
     return 1;
   }
   process.stderr.write(`seq2seq: internal error: ${e?.message ? e.message : String(err)}\n`);
-  if (process.env.SEQ2SEQ_DEBUG) process.stderr.write(`${(e?.stack) || ''}\n`);
+  if (process.env.SEQ2SEQ_DEBUG) process.stderr.write(`${e?.stack || ''}\n`);
   return 1;
 }

@@ -24,7 +24,8 @@ export function integerFlag(name: string, value: string, min = 1, max?: number):
 
 export function numberFlag(name: string, value: string, max?: number): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${name} must be a number ≥ 0, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InputError(`${name} must be a number ≥ 0, got '${value}'`);
   if (max !== undefined && n > max) throw new InputError(`${name} must be a number from 0 to ${max}, got '${value}'`);
   return n;
 }

@@ -91,9 +91,17 @@ export class Batcher {
 
   constructor(pairs: EncodedPair[], opts: BatcherOptions) {
     const { maxTokens, maxSentences } = opts;
-    if (maxTokens === undefined && maxSentences === undefined) throw new InputError('batching needs maxTokens and/or maxSentences');
-    for (const [name, v] of [['maxTokens', maxTokens], ['maxSentences', maxSentences], ['maxSrcLen', opts.maxSrcLen], ['maxTgtLen', opts.maxTgtLen], ['poolBatches', opts.poolBatches]] as const) {
-      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new InputError(`${name} must be a positive integer, got ${v}`);
+    if (maxTokens === undefined && maxSentences === undefined)
+      throw new InputError('batching needs maxTokens and/or maxSentences');
+    for (const [name, v] of [
+      ['maxTokens', maxTokens],
+      ['maxSentences', maxSentences],
+      ['maxSrcLen', opts.maxSrcLen],
+      ['maxTgtLen', opts.maxTgtLen],
+      ['poolBatches', opts.poolBatches],
+    ] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+        throw new InputError(`${name} must be a positive integer, got ${v}`);
     }
     this.maxTokens = maxTokens ?? Infinity;
     this.maxSentences = maxSentences ?? Infinity;
@@ -114,13 +122,19 @@ export class Batcher {
         this.keptAt.push(at);
       }
     });
-    if (this.pairs.length === 0) throw new InputError(`no training pairs left (${this.filtered.total} longer than the length limits)`);
+    if (this.pairs.length === 0)
+      throw new InputError(`no training pairs left (${this.filtered.total} longer than the length limits)`);
     let sumLen = 0;
     for (const p of this.pairs) sumLen += Math.max(p.src.length, p.tgt.length + 1);
     const meanLen = sumLen / this.pairs.length;
     const perBatch = Math.max(1, Math.min(this.maxSentences, Math.floor(this.maxTokens / meanLen)));
     this.poolSize = Math.max(1, perBatch * (opts.poolBatches ?? 100));
-    this.fingerprint = fingerprintOf(this.pairs, [this.maxTokens, this.maxSentences, this.poolSize, this.shuffle ? 1 : 0]);
+    this.fingerprint = fingerprintOf(this.pairs, [
+      this.maxTokens,
+      this.maxSentences,
+      this.poolSize,
+      this.shuffle ? 1 : 0,
+    ]);
   }
 
   /** Number of pairs kept after the length filter. */
@@ -176,7 +190,10 @@ export class Batcher {
         const t = pairs[i].tgt.length + 1;
         const S2 = Math.max(S, s);
         const T2 = Math.max(T, t);
-        if (cur.length > 0 && ((cur.length + 1) * Math.max(S2, T2) > this.maxTokens || cur.length + 1 > this.maxSentences)) {
+        if (
+          cur.length > 0 &&
+          ((cur.length + 1) * Math.max(S2, T2) > this.maxTokens || cur.length + 1 > this.maxSentences)
+        ) {
           batches.push(cur);
           cur = [];
           S = s;
@@ -258,7 +275,10 @@ export class Batcher {
     }
     this.epochNo = state.epoch;
     this.indexNo = state.index;
-    if (this.indexNo > this.currentPlan().length) throw new InputError(`batcher state: index ${state.index} beyond the epoch's ${this.currentPlan().length} batches`);
+    if (this.indexNo > this.currentPlan().length)
+      throw new InputError(
+        `batcher state: index ${state.index} beyond the epoch's ${this.currentPlan().length} batches`,
+      );
   }
 }
 
@@ -269,15 +289,24 @@ export class Batcher {
 export function evalBatches(pairs: EncodedPair[], opts: { maxTokens?: number; maxSentences?: number }): Batch[] {
   const maxTokens = opts.maxTokens ?? Infinity;
   const maxSentences = opts.maxSentences ?? Infinity;
-  if (maxTokens === Infinity && maxSentences === Infinity) throw new InputError('batching needs maxTokens and/or maxSentences');
-  const order = pairs.map((_, i) => i).sort((a, b) => pairs[a].src.length - pairs[b].src.length || pairs[a].tgt.length - pairs[b].tgt.length || a - b);
+  if (maxTokens === Infinity && maxSentences === Infinity)
+    throw new InputError('batching needs maxTokens and/or maxSentences');
+  const order = pairs
+    .map((_, i) => i)
+    .sort((a, b) => pairs[a].src.length - pairs[b].src.length || pairs[a].tgt.length - pairs[b].tgt.length || a - b);
   const out: Batch[] = [];
   let cur: number[] = [];
   let S = 0;
   let T = 0;
   const flush = (): void => {
     if (cur.length === 0) return;
-    out.push(makeBatch(cur.map((i) => pairs[i].src), cur.map((i) => pairs[i].tgt), cur.map((i) => pairs[i].id)));
+    out.push(
+      makeBatch(
+        cur.map((i) => pairs[i].src),
+        cur.map((i) => pairs[i].tgt),
+        cur.map((i) => pairs[i].id),
+      ),
+    );
     cur = [];
   };
   for (const i of order) {

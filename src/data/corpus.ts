@@ -66,14 +66,18 @@ const FORMATS: readonly CorpusFormat[] = ['aligned', 'tsv', 'jsonl'];
  *                                   else by its first non-blank line (`{` → jsonl, a tab → tsv)
  * Every named file must exist and be a regular file.
  */
-export function resolveCorpus(paths: string[], opts: { src?: string; tgt?: string; format?: CorpusFormat } = {}): CorpusSpec {
+export function resolveCorpus(
+  paths: string[],
+  opts: { src?: string; tgt?: string; format?: CorpusFormat } = {},
+): CorpusSpec {
   const { src, tgt, format } = opts;
   if (format !== undefined && !FORMATS.includes(format)) {
     throw new InputError(`unknown corpus format '${String(format)}' (expected aligned, tsv or jsonl)`);
   }
   if (paths.length === 0) throw new InputError('no corpus given');
   if (paths.length > 2) throw new InputError(`a corpus is one or two paths, got ${paths.length}: ${paths.join(' ')}`);
-  if ((src === undefined) !== (tgt === undefined)) throw new InputError('--src and --tgt go together: give both languages or neither');
+  if ((src === undefined) !== (tgt === undefined))
+    throw new InputError('--src and --tgt go together: give both languages or neither');
 
   if (paths.length === 2) {
     if (format !== undefined && format !== 'aligned') {
@@ -114,7 +118,11 @@ function guessFormat(path: string): 'tsv' | 'jsonl' {
   if (line.startsWith('{')) return 'jsonl';
   if (line.includes('\t')) return 'tsv';
   throw new InputError(
-    at(path, undefined, 'cannot tell the corpus format (not JSON Lines, no tab): give --src/--tgt for aligned files or the format explicitly'),
+    at(
+      path,
+      undefined,
+      'cannot tell the corpus format (not JSON Lines, no tab): give --src/--tgt for aligned files or the format explicitly',
+    ),
   );
 }
 
@@ -147,7 +155,10 @@ export function corpusFiles(spec: CorpusSpec): string[] {
 }
 
 /** Streams the sentence pairs of a corpus, in file order, with bounded memory. */
-export async function* readPairs(spec: CorpusSpec, report: CorpusReport = newCorpusReport()): AsyncGenerator<SentencePair> {
+export async function* readPairs(
+  spec: CorpusSpec,
+  report: CorpusReport = newCorpusReport(),
+): AsyncGenerator<SentencePair> {
   if (spec.format === 'aligned') yield* readAligned(spec.srcPath, spec.tgtPath, report);
   else if (spec.format === 'tsv') yield* readSingle(spec.path, report, parseTsvLine);
   else if (spec.format === 'jsonl') yield* readSingle(spec.path, report, parseJsonLine);
@@ -186,7 +197,11 @@ async function* readAligned(srcPath: string, tgtPath: string, report: CorpusRepo
         const [ended, other, n] = x === null ? [srcPath, tgtPath, a.line] : [tgtPath, srcPath, b.line];
         const problem = n === 0 ? 'has no lines' : `ends after line ${n}`;
         throw new InputError(
-          at(ended, n === 0 ? undefined : n, `${problem}, but ${other} continues (line ${n + 1}): aligned files must have the same number of lines`),
+          at(
+            ended,
+            n === 0 ? undefined : n,
+            `${problem}, but ${other} continues (line ${n + 1}): aligned files must have the same number of lines`,
+          ),
         );
       }
       report.lines++;

@@ -15,13 +15,7 @@
  * empty-side pairs skipped), so its index is the pair id the trainer's batcher uses.
  * The directory is built under a temporary name and renamed into place: it appears whole or not at all.
  */
-import {
-  copyFileSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { fillDirWhole } from '../util/atomic-dir.js';

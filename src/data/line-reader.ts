@@ -69,7 +69,6 @@ function countSpecials(lines: readonly string[], counts: LineReaderCounts): void
   }
 }
 
-
 /** Throws an InputError unless `path` names an existing regular file. */
 export function checkFile(path: string, role = 'file'): void {
   let st: Stats;
@@ -78,8 +77,10 @@ export function checkFile(path: string, role = 'file'): void {
   } catch (err) {
     throw new InputError(at(path, undefined, describeFsError(err as NodeJS.ErrnoException, role)));
   }
-  if (st.isDirectory()) throw new InputError(at(path, undefined, `is a directory, expected ${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`));
-  if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw new InputError(at(path, undefined, `not a regular file`));
+  if (st.isDirectory())
+    throw new InputError(at(path, undefined, `is a directory, expected ${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`));
+  if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice())
+    throw new InputError(at(path, undefined, `not a regular file`));
 }
 
 function describeFsError(err: NodeJS.ErrnoException, role: string): string {
@@ -179,7 +180,8 @@ export class LineReader {
       this.checkLength(this.partialBytes + firstNl, chunk.subarray(0, firstNl));
       const lastNl = chunk.lastIndexOf(0x0a);
       const head = chunk.subarray(0, lastNl);
-      const region = this.partialBytes > 0 ? Buffer.concat([...this.partial, head], this.partialBytes + head.length) : head;
+      const region =
+        this.partialBytes > 0 ? Buffer.concat([...this.partial, head], this.partialBytes + head.length) : head;
       const rest = chunk.subarray(lastNl + 1);
       this.partial = rest.length > 0 ? [rest] : [];
       this.partialBytes = rest.length;

@@ -58,7 +58,9 @@ export function assignSplits(groupSizes: ArrayLike<number>, sizes: SplitSizes, s
   let kept = 0;
   for (let g = 0; g < n; g++) kept += groupSizes[g];
   if (sizes.valid + sizes.test >= kept) {
-    throw new RangeError(`validation ${sizes.valid} + test ${sizes.test} pairs leave nothing to train on (${kept} distinct pairs)`);
+    throw new RangeError(
+      `validation ${sizes.valid} + test ${sizes.test} pairs leave nothing to train on (${kept} distinct pairs)`,
+    );
   }
   // Fisher–Yates over group indices.
   const order = new Uint32Array(n);

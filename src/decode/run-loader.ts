@@ -67,7 +67,14 @@ function sourceLimit(run: LoadedRun): number | undefined {
 export async function loadDecodingRun(dir: string, choices: DecodingChoices = {}): Promise<DecodingRun> {
   const run = loadRun(dir);
   run.model.prepareForDecoding?.(decodingOptions(run.dir, run.model, choices));
-  return { dir: run.dir, model: run.model, srcTokenizer: run.srcTokenizer, tgtTokenizer: run.tgtTokenizer, maxSourceLength: sourceLimit(run), members: [run.dir] };
+  return {
+    dir: run.dir,
+    model: run.model,
+    srcTokenizer: run.srcTokenizer,
+    tgtTokenizer: run.tgtTokenizer,
+    maxSourceLength: sourceLimit(run),
+    members: [run.dir],
+  };
 }
 
 /**
@@ -85,7 +92,9 @@ export async function loadDecodingModels(dirs: readonly string[], choices: Decod
   for (let i = 1; i < runs.length; i++) {
     for (const side of ['src', 'tgt'] as const) {
       if (!bytes(runs[i], side).equals(first[side])) {
-        throw new InputError(`${dirs[i]}: its ${side === 'src' ? 'source' : 'target'} tokenizer differs from the one of ${dirs[0]} (an ensemble needs identical tokenizers)`);
+        throw new InputError(
+          `${dirs[i]}: its ${side === 'src' ? 'source' : 'target'} tokenizer differs from the one of ${dirs[0]} (an ensemble needs identical tokenizers)`,
+        );
       }
     }
   }

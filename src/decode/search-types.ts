@@ -14,7 +14,14 @@ export interface SearchOptions {
   keepAttention: boolean;
 }
 
-export const SEARCH_DEFAULTS: SearchOptions = { beam: 5, nBest: 1, lengthPenalty: 0.6, maxLengthRatio: 2, maxLengthConstant: 10, keepAttention: false };
+export const SEARCH_DEFAULTS: SearchOptions = {
+  beam: 5,
+  nBest: 1,
+  lengthPenalty: 0.6,
+  maxLengthRatio: 2,
+  maxLengthConstant: 10,
+  keepAttention: false,
+};
 
 export interface SearchHypothesis {
   /** Output ids without <s> and </s>. */
@@ -35,7 +42,10 @@ export function lengthPenalty(length: number, alpha: number): number {
 }
 
 /** Maximum number of output tokens (without </s>) for a source of `srcLength` tokens; at least 1. */
-export function maxOutputLength(srcLength: number, opts: Pick<SearchOptions, 'maxLengthRatio' | 'maxLengthConstant'>): number {
+export function maxOutputLength(
+  srcLength: number,
+  opts: Pick<SearchOptions, 'maxLengthRatio' | 'maxLengthConstant'>,
+): number {
   return Math.max(1, Math.floor(opts.maxLengthRatio * srcLength + opts.maxLengthConstant));
 }
 

@@ -310,9 +310,9 @@ export async function translateShard(
     const write = async (text: string): Promise<boolean> => {
       const b = Buffer.from(text, 'utf8');
       const half = b.length >> 1;
-      for (let off = 0; off < half;) off += writeSync(fd, b, off, half - off);
+      for (let off = 0; off < half; ) off += writeSync(fd, b, off, half - off);
       crashPoint('shard.half-written'); // tests: killed with a line half written
-      for (let off = half; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+      for (let off = half; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
       return true;
     };
     const r = await translateStream(translator, todo(), write, {

@@ -23,7 +23,14 @@ function decodeLine(bytes: Buffer, name: string, line: number, lfAfter: boolean)
   const nul = b.indexOf(0);
   const end = Math.min(nul >= 0 ? nul : b.length, cr >= 0 ? cr : b.length);
   const bad = firstInvalidUtf8(b.subarray(0, end));
-  if (bad >= 0) throw new InputError(at(name, line, `invalid UTF-8 (byte 0x${b[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + shift + 1})`));
+  if (bad >= 0)
+    throw new InputError(
+      at(
+        name,
+        line,
+        `invalid UTF-8 (byte 0x${b[bad].toString(16).toUpperCase().padStart(2, '0')} at column ${bad + shift + 1})`,
+      ),
+    );
   if (nul >= 0 && (cr < 0 || nul < cr)) {
     throw new InputError(at(name, line, `NUL byte at column ${nul + shift + 1} (binary file?)`));
   }

@@ -127,14 +127,20 @@ export function translateBySentence(
   translateOpts: Partial<TranslateOptions> = {},
 ): Translation[] {
   const splits = lines.map((l) => splitSentences(l));
-  const results = translator.translate(splits.flatMap((s) => s.sentences), { ...translateOpts, nBest: 1 });
+  const results = translator.translate(
+    splits.flatMap((s) => s.sentences),
+    { ...translateOpts, nBest: 1 },
+  );
   let k = 0;
   return splits.map((split, i) => {
     const parts = results.slice(k, k + split.sentences.length);
     k += split.sentences.length;
     const best = parts.map((t) => t.hyps[0]);
     const hyp = {
-      text: joinSentences(split, best.map((h) => h.text)),
+      text: joinSentences(
+        split,
+        best.map((h) => h.text),
+      ),
       score: best.reduce((sum, h) => sum + h.score, 0),
       ids: best.flatMap((h) => h.ids),
       pieces: best.flatMap((h) => h.pieces),

@@ -78,7 +78,9 @@ export function encodeSource(codec: TextCodec, text: string, max: number | undef
   if (pieces.length !== ids.length) pieces = Array.from(ids, (id) => codec.idToToken(id));
   let warning: string | null = null;
   if (max !== undefined && (cut || ids.length > max)) {
-    warning = cut ? `source of more than ${ids.length} tokens (${text.length} characters) cropped to the model's limit of ${max}` : `source of ${ids.length} tokens cropped to the model's limit of ${max}`;
+    warning = cut
+      ? `source of more than ${ids.length} tokens (${text.length} characters) cropped to the model's limit of ${max}`
+      : `source of ${ids.length} tokens cropped to the model's limit of ${max}`;
     ids = ids.slice(0, max);
     pieces = pieces.slice(0, max);
   }
@@ -95,7 +97,14 @@ export interface TranslateOptions {
   maxSourceLength?: number;
 }
 
-export const TRANSLATE_DEFAULTS: TranslateOptions = { beam: 5, nBest: 1, lengthPenalty: 0.6, maxLengthRatio: 2, maxLengthConstant: 10, replaceUnk: false };
+export const TRANSLATE_DEFAULTS: TranslateOptions = {
+  beam: 5,
+  nBest: 1,
+  lengthPenalty: 0.6,
+  maxLengthRatio: 2,
+  maxLengthConstant: 10,
+  replaceUnk: false,
+};
 
 export interface Hypothesis {
   text: string;
@@ -126,9 +135,12 @@ export function checkTranslateOptions(o: TranslateOptions): void {
   posInt(o.beam, 'beam');
   posInt(o.nBest, 'n-best');
   if (o.nBest > o.beam) throw new InputError(`n-best (${o.nBest}) cannot exceed the beam size (${o.beam})`);
-  if (!Number.isFinite(o.lengthPenalty) || o.lengthPenalty < 0) throw new InputError(`length penalty must be a number ≥ 0, got ${o.lengthPenalty}`);
-  if (!Number.isFinite(o.maxLengthRatio) || o.maxLengthRatio < 0) throw new InputError(`max length ratio must be a number ≥ 0, got ${o.maxLengthRatio}`);
-  if (!Number.isFinite(o.maxLengthConstant) || o.maxLengthConstant < 0) throw new InputError(`max length constant must be a number ≥ 0, got ${o.maxLengthConstant}`);
+  if (!Number.isFinite(o.lengthPenalty) || o.lengthPenalty < 0)
+    throw new InputError(`length penalty must be a number ≥ 0, got ${o.lengthPenalty}`);
+  if (!Number.isFinite(o.maxLengthRatio) || o.maxLengthRatio < 0)
+    throw new InputError(`max length ratio must be a number ≥ 0, got ${o.maxLengthRatio}`);
+  if (!Number.isFinite(o.maxLengthConstant) || o.maxLengthConstant < 0)
+    throw new InputError(`max length constant must be a number ≥ 0, got ${o.maxLengthConstant}`);
   if (o.maxSourceLength !== undefined) posInt(o.maxSourceLength, 'max source length');
 }
 
@@ -148,7 +160,8 @@ export class Translator {
     defaults: Partial<TranslateOptions> = {},
   ) {
     this.defaults = { ...TRANSLATE_DEFAULTS };
-    for (const [k, v] of Object.entries(defaults)) if (v !== undefined) (this.defaults as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(defaults))
+      if (v !== undefined) (this.defaults as unknown as Record<string, unknown>)[k] = v;
     checkTranslateOptions(this.defaults);
   }
 
@@ -162,7 +175,12 @@ export class Translator {
     for (let i = 0; i < lines.length; i++) {
       const source = lines[i];
       if (source.trim() === '') {
-        out[i] = { source, sourcePieces: [], hyps: [{ text: '', score: 0, ids: [], pieces: [], attention: null }], warnings: [] };
+        out[i] = {
+          source,
+          sourcePieces: [],
+          hyps: [{ text: '', score: 0, ids: [], pieces: [], attention: null }],
+          warnings: [],
+        };
         continue;
       }
       const { ids, pieces, warning } = encodeSource(this.src, source, o.maxSourceLength);
@@ -185,7 +203,10 @@ export class Translator {
     for (let start = 0; start < todo.length; start += perBatch) {
       const chunk = todo.slice(start, start + perBatch);
       const sources = chunk.map((t) => t.ids);
-      const results: SearchHypothesis[][] = o.beam === 1 ? greedyDecode(this.model, sources, search).map((h) => [h]) : beamSearch(this.model, sources, search);
+      const results: SearchHypothesis[][] =
+        o.beam === 1
+          ? greedyDecode(this.model, sources, search).map((h) => [h])
+          : beamSearch(this.model, sources, search);
       chunk.forEach((t, k) => {
         out[t.i].hyps = results[k].map((h) => this.toHypothesis(h, t.ids, t.pieces, o.replaceUnk));
       });
@@ -206,7 +227,17 @@ export class Translator {
         replaced = true;
       }
     }
-    const text = replaced ? (this.tgt.detokenize ? this.tgt.detokenize(pieces) : joinPieces(pieces)) : this.tgt.decode(h.ids);
-    return { text, score: h.score, ids: h.ids, pieces, attention: h.attention ? h.attention.slice(0, h.ids.length) : null };
+    const text = replaced
+      ? this.tgt.detokenize
+        ? this.tgt.detokenize(pieces)
+        : joinPieces(pieces)
+      : this.tgt.decode(h.ids);
+    return {
+      text,
+      score: h.score,
+      ids: h.ids,
+      pieces,
+      attention: h.attention ? h.attention.slice(0, h.ids.length) : null,
+    };
   }
 }

@@ -68,7 +68,12 @@ export function computeBleu(
   totalIn: readonly number[],
   sysLen: number,
   refLen: number,
-  opts: { smoothMethod?: SmoothMethod; smoothValue?: number | null; effectiveOrder?: boolean; maxNgramOrder?: number } = {},
+  opts: {
+    smoothMethod?: SmoothMethod;
+    smoothValue?: number | null;
+    effectiveOrder?: boolean;
+    maxNgramOrder?: number;
+  } = {},
 ): BleuScore {
   const method = opts.smoothMethod ?? 'none';
   const smoothValue = opts.smoothValue ?? SMOOTH_DEFAULTS[method] ?? 0;
@@ -78,7 +83,8 @@ export function computeBleu(
   const bp = sysLen < refLen ? (sysLen > 0 ? Math.exp(1 - refLen / sysLen) : 0) : 1;
   const precisions = new Array<number>(maxOrder).fill(0);
   const ratio = refLen ? sysLen / refLen : 0;
-  if (!correct.some((c) => c !== 0)) return { score: 0, counts: correct, totals: total, precisions, bp, sysLen, refLen, ratio };
+  if (!correct.some((c) => c !== 0))
+    return { score: 0, counts: correct, totals: total, precisions, bp, sysLen, refLen, ratio };
 
   let smoothMteval = 1;
   let effOrder = maxOrder;
@@ -131,7 +137,10 @@ export class Bleu {
 
   constructor(opts: Partial<BleuOptions> = {}) {
     this.opts = { ...CORPUS_BLEU_DEFAULTS, ...opts };
-    if (!SMOOTH_METHODS.includes(this.opts.smoothMethod)) throw new InputError(`unknown BLEU smoothing '${this.opts.smoothMethod}' (expected one of ${SMOOTH_METHODS.join(', ')})`);
+    if (!SMOOTH_METHODS.includes(this.opts.smoothMethod))
+      throw new InputError(
+        `unknown BLEU smoothing '${this.opts.smoothMethod}' (expected one of ${SMOOTH_METHODS.join(', ')})`,
+      );
     this.tokenizer = getTokenizer(this.opts.tokenize);
   }
 
@@ -188,7 +197,10 @@ export class Bleu {
 
   /** BLEU of one sentence against its references. */
   sentenceScore(hypothesis: string, references: readonly string[]): BleuScore {
-    return this.corpusScore([hypothesis], references.map((r) => [r]));
+    return this.corpusScore(
+      [hypothesis],
+      references.map((r) => [r]),
+    );
   }
 
   /** sacreBLEU's signature, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:…`. */
@@ -235,11 +247,19 @@ export function bleuVerbose(s: Omit<BleuScore, 'score'>): string {
 }
 
 /** corpus_bleu(hyps, refStreams, …) with sacreBLEU's defaults. */
-export function corpusBleu(hypotheses: readonly string[], refStreams: readonly (readonly string[])[], opts: Partial<BleuOptions> = {}): BleuScore {
+export function corpusBleu(
+  hypotheses: readonly string[],
+  refStreams: readonly (readonly string[])[],
+  opts: Partial<BleuOptions> = {},
+): BleuScore {
   return new Bleu(opts).corpusScore(hypotheses, refStreams);
 }
 
 /** sentence_bleu(hyp, refs, …): effective order on by default, as sacreBLEU recommends. */
-export function sentenceBleu(hypothesis: string, references: readonly string[], opts: Partial<BleuOptions> = {}): BleuScore {
+export function sentenceBleu(
+  hypothesis: string,
+  references: readonly string[],
+  opts: Partial<BleuOptions> = {},
+): BleuScore {
   return new Bleu({ ...SENTENCE_BLEU_DEFAULTS, ...opts }).sentenceScore(hypothesis, references);
 }

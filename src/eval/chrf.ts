@@ -28,7 +28,14 @@ export interface ChrfOptions {
   epsSmoothing: boolean;
 }
 
-export const CHRF_DEFAULTS: ChrfOptions = { charOrder: 6, wordOrder: 0, beta: 2, lowercase: false, whitespace: false, epsSmoothing: false };
+export const CHRF_DEFAULTS: ChrfOptions = {
+  charOrder: 6,
+  wordOrder: 0,
+  beta: 2,
+  lowercase: false,
+  whitespace: false,
+  epsSmoothing: false,
+};
 
 export interface ChrfScore {
   /** 0–100. */
@@ -85,7 +92,8 @@ export class Chrf {
   constructor(opts: Partial<ChrfOptions> = {}) {
     this.opts = { ...CHRF_DEFAULTS, ...opts };
     const { charOrder, wordOrder, beta } = this.opts;
-    if (!Number.isInteger(charOrder) || charOrder < 1 || !Number.isInteger(wordOrder) || wordOrder < 0) throw new InputError('chrF orders must be integers (char ≥ 1, word ≥ 0)');
+    if (!Number.isInteger(charOrder) || charOrder < 1 || !Number.isInteger(wordOrder) || wordOrder < 0)
+      throw new InputError('chrF orders must be integers (char ≥ 1, word ≥ 0)');
     if (!(beta > 0)) throw new InputError('chrF beta must be positive');
   }
 
@@ -179,7 +187,10 @@ export class Chrf {
   }
 
   sentenceScore(hypothesis: string, references: readonly string[]): ChrfScore {
-    return this.corpusScore([hypothesis], references.map((r) => [r]));
+    return this.corpusScore(
+      [hypothesis],
+      references.map((r) => [r]),
+    );
   }
 
   /** `nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:…` (eff:yes = effective-order averaging, i.e. no eps smoothing). */
@@ -195,10 +206,18 @@ export function formatChrf(s: ChrfScore, width = 2): string {
   return `${s.name} = ${pyFixed(s.score, width)}`;
 }
 
-export function corpusChrf(hypotheses: readonly string[], refStreams: readonly (readonly string[])[], opts: Partial<ChrfOptions> = {}): ChrfScore {
+export function corpusChrf(
+  hypotheses: readonly string[],
+  refStreams: readonly (readonly string[])[],
+  opts: Partial<ChrfOptions> = {},
+): ChrfScore {
   return new Chrf(opts).corpusScore(hypotheses, refStreams);
 }
 
-export function sentenceChrf(hypothesis: string, references: readonly string[], opts: Partial<ChrfOptions> = {}): ChrfScore {
+export function sentenceChrf(
+  hypothesis: string,
+  references: readonly string[],
+  opts: Partial<ChrfOptions> = {},
+): ChrfScore {
   return new Chrf(opts).sentenceScore(hypothesis, references);
 }

@@ -40,7 +40,13 @@ export function curveFromHistory(events: readonly HistoryEvent[]): CurvePoint[] 
     if (sessionStart === null) continue;
     lastSeen = t;
     if (e.type === 'eval' && typeof e.bleu === 'number' && typeof e.step === 'number') {
-      out.push({ step: e.step, minutes: offset + (t - sessionStart) / 60000, bleu: e.bleu, chrf: typeof e.chrf === 'number' ? e.chrf : NaN, loss: e.loss ?? NaN });
+      out.push({
+        step: e.step,
+        minutes: offset + (t - sessionStart) / 60000,
+        bleu: e.bleu,
+        chrf: typeof e.chrf === 'number' ? e.chrf : NaN,
+        loss: e.loss ?? NaN,
+      });
     }
   }
   return out;
@@ -70,7 +76,8 @@ export interface ChartOptions {
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf'];
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: number): string => (Math.round(v * 100) / 100).toString();
 
 /** A line chart: axes from 0 to a round number above the data, grid lines, one polyline per series. */
@@ -90,7 +97,9 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
   const toX = (x: number): number => m.left + (x / xMax) * pw;
   const toY = (y: number): number => m.top + ph - (y / yMax) * ph;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
   for (let i = 0; i * ys <= yMax + 1e-9; i++) {
@@ -106,7 +115,9 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
   parts.push(`<line x1="${m.left}" y1="${m.top + ph}" x2="${W - m.right}" y2="${m.top + ph}" stroke="#000"/>`);
   parts.push(`<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="#000"/>`);
   parts.push(`<text x="${m.left + pw / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`);
-  parts.push(`<text x="14" y="${m.top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${m.top + ph / 2})">${esc(o.yLabel)}</text>`);
+  parts.push(
+    `<text x="14" y="${m.top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${m.top + ph / 2})">${esc(o.yLabel)}</text>`,
+  );
   series.forEach((s, i) => {
     const c = COLOURS[i % COLOURS.length];
     const pts = s.points.map((p) => `${fmt(toX(p[0]))},${fmt(toY(p[1]))}`).join(' ');

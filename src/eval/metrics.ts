@@ -22,9 +22,15 @@ export interface MetricResult {
 }
 
 export function parseMetrics(list: string): MetricName[] {
-  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  if (names.length === 0) throw new InputError('--metrics is empty (expected a comma-separated list of bleu, chrf, chrf++)');
-  for (const n of names) if (!(METRIC_NAMES as readonly string[]).includes(n)) throw new InputError(`unknown metric '${n}' (expected bleu, chrf or chrf++)`);
+  const names = list
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  if (names.length === 0)
+    throw new InputError('--metrics is empty (expected a comma-separated list of bleu, chrf, chrf++)');
+  for (const n of names)
+    if (!(METRIC_NAMES as readonly string[]).includes(n))
+      throw new InputError(`unknown metric '${n}' (expected bleu, chrf or chrf++)`);
   return [...new Set(names)] as MetricName[];
 }
 
@@ -35,7 +41,12 @@ export interface MetricOptions {
 }
 
 /** Scores hypotheses against reference streams (one array per reference set, aligned with hyps). */
-export function computeMetrics(hyps: readonly string[], refStreams: readonly (readonly string[])[], metrics: readonly MetricName[], opts: MetricOptions): MetricResult[] {
+export function computeMetrics(
+  hyps: readonly string[],
+  refStreams: readonly (readonly string[])[],
+  metrics: readonly MetricName[],
+  opts: MetricOptions,
+): MetricResult[] {
   return metrics.map((m) => {
     if (m === 'bleu') {
       const bleu = new Bleu({ ...opts.bleu, lowercase: opts.lowercase });

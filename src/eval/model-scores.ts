@@ -18,7 +18,11 @@ export interface ForcedScore {
 }
 
 /** Forced-decoding log-probabilities of tgt[i] given src[i], for one batch of sentences. */
-export function forcedDecode(model: Seq2SeqModel, src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[]): ForcedScore[] {
+export function forcedDecode(
+  model: Seq2SeqModel,
+  src: readonly ArrayLike<number>[],
+  tgt: readonly ArrayLike<number>[],
+): ForcedScore[] {
   const B = src.length;
   if (B === 0) return [];
   const batch = makeBatch(src as ArrayLike<number>[], tgt as ArrayLike<number>[]);
@@ -46,7 +50,12 @@ export interface PerplexityResult {
 type BatchScorer = (src: ArrayLike<number>[], tgt: ArrayLike<number>[]) => { nll: number; tokens: number };
 
 /** exp(Σ nll / Σ tokens) over a corpus scored in length-sorted batches of `batchSize` pairs. */
-function corpusPerplexity(src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize: number, score: BatchScorer): PerplexityResult {
+function corpusPerplexity(
+  src: readonly ArrayLike<number>[],
+  tgt: readonly ArrayLike<number>[],
+  batchSize: number,
+  score: BatchScorer,
+): PerplexityResult {
   const order = src.map((_, i) => i).sort((a, b) => src[a].length - src[b].length || a - b);
   let nll = 0;
   let tokens = 0;
@@ -64,12 +73,24 @@ function corpusPerplexity(src: readonly ArrayLike<number>[], tgt: readonly Array
 }
 
 /** Corpus perplexity with model.loss (no dropout, no gradients), in length-sorted batches. */
-export function perplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize = 64): PerplexityResult {
-  return corpusPerplexity(src, tgt, batchSize, (s, t) => model.loss(makeBatch(s, t), { backward: false, train: false }));
+export function perplexity(
+  model: Seq2SeqModel,
+  src: readonly ArrayLike<number>[],
+  tgt: readonly ArrayLike<number>[],
+  batchSize = 64,
+): PerplexityResult {
+  return corpusPerplexity(src, tgt, batchSize, (s, t) =>
+    model.loss(makeBatch(s, t), { backward: false, train: false }),
+  );
 }
 
 /** Corpus perplexity from forced decoding (the step API), in length-sorted batches: for models without a loss (ensembles). */
-export function forcedPerplexity(model: Seq2SeqModel, src: readonly ArrayLike<number>[], tgt: readonly ArrayLike<number>[], batchSize = 64): PerplexityResult {
+export function forcedPerplexity(
+  model: Seq2SeqModel,
+  src: readonly ArrayLike<number>[],
+  tgt: readonly ArrayLike<number>[],
+  batchSize = 64,
+): PerplexityResult {
   return corpusPerplexity(src, tgt, batchSize, (s, t) => {
     let nll = 0;
     let tokens = 0;

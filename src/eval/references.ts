@@ -11,10 +11,14 @@ export const EVAL_VERSION = 'seq2seq-0.1.0';
  * Transposes reference streams into per-segment reference lists, dropping empty references (a
  * segment may have fewer references). numRefs is the common count, or -1 when it varies.
  */
-export function collectReferences(numSegments: number, refStreams: readonly (readonly string[])[]): { perSegment: string[][]; numRefs: number } {
+export function collectReferences(
+  numSegments: number,
+  refStreams: readonly (readonly string[])[],
+): { perSegment: string[][]; numRefs: number } {
   if (refStreams.length === 0) throw new InputError('no references given');
   for (const [k, s] of refStreams.entries()) {
-    if (s.length !== numSegments) throw new InputError(`reference set ${k + 1} has ${s.length} segments but there are ${numSegments} hypotheses`);
+    if (s.length !== numSegments)
+      throw new InputError(`reference set ${k + 1} has ${s.length} segments but there are ${numSegments} hypotheses`);
   }
   const perSegment: string[][] = [];
   const counts = new Set<number>();

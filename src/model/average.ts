@@ -41,7 +41,9 @@ const RESERVED = new Set(['best', 'last', KEPT_DIR, TRAIN_STATE_DIR]);
 /** The kept checkpoints with their recorded validation BLEU, oldest first. */
 export function keptWithScores(runDir: string): KeptInfo[] {
   return listKept(runDir).map((k) => {
-    const doc = readJsonFile(join(k.dir, CONFIG_FILE), 'checkpoint config') as { validation?: { bleu?: unknown } } | null;
+    const doc = readJsonFile(join(k.dir, CONFIG_FILE), 'checkpoint config') as {
+      validation?: { bleu?: unknown };
+    } | null;
     const bleu = doc?.validation?.bleu;
     return { ...k, bleu: typeof bleu === 'number' && Number.isFinite(bleu) ? bleu : null };
   });
@@ -50,10 +52,16 @@ export function keptWithScores(runDir: string): KeptInfo[] {
 /** Chooses the checkpoints to average (oldest first); InputError when there is none. */
 export function selectKept(runDir: string, sel: Selection): KeptInfo[] {
   const kept = keptWithScores(runDir);
-  if (kept.length === 0) throw new InputError(`${join(runDir, KEPT_DIR)}: no kept checkpoints (train with --keep-checkpoints N to keep the weights of the newest N validations)`);
+  if (kept.length === 0)
+    throw new InputError(
+      `${join(runDir, KEPT_DIR)}: no kept checkpoints (train with --keep-checkpoints N to keep the weights of the newest N validations)`,
+    );
   if (sel.by === 'last') return kept.slice(-sel.n);
   const unscored = kept.find((k) => k.bleu === null);
-  if (unscored) throw new InputError(`${join(unscored.dir, CONFIG_FILE)}: no validation BLEU recorded (--best needs it; use --last)`);
+  if (unscored)
+    throw new InputError(
+      `${join(unscored.dir, CONFIG_FILE)}: no validation BLEU recorded (--best needs it; use --last)`,
+    );
   // Highest BLEU first; on a tie the newer step.
   const chosen = [...kept].sort((a, b) => b.bleu! - a.bleu! || b.step - a.step).slice(0, sel.n);
   return chosen.sort((a, b) => a.step - b.step);
@@ -62,14 +70,19 @@ export function selectKept(runDir: string, sel: Selection): KeptInfo[] {
 /** Canonical JSON (sorted keys) for comparing configs. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v) ?? 'null';
 }
 
 /** The first key whose value differs between two model configs, for the message. */
 function firstDifference(a: Record<string, unknown>, b: Record<string, unknown>): string {
   for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    if (canonical(a[k]) !== canonical(b[k])) return `${k} ${JSON.stringify(b[k]) ?? 'missing'}, but ${JSON.stringify(a[k]) ?? 'missing'} in`;
+    if (canonical(a[k]) !== canonical(b[k]))
+      return `${k} ${JSON.stringify(b[k]) ?? 'missing'}, but ${JSON.stringify(a[k]) ?? 'missing'} in`;
   }
   return 'differs from';
 }
@@ -92,19 +105,24 @@ export function averageWeights(dirs: string[], within?: string): TensorEntry[] {
   const firstWeights = join(first, WEIGHTS_FILE);
   for (const dir of dirs.slice(1)) {
     const m = modelSection(dir);
-    if (canonical(m) !== canonical(firstModel)) throw new InputError(`${join(dir, CONFIG_FILE)}: model ${firstDifference(firstModel, m)} ${join(first, CONFIG_FILE)}`);
+    if (canonical(m) !== canonical(firstModel))
+      throw new InputError(
+        `${join(dir, CONFIG_FILE)}: model ${firstDifference(firstModel, m)} ${join(first, CONFIG_FILE)}`,
+      );
     const path = join(dir, WEIGHTS_FILE);
     const { tensors } = readSafetensors(path, within);
     for (const name of names) {
       const t = tensors.get(name);
       const want = base.get(name)!.shape;
       if (!t) throw new InputError(`${path}: tensor ${name} is missing (${firstWeights} has it)`);
-      if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) throw new InputError(`${path}: tensor ${name} has shape [${t.shape}], but [${want}] in ${firstWeights}`);
+      if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i]))
+        throw new InputError(`${path}: tensor ${name} has shape [${t.shape}], but [${want}] in ${firstWeights}`);
       checkFinite(path, name, t.data);
       const acc = sums.get(name)!;
       for (let i = 0; i < acc.length; i++) acc[i] += t.data[i];
     }
-    for (const name of tensors.keys()) if (!base.has(name)) throw new InputError(`${path}: unexpected tensor ${name} (not in ${firstWeights})`);
+    for (const name of tensors.keys())
+      if (!base.has(name)) throw new InputError(`${path}: unexpected tensor ${name} (not in ${firstWeights})`);
   }
   const k = dirs.length;
   return names.map((name) => {
@@ -119,17 +137,28 @@ function modelSection(dir: string): Record<string, unknown> {
   const path = join(dir, CONFIG_FILE);
   if (!existsSync(path)) throw new InputError(`${path}: file not found (not a checkpoint directory)`);
   const doc = readJsonFile(path, 'checkpoint config') as { model?: unknown } | null;
-  if (!doc || typeof doc !== 'object' || !doc.model || typeof doc.model !== 'object' || Array.isArray(doc.model)) throw new InputError(`${path}: no "model" section`);
+  if (!doc || typeof doc !== 'object' || !doc.model || typeof doc.model !== 'object' || Array.isArray(doc.model))
+    throw new InputError(`${path}: no "model" section`);
   return doc.model as Record<string, unknown>;
 }
 
 /** Writes config.json ({kind: "checkpoint", model, step, averaged}) and model.safetensors into `dir`. */
-function writeAveraged(dir: string, model: Record<string, unknown>, tensors: TensorEntry[], averaged: Record<string, unknown>, kind: 'checkpoint' | 'run', extra: Record<string, unknown> = {}): void {
-  writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION), config: JSON.stringify(model) });
+function writeAveraged(
+  dir: string,
+  model: Record<string, unknown>,
+  tensors: TensorEntry[],
+  averaged: Record<string, unknown>,
+  kind: 'checkpoint' | 'run',
+  extra: Record<string, unknown> = {},
+): void {
+  writeSafetensors(join(dir, WEIGHTS_FILE), tensors, {
+    format: CHECKPOINT_FORMAT,
+    version: String(CHECKPOINT_VERSION),
+    config: JSON.stringify(model),
+  });
   const doc = { format: CHECKPOINT_FORMAT, version: RUN_SCHEMA_VERSION, kind, model, ...extra, averaged };
   writeFileAtomic(join(dir, CONFIG_FILE), JSON.stringify(doc, null, 2) + '\n'); // last, like saveModel
 }
-
 
 /**
  * Averages the chosen kept checkpoints of `runDir` and writes the result to `out` (default
@@ -146,24 +175,35 @@ export function averageRun(runDir: string, sel: Selection, out?: string): Averag
   if (inside) {
     const existing = join(runDir, name);
     // Only a new name or an earlier average may be replaced, never the run's own files.
-    const replaceable = !existsSync(existing) || (statSync(existing).isDirectory() && (readdirSync(existing).length === 0 || isAveraged(existing)));
-    if (RESERVED.has(name) || name.startsWith('.') || !replaceable) throw new InputError(`--out: ${existing} is part of the run; choose another name`);
+    const replaceable =
+      !existsSync(existing) ||
+      (statSync(existing).isDirectory() && (readdirSync(existing).length === 0 || isAveraged(existing)));
+    if (RESERVED.has(name) || name.startsWith('.') || !replaceable)
+      throw new InputError(`--out: ${existing} is part of the run; choose another name`);
   } else if (existsSync(target)) {
     if (!statSync(target).isDirectory()) throw new InputError(`${out}: exists and is not a directory`);
     if (readdirSync(target).length > 0) throw new InputError(`${out}: directory is not empty (choose another --out)`);
   }
   const chosen = selectKept(runDir, sel);
-  const tensors = averageWeights(chosen.map((k) => k.dir), runDir);
+  const tensors = averageWeights(
+    chosen.map((k) => k.dir),
+    runDir,
+  );
   const model = modelSection(chosen[0].dir);
   const steps = chosen.map((k) => k.step);
   const averaged = { steps, selection: `${sel.by} ${sel.n}`, validationBleu: chosen.map((k) => k.bleu) };
   if (inside) {
-    writeDirWhole(runDir, name, (tmp) => writeAveraged(tmp, model, tensors, averaged, 'checkpoint', { step: steps[steps.length - 1] }));
+    writeDirWhole(runDir, name, (tmp) =>
+      writeAveraged(tmp, model, tensors, averaged, 'checkpoint', { step: steps[steps.length - 1] }),
+    );
     return { steps, out: out ?? join(runDir, AVERAGED_DIR), form: 'checkpoint' };
   }
   createRunDir(target, (tmp) => {
     for (const f of new Set([cfg.tokenizers.src, cfg.tokenizers.tgt])) copyFileSync(join(runDir, f), join(tmp, f));
-    writeAveraged(tmp, model, tensors, { ...averaged, run: resolve(runDir) }, 'run', { training: {}, tokenizers: cfg.tokenizers });
+    writeAveraged(tmp, model, tensors, { ...averaged, run: resolve(runDir) }, 'run', {
+      training: {},
+      tokenizers: cfg.tokenizers,
+    });
   });
   return { steps, out: out ?? target, form: 'run' };
 }

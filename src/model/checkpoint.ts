@@ -26,8 +26,16 @@ const LOAD_SLACK = 1 << 20;
 /** Writes config.json (keeping any other top-level keys an existing one has) and model.safetensors. */
 export function saveModel(dir: string, model: Seq2Seq): void {
   mkdirSync(dir, { recursive: true });
-  const tensors = model.params.map((p) => ({ name: p.name, shape: p.shape, data: p.value instanceof Float32Array ? p.value : Float32Array.from(p.value) }));
-  writeSafetensors(join(dir, WEIGHTS_FILE), tensors, { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION), config: JSON.stringify(model.config) });
+  const tensors = model.params.map((p) => ({
+    name: p.name,
+    shape: p.shape,
+    data: p.value instanceof Float32Array ? p.value : Float32Array.from(p.value),
+  }));
+  writeSafetensors(join(dir, WEIGHTS_FILE), tensors, {
+    format: CHECKPOINT_FORMAT,
+    version: String(CHECKPOINT_VERSION),
+    config: JSON.stringify(model.config),
+  });
   const configPath = join(dir, CONFIG_FILE);
   let doc: Record<string, unknown> = {};
   if (existsSync(configPath)) {
@@ -48,10 +56,17 @@ export function loadModelConfig(dir: string, within?: string) {
   if (!existsSync(dir)) throw new InputError(`${dir}: model directory not found`);
   if (!existsSync(configPath)) throw new InputError(`${configPath}: file not found (not a model directory?)`);
   const doc = readJsonFile(configPath, 'model config', MAX_CONFIG_BYTES, within);
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${configPath}: expected a JSON object`);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new InputError(`${configPath}: expected a JSON object`);
   const d = doc as Record<string, unknown>;
-  if (d.format !== undefined && d.format !== CHECKPOINT_FORMAT) throw new InputError(`${configPath}: format ${oneLine(JSON.stringify(d.format) ?? '', 60)} is not '${CHECKPOINT_FORMAT}'`);
-  if (typeof d.version === 'number' && d.version > CHECKPOINT_VERSION) throw new InputError(`${configPath}: version ${d.version} is newer than this program supports (${CHECKPOINT_VERSION})`);
+  if (d.format !== undefined && d.format !== CHECKPOINT_FORMAT)
+    throw new InputError(
+      `${configPath}: format ${oneLine(JSON.stringify(d.format) ?? '', 60)} is not '${CHECKPOINT_FORMAT}'`,
+    );
+  if (typeof d.version === 'number' && d.version > CHECKPOINT_VERSION)
+    throw new InputError(
+      `${configPath}: version ${d.version} is newer than this program supports (${CHECKPOINT_VERSION})`,
+    );
   if (d.model === undefined) throw new InputError(`${configPath}: no "model" section`);
   return parseModelConfig(d.model, `${configPath}: model`);
 }
@@ -86,6 +101,8 @@ export function loadModel(dir: string, within?: string): Seq2Seq {
     checkFinite(path, p.name, t.data);
     p.value.set(t.data);
   }
-  for (const name of tensors.keys()) if (!expected.has(name)) throw new InputError(`${path}: unexpected tensor ${name} (not in the model the config describes)`);
+  for (const name of tensors.keys())
+    if (!expected.has(name))
+      throw new InputError(`${path}: unexpected tensor ${name} (not in the model the config describes)`);
   return model;
 }

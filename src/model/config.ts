@@ -10,7 +10,11 @@ import { InputError } from '../errors.js';
 import { oneLine } from '../util/json-file.js';
 import { SIZE_LIMITS, describeSizeProblem, modelSizeProblem } from './size-limits.js';
 
-const positiveInt = (what: string) => z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).positive(`${what} must be positive`);
+const positiveInt = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be an integer`)
+    .positive(`${what} must be positive`);
 
 export const ModelConfigSchema = z
   .object({
@@ -42,13 +46,21 @@ export const ModelConfigSchema = z
      * Dropout on the encoder memory M (attention keys and contexts) when training, apart from
      * `dropout` (nmtpytorch's dropout_ctx; 0 = off).
      */
-    memoryDropout: z.number().min(0, 'memoryDropout must be in [0, 1)').lt(1, 'memoryDropout must be in [0, 1)').default(0),
+    memoryDropout: z
+      .number()
+      .min(0, 'memoryDropout must be in [0, 1)')
+      .lt(1, 'memoryDropout must be in [0, 1)')
+      .default(0),
     /**
      * Word dropout when training: a whole source token's embedding, and a whole target input
      * token's (y_{t−1}), is dropped with this probability (Nematus' dropout_source/target; 0 = off).
      */
     wordDropout: z.number().min(0, 'wordDropout must be in [0, 1)').lt(1, 'wordDropout must be in [0, 1)').default(0),
-    labelSmoothing: z.number().min(0, 'labelSmoothing must be in [0, 1)').lt(1, 'labelSmoothing must be in [0, 1)').default(0),
+    labelSmoothing: z
+      .number()
+      .min(0, 'labelSmoothing must be in [0, 1)')
+      .lt(1, 'labelSmoothing must be in [0, 1)')
+      .default(0),
     maxSourceLength: positiveInt('maxSourceLength').default(100),
     maxTargetLength: positiveInt('maxTargetLength').default(100),
   })
@@ -91,12 +103,17 @@ function crossFieldProblems(c: ModelConfig): string[] {
   const s = resolveSizes(c);
   const out: string[] = [];
   if (c.attention === 'luong-dot' && s.memory !== c.hiddenSize) {
-    out.push(`attention: luong-dot needs hiddenSize (${c.hiddenSize}) = encoder output size (encoderHiddenSize × directions = ${s.memory})`);
+    out.push(
+      `attention: luong-dot needs hiddenSize (${c.hiddenSize}) = encoder output size (encoderHiddenSize × directions = ${s.memory})`,
+    );
   }
-  if (c.attention.startsWith('luong') && !c.preOutput) out.push('preOutput: Luong attention needs the pre-output layer (it combines the context and the state)');
+  if (c.attention.startsWith('luong') && !c.preOutput)
+    out.push('preOutput: Luong attention needs the pre-output layer (it combines the context and the state)');
   if (c.inputFeeding && !c.preOutput) out.push('inputFeeding: needs preOutput (the vector fed back is the pre-output)');
   if (c.tiedTargetEmbeddings && s.outputInput !== c.embeddingSize) {
-    out.push(`tiedTargetEmbeddings: needs the output layer's input size (${s.outputInput}) = embeddingSize (${c.embeddingSize})`);
+    out.push(
+      `tiedTargetEmbeddings: needs the output layer's input size (${s.outputInput}) = embeddingSize (${c.embeddingSize})`,
+    );
   }
   return out;
 }
@@ -153,7 +170,12 @@ export function parseModelConfig(raw: unknown, where = 'model config'): ModelCon
   const r = ModelConfigSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const field = issue.path.length > 0 ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.join(', ') ?? '' : '';
+    const field =
+      issue.path.length > 0
+        ? issue.path.join('.')
+        : issue.code === 'unrecognized_keys'
+          ? ((issue as { keys?: string[] }).keys?.join(', ') ?? '')
+          : '';
     throw new InputError(oneLine(`${where}: ${field ? `${field}: ` : ''}${issue.message}`));
   }
   const problems = crossFieldProblems(r.data);

@@ -110,7 +110,13 @@ export class DecoderStep {
    * `output` is the output layer (./output-layer.ts: FullOutput over this step's packed W_o is the default).
    */
   forward(
-    n: number, sources: EncodedSources, srcOf: I32, prev: I32, from: RowStates, to: RowStates, alpha: F32,
+    n: number,
+    sources: EncodedSources,
+    srcOf: I32,
+    prev: I32,
+    from: RowStates,
+    to: RowStates,
+    alpha: F32,
     output: OutputLayer,
   ): F32 {
     const d = this.dec;

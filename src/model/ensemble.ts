@@ -59,13 +59,20 @@ class EnsembleSession implements DecodingSession {
     const n = results[0].logProbs.length;
     if (this.logProbs.length < n) this.logProbs = new Float32Array(n);
     const logProbs = this.logProbs.subarray(0, n);
-    this.ensemble.mixture(results.map((r) => r.logProbs), n, logProbs);
+    this.ensemble.mixture(
+      results.map((r) => r.logProbs),
+      n,
+      logProbs,
+    );
     let attention: Float32Array | null = null;
     if (results.every((r) => r.attention !== null)) {
       const a = results[0].attention!.length;
       if (this.attention.length < a) this.attention = new Float32Array(a);
       attention = this.attention.subarray(0, a);
-      meanOf(results.map((r) => r.attention!), attention);
+      meanOf(
+        results.map((r) => r.attention!),
+        attention,
+      );
     }
     return { logProbs, attention };
   }
@@ -101,7 +108,9 @@ export class EnsembleModel implements Seq2SeqModel {
     this.tgtVocabSize = members[0].tgtVocabSize;
     members.forEach((m, i) => {
       if (m.srcVocabSize !== this.srcVocabSize || m.tgtVocabSize !== this.tgtVocabSize) {
-        throw new RangeError(`ensemble member ${i + 1} has vocabularies ${m.srcVocabSize} → ${m.tgtVocabSize}, member 1 has ${this.srcVocabSize} → ${this.tgtVocabSize}`);
+        throw new RangeError(
+          `ensemble member ${i + 1} has vocabularies ${m.srcVocabSize} → ${m.tgtVocabSize}, member 1 has ${this.srcVocabSize} → ${this.tgtVocabSize}`,
+        );
       }
     });
     this.hasAttention = members.every((m) => m.hasAttention);
@@ -112,7 +121,9 @@ export class EnsembleModel implements Seq2SeqModel {
   }
 
   loss(_batch: Batch, _opts?: LossOptions): LossResult {
-    throw new Error('an ensemble of models only decodes: it has no training loss (score references with forced decoding through step())');
+    throw new Error(
+      'an ensemble of models only decodes: it has no training loss (score references with forced decoding through step())',
+    );
   }
 
   /** Every member encodes the same sources. */
@@ -150,14 +161,16 @@ export class EnsembleModel implements Seq2SeqModel {
   step(stateIn: DecoderState, prev: Int32Array): StepResult {
     const state = stateIn as EnsembleState;
     const N = this.members.length;
-    if (!(state instanceof EnsembleState) || state.members.length !== N) throw new Error(`step: expected the state of an ensemble of ${N} (from its startDecoding)`);
+    if (!(state instanceof EnsembleState) || state.members.length !== N)
+      throw new Error(`step: expected the state of an ensemble of ${N} (from its startDecoding)`);
     const results = this.members.map((m, i) => m.step(state.members[i], prev));
     const next = new EnsembleState(results.map((r) => r.state));
     if (N === 1) return { logProbs: results[0].logProbs, attention: results[0].attention, state: next };
 
     const n = results[0].logProbs.length;
     const lps = results.map((r) => r.logProbs);
-    for (const lp of lps) if (lp.length !== n) throw new Error(`step: ensemble members returned ${lp.length} and ${n} log-probabilities`);
+    for (const lp of lps)
+      if (lp.length !== n) throw new Error(`step: ensemble members returned ${lp.length} and ${n} log-probabilities`);
     const logProbs = new Float32Array(n);
     this.mixture(lps, n, logProbs);
 
@@ -177,7 +190,8 @@ export class EnsembleModel implements Seq2SeqModel {
     const backend = getBackend();
     const CHUNK = 1 << 18;
     const size = Math.min(n, CHUNK) * N;
-    if (this.scratch.x.length < size) this.scratch = { stacked: new Float32Array(size), x: new Float32Array(size), y: new Float32Array(size) };
+    if (this.scratch.x.length < size)
+      this.scratch = { stacked: new Float32Array(size), x: new Float32Array(size), y: new Float32Array(size) };
     const { stacked, x, y } = this.scratch;
     for (let k0 = 0; k0 < n; k0 += CHUNK) {
       const c = Math.min(CHUNK, n - k0);

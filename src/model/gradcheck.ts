@@ -68,10 +68,26 @@ export function gradcheckCases(filter: { cell?: Cell; attention?: AttentionName 
           cases.push({ name: `${cell} ${attention} ${bidirectional ? 'bi' : 'uni'} ${layers}L`, config });
         }
       // variants: input feeding + label smoothing; no pre-output; tied embeddings
-      const base = { cell, attention, srcVocabSize: 9, tgtVocabSize: 8, embeddingSize: 3, hiddenSize: H, attentionSize: 5, bidirectional: false } as const;
-      cases.push({ name: `${cell} ${attention} uni 1L input-feeding smoothing`, config: { ...base, inputFeeding: true, labelSmoothing: 0.1, preOutputSize: 5 } });
-      if (!attention.startsWith('luong')) cases.push({ name: `${cell} ${attention} uni 1L no-pre-output`, config: { ...base, preOutput: false } });
-      cases.push({ name: `${cell} ${attention} uni 1L tied-embeddings`, config: { ...base, preOutputSize: 3, tiedTargetEmbeddings: true } });
+      const base = {
+        cell,
+        attention,
+        srcVocabSize: 9,
+        tgtVocabSize: 8,
+        embeddingSize: 3,
+        hiddenSize: H,
+        attentionSize: 5,
+        bidirectional: false,
+      } as const;
+      cases.push({
+        name: `${cell} ${attention} uni 1L input-feeding smoothing`,
+        config: { ...base, inputFeeding: true, labelSmoothing: 0.1, preOutputSize: 5 },
+      });
+      if (!attention.startsWith('luong'))
+        cases.push({ name: `${cell} ${attention} uni 1L no-pre-output`, config: { ...base, preOutput: false } });
+      cases.push({
+        name: `${cell} ${attention} uni 1L tied-embeddings`,
+        config: { ...base, preOutputSize: 3, tiedTargetEmbeddings: true },
+      });
     }
   }
   return cases;

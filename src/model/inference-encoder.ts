@@ -155,8 +155,16 @@ export class InferenceEncoder {
    * Rows 0 … n − 1 of the state before step t: the first m rows of step `before`'s outputs, zeros for the rest
    * (a view into `out` when every row comes from step `before`, else copied into the workspace).
    */
-  private previous(w: Workspace, steps: PackedSteps, out: F32, before: number, m: number, n: number, H: number,
-    zeros: F32): F32 {
+  private previous(
+    w: Workspace,
+    steps: PackedSteps,
+    out: F32,
+    before: number,
+    m: number,
+    n: number,
+    H: number,
+    zeros: F32,
+  ): F32 {
     if (m === n) return rows(steps.at(out, before, H), 0, n, H);
     if (m === 0) return rows(zeros, 0, n, H);
     const prev = w.get(n * H);

@@ -46,7 +46,17 @@ import {
   openSync,
   readdirSync,
 } from 'node:fs';
-import { type Stats, readlinkSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  type Stats,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { InputError, RuntimeFailure, Seq2SeqError } from '../errors.js';

@@ -93,8 +93,10 @@ export class Shortlist {
       bad(`version ${String(o!.version)} (this program reads ${SHORTLIST_VERSION})`);
     }
     if (o!.srcVocabSize !== srcVocabSize || o!.tgtVocabSize !== tgtVocabSize) {
-      bad(`made for vocabularies ${String(o!.srcVocabSize)} → ${String(o!.tgtVocabSize)}, the model has ` +
-        `${srcVocabSize} → ${tgtVocabSize}`);
+      bad(
+        `made for vocabularies ${String(o!.srcVocabSize)} → ${String(o!.tgtVocabSize)}, the model has ` +
+          `${srcVocabSize} → ${tgtVocabSize}`,
+      );
     }
     const ids = (x: unknown, what: string): number[] => {
       if (!Array.isArray(x)) return bad(`${what} is not a list`);

@@ -288,7 +288,17 @@ export class AttentionRun {
     const a = this.att;
     const k = getBackend();
     const { count, offset, batch } = this.steps;
-    k.attentionMemoryGrad(this.S, batch, a.memorySize, count, offset, this.memory.lengths, this.alphas, dCTX, this.dMemory);
+    k.attentionMemoryGrad(
+      this.S,
+      batch,
+      a.memorySize,
+      count,
+      offset,
+      this.memory.lengths,
+      this.alphas,
+      dCTX,
+      this.dMemory,
+    );
     if (a.kind === 'bahdanau') {
       const ql = a.queryLayer!;
       const N = this.steps.rows;

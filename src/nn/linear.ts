@@ -45,6 +45,7 @@ export class Linear {
     const k = getBackend();
     k.gemm(true, false, this.outFeatures, this.inFeatures, M, 1, dY, X, 1, this.weight.grad);
     if (this.bias) k.sumRowsInto(M, this.outFeatures, dY, this.bias.grad);
-    if (dX) k.gemm(false, false, M, this.inFeatures, this.outFeatures, 1, dY, this.weight.value, accumulateDX ? 1 : 0, dX);
+    if (dX)
+      k.gemm(false, false, M, this.inFeatures, this.outFeatures, 1, dY, this.weight.value, accumulateDX ? 1 : 0, dX);
   }
 }

@@ -17,7 +17,15 @@ export interface CrossEntropyResult {
 const nllOut = new Float64Array(1);
 
 /** dLogits receives p − q; it may be `logits` itself. */
-export function softmaxCrossEntropy(M: number, V: number, logits: F32, targets: I32, smoothing: number, dLogits: F32, padId = 0): CrossEntropyResult {
+export function softmaxCrossEntropy(
+  M: number,
+  V: number,
+  logits: F32,
+  targets: I32,
+  smoothing: number,
+  dLogits: F32,
+  padId = 0,
+): CrossEntropyResult {
   let tokens = 0;
   for (let i = 0; i < M; i++) if (targets[i] !== padId) tokens++;
   const loss = getBackend().softmaxCrossEntropy(M, V, logits, targets, padId, smoothing, dLogits, nllOut);

@@ -13,7 +13,8 @@ export class Param {
 
   constructor(name: string, shape: number[], value?: Float32Array) {
     const size = shape.reduce((a, b) => a * b, 1);
-    if (value && value.length !== size) throw new Error(`Param ${name}: value has ${value.length} elements, shape [${shape}] needs ${size}`);
+    if (value && value.length !== size)
+      throw new Error(`Param ${name}: value has ${value.length} elements, shape [${shape}] needs ${size}`);
     this.name = name;
     this.shape = shape;
     this.value = value ?? alloc(size);

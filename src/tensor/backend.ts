@@ -54,7 +54,15 @@ export interface Backend {
    * step multiplies a few rows by the same weights step after step).
    */
   gemmPackedWeights(
-    M: number, N: number, K: number, alpha: number, A: F32, W: F32, packed: F32, beta: number, C: F32,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    W: F32,
+    packed: F32,
+    beta: number,
+    C: F32,
   ): void;
 
   /**
@@ -64,14 +72,30 @@ export interface Backend {
   packMatrix(K: number, N: number, B: F32, packed: F32): void;
   /** C = alpha · A · B + beta · C with B (K×N) also given packed by packMatrix: gemm(false, false, …) to the bit. */
   gemmPackedMatrix(
-    M: number, N: number, K: number, alpha: number, A: F32, B: F32, packed: F32, beta: number, C: F32,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    B: F32,
+    packed: F32,
+    beta: number,
+    C: F32,
   ): void;
   /**
    * Exactly gemm(false, transB, M, N, K, alpha, A, B, beta, C), to the bit; products of M ≤ 4 rows (decoding one
    * sentence) split over the threads by the size of B, which their time is, where gemm counts flops.
    */
   gemmFewRows(
-    transB: boolean, M: number, N: number, K: number, alpha: number, A: F32, B: F32, beta: number, C: F32,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    B: F32,
+    beta: number,
+    C: F32,
   ): void;
 
   /**
@@ -303,7 +327,14 @@ export interface Backend {
    * rowTopK over out — one pass over each row while it is in cache.
    */
   logSoftmaxTopK(
-    M: number, V: number, logits: F32, out: F32, k: number, base: Float64Array | null, values: Float64Array, ids: I32,
+    M: number,
+    V: number,
+    logits: F32,
+    out: F32,
+    k: number,
+    base: Float64Array | null,
+    values: Float64Array,
+    ids: I32,
   ): void;
 
   // ---- low-precision output layer (opt-in fast decoding; ./low-precision.ts) -------------------
@@ -319,7 +350,15 @@ export interface Backend {
    * (sx_i = max_k |X[i,k]| / 127, xq = round(X[i,k] / sx_i)); the integer sums are exact.
    */
   gemmInt8(
-    M: number, N: number, K: number, X: F32, q: Int8Array, scales: F32, rowSums: I32, bias: F32 | null, C: F32,
+    M: number,
+    N: number,
+    K: number,
+    X: F32,
+    q: Int8Array,
+    scales: F32,
+    rowSums: I32,
+    bias: F32 | null,
+    C: F32,
   ): void;
   /** W (N×K) rounded to bfloat16 (nearest even; NaN stays NaN), packed. */
   packBf16(N: number, K: number, W: F32, out: Uint16Array): void;
@@ -332,18 +371,44 @@ export interface Backend {
   // A row's results equal those of the kernels above on the memory gathered row by row, to the bit.
   /** scores[s·rows + b] = v · tanh(K[s, src[b]] + qp[b]) for s < lengths[src[b]] (the other s are not written). */
   additiveScoresAt(
-    S: number, B0: number, A: number, K: F32, src: I32, lengths: I32, rows: number, qp: F32, v: F32, scores: F32,
+    S: number,
+    B0: number,
+    A: number,
+    K: F32,
+    src: I32,
+    lengths: I32,
+    rows: number,
+    qp: F32,
+    v: F32,
+    scores: F32,
   ): void;
   /** scores[s·rows + b] = q[b] · K[s, src[b]] for s < lengths[src[b]] (the other s are not written). */
   dotScoresAt(
-    S: number, B0: number, D: number, K: F32, src: I32, lengths: I32, rows: number, q: F32, scores: F32,
+    S: number,
+    B0: number,
+    D: number,
+    K: F32,
+    src: I32,
+    lengths: I32,
+    rows: number,
+    q: F32,
+    scores: F32,
   ): void;
   /**
    * alpha[b, s] = softmax over s < lengths[src[b]] of scores[s·rows + b] (exactly 0 beyond);
    * ctx[b, :] = Σ_s alpha[b, s] · M[s, src[b], :].
    */
   attentionContextAt(
-    S: number, B0: number, C: number, M: F32, src: I32, lengths: I32, rows: number, scores: F32, alpha: F32, ctx: F32,
+    S: number,
+    B0: number,
+    C: number,
+    M: F32,
+    src: I32,
+    lengths: I32,
+    rows: number,
+    scores: F32,
+    alpha: F32,
+    ctx: F32,
   ): void;
 
   // ---- dropout ---------------------------------------------------------------------------

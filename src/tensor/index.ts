@@ -38,7 +38,8 @@ export function createNativeBackend(): Backend | null {
 function parseThreads(raw: string | undefined): { n: number | null; warning: string | null } {
   if (raw === undefined || raw === '') return { n: null, warning: null };
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) return { n: null, warning: `SEQ2SEQ_THREADS=${raw} is not a positive integer; using the default` };
+  if (!Number.isInteger(n) || n < 1)
+    return { n: null, warning: `SEQ2SEQ_THREADS=${raw} is not a positive integer; using the default` };
   return { n, warning: null };
 }
 
@@ -62,7 +63,10 @@ export function selectBackend(env: NodeJS.ProcessEnv = process.env): BackendSele
   } else {
     chosen = jsBackend;
     reason = `fallback: ${load.error}`;
-    if (requested === 'native') warnings.push(`SEQ2SEQ_BACKEND=native requested but the native kernels are unavailable (${load.error}); using the TypeScript backend`);
+    if (requested === 'native')
+      warnings.push(
+        `SEQ2SEQ_BACKEND=native requested but the native kernels are unavailable (${load.error}); using the TypeScript backend`,
+      );
   }
   const threads = parseThreads(env.SEQ2SEQ_THREADS);
   if (threads.warning) warnings.push(threads.warning);

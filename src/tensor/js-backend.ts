@@ -70,7 +70,10 @@ function gemm(
         const b1 = b0 + K;
         const b2 = b1 + K;
         const b3 = b2 + K;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         for (let k = 0; k < K; k++) {
           const a = A[ai + k];
           s0 += a * B[b0 + k];

@@ -26,7 +26,9 @@ export type NativeAddon = Omit<Backend, 'name' | 'threads' | 'setThreads'> & {
   forcePortableLowPrecision?(on: boolean): void;
 };
 
-export type NativeLoad = { addon: NativeAddon; path: string; error: null } | { addon: null; path: string; error: string };
+export type NativeLoad =
+  | { addon: NativeAddon; path: string; error: null }
+  | { addon: null; path: string; error: string };
 
 /** build/Release/seq2seq_native.node at the package root (src/tensor or dist/tensor → ../..). */
 export function nativeAddonPath(): string {
@@ -41,7 +43,11 @@ export function loadNative(): NativeLoad {
   if (cached) return cached;
   const path = nativeAddonPath();
   if (!existsSync(path)) {
-    cached = { addon: null, path, error: 'addon not built (no build/Release/seq2seq_native.node; run `npm install` with a C compiler)' };
+    cached = {
+      addon: null,
+      path,
+      error: 'addon not built (no build/Release/seq2seq_native.node; run `npm install` with a C compiler)',
+    };
     return cached;
   }
   try {
@@ -65,14 +71,52 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> & Pick<Backe
     setThreads: (n: number) => addon.setThreads(Math.max(1, Math.floor(n))),
   };
   const names = [
-    'gemm', 'transpose', 'addRowVector', 'sumRowsInto', 'sumSquares', 'axpy', 'scale', 'fill', 'tanh', 'sigmoid', 'tanhBackward',
-    'gruForward', 'gruBackward', 'lstmForward', 'lstmBackward', 'selectRows', 'logSoftmax', 'softmaxCrossEntropy', 'dropoutMask',
-    'gatherRows', 'scatterAddRows', 'adamStep', 'additiveAttentionForward', 'additiveAttentionBackward',
-    'dotAttentionScores', 'dotAttentionBackward', 'attentionContext', 'attentionContextBackward',
-    'packedWeightsSize', 'packWeights', 'gemmPackedWeights', 'rowTopK', 'logSoftmaxTopK',
-    'quantizeInt8', 'gemmInt8', 'packBf16', 'gemmBf16',
-    'packMatrix', 'gemmPackedMatrix', 'scaleSumSquares', 'attentionScoreGrad', 'attentionMemoryGrad',
-    'gemmFewRows', 'additiveScoresAt', 'dotScoresAt', 'attentionContextAt',
+    'gemm',
+    'transpose',
+    'addRowVector',
+    'sumRowsInto',
+    'sumSquares',
+    'axpy',
+    'scale',
+    'fill',
+    'tanh',
+    'sigmoid',
+    'tanhBackward',
+    'gruForward',
+    'gruBackward',
+    'lstmForward',
+    'lstmBackward',
+    'selectRows',
+    'logSoftmax',
+    'softmaxCrossEntropy',
+    'dropoutMask',
+    'gatherRows',
+    'scatterAddRows',
+    'adamStep',
+    'additiveAttentionForward',
+    'additiveAttentionBackward',
+    'dotAttentionScores',
+    'dotAttentionBackward',
+    'attentionContext',
+    'attentionContextBackward',
+    'packedWeightsSize',
+    'packWeights',
+    'gemmPackedWeights',
+    'rowTopK',
+    'logSoftmaxTopK',
+    'quantizeInt8',
+    'gemmInt8',
+    'packBf16',
+    'gemmBf16',
+    'packMatrix',
+    'gemmPackedMatrix',
+    'scaleSumSquares',
+    'attentionScoreGrad',
+    'attentionMemoryGrad',
+    'gemmFewRows',
+    'additiveScoresAt',
+    'dotScoresAt',
+    'attentionContextAt',
   ] as const;
   const table = kernels as Record<string, unknown>;
   const exported = addon as unknown as Record<string, unknown>;

@@ -87,7 +87,10 @@ class PairQueue {
  */
 export function chooseAlphabet(charCounts: Map<string, number>, vocabSize: number, minFrequency: number): string[] {
   const room = vocabSize - SPECIAL_TOKENS.length;
-  if (room < 1) throw new InputError(`vocabulary size ${vocabSize} is too small: it must exceed the ${SPECIAL_TOKENS.length} special tokens`);
+  if (room < 1)
+    throw new InputError(
+      `vocabulary size ${vocabSize} is too small: it must exceed the ${SPECIAL_TOKENS.length} special tokens`,
+    );
   let chars = [...charCounts.entries()].filter(([ch, n]) => n >= minFrequency && ch !== METASPACE);
   if (chars.length + 1 > room) {
     chars.sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
@@ -98,7 +101,8 @@ export function chooseAlphabet(charCounts: Map<string, number>, vocabSize: numbe
 }
 
 export function learnMerges(wordCounts: Map<string, number>, vocabSize: number, minFrequency: number): LearnedBpe {
-  if (!Number.isInteger(vocabSize) || vocabSize > MAX_VOCAB) throw new InputError(`vocabulary size must be an integer below ${MAX_VOCAB}, got ${vocabSize}`);
+  if (!Number.isInteger(vocabSize) || vocabSize > MAX_VOCAB)
+    throw new InputError(`vocabulary size must be an integer below ${MAX_VOCAB}, got ${vocabSize}`);
   // 1. Alphabet
   const charCounts = new Map<string, number>();
   for (const [word, n] of wordCounts) for (const ch of word) charCounts.set(ch, (charCounts.get(ch) ?? 0) + n);

@@ -83,12 +83,14 @@ export function fromHfJson(json: unknown, source = 'tokenizer'): TokenizerData {
   const model = json.model;
   if (!isObject(model) || model.type !== 'BPE') return fail('model is not a BPE model (model.type must be "BPE")');
   if (model.byte_fallback === true) fail('byte_fallback BPE models are not supported');
-  if (model.continuing_subword_prefix != null || model.end_of_word_suffix != null) fail('subword prefixes/suffixes are not supported');
+  if (model.continuing_subword_prefix != null || model.end_of_word_suffix != null)
+    fail('subword prefixes/suffixes are not supported');
   if (model.unk_token !== SPECIAL_TOKENS[1]) fail(`model.unk_token must be "${SPECIAL_TOKENS[1]}"`);
 
   // Normaliser
   const norm = json.normalizer;
-  if (!isObject(norm) || norm.type !== 'Sequence' || !Array.isArray(norm.normalizers)) return fail('normalizer must be a Sequence (NFC|NFKC, [Lowercase], Replace, Prepend)');
+  if (!isObject(norm) || norm.type !== 'Sequence' || !Array.isArray(norm.normalizers))
+    return fail('normalizer must be a Sequence (NFC|NFKC, [Lowercase], Replace, Prepend)');
   const steps = norm.normalizers as unknown[];
   const types = steps.map((s) => (isObject(s) ? s.type : undefined));
   const lowercase = types[1] === 'Lowercase';
@@ -112,7 +114,13 @@ export function fromHfJson(json: unknown, source = 'tokenizer'): TokenizerData {
   const normalization: Normalization = (first as { type: string }).type === 'NFKC' ? 'nfkc' : 'nfc';
 
   const pre = json.pre_tokenizer;
-  if (!isObject(pre) || pre.type !== 'Metaspace' || pre.replacement !== METASPACE || pre.prepend_scheme !== 'never' || pre.split === false) {
+  if (
+    !isObject(pre) ||
+    pre.type !== 'Metaspace' ||
+    pre.replacement !== METASPACE ||
+    pre.prepend_scheme !== 'never' ||
+    pre.split === false
+  ) {
     fail('pre_tokenizer must be Metaspace { replacement "▁", prepend_scheme "never", split true }');
   }
 
@@ -121,8 +129,10 @@ export function fromHfJson(json: unknown, source = 'tokenizer'): TokenizerData {
   const entries = Object.entries(model.vocab);
   const vocab: string[] = new Array(entries.length);
   for (const [token, id] of entries) {
-    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length) fail(`model.vocab: id ${q(id)} of ${q(token)} is not in 0..${entries.length - 1}`);
-    if (vocab[id as number] !== undefined) fail(`model.vocab: id ${q(id)} is given to both ${q(vocab[id as number])} and ${q(token)}`);
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length)
+      fail(`model.vocab: id ${q(id)} of ${q(token)} is not in 0..${entries.length - 1}`);
+    if (vocab[id as number] !== undefined)
+      fail(`model.vocab: id ${q(id)} is given to both ${q(vocab[id as number])} and ${q(token)}`);
     vocab[id as number] = token;
   }
   SPECIAL_TOKENS.forEach((t, i) => {
@@ -143,12 +153,15 @@ export function fromHfJson(json: unknown, source = 'tokenizer'): TokenizerData {
     } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
       pair = [m[0], m[1]];
     }
-    if (pair === undefined) return fail(`model.merges[${rank}]: expected "a b" or ["a", "b"], got ${q(JSON.stringify(m))}`);
+    if (pair === undefined)
+      return fail(`model.merges[${rank}]: expected "a b" or ["a", "b"], got ${q(JSON.stringify(m))}`);
     const a = ids.get(pair[0]);
     const b = ids.get(pair[1]);
     const c = ids.get(pair[0] + pair[1]);
-    if (a === undefined || b === undefined) return fail(`model.merges[${rank}]: ${q(a === undefined ? pair[0] : pair[1])} is not in the vocabulary`);
-    if (c === undefined) return fail(`model.merges[${rank}]: the merged token ${q(pair[0] + pair[1])} is not in the vocabulary`);
+    if (a === undefined || b === undefined)
+      return fail(`model.merges[${rank}]: ${q(a === undefined ? pair[0] : pair[1])} is not in the vocabulary`);
+    if (c === undefined)
+      return fail(`model.merges[${rank}]: the merged token ${q(pair[0] + pair[1])} is not in the vocabulary`);
     merges.push([a, b, c]);
   });
   return { vocab, merges, normalization, lowercase };

@@ -32,7 +32,9 @@ export function wellFormed(text: string): string {
   return HAS_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
 }
 
-const gapClass = HF_UNICODE_GAPS.map(([a, b]) => (a === b ? `\\u{${a.toString(16)}}` : `\\u{${a.toString(16)}}-\\u{${b.toString(16)}}`)).join('');
+const gapClass = HF_UNICODE_GAPS.map(([a, b]) =>
+  a === b ? `\\u{${a.toString(16)}}` : `\\u{${a.toString(16)}}-\\u{${b.toString(16)}}`,
+).join('');
 const HAS_GAP = new RegExp(`[${gapClass}]`, 'u');
 const SPLIT_GAPS = new RegExp(`([${gapClass}])`, 'u');
 

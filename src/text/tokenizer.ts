@@ -70,7 +70,8 @@ export class Tokenizer {
     const charIds = new Map<string, number>();
     data.vocab.forEach((t, i) => {
       this.ids.set(t, i);
-      if (i >= SPECIAL_TOKENS.length && t.length > 0 && String.fromCodePoint(t.codePointAt(0)!) === t) charIds.set(t, i);
+      if (i >= SPECIAL_TOKENS.length && t.length > 0 && String.fromCodePoint(t.codePointAt(0)!) === t)
+        charIds.set(t, i);
     });
     this.model = new BpeModel(charIds, data.merges);
     this.norm = makeNormalizer({ normalization: data.normalization, lowercase: data.lowercase });
@@ -219,7 +220,8 @@ export class Tokenizer {
 
   idToToken(id: number): string {
     const t = this.vocab[id];
-    if (t === undefined || !Number.isInteger(id)) throw new InputError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+    if (t === undefined || !Number.isInteger(id))
+      throw new InputError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
     return t;
   }
 
@@ -260,7 +262,12 @@ function checkOptions(opts: BpeOptions): void {
 export function learnBpeFromCounts(counter: WordCounter, opts: BpeOptions): Tokenizer {
   checkOptions(opts);
   const { vocab, merges } = learnMerges(counter.counts, opts.vocabSize, opts.minFrequency ?? 2);
-  return new Tokenizer({ vocab, merges, normalization: opts.normalization ?? 'nfc', lowercase: opts.lowercase ?? false });
+  return new Tokenizer({
+    vocab,
+    merges,
+    normalization: opts.normalization ?? 'nfc',
+    lowercase: opts.lowercase ?? false,
+  });
 }
 
 /** Learns BPE (Sennrich et al. 2016) on texts, one sentence per string. */

@@ -29,9 +29,8 @@ function valueSchema(o: KeyedOption): z.ZodType {
   const f = o.key;
   switch (o.type) {
     case 'int': {
-      const base = o.bound === 'positive'
-        ? integer(f).positive(`${f} must be positive`)
-        : integer(f).min(0, `${f} must be ≥ 0`);
+      const base =
+        o.bound === 'positive' ? integer(f).positive(`${f} must be positive`) : integer(f).min(0, `${f} must be ≥ 0`);
       return o.min === undefined ? base : base.min(o.min, `${f} must be at least ${o.min}`);
     }
     case 'number':
@@ -86,7 +85,11 @@ export const DEFAULTS = Object.fromEntries(
 ) as Omit<TrainSettings, 'train' | 'out' | 'model' | 'preset'>;
 
 /** Validates one layer of settings (a config file or the flags); InputError `where: field: problem`. */
-export function parseTrainSettings(raw: unknown, where: string, rename: (field: string) => string = (f) => f): TrainSettingsInput {
+export function parseTrainSettings(
+  raw: unknown,
+  where: string,
+  rename: (field: string) => string = (f) => f,
+): TrainSettingsInput {
   const r = TrainSettingsSchema.safeParse(raw);
   if (r.success) {
     // Sizes beyond reason (src/model/size-limits.ts) are refused before anything is allocated.
@@ -107,7 +110,10 @@ export function parseTrainSettings(raw: unknown, where: string, rename: (field: 
 }
 
 /** Merges layers (later wins; `model` merged key by key) over the defaults. */
-export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (name: PresetName) => TrainSettingsInput): TrainSettings {
+export function resolveTrainSettings(
+  layers: TrainSettingsInput[],
+  presetOf: (name: PresetName) => TrainSettingsInput,
+): TrainSettings {
   const presetName = [...layers].reverse().find((l) => l.preset !== undefined)?.preset ?? DEFAULT_PRESET;
   const all = [presetOf(presetName), ...layers];
   const merged: Record<string, unknown> = { ...DEFAULTS };
@@ -124,8 +130,10 @@ export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (na
   const s = merged as unknown as TrainSettings;
   if (!s.train) throw new InputError('--train CORPUS is required (or "train" in the config file)');
   if (!s.out) throw new InputError('--out DIR is required (or "out" in the config file)');
-  if (s.tokenizer && (s.srcTokenizer || s.tgtTokenizer)) throw new InputError('give either --tokenizer (joint) or --src-tokenizer/--tgt-tokenizer, not both');
-  if ((s.srcTokenizer === null) !== (s.tgtTokenizer === null)) throw new InputError('--src-tokenizer and --tgt-tokenizer go together');
+  if (s.tokenizer && (s.srcTokenizer || s.tgtTokenizer))
+    throw new InputError('give either --tokenizer (joint) or --src-tokenizer/--tgt-tokenizer, not both');
+  if ((s.srcTokenizer === null) !== (s.tgtTokenizer === null))
+    throw new InputError('--src-tokenizer and --tgt-tokenizer go together');
   if (s.timeBudget !== null) parseDuration(s.timeBudget, '--time-budget'); // fail now, before the run directory is created
   return s;
 }
@@ -133,7 +141,8 @@ export function resolveTrainSettings(layers: TrainSettingsInput[], presetOf: (na
 /** Reads a JSON config file; InputError naming the file on any problem. */
 export function readConfigFile(path: string, text: string): TrainSettingsInput {
   const json = parseJson(path, text);
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${path}: expected a JSON object of training settings`);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new InputError(`${path}: expected a JSON object of training settings`);
   const doc = { ...(json as Record<string, unknown>) };
   delete doc.$schema;
   delete doc.comment;

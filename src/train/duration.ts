@@ -5,7 +5,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 export function parseDuration(text: string | number, what = '--time-budget'): number {
   if (typeof text === 'number') {
-    if (!(text > 0) || !Number.isFinite(text)) throw new InputError(`${what}: must be a positive number of seconds, got ${text}`);
+    if (!(text > 0) || !Number.isFinite(text))
+      throw new InputError(`${what}: must be a positive number of seconds, got ${text}`);
     return text * 1000;
   }
   const s = text.trim();
@@ -18,7 +19,8 @@ export function parseDuration(text: string | number, what = '--time-budget'): nu
     total += Number(m[1]) * UNIT_MS[m[2]];
     matched = re.lastIndex;
   }
-  if (matched !== s.length || s.length === 0 || !(total > 0)) throw new InputError(`${what}: cannot read '${text}' as a duration (e.g. 90s, 30m, 1h30m)`);
+  if (matched !== s.length || s.length === 0 || !(total > 0))
+    throw new InputError(`${what}: cannot read '${text}' as a duration (e.g. 90s, 30m, 1h30m)`);
   return total;
 }
 

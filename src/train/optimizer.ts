@@ -24,13 +24,21 @@ export interface Optimizer {
 }
 
 /** Copies each named slot tensor from a saved state into the live buffers (shapes checked). */
-export function restoreSlots(params: readonly Param[], slots: Record<string, Float32Array[]>, state: OptimizerState, kind: string): void {
+export function restoreSlots(
+  params: readonly Param[],
+  slots: Record<string, Float32Array[]>,
+  state: OptimizerState,
+  kind: string,
+): void {
   if (state.kind !== kind) throw new Error(`optimizer state is for ${state.kind}, this run uses ${kind}`);
   for (const [slot, buffers] of Object.entries(slots)) {
     params.forEach((p, i) => {
       const saved = state.tensors.get(`${slot}.${p.name}`);
       if (!saved) throw new Error(`optimizer state has no ${slot}.${p.name}`);
-      if (saved.length !== buffers[i].length) throw new Error(`optimizer state ${slot}.${p.name} has ${saved.length} values, the parameter ${buffers[i].length}`);
+      if (saved.length !== buffers[i].length)
+        throw new Error(
+          `optimizer state ${slot}.${p.name} has ${saved.length} values, the parameter ${buffers[i].length}`,
+        );
       buffers[i].set(saved);
     });
   }

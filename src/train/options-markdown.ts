@@ -31,7 +31,12 @@ function valueAt(layer: Record<string, unknown>, key: string): Value {
 /** The model config's own defaults (what a model key means when no layer sets it). */
 const MODEL_DEFAULTS = parseModelConfig({ srcVocabSize: 4, tgtVocabSize: 4 }) as unknown as Record<string, Value>;
 
-const BOUND_TEXT = { positive: 'number > 0', 'non-negative': 'number ≥ 0', unit: 'in [0, 1)', 'open-unit': 'in (0, 1)' };
+const BOUND_TEXT = {
+  positive: 'number > 0',
+  'non-negative': 'number ≥ 0',
+  unit: 'in [0, 1)',
+  'open-unit': 'in (0, 1)',
+};
 
 function kind(o: TrainOption): string {
   switch (o.type) {

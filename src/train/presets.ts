@@ -21,7 +21,14 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
     evalMaxSentences: 200,
   },
   small: {
-    model: { cell: 'gru', embeddingSize: 64, hiddenSize: 128, attention: 'bahdanau', bidirectional: true, dropout: 0.1 },
+    model: {
+      cell: 'gru',
+      embeddingSize: 64,
+      hiddenSize: 128,
+      attention: 'bahdanau',
+      bidirectional: true,
+      dropout: 0.1,
+    },
     vocabSize: 1500,
     jointVocab: true,
     batchTokens: 1500,
@@ -32,7 +39,15 @@ export const PRESETS: Record<PresetName, TrainSettingsInput> = {
     evalMaxSentences: 300,
   },
   base: {
-    model: { cell: 'gru', embeddingSize: 256, hiddenSize: 512, attention: 'bahdanau', bidirectional: true, dropout: 0.3, labelSmoothing: 0.1 },
+    model: {
+      cell: 'gru',
+      embeddingSize: 256,
+      hiddenSize: 512,
+      attention: 'bahdanau',
+      bidirectional: true,
+      dropout: 0.3,
+      labelSmoothing: 0.1,
+    },
     vocabSize: 8000,
     jointVocab: false,
     batchTokens: 3000,

@@ -41,7 +41,15 @@ export interface PreparedRun {
   history: HistoryWriter;
   /** A resumed run's earlier events (its history.jsonl, cut back to last/ by the repair), for the dashboard. */
   earlier: TrainEvent[];
-  info: { trainPairs: number; validPairs: number; filtered: number; parameters: number; srcVocab: number; tgtVocab: number; resumed: boolean };
+  info: {
+    trainPairs: number;
+    validPairs: number;
+    filtered: number;
+    parameters: number;
+    srcVocab: number;
+    tgtVocab: number;
+    resumed: boolean;
+  };
 }
 
 export type Note = (message: string) => void;
@@ -57,12 +65,17 @@ function encodePairs(pairs: SentencePair[], src: Tokenizer, tgt: Tokenizer): Enc
   return pairs.map((p, id) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt), id }));
 }
 
-async function buildTokenizers(s: TrainSettings, train: SentencePair[], note: Note): Promise<{ src: Tokenizer; tgt: Tokenizer; joint: boolean }> {
+async function buildTokenizers(
+  s: TrainSettings,
+  train: SentencePair[],
+  note: Note,
+): Promise<{ src: Tokenizer; tgt: Tokenizer; joint: boolean }> {
   if (s.tokenizer) {
     const t = Tokenizer.load(s.tokenizer);
     return { src: t, tgt: t, joint: true };
   }
-  if (s.srcTokenizer && s.tgtTokenizer) return { src: Tokenizer.load(s.srcTokenizer), tgt: Tokenizer.load(s.tgtTokenizer), joint: false };
+  if (s.srcTokenizer && s.tgtTokenizer)
+    return { src: Tokenizer.load(s.srcTokenizer), tgt: Tokenizer.load(s.tgtTokenizer), joint: false };
   const opts = { vocabSize: s.vocabSize, lowercase: s.lowercase };
   if (s.jointVocab) {
     note(`learning a joint BPE vocabulary of ${s.vocabSize} from ${train.length} pairs`);
@@ -70,8 +83,14 @@ async function buildTokenizers(s: TrainSettings, train: SentencePair[], note: No
     return { src: t, tgt: t, joint: true };
   }
   note(`learning source and target BPE vocabularies of ${s.vocabSize} from ${train.length} pairs`);
-  const src = await learnBpe(train.map((p) => p.src), opts);
-  const tgt = await learnBpe(train.map((p) => p.tgt), opts);
+  const src = await learnBpe(
+    train.map((p) => p.src),
+    opts,
+  );
+  const tgt = await learnBpe(
+    train.map((p) => p.tgt),
+    opts,
+  );
   return { src, tgt, joint: false };
 }
 
@@ -81,7 +100,16 @@ function makeOptimizer(s: TrainSettings, model: Seq2Seq): Optimizer {
     : new Adam(model.params, { beta1: s.beta1, beta2: s.beta2, eps: s.eps, weightDecay: s.weightDecay });
 }
 
-async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: Tokenizer, tgt: Tokenizer, trainPairs: SentencePair[], note: Note, resumed: boolean): Promise<PreparedRun> {
+async function assemble(
+  s: TrainSettings,
+  runDir: string,
+  model: Seq2Seq,
+  src: Tokenizer,
+  tgt: Tokenizer,
+  trainPairs: SentencePair[],
+  note: Note,
+  resumed: boolean,
+): Promise<PreparedRun> {
   const encoded = encodePairs(trainPairs, src, tgt);
   // Runs written before BPE-dropout existed have no bpeDropout: off.
   const bpeDropout = s.bpeDropout ?? 0;
@@ -99,10 +127,27 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
     const { pairs } = await loadPairs(corpusOf(s.valid, s));
     if (pairs.length === 0) throw new InputError(`${s.valid.join(' ')}: the validation corpus has no sentence pairs`);
     validPairs = pairs.length;
-    const vp: ValidationPair[] = pairs.map((p, id) => ({ src: src.encode(p.src), tgt: tgt.encode(p.tgt), id, srcText: p.src, tgtText: p.tgt }));
-    validator = new Validator(vp, (ids) => tgt.decode(ids), { maxDecode: s.evalMaxSentences ?? undefined, samples: s.samples });
+    const vp: ValidationPair[] = pairs.map((p, id) => ({
+      src: src.encode(p.src),
+      tgt: tgt.encode(p.tgt),
+      id,
+      srcText: p.src,
+      tgtText: p.tgt,
+    }));
+    validator = new Validator(vp, (ids) => tgt.decode(ids), {
+      maxDecode: s.evalMaxSentences ?? undefined,
+      samples: s.samples,
+    });
   }
-  const schedule = new LrSchedule({ kind: s.schedule, lr: s.lr, warmupSteps: s.warmupSteps, factor: s.decayFactor, patience: s.decayPatience, minLr: s.minLr, anneal: s.anneal });
+  const schedule = new LrSchedule({
+    kind: s.schedule,
+    lr: s.lr,
+    warmupSteps: s.warmupSteps,
+    factor: s.decayFactor,
+    patience: s.decayPatience,
+    minLr: s.minLr,
+    anneal: s.anneal,
+  });
   const trainer = new Trainer({
     model,
     batches: batcher,
@@ -120,8 +165,18 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
     rngs: [model.rng],
     runDir,
     checkpoints: {
-      save: (kind, state) => writeCheckpoint(runDir, kind, model, { step: state.step }, kind === 'last' ? serializeTrainState(state) : undefined),
-      keep: (state, validation) => ((s.keepCheckpoints ?? 0) > 0 ? writeKeptCheckpoint(runDir, state.step, model, { validation }, s.keepCheckpoints) : null),
+      save: (kind, state) =>
+        writeCheckpoint(
+          runDir,
+          kind,
+          model,
+          { step: state.step },
+          kind === 'last' ? serializeTrainState(state) : undefined,
+        ),
+      keep: (state, validation) =>
+        (s.keepCheckpoints ?? 0) > 0
+          ? writeKeptCheckpoint(runDir, state.step, model, { validation }, s.keepCheckpoints)
+          : null,
     },
   });
   const earlier = resumed ? readHistory(join(runDir, HISTORY_FILE)) : [];
@@ -144,7 +199,15 @@ async function assemble(s: TrainSettings, runDir: string, model: Seq2Seq, src: T
     tgtTokenizer: tgt,
     history,
     earlier,
-    info: { trainPairs: batcher.size, validPairs, filtered: batcher.filtered.total, parameters: model.parameterCount, srcVocab: src.vocabSize, tgtVocab: tgt.vocabSize, resumed },
+    info: {
+      trainPairs: batcher.size,
+      validPairs,
+      filtered: batcher.filtered.total,
+      parameters: model.parameterCount,
+      srcVocab: src.vocabSize,
+      tgtVocab: tgt.vocabSize,
+      resumed,
+    },
   };
 }
 
@@ -165,9 +228,13 @@ export async function prepareTraining(s: TrainSettings, note: Note = () => {}): 
   if (settings.valid) corpusOf(settings.valid, settings); // fail early on a bad validation path
   note(`reading ${settings.train.join(' ')}`);
   const { pairs } = await loadPairs(trainSpec);
-  if (pairs.length === 0) throw new InputError(`${settings.train.join(' ')}: the training corpus has no sentence pairs`);
+  if (pairs.length === 0)
+    throw new InputError(`${settings.train.join(' ')}: the training corpus has no sentence pairs`);
   const tk = await buildTokenizers(settings, pairs, note);
-  const modelConfig = parseModelConfig({ ...settings.model, srcVocabSize: tk.src.vocabSize, tgtVocabSize: tk.tgt.vocabSize }, 'model settings');
+  const modelConfig = parseModelConfig(
+    { ...settings.model, srcVocabSize: tk.src.vocabSize, tgtVocabSize: tk.tgt.vocabSize },
+    'model settings',
+  );
   const model = new Seq2Seq(modelConfig, new Rng(settings.seed));
   // Everything that can fail on the settings or the data (batching, the validation corpus) is
   // done before the run directory is created, so that a failed start leaves nothing behind.
@@ -188,12 +255,22 @@ export async function prepareTraining(s: TrainSettings, note: Note = () => {}): 
 }
 
 /** Continues a run from its last/ checkpoint exactly where it stopped. */
-export async function prepareResume(runDir: string, overrides: TrainSettingsInput, note: Note = () => {}): Promise<PreparedRun> {
+export async function prepareResume(
+  runDir: string,
+  overrides: TrainSettingsInput,
+  note: Note = () => {},
+): Promise<PreparedRun> {
   const cfg = readRunConfig(runDir);
   // One writer per run: a second --resume of the same run stops here, before anything is changed.
   lockRun(runDir);
-  const bad = Object.keys(overrides).filter((k) => !(RESUME_OVERRIDABLE as readonly string[]).includes(k) && (overrides as Record<string, unknown>)[k] !== undefined);
-  if (bad.length > 0) throw new InputError(`--resume continues with the run's saved settings; only --max-steps, --max-epochs and --time-budget may be given (got ${bad.join(', ')})`);
+  const bad = Object.keys(overrides).filter(
+    (k) =>
+      !(RESUME_OVERRIDABLE as readonly string[]).includes(k) && (overrides as Record<string, unknown>)[k] !== undefined,
+  );
+  if (bad.length > 0)
+    throw new InputError(
+      `--resume continues with the run's saved settings; only --max-steps, --max-epochs and --time-budget may be given (got ${bad.join(', ')})`,
+    );
   // The saved settings are checked like a config file (a tampered run must fail with a clear
   // message); corpus paths are recorded absolute, a relative one is taken from the run directory.
   const where = `${join(runDir, CONFIG_FILE)}: training`;
@@ -202,9 +279,11 @@ export async function prepareResume(runDir: string, overrides: TrainSettingsInpu
   const s = { ...(cfg.training as unknown as TrainSettings), out: runDir };
   s.train = s.train.map((p) => resolve(runDir, p));
   if (s.valid) s.valid = s.valid.map((p) => resolve(runDir, p));
-  for (const k of RESUME_OVERRIDABLE) if (overrides[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = overrides[k];
+  for (const k of RESUME_OVERRIDABLE)
+    if (overrides[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = overrides[k];
   const srcTokenizer = Tokenizer.load(join(runDir, cfg.tokenizers.src));
-  const tgtTokenizer = cfg.tokenizers.tgt === cfg.tokenizers.src ? srcTokenizer : Tokenizer.load(join(runDir, cfg.tokenizers.tgt));
+  const tgtTokenizer =
+    cfg.tokenizers.tgt === cfg.tokenizers.src ? srcTokenizer : Tokenizer.load(join(runDir, cfg.tokenizers.tgt));
   let state: TrainState | null = null;
   let model: Seq2Seq;
   if (!hasCheckpoint(runDir, 'last')) {

@@ -147,7 +147,8 @@ export class Trainer {
     this.earlyStopping.restore(s.earlyStopping);
     this.best = s.best;
     const rngs = this.o.rngs ?? [];
-    if (s.rngs.length !== rngs.length) throw new Error(`train state has ${s.rngs.length} generator states, the run ${rngs.length}`);
+    if (s.rngs.length !== rngs.length)
+      throw new Error(`train state has ${s.rngs.length} generator states, the run ${rngs.length}`);
     rngs.forEach((r, i) => r.setState(s.rngs[i]));
     this.badSteps = s.badSteps;
     this.priorSeconds = s.trainSeconds;
@@ -188,7 +189,8 @@ export class Trainer {
       const st = this.o.batches.state();
       p = Math.max(p, (st.epoch + st.index / Math.max(1, this.o.batches.batchesInEpoch)) / maxEpochs);
     }
-    if (timeBudgetMs != null) p = Math.max(p, (this.priorSeconds + this.sessionSeconds()) / (this.priorSeconds + timeBudgetMs / 1000));
+    if (timeBudgetMs != null)
+      p = Math.max(p, (this.priorSeconds + this.sessionSeconds()) / (this.priorSeconds + timeBudgetMs / 1000));
     return Math.min(1, p);
   }
 
@@ -217,7 +219,17 @@ export class Trainer {
     const { score, value } = this.metricScore(r);
     const isBest = this.best === null || score > this.best.score;
     if (isBest) this.best = { score, value, step: this.step };
-    this.events.emit({ type: 'eval', step: this.step, epoch, loss: r.loss, ppl: r.ppl, bleu: r.bleu, chrf: r.chrf, best: isBest, metric: this.o.bestMetric ?? 'bleu' });
+    this.events.emit({
+      type: 'eval',
+      step: this.step,
+      epoch,
+      loss: r.loss,
+      ppl: r.ppl,
+      bleu: r.bleu,
+      chrf: r.chrf,
+      best: isBest,
+      metric: this.o.bestMetric ?? 'bleu',
+    });
     for (const s of r.samples) this.events.emit({ type: 'sample', step: this.step, ...s });
     if (isBest && this.o.checkpoints) {
       const path = this.o.checkpoints.save('best', this.state());
@@ -226,7 +238,12 @@ export class Trainer {
     const kept = this.o.checkpoints?.keep?.(this.state(), { loss: r.loss, ppl: r.ppl, bleu: r.bleu, chrf: r.chrf });
     if (kept) this.events.emit({ type: 'checkpoint', step: this.step, kind: 'kept', path: kept });
     if (feedSchedules) {
-      if (this.o.schedule.observe(score)) this.events.emit({ type: 'warning', step: this.step, message: `validation ${this.o.bestMetric ?? 'bleu'} did not improve: learning rate lowered to ${this.o.schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}` });
+      if (this.o.schedule.observe(score))
+        this.events.emit({
+          type: 'warning',
+          step: this.step,
+          message: `validation ${this.o.bestMetric ?? 'bleu'} did not improve: learning rate lowered to ${this.o.schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}`,
+        });
       this.earlyStopping.observe(score, this.step);
     }
     return feedSchedules && this.earlyStopping.shouldStop;
@@ -279,9 +296,15 @@ export class Trainer {
         schedule.dampen(0.5);
         const what = !Number.isFinite(r.loss) ? `loss is ${r.loss}` : `gradient norm is ${gradNorm}`;
         if (this.badSteps > maxBad) {
-          throw new RuntimeFailure(`training diverged: ${what} at step ${this.step}, ${this.badSteps} non-finite steps in a row (try a lower --lr or --clip-norm)`);
+          throw new RuntimeFailure(
+            `training diverged: ${what} at step ${this.step}, ${this.badSteps} non-finite steps in a row (try a lower --lr or --clip-norm)`,
+          );
         }
-        this.events.emit({ type: 'warning', step: this.step, message: `step ${this.step}: ${what}; update skipped, learning rate halved to ${schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}` });
+        this.events.emit({
+          type: 'warning',
+          step: this.step,
+          message: `step ${this.step}: ${what}; update skipped, learning rate halved to ${schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}`,
+        });
       } else {
         this.badSteps = 0;
         optimizer.step(lr, clipScale(gradNorm, this.o.clipNorm ?? 0));
@@ -312,9 +335,12 @@ export class Trainer {
     }
     // A final evaluation (unless stopped by a signal) reports the end state and may update best/;
     // it does not feed the schedules, so a stopped-and-resumed run stays identical to an uninterrupted one.
-    if (reason !== 'interrupted' && this.o.validate && this.lastEvalStep !== this.step && this.step > 0) this.runEval(false);
+    if (reason !== 'interrupted' && this.o.validate && this.lastEvalStep !== this.step && this.step > 0)
+      this.runEval(false);
     this.saveLast();
-    const best = this.best ? { metric: this.o.bestMetric ?? 'bleu', value: this.best.value, step: this.best.step } : null;
+    const best = this.best
+      ? { metric: this.o.bestMetric ?? 'bleu', value: this.best.value, step: this.best.step }
+      : null;
     const epoch = batches.state().epoch;
     this.events.emit({ type: 'done', step: this.step, epoch, reason, elapsed: this.sessionSeconds(), best });
     return { reason, step: this.step, epoch, best };

@@ -51,7 +51,12 @@ export class Validator {
   ) {
     if (pairs.length === 0) throw new Error('Validator: empty validation set');
     this.pairs = pairs;
-    this.opts = { maxTokens: opts.maxTokens ?? 4000, maxDecode: opts.maxDecode ?? Infinity, decodeBatch: opts.decodeBatch ?? 64, samples: opts.samples ?? 3 };
+    this.opts = {
+      maxTokens: opts.maxTokens ?? 4000,
+      maxDecode: opts.maxDecode ?? Infinity,
+      decodeBatch: opts.decodeBatch ?? 64,
+      samples: opts.samples ?? 3,
+    };
     this.decodePairs = pairs.slice(0, Math.min(pairs.length, this.opts.maxDecode));
     const n = Math.min(this.opts.samples, this.decodePairs.length);
     // Evenly spaced, fixed sample sentences: the same ones at every evaluation.
@@ -73,7 +78,9 @@ export class Validator {
       tokens += r.tokens;
     }
     // Decode in length-sorted chunks (little padding), then put back in corpus order.
-    const order = this.decodePairs.map((_, i) => i).sort((a, b) => this.decodePairs[a].src.length - this.decodePairs[b].src.length || a - b);
+    const order = this.decodePairs
+      .map((_, i) => i)
+      .sort((a, b) => this.decodePairs[a].src.length - this.decodePairs[b].src.length || a - b);
     const hyps: string[] = new Array(this.decodePairs.length);
     for (let i = 0; i < order.length; i += this.opts.decodeBatch) {
       const chunk = order.slice(i, i + this.opts.decodeBatch);
@@ -92,7 +99,11 @@ export class Validator {
       ppl: Math.exp(nll / tokens),
       bleu,
       chrf,
-      samples: this.sampleIds.map((i) => ({ source: this.decodePairs[i].srcText, reference: this.decodePairs[i].tgtText, hypothesis: hyps[i] })),
+      samples: this.sampleIds.map((i) => ({
+        source: this.decodePairs[i].srcText,
+        reference: this.decodePairs[i].tgtText,
+        hypothesis: hyps[i],
+      })),
     };
   }
 }

@@ -15,12 +15,45 @@ import { tinyCorpus } from '../train/fixtures.js';
 const c = tinyCorpus(300, 20);
 afterAll(() => rmSync(c.dir, { recursive: true, force: true }));
 
-const train = (out: string, extra: string[], env?: Record<string, string>): Promise<Awaited<ReturnType<typeof runCli>>> =>
+const train = (
+  out: string,
+  extra: string[],
+  env?: Record<string, string>,
+): Promise<Awaited<ReturnType<typeof runCli>>> =>
   runCli(
     [
-    'train', '--train', c.train, '--valid', c.valid, '--src', 'en', '--tgt', 'de', '--out', out, '--preset', 'tiny',
-    '--embedding-size', '16', '--hidden-size', '24', '--vocab-size', '200', '--batch-tokens', '400', '--lr', '0.01',
-      '--eval-every', '5', '--keep-checkpoints', '3', '--samples', '0', '--log-format', 'plain', ...extra,
+      'train',
+      '--train',
+      c.train,
+      '--valid',
+      c.valid,
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--out',
+      out,
+      '--preset',
+      'tiny',
+      '--embedding-size',
+      '16',
+      '--hidden-size',
+      '24',
+      '--vocab-size',
+      '200',
+      '--batch-tokens',
+      '400',
+      '--lr',
+      '0.01',
+      '--eval-every',
+      '5',
+      '--keep-checkpoints',
+      '3',
+      '--samples',
+      '0',
+      '--log-format',
+      'plain',
+      ...extra,
     ],
     { env },
   );
@@ -36,9 +69,15 @@ beforeAll(async () => {
 describe('train --keep-checkpoints', () => {
   it('keeps exactly the 3 newest validations, each with its validation scores', () => {
     expect(kept(run)).toEqual(['step-00000030', 'step-00000035', 'step-00000040']);
-    const evals = readFileSync(join(run, 'history.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"eval"')).map((l) => JSON.parse(l) as { step: number; bleu: number; chrf: number });
+    const evals = readFileSync(join(run, 'history.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"eval"'))
+      .map((l) => JSON.parse(l) as { step: number; bleu: number; chrf: number });
     for (const name of kept(run)) {
-      const doc = JSON.parse(readFileSync(join(run, 'checkpoints', name, 'config.json'), 'utf8')) as { step: number; validation: { bleu: number; chrf: number } };
+      const doc = JSON.parse(readFileSync(join(run, 'checkpoints', name, 'config.json'), 'utf8')) as {
+        step: number;
+        validation: { bleu: number; chrf: number };
+      };
       const e = evals.find((x) => x.step === doc.step)!;
       expect(doc.validation.bleu).toBe(e.bleu);
       expect(doc.validation.chrf).toBe(e.chrf);
@@ -52,7 +91,12 @@ describe('train --keep-checkpoints', () => {
     const r = await runCli(['train', '--resume', split, '--max-steps', '40', '--log-format', 'plain']);
     expect(r.code, r.stderr).toBe(0);
     expect(kept(split)).toEqual(kept(run));
-    for (const name of kept(run)) expect(readFileSync(join(split, 'checkpoints', name, 'model.safetensors')).equals(readFileSync(join(run, 'checkpoints', name, 'model.safetensors')))).toBe(true);
+    for (const name of kept(run))
+      expect(
+        readFileSync(join(split, 'checkpoints', name, 'model.safetensors')).equals(
+          readFileSync(join(run, 'checkpoints', name, 'model.safetensors')),
+        ),
+      ).toBe(true);
   });
 
   // A kill at a crash point (src/util/crash-point.ts) inside a checkpoint write or a pruning, then
@@ -62,11 +106,19 @@ describe('train --keep-checkpoints', () => {
       const dir = join(c.dir, `kill-${at.replace(/[.:]/g, '-')}`);
       const k = await train(dir, ['--max-steps', '40'], { SEQ2SEQ_TEST_CRASH_AT: at });
       expect(k.code).toBe(128); // SIGKILL
-      if (at === 'checkpoint.discard:1') expect(readdirSync(join(dir, 'checkpoints')).filter((n) => /^\.step-\d+\.tmp-\d+-del$/.test(n))).toHaveLength(1); // killed while pruning
+      if (at === 'checkpoint.discard:1')
+        expect(readdirSync(join(dir, 'checkpoints')).filter((n) => /^\.step-\d+\.tmp-\d+-del$/.test(n))).toHaveLength(
+          1,
+        ); // killed while pruning
       const r = await runCli(['train', '--resume', dir, '--max-steps', '40', '--log-format', 'plain']);
       expect(r.code, r.stderr).toBe(0);
       expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(kept(run));
-      for (const name of kept(run)) expect(readFileSync(join(dir, 'checkpoints', name, 'model.safetensors')).equals(readFileSync(join(run, 'checkpoints', name, 'model.safetensors')))).toBe(true);
+      for (const name of kept(run))
+        expect(
+          readFileSync(join(dir, 'checkpoints', name, 'model.safetensors')).equals(
+            readFileSync(join(run, 'checkpoints', name, 'model.safetensors')),
+          ),
+        ).toBe(true);
       expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
     });
   }
@@ -78,25 +130,55 @@ describe('seq2seq average', () => {
     expect(a.code, a.stderr).toBe(0);
     expect(a.stderr).toBe('');
     expect(a.stdout).toBe(`averaged the last 3 kept checkpoints (steps 30, 35, 40) → ${join(run, 'averaged')}\n`);
-    const t = await runCli(['translate', '--model', join(run, 'averaged'), '--beam', '2'], { input: 'The dog runs.\nWhy are you funny every morning?\n' });
+    const t = await runCli(['translate', '--model', join(run, 'averaged'), '--beam', '2'], {
+      input: 'The dog runs.\nWhy are you funny every morning?\n',
+    });
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout.split('\n')).toHaveLength(3); // one line per input line
-    const e = await runCli(['eval', '--model', join(run, 'averaged'), '--test', c.valid, '--src', 'en', '--tgt', 'de', '--beam', '1', '--format', 'json']);
+    const e = await runCli([
+      'eval',
+      '--model',
+      join(run, 'averaged'),
+      '--test',
+      c.valid,
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--beam',
+      '1',
+      '--format',
+      'json',
+    ]);
     expect(e.code, e.stderr).toBe(0);
     expect((JSON.parse(e.stdout) as { pairs: number }).pairs).toBe(20);
     const i = await runCli(['inspect', run]);
-    expect(i.stdout).toMatch(/^checkpoints best: step \d+, last: step 40, kept: steps 30, 35, 40, averaged: steps 30, 35, 40$/m);
+    expect(i.stdout).toMatch(
+      /^checkpoints best: step \d+, last: step 40, kept: steps 30, 35, 40, averaged: steps 30, 35, 40$/m,
+    );
     // a kept checkpoint itself loads too
-    const k = await runCli(['translate', '--model', join(run, 'checkpoints', 'step-00000035'), '--beam', '1'], { input: 'The dog runs.\n' });
+    const k = await runCli(['translate', '--model', join(run, 'checkpoints', 'step-00000035'), '--beam', '1'], {
+      input: 'The dog runs.\n',
+    });
     expect(k.code, k.stderr).toBe(0);
   });
 
   it('--best 2 picks the two highest validation BLEU of the history (ties: the newer)', async () => {
-    const evals = readFileSync(join(run, 'history.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"eval"')).map((l) => JSON.parse(l) as { step: number; bleu: number });
-    const want = evals.filter((e) => e.step >= 30).sort((x, y) => y.bleu - x.bleu || y.step - x.step).slice(0, 2).map((e) => e.step).sort((x, y) => x - y);
+    const evals = readFileSync(join(run, 'history.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"eval"'))
+      .map((l) => JSON.parse(l) as { step: number; bleu: number });
+    const want = evals
+      .filter((e) => e.step >= 30)
+      .sort((x, y) => y.bleu - x.bleu || y.step - x.step)
+      .slice(0, 2)
+      .map((e) => e.step)
+      .sort((x, y) => x - y);
     const out = join(run, 'avg-best2');
     const a = await runCli(['average', run, '--best', '2', '--out', out]);
     expect(a.code, a.stderr).toBe(0);
-    expect(a.stdout).toBe(`averaged the 2 best by validation BLEU kept checkpoints (steps ${want.join(', ')}) → ${out}\n`);
+    expect(a.stdout).toBe(
+      `averaged the 2 best by validation BLEU kept checkpoints (steps ${want.join(', ')}) → ${out}\n`,
+    );
   });
 });

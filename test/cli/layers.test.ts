@@ -67,7 +67,11 @@ describe('docs/DESIGN.md layers', () => {
     const banned = /^(commander|ink|ink-.*|react|react-.*|express|fastify|hono|@hono\/.*|koa|@fastify\/.*)$/;
     const wrong = files(SRC)
       .filter((f) => !outer.has(layerOf(f) ?? ''))
-      .flatMap((f) => imports(f).filter((s) => banned.test(s)).map((s) => `${relative(SRC, f)} imports ${s}`));
+      .flatMap((f) =>
+        imports(f)
+          .filter((s) => banned.test(s))
+          .map((s) => `${relative(SRC, f)} imports ${s}`),
+      );
     expect(wrong).toEqual([]);
   });
 });

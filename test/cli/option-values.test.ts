@@ -57,6 +57,8 @@ describe('numberFlag: a number ≥ 0 (length penalty, length ratios)', () => {
   // '' and '  ' are 0 to Number(), so a check on Number() alone would let them through.
   it.each(['', '  ', '-0.5', 'abc', 'Infinity', 'NaN'])("refuses '%s' with the one-line message", (value) => {
     expect(() => numberFlag('--length-penalty', value)).toThrow(InputError);
-    expect(() => numberFlag('--length-penalty', value)).toThrow(`--length-penalty must be a number ≥ 0, got '${value}'`);
+    expect(() => numberFlag('--length-penalty', value)).toThrow(
+      `--length-penalty must be a number ≥ 0, got '${value}'`,
+    );
   });
 });

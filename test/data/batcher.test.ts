@@ -86,13 +86,22 @@ describe('Batcher', () => {
 
   it('length bucketing cuts padding (hand-checked small case, and a large corpus)', () => {
     // Lengths 1,9,1,9 in two batches of two: sorted → {1,1},{9,9}: no source padding.
-    const mk = (id: number, len: number): EncodedPair => ({ id, src: new Int32Array(len).fill(7), tgt: new Int32Array(len).fill(8) });
+    const mk = (id: number, len: number): EncodedPair => ({
+      id,
+      src: new Int32Array(len).fill(7),
+      tgt: new Int32Array(len).fill(8),
+    });
     const small = [mk(0, 1), mk(1, 9), mk(2, 1), mk(3, 9)];
     const bucketed = [...new Batcher(small, { maxSentences: 2, shuffle: false, seed: 1 }).epochBatches()];
-    expect(bucketed.map((x) => x.ids)).toEqual([[0, 2], [1, 3]]);
+    expect(bucketed.map((x) => x.ids)).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
     expect(paddingFraction(bucketed)).toBe(0);
     // Without sorting across batches (pool of one batch): {1,9},{1,9} → each batch: real 1+9 (+2 for </s>)…
-    const unsorted = [...new Batcher(small, { maxSentences: 2, shuffle: false, poolBatches: 1, seed: 1 }).epochBatches()];
+    const unsorted = [
+      ...new Batcher(small, { maxSentences: 2, shuffle: false, poolBatches: 1, seed: 1 }).epochBatches(),
+    ];
     // src: 2·9 slots, 10 real; tgt: 2·10 slots, 2+10 real → padding = 1 − 22/38 per batch.
     expect(paddingFraction(unsorted)).toBeCloseTo(1 - 22 / 38, 12);
 
@@ -220,9 +229,13 @@ describe('Batcher', () => {
     expect(() => new Batcher(pairs, {})).toThrow('batching needs maxTokens and/or maxSentences');
     expect(() => new Batcher(pairs, { maxTokens: 0 })).toThrow('maxTokens must be a positive integer, got 0');
     expect(() => new Batcher(pairs, { maxTokens: 100, maxSrcLen: 0.5 })).toThrow(InputError);
-    expect(() => new Batcher(corpus(10, 40).map((p) => ({ ...p, src: new Int32Array(50) })), { maxTokens: 100, maxSrcLen: 10 })).toThrow(
-      'no training pairs left (10 longer than the length limits)',
-    );
+    expect(
+      () =>
+        new Batcher(
+          corpus(10, 40).map((p) => ({ ...p, src: new Int32Array(50) })),
+          { maxTokens: 100, maxSrcLen: 10 },
+        ),
+    ).toThrow('no training pairs left (10 longer than the length limits)');
   });
 });
 

@@ -7,7 +7,15 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { describeCorpus, loadPairs, newCorpusReport, readLines, readPairs, resolveCorpus, type CorpusSpec } from '../../src/data/corpus.js';
+import {
+  describeCorpus,
+  loadPairs,
+  newCorpusReport,
+  readLines,
+  readPairs,
+  resolveCorpus,
+  type CorpusSpec,
+} from '../../src/data/corpus.js';
 import { MAX_LINE_BYTES, firstInvalidUtf8 } from '../../src/data/line-reader.js';
 import { corpusStats } from '../../src/data/corpus-stats.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -61,7 +69,10 @@ describe('aligned files', () => {
     const en = file('e.en', 'a\n\nc\n   \ne\n');
     const de = file('e.de', 'A\nB\n\n\nE\n');
     const { pairs, report } = await loadPairs({ format: 'aligned', srcPath: en, tgtPath: de });
-    expect(pairs.map((p) => [p.src, p.line])).toEqual([['a', 1], ['e', 5]]);
+    expect(pairs.map((p) => [p.src, p.line])).toEqual([
+      ['a', 1],
+      ['e', 5],
+    ]);
     expect(report).toMatchObject({ pairs: 2, lines: 5, skippedEmpty: 3, emptySrc: 2, emptyTgt: 2 });
   });
 
@@ -70,7 +81,10 @@ describe('aligned files', () => {
     const en = file('bom.en', Buffer.concat([bom, Buffer.from('Hi\r\nYou\r\n')]));
     const de = file('bom.de', Buffer.concat([bom, Buffer.from('Hallo\nDu\r\n')]));
     const { pairs, report } = await loadPairs({ format: 'aligned', srcPath: en, tgtPath: de });
-    expect(pairs.map((p) => [p.src, p.tgt])).toEqual([['Hi', 'Hallo'], ['You', 'Du']]);
+    expect(pairs.map((p) => [p.src, p.tgt])).toEqual([
+      ['Hi', 'Hallo'],
+      ['You', 'Du'],
+    ]);
     expect(report.bomStripped).toBe(2);
     expect(report.crlfLines).toBe(3);
   });
@@ -85,9 +99,13 @@ describe('aligned files', () => {
     const en = file('m.en', 'a\nb\nc\n');
     const de = file('m.de', 'A\nB\n');
     let e = await errorOf(loadPairs({ format: 'aligned', srcPath: en, tgtPath: de }));
-    expect(e.message).toBe(`${de}:2: ends after line 2, but ${en} continues (line 3): aligned files must have the same number of lines`);
+    expect(e.message).toBe(
+      `${de}:2: ends after line 2, but ${en} continues (line 3): aligned files must have the same number of lines`,
+    );
     e = await errorOf(loadPairs({ format: 'aligned', srcPath: de, tgtPath: en }));
-    expect(e.message).toBe(`${de}:2: ends after line 2, but ${en} continues (line 3): aligned files must have the same number of lines`);
+    expect(e.message).toBe(
+      `${de}:2: ends after line 2, but ${en} continues (line 3): aligned files must have the same number of lines`,
+    );
     expect(e.exitCode).toBe(2);
   });
 
@@ -95,11 +113,17 @@ describe('aligned files', () => {
     const en = file('empty.en', '');
     const de = file('one.de', 'x\n');
     const e = await errorOf(loadPairs({ format: 'aligned', srcPath: en, tgtPath: de }));
-    expect(e.message).toBe(`${en}: has no lines, but ${de} continues (line 1): aligned files must have the same number of lines`);
+    expect(e.message).toBe(
+      `${en}: has no lines, but ${de} continues (line 1): aligned files must have the same number of lines`,
+    );
   });
 
   it('two empty files are an empty corpus', async () => {
-    const { pairs, report } = await loadPairs({ format: 'aligned', srcPath: file('z.en', ''), tgtPath: file('z.de', '') });
+    const { pairs, report } = await loadPairs({
+      format: 'aligned',
+      srcPath: file('z.en', ''),
+      tgtPath: file('z.de', ''),
+    });
     expect(pairs).toEqual([]);
     expect(report.lines).toBe(0);
   });
@@ -125,7 +149,9 @@ describe('UTF-8 and binary input', () => {
       const e = await errorOf(async () => {
         for await (const _ of readLines(p)) void _;
       });
-      expect(e.message).toBe(`${p}:1: invalid UTF-8 (byte 0x${bytes[col].toString(16).toUpperCase()} at column ${col + 1})`);
+      expect(e.message).toBe(
+        `${p}:1: invalid UTF-8 (byte 0x${bytes[col].toString(16).toUpperCase()} at column ${col + 1})`,
+      );
     }
     expect(firstInvalidUtf8(Buffer.from('naïve € 😀', 'utf8'))).toBe(-1);
   });
@@ -169,7 +195,12 @@ describe('UTF-8 and binary input', () => {
   it('readLines yields every line, empty ones included', async () => {
     const got: [string, number][] = [];
     for await (const l of readLines(file('lines.txt', 'a\n\nc\r\n\n'))) got.push([l.text, l.line]);
-    expect(got).toEqual([['a', 1], ['', 2], ['c', 3], ['', 4]]);
+    expect(got).toEqual([
+      ['a', 1],
+      ['', 2],
+      ['c', 3],
+      ['', 4],
+    ]);
   });
 });
 
@@ -222,7 +253,11 @@ describe('resolveCorpus', () => {
     const en = file('train.en', 'a\n');
     const de = file('train.de', 'b\n');
     expect(resolveCorpus([en, de])).toEqual({ format: 'aligned', srcPath: en, tgtPath: de });
-    expect(resolveCorpus([join(dir, 'train')], { src: 'en', tgt: 'de' })).toEqual({ format: 'aligned', srcPath: en, tgtPath: de });
+    expect(resolveCorpus([join(dir, 'train')], { src: 'en', tgt: 'de' })).toEqual({
+      format: 'aligned',
+      srcPath: en,
+      tgtPath: de,
+    });
     const tsv = file('x.tsv', 'a\tb\n');
     expect(resolveCorpus([tsv])).toEqual({ format: 'tsv', path: tsv });
     const jl = file('x.jsonl', '{"src":"a","tgt":"b"}\n');
@@ -248,9 +283,18 @@ describe('resolveCorpus', () => {
       [() => resolveCorpus([join(dir, 'only')], { src: 'en', tgt: 'de' }), `${join(dir, 'only.de')}: no such file`],
       [() => resolveCorpus([]), 'no corpus given'],
       [() => resolveCorpus(['a', 'b', 'c']), 'a corpus is one or two paths, got 3: a b c'],
-      [() => resolveCorpus([join(dir, 'train')], { src: 'en' }), '--src and --tgt go together: give both languages or neither'],
-      [() => resolveCorpus([join(dir, 'train.en'), join(dir, 'train.de')], { format: 'tsv' }), "two paths name an aligned corpus, but the format is 'tsv'"],
-      [() => resolveCorpus([file('plain.dat', 'just words\n')]), `${join(dir, 'plain.dat')}: cannot tell the corpus format (not JSON Lines, no tab): give --src/--tgt for aligned files or the format explicitly`],
+      [
+        () => resolveCorpus([join(dir, 'train')], { src: 'en' }),
+        '--src and --tgt go together: give both languages or neither',
+      ],
+      [
+        () => resolveCorpus([join(dir, 'train.en'), join(dir, 'train.de')], { format: 'tsv' }),
+        "two paths name an aligned corpus, but the format is 'tsv'",
+      ],
+      [
+        () => resolveCorpus([file('plain.dat', 'just words\n')]),
+        `${join(dir, 'plain.dat')}: cannot tell the corpus format (not JSON Lines, no tab): give --src/--tgt for aligned files or the format explicitly`,
+      ],
     ];
     for (const [f, msg] of cases) expect((await errorOf(f)).message).toBe(msg);
   });
@@ -309,8 +353,16 @@ describe('streaming', () => {
 describe('corpus stats', () => {
   it('counts tokens, nearest-rank percentiles and ratios (hand-computed)', async () => {
     // Source lengths 1..10 words, target lengths 2 × source.
-    const src = Array.from({ length: 10 }, (_, i) => Array(i + 1).fill('w').join(' '));
-    const tgt = Array.from({ length: 10 }, (_, i) => Array(2 * (i + 1)).fill(`v${i}`).join(' '));
+    const src = Array.from({ length: 10 }, (_, i) =>
+      Array(i + 1)
+        .fill('w')
+        .join(' '),
+    );
+    const tgt = Array.from({ length: 10 }, (_, i) =>
+      Array(2 * (i + 1))
+        .fill(`v${i}`)
+        .join(' '),
+    );
     const en = file('st.en', src.join('\n') + '\n\n');
     const de = file('st.de', tgt.join('\n') + '\nx\n');
     const st = await corpusStats({ format: 'aligned', srcPath: en, tgtPath: de });
@@ -341,12 +393,18 @@ describe('through the CLI', () => {
   it.skipIf(!built)('every reader error: exact one-line message and exit code 2', async () => {
     const en = file('cli.en', 'a\nb\n');
     const de = file('cli.de', 'a\n');
-    const bad = file('cli-bad.tsv', Buffer.concat([Buffer.from('a\tb\n'), Buffer.from([0xc3, 0x28, 0x09, 0x61, 0x0a])]));
+    const bad = file(
+      'cli-bad.tsv',
+      Buffer.concat([Buffer.from('a\tb\n'), Buffer.from([0xc3, 0x28, 0x09, 0x61, 0x0a])]),
+    );
     const notab = file('cli-notab.tsv', 'a\tb\nc\n');
     const nul = file('cli-nul.tsv', Buffer.from('a\t\0\n'));
     const badjson = file('cli.jsonl', '{"src": "a"}\n');
     const cases: [string[], string][] = [
-      [[en, de], `${de}:1: ends after line 1, but ${en} continues (line 2): aligned files must have the same number of lines`],
+      [
+        [en, de],
+        `${de}:1: ends after line 1, but ${en} continues (line 2): aligned files must have the same number of lines`,
+      ],
       [[bad], `${bad}:2: invalid UTF-8 (byte 0xC3 at column 1)`],
       [[notab], `${notab}:2: no tab: expected source<TAB>target`],
       [[nul], `${nul}:1: NUL byte at column 3 (binary file?)`],
@@ -370,19 +428,27 @@ describe('the shared corpora', () => {
   const hasTatoeba = existsSync(join(shared, 'tatoeba-eng-fra/fra.txt'));
   const hasMulti30k = existsSync(join(shared, 'multi30k/val.en'));
 
-  it.skipIf(!hasTatoeba)('Tatoeba fra.txt reads as TSV: 142,787 pairs, first pair "Go." → "Va !" (skipped: ../shared/corpora not found)', async () => {
-    const spec = resolveCorpus([join(shared, 'tatoeba-eng-fra/fra.txt')]);
-    expect(spec.format).toBe('tsv');
-    const report = newCorpusReport();
-    let first: { src: string; tgt: string } | null = null;
-    for await (const p of readPairs(spec, report)) first ??= p;
-    expect(first).toMatchObject({ src: 'Go.', tgt: 'Va !' });
-    expect(report.pairs).toBe(142_787);
-  });
+  it.skipIf(!hasTatoeba)(
+    'Tatoeba fra.txt reads as TSV: 142,787 pairs, first pair "Go." → "Va !" (skipped: ../shared/corpora not found)',
+    async () => {
+      const spec = resolveCorpus([join(shared, 'tatoeba-eng-fra/fra.txt')]);
+      expect(spec.format).toBe('tsv');
+      const report = newCorpusReport();
+      let first: { src: string; tgt: string } | null = null;
+      for await (const p of readPairs(spec, report)) first ??= p;
+      expect(first).toMatchObject({ src: 'Go.', tgt: 'Va !' });
+      expect(report.pairs).toBe(142_787);
+    },
+  );
 
-  it.skipIf(!hasMulti30k)('Multi30k val reads as aligned files by prefix: 1,014 pairs (skipped: ../shared/corpora not found)', async () => {
-    const { pairs, report } = await loadPairs(resolveCorpus([join(shared, 'multi30k/val')], { src: 'en', tgt: 'de' }));
-    expect(pairs.length).toBe(1014);
-    expect(report.skippedEmpty).toBe(0);
-  });
+  it.skipIf(!hasMulti30k)(
+    'Multi30k val reads as aligned files by prefix: 1,014 pairs (skipped: ../shared/corpora not found)',
+    async () => {
+      const { pairs, report } = await loadPairs(
+        resolveCorpus([join(shared, 'multi30k/val')], { src: 'en', tgt: 'de' }),
+      );
+      expect(pairs.length).toBe(1014);
+      expect(report.skippedEmpty).toBe(0);
+    },
+  );
 });

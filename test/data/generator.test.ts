@@ -15,93 +15,233 @@ const a = (n: string, extra: object = {}) => ({ n, det: 'a', ...extra });
 
 /** [structure, English, German] — the German written by hand. */
 const CASES: [string, object, string, string][] = [
-  ['present, definite subject and object (verb second)',
+  [
+    'present, definite subject and object (verb second)',
     { clause: { subj: the('man'), verb: 'read', obj: the('book'), tense: 'pres' } },
-    'The man reads the book.', 'Der Mann liest das Buch.'],
-  ['accusative masculine with mixed adjective ending',
+    'The man reads the book.',
+    'Der Mann liest das Buch.',
+  ],
+  [
+    'accusative masculine with mixed adjective ending',
     { clause: { subj: the('woman'), verb: 'buy', obj: a('dog', { adj: 'big' }), tense: 'pres' } },
-    'The woman buys a big dog.', 'Die Frau kauft einen großen Hund.'],
-  ['negation of an indefinite object: kein',
+    'The woman buys a big dog.',
+    'Die Frau kauft einen großen Hund.',
+  ],
+  [
+    'negation of an indefinite object: kein',
     { clause: { subj: the('man'), verb: 'read', obj: a('book', { adj: 'old' }), tense: 'pres', neg: true } },
-    'The man does not read an old book.', 'Der Mann liest kein altes Buch.'],
-  ['negation of a definite object: nicht at the end',
+    'The man does not read an old book.',
+    'Der Mann liest kein altes Buch.',
+  ],
+  [
+    'negation of a definite object: nicht at the end',
     { clause: { subj: the('child'), verb: 'see', obj: the('dog'), tense: 'pres', neg: true } },
-    'The child does not see the dog.', 'Das Kind sieht den Hund nicht.'],
-  ['negation of a bare plural: keine',
-    { clause: { subj: { pro: 'he' }, verb: 'read', obj: { n: 'book', det: 'none', pl: true }, tense: 'pres', neg: true } },
-    'He does not read books.', 'Er liest keine Bücher.'],
-  ['separable verb in a main clause',
+    'The child does not see the dog.',
+    'Das Kind sieht den Hund nicht.',
+  ],
+  [
+    'negation of a bare plural: keine',
+    {
+      clause: {
+        subj: { pro: 'he' },
+        verb: 'read',
+        obj: { n: 'book', det: 'none', pl: true },
+        tense: 'pres',
+        neg: true,
+      },
+    },
+    'He does not read books.',
+    'Er liest keine Bücher.',
+  ],
+  [
+    'separable verb in a main clause',
     { clause: { subj: the('girl'), verb: 'call', obj: the('doctor'), tense: 'pres' } },
-    'The girl calls the doctor.', 'Das Mädchen ruft den Arzt an.'],
-  ['separable verb with a pronoun object and negation',
+    'The girl calls the doctor.',
+    'Das Mädchen ruft den Arzt an.',
+  ],
+  [
+    'separable verb with a pronoun object and negation',
     { clause: { subj: { pro: 'I' }, verb: 'pick+up', obj: { pro: 'she' }, tense: 'pres', neg: true } },
-    'I do not pick her up.', 'Ich hole sie nicht ab.'],
-  ['separable verb, verb-final in a subordinate clause',
-    { frame: { verb: 'know', subj: { pro: 'I' } }, conj: 'that', sub: { subj: the('boy'), verb: 'call', obj: the('teacher'), tense: 'pres' } },
-    'I know that the boy calls the teacher.', 'Ich weiß, dass der Junge den Lehrer anruft.'],
-  ['perfect with haben, participle at the end',
+    'I do not pick her up.',
+    'Ich hole sie nicht ab.',
+  ],
+  [
+    'separable verb, verb-final in a subordinate clause',
+    {
+      frame: { verb: 'know', subj: { pro: 'I' } },
+      conj: 'that',
+      sub: { subj: the('boy'), verb: 'call', obj: the('teacher'), tense: 'pres' },
+    },
+    'I know that the boy calls the teacher.',
+    'Ich weiß, dass der Junge den Lehrer anruft.',
+  ],
+  [
+    'perfect with haben, participle at the end',
     { clause: { subj: the('student'), verb: 'write', obj: a('letter'), tense: 'perf' } },
-    'The student has written a letter.', 'Der Student hat einen Brief geschrieben.'],
-  ['perfect with sein, direction with zur',
+    'The student has written a letter.',
+    'Der Student hat einen Brief geschrieben.',
+  ],
+  [
+    'perfect with sein, direction with zur',
     { clause: { subj: the('child'), verb: 'go', place: 'school', tense: 'perf' } },
-    'The child has gone to the school.', 'Das Kind ist zur Schule gegangen.'],
-  ['modal verb bracket with a separable infinitive',
+    'The child has gone to the school.',
+    'Das Kind ist zur Schule gegangen.',
+  ],
+  [
+    'modal verb bracket with a separable infinitive',
     { clause: { subj: { pro: 'we' }, verb: 'call', obj: the('neighbour'), tense: 'must' } },
-    'We must call the neighbour.', 'Wir müssen den Nachbarn anrufen.'],
-  ['must not = darf nicht',
+    'We must call the neighbour.',
+    'Wir müssen den Nachbarn anrufen.',
+  ],
+  [
+    'must not = darf nicht',
     { clause: { subj: the('boy'), verb: 'eat', obj: the('cake'), tense: 'must', neg: true } },
-    'The boy must not eat the cake.', 'Der Junge darf den Kuchen nicht essen.'],
-  ['dative verb with a plural object (dative plural -n)',
+    'The boy must not eat the cake.',
+    'Der Junge darf den Kuchen nicht essen.',
+  ],
+  [
+    'dative verb with a plural object (dative plural -n)',
     { clause: { subj: the('teacher'), verb: 'help', obj: the('child', { pl: true }), tense: 'pres' } },
-    'The teacher helps the children.', 'Der Lehrer hilft den Kindern.'],
-  ['ditransitive: dative before accusative, weak noun',
+    'The teacher helps the children.',
+    'Der Lehrer hilft den Kindern.',
+  ],
+  [
+    'ditransitive: dative before accusative, weak noun',
     { clause: { subj: the('woman'), verb: 'give', io: the('boy'), obj: a('apple', { adj: 'red' }), tense: 'pres' } },
-    'The woman gives the boy a red apple.', 'Die Frau gibt dem Jungen einen roten Apfel.'],
-  ['fronted time phrase: inversion (verb second)',
-    { clause: { subj: the('man'), verb: 'read', obj: the('newspaper'), tense: 'pres', time: { kind: 'word', w: 'today' }, front: true } },
-    'Today, the man reads the newspaper.', 'Heute liest der Mann die Zeitung.'],
-  ['clock time: half past six = halb sieben',
+    'The woman gives the boy a red apple.',
+    'Die Frau gibt dem Jungen einen roten Apfel.',
+  ],
+  [
+    'fronted time phrase: inversion (verb second)',
+    {
+      clause: {
+        subj: the('man'),
+        verb: 'read',
+        obj: the('newspaper'),
+        tense: 'pres',
+        time: { kind: 'word', w: 'today' },
+        front: true,
+      },
+    },
+    'Today, the man reads the newspaper.',
+    'Heute liest der Mann die Zeitung.',
+  ],
+  [
+    'clock time: half past six = halb sieben',
     { clause: { subj: { pro: 'she' }, verb: 'get+up', tense: 'pres', time: { kind: 'clock', h: 6, m: 30 } } },
-    'She gets up at half past six.', 'Sie steht um halb sieben auf.'],
-  ['date with a fronted ordinal',
-    { clause: { subj: { pro: 'they' }, verb: 'drive', place: 'city', tense: 'fut', time: { kind: 'date', day: 3, month: 4, ord: true }, front: true } },
-    'On the third of May, they will drive to the city.', 'Am dritten Mai werden sie in die Stadt fahren.'],
-  ['number word with a strong adjective ending',
-    { clause: { subj: the('farmer'), verb: 'have', obj: { n: 'cow', det: 'num', num: 3, adj: 'brown' }, tense: 'pres' } },
-    'The farmer has three brown cows.', 'Der Bauer hat drei braune Kühe.'],
-  ['number in digits',
+    'She gets up at half past six.',
+    'Sie steht um halb sieben auf.',
+  ],
+  [
+    'date with a fronted ordinal',
+    {
+      clause: {
+        subj: { pro: 'they' },
+        verb: 'drive',
+        place: 'city',
+        tense: 'fut',
+        time: { kind: 'date', day: 3, month: 4, ord: true },
+        front: true,
+      },
+    },
+    'On the third of May, they will drive to the city.',
+    'Am dritten Mai werden sie in die Stadt fahren.',
+  ],
+  [
+    'number word with a strong adjective ending',
+    {
+      clause: { subj: the('farmer'), verb: 'have', obj: { n: 'cow', det: 'num', num: 3, adj: 'brown' }, tense: 'pres' },
+    },
+    'The farmer has three brown cows.',
+    'Der Bauer hat drei braune Kühe.',
+  ],
+  [
+    'number in digits',
     { clause: { subj: the('cook'), verb: 'buy', obj: { n: 'egg', det: 'num', num: 25 }, tense: 'pres' } },
-    'The cook buys 25 eggs.', 'Der Koch kauft 25 Eier.'],
-  ['yes/no question: verb first',
+    'The cook buys 25 eggs.',
+    'Der Koch kauft 25 Eier.',
+  ],
+  [
+    'yes/no question: verb first',
     { clause: { subj: the('dog', { pl: true }), verb: 'be', adj: 'hungry', tense: 'pres', q: 'yn' } },
-    'Are the dogs hungry?', 'Sind die Hunde hungrig?'],
-  ['wh-question about the object, perfect',
+    'Are the dogs hungry?',
+    'Sind die Hunde hungrig?',
+  ],
+  [
+    'wh-question about the object, perfect',
     { clause: { subj: my('sister'), verb: 'buy', obj: the('bag'), tense: 'perf', q: 'what' } },
-    'What has my sister bought?', 'Was hat meine Schwester gekauft?'],
-  ['where to: wohin with a motion verb',
+    'What has my sister bought?',
+    'Was hat meine Schwester gekauft?',
+  ],
+  [
+    'where to: wohin with a motion verb',
     { clause: { subj: the('driver'), verb: 'drive', place: 'airport', tense: 'pres', q: 'where' } },
-    'Where does the driver drive?', 'Wohin fährt der Fahrer?'],
-  ['how many',
-    { clause: { subj: { pro: 'you' }, verb: 'have', obj: { n: 'cat', det: 'num', num: 2 }, tense: 'pres', q: 'howmany' } },
-    'How many cats do you have?', 'Wie viele Katzen hast du?'],
-  ['fronted subordinate clause: the main verb comes first',
-    { clause: { subj: the('child', { pl: true }), verb: 'play', place: 'garden', tense: 'pres' }, conj: 'if', sub: { subj: { pro: 'it' }, verb: 'rain', tense: 'pres' }, subFirst: true },
-    'If it rains, the children play in the garden.', 'Wenn es regnet, spielen die Kinder im Garten.'],
-  ['weil + modal: modal last',
-    { clause: { subj: { pro: 'he' }, verb: 'cry', tense: 'pres' }, conj: 'because', sub: { subj: the('mother'), verb: 'work', tense: 'must', place: 'office' } },
-    'He cries because the mother must work in the office.', 'Er weint, weil die Mutter im Büro arbeiten muss.'],
-  ['ob + perfect with sein, dative verb',
-    { frame: { verb: 'know', subj: { pro: 'I' }, neg: true }, conj: 'whether', sub: { subj: the('cat'), verb: 'follow', obj: the('mouse'), tense: 'perf' } },
-    'I do not know whether the cat has followed the mouse.', 'Ich weiß nicht, ob die Katze der Maus gefolgt ist.'],
-  ['animals fressen, people essen',
+    'Where does the driver drive?',
+    'Wohin fährt der Fahrer?',
+  ],
+  [
+    'how many',
+    {
+      clause: {
+        subj: { pro: 'you' },
+        verb: 'have',
+        obj: { n: 'cat', det: 'num', num: 2 },
+        tense: 'pres',
+        q: 'howmany',
+      },
+    },
+    'How many cats do you have?',
+    'Wie viele Katzen hast du?',
+  ],
+  [
+    'fronted subordinate clause: the main verb comes first',
+    {
+      clause: { subj: the('child', { pl: true }), verb: 'play', place: 'garden', tense: 'pres' },
+      conj: 'if',
+      sub: { subj: { pro: 'it' }, verb: 'rain', tense: 'pres' },
+      subFirst: true,
+    },
+    'If it rains, the children play in the garden.',
+    'Wenn es regnet, spielen die Kinder im Garten.',
+  ],
+  [
+    'weil + modal: modal last',
+    {
+      clause: { subj: { pro: 'he' }, verb: 'cry', tense: 'pres' },
+      conj: 'because',
+      sub: { subj: the('mother'), verb: 'work', tense: 'must', place: 'office' },
+    },
+    'He cries because the mother must work in the office.',
+    'Er weint, weil die Mutter im Büro arbeiten muss.',
+  ],
+  [
+    'ob + perfect with sein, dative verb',
+    {
+      frame: { verb: 'know', subj: { pro: 'I' }, neg: true },
+      conj: 'whether',
+      sub: { subj: the('cat'), verb: 'follow', obj: the('mouse'), tense: 'perf' },
+    },
+    'I do not know whether the cat has followed the mouse.',
+    'Ich weiß nicht, ob die Katze der Maus gefolgt ist.',
+  ],
+  [
+    'animals fressen, people essen',
     { clause: { subj: the('horse'), verb: 'eat', obj: { n: 'apple', det: 'none', pl: true }, tense: 'perf' } },
-    'The horse has eaten apples.', 'Das Pferd hat Äpfel gefressen.'],
-  ['possessive with weak-noun dative and nicht before the place',
+    'The horse has eaten apples.',
+    'Das Pferd hat Äpfel gefressen.',
+  ],
+  [
+    'possessive with weak-noun dative and nicht before the place',
     { clause: { subj: our('neighbour'), verb: 'sleep', place: 'garden', tense: 'pres', neg: true } },
-    'Our neighbour does not sleep in the garden.', 'Unser Nachbar schläft nicht im Garten.'],
-  ['dieser + strong mass noun negation',
+    'Our neighbour does not sleep in the garden.',
+    'Unser Nachbar schläft nicht im Garten.',
+  ],
+  [
+    'dieser + strong mass noun negation',
     { clause: { subj: this_('baby'), verb: 'drink', obj: { n: 'milk', det: 'none' }, tense: 'pres', neg: true } },
-    'This baby does not drink milk.', 'Dieses Baby trinkt keine Milch.'],
+    'This baby does not drink milk.',
+    'Dieses Baby trinkt keine Milch.',
+  ],
 ];
 
 function my(n: string) {
@@ -132,7 +272,12 @@ describe('demo corpus grammar (hand-written expected translations)', () => {
       [{ n: 'dog', det: 'none', pl: true, adj: 'small' }, 'kleine Hunde', 'kleine Hunde', 'kleinen Hunden'],
       [{ n: 'boy', det: 'my', adj: 'tired' }, 'mein müder Junge', 'meinen müden Jungen', 'meinem müden Jungen'],
       [{ n: 'car', det: 'this', adj: 'expensive' }, 'dieses teure Auto', 'dieses teure Auto', 'diesem teuren Auto'],
-      [{ n: 'lamp', det: 'our', adj: 'dark', pl: true }, 'unsere dunklen Lampen', 'unsere dunklen Lampen', 'unseren dunklen Lampen'],
+      [
+        { n: 'lamp', det: 'our', adj: 'dark', pl: true },
+        'unsere dunklen Lampen',
+        'unsere dunklen Lampen',
+        'unseren dunklen Lampen',
+      ],
       [{ n: 'coffee', det: 'none', adj: 'warm' }, 'warmer Kaffee', 'warmen Kaffee', 'warmem Kaffee'],
     ];
     for (const [np, nom, acc, dat] of rows) {
@@ -193,15 +338,26 @@ describe('demo corpus generator', () => {
     expect(types('de')).toBeLessThan(1600);
   });
 
-  it.skipIf(!existsSync(join(REPO, 'corpora/demo/train.en')))('the committed demo corpus is exactly what the script generates', () => {
-    const pairs: { en: string; de: string }[] = gen.generatePairs(42000, 20261128);
-    const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
-    const splits: [string, number, number][] = [['train', 0, 40000], ['valid', 40000, 41000], ['test', 41000, 42000]];
-    for (const [name, lo, hi] of splits) {
-      for (const side of ['en', 'de'] as const) {
-        const expected = pairs.slice(lo, hi).map((p) => p[side]).join('\n') + '\n';
-        expect(sha(readFileSync(join(REPO, `corpora/demo/${name}.${side}`))), `${name}.${side}`).toBe(sha(expected));
+  it.skipIf(!existsSync(join(REPO, 'corpora/demo/train.en')))(
+    'the committed demo corpus is exactly what the script generates',
+    () => {
+      const pairs: { en: string; de: string }[] = gen.generatePairs(42000, 20261128);
+      const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+      const splits: [string, number, number][] = [
+        ['train', 0, 40000],
+        ['valid', 40000, 41000],
+        ['test', 41000, 42000],
+      ];
+      for (const [name, lo, hi] of splits) {
+        for (const side of ['en', 'de'] as const) {
+          const expected =
+            pairs
+              .slice(lo, hi)
+              .map((p) => p[side])
+              .join('\n') + '\n';
+          expect(sha(readFileSync(join(REPO, `corpora/demo/${name}.${side}`))), `${name}.${side}`).toBe(sha(expected));
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -25,7 +25,11 @@ describe('splitCorpus', () => {
     expect(all.length).toBe(pairs.length - 2);
     expect(new Set(all.map(key)).size).toBe(all.length);
     const where = new Map<string, string>();
-    for (const [name, part] of [['train', s.train], ['valid', s.valid], ['test', s.test]] as const) {
+    for (const [name, part] of [
+      ['train', s.train],
+      ['valid', s.valid],
+      ['test', s.test],
+    ] as const) {
       for (const p of part) {
         const k = sourceKey(p.src);
         expect(where.get(k) ?? name).toBe(name);

@@ -29,15 +29,22 @@ const lines = ['the cat sits on the mat', 'a dog runs', '', longLine, 'the man r
 describe('ensembles on the command line', () => {
   it('translate --model A --model B: the ensemble’s translations (as the library gives them), the smaller source limit', async () => {
     // the same tokenizers, different weights
-    expect(readFileSync(join(runA, 'tokenizer.src.json')).equals(readFileSync(join(runB, 'tokenizer.src.json')))).toBe(true);
-    const r = await runCli(['translate', '--model', runA, '--model', join(runB, 'best'), '--beam', '3'], { input: lines.join('\n') + '\n' });
+    expect(readFileSync(join(runA, 'tokenizer.src.json')).equals(readFileSync(join(runB, 'tokenizer.src.json')))).toBe(
+      true,
+    );
+    const r = await runCli(['translate', '--model', runA, '--model', join(runB, 'best'), '--beam', '3'], {
+      input: lines.join('\n') + '\n',
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^seq2seq: warning: <stdin>:4: source of \d+ tokens cropped to the model's limit of 12$/m);
     const out = r.stdout.split('\n');
     expect(out).toHaveLength(lines.length + 1);
     const a = await loadDecodingRun(runA);
     const b = await loadDecodingRun(runB);
-    const ens = new Translator(new EnsembleModel([a.model, b.model]), a.srcTokenizer, a.tgtTokenizer, { beam: 3, maxSourceLength: 12 });
+    const ens = new Translator(new EnsembleModel([a.model, b.model]), a.srcTokenizer, a.tgtTokenizer, {
+      beam: 3,
+      maxSourceLength: 12,
+    });
     expect(out.slice(0, lines.length)).toEqual(ens.translate(lines).map((t) => t.hyps[0].text));
     const loaded = await loadDecodingModels([runA, join(runB, 'best')]);
     expect(loaded.maxSourceLength).toBe(12);
@@ -45,14 +52,34 @@ describe('ensembles on the command line', () => {
   });
 
   it('eval with two models: scores of the ensemble, its perplexity by forced decoding', async () => {
-    const r = await runCli(['eval', '--model', runA, '--model', runB, '--test', test, '--beam', '2', '--format', 'json']);
+    const r = await runCli([
+      'eval',
+      '--model',
+      runA,
+      '--model',
+      runB,
+      '--test',
+      test,
+      '--beam',
+      '2',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { ensemble: string[]; pairs: number; perplexity: { perplexity: number; tokens: number } };
+    const j = JSON.parse(r.stdout) as {
+      ensemble: string[];
+      pairs: number;
+      perplexity: { perplexity: number; tokens: number };
+    };
     expect(j.ensemble).toEqual([runA, runB]);
     expect(j.pairs).toBe(TINY_SRC.length);
     const loaded = await loadDecodingModels([runA, runB]);
     // eval crops the sources to the smaller limit (12, run b's)
-    const ppl = forcedPerplexity(loaded.model, TINY_SRC.map((s) => loaded.srcTokenizer.encode(s).slice(0, 12)), TINY_TGT.map((t) => loaded.tgtTokenizer.encode(t)));
+    const ppl = forcedPerplexity(
+      loaded.model,
+      TINY_SRC.map((s) => loaded.srcTokenizer.encode(s).slice(0, 12)),
+      TINY_TGT.map((t) => loaded.tgtTokenizer.encode(t)),
+    );
     expect(j.perplexity.perplexity).toBeCloseTo(ppl.perplexity, 6);
     expect(j.perplexity.tokens).toBe(ppl.tokens);
     const text = await runCli(['eval', '--model', runA, '--model', runB, '--test', test, '--beam', '1']);
@@ -61,13 +88,19 @@ describe('ensembles on the command line', () => {
   });
 
   it('different tokenizers: one line naming both directories, exit 2, no stack trace', async () => {
-    expect(readFileSync(join(runA, 'tokenizer.src.json')).equals(readFileSync(join(runOther, 'tokenizer.src.json')))).toBe(false);
+    expect(
+      readFileSync(join(runA, 'tokenizer.src.json')).equals(readFileSync(join(runOther, 'tokenizer.src.json'))),
+    ).toBe(false);
     const r = await runCli(['translate', '--model', runA, '--model', runOther], { input: 'the cat\n' });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`seq2seq: ${runOther}: its source tokenizer differs from the one of ${runA} (an ensemble needs identical tokenizers)\n`);
+    expect(r.stderr).toBe(
+      `seq2seq: ${runOther}: its source tokenizer differs from the one of ${runA} (an ensemble needs identical tokenizers)\n`,
+    );
     const e = await runCli(['eval', '--model', runOther, '--model', runA, '--test', test]);
     expect(e.code).toBe(2);
-    expect(e.stderr).toBe(`seq2seq: ${runA}: its source tokenizer differs from the one of ${runOther} (an ensemble needs identical tokenizers)\n`);
+    expect(e.stderr).toBe(
+      `seq2seq: ${runA}: its source tokenizer differs from the one of ${runOther} (an ensemble needs identical tokenizers)\n`,
+    );
   });
 });

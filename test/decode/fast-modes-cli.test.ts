@@ -41,7 +41,12 @@ describe('fast decoding modes (CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     const loaded = await loadDecodingRun(run, { shortlist: true, precision: 'int8' });
     const tr = new Translator(loaded.model, loaded.srcTokenizer, loaded.tgtTokenizer, { beam: 3 });
-    expect(r.stdout).toBe(tr.translate(lines).map((t) => t.hyps[0].text + '\n').join(''));
+    expect(r.stdout).toBe(
+      tr
+        .translate(lines)
+        .map((t) => t.hyps[0].text + '\n')
+        .join(''),
+    );
   });
 
   it('an unknown --precision, or --shortlist on a run without one: one line, exit 2', async () => {

@@ -23,15 +23,31 @@ import type { DecoderState } from '../../src/model/types.js';
 import { Rng } from '../../src/util/rng.js';
 
 const CONFIG: ModelConfigInput = {
-  cell: 'gru', attention: 'bahdanau', srcVocabSize: 30, tgtVocabSize: 40, embeddingSize: 8, hiddenSize: 16,
-  bidirectional: true, dropout: 0,
+  cell: 'gru',
+  attention: 'bahdanau',
+  srcVocabSize: 30,
+  tgtVocabSize: 40,
+  embeddingSize: 8,
+  hiddenSize: 16,
+  bidirectional: true,
+  dropout: 0,
 };
-const SOURCES = [[5, 9, 13, 7], [4, 4], [22, 21, 20, 19, 18, 17], [6, 11, 8]];
+const SOURCES = [
+  [5, 9, 13, 7],
+  [4, 4],
+  [22, 21, 20, 19, 18, 17],
+  [6, 11, 8],
+];
 const OPTS = { lengthPenalty: 0.6, maxLengthRatio: 1.5, maxLengthConstant: 3, keepAttention: false };
 
 /** A shortlist with the given list for every source id and the given frequent ids. */
 const uniform = (V: number, list: number[], frequent: number[]) =>
-  new Shortlist(30, V, Int32Array.from(frequent), Array.from({ length: 30 }, () => list));
+  new Shortlist(
+    30,
+    V,
+    Int32Array.from(frequent),
+    Array.from({ length: 30 }, () => list),
+  );
 
 describe('learning a shortlist', () => {
   it('ranks the targets of a source token by Dice, keeps the most frequent targets, ties to the lower id', () => {
@@ -76,7 +92,13 @@ describe('decoding over a shortlist', () => {
   };
 
   it('over the whole vocabulary: the same outputs, to the bit, as the default path', () => {
-    const all = withShortlist(uniform(40, Array.from({ length: 40 }, (_, t) => t), []));
+    const all = withShortlist(
+      uniform(
+        40,
+        Array.from({ length: 40 }, (_, t) => t),
+        [],
+      ),
+    );
     expect(greedyDecode(all, SOURCES, OPTS)).toEqual(greedyDecode(exact, SOURCES, OPTS));
     const beam = { ...OPTS, beam: 4, nBest: 2 };
     expect(beamSearch(all, SOURCES, beam)).toEqual(beamSearch(exact, SOURCES, beam));

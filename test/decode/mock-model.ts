@@ -45,10 +45,13 @@ class MockState implements DecoderState {
     return this.rows.length;
   }
   select(rows: Int32Array): MockState {
-    return new MockState(Array.from(rows, (r) => {
-      if (r < 0 || r >= this.rows.length) throw new Error(`select: row ${r} out of range`);
-      return this.rows[r];
-    }), this.srcLen);
+    return new MockState(
+      Array.from(rows, (r) => {
+        if (r < 0 || r >= this.rows.length) throw new Error(`select: row ${r} out of range`);
+        return this.rows[r];
+      }),
+      this.srcLen,
+    );
   }
 }
 
@@ -143,7 +146,12 @@ export class MockModel implements Seq2SeqModel {
 }
 
 /** Every output the decoders can produce (y</s> with |y| < maxLen, or y cut at |y| = maxLen), scored. */
-export function exhaustiveBest(model: MockModel, src: number[], maxLen: number, alpha: number): { ids: number[]; score: number; finished: boolean }[] {
+export function exhaustiveBest(
+  model: MockModel,
+  src: number[],
+  maxLen: number,
+  alpha: number,
+): { ids: number[]; score: number; finished: boolean }[] {
   const V = model.tgtVocabSize;
   const out: { ids: number[]; score: number; finished: boolean }[] = [];
   const lp = (len: number) => (alpha === 0 ? 1 : ((5 + len) / 6) ** alpha);

@@ -115,7 +115,7 @@ export function referenceBeamSearch(
       if (g >= 0) {
         const off = (row0 + g) * V;
         let best = -Infinity;
-        for (let v = 0; v < V; v++) if (logProbs[off + v] > best) ((best = logProbs[off + v]), (gToken = v));
+        for (let v = 0; v < V; v++) if (logProbs[off + v] > best) (best = logProbs[off + v]), (gToken = v);
       }
       let gTaken = false;
       const survivors: (Alive & { row: number })[] = [];

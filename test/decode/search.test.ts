@@ -9,10 +9,17 @@ import { MockModel, exhaustiveBest } from './mock-model.js';
 function randomSources(seed: number, n: number, vocab: number): number[][] {
   let s = seed * 7919 + 13;
   const next = () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648);
-  return Array.from({ length: n }, () => Array.from({ length: Math.floor(next() * 7) }, () => 4 + Math.floor(next() * (vocab - 4))));
+  return Array.from({ length: n }, () =>
+    Array.from({ length: Math.floor(next() * 7) }, () => 4 + Math.floor(next() * (vocab - 4))),
+  );
 }
 
-const opts = (o: Partial<SearchOptions>): SearchOptions => ({ ...SEARCH_DEFAULTS, maxLengthRatio: 1, maxLengthConstant: 4, ...o });
+const opts = (o: Partial<SearchOptions>): SearchOptions => ({
+  ...SEARCH_DEFAULTS,
+  maxLengthRatio: 1,
+  maxLengthConstant: 4,
+  ...o,
+});
 
 describe('greedy decoding', () => {
   it('takes the argmax at every step; the score is the independently recomputed log-probability', () => {
@@ -86,7 +93,12 @@ describe('beam search', () => {
     let worse = 0;
     let better = 0;
     for (let seed = 0; seed < 150; seed++) {
-      const m = new MockModel({ vocab: 5 + (seed % 11), seed: 1000 + seed, sharpness: 1 + (seed % 5), eosBias: (seed % 4) - 1.5 });
+      const m = new MockModel({
+        vocab: 5 + (seed % 11),
+        seed: 1000 + seed,
+        sharpness: 1 + (seed % 5),
+        eosBias: (seed % 4) - 1.5,
+      });
       const srcs = randomSources(seed, 4, m.tgtVocabSize);
       const alpha = [0, 0.6, 1][seed % 3];
       const o = opts({ lengthPenalty: alpha });
@@ -135,7 +147,10 @@ describe('beam search', () => {
 
   it('respects the maximum length ratio × |x| + constant, and stops once every sentence is done', () => {
     const m = new MockModel({ vocab: 8, seed: 5, eosBias: -20 }); // </s> practically never chosen
-    const srcs = [[4, 5], [4, 5, 6, 7, 4, 5]];
+    const srcs = [
+      [4, 5],
+      [4, 5, 6, 7, 4, 5],
+    ];
     const o = opts({ beam: 3, nBest: 3, maxLengthRatio: 1.5, maxLengthConstant: 1 });
     const out = beamSearch(m, srcs, o);
     expect(out[0].every((h) => h.ids.length === 4 && !h.finished)).toBe(true);

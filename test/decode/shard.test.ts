@@ -295,7 +295,9 @@ describe('seq2seq translate --shard', () => {
     for (const out of [dev, fifo, link]) {
       const r = await translate(['-o', out, '--shard', '0/1']);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toBe(`seq2seq: ${out}: not a regular file; a shard's output must be a file of its own (nothing written)\n`);
+      expect(r.stderr).toBe(
+        `seq2seq: ${out}: not a regular file; a shard's output must be a file of its own (nothing written)\n`,
+      );
     }
     expect(statSync(dev).isCharacterDevice()).toBe(true);
     expect(statSync(fifo).isFIFO()).toBe(true);

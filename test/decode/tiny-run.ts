@@ -7,11 +7,26 @@ import { saveTokenizers, writeCheckpoint, writeRunConfig } from '../../src/model
 import { learnBpe } from '../../src/text/tokenizer.js';
 import { Rng } from '../../src/util/rng.js';
 
-export const TINY_SRC = ['the cat sits on the mat', 'a dog runs in the park', 'the man reads a book', 'two children play with a ball', 'a woman walks her dog'];
-export const TINY_TGT = ['die katze sitzt auf der matte', 'ein hund rennt im park', 'der mann liest ein buch', 'zwei kinder spielen mit einem ball', 'eine frau geht mit ihrem hund'];
+export const TINY_SRC = [
+  'the cat sits on the mat',
+  'a dog runs in the park',
+  'the man reads a book',
+  'two children play with a ball',
+  'a woman walks her dog',
+];
+export const TINY_TGT = [
+  'die katze sitzt auf der matte',
+  'ein hund rennt im park',
+  'der mann liest ein buch',
+  'zwei kinder spielen mit einem ball',
+  'eine frau geht mit ihrem hund',
+];
 
 /** `seed` draws the weights (default 7); `vocabSize` of both tokenizers (default 60). */
-export async function makeTinyRun(dir: string, opts: { maxSourceLength?: number; attention?: 'bahdanau' | 'none'; seed?: number; vocabSize?: number } = {}): Promise<string> {
+export async function makeTinyRun(
+  dir: string,
+  opts: { maxSourceLength?: number; attention?: 'bahdanau' | 'none'; seed?: number; vocabSize?: number } = {},
+): Promise<string> {
   const src = await learnBpe(TINY_SRC, { vocabSize: opts.vocabSize ?? 60, minFrequency: 1 });
   const tgt = await learnBpe(TINY_TGT, { vocabSize: opts.vocabSize ?? 60, minFrequency: 1 });
   const model = new Seq2Seq(

@@ -21,7 +21,9 @@ const lines = ['the cat sits on the mat', '', 'a dog runs', '   ', longLine, 'zw
 
 describe('seq2seq translate (batch)', () => {
   it('one output line per input line, in order; empty → empty; long lines cropped with a warning; same text as the Translator API', async () => {
-    const r = await runCli(['translate', '--model', run, '--beam', '3', '--batch-size', '2'], { input: lines.join('\n') + '\n' });
+    const r = await runCli(['translate', '--model', run, '--beam', '3', '--batch-size', '2'], {
+      input: lines.join('\n') + '\n',
+    });
     expect(r.code).toBe(0);
     const out = r.stdout.split('\n');
     expect(out).toHaveLength(lines.length + 1);
@@ -30,14 +32,22 @@ describe('seq2seq translate (batch)', () => {
     expect(out[3]).toBe('');
     expect(r.stderr).toMatch(/^seq2seq: warning: <stdin>:5: source of \d+ tokens cropped to the model's limit of 20$/m);
     const loaded = await loadDecodingRun(run);
-    const tr = new Translator(loaded.model, loaded.srcTokenizer, loaded.tgtTokenizer, { beam: 3, maxSourceLength: loaded.maxSourceLength });
+    const tr = new Translator(loaded.model, loaded.srcTokenizer, loaded.tgtTokenizer, {
+      beam: 3,
+      maxSourceLength: loaded.maxSourceLength,
+    });
     expect(out.slice(0, lines.length)).toEqual(tr.translate(lines).map((t) => t.hyps[0].text));
   });
 
   it('--format jsonl with --n-best: {"src","hyps":[{"text","score"}]} per line, best first', async () => {
-    const r = await runCli(['translate', '--model', run, '--beam', '4', '--n-best', '3', '--format', 'jsonl'], { input: 'the cat\na dog runs\n' });
+    const r = await runCli(['translate', '--model', run, '--beam', '4', '--n-best', '3', '--format', 'jsonl'], {
+      input: 'the cat\na dog runs\n',
+    });
     expect(r.code).toBe(0);
-    const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { src: string; hyps: { text: string; score: number }[] });
+    const objs = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { src: string; hyps: { text: string; score: number }[] });
     expect(objs.map((o) => o.src)).toEqual(['the cat', 'a dog runs']);
     for (const o of objs) {
       expect(o.hyps.length).toBeGreaterThan(0);
@@ -64,7 +74,10 @@ describe('seq2seq translate (batch)', () => {
     const outDir = mkdtempSync(join(dir, 'o-'));
     const outPath = join(outDir, 'keep.txt');
     writeFileSync(outPath, 'precious\n');
-    writeFileSync(inPath, Buffer.concat([Buffer.from('the cat\na dog\n'), Buffer.from([0x61, 0xc3, 0x28, 0x0a]), Buffer.from('the man\n')]));
+    writeFileSync(
+      inPath,
+      Buffer.concat([Buffer.from('the cat\na dog\n'), Buffer.from([0x61, 0xc3, 0x28, 0x0a]), Buffer.from('the man\n')]),
+    );
     const r = await runCli(['translate', '--model', run, '-i', inPath, '-o', outPath, '--batch-size', '1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`seq2seq: ${inPath}:3: invalid UTF-8 (byte 0xC3 at column 2)\n`);
@@ -78,7 +91,10 @@ describe('seq2seq translate (batch)', () => {
   it('a closed stdout pipe (| head -1) ends quietly with exit 0', async () => {
     const input = Array.from({ length: 3000 }, (_, i) => `the cat ${i % 7 === 0 ? 'sits' : 'runs'}`).join('\n') + '\n';
     const res = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'translate', '--model', run, '--beam', '1', '--batch-size', '16'], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+      const child = spawn(process.execPath, [BIN, 'translate', '--model', run, '--beam', '1', '--batch-size', '16'], {
+        cwd: REPO,
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout.once('data', () => child.stdout.destroy());
@@ -91,7 +107,9 @@ describe('seq2seq translate (batch)', () => {
   });
 
   it('usage errors: --n-best over --beam, n-best with text output, missing run, missing input', async () => {
-    expect((await runCli(['translate', '--model', run, '--beam', '2', '--n-best', '3', '--format', 'jsonl'])).code).toBe(2);
+    expect(
+      (await runCli(['translate', '--model', run, '--beam', '2', '--n-best', '3', '--format', 'jsonl'])).code,
+    ).toBe(2);
     const t = await runCli(['translate', '--model', run, '--beam', '3', '--n-best', '2']);
     expect(t.code).toBe(2);
     expect(t.stderr).toContain('needs --format jsonl');
@@ -107,12 +125,17 @@ describe('seq2seq translate (batch)', () => {
 
 describe('seq2seq translate (streaming and interrupts)', () => {
   const spawnTranslate = (args: string[]) =>
-    spawn(process.execPath, [BIN, 'translate', '--model', run, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+    spawn(process.execPath, [BIN, 'translate', '--model', run, ...args], {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
 
   it('output of the first batch appears before the input ends', async () => {
     const child = spawnTranslate(['--beam', '1', '--batch-size', '2']);
     child.stdin.write('the cat\na dog\n');
-    const first = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    const first = await new Promise<string>((resolve) =>
+      child.stdout.once('data', (d: Buffer) => resolve(d.toString())),
+    );
     expect(first.split('\n')).toHaveLength(3); // two lines, stdin still open
     child.stdin.end('the man\n');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -10,8 +10,15 @@ function wordCodec(n: number): TextCodec {
   const index = new Map(vocab.map((w, i) => [w, i]));
   return {
     tokenize: (t) => t.split(/\s+/).filter((w) => w !== ''),
-    encode: (t) => Int32Array.from(t.split(/\s+/).filter((w) => w !== ''), (w) => index.get(w) ?? UNK_ID),
-    decode: (ids) => Array.from(ids, (id) => vocab[id]).filter((w) => !['<pad>', '<s>', '</s>'].includes(w)).join(' '),
+    encode: (t) =>
+      Int32Array.from(
+        t.split(/\s+/).filter((w) => w !== ''),
+        (w) => index.get(w) ?? UNK_ID,
+      ),
+    decode: (ids) =>
+      Array.from(ids, (id) => vocab[id])
+        .filter((w) => !['<pad>', '<s>', '</s>'].includes(w))
+        .join(' '),
     idToToken: (id) => vocab[id],
     detokenize: (pieces) => pieces.join(' '),
   };
@@ -40,7 +47,10 @@ describe('Translator', () => {
 
   it('translating many lines at once equals translating each alone (greedy and beam)', () => {
     for (const beam of [1, 4]) {
-      const tr = new Translator(new MockModel({ vocab: V, seed: 9, eosBias: 0.5 }), codec, codec, { beam, nBest: beam === 1 ? 1 : 3 });
+      const tr = new Translator(new MockModel({ vocab: V, seed: 9, eosBias: 0.5 }), codec, codec, {
+        beam,
+        nBest: beam === 1 ? 1 : 3,
+      });
       const all = tr.translate(lines);
       const one = lines.map((l) => tr.translate([l])[0]);
       expect(all).toEqual(one);
@@ -48,7 +58,10 @@ describe('Translator', () => {
   });
 
   it('a source over the limit is cropped with a warning, and translated as the cropped text', () => {
-    const tr = new Translator(new MockModel({ vocab: V, seed: 2, eosBias: 1 }), codec, codec, { beam: 2, maxSourceLength: 3 });
+    const tr = new Translator(new MockModel({ vocab: V, seed: 2, eosBias: 1 }), codec, codec, {
+      beam: 2,
+      maxSourceLength: 3,
+    });
     const [long, short] = tr.translate(['w1 w2 w3 w4 w5', 'w1 w2']);
     expect(long.warnings).toEqual(["source of 5 tokens cropped to the model's limit of 3"]);
     expect(long.sourcePieces).toEqual(['w1', 'w2', 'w3']);
@@ -83,7 +96,9 @@ describe('Translator', () => {
   it('rejects bad options with InputError', () => {
     const m = new MockModel({ vocab: V, seed: 1 });
     expect(() => new Translator(m, codec, codec, { beam: 0 })).toThrow(/beam must be a positive integer/);
-    expect(() => new Translator(m, codec, codec).translate(['w1'], { beam: 2, nBest: 3 })).toThrow(/cannot exceed the beam/);
+    expect(() => new Translator(m, codec, codec).translate(['w1'], { beam: 2, nBest: 3 })).toThrow(
+      /cannot exceed the beam/,
+    );
   });
 
   it('joinPieces: metaspace to spaces, one leading space dropped', () => {

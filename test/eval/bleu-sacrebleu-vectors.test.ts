@@ -35,13 +35,21 @@ const test_corpus_bleu_cases: [string[], string[][], Partial<BleuOptions>, numbe
   [_hyps, _refs, { smoothMethod: 'none' }, 48.530827],
 ];
 
-const test_case_offset: [string[], string[][], number, number][] = [[['am I am a character sequence'], [['I am a symbol string sequence a a']], 0.1555722182, 0]];
-
-const test_case_statistics: [string[], string[][], { common: number[]; total: number[] }][] = [
-  [['am I am a character sequence'], [['I am a symbol string sequence a a']], { common: [4, 2, 1, 0], total: [6, 5, 4, 3] }],
+const test_case_offset: [string[], string[][], number, number][] = [
+  [['am I am a character sequence'], [['I am a symbol string sequence a a']], 0.1555722182, 0],
 ];
 
-const test_case_scoring: [[{ common: number[]; total: number[] }, number, number], number][] = [[[{ common: [9, 7, 5, 3], total: [10, 8, 6, 4] }, 11, 11], 0.8375922397]];
+const test_case_statistics: [string[], string[][], { common: number[]; total: number[] }][] = [
+  [
+    ['am I am a character sequence'],
+    [['I am a symbol string sequence a a']],
+    { common: [4, 2, 1, 0], total: [6, 5, 4, 3] },
+  ],
+];
+
+const test_case_scoring: [[{ common: number[]; total: number[] }, number, number], number][] = [
+  [[{ common: [9, 7, 5, 3], total: [10, 8, 6, 4] }, 11, 11], 0.8375922397],
+];
 
 const test_case_effective_order: [string[], string[][], number][] = [
   [['test'], [['a test']], 0.3678794411714425],
@@ -96,9 +104,14 @@ describe('test_bleu.py vectors', () => {
     expect(Math.abs(rawCorpusBleu(hyps, refs, 0.01).score / 100 - expected)).toBeLessThan(EPSILON);
   });
 
-  it.each(test_case_degenerate_stats)('degenerate stats %j offset %f → %f exactly', ([st, sysLen, refLen], offset, expected) => {
-    expect(computeBleu(st.common, st.total, sysLen, refLen, { smoothMethod: 'floor', smoothValue: offset }).score / 100).toBe(expected);
-  });
+  it.each(test_case_degenerate_stats)(
+    'degenerate stats %j offset %f → %f exactly',
+    ([st, sysLen, refLen], offset, expected) => {
+      expect(
+        computeBleu(st.common, st.total, sysLen, refLen, { smoothMethod: 'floor', smoothValue: offset }).score / 100,
+      ).toBe(expected);
+    },
+  );
 
   it.each(test_bleu_max_order)('max_ngram_order %i → %s', (order, hyps, refs, expected) => {
     expect(new Bleu({ maxNgramOrder: order }).corpusScore(hyps, refs).score.toFixed(2)).toBe(expected); // no ties at these values;
@@ -157,12 +170,16 @@ describe('README example, printed lines', () => {
   it('variable number of references: nrefs:var', () => {
     const refs = [['', ..._refs[0].slice(1)], _refs[1]];
     const bleu = new Bleu();
-    expect(formatBleu(bleu.corpusScore(_hyps, refs))).toBe('BLEU = 29.44 82.4/42.9/27.3/12.5 (BP = 0.889 ratio = 0.895 hyp_len = 17 ref_len = 19)');
+    expect(formatBleu(bleu.corpusScore(_hyps, refs))).toBe(
+      'BLEU = 29.44 82.4/42.9/27.3/12.5 (BP = 0.889 ratio = 0.895 hyp_len = 17 ref_len = 19)',
+    );
     expect(bleu.signature()).toBe('nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:seq2seq-0.1.0');
   });
 
   it('smoothing values appear in the signature as sacreBLEU writes them', () => {
     expect(new Bleu({ smoothMethod: 'floor' }).signature()).toContain('smooth:floor[0.10]');
-    expect(new Bleu({ smoothMethod: 'add-k', smoothValue: 2, lowercase: true }).signature()).toContain('case:lc|eff:no|tok:13a|smooth:add-k[2.00]');
+    expect(new Bleu({ smoothMethod: 'add-k', smoothValue: 2, lowercase: true }).signature()).toContain(
+      'case:lc|eff:no|tok:13a|smooth:add-k[2.00]',
+    );
   });
 });

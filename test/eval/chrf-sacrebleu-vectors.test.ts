@@ -34,11 +34,19 @@ const test_cases: [string[], string[], number][] = [
   [['a b c'], ['a b c'], 50.0],
   [['a b c'], ['abc'], 50.0],
   [
-    [' risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .'],
-    ['risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .'],
+    [
+      ' risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .',
+    ],
+    [
+      'risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .',
+    ],
     63.36173,
   ],
-  [[' Die    Beziehung zwischen  Obama und Netanjahu ist nicht gerade  freundlich. '], ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'], 64.1302698],
+  [
+    [' Die    Beziehung zwischen  Obama und Netanjahu ist nicht gerade  freundlich. '],
+    ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'],
+    64.1302698,
+  ],
   [['Niemand hat die Absicht, eine Mauer zu errichten'], ['Niemand hat die Absicht, eine Mauer zu errichten'], 100.0],
 ];
 
@@ -53,10 +61,18 @@ const test_cases_effective_order: [string[], string[], number][] = [
 ];
 
 const test_cases_keep_whitespace: [string[], string[], number][] = [
-  [['Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich.'], ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'], 67.3481606],
   [
-    ['risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .'],
-    ['risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .'],
+    ['Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich.'],
+    ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'],
+    67.3481606,
+  ],
+  [
+    [
+      'risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .',
+    ],
+    [
+      'risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .',
+    ],
     65.2414427,
   ],
 ];

@@ -22,9 +22,26 @@ beforeAll(async () => {
 describe('seq2seq eval', () => {
   it('reports BLEU/chrF of its own translations, perplexity and speed, consistent with the library', async () => {
     const hypOut = join(dir, 'hyps.txt');
-    const r = await runCli(['eval', '--model', run, '--test', test, '--beam', '2', '--format', 'json', '--hyp-out', hypOut]);
+    const r = await runCli([
+      'eval',
+      '--model',
+      run,
+      '--test',
+      test,
+      '--beam',
+      '2',
+      '--format',
+      'json',
+      '--hyp-out',
+      hypOut,
+    ]);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout) as { pairs: number; metrics: { name: string; score: number; signature: string }[]; perplexity: { perplexity: number; tokens: number }; decoding: { sentences: number; sentencesPerSecond: number } };
+    const j = JSON.parse(r.stdout) as {
+      pairs: number;
+      metrics: { name: string; score: number; signature: string }[];
+      perplexity: { perplexity: number; tokens: number };
+      decoding: { sentences: number; sentencesPerSecond: number };
+    };
     expect(j.pairs).toBe(TINY_SRC.length);
     const hyps = readFileSync(hypOut, 'utf8').split('\n').slice(0, -1);
     expect(hyps).toHaveLength(TINY_SRC.length);
@@ -33,7 +50,11 @@ describe('seq2seq eval', () => {
     expect(j.metrics[1].score).toBe(corpusChrf(hyps, [TINY_TGT]).score);
     expect(j.metrics[0].signature).toBe('nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:seq2seq-0.1.0');
     const loaded = await loadDecodingRun(run);
-    const ppl = perplexity(loaded.model, TINY_SRC.map((s) => loaded.srcTokenizer.encode(s)), TINY_TGT.map((t) => loaded.tgtTokenizer.encode(t)));
+    const ppl = perplexity(
+      loaded.model,
+      TINY_SRC.map((s) => loaded.srcTokenizer.encode(s)),
+      TINY_TGT.map((t) => loaded.tgtTokenizer.encode(t)),
+    );
     expect(j.perplexity.perplexity).toBeCloseTo(ppl.perplexity, 6);
     expect(j.perplexity.tokens).toBe(ppl.tokens);
     expect(j.decoding.sentences).toBe(TINY_SRC.length);
@@ -51,7 +72,10 @@ describe('seq2seq eval', () => {
     const hyps = readFileSync(hypOut, 'utf8');
     expect(hyps).toBe(t.stdout);
     // the limit of 0 × source + 2 tokens holds: at most 2 target tokens, so at most 2 words
-    const words = hyps.split('\n').slice(0, -1).map((h) => h.split(' ').filter((w) => w !== '').length);
+    const words = hyps
+      .split('\n')
+      .slice(0, -1)
+      .map((h) => h.split(' ').filter((w) => w !== '').length);
     expect(Math.max(...words)).toBeLessThanOrEqual(2);
     expect(Math.max(...words)).toBeGreaterThan(0);
   });
@@ -60,7 +84,9 @@ describe('seq2seq eval', () => {
     const r = await runCli(['eval', '--model', run, '--test', test, '--beam', '1']);
     expect(r.code).toBe(0);
     const out = r.stdout.split('\n');
-    expect(out[0]).toMatch(/^BLEU = \d+\.\d\d [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ \(BP = [\d.]+ ratio = [\d.]+ hyp_len = \d+ ref_len = \d+\)$/);
+    expect(out[0]).toMatch(
+      /^BLEU = \d+\.\d\d [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ \(BP = [\d.]+ ratio = [\d.]+ hyp_len = \d+ ref_len = \d+\)$/,
+    );
     expect(out[1]).toMatch(/^BLEU\|nrefs:1\|/);
     expect(out[2]).toMatch(/^chrF2 = \d+\.\d\d$/);
     expect(out[4]).toMatch(/^perplexity = [\d.]+ /);
@@ -72,10 +98,17 @@ describe('seq2seq score --model --test (forced decoding)', () => {
   it('one log-probability per pair, equal to the library forced decoding', async () => {
     const r = await runCli(['score', '--model', run, '--test', test, '--format', 'jsonl', '--batch-size', '2']);
     expect(r.code).toBe(0);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { line: number; src: string; tgt: string; logprob: number; tokens: number });
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; src: string; tgt: string; logprob: number; tokens: number });
     expect(rows.map((x) => x.line)).toEqual([1, 2, 3, 4, 5]);
     const loaded = await loadDecodingRun(run);
-    const expected = forcedDecode(loaded.model, TINY_SRC.map((s) => loaded.srcTokenizer.encode(s)), TINY_TGT.map((t) => loaded.tgtTokenizer.encode(t)));
+    const expected = forcedDecode(
+      loaded.model,
+      TINY_SRC.map((s) => loaded.srcTokenizer.encode(s)),
+      TINY_TGT.map((t) => loaded.tgtTokenizer.encode(t)),
+    );
     rows.forEach((x, i) => {
       expect(x.src).toBe(TINY_SRC[i]);
       expect(x.logprob).toBeCloseTo(expected[i].logProb, 4);

@@ -44,18 +44,35 @@ describe('niceStep', () => {
 
 describe('lineChartSvg', () => {
   it('draws each series as a polyline in the plot area, axes from 0 to a round maximum', () => {
-    const svg = lineChartSvg([{ label: 'val <BLEU>', points: [[0, 0], [30, 17], [60, 34]] }], { title: 't & u', xLabel: 'minutes', yLabel: 'BLEU', width: 640, height: 360 });
+    const svg = lineChartSvg(
+      [
+        {
+          label: 'val <BLEU>',
+          points: [
+            [0, 0],
+            [30, 17],
+            [60, 34],
+          ],
+        },
+      ],
+      { title: 't & u', xLabel: 'minutes', yLabel: 'BLEU', width: 640, height: 360 },
+    );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('val &lt;BLEU&gt;');
     expect(svg).toContain('t &amp; u');
     // x: 0..60 (step 10) over [56, 624]; y: 0..35 (step 5: 34/5 = 6.8 → 5) over [312, 36]
-    const poly = /<polyline[^>]*points="([^"]+)"/.exec(svg)![1].split(' ').map((p) => p.split(',').map(Number));
-    expect(poly).toEqual([
-      [56, 312],
-      [340, 312 - (17 / 35) * 276],
-      [624, 312 - (34 / 35) * 276],
-    ].map(([x, y]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100]));
+    const poly = /<polyline[^>]*points="([^"]+)"/
+      .exec(svg)![1]
+      .split(' ')
+      .map((p) => p.split(',').map(Number));
+    expect(poly).toEqual(
+      [
+        [56, 312],
+        [340, 312 - (17 / 35) * 276],
+        [624, 312 - (34 / 35) * 276],
+      ].map(([x, y]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100]),
+    );
     expect(svg).toContain('>35</text>');
     expect(svg).toContain('>60</text>');
   });

@@ -12,8 +12,22 @@ import { Chrf } from '../../src/eval/chrf.js';
 import { pyRstrip } from '../../src/eval/python-text.js';
 import { tokenize13a, tokenizeIntl } from '../../src/eval/tokenizers.js';
 
-interface Row { h: string; r: string; b13: number; bintl: number; bchar: number; c: number; cpp: number; ceps: number; tok13a: string; tokintl: string }
-const fx = JSON.parse(readFileSync(new URL('./fixtures/sacrebleu-random.json', import.meta.url), 'utf8')) as { rows: Row[]; corpus: Record<string, number> };
+interface Row {
+  h: string;
+  r: string;
+  b13: number;
+  bintl: number;
+  bchar: number;
+  c: number;
+  cpp: number;
+  ceps: number;
+  tok13a: string;
+  tokintl: string;
+}
+const fx = JSON.parse(readFileSync(new URL('./fixtures/sacrebleu-random.json', import.meta.url), 'utf8')) as {
+  rows: Row[];
+  corpus: Record<string, number>;
+};
 
 describe('random segments scored by sacreBLEU 2.6.0', () => {
   it('tokenisers produce the same token strings', () => {

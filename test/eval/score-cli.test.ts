@@ -22,7 +22,7 @@ const ref1 = file('ref1.txt', 'The dog bit the man.\nIt was not unexpected.\nThe
 const ref2 = file('ref2.txt', 'The dog had bit the man.\nNo one was surprised.\nThe man had bitten the dog.\n');
 
 describe('seq2seq score --hyp --ref', () => {
-  it('prints sacreBLEU\'s one-line `signature = score` per metric (README example, two references)', async () => {
+  it("prints sacreBLEU's one-line `signature = score` per metric (README example, two references)", async () => {
     const r = await runCli(['score', '--hyp', hyp, '--ref', ref1, '--ref', ref2]);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toEqual([
@@ -65,9 +65,22 @@ describe('seq2seq score --hyp --ref', () => {
     expect(w.stderr).toBe("seq2seq: --width must be an integer ≥ 0, got '-1'\n");
   });
 
-  it('--format json (sacreBLEU\'s keys, every digit of the score), --lowercase, --metrics', async () => {
+  it("--format json (sacreBLEU's keys, every digit of the score), --lowercase, --metrics", async () => {
     const up = file('hyp-upper.txt', "THE DOG BIT THE MAN.\nIT WASN'T SURPRISING.\nTHE MAN HAD JUST BITTEN HIM.\n");
-    const r = await runCli(['score', '--hyp', up, '--ref', ref1, '--ref', ref2, '--lowercase', '--metrics', 'bleu', '--format', 'json']);
+    const r = await runCli([
+      'score',
+      '--hyp',
+      up,
+      '--ref',
+      ref1,
+      '--ref',
+      ref2,
+      '--lowercase',
+      '--metrics',
+      'bleu',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { name: string; score: number; signature: string }[];
     expect(j).toHaveLength(1);

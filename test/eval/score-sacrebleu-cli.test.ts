@@ -14,7 +14,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EVAL_VERSION } from '../../src/eval/references.js';
 import { runCli } from '../helpers/run-cli.js';
 
-interface Case { sacrebleu: string[]; seq2seq: string[]; stdin: string | null; stdout: string }
+interface Case {
+  sacrebleu: string[];
+  seq2seq: string[];
+  stdin: string | null;
+  stdout: string;
+}
 const fx = JSON.parse(readFileSync(new URL('./fixtures/sacrebleu-cli.json', import.meta.url), 'utf8')) as {
   inputs: Record<string, string>;
   cases: Case[];

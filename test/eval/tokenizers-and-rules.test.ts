@@ -67,7 +67,10 @@ describe('BLEU rules worked by hand', () => {
     expect(s.totals).toEqual([4, 3, 2, 1]);
   });
   it('--lowercase folds case before tokenising', () => {
-    expect(corpusBleu(['THE CAT SAT ON THE MAT'], [['the cat sat on the mat']], { lowercase: true }).score).toBeCloseTo(100, 10);
+    expect(corpusBleu(['THE CAT SAT ON THE MAT'], [['the cat sat on the mat']], { lowercase: true }).score).toBeCloseTo(
+      100,
+      10,
+    );
     expect(corpusBleu(['THE CAT SAT ON THE MAT'], [['the cat sat on the mat']]).score).toBe(0);
     // Without the effective order a 2-word corpus has no 3-grams: log 0 is floored and BLEU ≈ 0.
     expect(corpusBleu(['the cat'], [['the cat']]).score).toBe(0);

@@ -12,7 +12,17 @@
  * 20 steps.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,11 +42,13 @@ afterAll(() => {
 
 /** Writes the input file; returns its line count and size. Memory: one group at a time. */
 function writeInput(path: string): { lines: number; bytes: number; groups: number } {
-  const sentences = readFileSync(join(REPO, 'corpora', 'demo', 'train.en'), 'utf8').split('\n').filter((s) => s.trim() !== '');
+  const sentences = readFileSync(join(REPO, 'corpora', 'demo', 'train.en'), 'utf8')
+    .split('\n')
+    .filter((s) => s.trim() !== '');
   let pool = '';
   for (let i = 0; pool.length < 1_200_000; i++) pool += sentences[(i * 7919) % sentences.length] + ' ';
   let seed = 12345;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const fd = openSync(path, 'w');
   let bytes = 0;
   let lines = 0;
@@ -63,7 +75,10 @@ function writeInput(path: string): { lines: number; bytes: number; groups: numbe
 }
 
 /** Counts the lines of a file as a stream, and the line numbers (1-based) that are empty. */
-async function scanOutput(path: string, isEmptyExpected: (line: number) => boolean): Promise<{ lines: number; emptyWhereExpected: number; notEmptyWhereExpected: number }> {
+async function scanOutput(
+  path: string,
+  isEmptyExpected: (line: number) => boolean,
+): Promise<{ lines: number; emptyWhereExpected: number; notEmptyWhereExpected: number }> {
   let lines = 0;
   let lineLen = 0;
   let emptyWhereExpected = 0;
@@ -98,10 +113,35 @@ describe('streaming translation of 1 GiB', () => {
     // A tiny run (as in the bad-input fixtures): 300 pairs, 20 steps.
     const demo = join(REPO, 'corpora', 'demo');
     for (const lang of ['en', 'de']) {
-      const text = readFileSync(join(demo, `train.${lang}`), 'utf8').split('\n').slice(0, 300).join('\n') + '\n';
+      const text =
+        readFileSync(join(demo, `train.${lang}`), 'utf8')
+          .split('\n')
+          .slice(0, 300)
+          .join('\n') + '\n';
       (await import('node:fs')).writeFileSync(join(dir, `t.${lang}`), text);
     }
-    const tr = await runCli(['train', '--train', 't', '--src', 'en', '--tgt', 'de', '--out', 'run', '--preset', 'tiny', '--max-steps', '20', '--vocab-size', '200', '--log-format', 'plain'], { cwd: dir });
+    const tr = await runCli(
+      [
+        'train',
+        '--train',
+        't',
+        '--src',
+        'en',
+        '--tgt',
+        'de',
+        '--out',
+        'run',
+        '--preset',
+        'tiny',
+        '--max-steps',
+        '20',
+        '--vocab-size',
+        '200',
+        '--log-format',
+        'plain',
+      ],
+      { cwd: dir },
+    );
     expect(tr.code, tr.stderr).toBe(0);
 
     const input = join(dir, 'in.txt');
@@ -115,7 +155,11 @@ describe('streaming translation of 1 GiB', () => {
     const inFd = openSync(input, 'r');
     const outFd = openSync(output, 'w');
     const started = performance.now();
-    const child = spawn(process.execPath, [BIN, 'translate', '--model', 'run', '--beam', '1', '--batch-size', '32'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: [inFd, outFd, 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'translate', '--model', 'run', '--beam', '1', '--batch-size', '32'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: [inFd, outFd, 'pipe'],
+    });
     closeSync(inFd);
     closeSync(outFd);
     let peak = 0;
@@ -137,7 +181,12 @@ describe('streaming translation of 1 GiB', () => {
       pending = parts.pop()!;
       for (const l of parts) {
         stderrLines++;
-        if (/^seq2seq: warning: <stdin>:\d+: source of more than \d+ tokens \(\d+ characters\) cropped to the model's limit of 100$/.test(l)) warnings++;
+        if (
+          /^seq2seq: warning: <stdin>:\d+: source of more than \d+ tokens \(\d+ characters\) cropped to the model's limit of 100$/.test(
+            l,
+          )
+        )
+          warnings++;
         else if (other.length < 2000) other += l + '\n';
       }
     });

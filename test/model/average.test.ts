@@ -5,7 +5,16 @@
  * BLEU; pruning keeps the newest N; --resume's repair removes temporaries, puts back a stranded
  * .old and drops kept checkpoints newer than the resumed step.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,7 +66,11 @@ describe('checkpoint averaging', () => {
     expect(run.checkpoint).toBe(join(dir, 'averaged'));
     expect(run.model.params[0].value[3]).toBe(3.5);
     const doc = JSON.parse(readFileSync(join(dir, 'averaged', 'config.json'), 'utf8'));
-    expect(doc).toMatchObject({ kind: 'checkpoint', step: 200, averaged: { steps: [100, 200], selection: 'last 5', validationBleu: [1, 2] } });
+    expect(doc).toMatchObject({
+      kind: 'checkpoint',
+      step: 200,
+      averaged: { steps: [100, 200], selection: 'last 5', validationBleu: [1, 2] },
+    });
   });
 
   it('three checkpoints: 7/3 rounded once to float32, and float64 accumulation (2²⁴ + 1 + 1 is not lost)', async () => {
@@ -107,7 +120,9 @@ describe('checkpoint averaging', () => {
     const run = loadRun(out);
     expect(run.dir).toBe(out);
     expect(run.model.params.every((p) => p.value.every((v) => v === 3))).toBe(true);
-    expect(() => averageRun(dir, { by: 'last', n: 2 }, out)).toThrow(`${out}: directory is not empty (choose another --out)`);
+    expect(() => averageRun(dir, { by: 'last', n: 2 }, out)).toThrow(
+      `${out}: directory is not empty (choose another --out)`,
+    );
   });
 
   it('refuses checkpoints whose configs or tensors differ, naming the file', async () => {
@@ -117,7 +132,9 @@ describe('checkpoint averaging', () => {
     writeKeptCheckpoint(dir, 2, other, {}, 5);
     const [a, b] = listKept(dir).map((k) => k.dir);
     expect(() => averageWeights([a, b])).toThrow(InputError);
-    expect(() => averageWeights([a, b])).toThrow(`${b}/config.json: model hiddenSize ${model.config.hiddenSize + 2}, but ${model.config.hiddenSize} in ${a}/config.json`);
+    expect(() => averageWeights([a, b])).toThrow(
+      `${b}/config.json: model hiddenSize ${model.config.hiddenSize + 2}, but ${model.config.hiddenSize} in ${a}/config.json`,
+    );
     // the same config, but weights of the other size: the shapes differ
     writeFileSync(join(b, 'config.json'), readFileSync(join(a, 'config.json')));
     expect(() => averageWeights([a, b])).toThrow(/\/step-00000002\/model\.safetensors: tensor \S+ has shape \[/);
@@ -125,7 +142,9 @@ describe('checkpoint averaging', () => {
 
   it('no kept checkpoints: one line naming the directory', async () => {
     const { dir } = await freshRun();
-    expect(() => averageRun(dir, { by: 'last', n: 5 })).toThrow(`${join(dir, KEPT_DIR)}: no kept checkpoints (train with --keep-checkpoints N to keep the weights of the newest N validations)`);
+    expect(() => averageRun(dir, { by: 'last', n: 5 })).toThrow(
+      `${join(dir, KEPT_DIR)}: no kept checkpoints (train with --keep-checkpoints N to keep the weights of the newest N validations)`,
+    );
     expect(existsSync(join(dir, 'averaged'))).toBe(false);
   });
 });
@@ -149,6 +168,12 @@ describe('kept checkpoints', () => {
     expect(listKept(dir).map((c) => c.step)).toEqual([10, 20, 30, 40]); // readers see the .old
     const did = repairRun(dir, 30);
     expect(readdirSync(k).sort()).toEqual(['step-00000010', 'step-00000020', 'step-00000030']);
-    expect(did).toEqual(expect.arrayContaining([`${KEPT_DIR}/.step-00000050.tmp-999999999`, `${KEPT_DIR}/.step-00000020.old`, `${KEPT_DIR}/step-00000040`]));
+    expect(did).toEqual(
+      expect.arrayContaining([
+        `${KEPT_DIR}/.step-00000050.tmp-999999999`,
+        `${KEPT_DIR}/.step-00000020.old`,
+        `${KEPT_DIR}/step-00000040`,
+      ]),
+    );
   });
 });

@@ -19,13 +19,26 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `run${n++}`);
 
-const small = { srcVocabSize: 13, tgtVocabSize: 11, embeddingSize: 4, hiddenSize: 5, attentionSize: 3, preOutputSize: 4 };
+const small = {
+  srcVocabSize: 13,
+  tgtVocabSize: 11,
+  embeddingSize: 4,
+  hiddenSize: 5,
+  attentionSize: 3,
+  preOutputSize: 4,
+};
 
 describe('checkpoint save → load', () => {
   for (const [label, extra] of [
     ['gru + bahdanau, bidirectional', { cell: 'gru', attention: 'bahdanau' }],
-    ['lstm + luong-general, 2 layers, input feeding', { cell: 'lstm', attention: 'luong-general', encoderLayers: 2, decoderLayers: 2, inputFeeding: true }],
-    ['rnn without attention, unidirectional, tied', { cell: 'rnn', attention: 'none', bidirectional: false, tiedTargetEmbeddings: true }],
+    [
+      'lstm + luong-general, 2 layers, input feeding',
+      { cell: 'lstm', attention: 'luong-general', encoderLayers: 2, decoderLayers: 2, inputFeeding: true },
+    ],
+    [
+      'rnn without attention, unidirectional, tied',
+      { cell: 'rnn', attention: 'none', bidirectional: false, tiedTargetEmbeddings: true },
+    ],
   ] as const) {
     it(`${label}: bit-identical weights, same config, same loss`, () => {
       const model = new Seq2Seq({ ...small, ...extra }, new Rng(11));
@@ -37,7 +50,9 @@ describe('checkpoint save → load', () => {
       for (let i = 0; i < model.params.length; i++) {
         const a = model.params[i].value;
         const b = back.params[i].value;
-        expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
+        expect(
+          Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+        ).toBe(true);
       }
       const batch = makeBatch(
         [
@@ -86,7 +101,11 @@ describe('checkpoint load rejects mismatches with an InputError naming file and 
   };
   const rewriteWeights = (dir: string, edit: (t: { name: string; shape: number[]; data: Float32Array }[]) => void) => {
     const path = join(dir, 'model.safetensors');
-    const list = [...readSafetensors(path).tensors.entries()].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+    const list = [...readSafetensors(path).tensors.entries()].map(([name, t]) => ({
+      name,
+      shape: t.shape,
+      data: t.data,
+    }));
     edit(list);
     writeSafetensors(path, list);
   };
@@ -112,7 +131,12 @@ describe('checkpoint load rejects mismatches with an InputError naming file and 
 
   it('a missing tensor', () => {
     const dir = saveSmall();
-    rewriteWeights(dir, (list) => list.splice(list.findIndex((t) => t.name === 'decoder.out.bias'), 1));
+    rewriteWeights(dir, (list) =>
+      list.splice(
+        list.findIndex((t) => t.name === 'decoder.out.bias'),
+        1,
+      ),
+    );
     const err = loadError(dir);
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/model\.safetensors.*decoder\.out\.bias.*missing/);

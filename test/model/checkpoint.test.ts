@@ -12,7 +12,17 @@ import { Rng } from '../../src/util/rng.js';
 const root = mkdtempSync(join(tmpdir(), 'seq2seq-ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const config = { cell: 'lstm', attention: 'luong-general', srcVocabSize: 12, tgtVocabSize: 9, embeddingSize: 4, hiddenSize: 5, encoderLayers: 2, bidirectional: true, inputFeeding: true } as const;
+const config = {
+  cell: 'lstm',
+  attention: 'luong-general',
+  srcVocabSize: 12,
+  tgtVocabSize: 9,
+  embeddingSize: 4,
+  hiddenSize: 5,
+  encoderLayers: 2,
+  bidirectional: true,
+  inputFeeding: true,
+} as const;
 
 describe('checkpoints', () => {
   it('a saved model reloads bit-identically (every tensor, and the same loss)', () => {
@@ -25,7 +35,11 @@ describe('checkpoints', () => {
     model.params.forEach((p, i) => {
       const q = back.params[i];
       expect(q.shape).toEqual(p.shape);
-      expect(Buffer.from(q.value.buffer, q.value.byteOffset, q.value.byteLength).equals(Buffer.from(p.value.buffer, p.value.byteOffset, p.value.byteLength))).toBe(true);
+      expect(
+        Buffer.from(q.value.buffer, q.value.byteOffset, q.value.byteLength).equals(
+          Buffer.from(p.value.buffer, p.value.byteOffset, p.value.byteLength),
+        ),
+      ).toBe(true);
     });
     const batch = randomBatch(new Rng(1), 4, 5, 12, 9);
     expect(back.loss(batch).loss).toBe(model.loss(batch).loss);
@@ -34,7 +48,7 @@ describe('checkpoints', () => {
     expect(doc.model.cell).toBe('lstm');
   });
 
-  it('keeps other top-level keys of an existing config.json (the trainer\'s settings)', () => {
+  it("keeps other top-level keys of an existing config.json (the trainer's settings)", () => {
     const dir = join(root, 'keep');
     saveModel(dir, new Seq2Seq(config, new Rng(1)));
     const path = join(dir, 'config.json');
@@ -51,7 +65,9 @@ describe('checkpoints', () => {
     doc.model.hiddenSize = 6;
     writeFileSync(path, JSON.stringify(doc));
     expect(() => loadModel(dir)).toThrow(InputError);
-    expect(() => loadModel(dir)).toThrow(/model\.safetensors: tensor encoder\.rnn\.weight_ih_l0 has shape \[20,4\], the config needs \[24,4\]/);
+    expect(() => loadModel(dir)).toThrow(
+      /model\.safetensors: tensor encoder\.rnn\.weight_ih_l0 has shape \[20,4\], the config needs \[24,4\]/,
+    );
   });
 
   it('missing, unexpected or corrupt tensors and configs are InputErrors', () => {
@@ -69,7 +85,10 @@ describe('checkpoints', () => {
     expect(() => loadModel(dir)).toThrow(InputError);
     writeFileSync(join(dir, 'config.json'), '{ not json');
     expect(() => loadModel(dir)).toThrow(/config\.json: not valid JSON/);
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ format: 'seq2seq', version: 1, model: { ...config, cell: 'tree' } }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ format: 'seq2seq', version: 1, model: { ...config, cell: 'tree' } }),
+    );
     expect(() => loadModel(dir)).toThrow(/config\.json: model: cell/);
     expect(() => loadModel(join(root, 'nope'))).toThrow(/model directory not found/);
   });

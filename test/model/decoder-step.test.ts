@@ -20,25 +20,62 @@ import { Rng } from '../../src/util/rng.js';
 const CONFIGS: Record<string, ModelConfigInput> = {
   // the reference model's kind; K = 300 and 32 + 600 span two k blocks of the GEMM (256)
   'gru bahdanau, two k blocks': {
-    cell: 'gru', attention: 'bahdanau', srcVocabSize: 40, tgtVocabSize: 600, embeddingSize: 32, hiddenSize: 300,
-    attentionSize: 64, bidirectional: true, dropout: 0,
+    cell: 'gru',
+    attention: 'bahdanau',
+    srcVocabSize: 40,
+    tgtVocabSize: 600,
+    embeddingSize: 32,
+    hiddenSize: 300,
+    attentionSize: 64,
+    bidirectional: true,
+    dropout: 0,
   },
   'lstm luong-general, input feeding, 2 layers': {
-    cell: 'lstm', attention: 'luong-general', inputFeeding: true, srcVocabSize: 30, tgtVocabSize: 50,
-    embeddingSize: 12, hiddenSize: 20, encoderLayers: 2, decoderLayers: 2, bidirectional: true, dropout: 0,
+    cell: 'lstm',
+    attention: 'luong-general',
+    inputFeeding: true,
+    srcVocabSize: 30,
+    tgtVocabSize: 50,
+    embeddingSize: 12,
+    hiddenSize: 20,
+    encoderLayers: 2,
+    decoderLayers: 2,
+    bidirectional: true,
+    dropout: 0,
   },
   'rnn, no attention, no pre-output, 2 layers': {
-    cell: 'rnn', attention: 'none', preOutput: false, srcVocabSize: 30, tgtVocabSize: 45, embeddingSize: 10,
-    hiddenSize: 14, decoderLayers: 2, dropout: 0,
+    cell: 'rnn',
+    attention: 'none',
+    preOutput: false,
+    srcVocabSize: 30,
+    tgtVocabSize: 45,
+    embeddingSize: 10,
+    hiddenSize: 14,
+    decoderLayers: 2,
+    dropout: 0,
   },
   'gru luong-dot, tied embeddings': {
-    cell: 'gru', attention: 'luong-dot', srcVocabSize: 30, tgtVocabSize: 70, embeddingSize: 16, hiddenSize: 16,
-    encoderHiddenSize: 8, bidirectional: true, tiedTargetEmbeddings: true, dropout: 0,
+    cell: 'gru',
+    attention: 'luong-dot',
+    srcVocabSize: 30,
+    tgtVocabSize: 70,
+    embeddingSize: 16,
+    hiddenSize: 16,
+    encoderHiddenSize: 8,
+    bidirectional: true,
+    tiedTargetEmbeddings: true,
+    dropout: 0,
   },
 };
 
 /** After each step, the rows kept for the next one (from 3 sentences: expand, reorder, drop, grow again). */
-const SELECTS = [[0, 0, 1, 2, 2, 2], [5, 4, 3, 2, 1, 0, 0, 1], [2, 7], [1, 1, 1, 1, 1, 0], [5, 0, 3]];
+const SELECTS = [
+  [0, 0, 1, 2, 2, 2],
+  [5, 4, 3, 2, 1, 0, 0, 1],
+  [2, 7],
+  [1, 1, 1, 1, 1, 0],
+  [5, 0, 3],
+];
 
 /** The state the oracle steps: every row's own copy of its sentence's memory, keys and length. */
 interface OracleState {

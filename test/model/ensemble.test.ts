@@ -19,7 +19,18 @@ import { TINY_SRC, TINY_TGT } from '../decode/tiny-run.js';
 const V_SRC = 13;
 const V_TGT = 11;
 const model = (seed: number, over: Record<string, unknown> = {}) =>
-  new Seq2Seq({ cell: 'gru', srcVocabSize: V_SRC, tgtVocabSize: V_TGT, embeddingSize: 6, hiddenSize: 8, attention: 'bahdanau', ...over }, new Rng(seed));
+  new Seq2Seq(
+    {
+      cell: 'gru',
+      srcVocabSize: V_SRC,
+      tgtVocabSize: V_TGT,
+      embeddingSize: 6,
+      hiddenSize: 8,
+      attention: 'bahdanau',
+      ...over,
+    },
+    new Rng(seed),
+  );
 
 // Sources of different lengths (padding in the batch), ids ≥ 4 (past the special tokens).
 const SOURCES = [[4, 5, 6, 7, 8], [9, 10], [11, 12, 4, 5], [6]];
@@ -62,10 +73,17 @@ describe('EnsembleModel', () => {
     }
     const src = await learnBpe(TINY_SRC, { vocabSize: 40, minFrequency: 1 });
     const tgt = await learnBpe(TINY_TGT, { vocabSize: 40, minFrequency: 1 });
-    const real = new Seq2Seq({ cell: 'lstm', srcVocabSize: src.vocabSize, tgtVocabSize: tgt.vocabSize, embeddingSize: 6, hiddenSize: 8 }, new Rng(5));
+    const real = new Seq2Seq(
+      { cell: 'lstm', srcVocabSize: src.vocabSize, tgtVocabSize: tgt.vocabSize, embeddingSize: 6, hiddenSize: 8 },
+      new Rng(5),
+    );
     for (const beam of [1, 3]) {
       const single = new Translator(real, src, tgt, { beam, nBest: beam, lengthPenalty: 1 }).translate(TINY_SRC);
-      const one = new Translator(new EnsembleModel([real]), src, tgt, { beam, nBest: beam, lengthPenalty: 1 }).translate(TINY_SRC);
+      const one = new Translator(new EnsembleModel([real]), src, tgt, {
+        beam,
+        nBest: beam,
+        lengthPenalty: 1,
+      }).translate(TINY_SRC);
       expect(one).toEqual(single);
     }
   });
@@ -128,7 +146,14 @@ describe('EnsembleModel', () => {
   it('greedy and beam search decode through an ensemble; their log-probabilities are the mixture’s', () => {
     const members = [model(11), model(12), model(13, { cell: 'lstm' })];
     const ens = new EnsembleModel(members);
-    const opts = { beam: 3, nBest: 3, lengthPenalty: 0.6, maxLengthRatio: 1, maxLengthConstant: 4, keepAttention: true };
+    const opts = {
+      beam: 3,
+      nBest: 3,
+      lengthPenalty: 0.6,
+      maxLengthRatio: 1,
+      maxLengthConstant: 4,
+      keepAttention: true,
+    };
     /** Σ log p of ids (+ </s> when finished) under the mixture, replayed member by member in float64. */
     const replay = (src: number[], ids: number[], finished: boolean): { logProb: number; argmaxOk: boolean } => {
       let states = members.map((m) => start(m, [src]));
@@ -158,9 +183,12 @@ describe('EnsembleModel', () => {
     beams.forEach((hyps, b) => {
       expect(hyps.length).toBeGreaterThan(0);
       expect(hyps[0].score).toBeGreaterThanOrEqual(greedy[b].score - 1e-9);
-      for (const h of hyps) expect(Math.abs(h.logProb - replay(SOURCES[b], h.ids, h.finished).logProb)).toBeLessThan(1e-4);
+      for (const h of hyps)
+        expect(Math.abs(h.logProb - replay(SOURCES[b], h.ids, h.finished).logProb)).toBeLessThan(1e-4);
     });
-    expect(beamSearch(ens, SOURCES, { ...opts, beam: 1, nBest: 1 }).map((h) => h[0].ids)).toEqual(greedy.map((h) => h.ids));
+    expect(beamSearch(ens, SOURCES, { ...opts, beam: 1, nBest: 1 }).map((h) => h[0].ids)).toEqual(
+      greedy.map((h) => h.ids),
+    );
   });
 
   it('the mixture is stable: −∞ everywhere stays −∞, values near −1000 (exp underflows) stay exact, across the chunks of a large B×V', () => {
@@ -174,14 +202,23 @@ describe('EnsembleModel', () => {
     /** A member that returns fixed log-probabilities. */
     const fixed = (lp: Float32Array): Seq2SeqModel => {
       const state: DecoderState = { batchSize: B, select: () => state };
-      return { srcVocabSize: 5, tgtVocabSize: V, hasAttention: false, params: [], loss: () => ({ loss: 0, nll: 0, tokens: 0 }), startDecoding: () => state, step: () => ({ logProbs: lp, attention: null, state }) };
+      return {
+        srcVocabSize: 5,
+        tgtVocabSize: V,
+        hasAttention: false,
+        params: [],
+        loss: () => ({ loss: 0, nll: 0, tokens: 0 }),
+        startDecoding: () => state,
+        step: () => ({ logProbs: lp, attention: null, state }),
+      };
     };
     const ens = new EnsembleModel(rows.map(fixed));
     const r = ens.step(ens.startDecoding(new Int32Array(B), new Int32Array(B).fill(1), B, 1), new Int32Array(B));
     expect(r.logProbs.length).toBe(B * V);
     for (const k of [5, 262_143, 262_144, 300_008]) expect(r.logProbs[k]).toBe(-Infinity);
     // log((e^−1000 + e^−1003) / 2) = −1000 + log((1 + e^−3) / 2)
-    for (const k of [7, 262_145]) expect(Math.abs(r.logProbs[k] - (-1000 + Math.log((1 + Math.exp(-3)) / 2)))).toBeLessThan(1e-4);
+    for (const k of [7, 262_145])
+      expect(Math.abs(r.logProbs[k] - (-1000 + Math.log((1 + Math.exp(-3)) / 2)))).toBeLessThan(1e-4);
     expect(Math.abs(r.logProbs[9] - (rows[1][9] - Math.log(2)))).toBeLessThan(1e-5);
     const special = new Set([5, 7, 9, 262_143, 262_144, 262_145, 300_008]);
     for (let k = 0; k < B * V; k += 97) {
@@ -197,7 +234,9 @@ describe('EnsembleModel', () => {
 
   it('rejects members with different vocabularies; has no loss and no parameters', () => {
     expect(() => new EnsembleModel([])).toThrow(/at least one/);
-    expect(() => new EnsembleModel([model(1), model(2, { tgtVocabSize: V_TGT + 1 })])).toThrow(/member 2 has vocabularies 13 → 12/);
+    expect(() => new EnsembleModel([model(1), model(2, { tgtVocabSize: V_TGT + 1 })])).toThrow(
+      /member 2 has vocabularies 13 → 12/,
+    );
     const ens = new EnsembleModel([model(1), model(2)]);
     expect(ens.params).toEqual([]);
     expect(() => ens.loss({} as never)).toThrow(/only decodes/);

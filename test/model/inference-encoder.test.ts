@@ -16,10 +16,18 @@ import { Rng } from '../../src/util/rng.js';
 const CONFIGS: Record<string, Omit<ModelConfigInput, 'srcVocabSize' | 'tgtVocabSize'>> = {
   'gru, bidirectional, over one k block': { cell: 'gru', embeddingSize: 40, hiddenSize: 300, bidirectional: true },
   'lstm, 2 layers, bidirectional': {
-    cell: 'lstm', embeddingSize: 12, hiddenSize: 20, encoderLayers: 2, bidirectional: true,
+    cell: 'lstm',
+    embeddingSize: 12,
+    hiddenSize: 20,
+    encoderLayers: 2,
+    bidirectional: true,
   },
   'rnn, 2 layers, one direction': {
-    cell: 'rnn', embeddingSize: 9, hiddenSize: 14, encoderLayers: 2, bidirectional: false,
+    cell: 'rnn',
+    embeddingSize: 9,
+    hiddenSize: 14,
+    encoderLayers: 2,
+    bidirectional: false,
   },
 };
 
@@ -30,8 +38,7 @@ function expectSameBits(got: Float32Array, want: Float32Array, what: string): vo
   expect(differ, `${what}: elements that differ`).toBe(0);
 }
 
-const sentences = (rng: Rng, lengths: number[]) =>
-  lengths.map((n) => Array.from({ length: n }, () => 4 + rng.int(36)));
+const sentences = (rng: Rng, lengths: number[]) => lengths.map((n) => Array.from({ length: n }, () => 4 + rng.int(36)));
 
 const BATCHES: [string, number[]][] = [
   ['ragged, unsorted', [3, 7, 1, 7, 5, 2]],

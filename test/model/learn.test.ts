@@ -48,7 +48,10 @@ function trainer(model: Seq2Seq, rng: Rng): (steps: number) => void {
     for (let n = 0; n < steps; n++) {
       step++;
       const src = Array.from({ length: 32 }, () => randomSeq(rng));
-      const batch = makeBatch(src, src.map((s) => [...s].reverse()));
+      const batch = makeBatch(
+        src,
+        src.map((s) => [...s].reverse()),
+      );
       model.zeroGrad();
       const r = model.loss(batch, { backward: true });
       // mean over tokens, clipped to global norm 1
@@ -56,7 +59,8 @@ function trainer(model: Seq2Seq, rng: Rng): (steps: number) => void {
       for (const p of model.params) norm += k.sumSquares(p.grad);
       norm = Math.sqrt(norm) / r.tokens;
       const scale = (1 / r.tokens) * Math.min(1, 1 / norm);
-      const b1 = 0.9, b2 = 0.999;
+      const b1 = 0.9,
+        b2 = 0.999;
       model.params.forEach((p, i) => {
         k.scale(scale, p.grad);
         k.adamStep(p.value, p.grad, m[i], v[i], 0.03, b1, b2, 1e-8, 1 - b1 ** step, 1 - b2 ** step, 0);
@@ -71,7 +75,17 @@ describe('a tiny model learns to reverse short sequences', () => {
       it(`${cell}, attention ${attention}: 100 % exact match on fresh sequences`, () => {
         const rng = new Rng(42);
         const model = new Seq2Seq(
-          { cell, attention, srcVocabSize: 4 + SYMBOLS, tgtVocabSize: 4 + SYMBOLS, embeddingSize: 8, hiddenSize: 16, attentionSize: 8, preOutputSize: 16, bidirectional: true },
+          {
+            cell,
+            attention,
+            srcVocabSize: 4 + SYMBOLS,
+            tgtVocabSize: 4 + SYMBOLS,
+            embeddingSize: 8,
+            hiddenSize: 16,
+            attentionSize: 8,
+            preOutputSize: 16,
+            bidirectional: true,
+          },
           rng,
         );
         // evaluation sequences come from their own generator (training never sees this stream)

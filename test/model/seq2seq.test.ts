@@ -39,7 +39,13 @@ describe('Seq2Seq', () => {
     for (const c of cases) {
       const r = gradcheckModel(c, 3, 3);
       expect(r.params.length).toBeGreaterThan(8);
-      if (!r.ok) failures.push(`${c.name}: ${r.params.filter((p) => !(p.maxError <= 1e-5)).map((p) => `${p.param} ${p.maxError}`).join(', ')}`);
+      if (!r.ok)
+        failures.push(
+          `${c.name}: ${r.params
+            .filter((p) => !(p.maxError <= 1e-5))
+            .map((p) => `${p.param} ${p.maxError}`)
+            .join(', ')}`,
+        );
     }
     expect(failures).toEqual([]);
   });
@@ -54,7 +60,19 @@ describe('Seq2Seq', () => {
         { attention: 'bahdanau', dropout: 0, memoryDropout: 0, wordDropout: 0.4 },
       ] as const;
       for (const { attention, dropout, memoryDropout, wordDropout } of cases) {
-        const model = new Seq2Seq(tiny({ cell: 'gru', attention, dropout, memoryDropout, wordDropout, encoderLayers: 2, bidirectional: true, inputFeeding: attention !== 'none' }), new Rng(12));
+        const model = new Seq2Seq(
+          tiny({
+            cell: 'gru',
+            attention,
+            dropout,
+            memoryDropout,
+            wordDropout,
+            encoderLayers: 2,
+            bidirectional: true,
+            inputFeeding: attention !== 'none',
+          }),
+          new Rng(12),
+        );
         const batch = randomBatch(new Rng(4), 3, 4, 11, 10);
         const rngState = model.rng.getState();
         const lossAt = () => {
@@ -79,7 +97,10 @@ describe('Seq2Seq', () => {
             const lm = lossAt();
             p.value[i] = v;
             const num = (lp - lm) / 2e-5;
-            expect(Math.abs(num - g[i]) / Math.max(Math.abs(num), Math.abs(g[i]), 1e-3), `${attention} ${p.name}[${i}]`).toBeLessThan(1e-5);
+            expect(
+              Math.abs(num - g[i]) / Math.max(Math.abs(num), Math.abs(g[i]), 1e-3),
+              `${attention} ${p.name}[${i}]`,
+            ).toBeLessThan(1e-5);
           }
         }
       }
@@ -91,7 +112,10 @@ describe('Seq2Seq', () => {
       withFloat64(() => {
         const batch = randomBatch(new Rng(4), 3, 5, 11, 10);
         const run = (q: number) => {
-          const model = new Seq2Seq(tiny({ cell: 'gru', attention: 'bahdanau', dropout: 0, [field]: q, bidirectional: true }), new Rng(12));
+          const model = new Seq2Seq(
+            tiny({ cell: 'gru', attention: 'bahdanau', dropout: 0, [field]: q, bidirectional: true }),
+            new Rng(12),
+          );
           model.zeroGrad();
           const r = model.loss(batch, { backward: true, train: true });
           const grad = (name: string) => Float64Array.from(model.params.find((p) => p.name === name)!.grad);
@@ -113,12 +137,21 @@ describe('Seq2Seq', () => {
     for (const cell of ['rnn', 'gru', 'lstm'] as const)
       for (const attention of ['none', 'bahdanau', 'luong-general'] as const) {
         it(`${cell} ${attention}`, () => {
-          const model = new Seq2Seq(tiny({ cell, attention, bidirectional: true, encoderLayers: 2, inputFeeding: attention !== 'none' }), new Rng(5));
+          const model = new Seq2Seq(
+            tiny({ cell, attention, bidirectional: true, encoderLayers: 2, inputFeeding: attention !== 'none' }),
+            new Rng(5),
+          );
           const short = { src: [5, 6], tgt: [7] };
           const long = { src: [4, 8, 9, 10, 5], tgt: [4, 5, 6, 8] };
           const run = (pairs: (typeof short)[]) => {
             model.zeroGrad();
-            const r = model.loss(makeBatch(pairs.map((p) => p.src), pairs.map((p) => p.tgt)), { backward: true });
+            const r = model.loss(
+              makeBatch(
+                pairs.map((p) => p.src),
+                pairs.map((p) => p.tgt),
+              ),
+              { backward: true },
+            );
             return { loss: r.loss, tokens: r.tokens, grads: model.params.map((p) => Float64Array.from(p.grad)) };
           };
           const a = run([short]);
@@ -139,7 +172,15 @@ describe('Seq2Seq', () => {
     for (const cell of ['rnn', 'gru', 'lstm'] as const)
       for (const attention of ['none', 'bahdanau', 'luong-dot', 'luong-general'] as const) {
         it(`${cell} ${attention}`, () => {
-          const cfg = tiny({ cell, attention, decoderLayers: 2, encoderLayers: 2, bidirectional: true, encoderHiddenSize: 3, inputFeeding: attention.startsWith('luong') });
+          const cfg = tiny({
+            cell,
+            attention,
+            decoderLayers: 2,
+            encoderLayers: 2,
+            bidirectional: true,
+            encoderHiddenSize: 3,
+            inputFeeding: attention.startsWith('luong'),
+          });
           const model = new Seq2Seq(cfg, new Rng(9));
           const batch = randomBatch(new Rng(2), 3, 4, 11, 10);
           const V = model.tgtVocabSize;
@@ -207,18 +248,26 @@ describe('Seq2Seq', () => {
 
   it('token ids outside the vocabulary are InputErrors, not silent garbage', () => {
     const model = new Seq2Seq(tiny({}), new Rng(1));
-    expect(() => model.loss(makeBatch([[5, 11]], [[4]]))).toThrow(/batch source: token id 11 is outside the model's vocabulary \(0\.\.10\)/);
+    expect(() => model.loss(makeBatch([[5, 11]], [[4]]))).toThrow(
+      /batch source: token id 11 is outside the model's vocabulary \(0\.\.10\)/,
+    );
     expect(() => model.loss(makeBatch([[5]], [[10]]))).toThrow(InputError);
     const s = model.startDecoding(new Int32Array([5]), new Int32Array([1]), 1, 1);
     expect(() => model.step(s, new Int32Array([-1]))).toThrow(/previous target/);
   });
 
   it('config errors name the field', () => {
-    expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, hidenSize: 3 }, 'x.json')).toThrow(/x\.json: .*hidenSize/);
+    expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, hidenSize: 3 }, 'x.json')).toThrow(
+      /x\.json: .*hidenSize/,
+    );
     expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, dropout: 1.5 }, 'x.json')).toThrow(/dropout/);
     expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, cell: 'rnm' })).toThrow(/cell/);
-    expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, attention: 'luong-dot', bidirectional: true })).toThrow(InputError);
-    expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, tiedTargetEmbeddings: true })).toThrow(/tiedTargetEmbeddings/);
+    expect(() =>
+      parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, attention: 'luong-dot', bidirectional: true }),
+    ).toThrow(InputError);
+    expect(() => parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 10, tiedTargetEmbeddings: true })).toThrow(
+      /tiedTargetEmbeddings/,
+    );
     expect(parseModelConfig({ srcVocabSize: 10, tgtVocabSize: 12 }).cell).toBe('gru');
   });
 });

@@ -25,7 +25,7 @@ function sampleStd(v: Float32Array, from: number): number {
   let s = 0;
   let s2 = 0;
   const n = v.length - from;
-  for (let i = from; i < v.length; i++) ((s += v[i]), (s2 += v[i] * v[i]));
+  for (let i = from; i < v.length; i++) (s += v[i]), (s2 += v[i] * v[i]);
   return Math.sqrt(s2 / n - (s / n) ** 2);
 }
 

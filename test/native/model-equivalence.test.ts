@@ -32,44 +32,58 @@ function withBackend<T>(b: Backend, fn: () => T): T {
 }
 
 describe('model on the native backend = model on the TypeScript backend' + why, () => {
-  it.skipIf(skip)('loss and every gradient, for every gradcheck configuration (cells × attention × layers × variants)', () => {
-    const cases = gradcheckCases();
-    expect(cases.length).toBeGreaterThan(30);
-    for (const c of cases) {
-      const run = (b: Backend) =>
-        withBackend(b, () => {
-          const rng = new Rng(11);
-          const model = new Seq2Seq({ ...c.config, dropout: 0 }, rng);
-          const batch = randomBatch(rng, 3, 4, model.srcVocabSize, model.tgtVocabSize);
-          model.zeroGrad();
-          const r = model.loss(batch, { backward: true, train: false });
-          return { loss: r.loss, grads: model.params.map((p) => ({ name: p.name, g: Float32Array.from(p.grad) })) };
+  it.skipIf(skip)(
+    'loss and every gradient, for every gradcheck configuration (cells × attention × layers × variants)',
+    () => {
+      const cases = gradcheckCases();
+      expect(cases.length).toBeGreaterThan(30);
+      for (const c of cases) {
+        const run = (b: Backend) =>
+          withBackend(b, () => {
+            const rng = new Rng(11);
+            const model = new Seq2Seq({ ...c.config, dropout: 0 }, rng);
+            const batch = randomBatch(rng, 3, 4, model.srcVocabSize, model.tgtVocabSize);
+            model.zeroGrad();
+            const r = model.loss(batch, { backward: true, train: false });
+            return { loss: r.loss, grads: model.params.map((p) => ({ name: p.name, g: Float32Array.from(p.grad) })) };
+          });
+        const a = run(jsBackend);
+        const b = run(native);
+        expect(Math.abs(b.loss - a.loss) / Math.abs(a.loss), c.name).toBeLessThan(1e-5);
+        a.grads.forEach(({ name, g }, i) => {
+          const gn = b.grads[i].g;
+          let scale = 1e-3;
+          for (const x of g) scale = Math.max(scale, Math.abs(x));
+          let err = 0;
+          for (let j = 0; j < g.length; j++) err = Math.max(err, Math.abs(gn[j] - g[j]) / scale);
+          expect(err, `${c.name}: ${name}`).toBeLessThan(1e-4);
         });
-      const a = run(jsBackend);
-      const b = run(native);
-      expect(Math.abs(b.loss - a.loss) / Math.abs(a.loss), c.name).toBeLessThan(1e-5);
-      a.grads.forEach(({ name, g }, i) => {
-        const gn = b.grads[i].g;
-        let scale = 1e-3;
-        for (const x of g) scale = Math.max(scale, Math.abs(x));
-        let err = 0;
-        for (let j = 0; j < g.length; j++) err = Math.max(err, Math.abs(gn[j] - g[j]) / scale);
-        expect(err, `${c.name}: ${name}`).toBeLessThan(1e-4);
-      });
-    }
-  });
+      }
+    },
+  );
 
   it.skipIf(skip)('50 training steps (clip 1.0, Adam 1e-3): the same losses to 1e-4', () => {
     const train = (b: Backend) =>
       withBackend(b, () => {
         const rng = new Rng(5);
-        const config = { cell: 'gru', attention: 'bahdanau', srcVocabSize: 40, tgtVocabSize: 36, embeddingSize: 16, hiddenSize: 24, attentionSize: 20, preOutputSize: 20, labelSmoothing: 0.1 } as const;
+        const config = {
+          cell: 'gru',
+          attention: 'bahdanau',
+          srcVocabSize: 40,
+          tgtVocabSize: 36,
+          embeddingSize: 16,
+          hiddenSize: 24,
+          attentionSize: 20,
+          preOutputSize: 20,
+          labelSmoothing: 0.1,
+        } as const;
         const model = new Seq2Seq(config, rng);
         const adam = new Adam(model.params);
         const losses: number[] = [];
         // a small fixed task the model can learn: the target is the source reversed, shifted by one id
         const data = Array.from({ length: 8 }, () => {
-          const src: number[][] = [], tgt: number[][] = [];
+          const src: number[][] = [],
+            tgt: number[][] = [];
           for (let i = 0; i < 12; i++) {
             const s = Array.from({ length: 2 + rng.int(6) }, () => 4 + rng.int(30));
             src.push(s);

@@ -53,7 +53,14 @@ describe('the training loss skips padding without changing loss or gradients', (
   for (const [name, backend] of backends)
     for (const cfg of [
       { cell: 'gru', attention: 'bahdanau', bidirectional: true },
-      { cell: 'lstm', attention: 'luong-general', bidirectional: true, encoderLayers: 2, decoderLayers: 2, inputFeeding: true },
+      {
+        cell: 'lstm',
+        attention: 'luong-general',
+        bidirectional: true,
+        encoderLayers: 2,
+        decoderLayers: 2,
+        inputFeeding: true,
+      },
       { cell: 'rnn', attention: 'none', bidirectional: false, labelSmoothing: 0.1 },
     ] as Partial<ModelConfigInput>[])
       it(`${name}: ${cfg.cell} ${cfg.attention}${cfg.decoderLayers ? ', 2 layers, input feeding' : ''}${cfg.labelSmoothing ? ', label smoothing' : ''}`, () =>
@@ -61,7 +68,13 @@ describe('the training loss skips padding without changing loss or gradients', (
           const model = new Seq2Seq(tiny(cfg), new Rng(3));
           const run = (ps: typeof pairs) => {
             model.zeroGrad();
-            const r = model.loss(makeBatch(ps.map((p) => p.src), ps.map((p) => p.tgt)), { backward: true });
+            const r = model.loss(
+              makeBatch(
+                ps.map((p) => p.src),
+                ps.map((p) => p.tgt),
+              ),
+              { backward: true },
+            );
             return { ...r, grads: model.params.map((p) => Float64Array.from(p.grad)) };
           };
           const all = run(pairs);
@@ -81,6 +94,15 @@ describe('the training loss skips padding without changing loss or gradients', (
           });
           expect(worst).toBeLessThan(1e-5);
           // the evaluation loss (no backward) is the same number as the training one
-          expect(Math.abs(model.loss(makeBatch(pairs.map((p) => p.src), pairs.map((p) => p.tgt))).loss - all.loss)).toBeLessThan(1e-5 * all.loss);
+          expect(
+            Math.abs(
+              model.loss(
+                makeBatch(
+                  pairs.map((p) => p.src),
+                  pairs.map((p) => p.tgt),
+                ),
+              ).loss - all.loss,
+            ),
+          ).toBeLessThan(1e-5 * all.loss);
         }));
 });

@@ -4,7 +4,9 @@ import { Workspace, copyCols, takeCols } from '../../src/nn/alloc.js';
 describe('column block helpers (narrow element loops and wide block copies)', () => {
   for (const w of [3, 40]) {
     it(`copyCols / takeCols with ${w}-wide blocks`, () => {
-      const B = 3, W = w + 5, col = 2;
+      const B = 3,
+        W = w + 5,
+        col = 2;
       const src = Float32Array.from({ length: B * w }, (_, i) => i + 1);
       const dst = new Float32Array(B * W).fill(-1);
       copyCols(B, w, src, W, col, dst);

@@ -26,7 +26,8 @@ describe('attention forward against a plain-Math computation', () => {
       const m: number[][][] = [];
       for (let s = 0; s < S; s++) {
         m.push([]);
-        for (let b = 0; b < B; b++) m[s].push(Array.from({ length: C }, () => (s >= lengths[b] ? 50 : rng.uniform(-1, 1))));
+        for (let b = 0; b < B; b++)
+          m[s].push(Array.from({ length: C }, () => (s >= lengths[b] ? 50 : rng.uniform(-1, 1))));
       }
       const q: number[][] = Array.from({ length: B }, () => Array.from({ length: Hq }, () => rng.uniform(-1, 1)));
 
@@ -47,7 +48,8 @@ describe('attention forward against a plain-Math computation', () => {
             const bq = att.queryLayer!.bias!.value;
             const v = att.energy!.value;
             let score = 0;
-            for (let j = 0; j < A; j++) score += v[j] * Math.tanh(dot(row(Wk, j, C), m[s][b]) + dot(row(Wq, j, Hq), q[b]) + bq[j]);
+            for (let j = 0; j < A; j++)
+              score += v[j] * Math.tanh(dot(row(Wk, j, C), m[s][b]) + dot(row(Wq, j, Hq), q[b]) + bq[j]);
             scores.push(score);
           } else if (kind === 'luong-general') {
             const Wa = att.keyLayer!.weight.value; // [Hq, C]

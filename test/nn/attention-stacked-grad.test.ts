@@ -18,7 +18,11 @@ describe('attention backward equals finite differences', () => {
       it(`${kind}${ragged ? ', queries of a ragged packed batch' : ''}`, () =>
         float64(() => {
           const rng = new Rng(17);
-          const S = 4, B = 3, T = 3, C = 4, Hq = kind === 'luong-dot' ? 4 : 5;
+          const S = 4,
+            B = 3,
+            T = 3,
+            C = 4,
+            Hq = kind === 'luong-dot' ? 4 : 5;
           const att = new Attention('a', kind, C, Hq, 6, rng);
           const lengths = new Int32Array([4, 2, 1]);
           const source = PackedSteps.ofLengths(lengths, S);
@@ -60,7 +64,10 @@ describe('stacked bidirectional RNN with dropout between layers', () => {
     it(`${kind}: outputs and final state gradients equal finite differences`, () =>
       float64(() => {
         const rng = new Rng(23);
-        const T = 4, B = 3, I = 3, H = 2;
+        const T = 4,
+          B = 3,
+          I = 3,
+          H = 2;
         const net = new StackedRNN('encoder.rnn', kind, I, H, 2, true, 0.3, rng);
         const run = new StackedRun(net);
         const X = randomArray(rng, T * B * I);
@@ -76,7 +83,8 @@ describe('stacked bidirectional RNN with dropout between layers', () => {
         const dXp = alloc(steps.rows * I);
         run.backward(wOut, wFin, dXp);
         const dX = steps.unpack(dXp, I, alloc(T * B * I));
-        for (const p of net.params) expect(maxGradError(p.value, Float64Array.from(p.grad), forward), p.name).toBeLessThan(1e-6);
+        for (const p of net.params)
+          expect(maxGradError(p.value, Float64Array.from(p.grad), forward), p.name).toBeLessThan(1e-6);
         expect(maxGradError(X, Float64Array.from(dX), forward)).toBeLessThan(1e-6);
       }));
   }

@@ -171,7 +171,14 @@ describe('recurrent cells against a hand computation on a 2×3 example', () => {
     const cell = makeCell('rnn');
     const w = (k: number, a: number, b: number) => 0.5 * Math.sin(k * a + b);
     // a_0 = Σ_j U[0, j] x_j + b_ih[0] + Σ_j W[0, j] h0_j + b_hh[0]
-    const a0 = w(0, 0.7, 0.1) * 0.5 + w(1, 0.7, 0.1) * -1.0 + w(2, 0.7, 0.1) * 0.25 + w(0, 2.1, 0.3) + w(0, 1.3, -0.4) * 0.1 + w(1, 1.3, -0.4) * -0.2 + w(0, 0.9, 1.7);
+    const a0 =
+      w(0, 0.7, 0.1) * 0.5 +
+      w(1, 0.7, 0.1) * -1.0 +
+      w(2, 0.7, 0.1) * 0.25 +
+      w(0, 2.1, 0.3) +
+      w(0, 1.3, -0.4) * 0.1 +
+      w(1, 1.3, -0.4) * -0.2 +
+      w(0, 0.9, 1.7);
     const run = new CellRun(cell, false);
     run.begin(PackedSteps.full(1, 1));
     run.setInitial(Float32Array.from(H0[0]), null);
@@ -221,7 +228,8 @@ describe('BPTT through a cell run over a packed ragged batch equals float64 cent
           // unsorted lengths: the packing ranks row 2 before row 1
           const steps = PackedSteps.ofLengths(lengths, Tn);
           expect(Array.from(steps.order!)).toEqual([0, 2, 1]);
-          const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1)) as unknown as Float32Array;
+          const rand = (n: number) =>
+            Float64Array.from({ length: n }, () => rng.uniform(-1, 1)) as unknown as Float32Array;
           const Xs = rand(Tn * Bn * I);
           const h0 = rand(Bn * H);
           const c0 = rand(Bn * H);

@@ -94,12 +94,15 @@ describe('softmax cross-entropy', () => {
   it('matches −Σ q log p by hand (label smoothing), its gradient, and the unsmoothed NLL; padding rows count nothing', () => {
     float64(() => {
       const rng = new Rng(4);
-      const M = 3, V = 5, eps = 0.1;
+      const M = 3,
+        V = 5,
+        eps = 0.1;
       const logits = randomArray(rng, M * V, 3);
       const targets = new Int32Array([2, 0, 4]);
       const d = new Float64Array(M * V) as unknown as Float32Array;
       const r = softmaxCrossEntropy(M, V, logits, targets, eps, d);
-      let loss = 0, nll = 0;
+      let loss = 0,
+        nll = 0;
       for (const i of [0, 2]) {
         const row = Array.from(logits.subarray(i * V, (i + 1) * V));
         const lse = Math.log(row.reduce((a, z) => a + Math.exp(z), 0));

@@ -24,11 +24,37 @@ function firstLines(path: string, n: number): string {
 export async function buildFixtures(): Promise<Fixtures> {
   const dir = mkdtempSync(join(tmpdir(), 'seq2seq-bad-input-'));
   const demo = join(REPO, 'corpora', 'demo');
-  for (const [name, n] of [['train', 300], ['valid', 30]] as const) {
-    for (const lang of ['en', 'de']) writeFileSync(join(dir, `${name === 'train' ? 't' : 'v'}.${lang}`), firstLines(join(demo, `${name}.${lang}`), n));
+  for (const [name, n] of [
+    ['train', 300],
+    ['valid', 30],
+  ] as const) {
+    for (const lang of ['en', 'de'])
+      writeFileSync(join(dir, `${name === 'train' ? 't' : 'v'}.${lang}`), firstLines(join(demo, `${name}.${lang}`), n));
   }
   const r = await runCli(
-    ['train', '--train', 't', '--valid', 'v', '--src', 'en', '--tgt', 'de', '--out', 'run', '--preset', 'tiny', '--max-steps', '20', '--vocab-size', '200', '--log-format', 'plain', '--seed', '1'],
+    [
+      'train',
+      '--train',
+      't',
+      '--valid',
+      'v',
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--out',
+      'run',
+      '--preset',
+      'tiny',
+      '--max-steps',
+      '20',
+      '--vocab-size',
+      '200',
+      '--log-format',
+      'plain',
+      '--seed',
+      '1',
+    ],
     { cwd: dir },
   );
   if (r.code !== 0) throw new Error(`fixture training failed (exit ${r.code}): ${r.stderr}`);
@@ -47,7 +73,10 @@ export function copyRun(fx: Fixtures, name: string): string {
 }
 
 /** safetensors: 8-byte little-endian header length, JSON header, data. */
-export function readSafetensors(path: string): { header: Record<string, { dtype?: string; shape?: number[]; data_offsets: [number, number] }>; data: Buffer } {
+export function readSafetensors(path: string): {
+  header: Record<string, { dtype?: string; shape?: number[]; data_offsets: [number, number] }>;
+  data: Buffer;
+} {
   const buf = readFileSync(path);
   const n = Number(buf.readBigUInt64LE(0));
   return { header: JSON.parse(buf.subarray(8, 8 + n).toString('utf8')), data: buf.subarray(8 + n) };
@@ -64,26 +93,48 @@ export function writeSafetensors(path: string, header: object, data: Buffer): vo
 /** Runs the CLI as user `uid` (needs root); used where root would bypass file permissions. */
 export function runCliAs(uid: number, args: string[], cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, uid, gid: uid, env: { ...process.env, NO_COLOR: '1', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      uid,
+      gid: uid,
+      env: { ...process.env, NO_COLOR: '1', HOME: cwd },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
   });
 }
 
 /** Runs `script` in bash (for pipelines); returns stdout and stderr. */
 export function runBash(script: string, cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env: { ...process.env, NO_COLOR: '1', S2S: `${process.execPath} ${BIN}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', S2S: `${process.execPath} ${BIN}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
   });
 }
 

@@ -48,7 +48,9 @@ async function documented(category: string, file: string | null, fn: () => unkno
     return 'ok';
   } catch (err) {
     if (!(err instanceof InputError)) {
-      throw new Error(`${category}: undocumented ${(err as Error)?.constructor?.name ?? typeof err}: ${(err as Error)?.message ?? String(err)}\n${(err as Error)?.stack ?? ''}`);
+      throw new Error(
+        `${category}: undocumented ${(err as Error)?.constructor?.name ?? typeof err}: ${(err as Error)?.message ?? String(err)}\n${(err as Error)?.stack ?? ''}`,
+      );
     }
     expect(err.message, 'an error message is one line').not.toMatch(/[\n\r\u2028\u2029]/);
     expect(err.message.length, 'an error message is short').toBeLessThan(600);
@@ -70,17 +72,43 @@ let runDir = '';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'seq2seq-fuzz-'));
-  tok = await learnBpe(['a man in an orange hat', 'ein Mann mit einem Hut', 'zwei junge Männer 😀 déjà vu'], { vocabSize: 60, minFrequency: 1 });
+  tok = await learnBpe(['a man in an orange hat', 'ein Mann mit einem Hut', 'zwei junge Männer 😀 déjà vu'], {
+    vocabSize: 60,
+    minFrequency: 1,
+  });
   tokJson = tok.toJSON() as Record<string, unknown>;
   // A small saved run to tamper with: config, tokenizer, best/ and last/ with train state.
   const { writeCheckpoint, writeRunConfig, saveTokenizers } = await import('../../src/model/run-dir.js');
   runDir = join(dir, 'run0');
   mkdirSync(runDir);
-  const model = new Seq2Seq({ cell: 'gru', srcVocabSize: tok.vocabSize, tgtVocabSize: tok.vocabSize, embeddingSize: 4, hiddenSize: 5, attention: 'bahdanau' });
+  const model = new Seq2Seq({
+    cell: 'gru',
+    srcVocabSize: tok.vocabSize,
+    tgtVocabSize: tok.vocabSize,
+    embeddingSize: 4,
+    hiddenSize: 5,
+    attention: 'bahdanau',
+  });
   const tokenizers = saveTokenizers(runDir, tok, tok, true);
-  writeRunConfig(runDir, { model: model.config, training: { train: [join(dir, 'none')], out: runDir, seed: 1 }, tokenizers });
+  writeRunConfig(runDir, {
+    model: model.config,
+    training: { train: [join(dir, 'none')], out: runDir, seed: 1 },
+    tokenizers,
+  });
   const state = {
-    json: { version: 1, step: 3, batcher: { version: 1, seed: 1, epoch: 0, index: 3, pairs: 3, fingerprint: 'x' }, optimizer: { kind: 'adam', t: 3 }, schedule: { kind: 'constant', plateauLr: null, best: null, bad: 0, damping: 1 }, earlyStopping: { best: null, bestStep: 0, bad: 0 }, best: null, rngs: [[1, 2, 3, 4, null]], badSteps: 0, trainSeconds: 1.5, lastEvalStep: 0 },
+    json: {
+      version: 1,
+      step: 3,
+      batcher: { version: 1, seed: 1, epoch: 0, index: 3, pairs: 3, fingerprint: 'x' },
+      optimizer: { kind: 'adam', t: 3 },
+      schedule: { kind: 'constant', plateauLr: null, best: null, bad: 0, damping: 1 },
+      earlyStopping: { best: null, bestStep: 0, bad: 0 },
+      best: null,
+      rngs: [[1, 2, 3, 4, null]],
+      badSteps: 0,
+      trainSeconds: 1.5,
+      lastEvalStep: 0,
+    },
     tensors: model.params.map((p) => ({ name: `m.${p.name}`, shape: [p.size], data: new Float32Array(p.size) })),
   };
   writeCheckpoint(runDir, 'best', model, { step: 3 });
@@ -89,8 +117,13 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
-  const rows = Object.entries(tried).map(([k, v]) => `${k.padEnd(40)} ${String(v.runs).padStart(6)} inputs  ${String(v.ok).padStart(6)} accepted  ${String(v.rejected).padStart(6)} rejected with an InputError`);
-  console.log(`fuzzing (seed ${SEED}, scale ${SCALE}):\n${rows.join('\n')}\ntotal ${Object.values(tried).reduce((a, v) => a + v.runs, 0)} inputs, 0 other exceptions`);
+  const rows = Object.entries(tried).map(
+    ([k, v]) =>
+      `${k.padEnd(40)} ${String(v.runs).padStart(6)} inputs  ${String(v.ok).padStart(6)} accepted  ${String(v.rejected).padStart(6)} rejected with an InputError`,
+  );
+  console.log(
+    `fuzzing (seed ${SEED}, scale ${SCALE}):\n${rows.join('\n')}\ntotal ${Object.values(tried).reduce((a, v) => a + v.runs, 0)} inputs, 0 other exceptions`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -103,7 +136,12 @@ const textyBytes: fc.Arbitrary<Uint8Array> = fc
     fc.oneof(
       { arbitrary: awkwardText.map(enc), weight: 6 },
       { arbitrary: fc.string({ unit: 'binary', maxLength: 12 }).map(enc), weight: 2 },
-      { arbitrary: fc.constantFrom('\n', '\r\n', '\t', '\r', '\ufeff', '{"src":"a","tgt":"b"}\n', '{"src":1}', '\\', '"').map(enc), weight: 4 },
+      {
+        arbitrary: fc
+          .constantFrom('\n', '\r\n', '\t', '\r', '\ufeff', '{"src":"a","tgt":"b"}\n', '{"src":1}', '\\', '"')
+          .map(enc),
+        weight: 4,
+      },
       { arbitrary: fc.integer({ min: 0x80, max: 0xff }).map((b) => Uint8Array.of(b)), weight: 1 },
       { arbitrary: fc.constant(Uint8Array.of(0)), weight: 1 },
     ),
@@ -154,40 +192,48 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 describe('fuzz: corpus readers', () => {
   it('readLines and stdin streamLines: exactly the lines of the file, or an InputError naming the first bad line', async () => {
     await fc.assert(
-      fc.asyncProperty(anyBytes, fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }), async (bytes, cuts) => {
-        const path = tmpFile('lines.txt', bytes);
-        const want = expectedLines(bytes);
-        let got: string[] | null = null;
-        await documented('readLines (file)', path, async () => {
-          got = (await collect(readLines(path))).map((l) => l.text);
-        });
-        if ('lines' in want) expect(got).toEqual(want.lines);
-        else {
-          expect(got).toBeNull();
-          await expect(collect(readLines(path))).rejects.toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${want.badLine}: `));
-        }
-        // The same bytes arriving on stdin in random pieces.
-        const chunks: Buffer[] = [];
-        let at = 0;
-        for (let i = 0; at < bytes.length; i++) {
-          const len = cuts[i % cuts.length];
-          chunks.push(Buffer.from(bytes.subarray(at, at + len)));
-          at += len;
-        }
-        let streamed: string[] | null = null;
-        await documented('streamLines (stdin)', '<stdin>', async () => {
-          streamed = (await collect(streamLines(Readable.from(chunks), '<stdin>'))).map((l) => l.text);
-        });
-        if ('lines' in want) expect(streamed).toEqual(want.lines);
-        else {
-          expect(streamed).toBeNull();
-          // stdin and a file report the same problem, in the same words.
-          const fromFile = await collect(readLines(path)).catch((e: Error) => e.message);
-          const fromStdin = await collect(streamLines(Readable.from(chunks), '<stdin>')).catch((e: Error) => e.message);
-          expect(fromStdin).toBe(String(fromFile).replace(path, '<stdin>'));
-          expect(fromStdin).toMatch(new RegExp(`^<stdin>:${want.badLine}: `));
-        }
-      }),
+      fc.asyncProperty(
+        anyBytes,
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }),
+        async (bytes, cuts) => {
+          const path = tmpFile('lines.txt', bytes);
+          const want = expectedLines(bytes);
+          let got: string[] | null = null;
+          await documented('readLines (file)', path, async () => {
+            got = (await collect(readLines(path))).map((l) => l.text);
+          });
+          if ('lines' in want) expect(got).toEqual(want.lines);
+          else {
+            expect(got).toBeNull();
+            await expect(collect(readLines(path))).rejects.toThrow(
+              new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${want.badLine}: `),
+            );
+          }
+          // The same bytes arriving on stdin in random pieces.
+          const chunks: Buffer[] = [];
+          let at = 0;
+          for (let i = 0; at < bytes.length; i++) {
+            const len = cuts[i % cuts.length];
+            chunks.push(Buffer.from(bytes.subarray(at, at + len)));
+            at += len;
+          }
+          let streamed: string[] | null = null;
+          await documented('streamLines (stdin)', '<stdin>', async () => {
+            streamed = (await collect(streamLines(Readable.from(chunks), '<stdin>'))).map((l) => l.text);
+          });
+          if ('lines' in want) expect(streamed).toEqual(want.lines);
+          else {
+            expect(streamed).toBeNull();
+            // stdin and a file report the same problem, in the same words.
+            const fromFile = await collect(readLines(path)).catch((e: Error) => e.message);
+            const fromStdin = await collect(streamLines(Readable.from(chunks), '<stdin>')).catch(
+              (e: Error) => e.message,
+            );
+            expect(fromStdin).toBe(String(fromFile).replace(path, '<stdin>'));
+            expect(fromStdin).toMatch(new RegExp(`^<stdin>:${want.badLine}: `));
+          }
+        },
+      ),
       { numRuns: runs(300), seed: SEED },
     );
   });
@@ -226,11 +272,46 @@ describe('fuzz: corpus readers', () => {
 describe('fuzz: tokenizer', () => {
   /** A random edit of a valid tokenizer.json: a key deleted or replaced, vocabulary or merges changed. */
   const mutation = fc.oneof(
-    fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom('model', 'model.vocab', 'model.merges', 'model.type', 'model.unk_token', 'normalizer', 'normalizer.normalizers', 'pre_tokenizer', 'pre_tokenizer.prepend_scheme', 'model.byte_fallback', 'added_tokens', 'decoder'), value: fc.jsonValue({ maxDepth: 2 }) }),
-    fc.record({ kind: fc.constant('delete' as const), path: fc.constantFrom('model', 'model.vocab', 'model.merges', 'normalizer', 'pre_tokenizer', 'model.unk_token') }),
-    fc.record({ kind: fc.constant('vocab' as const), token: fc.string({ unit: 'binary', maxLength: 6 }), id: fc.oneof(fc.integer({ min: -2, max: 80 }), fc.double(), fc.constant('3' as unknown as number)) }),
-    fc.record({ kind: fc.constant('merge' as const), merge: fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.tuple(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 })), fc.jsonValue({ maxDepth: 1 })) }),
-    fc.record({ kind: fc.constant('normalizer' as const), index: fc.integer({ min: 0, max: 4 }), value: fc.jsonValue({ maxDepth: 2 }) }),
+    fc.record({
+      kind: fc.constant('set' as const),
+      path: fc.constantFrom(
+        'model',
+        'model.vocab',
+        'model.merges',
+        'model.type',
+        'model.unk_token',
+        'normalizer',
+        'normalizer.normalizers',
+        'pre_tokenizer',
+        'pre_tokenizer.prepend_scheme',
+        'model.byte_fallback',
+        'added_tokens',
+        'decoder',
+      ),
+      value: fc.jsonValue({ maxDepth: 2 }),
+    }),
+    fc.record({
+      kind: fc.constant('delete' as const),
+      path: fc.constantFrom('model', 'model.vocab', 'model.merges', 'normalizer', 'pre_tokenizer', 'model.unk_token'),
+    }),
+    fc.record({
+      kind: fc.constant('vocab' as const),
+      token: fc.string({ unit: 'binary', maxLength: 6 }),
+      id: fc.oneof(fc.integer({ min: -2, max: 80 }), fc.double(), fc.constant('3' as unknown as number)),
+    }),
+    fc.record({
+      kind: fc.constant('merge' as const),
+      merge: fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 8 }),
+        fc.tuple(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 })),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
+    }),
+    fc.record({
+      kind: fc.constant('normalizer' as const),
+      index: fc.integer({ min: 0, max: 4 }),
+      value: fc.jsonValue({ maxDepth: 2 }),
+    }),
   );
 
   function mutate(json: Record<string, unknown>, ms: { kind: string; [k: string]: unknown }[]): unknown {
@@ -239,7 +320,8 @@ describe('fuzz: tokenizer', () => {
       if (m.kind === 'set' || m.kind === 'delete') {
         const keys = (m.path as string).split('.');
         let obj: Record<string, unknown> | undefined = doc;
-        for (const k of keys.slice(0, -1)) obj = obj && typeof obj[k] === 'object' && obj[k] !== null ? (obj[k] as Record<string, unknown>) : undefined;
+        for (const k of keys.slice(0, -1))
+          obj = obj && typeof obj[k] === 'object' && obj[k] !== null ? (obj[k] as Record<string, unknown>) : undefined;
         if (!obj) continue;
         if (m.kind === 'set') obj[keys.at(-1)!] = m.value;
         else delete obj[keys.at(-1)!];
@@ -257,11 +339,22 @@ describe('fuzz: tokenizer', () => {
   it('tokenizer.json: random JSON, mutated valid files and random bytes load or fail with an InputError; a loaded tokenizer encodes and decodes any text', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof({ arbitrary: fc.constant(null).map(() => ({ json: tokJson as unknown })), weight: 3 }, { arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }).map((ms) => ({ json: mutate(tokJson, ms) })), weight: 6 }, { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })), weight: 1 }, { arbitrary: anyBytes.map((bytes) => ({ bytes })), weight: 1 }),
+        fc.oneof(
+          { arbitrary: fc.constant(null).map(() => ({ json: tokJson as unknown })), weight: 3 },
+          {
+            arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }).map((ms) => ({ json: mutate(tokJson, ms) })),
+            weight: 6,
+          },
+          { arbitrary: fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })), weight: 1 },
+          { arbitrary: anyBytes.map((bytes) => ({ bytes })), weight: 1 },
+        ),
         fc.array(awkwardText, { maxLength: 4 }),
         fc.array(fc.integer({ min: -3, max: 100 }), { maxLength: 12 }),
         async (input, texts, ids) => {
-          const path = tmpFile('tokenizer.json', 'bytes' in input ? input.bytes : JSON.stringify(input.json) ?? 'null');
+          const path = tmpFile(
+            'tokenizer.json',
+            'bytes' in input ? input.bytes : (JSON.stringify(input.json) ?? 'null'),
+          );
           let t: Tokenizer | null = null;
           await documented('tokenizer.json loading', path, () => {
             t = Tokenizer.load(path);
@@ -290,16 +383,39 @@ describe('fuzz: safetensors', () => {
   let valid: Buffer;
   beforeAll(() => {
     const p = join(dir, 'valid.safetensors');
-    writeSafetensors(p, [
-      { name: 'a', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
-      { name: 'b.weight', shape: [4], data: Float32Array.from([7, 8, 9, 10]) },
-      { name: 'c', shape: [], data: Float32Array.from([11]) },
-    ], { format: 'seq2seq', version: '1' });
+    writeSafetensors(
+      p,
+      [
+        { name: 'a', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+        { name: 'b.weight', shape: [4], data: Float32Array.from([7, 8, 9, 10]) },
+        { name: 'c', shape: [], data: Float32Array.from([11]) },
+      ],
+      { format: 'seq2seq', version: '1' },
+    );
     valid = readFileSync(p);
   });
 
-  const tensorEntry = fc.record({ dtype: fc.oneof(fc.constant('F32'), fc.constantFrom('F16', 'I64', 'f32', ''), fc.jsonValue({ maxDepth: 1 })), shape: fc.oneof(fc.array(fc.integer({ min: -1, max: 9 }), { maxLength: 3 }), fc.array(fc.constantFrom(2 ** 31, 2 ** 53, 1.5, 0), { maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })), data_offsets: fc.oneof(fc.tuple(fc.integer({ min: -4, max: 120 }), fc.integer({ min: -4, max: 120 })), fc.array(fc.oneof(fc.integer(), fc.double()), { maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })) }, { requiredKeys: [] });
-  const header = fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__metadata__', '__proto__', 'constructor')), fc.oneof({ arbitrary: tensorEntry, weight: 4 }, { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 }), { maxKeys: 4 });
+  const tensorEntry = fc.record(
+    {
+      dtype: fc.oneof(fc.constant('F32'), fc.constantFrom('F16', 'I64', 'f32', ''), fc.jsonValue({ maxDepth: 1 })),
+      shape: fc.oneof(
+        fc.array(fc.integer({ min: -1, max: 9 }), { maxLength: 3 }),
+        fc.array(fc.constantFrom(2 ** 31, 2 ** 53, 1.5, 0), { maxLength: 3 }),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
+      data_offsets: fc.oneof(
+        fc.tuple(fc.integer({ min: -4, max: 120 }), fc.integer({ min: -4, max: 120 })),
+        fc.array(fc.oneof(fc.integer(), fc.double()), { maxLength: 3 }),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  const header = fc.dictionary(
+    fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__metadata__', '__proto__', 'constructor')),
+    fc.oneof({ arbitrary: tensorEntry, weight: 4 }, { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 }),
+    { maxKeys: 4 },
+  );
 
   function file(headerJson: string, data: Uint8Array, lengthField?: bigint): Buffer {
     const h = Buffer.from(headerJson, 'utf8');
@@ -311,9 +427,26 @@ describe('fuzz: safetensors', () => {
   const input = fc.oneof(
     { arbitrary: anyBytes.map((b) => Buffer.from(b)), weight: 1 },
     { arbitrary: fc.integer({ min: 0, max: 400 }).map((cut) => valid.subarray(0, cut)), weight: 1 },
-    { arbitrary: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }).map((flips) => { const b = Buffer.from(valid); for (const [at, v] of flips) b[at % b.length] = v; return b; }), weight: 2 },
-    { arbitrary: fc.tuple(header, fc.uint8Array({ maxLength: 120 })).map(([h, d]) => file(JSON.stringify(h), d)), weight: 4 },
-    { arbitrary: fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.uint8Array({ maxLength: 64 })).map(([len, d]) => file('{}', d, len)), weight: 1 },
+    {
+      arbitrary: fc
+        .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
+        .map((flips) => {
+          const b = Buffer.from(valid);
+          for (const [at, v] of flips) b[at % b.length] = v;
+          return b;
+        }),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.tuple(header, fc.uint8Array({ maxLength: 120 })).map(([h, d]) => file(JSON.stringify(h), d)),
+      weight: 4,
+    },
+    {
+      arbitrary: fc
+        .tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.uint8Array({ maxLength: 64 }))
+        .map(([len, d]) => file('{}', d, len)),
+      weight: 1,
+    },
   );
 
   it('readSafetensors: tensors whose sizes match their shapes, or an InputError naming the file', async () => {
@@ -334,63 +467,154 @@ describe('fuzz: safetensors', () => {
     const ckpt = join(runDir, 'best');
     const weights = readFileSync(join(ckpt, 'model.safetensors'));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.integer({ min: 0, max: weights.length - 1 }).map((cut) => ({ cut })), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }).map((flips) => ({ flips }))), async (m) => {
-        const d = join(dir, `ckpt-${n++}`);
-        cpSync(ckpt, d, { recursive: true });
-        let b = Buffer.from(weights);
-        if ('cut' in m) b = b.subarray(0, m.cut);
-        else for (const [at, v] of m.flips) b[at % b.length] = v;
-        writeFileSync(join(d, 'model.safetensors'), b);
-        await documented('checkpoint weights (loadModel)', d, () => loadModel(d));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.integer({ min: 0, max: weights.length - 1 }).map((cut) => ({ cut })),
+          fc
+            .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 })
+            .map((flips) => ({ flips })),
+        ),
+        async (m) => {
+          const d = join(dir, `ckpt-${n++}`);
+          cpSync(ckpt, d, { recursive: true });
+          let b = Buffer.from(weights);
+          if ('cut' in m) b = b.subarray(0, m.cut);
+          else for (const [at, v] of m.flips) b[at % b.length] = v;
+          writeFileSync(join(d, 'model.safetensors'), b);
+          await documented('checkpoint weights (loadModel)', d, () => loadModel(d));
+        },
+      ),
       { numRuns: runs(150), seed: SEED },
     );
   });
 });
 
 describe('fuzz: configs and train state', () => {
-  const validModel = () => JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).model as Record<string, unknown>;
-  const modelKeys = ['cell', 'srcVocabSize', 'tgtVocabSize', 'embeddingSize', 'hiddenSize', 'encoderHiddenSize', 'encoderLayers', 'decoderLayers', 'bidirectional', 'attention', 'attentionSize', 'inputFeeding', 'preOutput', 'preOutputSize', 'tiedTargetEmbeddings', 'dropout', 'labelSmoothing', 'maxSourceLength', 'maxTargetLength', 'bogus'];
-  const value = fc.oneof(fc.jsonValue({ maxDepth: 1 }), fc.integer({ min: -2, max: 2 ** 31 }), fc.constantFrom(0, 1, 3, 1e9, 2 ** 53, -1, 0.5, 'gru', 'lstm', 'none', 'luong-dot', true, false, null));
+  const validModel = () =>
+    JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).model as Record<string, unknown>;
+  const modelKeys = [
+    'cell',
+    'srcVocabSize',
+    'tgtVocabSize',
+    'embeddingSize',
+    'hiddenSize',
+    'encoderHiddenSize',
+    'encoderLayers',
+    'decoderLayers',
+    'bidirectional',
+    'attention',
+    'attentionSize',
+    'inputFeeding',
+    'preOutput',
+    'preOutputSize',
+    'tiedTargetEmbeddings',
+    'dropout',
+    'labelSmoothing',
+    'maxSourceLength',
+    'maxTargetLength',
+    'bogus',
+  ];
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 1 }),
+    fc.integer({ min: -2, max: 2 ** 31 }),
+    fc.constantFrom(0, 1, 3, 1e9, 2 ** 53, -1, 0.5, 'gru', 'lstm', 'none', 'luong-dot', true, false, null),
+  );
   const modelEdit = fc.array(fc.tuple(fc.constantFrom(...modelKeys), fc.option(value)), { minLength: 1, maxLength: 3 });
 
-  it('model config: accepted or rejected with an InputError; parameterCount equals the built model\'s', async () => {
+  it("model config: accepted or rejected with an InputError; parameterCount equals the built model's", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof({ arbitrary: modelEdit, weight: 4 }, { arbitrary: fc.jsonValue({ maxDepth: 2 }).map((j) => ({ whole: j })), weight: 1 }), async (edit) => {
-        let raw: unknown;
-        if (Array.isArray(edit)) {
-          const m = validModel();
-          for (const [k, v] of edit) if (v === null) delete m[k];
-          else m[k] = v;
-          raw = m;
-        } else raw = edit.whole;
-        let cfg: ReturnType<typeof parseModelConfig> | null = null;
-        await documented('model config (parseModelConfig)', 'model', () => {
-          cfg = parseModelConfig(raw, 'model');
-        });
-        if (cfg) {
-          const c = cfg as ReturnType<typeof parseModelConfig>;
-          const small = c.srcVocabSize * c.embeddingSize < 1e5 && c.hiddenSize <= 64 && (c.encoderHiddenSize ?? 0) <= 64 && (c.attentionSize ?? 0) <= 64 && (c.preOutputSize ?? 0) <= 64 && c.tgtVocabSize <= 200 && c.embeddingSize <= 64 && c.encoderLayers <= 3 && c.decoderLayers <= 3;
-          if (small) expect(parameterCount(c)).toBe(new Seq2Seq(c).parameterCount);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          { arbitrary: modelEdit, weight: 4 },
+          { arbitrary: fc.jsonValue({ maxDepth: 2 }).map((j) => ({ whole: j })), weight: 1 },
+        ),
+        async (edit) => {
+          let raw: unknown;
+          if (Array.isArray(edit)) {
+            const m = validModel();
+            for (const [k, v] of edit)
+              if (v === null) delete m[k];
+              else m[k] = v;
+            raw = m;
+          } else raw = edit.whole;
+          let cfg: ReturnType<typeof parseModelConfig> | null = null;
+          await documented('model config (parseModelConfig)', 'model', () => {
+            cfg = parseModelConfig(raw, 'model');
+          });
+          if (cfg) {
+            const c = cfg as ReturnType<typeof parseModelConfig>;
+            const small =
+              c.srcVocabSize * c.embeddingSize < 1e5 &&
+              c.hiddenSize <= 64 &&
+              (c.encoderHiddenSize ?? 0) <= 64 &&
+              (c.attentionSize ?? 0) <= 64 &&
+              (c.preOutputSize ?? 0) <= 64 &&
+              c.tgtVocabSize <= 200 &&
+              c.embeddingSize <= 64 &&
+              c.encoderLayers <= 3 &&
+              c.decoderLayers <= 3;
+            if (small) expect(parameterCount(c)).toBe(new Seq2Seq(c).parameterCount);
+          }
+        },
+      ),
       { numRuns: runs(400), seed: SEED },
     );
   });
 
   it('run config.json, checkpoint config.json and state.json: random bytes and tampered documents are loaded or rejected with an InputError naming the file', async () => {
     const runConfig = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const stateJson = JSON.parse(readFileSync(join(runDir, 'last', 'train-state', 'state.json'), 'utf8')) as Record<string, unknown>;
-    const runKeys = ['format', 'version', 'kind', 'model', 'training', 'tokenizers', 'tokenizers.src', 'tokenizers.tgt', 'model.hiddenSize', 'model.srcVocabSize', 'model.embeddingSize'];
-    const stateKeys = ['version', 'step', 'batcher', 'optimizer', 'optimizer.kind', 'optimizer.t', 'schedule', 'schedule.kind', 'earlyStopping', 'best', 'rngs', 'badSteps', 'trainSeconds', 'lastEvalStep'];
-    const paths = fc.constantFrom('../tokenizer.json', '/etc/passwd', 'last/../../x.json', 'tokenizer.json', '', 'a\u0000b', 'best/model.safetensors', '..');
-    const edit = (keys: string[]) => fc.array(fc.tuple(fc.constantFrom(...keys), fc.option(fc.oneof(value, paths))), { minLength: 1, maxLength: 3 });
+    const stateJson = JSON.parse(readFileSync(join(runDir, 'last', 'train-state', 'state.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const runKeys = [
+      'format',
+      'version',
+      'kind',
+      'model',
+      'training',
+      'tokenizers',
+      'tokenizers.src',
+      'tokenizers.tgt',
+      'model.hiddenSize',
+      'model.srcVocabSize',
+      'model.embeddingSize',
+    ];
+    const stateKeys = [
+      'version',
+      'step',
+      'batcher',
+      'optimizer',
+      'optimizer.kind',
+      'optimizer.t',
+      'schedule',
+      'schedule.kind',
+      'earlyStopping',
+      'best',
+      'rngs',
+      'badSteps',
+      'trainSeconds',
+      'lastEvalStep',
+    ];
+    const paths = fc.constantFrom(
+      '../tokenizer.json',
+      '/etc/passwd',
+      'last/../../x.json',
+      'tokenizer.json',
+      '',
+      'a\u0000b',
+      'best/model.safetensors',
+      '..',
+    );
+    const edit = (keys: string[]) =>
+      fc.array(fc.tuple(fc.constantFrom(...keys), fc.option(fc.oneof(value, paths))), { minLength: 1, maxLength: 3 });
     const apply = (doc: Record<string, unknown>, es: [string, unknown][]) => {
       const d = structuredClone(doc);
       for (const [path, v] of es) {
         const keys = path.split('.');
         let o: Record<string, unknown> | undefined = d;
-        for (const k of keys.slice(0, -1)) o = o && typeof o[k] === 'object' && o[k] !== null ? (o[k] as Record<string, unknown>) : undefined;
+        for (const k of keys.slice(0, -1))
+          o = o && typeof o[k] === 'object' && o[k] !== null ? (o[k] as Record<string, unknown>) : undefined;
         if (!o) continue;
         if (v === null) delete o[keys.at(-1)!];
         else o[keys.at(-1)!] = v;
@@ -401,10 +625,16 @@ describe('fuzz: configs and train state', () => {
       fc.asyncProperty(
         fc.oneof(
           { arbitrary: edit(runKeys).map((e) => ({ file: 'config.json', text: apply(runConfig, e) })), weight: 3 },
-          { arbitrary: edit(stateKeys).map((e) => ({ file: 'last/train-state/state.json', text: apply(stateJson, e) })), weight: 3 },
+          {
+            arbitrary: edit(stateKeys).map((e) => ({ file: 'last/train-state/state.json', text: apply(stateJson, e) })),
+            weight: 3,
+          },
           { arbitrary: anyBytes.map((b) => ({ file: 'config.json', text: Buffer.from(b) })), weight: 1 },
           { arbitrary: anyBytes.map((b) => ({ file: 'best/config.json', text: Buffer.from(b) })), weight: 1 },
-          { arbitrary: anyBytes.map((b) => ({ file: 'last/train-state/state.json', text: Buffer.from(b) })), weight: 1 },
+          {
+            arbitrary: anyBytes.map((b) => ({ file: 'last/train-state/state.json', text: Buffer.from(b) })),
+            weight: 1,
+          },
         ),
         async ({ file, text }) => {
           const d = join(dir, `run-${n++}`);
@@ -423,13 +653,54 @@ describe('fuzz: configs and train state', () => {
   });
 
   it('train --config: random JSON documents and bytes are settings or an InputError naming the file', async () => {
-    const keys = ['train', 'valid', 'src', 'tgt', 'format', 'out', 'preset', 'model', 'vocabSize', 'lr', 'optimizer', 'schedule', 'batchTokens', 'seed', 'maxSteps', 'timeBudget', 'evalEvery', 'bestMetric', 'comment', '$schema', 'bogus', '__proto__'];
+    const keys = [
+      'train',
+      'valid',
+      'src',
+      'tgt',
+      'format',
+      'out',
+      'preset',
+      'model',
+      'vocabSize',
+      'lr',
+      'optimizer',
+      'schedule',
+      'batchTokens',
+      'seed',
+      'maxSteps',
+      'timeBudget',
+      'evalEvery',
+      'bestMetric',
+      'comment',
+      '$schema',
+      'bogus',
+      '__proto__',
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 5 }).map((o) => JSON.stringify(o)), fc.jsonValue({ maxDepth: 2 }).map((j) => JSON.stringify(j) ?? 'null'), anyBytes.map((b) => Buffer.from(b).toString('utf8'))), async (text) => {
-        const path = tmpFile('train.json', text);
-        await documented('train --config (readConfigFile)', path, () => readConfigFile(path, text));
-        await documented('settings layer (parseTrainSettings)', 'flags', () => parseTrainSettings((() => { try { return JSON.parse(text); } catch { return text; } })(), 'flags'));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 5 }).map((o) => JSON.stringify(o)),
+          fc.jsonValue({ maxDepth: 2 }).map((j) => JSON.stringify(j) ?? 'null'),
+          anyBytes.map((b) => Buffer.from(b).toString('utf8')),
+        ),
+        async (text) => {
+          const path = tmpFile('train.json', text);
+          await documented('train --config (readConfigFile)', path, () => readConfigFile(path, text));
+          await documented('settings layer (parseTrainSettings)', 'flags', () =>
+            parseTrainSettings(
+              (() => {
+                try {
+                  return JSON.parse(text);
+                } catch {
+                  return text;
+                }
+              })(),
+              'flags',
+            ),
+          );
+        },
+      ),
       { numRuns: runs(300), seed: SEED },
     );
   });

@@ -19,7 +19,19 @@
  * rebuild in the shared working tree during the test cannot change the arithmetic between sessions.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  watch,
+  writeFileSync,
+  type FSWatcher,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +71,11 @@ interface Session {
 
 const TEMP_CKPT = /^\.(last|best)\.tmp-\d+$/;
 
-function runSession(cwd: string, args: string[], kill: { afterMs?: number; tempNth?: number; crashAt?: string }): Promise<Session> {
+function runSession(
+  cwd: string,
+  args: string[],
+  kill: { afterMs?: number; tempNth?: number; crashAt?: string },
+): Promise<Session> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = { ...(process.env as Record<string, string>), NO_COLOR: '1' };
     if (kill.crashAt) env.SEQ2SEQ_TEST_CRASH_AT = kill.crashAt;
@@ -88,7 +104,8 @@ function runSession(cwd: string, args: string[], kill: { afterMs?: number; tempN
       const runDir = join(cwd, 'run');
       let seen = 0;
       watcher = watch(runDir, (_event, name) => {
-        if (name && TEMP_CKPT.test(name) && existsSync(join(runDir, name)) && ++seen === kill.tempNth) killNow('temp file');
+        if (name && TEMP_CKPT.test(name) && existsSync(join(runDir, name)) && ++seen === kill.tempNth)
+          killNow('temp file');
       });
     }
     child.on('error', reject);
@@ -105,7 +122,8 @@ function runSession(cwd: string, args: string[], kill: { afterMs?: number; tempN
 /** Steps of the checkpoints the process reported written (`checkpoint last step 12 → …`). */
 function reported(stderr: string, kind: 'best' | 'last'): number {
   let max = -1;
-  for (const m of stderr.matchAll(new RegExp(`^checkpoint ${kind} step (\\d+) `, 'gm'))) max = Math.max(max, Number(m[1]));
+  for (const m of stderr.matchAll(new RegExp(`^checkpoint ${kind} step (\\d+) `, 'gm')))
+    max = Math.max(max, Number(m[1]));
   return max;
 }
 
@@ -141,13 +159,55 @@ afterAll(() => {
   if (dir && !process.env.SEQ2SEQ_KEEP_TEST_DIR) rmSync(dir, { recursive: true, force: true });
 });
 
-const SETTINGS = ['--train', 't', '--valid', 'v', '--src', 'en', '--tgt', 'de', '--preset', 'tiny', '--vocab-size', '100', '--dropout', '0.1', '--eval-every', '4', '--eval-max-sentences', '10', '--samples', '1', '--checkpoint-every', '2', '--log-format', 'plain'];
-const CRASH_POINTS_RESUME = ['checkpoint.written', 'checkpoint.moved-old', 'checkpoint.swapped', 'checkpoint.publish', 'atomic-write.partial'];
+const SETTINGS = [
+  '--train',
+  't',
+  '--valid',
+  'v',
+  '--src',
+  'en',
+  '--tgt',
+  'de',
+  '--preset',
+  'tiny',
+  '--vocab-size',
+  '100',
+  '--dropout',
+  '0.1',
+  '--eval-every',
+  '4',
+  '--eval-max-sentences',
+  '10',
+  '--samples',
+  '1',
+  '--checkpoint-every',
+  '2',
+  '--log-format',
+  'plain',
+];
+const CRASH_POINTS_RESUME = [
+  'checkpoint.written',
+  'checkpoint.moved-old',
+  'checkpoint.swapped',
+  'checkpoint.publish',
+  'atomic-write.partial',
+];
 
 describe('kill -9 during training loses no checkpoint', () => {
   it(`${KILLS} seeded SIGKILLs (timer, during checkpoint writes, at crash points); every checkpoint loads, --resume continues, the result equals an unkilled run`, async () => {
     const rand = rng(SEED);
-    const counts = { timer: 0, 'temp file': 0, 'crash point': 0, exit: 0, duringWrite: 0, stackTraces: 0, lost: 0, resumed: 0, progressed: 0, noRunYet: 0 };
+    const counts = {
+      timer: 0,
+      'temp file': 0,
+      'crash point': 0,
+      exit: 0,
+      duringWrite: 0,
+      stackTraces: 0,
+      lost: 0,
+      resumed: 0,
+      progressed: 0,
+      noRunYet: 0,
+    };
     const crashPointsHit = new Map<string, number>();
     // The newest checkpoint steps a process reported written: what must never be lost.
     const promised = { best: -1, last: -1 };
@@ -157,12 +217,18 @@ describe('kill -9 during training loses no checkpoint', () => {
 
     for (let i = 0; i < KILLS; i++) {
       const runExists = existsSync(join(dir, 'run', 'config.json'));
-      const args = runExists ? ['train', '--resume', 'run', '--max-steps', BIG] : ['train', ...SETTINGS, '--max-steps', BIG, '--out', 'run'];
+      const args = runExists
+        ? ['train', '--resume', 'run', '--max-steps', BIG]
+        : ['train', ...SETTINGS, '--max-steps', BIG, '--out', 'run'];
       // The kinds take turns (crash point, temp file, timer); their moments are seeded random draws.
       let kill: { afterMs?: number; tempNth?: number; crashAt?: string };
-      if (i === 0) kill = { crashAt: 'run.created' }; // the very first kill: just before the new run is renamed into place
+      if (i === 0)
+        kill = { crashAt: 'run.created' }; // the very first kill: just before the new run is renamed into place
       else if (!runExists) kill = { afterMs: 300 + Math.floor(rand() * 900) };
-      else if (i % 3 === 0) kill = { crashAt: `${CRASH_POINTS_RESUME[crashNo++ % CRASH_POINTS_RESUME.length]}:${1 + Math.floor(rand() * 3)}` };
+      else if (i % 3 === 0)
+        kill = {
+          crashAt: `${CRASH_POINTS_RESUME[crashNo++ % CRASH_POINTS_RESUME.length]}:${1 + Math.floor(rand() * 3)}`,
+        };
       else if (i % 3 === 1) kill = { tempNth: 1 + Math.floor(rand() * 3) };
       else kill = { afterMs: 150 + Math.floor(rand() * 900) };
 
@@ -206,7 +272,10 @@ describe('kill -9 during training loses no checkpoint', () => {
         const state = deserializeTrainState(readTrainState(run, false), last);
         expect(stepOf(last), `last/config.json and train-state disagree: ${what}`).toBe(state.step);
         if (state.step < promised.last) counts.lost++;
-        expect(state.step, `last/ is older than a checkpoint the process reported written: ${what}`).toBeGreaterThanOrEqual(promised.last);
+        expect(
+          state.step,
+          `last/ is older than a checkpoint the process reported written: ${what}`,
+        ).toBeGreaterThanOrEqual(promised.last);
         onDisk = state.step;
       } else {
         if (promised.last >= 0) counts.lost++;
@@ -222,28 +291,55 @@ describe('kill -9 during training loses no checkpoint', () => {
         if (promised.best >= 0) counts.lost++;
         expect(promised.best, `best/ is missing although step ${promised.best} was reported written: ${what}`).toBe(-1);
       }
-      log.push(`${i + 1}: ${s.end}${kill.crashAt ? ` ${kill.crashAt}` : ''}${s.tempsAfter.length ? ` (left ${s.tempsAfter.join(', ')})` : ''}, last/ at step ${onDisk}`);
+      log.push(
+        `${i + 1}: ${s.end}${kill.crashAt ? ` ${kill.crashAt}` : ''}${s.tempsAfter.length ? ` (left ${s.tempsAfter.join(', ')})` : ''}, last/ at step ${onDisk}`,
+      );
     }
 
     console.log(`kill log (${dir}):\n${log.join('\n')}`);
     // Finish the run without kills, and train the same run from scratch without ever killing it.
     const finalSteps = Math.max(onDisk, 0) + 6;
-    const ref = await runSession(dir, ['train', ...SETTINGS, '--max-steps', String(finalSteps), '--out', 'ref'], { afterMs: 60_000 });
+    const ref = await runSession(dir, ['train', ...SETTINGS, '--max-steps', String(finalSteps), '--out', 'ref'], {
+      afterMs: 60_000,
+    });
     expect(ref.code, ref.stderr).toBe(0);
-    const fin = await runSession(dir, existsSync(join(dir, 'run', 'config.json')) ? ['train', '--resume', 'run', '--max-steps', String(finalSteps)] : ['train', ...SETTINGS, '--max-steps', String(finalSteps), '--out', 'run'], { afterMs: 60_000 });
+    const fin = await runSession(
+      dir,
+      existsSync(join(dir, 'run', 'config.json'))
+        ? ['train', '--resume', 'run', '--max-steps', String(finalSteps)]
+        : ['train', ...SETTINGS, '--max-steps', String(finalSteps), '--out', 'run'],
+      { afterMs: 60_000 },
+    );
     expect(fin.code, fin.stderr).toBe(0);
     expect(stackLines(fin.stderr)).toEqual([]);
     const run = join(dir, 'run');
-    for (const f of ['last/model.safetensors', 'last/train-state/optimizer.safetensors', 'best/model.safetensors', 'model.safetensors']) {
-      expect(readFileSync(join(run, f)).equals(readFileSync(join(dir, 'ref', f))), `${f} differs from the run that was never killed`).toBe(true);
+    for (const f of [
+      'last/model.safetensors',
+      'last/train-state/optimizer.safetensors',
+      'best/model.safetensors',
+      'model.safetensors',
+    ]) {
+      expect(
+        readFileSync(join(run, f)).equals(readFileSync(join(dir, 'ref', f))),
+        `${f} differs from the run that was never killed`,
+      ).toBe(true);
     }
     expect(readFileSync(join(run, 'last/train-state/state.json'), 'utf8').replace(/"trainSeconds":[^,]+,/, '')).toBe(
       readFileSync(join(dir, 'ref', 'last/train-state/state.json'), 'utf8').replace(/"trainSeconds":[^,]+,/, ''),
     );
     // Nothing left behind: no temporary file in the run or beside it, history without replayed steps.
-    expect(readdirSync(run).sort()).toEqual(['best', 'config.json', 'history.jsonl', 'last', 'model.safetensors', 'tokenizer.json']);
+    expect(readdirSync(run).sort()).toEqual([
+      'best',
+      'config.json',
+      'history.jsonl',
+      'last',
+      'model.safetensors',
+      'tokenizer.json',
+    ]);
     expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
-    const steps = readHistory(join(run, 'history.jsonl')).filter((e) => e.type === 'step').map((e) => e.step);
+    const steps = readHistory(join(run, 'history.jsonl'))
+      .filter((e) => e.type === 'step')
+      .map((e) => e.step);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
     expect(new Set(steps).size).toBe(steps.length);
 

@@ -11,16 +11,31 @@ import { encodeSource } from '../../src/decode/translator.js';
 import { learnBpe, type Tokenizer } from '../../src/text/tokenizer.js';
 import { unit } from '../text/arbitraries.js';
 
-const TEXTS = ['a man in an orange hat starring at something', 'zwei junge Männer sind im Freien', 'déjà vu ça va', 'ΣΑΣ σας ﬁne ① Ａ', 'e\u0301 composé 😀 👩‍👩‍👧'];
+const TEXTS = [
+  'a man in an orange hat starring at something',
+  'zwei junge Männer sind im Freien',
+  'déjà vu ça va',
+  'ΣΑΣ σας ﬁne ① Ａ',
+  'e\u0301 composé 😀 👩‍👩‍👧',
+];
 const tokenizers: [string, Tokenizer][] = [];
 beforeAll(async () => {
   tokenizers.push(['nfc', await learnBpe(TEXTS, { vocabSize: 70, minFrequency: 1 })]);
-  tokenizers.push(['nfkc, lowercase', await learnBpe(TEXTS, { vocabSize: 90, minFrequency: 1, normalization: 'nfkc', lowercase: true })]);
+  tokenizers.push([
+    'nfkc, lowercase',
+    await learnBpe(TEXTS, { vocabSize: 90, minFrequency: 1, normalization: 'nfkc', lowercase: true }),
+  ]);
 });
 
-const word = fc.oneof({ arbitrary: fc.constantFrom(...TEXTS.join(' ').split(' ')), weight: 6 }, { arbitrary: fc.array(unit, { minLength: 1, maxLength: 4 }).map((u) => u.join('')), weight: 3 }, { arbitrary: fc.constantFrom('<unk>', '<s>', '</s>', '﷽', 'ﬃ', '\u0301', '\u0301\u0301', 'Σ'), weight: 1 });
+const word = fc.oneof(
+  { arbitrary: fc.constantFrom(...TEXTS.join(' ').split(' ')), weight: 6 },
+  { arbitrary: fc.array(unit, { minLength: 1, maxLength: 4 }).map((u) => u.join('')), weight: 3 },
+  { arbitrary: fc.constantFrom('<unk>', '<s>', '</s>', '﷽', 'ﬃ', '\u0301', '\u0301\u0301', 'Σ'), weight: 1 },
+);
 const sep = fc.constantFrom(' ', ' ', ' ', '  ', '\t', ' \u0301', '');
-const line = fc.array(fc.tuple(word, sep), { minLength: 20, maxLength: 400 }).map((ws) => ws.map(([w, s]) => w + s).join(''));
+const line = fc
+  .array(fc.tuple(word, sep), { minLength: 20, maxLength: 400 })
+  .map((ws) => ws.map(([w, s]) => w + s).join(''));
 
 describe('pre-truncation of long source lines', () => {
   it('gives the same first tokens as encoding the whole line, on random long lines (300 per tokenizer)', () => {
@@ -53,7 +68,9 @@ describe('pre-truncation of long source lines', () => {
     const t = performance.now() - t0;
     expect(r.ids.length).toBe(50);
     expect(Array.from(r.ids)).toEqual(Array.from(tok.encode(big.slice(0, 2000)).slice(0, 50)));
-    expect(r.warning).toMatch(/^source of more than \d+ tokens \(1035000 characters\) cropped to the model's limit of 50$/);
+    expect(r.warning).toMatch(
+      /^source of more than \d+ tokens \(1035000 characters\) cropped to the model's limit of 50$/,
+    );
     expect(t).toBeLessThan(1000); // encoding the whole line takes several times longer; this is a sanity bound, not a benchmark
   });
 });

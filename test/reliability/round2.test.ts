@@ -148,121 +148,104 @@ describe.concurrent('1. a write error on standard output is one line, exit 1, in
   });
 });
 
-describe.concurrent(
-  '2. an output that exists and is not a regular file is written in place, never renamed over',
-  () => {
-    const lines = readFileSync(new URL('../../corpora/demo/valid.en', import.meta.url), 'utf8')
-      .split('\n')
-      .slice(0, 30).length;
-    const writers: [string, (out: string) => string[]][] = [
-      ['translate -o', (out) => ['translate', '--model', 'run', '--beam', '1', '-i', 'v.en', '-o', out]],
-      [
-        'eval --hyp-out',
-        (out) => [
-          'eval',
-          '--model',
-          'run',
-          '--test',
-          'v',
-          '--src',
-          'en',
-          '--tgt',
-          'de',
-          '--beam',
-          '1',
-          '--hyp-out',
-          out,
-        ],
-      ],
-      ['bpe learn -o', (out) => ['bpe', 'learn', '--vocab-size', '60', '--text', 't.en', '-o', out]],
-    ];
+describe.concurrent('2. an output that exists and is not a regular file is written in place, never renamed over', () => {
+  const lines = readFileSync(new URL('../../corpora/demo/valid.en', import.meta.url), 'utf8')
+    .split('\n')
+    .slice(0, 30).length;
+  const writers: [string, (out: string) => string[]][] = [
+    ['translate -o', (out) => ['translate', '--model', 'run', '--beam', '1', '-i', 'v.en', '-o', out]],
+    [
+      'eval --hyp-out',
+      (out) => ['eval', '--model', 'run', '--test', 'v', '--src', 'en', '--tgt', 'de', '--beam', '1', '--hyp-out', out],
+    ],
+    ['bpe learn -o', (out) => ['bpe', 'learn', '--vocab-size', '60', '--text', 't.en', '-o', out]],
+  ];
 
-    it.skipIf(noDevices).each(writers)(
-      '%s to a null device (1,3): exit 0, still the same device, nothing else changed',
-      async (_name, args) => {
-        const d = caseDir('null');
-        makeDevice(join(d, 'null'), 'null');
-        const before = tree(d);
-        const r = await run(args('null'), { cwd: d });
-        expectClean(r, 0, null);
-        expect(kindOf(join(d, 'null'))).toBe(before.get('null'));
-        expect(changed(before, tree(d))).toEqual([]);
-      },
-    );
-
-    it.skipIf(noDevices).each(writers)(
-      '%s to a full device (1,7): one line, exit 1, still the same device',
-      async (_name, args) => {
-        const d = caseDir('full');
-        makeDevice(join(d, 'full'), 'full');
-        const before = tree(d);
-        const r = await run(args('full'), { cwd: d });
-        expectClean(r, 1, 'seq2seq: cannot write to full: no space left on device');
-        expect(changed(before, tree(d))).toEqual([]);
-      },
-    );
-
-    it.skipIf(noFifos).each(writers)(
-      '%s to a FIFO: the reader gets the output, the FIFO stays a FIFO',
-      async (name, args) => {
-        const d = caseDir('fifo');
-        makeFifo(join(d, 'fifo'));
-        const before = tree(d);
-        const [r, got] = await Promise.all([run(args('fifo'), { cwd: d }), readFifo(join(d, 'fifo'))]);
-        expectClean(r, 0, null);
-        if (name === 'bpe learn -o') expect(JSON.parse(got.toString('utf8')).model.type).toBe('BPE');
-        else expect(got.toString('utf8').split('\n').length - 1).toBe(lines);
-        expect(changed(before, tree(d))).toEqual([]);
-      },
-    );
-
-    it.each(writers)('%s to a symbolic link: the file it points to is replaced, the link stays', async (name, args) => {
-      const d = caseDir('link');
-      mkdirSync(join(d, 'elsewhere'));
-      writeFileSync(join(d, 'elsewhere', 'target.txt'), 'old\n');
-      symlinkSync('elsewhere/target.txt', join(d, 'link.txt'));
+  it.skipIf(noDevices).each(writers)(
+    '%s to a null device (1,3): exit 0, still the same device, nothing else changed',
+    async (_name, args) => {
+      const d = caseDir('null');
+      makeDevice(join(d, 'null'), 'null');
       const before = tree(d);
-      const r = await run(args('link.txt'), { cwd: d });
+      const r = await run(args('null'), { cwd: d });
       expectClean(r, 0, null);
-      expect(kindOf(join(d, 'link.txt'))).toBe('symlink -> elsewhere/target.txt');
-      const text = readFileSync(join(d, 'elsewhere', 'target.txt'), 'utf8');
-      if (name === 'bpe learn -o') expect(JSON.parse(text).model.type).toBe('BPE');
-      else expect(text.split('\n').length - 1).toBe(lines);
-      expect(changed(before, tree(d))).toEqual(['elsewhere/target.txt']);
-      expect(leftovers(d)).toEqual([]);
-    });
-
-    it('a symbolic link to nothing is refused before any work: exit 2, nothing created', async () => {
-      const d = caseDir('dangling');
-      symlinkSync('nowhere/out.txt', join(d, 'out.txt'));
-      const before = tree(d);
-      const r = await run(['translate', '--model', 'run', '--beam', '1', '-i', 'v.en', '-o', 'out.txt'], { cwd: d });
-      expectClean(r, 2, 'seq2seq: out.txt: a symbolic link to nowhere/out.txt, which does not exist; nothing written');
+      expect(kindOf(join(d, 'null'))).toBe(before.get('null'));
       expect(changed(before, tree(d))).toEqual([]);
-    });
+    },
+  );
 
-    it(':save (interactive) follows the same rules: a device in place, a link followed, a FIFO refused', async () => {
-      const { savePairs } = await import('../../src/ui/translate/save-pairs.js');
-      const d = caseDir('save', false);
-      const entries = [{ source: 'a\u2028b', translation: { hyps: [{ text: 'x\ty\u2029z' }] } }] as never;
-      writeFileSync(join(d, 'target.tsv'), 'old\n');
-      symlinkSync('target.tsv', join(d, 'link.tsv'));
-      expect(savePairs('link.tsv', entries, d).count).toBe(1);
-      expect(kindOf(join(d, 'link.tsv'))).toBe('symlink -> target.tsv');
-      expect(readFileSync(join(d, 'target.tsv'), 'utf8')).toBe('a b\tx y z\n');
-      if (makeFifo(join(d, 'fifo')) === null)
-        expect(() => savePairs('fifo', entries, d)).toThrow(
-          /fifo: is a FIFO \(named pipe\); give a regular file or a character device$/,
-        );
-      if (!noDevices) {
-        makeDevice(join(d, 'null'), 'null');
-        savePairs('null', entries, d);
-        expect(kindOf(join(d, 'null'))).toMatch(/^char /);
-      }
-      expect(leftovers(d)).toEqual([]);
-    });
-  },
-);
+  it.skipIf(noDevices).each(writers)(
+    '%s to a full device (1,7): one line, exit 1, still the same device',
+    async (_name, args) => {
+      const d = caseDir('full');
+      makeDevice(join(d, 'full'), 'full');
+      const before = tree(d);
+      const r = await run(args('full'), { cwd: d });
+      expectClean(r, 1, 'seq2seq: cannot write to full: no space left on device');
+      expect(changed(before, tree(d))).toEqual([]);
+    },
+  );
+
+  it.skipIf(noFifos).each(writers)(
+    '%s to a FIFO: the reader gets the output, the FIFO stays a FIFO',
+    async (name, args) => {
+      const d = caseDir('fifo');
+      makeFifo(join(d, 'fifo'));
+      const before = tree(d);
+      const [r, got] = await Promise.all([run(args('fifo'), { cwd: d }), readFifo(join(d, 'fifo'))]);
+      expectClean(r, 0, null);
+      if (name === 'bpe learn -o') expect(JSON.parse(got.toString('utf8')).model.type).toBe('BPE');
+      else expect(got.toString('utf8').split('\n').length - 1).toBe(lines);
+      expect(changed(before, tree(d))).toEqual([]);
+    },
+  );
+
+  it.each(writers)('%s to a symbolic link: the file it points to is replaced, the link stays', async (name, args) => {
+    const d = caseDir('link');
+    mkdirSync(join(d, 'elsewhere'));
+    writeFileSync(join(d, 'elsewhere', 'target.txt'), 'old\n');
+    symlinkSync('elsewhere/target.txt', join(d, 'link.txt'));
+    const before = tree(d);
+    const r = await run(args('link.txt'), { cwd: d });
+    expectClean(r, 0, null);
+    expect(kindOf(join(d, 'link.txt'))).toBe('symlink -> elsewhere/target.txt');
+    const text = readFileSync(join(d, 'elsewhere', 'target.txt'), 'utf8');
+    if (name === 'bpe learn -o') expect(JSON.parse(text).model.type).toBe('BPE');
+    else expect(text.split('\n').length - 1).toBe(lines);
+    expect(changed(before, tree(d))).toEqual(['elsewhere/target.txt']);
+    expect(leftovers(d)).toEqual([]);
+  });
+
+  it('a symbolic link to nothing is refused before any work: exit 2, nothing created', async () => {
+    const d = caseDir('dangling');
+    symlinkSync('nowhere/out.txt', join(d, 'out.txt'));
+    const before = tree(d);
+    const r = await run(['translate', '--model', 'run', '--beam', '1', '-i', 'v.en', '-o', 'out.txt'], { cwd: d });
+    expectClean(r, 2, 'seq2seq: out.txt: a symbolic link to nowhere/out.txt, which does not exist; nothing written');
+    expect(changed(before, tree(d))).toEqual([]);
+  });
+
+  it(':save (interactive) follows the same rules: a device in place, a link followed, a FIFO refused', async () => {
+    const { savePairs } = await import('../../src/ui/translate/save-pairs.js');
+    const d = caseDir('save', false);
+    const entries = [{ source: 'a\u2028b', translation: { hyps: [{ text: 'x\ty\u2029z' }] } }] as never;
+    writeFileSync(join(d, 'target.tsv'), 'old\n');
+    symlinkSync('target.tsv', join(d, 'link.tsv'));
+    expect(savePairs('link.tsv', entries, d).count).toBe(1);
+    expect(kindOf(join(d, 'link.tsv'))).toBe('symlink -> target.tsv');
+    expect(readFileSync(join(d, 'target.tsv'), 'utf8')).toBe('a b\tx y z\n');
+    if (makeFifo(join(d, 'fifo')) === null)
+      expect(() => savePairs('fifo', entries, d)).toThrow(
+        /fifo: is a FIFO \(named pipe\); give a regular file or a character device$/,
+      );
+    if (!noDevices) {
+      makeDevice(join(d, 'null'), 'null');
+      savePairs('null', entries, d);
+      expect(kindOf(join(d, 'null'))).toMatch(/^char /);
+    }
+    expect(leftovers(d)).toEqual([]);
+  });
+});
 
 describe.concurrent('3. a tampered config.json cannot make the program allocate without bound', () => {
   it('encoderLayers 3000 in every config of the run: one line, exit 2, at once', async () => {
@@ -754,7 +737,9 @@ describe.concurrent('10. smaller ones', () => {
     cpSync(join(d, 'run'), join(d, 'run2'), { recursive: true });
     nudgeWeights(join(d, 'run2'));
     const score = (models: string[]) =>
-      run(['score', '-b', ...models.flatMap((m) => ['--model', m]), '--test', 'v', '--src', 'en', '--tgt', 'de'], { cwd: d });
+      run(['score', '-b', ...models.flatMap((m) => ['--model', m]), '--test', 'v', '--src', 'en', '--tgt', 'de'], {
+        cwd: d,
+      });
     const [a, b, aa, ab] = await Promise.all([
       score(['run']),
       score(['run2']),

@@ -39,22 +39,32 @@ describe.concurrent('a tampered run directory', () => {
   it('config.json: a tokenizer path leading out of the run (../) is refused by translate and by --resume', async () => {
     const r = copyRun(fx, 'tp-dotdot');
     editJson(join(r, 'config.json'), (d) => (d.tokenizers = { src: '../tok150.json', tgt: '../tok150.json' }));
-    const msg = 'seq2seq: tp-dotdot/config.json: tokenizers.src: "../tok150.json" must be a file name inside the run directory';
+    const msg =
+      'seq2seq: tp-dotdot/config.json: tokenizers.src: "../tok150.json" must be a file name inside the run directory';
     await expectError(['translate', '--model', 'tp-dotdot', '--beam', '1'], msg);
     await expectError(['train', '--resume', 'tp-dotdot', '--max-steps', '30'], msg);
   });
 
   it('config.json: an absolute tokenizer path is refused', async () => {
     const r = copyRun(fx, 'tp-abs');
-    editJson(join(r, 'config.json'), (d) => (d.tokenizers = { src: 'tokenizer.json', tgt: join(fx.dir, 'tok150.json') }));
-    await expectError(['inspect', 'tp-abs'], `seq2seq: tp-abs/config.json: tokenizers.tgt: ${JSON.stringify(join(fx.dir, 'tok150.json'))} must be a file name inside the run directory`);
+    editJson(
+      join(r, 'config.json'),
+      (d) => (d.tokenizers = { src: 'tokenizer.json', tgt: join(fx.dir, 'tok150.json') }),
+    );
+    await expectError(
+      ['inspect', 'tp-abs'],
+      `seq2seq: tp-abs/config.json: tokenizers.tgt: ${JSON.stringify(join(fx.dir, 'tok150.json'))} must be a file name inside the run directory`,
+    );
   });
 
   it('tokenizer.json replaced by a symbolic link to a file outside the run is refused', async () => {
     const r = copyRun(fx, 'tp-link');
     rmSync(join(r, 'tokenizer.json'));
     symlinkSync(join(fx.dir, 'tok150.json'), join(r, 'tokenizer.json'));
-    await expectError(['translate', '--model', 'tp-link', '--beam', '1'], `seq2seq: tp-link/config.json: tokenizers.src: "tokenizer.json" leads outside the run directory (symbolic link to ${join(fx.dir, 'tok150.json')})`);
+    await expectError(
+      ['translate', '--model', 'tp-link', '--beam', '1'],
+      `seq2seq: tp-link/config.json: tokenizers.src: "tokenizer.json" leads outside the run directory (symbolic link to ${join(fx.dir, 'tok150.json')})`,
+    );
   });
 
   it('config.json: a hidden size of 10⁹ is an input error at once, before any memory is allocated for it', async () => {
@@ -78,19 +88,28 @@ describe.concurrent('a tampered run directory', () => {
   it('config.json over the 1 MiB limit (padded) is refused without being parsed', async () => {
     const r = copyRun(fx, 'tp-big-config');
     writeFileSync(join(r, 'config.json'), readFileSync(join(r, 'config.json'), 'utf8') + ' '.repeat(1 << 20));
-    await expectError(['inspect', 'tp-big-config'], /^seq2seq: tp-big-config\/config\.json: \d+ bytes, over the limit of 1048576 bytes for a run config$/);
+    await expectError(
+      ['inspect', 'tp-big-config'],
+      /^seq2seq: tp-big-config\/config\.json: \d+ bytes, over the limit of 1048576 bytes for a run config$/,
+    );
   });
 
   it('tokenizer.json over the 64 MiB limit (a sparse file) is refused without being read', async () => {
     const r = copyRun(fx, 'tp-big-tok');
     truncateSync(join(r, 'tokenizer.json'), (64 << 20) + 1);
-    await expectError(['translate', '--model', 'tp-big-tok'], 'seq2seq: tp-big-tok/tokenizer.json: 67108865 bytes, over the limit of 67108864 bytes for a tokenizer file');
+    await expectError(
+      ['translate', '--model', 'tp-big-tok'],
+      'seq2seq: tp-big-tok/tokenizer.json: 67108865 bytes, over the limit of 67108864 bytes for a tokenizer file',
+    );
   });
 
   it('config.json: training settings of the wrong type are refused by --resume with the field named', async () => {
     const r = copyRun(fx, 'tp-settings');
     editJson(join(r, 'config.json'), (d) => (d.training.batchTokens = 'lots'));
-    await expectError(['train', '--resume', 'tp-settings', '--max-steps', '30'], 'seq2seq: tp-settings/config.json: training: batchTokens must be a number');
+    await expectError(
+      ['train', '--resume', 'tp-settings', '--max-steps', '30'],
+      'seq2seq: tp-settings/config.json: training: batchTokens must be a number',
+    );
   });
 
   it('config.json: a relative corpus path is resolved from the run directory, not from the working directory', async () => {
@@ -100,7 +119,9 @@ describe.concurrent('a tampered run directory', () => {
       d.training.train = ['corpus'];
       d.training.valid = null;
     });
-    const res = await runCli(['train', '--resume', 'tp-relative', '--max-steps', '22', '--log-format', 'plain'], { cwd: fx.dir });
+    const res = await runCli(['train', '--resume', 'tp-relative', '--max-steps', '22', '--log-format', 'plain'], {
+      cwd: fx.dir,
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toContain(`reading ${join(r, 'corpus')}`);
     expect(res.stdout).toMatch(/stopped \(max-steps\) at step 22/);
@@ -116,7 +137,10 @@ describe.concurrent('a tampered run directory', () => {
     for (const [name, edit, problem] of cases) {
       const r = copyRun(fx, name);
       editJson(join(r, 'last', 'train-state', 'state.json'), edit);
-      await expectError(['train', '--resume', name, '--max-steps', '30'], new RegExp(`^seq2seq: ${name}/last/train-state: .*${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      await expectError(
+        ['train', '--resume', name, '--max-steps', '30'],
+        new RegExp(`^seq2seq: ${name}/last/train-state: .*${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
     }
   });
 
@@ -124,12 +148,17 @@ describe.concurrent('a tampered run directory', () => {
     const r = copyRun(fx, 'tp-stranded');
     const { renameSync } = await import('node:fs');
     renameSync(join(r, 'last'), join(r, '.last.old'));
-    const t = await runCli(['translate', '--model', 'tp-stranded/last', '--beam', '1'], { cwd: fx.dir, input: 'a man\n' });
+    const t = await runCli(['translate', '--model', 'tp-stranded/last', '--beam', '1'], {
+      cwd: fx.dir,
+      input: 'a man\n',
+    });
     expect(t.code, t.stderr).toBe(2); // last/ itself is gone: the reader does not move .last.old back
     const ok = await runCli(['inspect', 'tp-stranded'], { cwd: fx.dir });
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(join(r, '.last.old')), 'a reader changed the run').toBe(true);
-    const res = await runCli(['train', '--resume', 'tp-stranded', '--max-steps', '22', '--log-format', 'plain'], { cwd: fx.dir });
+    const res = await runCli(['train', '--resume', 'tp-stranded', '--max-steps', '22', '--log-format', 'plain'], {
+      cwd: fx.dir,
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toContain('resuming at step 20');
     expect(existsSync(join(r, '.last.old'))).toBe(false);
@@ -149,7 +178,8 @@ describe('model and config loading never evaluates code', () => {
             .split('\n')
             .forEach((line, i) => {
               const code = line.replace(/\/\/.*$/, '').replace(/'[^']*'|"[^"]*"|`[^`]*`/g, "''");
-              if (/\beval\s*\(|new\s+Function\s*\(|node:vm|\bvm\.run/.test(code)) bad.push(`${p}:${i + 1}: ${line.trim()}`);
+              if (/\beval\s*\(|new\s+Function\s*\(|node:vm|\bvm\.run/.test(code))
+                bad.push(`${p}:${i + 1}: ${line.trim()}`);
               const imp = /\bimport\s*\(\s*([^'"`\s)][^)]*)\)/.exec(line);
               if (imp && !p.endsWith(join('cli', 'main.ts'))) bad.push(`${p}:${i + 1}: dynamic import of ${imp[1]}`);
             });

@@ -9,7 +9,10 @@ import { Rng } from '../../src/util/rng.js';
 const rng = new Rng(5);
 const rand = (n: number) => Float64Array.from({ length: n }, () => rng.uniform(-1, 1)) as unknown as Float32Array;
 const f64 = (n: number) => new Float64Array(n) as unknown as Float32Array;
-const S = 3, B = 2, A = 4, C = 5;
+const S = 3,
+  B = 2,
+  A = 4,
+  C = 5;
 const lengths = new Int32Array([3, 2]);
 
 function fdCheck(x: Float32Array, analytic: ArrayLike<number>, loss: () => number): number {
@@ -29,7 +32,12 @@ function fdCheck(x: Float32Array, analytic: ArrayLike<number>, loss: () => numbe
 
 describe('attention kernels', () => {
   it('additive forward = v · tanh(K + qp) and its backward matches finite differences', () => {
-    const Kk = rand(S * B * A), qp = rand(B * A), v = rand(A), U = f64(S * B * A), sc = f64(S * B), w = rand(S * B);
+    const Kk = rand(S * B * A),
+      qp = rand(B * A),
+      v = rand(A),
+      U = f64(S * B * A),
+      sc = f64(S * B),
+      w = rand(S * B);
     K.additiveAttentionForward(S, B, A, Kk, qp, v, U, sc);
     for (let s = 0; s < S; s++)
       for (let b = 0; b < B; b++) {
@@ -42,7 +50,9 @@ describe('attention kernels', () => {
       return sc.reduce((a, x, i) => a + x * w[i], 0);
     };
     loss();
-    const dK = f64(S * B * A), dqp = rand(B * A), dv = f64(A);
+    const dK = f64(S * B * A),
+      dqp = rand(B * A),
+      dv = f64(A);
     K.additiveAttentionBackward(S, B, A, U, v, w, dK, dqp, dv);
     expect(fdCheck(Kk, Float64Array.from(dK), loss)).toBeLessThan(1e-7);
     expect(fdCheck(qp, Float64Array.from(dqp), loss)).toBeLessThan(1e-7);
@@ -50,7 +60,10 @@ describe('attention kernels', () => {
   });
 
   it('dot scores and their backward', () => {
-    const Kk = rand(S * B * C), q = rand(B * C), sc = f64(S * B), w = rand(S * B);
+    const Kk = rand(S * B * C),
+      q = rand(B * C),
+      sc = f64(S * B),
+      w = rand(S * B);
     K.dotAttentionScores(S, B, C, Kk, q, sc);
     let e = 0;
     for (let j = 0; j < C; j++) e += q[C + j] * Kk[(2 * B + 1) * C + j];
@@ -59,26 +72,33 @@ describe('attention kernels', () => {
       K.dotAttentionScores(S, B, C, Kk, q, sc);
       return sc.reduce((a, x, i) => a + x * w[i], 0);
     };
-    const dq = f64(B * C), dK = f64(S * B * C);
+    const dq = f64(B * C),
+      dK = f64(S * B * C);
     K.dotAttentionBackward(S, B, C, Kk, q, w, dq, dK);
     expect(fdCheck(q, Float64Array.from(dq), loss)).toBeLessThan(1e-7);
     expect(fdCheck(Kk, Float64Array.from(dK), loss)).toBeLessThan(1e-7);
   });
 
   it('masked softmax + context by hand, and its backward', () => {
-    const sc = rand(S * B), M = rand(S * B * C), alpha = f64(B * S), ctx = f64(B * C), w = rand(B * C);
+    const sc = rand(S * B),
+      M = rand(S * B * C),
+      alpha = f64(B * S),
+      ctx = f64(B * C),
+      w = rand(B * C);
     K.attentionContext(S, B, C, sc, lengths, M, alpha, ctx);
     // row 1 has length 2: softmax over s = 0, 1 only
     const z = Math.exp(sc[1]) + Math.exp(sc[B + 1]);
     expect(alpha[S + 0]).toBeCloseTo(Math.exp(sc[1]) / z, 12);
     expect(alpha[S + 2]).toBe(0);
-    for (let j = 0; j < C; j++) expect(ctx[C + j]).toBeCloseTo(alpha[S] * M[(0 * B + 1) * C + j] + alpha[S + 1] * M[(1 * B + 1) * C + j], 12);
+    for (let j = 0; j < C; j++)
+      expect(ctx[C + j]).toBeCloseTo(alpha[S] * M[(0 * B + 1) * C + j] + alpha[S + 1] * M[(1 * B + 1) * C + j], 12);
     const loss = () => {
       K.attentionContext(S, B, C, sc, lengths, M, alpha, ctx);
       return ctx.reduce((a, x, i) => a + x * w[i], 0);
     };
     loss();
-    const dM = f64(S * B * C), ds = rand(S * B);
+    const dM = f64(S * B * C),
+      ds = rand(S * B);
     K.attentionContextBackward(S, B, C, alpha, lengths, M, w, dM, ds);
     expect(ds[2 * B + 1]).toBe(0);
     expect(fdCheck(sc, Float64Array.from(ds), loss)).toBeLessThan(1e-7);

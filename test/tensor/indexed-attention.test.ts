@@ -107,9 +107,9 @@ describe('attention through the rows’ sentences = attention over the gathered 
 
   it.skipIf(!native)(`native: a source index outside the batch is refused${skipped}`, () => {
     const z = new Float32Array(64);
-    expect(() =>
-      native!.attentionContextAt(2, 2, 2, z, Int32Array.of(0, 2), Int32Array.of(2, 2), 2, z, z, z),
-    ).toThrow(/source index/);
+    expect(() => native!.attentionContextAt(2, 2, 2, z, Int32Array.of(0, 2), Int32Array.of(2, 2), 2, z, z, z)).toThrow(
+      /source index/,
+    );
     expect(() => native!.additiveScoresAt(2, 2, 2, z, Int32Array.of(0), Int32Array.of(2), 2, z, z, z)).toThrow(
       /src has fewer/,
     );

@@ -7,7 +7,18 @@ const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** Naive triple loop straight from the definition C = αop(A)op(B) + βC. */
-function naiveGemm(tA: boolean, tB: boolean, M: number, N: number, K_: number, alpha: number, A: Float32Array, B: Float32Array, beta: number, C: Float32Array): Float64Array {
+function naiveGemm(
+  tA: boolean,
+  tB: boolean,
+  M: number,
+  N: number,
+  K_: number,
+  alpha: number,
+  A: Float32Array,
+  B: Float32Array,
+  beta: number,
+  C: Float32Array,
+): Float64Array {
   const out = new Float64Array(M * N);
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {
@@ -20,11 +31,22 @@ function naiveGemm(tA: boolean, tB: boolean, M: number, N: number, K_: number, a
 
 describe('jsBackend', () => {
   it('gemm matches the definition for all transposes, alpha/beta, odd sizes', () => {
-    for (const [M, N, Kd] of [[1, 1, 1], [3, 17, 5], [17, 3, 1], [4, 9, 23]]) {
+    for (const [M, N, Kd] of [
+      [1, 1, 1],
+      [3, 17, 5],
+      [17, 3, 1],
+      [4, 9, 23],
+    ]) {
       for (const tA of [false, true])
         for (const tB of [false, true])
-          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
-            const A = rand(M * Kd), B = rand(Kd * N), C = rand(M * N);
+          for (const [alpha, beta] of [
+            [1, 0],
+            [0.5, 1],
+            [-2, 0.25],
+          ]) {
+            const A = rand(M * Kd),
+              B = rand(Kd * N),
+              C = rand(M * N);
             const expected = naiveGemm(tA, tB, M, N, Kd, alpha, A, B, beta, C);
             K.gemm(tA, tB, M, N, Kd, alpha, A, B, beta, C);
             for (let i = 0; i < M * N; i++) expect(C[i]).toBeCloseTo(expected[i], 5);
@@ -42,33 +64,45 @@ describe('jsBackend', () => {
     const gi = new Float32Array([0.1, -0.2, 0.3, 0.4, -0.5, 0.6]);
     const gh = new Float32Array([0.05, 0.1, -0.15, 0.2, 0.25, -0.3]);
     const h = new Float32Array([0.5, -0.5]);
-    const hNew = new Float32Array(2), gates = new Float32Array(6);
+    const hNew = new Float32Array(2),
+      gates = new Float32Array(6);
     K.gruForward(1, 2, gi, gh, h, hNew, gates);
     for (let j = 0; j < 2; j++) {
-      const r = sig(gi[j] + gh[j]), z = sig(gi[2 + j] + gh[2 + j]);
+      const r = sig(gi[j] + gh[j]),
+        z = sig(gi[2 + j] + gh[2 + j]);
       const n = Math.tanh(gi[4 + j] + r * gh[4 + j]);
       expect(hNew[j]).toBeCloseTo((1 - z) * n + z * h[j], 6);
     }
   });
 
   it('GRU and LSTM backward match finite differences of their forward', () => {
-    const B = 2, H = 3;
-    const gi = rand(B * 3 * H), gh = rand(B * 3 * H), h = rand(B * H), w = rand(B * H);
+    const B = 2,
+      H = 3;
+    const gi = rand(B * 3 * H),
+      gh = rand(B * 3 * H),
+      h = rand(B * H),
+      w = rand(B * H);
     // scalar objective L = Σ w ⊙ h'
     const gruLoss = (gi_: Float32Array, gh_: Float32Array, h_: Float32Array) => {
-      const out = new Float32Array(B * H), g = new Float32Array(B * 3 * H);
+      const out = new Float32Array(B * H),
+        g = new Float32Array(B * 3 * H);
       K.gruForward(B, H, gi_, gh_, h_, out, g);
       return out.reduce((s, v, i) => s + v * w[i], 0);
     };
-    const hNew = new Float32Array(B * H), gates = new Float32Array(B * 3 * H);
+    const hNew = new Float32Array(B * H),
+      gates = new Float32Array(B * 3 * H);
     K.gruForward(B, H, gi, gh, h, hNew, gates);
-    const dgi = new Float32Array(B * 3 * H), dgh = new Float32Array(B * 3 * H), dh = new Float32Array(B * H);
+    const dgi = new Float32Array(B * 3 * H),
+      dgh = new Float32Array(B * 3 * H),
+      dh = new Float32Array(B * H);
     K.gruBackward(B, H, gates, gh, h, w, dgi, dgh, dh);
     const check = (x: Float32Array, grad: Float32Array, f: () => number, directOnly = false) => {
       for (let i = 0; i < x.length; i++) {
         const old = x[i];
-        x[i] = old + 1e-2; const up = f();
-        x[i] = old - 1e-2; const down = f();
+        x[i] = old + 1e-2;
+        const up = f();
+        x[i] = old - 1e-2;
+        const down = f();
         x[i] = old;
         if (!directOnly) expect(grad[i]).toBeCloseTo((up - down) / 2e-2, 3);
       }
@@ -78,15 +112,24 @@ describe('jsBackend', () => {
     // dhPrev holds only the direct path z ⊙ dh' (the path through gh is the caller's gemm)
     for (let i = 0; i < B * H; i++) expect(dh[i]).toBeCloseTo(w[i] * gates[Math.floor(i / H) * 3 * H + H + (i % H)], 6);
 
-    const g = rand(B * 4 * H), c = rand(B * H), wc = rand(B * H);
+    const g = rand(B * 4 * H),
+      c = rand(B * H),
+      wc = rand(B * H);
     const lstmLoss = (g_: Float32Array, c_: Float32Array) => {
-      const hn = new Float32Array(B * H), cn = new Float32Array(B * H), gs = new Float32Array(B * 4 * H), tc = new Float32Array(B * H);
+      const hn = new Float32Array(B * H),
+        cn = new Float32Array(B * H),
+        gs = new Float32Array(B * 4 * H),
+        tc = new Float32Array(B * H);
       K.lstmForward(B, H, g_, c_, hn, cn, gs, tc);
       return hn.reduce((s, v, i) => s + v * w[i], 0) + cn.reduce((s, v, i) => s + v * wc[i], 0);
     };
-    const hn = new Float32Array(B * H), cn = new Float32Array(B * H), gs = new Float32Array(B * 4 * H), tc = new Float32Array(B * H);
+    const hn = new Float32Array(B * H),
+      cn = new Float32Array(B * H),
+      gs = new Float32Array(B * 4 * H),
+      tc = new Float32Array(B * H);
     K.lstmForward(B, H, g, c, hn, cn, gs, tc);
-    const dg = new Float32Array(B * 4 * H), dc = new Float32Array(B * H);
+    const dg = new Float32Array(B * 4 * H),
+      dc = new Float32Array(B * H);
     K.lstmBackward(B, H, gs, tc, c, w, wc, dg, dc);
     check(g, dg, () => lstmLoss(g, c));
     check(c, dc, () => lstmLoss(g, c));
@@ -119,9 +162,11 @@ describe('jsBackend', () => {
       h = (h * 0xc2b2ae35n) & M32;
       return h ^ (h >> 16n);
     };
-    const u = (i: number, s0: number, s1: number) => fmix(fmix((BigInt(i) * 0x9e3779b9n + BigInt(s0)) & M32) ^ BigInt(s1));
+    const u = (i: number, s0: number, s1: number) =>
+      fmix(fmix((BigInt(i) * 0x9e3779b9n + BigInt(s0)) & M32) ^ BigInt(s1));
     const p = 0.3;
-    const s0 = 0xdeadbeef, s1 = 12345;
+    const s0 = 0xdeadbeef,
+      s1 = 12345;
     const mask = new Float32Array(1000);
     K.dropoutMask(mask, p, s0, s1);
     const threshold = BigInt(Math.floor(p * 2 ** 32));
@@ -132,7 +177,7 @@ describe('jsBackend', () => {
     const big = new Float32Array(200_000);
     K.dropoutMask(big, p, 7, 8);
     const kept = big.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0) / big.length;
-    expect(Math.abs(kept - (1 - p))).toBeLessThan(5 * Math.sqrt(p * (1 - p) / big.length));
+    expect(Math.abs(kept - (1 - p))).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / big.length));
     // neighbouring units are uncorrelated (lag-1 correlation of the keep indicators within 5σ of 0)
     let both = 0;
     for (let i = 1; i < big.length; i++) if (big[i] !== 0 && big[i - 1] !== 0) both++;
@@ -169,7 +214,9 @@ describe('jsBackend', () => {
     expect(Array.from(o)).toEqual([1, 2, 7, 8]);
 
     // Adam's first step moves every parameter by lr·sign(g) (m̂ = g, v̂ = g²)
-    const p = new Float32Array([1, -1]), m = new Float32Array(2), v = new Float32Array(2);
+    const p = new Float32Array([1, -1]),
+      m = new Float32Array(2),
+      v = new Float32Array(2);
     K.adamStep(p, new Float32Array([0.3, -2]), m, v, 0.01, 0.9, 0.999, 1e-8, 1 - 0.9, 1 - 0.999, 0);
     expect(p[0]).toBeCloseTo(0.99, 6);
     expect(p[1]).toBeCloseTo(-0.99, 6);

@@ -16,8 +16,24 @@ export const unit: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.constantFrom('<s>', '</s>', '<unk>', '<pad>', '<', '>'), weight: 1 }, // special-token literals
   { arbitrary: fc.constantFrom('Σ', 'ΣΑΣ', 'İ', 'ǅ'), weight: 1 }, // case mapping corner cases
   // characters newer than Hugging Face's Unicode data (see src/text/hf-unicode-gaps.ts)
-  { arbitrary: fc.constantFrom('\u08d2', '\u0e39', '\u{105d2}\u0307', '\u{11935}\u{11930}', '\u32ff', '\ua7f2', '\u{16d63}\u{16d67}'), weight: 1 },
-  { arbitrary: codePoint(0, 0x10ffff).filter((c) => c.length > 1 || c.charCodeAt(0) < 0xd800 || c.charCodeAt(0) > 0xdfff), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(
+      '\u08d2',
+      '\u0e39',
+      '\u{105d2}\u0307',
+      '\u{11935}\u{11930}',
+      '\u32ff',
+      '\ua7f2',
+      '\u{16d63}\u{16d67}',
+    ),
+    weight: 1,
+  },
+  {
+    arbitrary: codePoint(0, 0x10ffff).filter(
+      (c) => c.length > 1 || c.charCodeAt(0) < 0xd800 || c.charCodeAt(0) > 0xdfff,
+    ),
+    weight: 2,
+  },
 );
 
 export const awkwardText: fc.Arbitrary<string> = fc.array(unit, { maxLength: 40 }).map((u) => u.join(''));

@@ -11,8 +11,18 @@ import { runCli } from '../helpers/run-cli.js';
 import { Tokenizer } from '../../src/text/tokenizer.js';
 
 let dir: string;
-const EN = ['A man in an orange hat.', 'Two young men are outside.', 'A little girl climbing into a playhouse.', 'A man in a blue shirt.'];
-const DE = ['Ein Mann mit einem orangefarbenen Hut.', 'Zwei junge Männer sind im Freien.', 'Ein kleines Mädchen klettert in ein Spielhaus.', 'Ein Mann in einem blauen Hemd.'];
+const EN = [
+  'A man in an orange hat.',
+  'Two young men are outside.',
+  'A little girl climbing into a playhouse.',
+  'A man in a blue shirt.',
+];
+const DE = [
+  'Ein Mann mit einem orangefarbenen Hut.',
+  'Zwei junge Männer sind im Freien.',
+  'Ein kleines Mädchen klettert in ein Spielhaus.',
+  'Ein Mann in einem blauen Hemd.',
+];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'bpe-cli-'));
@@ -28,7 +38,19 @@ describe('seq2seq bpe', () => {
   it('learn --side src uses only the source side, --side both a joint vocabulary', async () => {
     const src = join(dir, 'src.json');
     const both = join(dir, 'both.json');
-    const r1 = await learn(['--vocab-size', '60', '--side', 'src', join(dir, 'train'), '--src', 'en', '--tgt', 'de', '-o', src]);
+    const r1 = await learn([
+      '--vocab-size',
+      '60',
+      '--side',
+      'src',
+      join(dir, 'train'),
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '-o',
+      src,
+    ]);
     expect(r1.code).toBe(0);
     expect(r1.stderr).toMatch(/^learned 60 tokens \(\d+ merges\) from 4 sentences/);
     const r2 = await learn(['--vocab-size', '80', join(dir, 'train.en'), join(dir, 'train.de'), '-o', both]);
@@ -51,7 +73,9 @@ describe('seq2seq bpe', () => {
 
   it('apply → decode gives the text back, as pieces and as ids, one line out per line in', async () => {
     const tok = join(dir, 'rt.json');
-    expect((await learn(['--vocab-size', '100', join(dir, 'train.en'), join(dir, 'train.de'), '-o', tok])).code).toBe(0);
+    expect((await learn(['--vocab-size', '100', join(dir, 'train.en'), join(dir, 'train.de'), '-o', tok])).code).toBe(
+      0,
+    );
     const input = ['A man in an orange hat.', '', '  Zwei  Männer ', 'Ein Mann.'].join('\n') + '\n';
     const pieces = await runCli(['bpe', 'apply', '-t', tok], { input });
     expect(pieces.code).toBe(0);
@@ -73,7 +97,14 @@ describe('seq2seq bpe', () => {
     const missing = await runCli(['bpe', 'apply', '-t', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`seq2seq: ${join(dir, 'nope.json')}: no such file\n`);
-    const size = await learn(['--vocab-size', '3', join(dir, 'train.en'), join(dir, 'train.de'), '-o', join(dir, 'x.json')]);
+    const size = await learn([
+      '--vocab-size',
+      '3',
+      join(dir, 'train.en'),
+      join(dir, 'train.de'),
+      '-o',
+      join(dir, 'x.json'),
+    ]);
     expect(size.code).toBe(2);
     expect(size.stderr).toBe("seq2seq: --vocab-size must be an integer ≥ 5, got '3'\n");
     const nothing = await learn(['--vocab-size', '30', '-o', join(dir, 'x.json')]);

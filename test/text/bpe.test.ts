@@ -33,8 +33,34 @@ describe('learnMerges', () => {
   ]);
   it('reproduces the hand-computed merge sequence of the classic example', () => {
     const { vocab, merges } = learnMerges(counts, 24, 2);
-    expect(vocab.slice(0, 15)).toEqual(['<pad>', '<unk>', '<s>', '</s>', 'd', 'e', 'i', 'l', 'n', 'o', 'r', 's', 't', 'w', '▁']);
-    expect(merges.map(([a, b]) => `${vocab[a]} ${vocab[b]}`)).toEqual(['e s', 'es t', 'l o', '▁ lo', '▁lo w', 'e w', 'n ew', '▁ new', '▁new est']);
+    expect(vocab.slice(0, 15)).toEqual([
+      '<pad>',
+      '<unk>',
+      '<s>',
+      '</s>',
+      'd',
+      'e',
+      'i',
+      'l',
+      'n',
+      'o',
+      'r',
+      's',
+      't',
+      'w',
+      '▁',
+    ]);
+    expect(merges.map(([a, b]) => `${vocab[a]} ${vocab[b]}`)).toEqual([
+      'e s',
+      'es t',
+      'l o',
+      '▁ lo',
+      '▁lo w',
+      'e w',
+      'n ew',
+      '▁ new',
+      '▁new est',
+    ]);
     expect(vocab.slice(15)).toEqual(['es', 'est', 'lo', '▁lo', '▁low', 'ew', 'new', '▁new', '▁newest']);
   });
   it('stops when the best pair is rarer than minFrequency', () => {
@@ -43,12 +69,26 @@ describe('learnMerges', () => {
     expect(merges.length).toBe(9);
   });
   it('leaves characters rarer than minFrequency out of the alphabet', () => {
-    const { vocab } = learnMerges(new Map([['▁aab', 3], ['▁c', 1]]), 100, 2);
+    const { vocab } = learnMerges(
+      new Map([
+        ['▁aab', 3],
+        ['▁c', 1],
+      ]),
+      100,
+      2,
+    );
     expect(vocab.slice(4, 7)).toEqual(['a', 'b', '▁']);
     expect(vocab).not.toContain('c');
   });
   it('keeps the most frequent characters when the alphabet does not fit', () => {
-    const { vocab } = learnMerges(new Map([['▁aaab', 2], ['▁ccd', 1]]), 7, 1);
+    const { vocab } = learnMerges(
+      new Map([
+        ['▁aaab', 2],
+        ['▁ccd', 1],
+      ]),
+      7,
+      1,
+    );
     // a: 6, c: 2, b: 2, d: 1 → room for 2 besides ▁: a, then b (ties by code point: b < c)
     expect(vocab).toEqual(['<pad>', '<unk>', '<s>', '</s>', 'a', 'b', '▁']);
   });
@@ -58,16 +98,23 @@ describe('learnMerges', () => {
     expect(merges.every(([, , c]) => c !== 2)).toBe(true);
   });
   it('matches the naive recount-everything learner on random corpora', () => {
-    const word = fc.array(fc.constantFrom('a', 'b', 'c', 'd', '<', 's', '>'), { minLength: 1, maxLength: 9 }).map((cs) => '▁' + cs.join(''));
+    const word = fc
+      .array(fc.constantFrom('a', 'b', 'c', 'd', '<', 's', '>'), { minLength: 1, maxLength: 9 })
+      .map((cs) => '▁' + cs.join(''));
     fc.assert(
-      fc.property(fc.array(fc.tuple(word, fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 30 }), fc.integer({ min: 6, max: 60 }), fc.integer({ min: 1, max: 3 }), (ws, size, minF) => {
-        const counts = new Map<string, number>();
-        for (const [w, n] of ws) counts.set(w, (counts.get(w) ?? 0) + n);
-        const fast = learnMerges(counts, size, minF);
-        const slow = naiveLearn(counts, size, minF);
-        expect(fast.vocab).toEqual(slow.vocab);
-        expect(fast.merges.map(([a, b]) => [fast.vocab[a], fast.vocab[b]])).toEqual(slow.merges);
-      }),
+      fc.property(
+        fc.array(fc.tuple(word, fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 6, max: 60 }),
+        fc.integer({ min: 1, max: 3 }),
+        (ws, size, minF) => {
+          const counts = new Map<string, number>();
+          for (const [w, n] of ws) counts.set(w, (counts.get(w) ?? 0) + n);
+          const fast = learnMerges(counts, size, minF);
+          const slow = naiveLearn(counts, size, minF);
+          expect(fast.vocab).toEqual(slow.vocab);
+          expect(fast.merges.map(([a, b]) => [fast.vocab[a], fast.vocab[b]])).toEqual(slow.merges);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -97,7 +144,10 @@ describe('BpeModel.encodeWord', () => {
   });
   it('matches the naive scan-for-the-lowest-rank encoder on random words, long ones included', () => {
     const counts = new Map<string, number>();
-    const rnd = fc.sample(fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 8 }), { numRuns: 200, seed: 7 });
+    const rnd = fc.sample(fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 8 }), {
+      numRuns: 200,
+      seed: 7,
+    });
     rnd.forEach((cs, i) => counts.set('▁' + cs.join(''), 1 + (i % 5)));
     const learned = learnMerges(counts, 80, 1);
     const m = modelOf(learned.vocab, learned.merges);
@@ -106,7 +156,9 @@ describe('BpeModel.encodeWord', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'x', '▁'), { minLength: 1, maxLength: 300 }), (cs) => {
         const w = '▁' + cs.join('');
-        expect(pieces(learned.vocab, m.encodeWord(w).ids).map((p, i, all) => (p === '<unk>' ? 'x' : all[i]))).toEqual(naiveApply(w, known, mergesAsText));
+        expect(pieces(learned.vocab, m.encodeWord(w).ids).map((p, i, all) => (p === '<unk>' ? 'x' : all[i]))).toEqual(
+          naiveApply(w, known, mergesAsText),
+        );
       }),
       { numRuns: 300 },
     );

@@ -37,7 +37,18 @@ for (let cp = 0x80; cp <= 0x10ffff; cp++) {
   const d = [...c.normalize('NFD')];
   if (d.length === 2) composites.push(d);
   // 'q' composes with no mark, so reordering shows: U+0345 has combining class 240, U+0334 class 1.
-  const battery = [c, 'a' + c, c + '\u0301', 'q\u0345' + c, 'q' + c + '\u0334', 'q\u0316' + c, 'q' + c + '\u0316', c + c, c.normalize('NFD'), c.normalize('NFKD')];
+  const battery = [
+    c,
+    'a' + c,
+    c + '\u0301',
+    'q\u0345' + c,
+    'q' + c + '\u0334',
+    'q\u0316' + c,
+    'q' + c + '\u0316',
+    c + c,
+    c.normalize('NFD'),
+    c.normalize('NFKD'),
+  ];
   let differs = false;
   for (const [form, n] of forms) {
     for (const s of battery) {
@@ -51,7 +62,8 @@ for (let cp = 0x80; cp <= 0x10ffff; cp++) {
   if (!differs) continue;
   flagged.add(c);
   // A composite Hugging Face does not recompose: its parts are candidates too.
-  if (c.normalize('NFD') !== c && hfNfc.normalizeString(c.normalize('NFD')) !== c) for (const ch of c.normalize('NFD')) flagged.add(ch);
+  if (c.normalize('NFD') !== c && hfNfc.normalizeString(c.normalize('NFD')) !== c)
+    for (const ch of c.normalize('NFD')) flagged.add(ch);
 }
 // Keep only what Hugging Face treats as inert (no decomposition, combining class 0, in no
 // composition): for those, normalising the text around them separately is exactly its behaviour.
@@ -66,7 +78,8 @@ const inert = (x) => {
 const gaps = [];
 const notInert = [];
 for (const x of flagged) (inert(x) ? gaps : notInert).push(x.codePointAt(0));
-if (notInert.length > 0) console.log(`left out (not inert in tokenizers): ${notInert.map((n) => n.toString(16)).join(' ')}`);
+if (notInert.length > 0)
+  console.log(`left out (not inert in tokenizers): ${notInert.map((n) => n.toString(16)).join(' ')}`);
 const sorted = [...new Set(gaps)].sort((a, b) => a - b);
 const ranges = [];
 for (const cp of sorted) {

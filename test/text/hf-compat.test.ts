@@ -28,7 +28,10 @@ const toHf = (t: Tokenizer): HfTokenizer => hf.Tokenizer.fromString(JSON.stringi
 
 const shared = new URL('../../../shared/corpora/multi30k/', import.meta.url).pathname;
 const hasMulti30k = ['train.en', 'train.de', 'val.en', 'val.de'].every((f) => existsSync(shared + f));
-const lines = (f: string) => readFileSync(shared + f, 'utf8').split('\n').filter((l) => l.length > 0);
+const lines = (f: string) =>
+  readFileSync(shared + f, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 
 async function expectSameIds(ours: Tokenizer, theirs: HfTokenizer, texts: string[]): Promise<void> {
   const encs = await theirs.encodeBatch(texts);
@@ -47,21 +50,27 @@ describe('Hugging Face tokenizers compatibility', () => {
       const texts = [...lines('train.en').slice(0, 8000), ...lines('train.de').slice(0, 8000)];
       tok = await learnBpe(texts, { vocabSize: 4000 });
     });
-    it.skipIf(!hasMulti30k)('encodes all of val.en and val.de to identical ids (skipped: ../shared/corpora not found)', async () => {
-      const val = [...lines('val.en'), ...lines('val.de')];
-      expect(val.length).toBe(2028);
-      await expectSameIds(tok, toHf(tok), val);
-      // and decoding gives back the text (all val characters are in train's alphabet)
-      const unknown = val.filter((v) => tok.decode(tok.encode(v)) !== tok.normalize(v));
-      expect(unknown.every((v) => Array.from(tok.encode(v)).includes(1))).toBe(true);
-    });
-    it.skipIf(!hasMulti30k)('Hugging Face decodes our ids to the same text (skipped: ../shared/corpora not found)', async () => {
-      const theirs = toHf(tok);
-      for (const v of lines('val.de').slice(0, 200)) {
-        const ids = Array.from(tok.encode(v));
-        expect(await theirs.decode(ids, true)).toBe(tok.decode(ids));
-      }
-    });
+    it.skipIf(!hasMulti30k)(
+      'encodes all of val.en and val.de to identical ids (skipped: ../shared/corpora not found)',
+      async () => {
+        const val = [...lines('val.en'), ...lines('val.de')];
+        expect(val.length).toBe(2028);
+        await expectSameIds(tok, toHf(tok), val);
+        // and decoding gives back the text (all val characters are in train's alphabet)
+        const unknown = val.filter((v) => tok.decode(tok.encode(v)) !== tok.normalize(v));
+        expect(unknown.every((v) => Array.from(tok.encode(v)).includes(1))).toBe(true);
+      },
+    );
+    it.skipIf(!hasMulti30k)(
+      'Hugging Face decodes our ids to the same text (skipped: ../shared/corpora not found)',
+      async () => {
+        const theirs = toHf(tok);
+        for (const v of lines('val.de').slice(0, 200)) {
+          const ids = Array.from(tok.encode(v));
+          expect(await theirs.decode(ids, true)).toBe(tok.decode(ids));
+        }
+      },
+    );
   });
 
   it('normalises like Hugging Face on random runs of combining marks, decomposable and newer characters', async () => {
@@ -73,7 +82,12 @@ describe('Hugging Face tokenizers compatibility', () => {
       if (/\p{M}/u.test(c)) marks.push(c);
       else if (c.normalize('NFKD') !== c) decomposable.push(c, c.normalize('NFD'), c.normalize('NFKD'));
     }
-    const gen = fc.array(fc.oneof(fc.constantFrom(...marks), fc.constantFrom(...decomposable), fc.constantFrom('a', 'q', ' ', 'Σ')), { minLength: 1, maxLength: 8 }).map((u) => u.join(''));
+    const gen = fc
+      .array(
+        fc.oneof(fc.constantFrom(...marks), fc.constantFrom(...decomposable), fc.constantFrom('a', 'q', ' ', 'Σ')),
+        { minLength: 1, maxLength: 8 },
+      )
+      .map((u) => u.join(''));
     const samples = fc.sample(gen, { numRuns: 20000, seed: 7 });
     for (const variant of [
       { normalization: 'nfc' as const, lowercase: false },
@@ -100,7 +114,15 @@ describe('Hugging Face tokenizers compatibility', () => {
       const tok = await learnBpe(corpus, { vocabSize: 150, minFrequency: 1, ...variant });
       const theirs = toHf(tok);
       const samples = fc.sample(awkwardText, { numRuns: 1500, seed: 42 });
-      samples.push('a'.repeat(5000) + ' ' + corpus.join('\t').repeat(50), '', ' ', '  ', '<s>', '<s><s> </s>', '\u2581\u2581');
+      samples.push(
+        'a'.repeat(5000) + ' ' + corpus.join('\t').repeat(50),
+        '',
+        ' ',
+        '  ',
+        '<s>',
+        '<s><s> </s>',
+        '\u2581\u2581',
+      );
       await expectSameIds(tok, theirs, samples);
     });
   }

@@ -5,7 +5,11 @@
  */
 const SPECIALS = ['<pad>', '<unk>', '<s>', '</s>'];
 
-export function naiveLearn(wordCounts: Map<string, number>, vocabSize: number, minFrequency: number): { vocab: string[]; merges: [string, string][] } {
+export function naiveLearn(
+  wordCounts: Map<string, number>,
+  vocabSize: number,
+  minFrequency: number,
+): { vocab: string[]; merges: [string, string][] } {
   const chars = new Map<string, number>();
   for (const [w, n] of wordCounts) for (const ch of w) chars.set(ch, (chars.get(ch) ?? 0) + n);
   let alpha = [...chars].filter(([c, n]) => n >= minFrequency && c !== '▁');
@@ -38,7 +42,12 @@ export function naiveLearn(wordCounts: Map<string, number>, vocabSize: number, m
       if (learned.has(k) || skipped.has(k)) continue;
       const ia = vocab.indexOf(e.a);
       const ib = vocab.indexOf(e.b);
-      if (best === undefined || e.n > best.n || (e.n === best.n && (ia < vocab.indexOf(best.a) || (ia === vocab.indexOf(best.a) && ib < vocab.indexOf(best.b))))) best = e;
+      if (
+        best === undefined ||
+        e.n > best.n ||
+        (e.n === best.n && (ia < vocab.indexOf(best.a) || (ia === vocab.indexOf(best.a) && ib < vocab.indexOf(best.b))))
+      )
+        best = e;
     }
     if (best === undefined || best.n < minFrequency) break;
     const k = `${best.a}\u0000${best.b}`;

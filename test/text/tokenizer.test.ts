@@ -141,7 +141,10 @@ describe('Tokenizer', () => {
   });
 
   it('keeps tokens spelled like Object.prototype members through save and load', async () => {
-    const t = await learnBpe(['a__proto__ b__proto__ c__proto__ constructor constructor'], { vocabSize: 60, minFrequency: 1 });
+    const t = await learnBpe(['a__proto__ b__proto__ c__proto__ constructor constructor'], {
+      vocabSize: 60,
+      minFrequency: 1,
+    });
     expect(t.tokenToId('__proto__')).toBeDefined();
     const back = Tokenizer.fromJSON(JSON.parse(JSON.stringify(t.toJSON())));
     expect(back.vocabSize).toBe(t.vocabSize);
@@ -151,7 +154,9 @@ describe('Tokenizer', () => {
 
   it('save fails with "path: problem" when the directory does not exist', () => {
     const path = join(dir, 'no', 'such', 'tok.json');
-    expect(() => tok.save(path)).toThrow(new InputError(`${path}: directory ${join(dir, 'no', 'such')} does not exist`));
+    expect(() => tok.save(path)).toThrow(
+      new InputError(`${path}: directory ${join(dir, 'no', 'such')} does not exist`),
+    );
   });
 
   it('load fails with "path: problem" on a missing or invalid file', () => {
@@ -162,7 +167,9 @@ describe('Tokenizer', () => {
     expect(() => Tokenizer.load(bad)).toThrow(/bad\.json: not valid JSON/);
     const wordLevel = join(dir, 'wl.json');
     writeFileSync(wordLevel, JSON.stringify({ model: { type: 'WordLevel', vocab: {} } }));
-    expect(() => Tokenizer.load(wordLevel)).toThrow(`${wordLevel}: model is not a BPE model (model.type must be "BPE")`);
+    expect(() => Tokenizer.load(wordLevel)).toThrow(
+      `${wordLevel}: model is not a BPE model (model.type must be "BPE")`,
+    );
     const j = tok.toJSON() as { model: { merges: string[] } };
     j.model.merges.push('▁ nosuch');
     expect(() => Tokenizer.fromJSON(j, 'x.json')).toThrow('x.json: model.merges[');

@@ -14,10 +14,23 @@ import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
 import { Rng } from '../../src/util/rng.js';
 
 function trainer(extra: Partial<TrainerOptions>, schedule: LrSchedule) {
-  const model = new Seq2Seq({ srcVocabSize: 12, tgtVocabSize: 12, embeddingSize: 4, hiddenSize: 6, attention: 'none', bidirectional: false }, new Rng(3));
+  const model = new Seq2Seq(
+    { srcVocabSize: 12, tgtVocabSize: 12, embeddingSize: 4, hiddenSize: 6, attention: 'none', bidirectional: false },
+    new Rng(3),
+  );
   const rng = new Rng(5);
-  const pairs = Array.from({ length: 16 }, (_, id) => ({ id, src: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)), tgt: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)) }));
-  const t = new Trainer({ model, batches: new Batcher(pairs, { maxSentences: 4 }), optimizer: new Adam(model.params), schedule, ...extra });
+  const pairs = Array.from({ length: 16 }, (_, id) => ({
+    id,
+    src: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)),
+    tgt: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)),
+  }));
+  const t = new Trainer({
+    model,
+    batches: new Batcher(pairs, { maxSentences: 4 }),
+    optimizer: new Adam(model.params),
+    schedule,
+    ...extra,
+  });
   const lrs: number[] = [];
   t.events.onAny((e: TrainEvent) => {
     if (e.type === 'step') lrs.push(e.lr);

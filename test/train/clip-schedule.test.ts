@@ -79,7 +79,11 @@ describe('scaleGradsAndNorm + optimiser gradScale = scaleGrads + clipGradNorm + 
           const [a, b] = [makeParams(5), makeParams(5)];
           const opt = (ps: Param[]) => (kind === 'adam' ? new Adam(ps) : new Sgd(ps, { momentum: 0.9 }));
           const [optA, optB] = [opt(a), opt(b)];
-          for (const [step, tokens, clip] of [[1, 7, 1], [2, 3, 2], [3, 9, 1e6]]) {
+          for (const [step, tokens, clip] of [
+            [1, 7, 1],
+            [2, 3, 2],
+            [3, 9, 1e6],
+          ]) {
             const n1 = scaleGradsAndNorm(a, 1 / tokens);
             optA.step(0.01 * step, clipScale(n1, clip));
             scaleGrads(b, 1 / tokens);

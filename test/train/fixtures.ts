@@ -18,4 +18,10 @@ export function tinyCorpus(trainPairs = 60, validPairs = 8): { dir: string; trai
 }
 
 /** Settings of a model small enough to train a few steps in well under a second. */
-export const TINY_MODEL = { cell: 'gru', embeddingSize: 8, hiddenSize: 12, attention: 'bahdanau', dropout: 0.2 } as const;
+export const TINY_MODEL = {
+  cell: 'gru',
+  embeddingSize: 8,
+  hiddenSize: 12,
+  attention: 'bahdanau',
+  dropout: 0.2,
+} as const;

@@ -34,11 +34,25 @@ function poisoned(model: Seq2Seq, badCalls: Set<number>): Seq2SeqModel {
 }
 
 function setup(badCalls: number[], maxSteps: number) {
-  const model = new Seq2Seq({ srcVocabSize: 12, tgtVocabSize: 12, embeddingSize: 4, hiddenSize: 6, attention: 'none', bidirectional: false }, new Rng(3));
+  const model = new Seq2Seq(
+    { srcVocabSize: 12, tgtVocabSize: 12, embeddingSize: 4, hiddenSize: 6, attention: 'none', bidirectional: false },
+    new Rng(3),
+  );
   const rng = new Rng(5);
-  const pairs = Array.from({ length: 16 }, (_, id) => ({ id, src: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)), tgt: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)) }));
+  const pairs = Array.from({ length: 16 }, (_, id) => ({
+    id,
+    src: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)),
+    tgt: Int32Array.from({ length: 3 }, () => 4 + rng.int(8)),
+  }));
   const schedule = new LrSchedule({ kind: 'constant', lr: 0.01 });
-  const trainer = new Trainer({ model: poisoned(model, new Set(badCalls)), batches: new Batcher(pairs, { maxSentences: 4 }), optimizer: new Adam(model.params), schedule, maxSteps, maxBadSteps: 2 });
+  const trainer = new Trainer({
+    model: poisoned(model, new Set(badCalls)),
+    batches: new Batcher(pairs, { maxSentences: 4 }),
+    optimizer: new Adam(model.params),
+    schedule,
+    maxSteps,
+    maxBadSteps: 2,
+  });
   const events: TrainEvent[] = [];
   const snapshots: Float32Array[][] = [];
   trainer.events.onAny((e) => {
@@ -56,7 +70,9 @@ describe('NaN guard', () => {
     const warnings = events.filter((e) => e.type === 'warning');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ step: 3 });
-    expect((warnings[0] as { message: string }).message).toMatch(/gradient norm is NaN; update skipped, learning rate halved to 0\.00500/);
+    expect((warnings[0] as { message: string }).message).toMatch(
+      /gradient norm is NaN; update skipped, learning rate halved to 0\.00500/,
+    );
     // Step 3 left every weight as it was after step 2; steps 2 and 4 changed them.
     expect(snapshots[2]).toEqual(snapshots[1]);
     expect(snapshots[3]).not.toEqual(snapshots[2]);
@@ -70,6 +86,8 @@ describe('NaN guard', () => {
     const { trainer } = setup([2, 3, 4, 5], 10);
     const err = await trainer.run().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RuntimeFailure);
-    expect((err as Error).message).toMatch(/^training diverged: gradient norm is NaN at step 4, 3 non-finite steps in a row \(try a lower --lr or --clip-norm\)$/);
+    expect((err as Error).message).toMatch(
+      /^training diverged: gradient norm is NaN at step 4, 3 non-finite steps in a row \(try a lower --lr or --clip-norm\)$/,
+    );
   });
 });

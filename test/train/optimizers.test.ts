@@ -65,7 +65,12 @@ describe('Adam', () => {
   });
 
   it('a restored optimiser continues bit-for-bit', () => {
-    const grads = [[0.3, -0.1, 0.2], [0.5, 0.5, -0.5], [-0.2, 0.1, 0.05], [0.7, -0.3, 0.1]];
+    const grads = [
+      [0.3, -0.1, 0.2],
+      [0.5, 0.5, -0.5],
+      [-0.2, 0.1, 0.05],
+      [0.7, -0.3, 0.1],
+    ];
     const run = (split: boolean): Float32Array => {
       let p = param([0.5, 0.25, -0.75]);
       let opt = new Adam([p], { weightDecay: 0.01 });

@@ -81,7 +81,7 @@ describe('train settings: one declaration', () => {
     }
   });
 
-  it('commander has exactly the declared flags (with their value placeholders) plus the command\'s own options', () => {
+  it("commander has exactly the declared flags (with their value placeholders) plus the command's own options", () => {
     const cmd = trainCommand();
     const longs = cmd.options.map((x: Option) => x.long!);
     const expected: string[] = [];
@@ -193,7 +193,10 @@ describe('train settings: one declaration', () => {
     expect(b, 'end marker').toBeGreaterThan(a);
     expect(docs.slice(a + TABLE_START.length + 1, b)).toBe(trainOptionsMarkdown());
     // one row per declared option, in order, naming its key
-    const rows = docs.slice(a, b).split('\n').filter((l) => l.startsWith('| `') || l.startsWith('| ('));
+    const rows = docs
+      .slice(a, b)
+      .split('\n')
+      .filter((l) => l.startsWith('| `') || l.startsWith('| ('));
     expect(rows).toHaveLength(OPTIONS.length);
     OPTIONS.forEach((o, i) => expect(rows[i]).toContain(o.key !== null ? `| \`${o.key}\` |` : `--${o.flag}`));
   });

@@ -17,7 +17,23 @@ import { TINY_MODEL, tinyCorpus } from './fixtures.js';
 
 function settings(c: ReturnType<typeof tinyCorpus>, out: string, extra: TrainSettingsInput = {}) {
   return resolveTrainSettings(
-    [{ train: [c.train], valid: [c.valid], src: 'en', tgt: 'de', out, model: { ...TINY_MODEL }, vocabSize: 80, jointVocab: true, batchTokens: 240, evalEvery: 4, samples: 2, seed: 7, ...extra }],
+    [
+      {
+        train: [c.train],
+        valid: [c.valid],
+        src: 'en',
+        tgt: 'de',
+        out,
+        model: { ...TINY_MODEL },
+        vocabSize: 80,
+        jointVocab: true,
+        batchTokens: 240,
+        evalEvery: 4,
+        samples: 2,
+        seed: 7,
+        ...extra,
+      },
+    ],
     (n) => PRESETS[n],
   );
 }
@@ -96,11 +112,26 @@ describe('exact resume', () => {
     const out = join(c.dir, 'run');
     const run = await prepareTraining(settings(c, out, { maxSteps: 5 }));
     await run.trainer.run();
-    for (const f of ['config.json', 'tokenizer.json', 'model.safetensors', 'history.jsonl', 'best/model.safetensors', 'best/config.json', 'last/model.safetensors', 'last/train-state/state.json', 'last/train-state/optimizer.safetensors']) {
+    for (const f of [
+      'config.json',
+      'tokenizer.json',
+      'model.safetensors',
+      'history.jsonl',
+      'best/model.safetensors',
+      'best/config.json',
+      'last/model.safetensors',
+      'last/train-state/state.json',
+      'last/train-state/optimizer.safetensors',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(cfg).toMatchObject({ format: 'seq2seq', version: 1, kind: 'run', tokenizers: { src: 'tokenizer.json', tgt: 'tokenizer.json' } });
+    expect(cfg).toMatchObject({
+      format: 'seq2seq',
+      version: 1,
+      kind: 'run',
+      tokenizers: { src: 'tokenizer.json', tgt: 'tokenizer.json' },
+    });
     expect(cfg.training).toMatchObject({ maxSteps: 5, evalEvery: 4, seed: 7, optimizer: 'adam' });
     const loaded = loadRun(out, 'last');
     expect(loaded.model.srcVocabSize).toBe(loaded.srcTokenizer.vocabSize);
@@ -108,7 +139,9 @@ describe('exact resume', () => {
     expect(loaded.model.params.map((p) => Array.from(p.value))).toEqual(live);
     expect(loadRun(join(out, 'best')).checkpoint).toBe(join(out, 'best'));
     const history = readHistory(join(out, 'history.jsonl'));
-    expect(history.map((e) => e.type)).toEqual(expect.arrayContaining(['start', 'step', 'eval', 'sample', 'checkpoint', 'done']));
+    expect(history.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['start', 'step', 'eval', 'sample', 'checkpoint', 'done']),
+    );
     expect(history.filter((e) => e.type === 'eval').map((e) => e.step)).toEqual([4, 5]);
     expect(readTrainState(out).json.step).toBe(5);
   });
@@ -127,8 +160,12 @@ describe('exact resume', () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
     await (await prepareTraining(settings(c, out, { maxSteps: 1 }))).trainer.run();
-    await expect(prepareTraining(settings(c, out, { maxSteps: 1 }))).rejects.toThrow(/already holds a run \(continue it with --resume/);
-    await expect(prepareResume(out, { lr: 0.1 })).rejects.toThrow(/only --max-steps, --max-epochs and --time-budget.*lr/);
+    await expect(prepareTraining(settings(c, out, { maxSteps: 1 }))).rejects.toThrow(
+      /already holds a run \(continue it with --resume/,
+    );
+    await expect(prepareResume(out, { lr: 0.1 })).rejects.toThrow(
+      /only --max-steps, --max-epochs and --time-budget.*lr/,
+    );
     expect(() => loadRun(join(c.dir, 'nope'))).toThrow(/nope: run directory not found/);
   });
 });

@@ -14,7 +14,10 @@ import { runCli } from '../helpers/run-cli.js';
 import { tinyCorpus } from './fixtures.js';
 
 const resolve = (preset: PresetName, flags: Parameters<typeof flagsToSettings>[0]) =>
-  resolveTrainSettings([{ train: ['x'], out: 'y', preset }, parseTrainSettings(flagsToSettings(flags), 'options')], (n) => PRESETS[n]).model.tiedTargetEmbeddings;
+  resolveTrainSettings(
+    [{ train: ['x'], out: 'y', preset }, parseTrainSettings(flagsToSettings(flags), 'options')],
+    (n) => PRESETS[n],
+  ).model.tiedTargetEmbeddings;
 
 describe('tied target embeddings: presets and flags', () => {
   it('multi30k ties them; tiny, small, base and tatoeba do not', () => {
@@ -33,7 +36,30 @@ describe('tied target embeddings: presets and flags', () => {
   it('the CLI parses --no-tied-embeddings to false, over a config file that ties them', async () => {
     const c = tinyCorpus();
     const cfg = join(c.dir, 'tied.json');
-    const common = ['--train', c.train, '--valid', c.valid, '--src', 'en', '--tgt', 'de', '--preset', 'tiny', '--embedding-size', '12', '--hidden-size', '12', '--vocab-size', '80', '--batch-tokens', '240', '--max-steps', '1', '--eval-every', '1'];
+    const common = [
+      '--train',
+      c.train,
+      '--valid',
+      c.valid,
+      '--src',
+      'en',
+      '--tgt',
+      'de',
+      '--preset',
+      'tiny',
+      '--embedding-size',
+      '12',
+      '--hidden-size',
+      '12',
+      '--vocab-size',
+      '80',
+      '--batch-tokens',
+      '240',
+      '--max-steps',
+      '1',
+      '--eval-every',
+      '1',
+    ];
     writeFileSync(cfg, JSON.stringify({ model: { tiedTargetEmbeddings: true } }));
     const tied = join(c.dir, 'tied');
     const untied = join(c.dir, 'untied');

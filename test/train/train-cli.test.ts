@@ -11,8 +11,29 @@ import { BIN, REPO, runCli } from '../helpers/run-cli.js';
 import { tinyCorpus } from './fixtures.js';
 
 const base = (c: ReturnType<typeof tinyCorpus>, out: string): string[] => [
-  'train', '--train', c.train, '--valid', c.valid, '--src', 'en', '--tgt', 'de', '--out', out,
-  '--preset', 'tiny', '--embedding-size', '8', '--hidden-size', '12', '--vocab-size', '80', '--batch-tokens', '240', '--eval-every', '3',
+  'train',
+  '--train',
+  c.train,
+  '--valid',
+  c.valid,
+  '--src',
+  'en',
+  '--tgt',
+  'de',
+  '--out',
+  out,
+  '--preset',
+  'tiny',
+  '--embedding-size',
+  '8',
+  '--hidden-size',
+  '12',
+  '--vocab-size',
+  '80',
+  '--batch-tokens',
+  '240',
+  '--eval-every',
+  '3',
 ];
 
 describe('seq2seq train: settings errors', () => {
@@ -32,7 +53,10 @@ describe('seq2seq train: settings errors', () => {
     let r = await runCli(['train', '--config', cfg]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(`seq2seq: ${cfg}: maxSteps must be a number`);
-    writeFileSync(cfg, JSON.stringify({ train: [c.train], out: join(c.dir, 'o'), model: { hiddenSize: 12, cells: 'gru' } }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({ train: [c.train], out: join(c.dir, 'o'), model: { hiddenSize: 12, cells: 'gru' } }),
+    );
     r = await runCli(['train', '--config', cfg]);
     expect(r.stderr.trim()).toBe(`seq2seq: ${cfg}: unknown key 'model.cells'`);
     writeFileSync(cfg, '{"train": [');
@@ -64,7 +88,9 @@ describe('seq2seq train: runs', () => {
     const out = join(c.dir, 'run');
     const r = await runCli([...base(c, out), '--max-steps', '4']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toMatch(new RegExp(`^${out}: stopped \\(max-steps\\) at step 4; best bleu \\d+\\.\\d\\d at step [34]$`));
+    expect(r.stdout.trim()).toMatch(
+      new RegExp(`^${out}: stopped \\(max-steps\\) at step 4; best bleu \\d+\\.\\d\\d at step [34]$`),
+    );
     expect(r.stderr).toMatch(/^step 1 epoch 1 1\/\d+ loss \d+\.\d{3} ppl/m);
     expect(r.stderr).toMatch(/^eval step 3 loss/m);
     expect(r.stderr).toMatch(/^checkpoint last step 4 → /m);
@@ -80,9 +106,23 @@ describe('seq2seq train: runs', () => {
   it('--memory-dropout, --word-dropout and --pre-output-size are stored in the model config; inspect shows the dropouts', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
-    const r = await runCli([...base(c, out), '--max-steps', '2', '--memory-dropout', '0.5', '--word-dropout', '0.1', '--pre-output-size', '7']);
+    const r = await runCli([
+      ...base(c, out),
+      '--max-steps',
+      '2',
+      '--memory-dropout',
+      '0.5',
+      '--word-dropout',
+      '0.1',
+      '--pre-output-size',
+      '7',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model).toMatchObject({ memoryDropout: 0.5, wordDropout: 0.1, preOutputSize: 7 });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model).toMatchObject({
+      memoryDropout: 0.5,
+      wordDropout: 0.1,
+      preOutputSize: 7,
+    });
     const i = await runCli(['inspect', out]);
     expect(i.stdout).toMatch(/dropout [\d.]+, memory dropout 0\.5, word dropout 0\.1, label smoothing/);
   });
@@ -90,7 +130,11 @@ describe('seq2seq train: runs', () => {
   it('SIGTERM writes the last checkpoint and exits 143; --resume continues from it', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
-    const child = spawn(process.execPath, [BIN, ...base(c, out), '--max-steps', '100000', '--eval-every', '100000', '--log-format', 'plain'], { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, ...base(c, out), '--max-steps', '100000', '--eval-every', '100000', '--log-format', 'plain'],
+      { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d: Buffer) => {
@@ -109,6 +153,11 @@ describe('seq2seq train: runs', () => {
     const r = await runCli(['train', '--resume', out, '--max-steps', String(state.step + 2), '--log-format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ step: state.step + 2, reason: 'max-steps' });
-    expect(r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l).type)).toContain('start');
+    expect(
+      r.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).type),
+    ).toContain('start');
   });
 });

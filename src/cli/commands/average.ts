@@ -17,7 +17,7 @@ interface AverageOpts {
 export function register(program: Command): void {
   program
     .command('average')
-    .description('average the weights of a run\'s kept checkpoints (train --keep-checkpoints N) into RUN/averaged')
+    .description("average the weights of a run's kept checkpoints (train --keep-checkpoints N) into RUN/averaged")
     .argument('<run>', 'run directory written by seq2seq train')
     .option('--last <n>', 'average the newest n kept checkpoints (default 5, or all kept if fewer)')
     .option('--best <n>', 'average the n kept checkpoints with the highest validation BLEU')
@@ -31,8 +31,12 @@ Examples:
   seq2seq translate --model runs/en-de/averaged < in.en`,
     )
     .action(async (dir: string, opts: AverageOpts) => {
-      if (opts.last !== undefined && opts.best !== undefined) throw new InputError('give either --last N or --best N, not both');
-      const sel = opts.best !== undefined ? { by: 'best' as const, n: integerFlag('--best', opts.best) } : { by: 'last' as const, n: opts.last !== undefined ? integerFlag('--last', opts.last) : 5 };
+      if (opts.last !== undefined && opts.best !== undefined)
+        throw new InputError('give either --last N or --best N, not both');
+      const sel =
+        opts.best !== undefined
+          ? { by: 'best' as const, n: integerFlag('--best', opts.best) }
+          : { by: 'last' as const, n: opts.last !== undefined ? integerFlag('--last', opts.last) : 5 };
       const { averageRun } = await import('../../model/average.js');
       const r = averageRun(dir, sel, opts.out);
       const how = sel.by === 'best' ? `the ${r.steps.length} best by validation BLEU` : `the last ${r.steps.length}`;

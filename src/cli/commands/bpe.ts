@@ -45,7 +45,9 @@ async function forEachStdinLine(each: (line: string, n: number) => string): Prom
 }
 
 export function register(program: Command): void {
-  const bpe = program.command('bpe').description('learn, apply and undo a BPE subword tokenizer (Hugging Face tokenizer.json)');
+  const bpe = program
+    .command('bpe')
+    .description('learn, apply and undo a BPE subword tokenizer (Hugging Face tokenizer.json)');
 
   bpe
     .command('learn')
@@ -73,12 +75,16 @@ Examples:
     .action(async (paths: string[], opts: LearnOptions) => {
       const vocabSize = integerFlag('--vocab-size', opts.vocabSize, 5, SIZE_LIMITS.vocabulary);
       const minFrequency = integerFlag('--min-frequency', opts.minFrequency, 1);
-      if (opts.side !== 'src' && opts.side !== 'tgt' && opts.side !== 'both') throw new InputError(`--side must be src, tgt or both, got '${opts.side}'`);
-      if (opts.normalization !== 'nfc' && opts.normalization !== 'nfkc') throw new InputError(`--normalization must be nfc or nfkc, got '${opts.normalization}'`);
+      if (opts.side !== 'src' && opts.side !== 'tgt' && opts.side !== 'both')
+        throw new InputError(`--side must be src, tgt or both, got '${opts.side}'`);
+      if (opts.normalization !== 'nfc' && opts.normalization !== 'nfkc')
+        throw new InputError(`--normalization must be nfc or nfkc, got '${opts.normalization}'`);
       const cf = opts.corpusFormat;
-      if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl') throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
+      if (cf !== undefined && cf !== 'aligned' && cf !== 'tsv' && cf !== 'jsonl')
+        throw new InputError(`--corpus-format must be aligned, tsv or jsonl, got '${cf}'`);
       const texts = opts.text ?? [];
-      if (paths.length === 0 && texts.length === 0) throw new InputError('nothing to learn from: give a corpus or --text FILE…');
+      if (paths.length === 0 && texts.length === 0)
+        throw new InputError('nothing to learn from: give a corpus or --text FILE…');
       const { checkOutputPath, writeOutputFile } = await import('../../util/output.js');
       checkOutputPath(opts.output);
       const { resolveCorpus, readPairs, readLines, describeCorpus } = await import('../../data/corpus.js');
@@ -99,14 +105,21 @@ Examples:
         sources.push(path);
         for await (const { text } of readLines(path)) counter.add(text);
       }
-      if (counter.sentences === 0 || counter.counts.size === 0) throw new InputError(`${[...paths, ...texts].join(' ')}: no text to learn from (the input is empty)`);
-      const tok = learnBpeFromCounts(counter, { vocabSize, minFrequency, lowercase: opts.lowercase === true, normalization });
+      if (counter.sentences === 0 || counter.counts.size === 0)
+        throw new InputError(`${[...paths, ...texts].join(' ')}: no text to learn from (the input is empty)`);
+      const tok = learnBpeFromCounts(counter, {
+        vocabSize,
+        minFrequency,
+        lowercase: opts.lowercase === true,
+        normalization,
+      });
       await writeOutputFile(opts.output, tok.serialize());
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       process.stderr.write(
         `learned ${tok.vocabSize} tokens (${tok.mergeCount} merges) from ${counter.sentences} sentences, ${counter.counts.size} distinct words of ${sources.join(', ')} in ${secs} s → ${opts.output}\n`,
       );
-      if (tok.vocabSize < vocabSize) process.stderr.write(`note: stopped below ${vocabSize}: no pair occurs ${minFrequency} times or more\n`);
+      if (tok.vocabSize < vocabSize)
+        process.stderr.write(`note: stopped below ${vocabSize}: no pair occurs ${minFrequency} times or more\n`);
     });
 
   bpe
@@ -127,7 +140,9 @@ Examples:
     .action(async (opts: { tokenizer: string; ids?: boolean }) => {
       const { Tokenizer } = await import('../../text/tokenizer.js');
       const tok = Tokenizer.load(opts.tokenizer);
-      await forEachStdinLine((line) => (opts.ids ? Array.from(tok.encode(line)).join(' ') : tok.tokenize(line).join(' ')));
+      await forEachStdinLine((line) =>
+        opts.ids ? Array.from(tok.encode(line)).join(' ') : tok.tokenize(line).join(' '),
+      );
     });
 
   bpe
@@ -150,7 +165,10 @@ Examples:
         if (!opts.ids) return tok.detokenize(fields);
         const ids = fields.map((f) => {
           const id = Number(f);
-          if (!/^\d+$/.test(f) || id >= tok.vocabSize) throw new InputError(`<stdin>:${n}: '${f}' is not a token id of ${opts.tokenizer} (0..${tok.vocabSize - 1})`);
+          if (!/^\d+$/.test(f) || id >= tok.vocabSize)
+            throw new InputError(
+              `<stdin>:${n}: '${f}' is not a token id of ${opts.tokenizer} (0..${tok.vocabSize - 1})`,
+            );
           return id;
         });
         return tok.decode(ids);

@@ -47,7 +47,8 @@ Examples:
   SEQ2SEQ_BACKEND=js seq2seq doctor --format json`,
     )
     .action(async (opts: { format: string }) => {
-      if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
+      if (opts.format !== 'text' && opts.format !== 'json')
+        throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { backendSelection, getBackend } = await import('../../tensor/index.js');
       const sel = backendSelection();
       await printBackendWarningOnce();

@@ -29,7 +29,11 @@ export function register(program: Command): void {
   const cmd = program
     .command('eval')
     .description('translate a test corpus and report BLEU, chrF, perplexity and decoding speed')
-    .requiredOption('--model <run>', 'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)', collect)
+    .requiredOption(
+      '--model <run>',
+      'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)',
+      collect,
+    )
     .requiredOption('--test <corpus...>', 'two aligned files, a prefix with --src/--tgt, a TSV or a JSON Lines file')
     .option('--src <lang>', 'source language suffix of aligned files')
     .option('--tgt <lang>', 'target language suffix of aligned files')

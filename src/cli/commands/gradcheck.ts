@@ -25,8 +25,11 @@ Examples:
   seq2seq gradcheck --cell gru --attention bahdanau --seed 7`,
     )
     .action(async (opts: { cell?: string; attention?: string; seed: string; samples: string }) => {
-      const { CELLS, ATTENTIONS, GRADCHECK_TOLERANCE, gradcheckCases, gradcheckModel } = await import('../../model/gradcheck.js');
-      if (opts.cell !== undefined && !(CELLS as string[]).includes(opts.cell)) throw new InputError(`--cell must be one of ${CELLS.join(', ')}, got '${opts.cell}'`);
+      const { CELLS, ATTENTIONS, GRADCHECK_TOLERANCE, gradcheckCases, gradcheckModel } = await import(
+        '../../model/gradcheck.js'
+      );
+      if (opts.cell !== undefined && !(CELLS as string[]).includes(opts.cell))
+        throw new InputError(`--cell must be one of ${CELLS.join(', ')}, got '${opts.cell}'`);
       if (opts.attention !== undefined && !(ATTENTIONS as string[]).includes(opts.attention)) {
         throw new InputError(`--attention must be one of ${ATTENTIONS.join(', ')}, got '${opts.attention}'`);
       }
@@ -44,10 +47,14 @@ Examples:
         const width = Math.max(...r.params.map((p) => p.param.length));
         for (const p of r.params) {
           const mark = p.maxError <= GRADCHECK_TOLERANCE ? '' : '   <-- exceeds tolerance';
-          out.write(`      ${p.param.padEnd(width)}  ${String(p.checked).padStart(3)} entries  ${p.maxError.toExponential(2)}${mark}\n`);
+          out.write(
+            `      ${p.param.padEnd(width)}  ${String(p.checked).padStart(3)} entries  ${p.maxError.toExponential(2)}${mark}\n`,
+          );
         }
       }
-      out.write(`\n${cases.length - failed}/${cases.length} configurations pass (tolerance ${GRADCHECK_TOLERANCE.toExponential(0)}, worst ${worst.toExponential(2)})\n`);
+      out.write(
+        `\n${cases.length - failed}/${cases.length} configurations pass (tolerance ${GRADCHECK_TOLERANCE.toExponential(0)}, worst ${worst.toExponential(2)})\n`,
+      );
       if (failed > 0) process.exitCode = 1;
     });
 }

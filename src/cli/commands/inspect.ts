@@ -12,7 +12,8 @@ export function register(program: Command): void {
     .argument('<run>', 'run directory written by seq2seq train')
     .option('--format <fmt>', 'text or json', 'text')
     .action(async (dir: string, opts: { format: string }) => {
-      if (opts.format !== 'text' && opts.format !== 'json') throw new InputError(`--format must be text or json, got '${opts.format}'`);
+      if (opts.format !== 'text' && opts.format !== 'json')
+        throw new InputError(`--format must be text or json, got '${opts.format}'`);
       const { join } = await import('node:path');
       const { existsSync } = await import('node:fs');
       const { readJsonFile } = await import('../../util/json-file.js');
@@ -47,10 +48,28 @@ export function register(program: Command): void {
       const av = run.config.averaged as { steps?: unknown; run?: unknown } | undefined;
       const standalone = av && Array.isArray(av.steps) ? { steps: av.steps as number[], run: String(av.run) } : null;
       const WEIGHTS = 'model.safetensors';
-      const checkpoints = { best: ckpt('best'), last: ckpt('last'), kept: listKept(run.dir).map((k) => k.step), averaged: averagedDoc };
+      const checkpoints = {
+        best: ckpt('best'),
+        last: ckpt('last'),
+        kept: listKept(run.dir).map((k) => k.step),
+        averaged: averagedDoc,
+      };
       if (opts.format === 'json') {
         process.stdout.write(
-          JSON.stringify({ run: run.dir, parameters, vocabulary: { src: run.srcTokenizer.vocabSize, tgt: run.tgtTokenizer.vocabSize, joint }, model: run.config.model, training: run.config.training, checkpoints, evaluations: evals, sessions: done }, null, 2) + '\n',
+          JSON.stringify(
+            {
+              run: run.dir,
+              parameters,
+              vocabulary: { src: run.srcTokenizer.vocabSize, tgt: run.tgtTokenizer.vocabSize, joint },
+              model: run.config.model,
+              training: run.config.training,
+              checkpoints,
+              evaluations: evals,
+              sessions: done,
+            },
+            null,
+            2,
+          ) + '\n',
         );
         return;
       }
@@ -59,12 +78,26 @@ export function register(program: Command): void {
       const lines: string[] = [];
       const row = (k: string, v: string): number => lines.push(`${k.padEnd(12)}${v}`);
       row('run', run.dir);
-      row('model', `${m.cell.toUpperCase()} ${m.bidirectional ? 'bidirectional ' : ''}encoder ×${m.encoderLayers}, decoder ×${m.decoderLayers}, attention ${m.attention}, embeddings ${m.embeddingSize}, hidden ${m.hiddenSize}, dropout ${m.dropout}${m.memoryDropout > 0 ? `, memory dropout ${m.memoryDropout}` : ''}${m.wordDropout > 0 ? `, word dropout ${m.wordDropout}` : ''}, label smoothing ${m.labelSmoothing}`);
+      row(
+        'model',
+        `${m.cell.toUpperCase()} ${m.bidirectional ? 'bidirectional ' : ''}encoder ×${m.encoderLayers}, decoder ×${m.decoderLayers}, attention ${m.attention}, embeddings ${m.embeddingSize}, hidden ${m.hiddenSize}, dropout ${m.dropout}${m.memoryDropout > 0 ? `, memory dropout ${m.memoryDropout}` : ''}${m.wordDropout > 0 ? `, word dropout ${m.wordDropout}` : ''}, label smoothing ${m.labelSmoothing}`,
+      );
       row('parameters', parameters.toLocaleString('en-US'));
-      row('vocabulary', joint ? `${run.srcTokenizer.vocabSize} joint (${run.config.tokenizers.src})` : `source ${run.srcTokenizer.vocabSize}, target ${run.tgtTokenizer.vocabSize}`);
+      row(
+        'vocabulary',
+        joint
+          ? `${run.srcTokenizer.vocabSize} joint (${run.config.tokenizers.src})`
+          : `source ${run.srcTokenizer.vocabSize}, target ${run.tgtTokenizer.vocabSize}`,
+      );
       if (t.optimizer !== undefined) {
-        row('training', `preset ${t.preset}, ${t.optimizer} lr ${t.lr}, ${t.schedule} schedule, clip ${t.clipNorm}, ${t.batchTokens} tokens per batch, seed ${t.seed}`);
-        row('corpus', `${(t.train as string[]).join(' ')}${t.valid ? `; valid ${(t.valid as string[]).join(' ')}` : ''}`);
+        row(
+          'training',
+          `preset ${t.preset}, ${t.optimizer} lr ${t.lr}, ${t.schedule} schedule, clip ${t.clipNorm}, ${t.batchTokens} tokens per batch, seed ${t.seed}`,
+        );
+        row(
+          'corpus',
+          `${(t.train as string[]).join(' ')}${t.valid ? `; valid ${(t.valid as string[]).join(' ')}` : ''}`,
+        );
       }
       row(
         'checkpoints',
@@ -78,10 +111,16 @@ export function register(program: Command): void {
           .filter(Boolean)
           .join(', ') || 'none',
       );
-      for (const d of done) row('session', `stopped (${d.reason}) at step ${d.step}, epoch ${d.epoch + 1}, after ${Math.round(d.elapsed)}s`);
+      for (const d of done)
+        row(
+          'session',
+          `stopped (${d.reason}) at step ${d.step}, epoch ${d.epoch + 1}, after ${Math.round(d.elapsed)}s`,
+        );
       if (evals.length > 0) {
         lines.push('history');
-        lines.push(`${'step'.padStart(8)} ${'loss'.padStart(8)} ${'ppl'.padStart(9)} ${'BLEU'.padStart(7)} ${'chrF'.padStart(7)}`);
+        lines.push(
+          `${'step'.padStart(8)} ${'loss'.padStart(8)} ${'ppl'.padStart(9)} ${'BLEU'.padStart(7)} ${'chrF'.padStart(7)}`,
+        );
         // a run trained by python/seq2seq_torch/train_ddp.py validates without decoding: BLEU and chrF are null
         const score = (x: number | null) => (typeof x === 'number' ? x.toFixed(2) : '–');
         for (const e of evals) {

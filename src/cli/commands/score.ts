@@ -177,7 +177,11 @@ async function forcedDecodingScores(opts: ScoreOpts): Promise<void> {
       const ids = run.srcTokenizer.encode(p.src);
       return limit !== undefined && ids.length > limit ? ids.slice(0, limit) : ids;
     });
-    const scores = forcedDecode(run.model, src, chunk.map((p) => run.tgtTokenizer.encode(p.tgt)));
+    const scores = forcedDecode(
+      run.model,
+      src,
+      chunk.map((p) => run.tgtTokenizer.encode(p.tgt)),
+    );
     let text = '';
     chunk.forEach((p, k) => {
       const { logProb, tokens } = scores[k];

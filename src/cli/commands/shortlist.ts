@@ -21,7 +21,7 @@ interface ShortlistOpts {
 export function register(program: Command): void {
   program
     .command('shortlist')
-    .description('learn a run\'s vocabulary shortlist (an opt-in fast decoding mode: --shortlist) from a corpus')
+    .description("learn a run's vocabulary shortlist (an opt-in fast decoding mode: --shortlist) from a corpus")
     .requiredOption('--model <run>', 'trained run directory (its tokenizers; the shortlist is written into it)')
     .requiredOption('--train <corpus...>', 'parallel corpus: aligned files, a prefix with --src/--tgt, TSV or JSONL')
     .option('--src <lang>', 'source language suffix of aligned files')

@@ -42,7 +42,8 @@ See docs/training.md for every setting, the presets and the run directory.`,
       const { PRESETS } = await import('../../train/presets.js');
       const run = await import('../../train/run-training.js');
       const logFormat = flags.logFormat;
-      if (logFormat !== undefined && logFormat !== 'plain' && logFormat !== 'json') throw new InputError(`--log-format must be plain or json, got '${logFormat}'`);
+      if (logFormat !== undefined && logFormat !== 'plain' && logFormat !== 'json')
+        throw new InputError(`--log-format must be plain or json, got '${logFormat}'`);
       const flagLayer = cfg.parseTrainSettings(flagsToSettings(flags), 'options', flagName);
       const useDashboard = logFormat === undefined && process.stdout.isTTY === true;
       const { createLogger } = await import('../../ui/train/plain-log.js');
@@ -51,7 +52,8 @@ See docs/training.md for every setting, the presets and the run directory.`,
 
       let prepared: Awaited<ReturnType<typeof run.prepareResume>>;
       if (flags.resume !== undefined) {
-        if (flags.config !== undefined) throw new InputError('--resume continues with the run\'s saved settings: --config cannot be given');
+        if (flags.config !== undefined)
+          throw new InputError("--resume continues with the run's saved settings: --config cannot be given");
         prepared = await run.prepareResume(flags.resume, flagLayer, note);
       } else {
         const layers = [] as ReturnType<typeof cfg.parseTrainSettings>[];
@@ -61,7 +63,14 @@ See docs/training.md for every setting, the presets and the run directory.`,
             text = readFileSync(flags.config, 'utf8');
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
-            const problem = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+            const problem =
+              code === 'ENOENT'
+                ? 'no such file'
+                : code === 'EISDIR'
+                  ? 'is a directory, expected a file'
+                  : code === 'EACCES'
+                    ? 'permission denied'
+                    : (err as Error).message;
             throw new InputError(`${flags.config}: ${problem}`);
           }
           layers.push(cfg.readConfigFile(flags.config, text));
@@ -96,7 +105,9 @@ See docs/training.md for every setting, the presets and the run directory.`,
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
-      const best = summary.best ? `; best ${summary.best.metric} ${summary.best.value.toFixed(2)} at step ${summary.best.step}` : '';
+      const best = summary.best
+        ? `; best ${summary.best.metric} ${summary.best.value.toFixed(2)} at step ${summary.best.step}`
+        : '';
       // On a terminal the dashboard's last frame already says how training ended (and how to continue).
       if (!useDashboard) {
         if (logFormat === 'json') {

@@ -33,7 +33,11 @@ export function register(program: Command): void {
   const cmd = program
     .command('translate')
     .description('translate text with a trained run: interactive on a terminal, else one output line per input line')
-    .requiredOption('--model <run>', 'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)', collect)
+    .requiredOption(
+      '--model <run>',
+      'trained run or checkpoint directory; repeat it to decode with the ensemble of several (same tokenizers)',
+      collect,
+    )
     .option('-i, --input <file>', 'input text, one sentence per line (default: stdin)')
     .option('-o, --output <file>', 'output file, written atomically (default: stdout)')
     .option('--n-best <k>', 'hypotheses per sentence (needs --format jsonl when > 1)', '1')
@@ -63,9 +67,11 @@ Examples:
       const beam = search.beam;
       const nBest = integerFlag('--n-best', opts.nBest, 1, SIZE_LIMITS.beam);
       const batchSize = integerFlag('--batch-size', opts.batchSize, 1, SIZE_LIMITS.batchLines);
-      if (opts.format !== 'text' && opts.format !== 'jsonl') throw new InputError(`--format must be text or jsonl, got '${opts.format}'`);
+      if (opts.format !== 'text' && opts.format !== 'jsonl')
+        throw new InputError(`--format must be text or jsonl, got '${opts.format}'`);
       if (nBest > beam) throw new InputError(`--n-best ${nBest} cannot exceed --beam ${beam}`);
-      if (nBest > 1 && opts.format === 'text') throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
+      if (nBest > 1 && opts.format === 'text')
+        throw new InputError('--n-best > 1 needs --format jsonl (text output has one line per input line)');
       const splitSentences = opts.splitSentences === true;
       if (splitSentences && nBest > 1) {
         throw new InputError('--split-sentences gives one hypothesis per line: it cannot go with --n-best > 1');
@@ -95,7 +101,10 @@ Examples:
       const { loadDecodingModels } = await import('../../decode/run-loader.js');
       const { Translator } = await import('../../decode/translator.js');
       const run = await loadDecodingModels(opts.model, decoding);
-      const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, { ...options, maxSourceLength: run.maxSourceLength });
+      const translator = new Translator(run.model, run.srcTokenizer, run.tgtTokenizer, {
+        ...options,
+        maxSourceLength: run.maxSourceLength,
+      });
 
       if (opts.input === undefined && opts.output === undefined && process.stdin.isTTY && process.stdout.isTTY) {
         let app: typeof import('../../ui/translate/app.js') | null = null;
@@ -103,16 +112,31 @@ Examples:
           (await import('../../ui/shared/live-terminal.js')).allowLiveRendering();
           app = await import('../../ui/translate/app.js');
         } catch (err) {
-          process.stderr.write(`seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); reading lines from stdin instead\n`);
+          process.stderr.write(
+            `seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); reading lines from stdin instead\n`,
+          );
         }
         if (app) {
-          const modelLabel = opts.model.length > 1 ? `${run.dir} + ${opts.model.length - 1} more (ensemble)` : undefined;
+          const modelLabel =
+            opts.model.length > 1 ? `${run.dir} + ${opts.model.length - 1} more (ensemble)` : undefined;
           const uiOptions = { ...options, maxSourceLength: run.maxSourceLength };
-          await app.runInteractiveTranslate({ translator, runDir: run.dir, options: uiOptions, modelLabel, splitSentences });
+          await app.runInteractiveTranslate({
+            translator,
+            runDir: run.dir,
+            options: uiOptions,
+            modelLabel,
+            splitSentences,
+          });
           return;
         }
       }
-      await runBatchTranslate(translator, { input: opts.input, output: opts.output, batchSize, format: opts.format, splitSentences });
+      await runBatchTranslate(translator, {
+        input: opts.input,
+        output: opts.output,
+        batchSize,
+        format: opts.format,
+        splitSentences,
+      });
     });
 }
 
@@ -128,7 +152,10 @@ interface BatchIo {
 const PIPE_IDLE_FLUSH_MS = 5;
 
 /** `12,345 lines  410 lines/s  ETA 0:42` on one self-overwriting stderr line (TTY only). */
-function progressReporter(totalBytes: number | null, bytesDone: () => number): { update(lines: number): void; done(lines: number): void } {
+function progressReporter(
+  totalBytes: number | null,
+  bytesDone: () => number,
+): { update(lines: number): void; done(lines: number): void } {
   const tty = process.stderr.isTTY === true;
   const start = process.hrtime.bigint();
   let last = 0;
@@ -148,7 +175,9 @@ function progressReporter(totalBytes: number | null, bytesDone: () => number): {
     done(lines: number) {
       if (!tty) return;
       const t = secs();
-      process.stderr.write(`\r\x1b[K${lines.toLocaleString('en-US')} lines in ${t.toFixed(1)} s (${(lines / Math.max(t, 1e-9)).toFixed(1)} lines/s)\n`);
+      process.stderr.write(
+        `\r\x1b[K${lines.toLocaleString('en-US')} lines in ${t.toFixed(1)} s (${(lines / Math.max(t, 1e-9)).toFixed(1)} lines/s)\n`,
+      );
     },
   };
 }

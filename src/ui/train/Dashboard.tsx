@@ -31,7 +31,11 @@ function budgetFraction(v: TrainView): { fraction: number; label: string } | nul
     const done = l.epoch + l.epochStep / Math.max(1, l.batchesPerEpoch);
     return { fraction: done / s.maxEpochs, label: `epoch ${l.epoch + 1}/${s.maxEpochs}` };
   }
-  if (s.timeBudgetMs !== null) return { fraction: (l.elapsed * 1000) / s.timeBudgetMs, label: `${formatDuration(l.elapsed)}/${formatDuration(s.timeBudgetMs / 1000)}` };
+  if (s.timeBudgetMs !== null)
+    return {
+      fraction: (l.elapsed * 1000) / s.timeBudgetMs,
+      label: `${formatDuration(l.elapsed)}/${formatDuration(s.timeBudgetMs / 1000)}`,
+    };
   return null;
 }
 
@@ -48,23 +52,44 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold color="cyan">seq2seq train</Text>
-        {start ? <Text> {start.runDir ?? ''}  {start.parameters.toLocaleString('en-US')} parameters{start.resumed ? '  (resumed)' : ''}</Text> : <Text> starting…</Text>}
+        <Text bold color="cyan">
+          seq2seq train
+        </Text>
+        {start ? (
+          <Text>
+            {' '}
+            {start.runDir ?? ''} {start.parameters.toLocaleString('en-US')} parameters
+            {start.resumed ? '  (resumed)' : ''}
+          </Text>
+        ) : (
+          <Text> starting…</Text>
+        )}
       </Text>
       {last ? (
         <Box flexDirection="column">
           <Text>
             <Text>{'Epoch  '}</Text>
-            <ProgressBar fraction={last.epochStep / Math.max(1, last.batchesPerEpoch)} width={barWidth} label={`epoch ${last.epoch + 1}  batch ${last.epochStep}/${last.batchesPerEpoch}`} />
+            <ProgressBar
+              fraction={last.epochStep / Math.max(1, last.batchesPerEpoch)}
+              width={barWidth}
+              label={`epoch ${last.epoch + 1}  batch ${last.epochStep}/${last.batchesPerEpoch}`}
+            />
           </Text>
           {budget ? (
             <Text>
               <Text>{'Total  '}</Text>
-              <ProgressBar fraction={budget.fraction} width={barWidth} color="blue" label={`${budget.label}  ETA ${last.eta === null ? '--' : formatDuration(last.eta)}`} />
+              <ProgressBar
+                fraction={budget.fraction}
+                width={barWidth}
+                color="blue"
+                label={`${budget.label}  ETA ${last.eta === null ? '--' : formatDuration(last.eta)}`}
+              />
             </Text>
           ) : null}
           <Text>
-            step <Text bold>{last.step}</Text>  loss <Text bold>{last.loss.toFixed(3)}</Text>  ppl {fmtPpl(last.ppl)}  lr {last.lr.toExponential(2)}  |g| {last.gradNorm.toFixed(2)}  {Math.round(last.tokensPerSec).toLocaleString('en-US')} tok/s  elapsed {formatDuration(last.elapsed)}
+            step <Text bold>{last.step}</Text> loss <Text bold>{last.loss.toFixed(3)}</Text> ppl {fmtPpl(last.ppl)} lr{' '}
+            {last.lr.toExponential(2)} |g| {last.gradNorm.toFixed(2)}{' '}
+            {Math.round(last.tokensPerSec).toLocaleString('en-US')} tok/s elapsed {formatDuration(last.elapsed)}
           </Text>
         </Box>
       ) : (
@@ -82,7 +107,9 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
           <Text dimColor>no evaluation yet</Text>
         ) : (
           <>
-            <Text dimColor>{`${pad('step', 7)} ${pad('loss', 7)} ${pad('ppl', 9)} ${pad('BLEU', 6)} ${pad('chrF', 6)}`}</Text>
+            <Text
+              dimColor
+            >{`${pad('step', 7)} ${pad('loss', 7)} ${pad('ppl', 9)} ${pad('BLEU', 6)} ${pad('chrF', 6)}`}</Text>
             {shownEvals.map((e) => (
               <Text key={e.step} color={e.best ? 'green' : undefined}>
                 {`${pad(String(e.step), 7)} ${pad(e.loss.toFixed(3), 7)} ${pad(fmtPpl(e.ppl), 9)} ${pad(e.bleu.toFixed(2), 6)} ${pad(e.chrf.toFixed(2), 6)}${e.best ? '  ★ best' : ''}`}
@@ -115,8 +142,16 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
       <Box flexDirection="column" marginTop={1}>
         <Text>
           <Text bold>Checkpoints </Text>
-          {checkpoints.best ? <Text>best → {checkpoints.best.path} (step {checkpoints.best.step})  </Text> : null}
-          {checkpoints.last ? <Text>last → {checkpoints.last.path} (step {checkpoints.last.step})</Text> : null}
+          {checkpoints.best ? (
+            <Text>
+              best → {checkpoints.best.path} (step {checkpoints.best.step}){' '}
+            </Text>
+          ) : null}
+          {checkpoints.last ? (
+            <Text>
+              last → {checkpoints.last.path} (step {checkpoints.last.step})
+            </Text>
+          ) : null}
           {!checkpoints.best && !checkpoints.last ? <Text dimColor>none yet</Text> : null}
         </Text>
         {warnings.map((w, i) => (

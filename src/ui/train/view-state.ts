@@ -20,7 +20,17 @@ export interface TrainView {
 export const MAX_LOSSES = 2000;
 
 export function initialView(): TrainView {
-  return { start: null, last: null, losses: [], evals: [], samples: [], checkpoints: { best: null, last: null }, warnings: [], done: null, stopping: false };
+  return {
+    start: null,
+    last: null,
+    losses: [],
+    evals: [],
+    samples: [],
+    checkpoints: { best: null, last: null },
+    warnings: [],
+    done: null,
+    stopping: false,
+  };
 }
 
 /** The losses with `loss` appended `times` times, the oldest dropped beyond MAX_LOSSES. */

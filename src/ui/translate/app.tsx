@@ -26,7 +26,9 @@ export async function runInteractiveTranslate(args: InteractiveTranslateArgs): P
   applyColourPolicy();
   // Ctrl-C is the app's own quit key (raw mode delivers it as input, not as SIGINT).
   const modelInfo = modelLabel === undefined ? undefined : { ...describeModel(runDir, translator), runDir: modelLabel };
-  const instance = render(<TranslateApp {...{ translator, runDir, options, modelInfo, splitSentences }} />, { exitOnCtrlC: false });
+  const instance = render(<TranslateApp {...{ translator, runDir, options, modelInfo, splitSentences }} />, {
+    exitOnCtrlC: false,
+  });
   await instance.waitUntilExit();
 }
 

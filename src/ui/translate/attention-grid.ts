@@ -23,8 +23,16 @@ export const SHADES = [' ', '░', '▒', '▓', '█'] as const;
 
 /** Light to dark (ColorBrewer YlOrRd, 10 steps; level 0 is the lightest). */
 export const HEAT_COLOURS = [
-  '#ffffe5', '#fff7bc', '#fee391', '#fec44f', '#fe9929',
-  '#ec7014', '#cc4c02', '#993404', '#7a2a03', '#4d1a02',
+  '#ffffe5',
+  '#fff7bc',
+  '#fee391',
+  '#fec44f',
+  '#fe9929',
+  '#ec7014',
+  '#cc4c02',
+  '#993404',
+  '#7a2a03',
+  '#4d1a02',
 ] as const;
 
 export function levelsOf(style: HeatStyle): number {
@@ -97,8 +105,10 @@ export function renderHeatmap(input: HeatmapInput, opts: HeatmapOptions = {}): H
   const rows = input.attention.length;
   const cols = rows > 0 ? input.attention[0]!.length : input.sourcePieces.length;
 
-  const srcLabel = (j: number) => printable(input.sourcePieces[j] ?? (j === input.sourcePieces.length ? '</s>' : `#${j + 1}`));
-  const tgtLabel = (i: number) => printable(input.targetPieces[i] ?? (i === input.targetPieces.length ? '</s>' : `#${i + 1}`));
+  const srcLabel = (j: number) =>
+    printable(input.sourcePieces[j] ?? (j === input.sourcePieces.length ? '</s>' : `#${j + 1}`));
+  const tgtLabel = (i: number) =>
+    printable(input.targetPieces[i] ?? (i === input.targetPieces.length ? '</s>' : `#${i + 1}`));
 
   // Row labels: as wide as the longest visible piece, within [4, 12].
   const maxRows = Math.max(1, opts.maxRows ?? 20);
@@ -183,7 +193,11 @@ export function legend(style: HeatStyle, scale: HeatScale, ch: ChalkInstance = n
   let text: string;
   if (style === 'shade') {
     // " " <.2  "░" <.4  ...  "█" ≥.8
-    const parts = SHADES.map((s, k) => (k < SHADES.length - 1 ? `${s.repeat(2)} <${fmt((k + 1) / SHADES.length)}` : `${s.repeat(2)} ≥${fmt(k / SHADES.length)}`));
+    const parts = SHADES.map((s, k) =>
+      k < SHADES.length - 1
+        ? `${s.repeat(2)} <${fmt((k + 1) / SHADES.length)}`
+        : `${s.repeat(2)} ≥${fmt(k / SHADES.length)}`,
+    );
     text = `legend (${what}): ${parts.join('  ')}`;
   } else if (style === 'digits') {
     text = `legend (${what}): digit d means d/10 ≤ w < (d+1)/10 (9: w ≥ .9)`;

@@ -36,7 +36,8 @@ export const HELP_LINES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** The one-line reminder under the input line. */
-export const HELP_HINT = 'Enter translate · ↑↓ history · Tab n-best · ^A attention · ^T tokens · :beam N · :save FILE · :help · :quit';
+export const HELP_HINT =
+  'Enter translate · ↑↓ history · Tab n-best · ^A attention · ^T tokens · :beam N · :save FILE · :help · :quit';
 
 function parsePositiveInt(word: string | undefined, what: string, max: number): number | string {
   if (word === undefined) return `:${what} needs a number (e.g. :${what} 5)`;
@@ -50,7 +51,12 @@ export const MAX_BEAM = 64;
 
 /** Parses a line that starts with ':' (the caller checks that). */
 export function parseCommand(line: string): Command {
-  const words = line.trim().slice(1).trim().split(/\s+/).filter((w) => w !== '');
+  const words = line
+    .trim()
+    .slice(1)
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const name = (words[0] ?? '').toLowerCase();
   const args = words.slice(1);
   switch (name) {

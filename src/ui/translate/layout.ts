@@ -69,7 +69,7 @@ export function allocate(room: number, needs: Partial<Record<PanelName, Need>>):
     left -= out[p];
   }
   // The rest a line at a time to each panel that wants more, in turn, so that none takes it all.
-  for (let more = true; more && left > 0;) {
+  for (let more = true; more && left > 0; ) {
     more = false;
     for (const p of open) {
       if (left === 0 || out[p] === 0 || out[p] >= needs[p]!.natural) continue;

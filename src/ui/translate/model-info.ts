@@ -58,8 +58,10 @@ export function describeModel(runDir: string, translator?: TranslatorLike): Mode
   if (typeof attn === 'string') info.attention = attn;
   else if (attn === null || attn === false) info.attention = 'none';
   else if (obj(attn)) info.attention = pick<string>([obj(attn)], ['type', 'kind', 'name'], 'string') ?? 'yes';
-  info.srcVocab = translator?.model?.srcVocabSize ?? pick<number>(all, ['srcVocabSize', 'srcVocab', 'src_vocab_size'], 'number');
-  info.tgtVocab = translator?.model?.tgtVocabSize ?? pick<number>(all, ['tgtVocabSize', 'tgtVocab', 'tgt_vocab_size'], 'number');
+  info.srcVocab =
+    translator?.model?.srcVocabSize ?? pick<number>(all, ['srcVocabSize', 'srcVocab', 'src_vocab_size'], 'number');
+  info.tgtVocab =
+    translator?.model?.tgtVocabSize ?? pick<number>(all, ['tgtVocabSize', 'tgtVocab', 'tgt_vocab_size'], 'number');
   if (info.attention === undefined && typeof translator?.model?.hasAttention === 'boolean') {
     info.attention = translator.model.hasAttention ? 'yes' : 'none';
   }
@@ -90,11 +92,19 @@ export function formatModelInfoLines(info: ModelInfo, width: number): string[] {
 function modelInfoParts(info: ModelInfo): string[] {
   const parts = [`model ${info.runDir}`];
   if (info.cell) {
-    const shape = [`${info.bidirectional ? 'bi-' : ''}${info.cell}${info.hidden !== undefined ? ` ${info.hidden}` : ''}`];
-    if (info.layers !== undefined) shape.push(info.decoderLayers !== undefined ? `${info.layers}+${info.decoderLayers} layers` : `${info.layers} ${info.layers === 1 ? 'layer' : 'layers'}`);
+    const shape = [
+      `${info.bidirectional ? 'bi-' : ''}${info.cell}${info.hidden !== undefined ? ` ${info.hidden}` : ''}`,
+    ];
+    if (info.layers !== undefined)
+      shape.push(
+        info.decoderLayers !== undefined
+          ? `${info.layers}+${info.decoderLayers} layers`
+          : `${info.layers} ${info.layers === 1 ? 'layer' : 'layers'}`,
+      );
     parts.push(shape.join(', '));
   }
   if (info.attention) parts.push(`attention ${info.attention}`);
-  if (info.srcVocab !== undefined || info.tgtVocab !== undefined) parts.push(`vocab ${info.srcVocab ?? '?'} → ${info.tgtVocab ?? '?'}`);
+  if (info.srcVocab !== undefined || info.tgtVocab !== undefined)
+    parts.push(`vocab ${info.srcVocab ?? '?'} → ${info.tgtVocab ?? '?'}`);
   return parts;
 }

@@ -27,7 +27,11 @@ export function pairsToTsv(entries: readonly TranscriptEntry[]): { text: string;
 }
 
 /** Writes the pairs to `file` (relative to `cwd`); returns the absolute path and the pair count. */
-export function savePairs(file: string, entries: readonly TranscriptEntry[], cwd = process.cwd()): { path: string; count: number } {
+export function savePairs(
+  file: string,
+  entries: readonly TranscriptEntry[],
+  cwd = process.cwd(),
+): { path: string; count: number } {
   const path = resolve(cwd, file);
   const { text, count } = pairsToTsv(entries);
   writeOutputFileSync(path, text);

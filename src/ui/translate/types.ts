@@ -51,4 +51,5 @@ export interface TranscriptEntry {
 }
 
 /** Compile-time check that the real Translator still fits what the UI expects (tsc fails if not). */
-export const TRANSLATOR_FITS: import('../../decode/translator.js').Translator extends TranslatorLike ? true : never = true;
+export const TRANSLATOR_FITS: import('../../decode/translator.js').Translator extends TranslatorLike ? true : never =
+  true;
