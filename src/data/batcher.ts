@@ -267,7 +267,8 @@ export class Batcher {
     if (state?.version !== 1) throw new InputError('batcher state: unknown version');
     if (state.pairs !== this.pairs.length || state.fingerprint !== this.fingerprint || state.seed !== this.seed) {
       throw new InputError(
-        `batcher state does not match the data (saved for ${state.pairs} pairs, seed ${state.seed}; now ${this.pairs.length} pairs, seed ${this.seed}, or different lengths/batch settings)`,
+        `batcher state does not match the data (saved for ${state.pairs} pairs, seed ${state.seed}; now ` +
+          `${this.pairs.length} pairs, seed ${this.seed}, or different lengths/batch settings)`,
       );
     }
     if (!Number.isInteger(state.epoch) || state.epoch < 0 || !Number.isInteger(state.index) || state.index < 0) {

@@ -140,7 +140,8 @@ export function formatCorpusStats(st: CorpusStats): string {
   const lines = [
     `corpus        ${st.corpus}`,
     `pairs         ${st.pairs}`,
-    `read          ${r.lines} lines; skipped ${r.skippedEmpty} with an empty side (source ${r.emptySrc}, target ${r.emptyTgt}); ` +
+    `read          ${r.lines} lines; skipped ${r.skippedEmpty} with an empty side (source ${r.emptySrc}, target ` +
+      `${r.emptyTgt}); ` +
       `normalised ${r.crlfLines} CRLF line ends, stripped ${r.bomStripped} BOM` +
       (r.bomInLine > 0 ? `; ${r.bomInLine} lines hold U+FEFF (BOM) inside, kept as text` : '') +
       (r.lineSeparators > 0 ? `; ${r.lineSeparators} lines hold U+2028/U+2029, kept as text` : ''),

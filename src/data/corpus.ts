@@ -121,7 +121,8 @@ function guessFormat(path: string): 'tsv' | 'jsonl' {
     at(
       path,
       undefined,
-      'cannot tell the corpus format (not JSON Lines, no tab): give --src/--tgt for aligned files or the format explicitly',
+      'cannot tell the corpus format (not JSON Lines, no tab): give --src/--tgt for aligned files or the format ' +
+        'explicitly',
     ),
   );
 }

@@ -93,7 +93,8 @@ export async function loadDecodingModels(dirs: readonly string[], choices: Decod
     for (const side of ['src', 'tgt'] as const) {
       if (!bytes(runs[i], side).equals(first[side])) {
         throw new InputError(
-          `${dirs[i]}: its ${side === 'src' ? 'source' : 'target'} tokenizer differs from the one of ${dirs[0]} (an ensemble needs identical tokenizers)`,
+          `${dirs[i]}: its ${side === 'src' ? 'source' : 'target'} tokenizer differs from the one of ${dirs[0]} (an ` +
+            `ensemble needs identical tokenizers)`,
         );
       }
     }

@@ -34,7 +34,10 @@ export interface EncodedSource {
 
 const longestPieceCache = new WeakMap<TextCodec, number>();
 
-/** UTF-16 length of the longest text a single source token can cover (vocabulary pieces, special-token literals, an unknown astral character). */
+/**
+ * UTF-16 length of the longest text a single source token can cover (vocabulary pieces, special-token literals, an
+ * unknown astral character).
+ */
 function longestPiece(codec: TextCodec): number {
   let L = longestPieceCache.get(codec);
   if (L === undefined) {

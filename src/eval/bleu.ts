@@ -210,7 +210,15 @@ export class Bleu {
     const def = SMOOTH_DEFAULTS[o.smoothMethod];
     if (def !== null) smooth += `[${pyFixed(o.smoothValue ?? def, 2)}]`;
     const nrefs = this.numRefs === -1 ? 'var' : String(this.numRefs);
-    return `nrefs:${nrefs}|case:${o.lowercase ? 'lc' : 'mixed'}|eff:${o.effectiveOrder ? 'yes' : 'no'}|tok:${o.tokenize}|smooth:${smooth}|version:${EVAL_VERSION}`;
+    const fields = [
+      `nrefs:${nrefs}`,
+      `case:${o.lowercase ? 'lc' : 'mixed'}`,
+      `eff:${o.effectiveOrder ? 'yes' : 'no'}`,
+      `tok:${o.tokenize}`,
+      `smooth:${smooth}`,
+      `version:${EVAL_VERSION}`,
+    ];
+    return fields.join('|');
   }
 }
 

@@ -193,11 +193,23 @@ export class Chrf {
     );
   }
 
-  /** `nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:…` (eff:yes = effective-order averaging, i.e. no eps smoothing). */
+  /**
+   * `nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:…` (eff:yes = effective-order averaging, i.e. no eps
+   * smoothing).
+   */
   signature(): string {
     const o = this.opts;
     const nrefs = this.numRefs === -1 ? 'var' : String(this.numRefs);
-    return `nrefs:${nrefs}|case:${o.lowercase ? 'lc' : 'mixed'}|eff:${o.epsSmoothing ? 'no' : 'yes'}|nc:${o.charOrder}|nw:${o.wordOrder}|space:${o.whitespace ? 'yes' : 'no'}|version:${EVAL_VERSION}`;
+    const fields = [
+      `nrefs:${nrefs}`,
+      `case:${o.lowercase ? 'lc' : 'mixed'}`,
+      `eff:${o.epsSmoothing ? 'no' : 'yes'}`,
+      `nc:${o.charOrder}`,
+      `nw:${o.wordOrder}`,
+      `space:${o.whitespace ? 'yes' : 'no'}`,
+      `version:${EVAL_VERSION}`,
+    ];
+    return fields.join('|');
   }
 }
 

@@ -98,7 +98,8 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
   const toY = (y: number): number => m.top + ph - (y / yMax) * ph;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+      `font-family="sans-serif" font-size="12">`,
   );
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   parts.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
@@ -116,7 +117,8 @@ export function lineChartSvg(series: readonly Series[], o: ChartOptions): string
   parts.push(`<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="#000"/>`);
   parts.push(`<text x="${m.left + pw / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`);
   parts.push(
-    `<text x="14" y="${m.top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${m.top + ph / 2})">${esc(o.yLabel)}</text>`,
+    `<text x="14" y="${m.top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ` +
+      `${m.top + ph / 2})">${esc(o.yLabel)}</text>`,
   );
   series.forEach((s, i) => {
     const c = COLOURS[i % COLOURS.length];

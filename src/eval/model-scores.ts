@@ -84,7 +84,10 @@ export function perplexity(
   );
 }
 
-/** Corpus perplexity from forced decoding (the step API), in length-sorted batches: for models without a loss (ensembles). */
+/**
+ * Corpus perplexity from forced decoding (the step API), in length-sorted batches: for models without a loss
+ * (ensembles).
+ */
 export function forcedPerplexity(
   model: Seq2SeqModel,
   src: readonly ArrayLike<number>[],

@@ -12,7 +12,8 @@ export const TOKENIZER_NAMES: readonly TokenizerName[] = ['13a', 'intl', 'char',
 
 /**
  * The mteval-v13a regexes (tokenizer_re.py), in order:
- *   ([\{-\~\[-\` -\&\(-\+\:-\@\/])  → " \1 "   ASCII symbols: { | } ~  [ \ ] ^ _ `  space ! " # $ % &  ( ) * +  : ; < = > ? @  /
+ *   ([\{-\~\[-\` -\&\(-\+\:-\@\/])  → " \1 "   ASCII symbols: { | } ~  [ \ ] ^ _ `  space ! " # $ % &
+ *                                                  ( ) * +  : ; < = > ? @  /
  *   ([^0-9])([\.,])                → "\1 \2 " period/comma not preceded by a digit
  *   ([\.,])([^0-9])                → " \1 \2" period/comma not followed by a digit
  *   ([0-9])(-)                     → "\1 \2 " dash after a digit
@@ -24,7 +25,10 @@ const RULES_13A: [RegExp, string][] = [
   [/([0-9])(-)/g, '$1 $2 '],
 ];
 
-/** tokenizer_13a: strip <skipped>, join hyphenated line breaks, unescape 4 entities, pad, apply the rules, squeeze spaces. */
+/**
+ * tokenizer_13a: strip <skipped>, join hyphenated line breaks, unescape 4 entities, pad, apply the rules, squeeze
+ * spaces.
+ */
 export function tokenize13a(line: string): string {
   let s = line.split('<skipped>').join('');
   s = s.split('-\n').join('');

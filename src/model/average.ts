@@ -54,7 +54,8 @@ export function selectKept(runDir: string, sel: Selection): KeptInfo[] {
   const kept = keptWithScores(runDir);
   if (kept.length === 0)
     throw new InputError(
-      `${join(runDir, KEPT_DIR)}: no kept checkpoints (train with --keep-checkpoints N to keep the weights of the newest N validations)`,
+      `${join(runDir, KEPT_DIR)}: no kept checkpoints (train with --keep-checkpoints N to keep the weights of the ` +
+        `newest N validations)`,
     );
   if (sel.by === 'last') return kept.slice(-sel.n);
   const unscored = kept.find((k) => k.bleu === null);

@@ -104,7 +104,8 @@ function crossFieldProblems(c: ModelConfig): string[] {
   const out: string[] = [];
   if (c.attention === 'luong-dot' && s.memory !== c.hiddenSize) {
     out.push(
-      `attention: luong-dot needs hiddenSize (${c.hiddenSize}) = encoder output size (encoderHiddenSize × directions = ${s.memory})`,
+      `attention: luong-dot needs hiddenSize (${c.hiddenSize}) = encoder output size (encoderHiddenSize × ` +
+        `directions = ${s.memory})`,
     );
   }
   if (c.attention.startsWith('luong') && !c.preOutput)
@@ -112,7 +113,8 @@ function crossFieldProblems(c: ModelConfig): string[] {
   if (c.inputFeeding && !c.preOutput) out.push('inputFeeding: needs preOutput (the vector fed back is the pre-output)');
   if (c.tiedTargetEmbeddings && s.outputInput !== c.embeddingSize) {
     out.push(
-      `tiedTargetEmbeddings: needs the output layer's input size (${s.outputInput}) = embeddingSize (${c.embeddingSize})`,
+      `tiedTargetEmbeddings: needs the output layer's input size (${s.outputInput}) = embeddingSize ` +
+        `(${c.embeddingSize})`,
     );
   }
   return out;

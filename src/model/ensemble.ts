@@ -109,7 +109,8 @@ export class EnsembleModel implements Seq2SeqModel {
     members.forEach((m, i) => {
       if (m.srcVocabSize !== this.srcVocabSize || m.tgtVocabSize !== this.tgtVocabSize) {
         throw new RangeError(
-          `ensemble member ${i + 1} has vocabularies ${m.srcVocabSize} → ${m.tgtVocabSize}, member 1 has ${this.srcVocabSize} → ${this.tgtVocabSize}`,
+          `ensemble member ${i + 1} has vocabularies ${m.srcVocabSize} → ${m.tgtVocabSize}, member 1 has ` +
+            `${this.srcVocabSize} → ${this.tgtVocabSize}`,
         );
       }
     });
@@ -122,7 +123,8 @@ export class EnsembleModel implements Seq2SeqModel {
 
   loss(_batch: Batch, _opts?: LossOptions): LossResult {
     throw new Error(
-      'an ensemble of models only decodes: it has no training loss (score references with forced decoding through step())',
+      'an ensemble of models only decodes: it has no training loss (score references with forced decoding through ' +
+        'step())',
     );
   }
 

@@ -9,7 +9,8 @@
  *   Luong general:        K = M W_aᵀ (once per batch);  score_s = q · K_s
  *   α = softmax_s(score) over the real positions;   context c = Σ_s α_s m_s
  *
- * Backward (given dc):  dα_s = dc · m_s;  dscore_s = α_s (dα_s − Σ_s' α_s' dα_s')  (per step: ∂L/∂q needs it)
+ * Backward (given dc):  dα_s = dc · m_s;  dscore_s = α_s (dα_s − Σ_s' α_s' dα_s')
+ *   (per step: ∂L/∂q needs it)
  *                       dm_s += Σ_t α_ts dc_t  (after the steps, every step's dc at once)
  *   Bahdanau: du_s = dscore_s v ⊙ (1 − u_s²); dv += Σ dscore_s u_s; dK_s += du_s; dq' = Σ_s du_s;
  *             dq += dq' W_q; dW_q += dq'ᵀ q; db_q += dq'

@@ -70,7 +70,7 @@ export interface Backend {
    * C = A·B with the same B step after step (training: dh_{t−1} = dgh_t · W_hh).
    */
   packMatrix(K: number, N: number, B: F32, packed: F32): void;
-  /** C = alpha · A · B + beta · C with B (K×N) also given packed by packMatrix: gemm(false, false, …) to the bit. */
+  /** C = alpha · A · B + beta · C, B (K×N) also given packed by packMatrix: gemm(false, false, …) to the bit. */
   gemmPackedMatrix(
     M: number,
     N: number,

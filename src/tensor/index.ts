@@ -65,7 +65,8 @@ export function selectBackend(env: NodeJS.ProcessEnv = process.env): BackendSele
     reason = `fallback: ${load.error}`;
     if (requested === 'native')
       warnings.push(
-        `SEQ2SEQ_BACKEND=native requested but the native kernels are unavailable (${load.error}); using the TypeScript backend`,
+        `SEQ2SEQ_BACKEND=native requested but the native kernels are unavailable (${load.error}); using the ` +
+          `TypeScript backend`,
       );
   }
   const threads = parseThreads(env.SEQ2SEQ_THREADS);

@@ -21,7 +21,9 @@ export function clipScale(norm: number, maxNorm: number): number {
   return maxNorm / (norm + 1e-6);
 }
 
-/** Clips in place; returns n, the norm before clipping (NaN/Inf when a gradient is not finite; nothing is scaled then). */
+/**
+ * Clips in place; returns n, the norm before clipping (NaN/Inf when a gradient is not finite; nothing is scaled then).
+ */
 export function clipGradNorm(params: readonly Param[], maxNorm: number): number {
   const norm = globalGradNorm(params);
   const factor = clipScale(norm, maxNorm);

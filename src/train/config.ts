@@ -134,7 +134,8 @@ export function resolveTrainSettings(
     throw new InputError('give either --tokenizer (joint) or --src-tokenizer/--tgt-tokenizer, not both');
   if ((s.srcTokenizer === null) !== (s.tgtTokenizer === null))
     throw new InputError('--src-tokenizer and --tgt-tokenizer go together');
-  if (s.timeBudget !== null) parseDuration(s.timeBudget, '--time-budget'); // fail now, before the run directory is created
+  // fail now, before the run directory is created
+  if (s.timeBudget !== null) parseDuration(s.timeBudget, '--time-budget');
   return s;
 }
 

@@ -269,7 +269,8 @@ export async function prepareResume(
   );
   if (bad.length > 0)
     throw new InputError(
-      `--resume continues with the run's saved settings; only --max-steps, --max-epochs and --time-budget may be given (got ${bad.join(', ')})`,
+      `--resume continues with the run's saved settings; only --max-steps, --max-epochs and --time-budget may be ` +
+        `given (got ${bad.join(', ')})`,
     );
   // The saved settings are checked like a config file (a tampered run must fail with a clear
   // message); corpus paths are recorded absolute, a relative one is taken from the run directory.

@@ -242,7 +242,9 @@ export class Trainer {
         this.events.emit({
           type: 'warning',
           step: this.step,
-          message: `validation ${this.o.bestMetric ?? 'bleu'} did not improve: learning rate lowered to ${this.o.schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}`,
+          message:
+            `validation ${this.o.bestMetric ?? 'bleu'} did not improve: learning rate lowered to ` +
+            `${this.o.schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}`,
         });
       this.earlyStopping.observe(score, this.step);
     }
@@ -297,13 +299,16 @@ export class Trainer {
         const what = !Number.isFinite(r.loss) ? `loss is ${r.loss}` : `gradient norm is ${gradNorm}`;
         if (this.badSteps > maxBad) {
           throw new RuntimeFailure(
-            `training diverged: ${what} at step ${this.step}, ${this.badSteps} non-finite steps in a row (try a lower --lr or --clip-norm)`,
+            `training diverged: ${what} at step ${this.step}, ${this.badSteps} non-finite steps in a row (try a ` +
+              `lower --lr or --clip-norm)`,
           );
         }
         this.events.emit({
           type: 'warning',
           step: this.step,
-          message: `step ${this.step}: ${what}; update skipped, learning rate halved to ${schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}`,
+          message:
+            `step ${this.step}: ${what}; update skipped, learning rate halved to ` +
+            `${schedule.lrAt(this.step + 1, this.progress()).toPrecision(3)}`,
         });
       } else {
         this.badSteps = 0;

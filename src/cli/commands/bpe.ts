@@ -116,7 +116,8 @@ Examples:
       await writeOutputFile(opts.output, tok.serialize());
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       process.stderr.write(
-        `learned ${tok.vocabSize} tokens (${tok.mergeCount} merges) from ${counter.sentences} sentences, ${counter.counts.size} distinct words of ${sources.join(', ')} in ${secs} s → ${opts.output}\n`,
+        `learned ${tok.vocabSize} tokens (${tok.mergeCount} merges) from ${counter.sentences} sentences, ` +
+          `${counter.counts.size} distinct words of ${sources.join(', ')} in ${secs} s → ${opts.output}\n`,
       );
       if (tok.vocabSize < vocabSize)
         process.stderr.write(`note: stopped below ${vocabSize}: no pair occurs ${minFrequency} times or more\n`);

@@ -48,12 +48,14 @@ Examples:
         for (const p of r.params) {
           const mark = p.maxError <= GRADCHECK_TOLERANCE ? '' : '   <-- exceeds tolerance';
           out.write(
-            `      ${p.param.padEnd(width)}  ${String(p.checked).padStart(3)} entries  ${p.maxError.toExponential(2)}${mark}\n`,
+            `      ${p.param.padEnd(width)}  ${String(p.checked).padStart(3)} entries  ` +
+              `${p.maxError.toExponential(2)}${mark}\n`,
           );
         }
       }
       out.write(
-        `\n${cases.length - failed}/${cases.length} configurations pass (tolerance ${GRADCHECK_TOLERANCE.toExponential(0)}, worst ${worst.toExponential(2)})\n`,
+        `\n${cases.length - failed}/${cases.length} configurations pass (tolerance ` +
+          `${GRADCHECK_TOLERANCE.toExponential(0)}, worst ${worst.toExponential(2)})\n`,
       );
       if (failed > 0) process.exitCode = 1;
     });

@@ -80,7 +80,12 @@ export function register(program: Command): void {
       row('run', run.dir);
       row(
         'model',
-        `${m.cell.toUpperCase()} ${m.bidirectional ? 'bidirectional ' : ''}encoder ×${m.encoderLayers}, decoder ×${m.decoderLayers}, attention ${m.attention}, embeddings ${m.embeddingSize}, hidden ${m.hiddenSize}, dropout ${m.dropout}${m.memoryDropout > 0 ? `, memory dropout ${m.memoryDropout}` : ''}${m.wordDropout > 0 ? `, word dropout ${m.wordDropout}` : ''}, label smoothing ${m.labelSmoothing}`,
+        `${m.cell.toUpperCase()} ${m.bidirectional ? 'bidirectional ' : ''}encoder ×${m.encoderLayers}, decoder ` +
+          `×${m.decoderLayers}, attention ${m.attention}, embeddings ${m.embeddingSize}, hidden ${m.hiddenSize}, ` +
+          `dropout ${m.dropout}` +
+          (m.memoryDropout > 0 ? `, memory dropout ${m.memoryDropout}` : '') +
+          (m.wordDropout > 0 ? `, word dropout ${m.wordDropout}` : '') +
+          `, label smoothing ${m.labelSmoothing}`,
       );
       row('parameters', parameters.toLocaleString('en-US'));
       row(
@@ -92,7 +97,8 @@ export function register(program: Command): void {
       if (t.optimizer !== undefined) {
         row(
           'training',
-          `preset ${t.preset}, ${t.optimizer} lr ${t.lr}, ${t.schedule} schedule, clip ${t.clipNorm}, ${t.batchTokens} tokens per batch, seed ${t.seed}`,
+          `preset ${t.preset}, ${t.optimizer} lr ${t.lr}, ${t.schedule} schedule, clip ${t.clipNorm}, ` +
+            `${t.batchTokens} tokens per batch, seed ${t.seed}`,
         );
         row(
           'corpus',
@@ -119,7 +125,8 @@ export function register(program: Command): void {
       if (evals.length > 0) {
         lines.push('history');
         lines.push(
-          `${'step'.padStart(8)} ${'loss'.padStart(8)} ${'ppl'.padStart(9)} ${'BLEU'.padStart(7)} ${'chrF'.padStart(7)}`,
+          `${'step'.padStart(8)} ${'loss'.padStart(8)} ${'ppl'.padStart(9)} ${'BLEU'.padStart(7)} ` +
+            `${'chrF'.padStart(7)}`,
         );
         // a run trained by python/seq2seq_torch/train_ddp.py validates without decoding: BLEU and chrF are null
         const score = (x: number | null) => (typeof x === 'number' ? x.toFixed(2) : '–');

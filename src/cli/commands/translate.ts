@@ -113,7 +113,8 @@ Examples:
           app = await import('../../ui/translate/app.js');
         } catch (err) {
           process.stderr.write(
-            `seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); reading lines from stdin instead\n`,
+            `seq2seq: the interactive translator is not available (${(err as Error).message.split('\n')[0]}); ` +
+              `reading lines from stdin instead\n`,
           );
         }
         if (app) {
@@ -176,7 +177,8 @@ function progressReporter(
       if (!tty) return;
       const t = secs();
       process.stderr.write(
-        `\r\x1b[K${lines.toLocaleString('en-US')} lines in ${t.toFixed(1)} s (${(lines / Math.max(t, 1e-9)).toFixed(1)} lines/s)\n`,
+        `\r\x1b[K${lines.toLocaleString('en-US')} lines in ${t.toFixed(1)} s ` +
+          `(${(lines / Math.max(t, 1e-9)).toFixed(1)} lines/s)\n`,
       );
     },
   };

@@ -57,8 +57,7 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
         </Text>
         {start ? (
           <Text>
-            {' '}
-            {start.runDir ?? ''} {start.parameters.toLocaleString('en-US')} parameters
+            {` ${start.runDir ?? ''}  ${start.parameters.toLocaleString('en-US')} parameters`}
             {start.resumed ? '  (resumed)' : ''}
           </Text>
         ) : (
@@ -87,9 +86,11 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
             </Text>
           ) : null}
           <Text>
-            step <Text bold>{last.step}</Text> loss <Text bold>{last.loss.toFixed(3)}</Text> ppl {fmtPpl(last.ppl)} lr{' '}
-            {last.lr.toExponential(2)} |g| {last.gradNorm.toFixed(2)}{' '}
-            {Math.round(last.tokensPerSec).toLocaleString('en-US')} tok/s elapsed {formatDuration(last.elapsed)}
+            step <Text bold>{last.step}</Text>
+            {'  loss '}
+            <Text bold>{last.loss.toFixed(3)}</Text>
+            {`  ppl ${fmtPpl(last.ppl)}  lr ${last.lr.toExponential(2)}  |g| ${last.gradNorm.toFixed(2)}  `}
+            {`${Math.round(last.tokensPerSec).toLocaleString('en-US')} tok/s  elapsed ${formatDuration(last.elapsed)}`}
           </Text>
         </Box>
       ) : (
@@ -112,7 +113,8 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
             >{`${pad('step', 7)} ${pad('loss', 7)} ${pad('ppl', 9)} ${pad('BLEU', 6)} ${pad('chrF', 6)}`}</Text>
             {shownEvals.map((e) => (
               <Text key={e.step} color={e.best ? 'green' : undefined}>
-                {`${pad(String(e.step), 7)} ${pad(e.loss.toFixed(3), 7)} ${pad(fmtPpl(e.ppl), 9)} ${pad(e.bleu.toFixed(2), 6)} ${pad(e.chrf.toFixed(2), 6)}${e.best ? '  ★ best' : ''}`}
+                {`${pad(String(e.step), 7)} ${pad(e.loss.toFixed(3), 7)} ${pad(fmtPpl(e.ppl), 9)} ` +
+                  `${pad(e.bleu.toFixed(2), 6)} ${pad(e.chrf.toFixed(2), 6)}${e.best ? '  ★ best' : ''}`}
               </Text>
             ))}
           </>
@@ -142,11 +144,7 @@ export function Dashboard({ view, width = 80, height = 50 }: DashboardProps): Re
       <Box flexDirection="column" marginTop={1}>
         <Text>
           <Text bold>Checkpoints </Text>
-          {checkpoints.best ? (
-            <Text>
-              best → {checkpoints.best.path} (step {checkpoints.best.step}){' '}
-            </Text>
-          ) : null}
+          {checkpoints.best ? <Text>{`best → ${checkpoints.best.path} (step ${checkpoints.best.step})  `}</Text> : null}
           {checkpoints.last ? (
             <Text>
               last → {checkpoints.last.path} (step {checkpoints.last.step})

@@ -14,11 +14,23 @@ export interface TrainLogger {
 export function formatPlain(e: TrainEvent): string | null {
   switch (e.type) {
     case 'start':
-      return `${e.resumed ? 'resuming' : 'training'} ${e.parameters.toLocaleString('en-US')} parameters from step ${e.step}, epoch ${e.epoch + 1} (${e.batchesPerEpoch} batches per epoch)${budget(e)}${e.runDir ? ` → ${e.runDir}` : ''}`;
+      return (
+        `${e.resumed ? 'resuming' : 'training'} ${e.parameters.toLocaleString('en-US')} parameters from step ` +
+        `${e.step}, epoch ${e.epoch + 1} (${e.batchesPerEpoch} batches per epoch)${budget(e)}` +
+        (e.runDir ? ` → ${e.runDir}` : '')
+      );
     case 'step':
-      return `step ${e.step} epoch ${e.epoch + 1} ${e.epochStep}/${e.batchesPerEpoch} loss ${e.loss.toFixed(3)} ppl ${fmtPpl(e.ppl)} lr ${e.lr.toExponential(2)} gnorm ${e.gradNorm.toFixed(2)} tok/s ${Math.round(e.tokensPerSec)} elapsed ${formatDuration(e.elapsed)}${e.eta === null ? '' : ` eta ${formatDuration(e.eta)}`}`;
+      return (
+        `step ${e.step} epoch ${e.epoch + 1} ${e.epochStep}/${e.batchesPerEpoch} loss ${e.loss.toFixed(3)} ppl ` +
+        `${fmtPpl(e.ppl)} lr ${e.lr.toExponential(2)} gnorm ${e.gradNorm.toFixed(2)} tok/s ` +
+        `${Math.round(e.tokensPerSec)} elapsed ${formatDuration(e.elapsed)}` +
+        (e.eta === null ? '' : ` eta ${formatDuration(e.eta)}`)
+      );
     case 'eval':
-      return `eval step ${e.step} loss ${e.loss.toFixed(3)} ppl ${fmtPpl(e.ppl)} BLEU ${e.bleu.toFixed(2)} chrF ${e.chrf.toFixed(2)}${e.best ? ` (best ${e.metric})` : ''}`;
+      return (
+        `eval step ${e.step} loss ${e.loss.toFixed(3)} ppl ${fmtPpl(e.ppl)} BLEU ${e.bleu.toFixed(2)} chrF ` +
+        `${e.chrf.toFixed(2)}${e.best ? ` (best ${e.metric})` : ''}`
+      );
     case 'sample':
       return `sample step ${e.step}\n  src: ${e.source}\n  ref: ${e.reference}\n  hyp: ${e.hypothesis}`;
     case 'checkpoint':
@@ -26,7 +38,10 @@ export function formatPlain(e: TrainEvent): string | null {
     case 'warning':
       return `warning: ${e.message}`;
     case 'done':
-      return `done (${e.reason}) at step ${e.step}, epoch ${e.epoch + 1}, after ${formatDuration(e.elapsed)}${e.best ? `; best ${e.best.metric} ${e.best.value.toFixed(2)} at step ${e.best.step}` : ''}`;
+      return (
+        `done (${e.reason}) at step ${e.step}, epoch ${e.epoch + 1}, after ${formatDuration(e.elapsed)}` +
+        (e.best ? `; best ${e.best.metric} ${e.best.value.toFixed(2)} at step ${e.best.step}` : '')
+      );
   }
 }
 

@@ -37,7 +37,7 @@ export const HELP_LINES: ReadonlyArray<readonly [string, string]> = [
 
 /** The one-line reminder under the input line. */
 export const HELP_HINT =
-  'Enter translate · ↑↓ history · Tab n-best · ^A attention · ^T tokens · :beam N · :save FILE · :help · :quit';
+  'Enter translate · ↑↓ history · Tab n-best · ^A attention · ^T tokens · ' + ':beam N · :save FILE · :help · :quit';
 
 function parsePositiveInt(word: string | undefined, what: string, max: number): number | string {
   if (word === undefined) return `:${what} needs a number (e.g. :${what} 5)`;

@@ -68,7 +68,10 @@ export function describeModel(runDir: string, translator?: TranslatorLike): Mode
   return info;
 }
 
-/** e.g. "model runs/en-de · bi-gru 512, 1+1 layers · attention bahdanau · vocab 8000 → 8000" (bi-: bidirectional encoder; encoder+decoder layers). */
+/**
+ * e.g. "model runs/en-de · bi-gru 512, 1+1 layers · attention bahdanau · vocab 8000 → 8000" (bi-: bidirectional
+ * encoder; encoder+decoder layers).
+ */
 export function formatModelInfo(info: ModelInfo): string {
   return modelInfoParts(info).join(' · ');
 }
