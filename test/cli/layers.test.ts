@@ -74,4 +74,14 @@ describe('docs/DESIGN.md layers', () => {
       );
     expect(wrong).toEqual([]);
   });
+
+  // the formatter keeps code within 120 columns but never breaks a string or a comment: this keeps those too
+  it('no line of src/ is over 120 characters', () => {
+    const long = files(SRC).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => ([...line].length > 120 ? [`${relative(SRC, f)}:${i + 1}`] : [])),
+    );
+    expect(long).toEqual([]);
+  });
 });
