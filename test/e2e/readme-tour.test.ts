@@ -143,7 +143,14 @@ describe('README: every seq2seq command line parses as written', () => {
   });
 
   it('the extraction reads quotes, pipes, redirections, comments and continued lines', () => {
-    const md = "```sh\necho x | seq2seq a -o 'p/{i}' --b 1 < in > out   # c --d\nseq2seq e \\\n  --f && seq2seq g &\n```\n";
+    const md = [
+      '```sh',
+      "echo x | seq2seq a -o 'p/{i}' --b 1 < in > out   # c --d",
+      'seq2seq e \\',
+      '  --f && seq2seq g &',
+      '```',
+      '',
+    ].join('\n');
     expect(seq2seqCommands(shellLines(md))).toEqual([['a', '-o', 'p/{i}', '--b', '1'], ['e', '--f'], ['g']]);
   });
 
