@@ -136,8 +136,20 @@ describe('README: every seq2seq command line parses as written', () => {
   it('finds the commands of the set-up, the first translator and the tour', () => {
     expect(commands.length).toBeGreaterThanOrEqual(30);
     const top = new Set(commands.map((c) => c[0]));
-    for (const cmd of ['corpus', 'bpe', 'train', 'translate', 'eval', 'score', 'average', 'inspect', 'doctor',
-      'serve', 'shortlist', 'gradcheck']) {
+    for (const cmd of [
+      'corpus',
+      'bpe',
+      'train',
+      'translate',
+      'eval',
+      'score',
+      'average',
+      'inspect',
+      'doctor',
+      'serve',
+      'shortlist',
+      'gradcheck',
+    ]) {
       expect(top, `the README shows no 'seq2seq ${cmd}'`).toContain(cmd);
     }
   });
