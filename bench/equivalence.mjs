@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { cliFlags } from './lib/args.mjs';
 
 const here = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CONFIGS = {
@@ -76,20 +76,17 @@ const CONFIGS = {
   },
 };
 
-const { values: opt } = parseArgs({
-  options: {
-    base: { type: 'string' },
-    steps: { type: 'string', default: '50' },
-    backends: { type: 'string', default: 'js,native' },
-    model: { type: 'string' },
-    input: { type: 'string' },
-    ref: { type: 'string' },
-    out: { type: 'string' },
-    // internal: one loss trace in a child process
-    'child-tree': { type: 'string' },
-    'child-config': { type: 'string' },
-    'child-tokenizer': { type: 'string' },
-  },
+const { o: opt } = cliFlags('npm run bench:equivalence -- --base DIR [flags]', {
+  base: { type: 'string', help: 'another built checkout to compare with (required)' },
+  steps: { type: 'string', default: '50', help: 'training steps per loss trace' },
+  backends: { type: 'string', default: 'js,native', help: 'backends of the loss traces, comma-separated' },
+  model: { type: 'string', help: 'a trained run whose translations are compared' },
+  input: { type: 'string', help: 'sentences for --model to translate' },
+  ref: { type: 'string', help: 'references of --input (BLEU of both trees)' },
+  out: { type: 'string', help: 'keep the traces and translations here' },
+  'child-tree': { type: 'string', help: '(internal) one loss trace in a child process' },
+  'child-config': { type: 'string', help: '(internal)' },
+  'child-tokenizer': { type: 'string', help: '(internal)' },
 });
 
 const child = opt['child-tree'];

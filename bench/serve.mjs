@@ -17,14 +17,14 @@ import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, dist, root, say } from './lib/runs.mjs';
+import { cliFlags } from './lib/args.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const BEAM = flag('--beam', 1);
-const REQUESTS = flag('--requests', 256);
+const { o } = cliFlags('npm run bench:serve -- [flags]', {
+  beam: { type: 'number', default: 1, help: 'beam size of the server and of the offline run' },
+  requests: { type: 'number', default: 256, help: 'requests per concurrency level' },
+});
+const BEAM = o.beam;
+const REQUESTS = o.requests;
 const PHASE_CAP_MS = 10_000;
 
 const { learnBpe } = await import(dist('text/tokenizer.js'));

@@ -12,17 +12,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliFlags } from './lib/args.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const steps = Number(opt('steps', 20));
-const warmup = Number(opt('warmup', 2));
-const threads = Number(opt('threads', 2));
-const corpusDir = opt('corpus', join(repo, '..', 'shared', 'corpora', 'multi30k'));
+const { o } = cliFlags('npm run bench:twin -- [flags]', {
+  steps: { type: 'number', default: 20, help: 'timed steps' },
+  warmup: { type: 'number', default: 2, help: 'untimed steps first' },
+  threads: { type: 'number', default: 2, help: 'threads of each side' },
+  corpus: { type: 'string', default: join(repo, '..', 'shared', 'corpora', 'multi30k'), help: 'Multi30k directory' },
+  peer: { type: 'boolean', help: 'also run ../shared/peers/pytorch-bench (the reference PyTorch script)' },
+});
+const { steps, warmup, threads } = o;
+const corpusDir = o.corpus;
 const B = 64;
 
 const { writeIdShard, ID_FORMAT } = await import('../dist/data/id-shards.js');
@@ -137,7 +138,7 @@ try {
   else console.log(`PyTorch twin: not measured (${(twin.stderr || String(twin.error)).trim().split('\n').pop()})`);
 
   const peer = join(repo, '..', 'shared', 'peers', 'pytorch-bench');
-  if (args.includes('--peer') && existsSync(peer)) {
+  if (o.peer && existsSync(peer)) {
     const r = spawnSync(peer, ['train', '--threads', String(threads)], { encoding: 'utf8' });
     const m = /tok_per_s=([\d.]+)/.exec(r.stdout ?? '');
     console.log(
