@@ -174,7 +174,7 @@ function translations(base, work, cli) {
     let pass = a.length === b.length && same >= 0.995 * a.length;
     let bleu = '';
     if (opt.ref) {
-      const scoreArgs = (f) => ['score', '--hyp', f, '--ref', resolve(opt.ref), '--metrics', 'bleu'];
+      const scoreArgs = (f) => ['score', '--hyp', f, '--ref', resolve(opt.ref), '--metrics', 'bleu', '-w', '2'];
       const score = (f) => Number(/BLEU[^=]* = ([\d.]+)/.exec(cli(here, scoreArgs(f)))[1]);
       const [x, y] = outs.map(score);
       pass &&= Math.abs(x - y) <= 0.05;
