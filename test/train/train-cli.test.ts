@@ -127,7 +127,10 @@ describe('seq2seq train: runs', () => {
     expect(i.stdout).toMatch(/dropout [\d.]+, memory dropout 0\.5, word dropout 0\.1, label smoothing/);
   });
 
-  it('SIGTERM writes the last checkpoint and exits 143; --resume continues from it', async () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s writes the last checkpoint and exits %i; --resume continues from it', async (signal, exitCode) => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
     const child = spawn(
@@ -141,11 +144,11 @@ describe('seq2seq train: runs', () => {
       stderr += d.toString();
       if (!sent && /^step 10 /m.test(stderr)) {
         sent = true;
-        child.kill('SIGTERM');
+        child.kill(signal);
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', (c2) => resolve(c2)));
-    expect(code, stderr).toBe(143);
+    expect(code, stderr).toBe(exitCode);
     expect(stderr).toMatch(/interrupted; checkpoint written to .*\/last \(continue with: seq2seq train --resume /);
     const state = JSON.parse(readFileSync(join(out, 'last', 'train-state', 'state.json'), 'utf8'));
     expect(state.step).toBeGreaterThanOrEqual(10);

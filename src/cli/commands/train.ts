@@ -2,13 +2,18 @@
  * `seq2seq train`: trains a model from flags and/or a JSON config file (--config), or continues a
  * run (--resume RUN). With stdout on a terminal the Ink dashboard shows progress; otherwise (or with
  * --log-format plain|json) log lines go to stderr. The result (run directory, best score) goes to
- * stdout. Ctrl-C / SIGTERM stop after the current step, write the `last` checkpoint and exit 130/143.
+ * stdout. Ctrl-C / SIGTERM / SIGHUP (a closed terminal) stop after the current step, write the `last` checkpoint
+ * and exit 128 + the signal's number (130 / 143 / 129).
  * The settings' flags are declared with their config-file keys in src/train/options.ts; only the
  * command's own options (--config, --resume, --log-format) are declared here.
  */
+import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { addTrainSettingOptions, flagName, flagsToSettings } from '../train-options.js';
+
+/** The signals that stop training after the current step with a `last` checkpoint (SIGHUP: the terminal closed). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 interface TrainFlags {
   [key: string]: unknown;
@@ -84,13 +89,12 @@ See docs/training.md for every setting, the presets and the run directory.`,
       const onSignal = (sig: NodeJS.Signals): void => {
         if (signalled) {
           process.stderr.write('seq2seq: second signal: exiting without a checkpoint\n');
-          process.exit(sig === 'SIGINT' ? 130 : 143);
+          process.exit(128 + constants.signals[sig]);
         }
         signalled = sig;
         trainer.requestStop('interrupted');
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
       let summary: Awaited<ReturnType<typeof prepared.trainer.run>>;
       try {
         if (useDashboard) {
@@ -102,8 +106,7 @@ See docs/training.md for every setting, the presets and the run directory.`,
           summary = await trainer.run();
         }
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
       }
       const best = summary.best
         ? `; best ${summary.best.metric} ${summary.best.value.toFixed(2)} at step ${summary.best.step}`
@@ -121,6 +124,6 @@ See docs/training.md for every setting, the presets and the run directory.`,
           process.stderr.write(`seq2seq: interrupted; checkpoint written to ${prepared.runDir}/last (${resume})\n`);
         }
       }
-      if (summary.reason === 'interrupted') process.exitCode = signalled === 'SIGTERM' ? 143 : 130;
+      if (summary.reason === 'interrupted') process.exitCode = 128 + constants.signals[signalled ?? 'SIGINT'];
     });
 }
