@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { tinyTrainArgs } from '../helpers/tiny-train.js';
 import { tinyCorpus } from '../train/fixtures.js';
 
 const c = tinyCorpus(300, 20);
@@ -21,32 +22,9 @@ const train = (
   env?: Record<string, string>,
 ): Promise<Awaited<ReturnType<typeof runCli>>> =>
   runCli(
-    [
-      'train',
-      '--train',
-      c.train,
-      '--valid',
-      c.valid,
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--out',
-      out,
-      '--preset',
-      'tiny',
-      '--embedding-size',
-      '16',
-      '--hidden-size',
-      '24',
-      '--vocab-size',
-      '200',
-      '--batch-tokens',
-      '400',
+    tinyTrainArgs(c, out, { embeddingSize: 16, hiddenSize: 24, vocabSize: 200, batchTokens: 400, evalEvery: 5 }, [
       '--lr',
       '0.01',
-      '--eval-every',
-      '5',
       '--keep-checkpoints',
       '3',
       '--samples',
@@ -54,7 +32,7 @@ const train = (
       '--log-format',
       'plain',
       ...extra,
-    ],
+    ]),
     { env },
   );
 

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, REPO } from '../helpers/run-cli.js';
+import { tinyTrainArgs } from '../helpers/tiny-train.js';
 import { tinyCorpus } from '../train/fixtures.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -47,35 +48,7 @@ describe('seq2seq train in a terminal (tmux)', () => {
     async () => {
       const c = tinyCorpus(60, 6);
       const out = join(c.dir, 'run');
-      const cmd = [
-        process.execPath,
-        BIN,
-        'train',
-        '--train',
-        c.train,
-        '--valid',
-        c.valid,
-        '--src',
-        'en',
-        '--tgt',
-        'de',
-        '--out',
-        out,
-        '--preset',
-        'tiny',
-        '--embedding-size',
-        '8',
-        '--hidden-size',
-        '12',
-        '--vocab-size',
-        '80',
-        '--batch-tokens',
-        '240',
-        '--eval-every',
-        '5',
-        '--max-steps',
-        '100000000',
-      ]
+      const cmd = [process.execPath, BIN, ...tinyTrainArgs(c, out, { evalEvery: 5 }, ['--max-steps', '100000000'])]
         .map(shq)
         .join(' ');
       tmux(
@@ -131,36 +104,7 @@ describe('seq2seq train in a terminal (tmux)', () => {
         const out = join(c.dir, 'run');
         const first = spawnSync(
           process.execPath,
-          [
-            BIN,
-            'train',
-            '--train',
-            c.train,
-            '--valid',
-            c.valid,
-            '--src',
-            'en',
-            '--tgt',
-            'de',
-            '--out',
-            out,
-            '--preset',
-            'tiny',
-            '--embedding-size',
-            '8',
-            '--hidden-size',
-            '12',
-            '--vocab-size',
-            '80',
-            '--batch-tokens',
-            '240',
-            '--eval-every',
-            '20',
-            '--max-steps',
-            '40',
-            '--log-format',
-            'json',
-          ],
+          [BIN, ...tinyTrainArgs(c, out, { evalEvery: 20 }, ['--max-steps', '40', '--log-format', 'json'])],
           { encoding: 'utf8' },
         );
         expect(first.status, first.stderr).toBe(0);
