@@ -20,42 +20,49 @@ function firstLines(path: string, n: number): string {
   return readFileSync(path, 'utf8').split('\n').slice(0, n).join('\n') + '\n';
 }
 
+/** Writes the fixture corpora into `dir`: t.en/t.de (300 pairs) and v.en/v.de, cut from corpora/demo. */
+export function writeCorpora(dir: string, validPairs = 30): void {
+  const demo = join(REPO, 'corpora', 'demo');
+  for (const lang of ['en', 'de']) {
+    writeFileSync(join(dir, `t.${lang}`), firstLines(join(demo, `train.${lang}`), 300));
+    writeFileSync(join(dir, `v.${lang}`), firstLines(join(demo, `valid.${lang}`), validPairs));
+  }
+}
+
+/**
+ * `train` on the fixture corpora (t → training, v → validation unless `valid` is false; en → de) with the
+ * tiny preset and a vocabulary of `vocabSize`; `extra` flags go last.
+ */
+export function trainArgs(vocabSize: number, extra: string[] = [], { valid = true } = {}): string[] {
+  return [
+    'train',
+    '--train',
+    't',
+    ...(valid ? ['--valid', 'v'] : []),
+    '--src',
+    'en',
+    '--tgt',
+    'de',
+    '--preset',
+    'tiny',
+    '--vocab-size',
+    String(vocabSize),
+    ...extra,
+  ];
+}
+
+/** Two steps of training on the fixture corpora (add --out): for the cases that fail before or after them. */
+export const TRAIN_2_STEPS = trainArgs(100, ['--max-steps', '2', '--log-format', 'plain']);
+
 /** Writes the corpora and trains the shared tiny run (about 2 s). */
 export async function buildFixtures(): Promise<Fixtures> {
   const dir = mkdtempSync(join(tmpdir(), 'seq2seq-bad-input-'));
-  const demo = join(REPO, 'corpora', 'demo');
-  for (const [name, n] of [
-    ['train', 300],
-    ['valid', 30],
-  ] as const) {
-    for (const lang of ['en', 'de'])
-      writeFileSync(join(dir, `${name === 'train' ? 't' : 'v'}.${lang}`), firstLines(join(demo, `${name}.${lang}`), n));
-  }
+  writeCorpora(dir);
   const r = await runCli(
-    [
-      'train',
-      '--train',
-      't',
-      '--valid',
-      'v',
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--out',
-      'run',
-      '--preset',
-      'tiny',
-      '--max-steps',
-      '20',
-      '--vocab-size',
-      '200',
-      '--log-format',
-      'plain',
-      '--seed',
-      '1',
-    ],
-    { cwd: dir },
+    trainArgs(200, ['--out', 'run', '--max-steps', '20', '--log-format', 'plain', '--seed', '1']),
+    {
+      cwd: dir,
+    },
   );
   if (r.code !== 0) throw new Error(`fixture training failed (exit ${r.code}): ${r.stderr}`);
   // A tokenizer of another vocabulary size, for the "tokenizer does not fit the model" cases.
