@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { greedyEvalArgs, runCli } from '../helpers/run-cli.js';
 import { tinyTrainArgs } from '../helpers/tiny-train.js';
 import { tinyCorpus } from '../train/fixtures.js';
 
@@ -113,21 +113,7 @@ describe('seq2seq average', () => {
     });
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout.split('\n')).toHaveLength(3); // one line per input line
-    const e = await runCli([
-      'eval',
-      '--model',
-      join(run, 'averaged'),
-      '--test',
-      c.valid,
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--beam',
-      '1',
-      '--format',
-      'json',
-    ]);
+    const e = await runCli(greedyEvalArgs(join(run, 'averaged'), c.valid));
     expect(e.code, e.stderr).toBe(0);
     expect((JSON.parse(e.stdout) as { pairs: number }).pairs).toBe(20);
     const i = await runCli(['inspect', run]);
