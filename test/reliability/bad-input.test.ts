@@ -27,13 +27,13 @@ import {
   errorLine,
   readSafetensors,
   runBash,
-  runCliAs,
   stackLines,
   TRAIN_2_STEPS,
   trainArgs,
   writeSafetensors,
   type Fixtures,
 } from './fixtures.js';
+import { runAs } from './special-files.js';
 
 let fx: Fixtures;
 const BEST = join('best', 'model.safetensors');
@@ -1131,7 +1131,7 @@ describe.concurrent('bad input: output to a closed pipe ends quietly with exit 0
 describe('bad input: permission denied', () => {
   // root ignores chmod 000, so as root the CLI is started as user nobody (65534) instead.
   const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) => (asRoot ? runCliAs(65534, args, fx.dir) : runCli(args, { cwd: fx.dir }));
+  const run = (args: string[]) => (asRoot ? runAs(65534, args, fx.dir) : runCli(args, { cwd: fx.dir }));
   let canSwitch = true;
   beforeAll(async () => {
     chmodSync(fx.dir, 0o755);
@@ -1141,7 +1141,7 @@ describe('bad input: permission denied', () => {
     mkdirSync(join(fx.dir, 'ro'), { recursive: true });
     chmodSync(join(fx.dir, 'ro'), 0o555);
     if (asRoot) {
-      const probe = await runCliAs(65534, ['--version'], fx.dir).catch(() => ({ code: -1, stdout: '', stderr: '' }));
+      const probe = await runAs(65534, ['--version'], fx.dir).catch(() => ({ code: -1, stdout: '', stderr: '' }));
       canSwitch = probe.code === 0;
     }
   });

@@ -1,13 +1,12 @@
 /**
- * Fixtures of the bad-input suite: a temporary directory with small corpora cut from
- * corpora/demo, a tiny real run trained once by the real CLI, and helpers that copy that run and
- * break one file of it, plus a runner that starts the CLI as another user (root ignores chmod 000).
+ * Fixtures of the reliability suites: small corpora cut from corpora/demo, the `train` command on them, a tiny
+ * real run trained once by the real CLI in a temporary directory, helpers that copy that run and break one file
+ * of it, a bash runner for pipelines, and the error line of stderr.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO, runCli, type CliResult } from '../helpers/run-cli.js';
+import { BIN, REPO, runCli, runProcess, type CliResult } from '../helpers/run-cli.js';
 
 export interface Fixtures {
   /** The temporary working directory every case runs in (paths in cases are relative to it). */
@@ -97,51 +96,12 @@ export function writeSafetensors(path: string, header: object, data: Buffer): vo
   writeFileSync(path, Buffer.concat([len, Buffer.from(json, 'utf8'), data]));
 }
 
-/** Runs the CLI as user `uid` (needs root); used where root would bypass file permissions. */
-export function runCliAs(uid: number, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      uid,
-      gid: uid,
-      env: { ...process.env, NO_COLOR: '1', HOME: cwd },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-  });
-}
-
-/** Runs `script` in bash (for pipelines); returns stdout and stderr. */
+/** Runs `script` in bash (for pipelines; $S2S is the CLI); returns stdout and stderr. */
 export function runBash(script: string, cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', S2S: `${process.execPath} ${BIN}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
+  return runProcess('bash', ['-c', script], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', S2S: `${process.execPath} ${BIN}` },
+    timeoutMs: 120_000,
   });
 }
 
