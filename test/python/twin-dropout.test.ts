@@ -15,7 +15,7 @@ import { withFloat64 } from '../../src/nn/alloc.js';
 import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend, getBackend, setBackend } from '../../src/tensor/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { relativeNormError, torchMissing, twinGrads, type TwinGrads } from './twin.js';
+import { relativeNormError, torchMissing, twinGrads, type TwinGrads, weightsAndGrads } from './twin.js';
 
 const missing = await torchMissing();
 const DROPOUT = 0.3;
@@ -155,12 +155,7 @@ function oursWithMasks(): Case[] {
       masks.out = { shape: [T, B, P], data: out };
     }
     expect(draws, `${name}: masks left over`).toEqual([]);
-    const weights: Record<string, number[]> = {};
-    const grads: Record<string, number[]> = {};
-    for (const p of model.params) {
-      weights[p.name] = Array.from(p.value);
-      grads[p.name] = Array.from(p.grad);
-    }
+    const { weights, grads } = weightsAndGrads(model.params);
     const batch = {
       size: B,
       srcLen: S,

@@ -13,7 +13,7 @@ import { withFloat64 } from '../../src/nn/alloc.js';
 import { createNativeBackend, getBackend, setBackend } from '../../src/tensor/index.js';
 import { jsBackend } from '../../src/tensor/js-backend.js';
 import { Rng } from '../../src/util/rng.js';
-import { relativeNormError, torchMissing, twinGrads, type TwinGrads } from './twin.js';
+import { relativeNormError, torchMissing, twinGrads, type TwinGrads, weightsAndGrads } from './twin.js';
 
 const SEED = 1;
 const missing = await torchMissing();
@@ -37,12 +37,7 @@ function ours(): Ours[] {
     const batch = randomBatch(rng, 3, 4, model.srcVocabSize, model.tgtVocabSize);
     model.zeroGrad();
     const r = model.loss(batch, { backward: true, train: false });
-    const weights: Record<string, number[]> = {};
-    const grads: Record<string, number[]> = {};
-    for (const p of model.params) {
-      weights[p.name] = Array.from(p.value);
-      grads[p.name] = Array.from(p.grad);
-    }
+    const { weights, grads } = weightsAndGrads(model.params);
     const b = {
       size: batch.size,
       srcLen: batch.srcLen,

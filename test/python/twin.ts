@@ -1,8 +1,10 @@
 /**
  * Helpers of the PyTorch-twin tests: Debian's /usr/bin/python3 with torch (the `python3` on PATH may lack
- * it), the twin package on PYTHONPATH, and a visible reason to skip when torch cannot be imported.
+ * it), the twin package on PYTHONPATH, a visible reason to skip when torch cannot be imported, and the twin's
+ * autograd of our cases with what the gradient suites compare it by.
  */
 import { join } from 'node:path';
+import type { Param } from '../../src/nn/param.js';
 import { type CliResult, REPO, runProcess } from '../helpers/run-cli.js';
 
 export const PYTHON = '/usr/bin/python3';
@@ -75,4 +77,18 @@ export function relativeNormError(a: number[], b: number[]): number {
     n += b[i] ** 2;
   }
   return n === 0 ? (d === 0 ? 0 : Infinity) : Math.sqrt(d / n);
+}
+
+/** Every parameter's values and gradient by name, as plain arrays for the twin. */
+export function weightsAndGrads(params: readonly Param[]): {
+  weights: Record<string, number[]>;
+  grads: Record<string, number[]>;
+} {
+  const weights: Record<string, number[]> = {};
+  const grads: Record<string, number[]> = {};
+  for (const p of params) {
+    weights[p.name] = Array.from(p.value);
+    grads[p.name] = Array.from(p.grad);
+  }
+  return { weights, grads };
 }
