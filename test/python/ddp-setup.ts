@@ -105,7 +105,7 @@ export async function demoIds(cwd: string): Promise<void> {
   await encodeDemo(cwd, ['--tokenizer', 'tok.json'], 'ids');
 }
 
-/** `corpus encode` of the demo corpus (train + valid) into `out` in `cwd`, by `by` (--tokenizer FILE or --model RUN). */
+/** `corpus encode` of the demo corpus (train + valid) into `out` in `cwd`, by `by` (--tokenizer F or --model RUN). */
 export async function encodeDemo(cwd: string, by: string[], out: string): Promise<void> {
   await cli(cwd, ['corpus', 'encode', join(DEMO, 'train'), ...DEMO_VALID_EN_DE, ...by, '-o', out]);
 }

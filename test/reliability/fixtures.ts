@@ -50,6 +50,9 @@ export function trainArgs(vocabSize: number, extra: string[] = [], { valid = tru
   ];
 }
 
+/** What a run directory holds after training, sorted (no temporary file). */
+export const RUN_DIR_ENTRIES = ['best', 'config.json', 'history.jsonl', 'last', 'model.safetensors', 'tokenizer.json'];
+
 /** Two steps of training on the fixture corpora (add --out): for the cases that fail before or after them. */
 export const TRAIN_2_STEPS = trainArgs(100, ['--max-steps', '2', '--log-format', 'plain']);
 
@@ -57,12 +60,8 @@ export const TRAIN_2_STEPS = trainArgs(100, ['--max-steps', '2', '--log-format',
 export async function buildFixtures(): Promise<Fixtures> {
   const dir = mkdtempSync(join(tmpdir(), 'seq2seq-bad-input-'));
   writeCorpora(dir);
-  const r = await runCli(
-    trainArgs(200, ['--out', 'run', '--max-steps', '20', '--log-format', 'plain', '--seed', '1']),
-    {
-      cwd: dir,
-    },
-  );
+  const train = trainArgs(200, ['--out', 'run', '--max-steps', '20', '--log-format', 'plain', '--seed', '1']);
+  const r = await runCli(train, { cwd: dir });
   if (r.code !== 0) throw new Error(`fixture training failed (exit ${r.code}): ${r.stderr}`);
   // A tokenizer of another vocabulary size, for the "tokenizer does not fit the model" cases.
   const b = await runCli(['bpe', 'learn', '--vocab-size', '150', 't.en', 't.de', '-o', 'tok150.json'], { cwd: dir });

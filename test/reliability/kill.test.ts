@@ -38,7 +38,7 @@ import { checkpointDir, hasCheckpoint, loadRun, readRunConfig, readTrainState } 
 import { readHistory } from '../../src/train/history.js';
 import { deserializeTrainState } from '../../src/train/train-state.js';
 import { REPO } from '../helpers/run-cli.js';
-import { stackLines, trainArgs, writeCorpora } from './fixtures.js';
+import { RUN_DIR_ENTRIES, stackLines, trainArgs, writeCorpora } from './fixtures.js';
 
 /** 20 in `npm test`; `npm run test:long` runs 60. */
 const KILLS = Number(process.env.SEQ2SEQ_KILLS ?? 20);
@@ -313,14 +313,7 @@ describe('kill -9 during training loses no checkpoint', () => {
       readFileSync(join(dir, 'ref', 'last/train-state/state.json'), 'utf8').replace(/"trainSeconds":[^,]+,/, ''),
     );
     // Nothing left behind: no temporary file in the run or beside it, history without replayed steps.
-    expect(readdirSync(run).sort()).toEqual([
-      'best',
-      'config.json',
-      'history.jsonl',
-      'last',
-      'model.safetensors',
-      'tokenizer.json',
-    ]);
+    expect(readdirSync(run).sort()).toEqual(RUN_DIR_ENTRIES);
     expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
     const steps = readHistory(join(run, 'history.jsonl'))
       .filter((e) => e.type === 'step')

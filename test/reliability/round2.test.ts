@@ -23,7 +23,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixtures, readSafetensors, TRAIN_2_STEPS, writeSafetensors, type Fixtures } from './fixtures.js';
+import {
+  buildFixtures,
+  readSafetensors,
+  RUN_DIR_ENTRIES,
+  TRAIN_2_STEPS,
+  writeSafetensors,
+  type Fixtures,
+} from './fixtures.js';
 import {
   CAN,
   changed,
@@ -638,14 +645,7 @@ describe('8. a failed start leaves no run directory behind', () => {
     expect(changed(before, tree(d))).toEqual([]);
     const ok = await run([...TRAIN_2_STEPS, '--out', 'runs/x'], { cwd: d });
     expectClean(ok, 0, null);
-    expect(readdirSync(join(d, 'runs', 'x')).sort()).toEqual([
-      'best',
-      'config.json',
-      'history.jsonl',
-      'last',
-      'model.safetensors',
-      'tokenizer.json',
-    ]);
+    expect(readdirSync(join(d, 'runs', 'x')).sort()).toEqual(RUN_DIR_ENTRIES);
   });
 
   it('--out a symbolic link to an empty directory: the run is made there, the link stays', async () => {
