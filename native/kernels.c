@@ -683,27 +683,32 @@ void k_dot_attention_backward(int S, int B, int D, const float *K, const float *
  * (rows b are independent: split over the pool) */
 typedef struct { int S, B, C; const float *scores; const int *lengths; const float *M; float *alpha, *ctx; const float *dctx; float *dM, *dscores; } context_ctx;
 
+/* One row of both: α_s = softmax over s < len of sc[s·ss] (0 for len ≤ s < S); ctx = Σ_{s<len} α_s M_s,
+ * where M_s = M + s·ms is a row of C floats */
+static inline void softmax_context_row(long S, long len, long C, const float *sc, long ss, const float *M, long ms,
+                                       float *al, float *cx) {
+  float mx = -INFINITY;
+  for (long s = 0; s < len; s++) mx = sc[s * ss] > mx ? sc[s * ss] : mx;
+  double sum = 0;
+  for (long s = 0; s < len; s++) {
+    float e = expf(sc[s * ss] - mx);
+    al[s] = e;
+    sum += e;
+  }
+  float inv = (float)(1.0 / sum);
+  for (long s = 0; s < len; s++) al[s] *= inv;
+  for (long s = len; s < S; s++) al[s] = 0.0f;
+  memset(cx, 0, (size_t)C * sizeof(float));
+  for (long s = 0; s < len; s++) axpy_row(C, al[s], M + s * ms, cx);
+}
+
 static void context_rows(void *p, long b0, long b1, long chunk) {
   (void)chunk;
   context_ctx *c = (context_ctx *)p;
   const long S = c->S, B = c->B, C = c->C;
-  const float *scores = c->scores;
   for (long b = b0; b < b1; b++) {
     long len = c->lengths[b] < S ? c->lengths[b] : S;
-    float *al = c->alpha + b * S, *cx = c->ctx + b * C;
-    float mx = -INFINITY;
-    for (long s = 0; s < len; s++) mx = scores[s * B + b] > mx ? scores[s * B + b] : mx;
-    double sum = 0;
-    for (long s = 0; s < len; s++) {
-      float e = expf(scores[s * B + b] - mx);
-      al[s] = e;
-      sum += e;
-    }
-    float inv = (float)(1.0 / sum);
-    for (long s = 0; s < len; s++) al[s] *= inv;
-    for (long s = len; s < S; s++) al[s] = 0.0f;
-    memset(cx, 0, (size_t)C * sizeof(float));
-    for (long s = 0; s < len; s++) axpy_row(C, al[s], c->M + (s * B + b) * C, cx);
+    softmax_context_row(S, len, C, c->scores + b, B, c->M + b * C, B * C, c->alpha + b * S, c->ctx + b * C);
   }
 }
 
@@ -863,28 +868,14 @@ void k_dot_scores_at(int S, int B0, int D, const float *K, const int *src, const
 }
 
 /* α_b = softmax over s < len[src[b]] of scores[s·nb + b] (0 beyond); ctx_b = Σ_s α_bs M[s, src[b]]
- * (the row code of context_rows) */
+ * (softmax_context_row, as in context_rows) */
 static void context_at_rows(void *p, long b0, long b1, long chunk) {
   (void)chunk;
   indexed_ctx *c = (indexed_ctx *)p;
   const long S = c->S, B0 = c->B0, C = c->D, nb = c->nb;
-  const float *scores = c->scores;
   for (long b = b0; b < b1; b++) {
     long len = indexed_len(c, b), col = c->src[b];
-    float *al = c->alpha + b * S, *cx = c->ctx + b * C;
-    float mx = -INFINITY;
-    for (long s = 0; s < len; s++) mx = scores[s * nb + b] > mx ? scores[s * nb + b] : mx;
-    double sum = 0;
-    for (long s = 0; s < len; s++) {
-      float e = expf(scores[s * nb + b] - mx);
-      al[s] = e;
-      sum += e;
-    }
-    float inv = (float)(1.0 / sum);
-    for (long s = 0; s < len; s++) al[s] *= inv;
-    for (long s = len; s < S; s++) al[s] = 0.0f;
-    memset(cx, 0, (size_t)C * sizeof(float));
-    for (long s = 0; s < len; s++) axpy_row(C, al[s], c->M + (s * B0 + col) * C, cx);
+    softmax_context_row(S, len, C, c->scores + b, nb, c->M + col * C, B0 * C, c->alpha + b * S, c->ctx + b * C);
   }
 }
 

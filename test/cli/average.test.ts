@@ -9,7 +9,8 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { greedyEvalArgs, runCli } from '../helpers/run-cli.js';
+import { tinyTrainArgs } from '../helpers/tiny-train.js';
 import { tinyCorpus } from '../train/fixtures.js';
 
 const c = tinyCorpus(300, 20);
@@ -21,32 +22,9 @@ const train = (
   env?: Record<string, string>,
 ): Promise<Awaited<ReturnType<typeof runCli>>> =>
   runCli(
-    [
-      'train',
-      '--train',
-      c.train,
-      '--valid',
-      c.valid,
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--out',
-      out,
-      '--preset',
-      'tiny',
-      '--embedding-size',
-      '16',
-      '--hidden-size',
-      '24',
-      '--vocab-size',
-      '200',
-      '--batch-tokens',
-      '400',
+    tinyTrainArgs(c, out, { embeddingSize: 16, hiddenSize: 24, vocabSize: 200, batchTokens: 400, evalEvery: 5 }, [
       '--lr',
       '0.01',
-      '--eval-every',
-      '5',
       '--keep-checkpoints',
       '3',
       '--samples',
@@ -54,7 +32,7 @@ const train = (
       '--log-format',
       'plain',
       ...extra,
-    ],
+    ]),
     { env },
   );
 
@@ -135,21 +113,7 @@ describe('seq2seq average', () => {
     });
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout.split('\n')).toHaveLength(3); // one line per input line
-    const e = await runCli([
-      'eval',
-      '--model',
-      join(run, 'averaged'),
-      '--test',
-      c.valid,
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--beam',
-      '1',
-      '--format',
-      'json',
-    ]);
+    const e = await runCli(greedyEvalArgs(join(run, 'averaged'), c.valid));
     expect(e.code, e.stderr).toBe(0);
     expect((JSON.parse(e.stdout) as { pairs: number }).pairs).toBe(20);
     const i = await runCli(['inspect', run]);

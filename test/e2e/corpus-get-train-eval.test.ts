@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { greedyEvalArgs, runCli } from '../helpers/run-cli.js';
 import { CorpusServer } from '../data/fixtures/corpus-server.js';
 import { multi30kFixture, serveMulti30k } from '../data/fixtures/corpora.js';
 import { cliEnv } from '../data/fixtures/get-env.js';
@@ -66,23 +66,9 @@ describe('corpus get → train --preset multi30k → eval', () => {
     // The preset, with the overrides.
     expect(config.model).toMatchObject({ tiedTargetEmbeddings: true, hiddenSize: 32 });
     const hyp = join(tmp, 'hyp.de');
-    const ev = await cli([
-      'eval',
-      '--model',
-      'runs/multi30k-en-de',
-      '--test',
-      'corpora/multi30k/test_2016_flickr',
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--beam',
-      '1',
-      '--format',
-      'json',
-      '--hyp-out',
-      hyp,
-    ]);
+    const ev = await cli(
+      greedyEvalArgs('runs/multi30k-en-de', 'corpora/multi30k/test_2016_flickr', ['--hyp-out', hyp]),
+    );
     expect(ev.code).toBe(0);
     type Metric = { name: string; score: number };
     const scores = JSON.parse(ev.stdout) as { pairs: number; metrics: Metric[] };

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, REPO } from '../helpers/run-cli.js';
+import { tinyTrainArgs } from '../helpers/tiny-train.js';
 import { tinyCorpus } from '../train/fixtures.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -37,6 +38,30 @@ async function waitFor(
 
 const shq = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
+/**
+ * Runs the shell command `cmd` in a new detached 100×45 session `name` (in the repository, CI=true), which
+ * prints EXIT=<its exit code> when it ends and stays open a minute to be read.
+ */
+const startSession = (name: string, cmd: string): void => {
+  tmux(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    '100',
+    '-y',
+    '45',
+    '-c',
+    REPO,
+    '-e',
+    'CI=true',
+    `${cmd}; echo EXIT=$?; sleep 60`,
+  );
+};
+
 describe('seq2seq train in a terminal (tmux)', () => {
   afterAll(() => {
     if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
@@ -47,54 +72,10 @@ describe('seq2seq train in a terminal (tmux)', () => {
     async () => {
       const c = tinyCorpus(60, 6);
       const out = join(c.dir, 'run');
-      const cmd = [
-        process.execPath,
-        BIN,
-        'train',
-        '--train',
-        c.train,
-        '--valid',
-        c.valid,
-        '--src',
-        'en',
-        '--tgt',
-        'de',
-        '--out',
-        out,
-        '--preset',
-        'tiny',
-        '--embedding-size',
-        '8',
-        '--hidden-size',
-        '12',
-        '--vocab-size',
-        '80',
-        '--batch-tokens',
-        '240',
-        '--eval-every',
-        '5',
-        '--max-steps',
-        '100000000',
-      ]
+      const cmd = [process.execPath, BIN, ...tinyTrainArgs(c, out, { evalEvery: 5 }, ['--max-steps', '100000000'])]
         .map(shq)
         .join(' ');
-      tmux(
-        '-f',
-        '/dev/null',
-        'new-session',
-        '-d',
-        '-s',
-        'train',
-        '-x',
-        '100',
-        '-y',
-        '45',
-        '-c',
-        REPO,
-        '-e',
-        'CI=true',
-        `${cmd}; echo EXIT=$?; sleep 60`,
-      );
+      startSession('train', cmd);
       const s = await waitFor(
         (t) => /★ best/.test(t) && /Checkpoints best → /.test(t),
         'the dashboard with an evaluation',
@@ -131,36 +112,7 @@ describe('seq2seq train in a terminal (tmux)', () => {
         const out = join(c.dir, 'run');
         const first = spawnSync(
           process.execPath,
-          [
-            BIN,
-            'train',
-            '--train',
-            c.train,
-            '--valid',
-            c.valid,
-            '--src',
-            'en',
-            '--tgt',
-            'de',
-            '--out',
-            out,
-            '--preset',
-            'tiny',
-            '--embedding-size',
-            '8',
-            '--hidden-size',
-            '12',
-            '--vocab-size',
-            '80',
-            '--batch-tokens',
-            '240',
-            '--eval-every',
-            '20',
-            '--max-steps',
-            '40',
-            '--log-format',
-            'json',
-          ],
+          [BIN, ...tinyTrainArgs(c, out, { evalEvery: 20 }, ['--max-steps', '40', '--log-format', 'json'])],
           { encoding: 'utf8' },
         );
         expect(first.status, first.stderr).toBe(0);
@@ -173,23 +125,7 @@ describe('seq2seq train in a terminal (tmux)', () => {
         const best = evals.filter((e) => e.kind === 'best').at(-1)!;
         // Five more steps: no validation until the final one at step 45.
         const cmd = [process.execPath, BIN, 'train', '--resume', out, '--max-steps', '45'].map(shq).join(' ');
-        tmux(
-          '-f',
-          '/dev/null',
-          'new-session',
-          '-d',
-          '-s',
-          'resume',
-          '-x',
-          '100',
-          '-y',
-          '45',
-          '-c',
-          REPO,
-          '-e',
-          'CI=true',
-          `${cmd}; echo EXIT=$?; sleep 60`,
-        );
+        startSession('resume', cmd);
         const end = await waitFor((t) => /EXIT=\d+/.test(t), 'the exit code', 40_000, 'resume');
         expect(end).toContain('EXIT=0');
         expect(end).toMatch(/seq2seq train \S+run\s+[\d,]+ parameters\s+\(resumed\)/);

@@ -8,7 +8,16 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, TRAIN_DDP, cli, demoIds, history, launchRanks } from '../python/ddp-setup.js';
+import {
+  DEMO,
+  DEMO_VALID_EN_DE,
+  TRAIN_DDP,
+  cli,
+  demoIds,
+  encodeDemo,
+  history,
+  launchRanks,
+} from '../python/ddp-setup.js';
 import { runCommand } from '../helpers/run-command.js';
 import { pythonEnv, torchMissing } from '../python/twin.js';
 
@@ -46,12 +55,7 @@ describe.skipIf(missing !== null)('train_ddp.py: torchrun, and the same training
       'train',
       '--train',
       join(DEMO, 'train'),
-      '--valid',
-      join(DEMO, 'valid'),
-      '--src',
-      'en',
-      '--tgt',
-      'de',
+      ...DEMO_VALID_EN_DE,
       '--tokenizer',
       'tok.json',
       '--preset',
@@ -73,21 +77,7 @@ describe.skipIf(missing !== null)('train_ddp.py: torchrun, and the same training
     ]);
     const b = join(work, 'run-twin');
     cpSync(a, b, { recursive: true });
-    await cli(work, [
-      'corpus',
-      'encode',
-      join(DEMO, 'train'),
-      '--valid',
-      join(DEMO, 'valid'),
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--model',
-      a,
-      '-o',
-      'ids-ours',
-    ]);
+    await encodeDemo(work, ['--model', a], 'ids-ours');
     await cli(work, ['train', '--resume', a, '--max-steps', '12', '--log-format', 'json']);
     const ranks = await launchRanks(work, 2, ['--resume', b, '--ids', 'ids-ours', '--max-steps', '12']);
     for (const r of ranks) expect(r.code, r.out).toBe(0);

@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO, runCli } from '../helpers/run-cli.js';
+import { trainArgs } from '../reliability/fixtures.js';
 
 /** 1 GiB (SEQ2SEQ_STREAM_BYTES overrides it for a quick check of the test itself). */
 const TOTAL = Number(process.env.SEQ2SEQ_STREAM_BYTES ?? 2 ** 30);
@@ -121,25 +122,7 @@ describe('streaming translation of 1 GiB', () => {
       (await import('node:fs')).writeFileSync(join(dir, `t.${lang}`), text);
     }
     const tr = await runCli(
-      [
-        'train',
-        '--train',
-        't',
-        '--src',
-        'en',
-        '--tgt',
-        'de',
-        '--out',
-        'run',
-        '--preset',
-        'tiny',
-        '--max-steps',
-        '20',
-        '--vocab-size',
-        '200',
-        '--log-format',
-        'plain',
-      ],
+      trainArgs(200, ['--out', 'run', '--max-steps', '20', '--log-format', 'plain'], { valid: false }),
       { cwd: dir },
     );
     expect(tr.code, tr.stderr).toBe(0);

@@ -10,6 +10,8 @@ import { REPO, runCli } from '../helpers/run-cli.js';
 import { PYTHON, pythonEnv } from './twin.js';
 
 export const DEMO = join(REPO, 'corpora', 'demo');
+/** The demo corpus's validation set and its languages, as the flags of `train` and `corpus encode`. */
+export const DEMO_VALID_EN_DE = ['--valid', join(DEMO, 'valid'), '--src', 'en', '--tgt', 'de'];
 export const TRAIN_DDP = join(REPO, 'python', 'seq2seq_torch', 'train_ddp.py');
 
 function freePort(): Promise<number> {
@@ -100,19 +102,10 @@ export async function demoIds(cwd: string): Promise<void> {
     '-o',
     'tok.json',
   ]);
-  await cli(cwd, [
-    'corpus',
-    'encode',
-    join(DEMO, 'train'),
-    '--valid',
-    join(DEMO, 'valid'),
-    '--src',
-    'en',
-    '--tgt',
-    'de',
-    '--tokenizer',
-    'tok.json',
-    '-o',
-    'ids',
-  ]);
+  await encodeDemo(cwd, ['--tokenizer', 'tok.json'], 'ids');
+}
+
+/** `corpus encode` of the demo corpus (train + valid) into `out` in `cwd`, by `by` (--tokenizer F or --model RUN). */
+export async function encodeDemo(cwd: string, by: string[], out: string): Promise<void> {
+  await cli(cwd, ['corpus', 'encode', join(DEMO, 'train'), ...DEMO_VALID_EN_DE, ...by, '-o', out]);
 }

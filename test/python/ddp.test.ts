@@ -16,6 +16,7 @@ import { readSafetensors } from '../../src/model/safetensors.js';
 import { Seq2Seq } from '../../src/model/seq2seq.js';
 import { Tokenizer } from '../../src/text/tokenizer.js';
 import { Rng } from '../../src/util/rng.js';
+import { greedyEvalArgs } from '../helpers/run-cli.js';
 import { DEMO, cli, demoIds, history, launchRanks } from './ddp-setup.js';
 import { runPython, torchMissing } from './twin.js';
 
@@ -98,25 +99,7 @@ describe.skipIf(missing !== null)('train_ddp.py: two ranks with gloo, and back t
     });
     expect((await cli(work, ['inspect', run])).stdout).toMatch(/^ {6}30 +\d\.\d{3} +[\d.]+ +– +– +best$/m);
     // seq2seq eval's perplexity of the valid set = the one the twin measured at step 30 (the best checkpoint)
-    const ev = JSON.parse(
-      (
-        await cli(work, [
-          'eval',
-          '--model',
-          run,
-          '--test',
-          join(DEMO, 'valid'),
-          '--src',
-          'en',
-          '--tgt',
-          'de',
-          '--beam',
-          '1',
-          '--format',
-          'json',
-        ])
-      ).stdout,
-    );
+    const ev = JSON.parse((await cli(work, greedyEvalArgs(run, join(DEMO, 'valid')))).stdout);
     expect(ev.pairs).toBe(1000);
     const twinPpl = history(run)
       .filter((e) => e.type === 'eval')

@@ -15,7 +15,7 @@ import { withFloat64 } from '../../src/nn/alloc.js';
 import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend, getBackend, setBackend } from '../../src/tensor/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { runPython, torchMissing } from './twin.js';
+import { relativeNormError, torchMissing, twinGrads, type TwinGrads, weightsAndGrads } from './twin.js';
 
 const missing = await torchMissing();
 const DROPOUT = 0.3;
@@ -155,12 +155,7 @@ function oursWithMasks(): Case[] {
       masks.out = { shape: [T, B, P], data: out };
     }
     expect(draws, `${name}: masks left over`).toEqual([]);
-    const weights: Record<string, number[]> = {};
-    const grads: Record<string, number[]> = {};
-    for (const p of model.params) {
-      weights[p.name] = Array.from(p.value);
-      grads[p.name] = Array.from(p.grad);
-    }
+    const { weights, grads } = weightsAndGrads(model.params);
     const batch = {
       size: B,
       srcLen: S,
@@ -174,25 +169,7 @@ function oursWithMasks(): Case[] {
   });
 }
 
-async function autograd(cases: Case[]): Promise<{ name: string; loss: number; grads: Record<string, number[]> }[]> {
-  const r = await runPython(['-m', 'seq2seq_torch.tool', 'grads'], {
-    input: JSON.stringify(cases.map((c) => ({ ...c, dtype: 'float64' }))),
-  });
-  if (r.code !== 0) throw new Error(`twin grads failed (${r.code}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-
-function relNorm(a: number[], b: number[]): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return n === 0 ? (d === 0 ? 0 : Infinity) : Math.sqrt(d / n);
-}
-
-function check(mine: Case[], theirs: Awaited<ReturnType<typeof autograd>>, lossTol: number, gradTol: number): number {
+function check(mine: Case[], theirs: TwinGrads[], lossTol: number, gradTol: number): number {
   const failures: string[] = [];
   let worst = 0;
   mine.forEach((m, k) => {
@@ -200,7 +177,7 @@ function check(mine: Case[], theirs: Awaited<ReturnType<typeof autograd>>, lossT
     const le = Math.abs(m.loss - t.loss) / Math.abs(t.loss);
     if (!(le <= lossTol)) failures.push(`${m.name}: loss ${m.loss} vs ${t.loss}`);
     for (const [n, g] of Object.entries(m.grads)) {
-      const e = relNorm(g, t.grads[n]);
+      const e = relativeNormError(g, t.grads[n]);
       worst = Math.max(worst, e, le);
       if (!(e <= gradTol)) failures.push(`${m.name}: ${n} gradient error ${e.toExponential(2)}`);
     }
@@ -214,7 +191,7 @@ describe.skipIf(missing !== null)(
   () => {
     it('TypeScript backend, float64: loss and gradients agree to 1e-9', async () => {
       const mine = withFloat64(() => oursWithMasks());
-      const worst = check(mine, await autograd(mine), 1e-9, 1e-9);
+      const worst = check(mine, await twinGrads(mine), 1e-9, 1e-9);
       process.stdout.write(
         `dropout masks, js float64: worst error ${worst.toExponential(2)} over ${mine.length} configurations\n`,
       );
@@ -230,13 +207,13 @@ describe.skipIf(missing !== null)(
       } finally {
         setBackend(before);
       }
-      const worst = check(mine, await autograd(mine), 1e-5, 1e-4);
+      const worst = check(mine, await twinGrads(mine), 1e-5, 1e-4);
       process.stdout.write(`dropout masks, native float32: worst error ${worst.toExponential(2)}\n`);
     });
 
     it("the masks matter: without them (inference mode) the twin's loss differs", async () => {
       const mine = withFloat64(() => oursWithMasks()).slice(0, 3);
-      const theirs = await autograd(mine.map((c) => ({ ...c, masks: {} })));
+      const theirs = await twinGrads(mine.map((c) => ({ ...c, masks: {} })));
       mine.forEach((m, k) => expect(Math.abs(m.loss - theirs[k].loss) / m.loss).toBeGreaterThan(1e-3));
     });
   },

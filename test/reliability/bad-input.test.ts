@@ -27,11 +27,13 @@ import {
   errorLine,
   readSafetensors,
   runBash,
-  runCliAs,
   stackLines,
+  TRAIN_2_STEPS,
+  trainArgs,
   writeSafetensors,
   type Fixtures,
 } from './fixtures.js';
+import { runAs } from './special-files.js';
 
 let fx: Fixtures;
 const BEST = join('best', 'model.safetensors');
@@ -131,26 +133,6 @@ interface Case {
   /** extra checks on the result */
   check?: (r: CliResult) => void;
 }
-
-const TRAIN = [
-  'train',
-  '--train',
-  't',
-  '--valid',
-  'v',
-  '--src',
-  'en',
-  '--tgt',
-  'de',
-  '--preset',
-  'tiny',
-  '--max-steps',
-  '2',
-  '--vocab-size',
-  '100',
-  '--log-format',
-  'plain',
-];
 const MISMATCH = 'aligned files must have the same number of lines';
 
 const CASES: Record<string, Case[]> = {
@@ -807,116 +789,116 @@ const CASES: Record<string, Case[]> = {
   train: [
     {
       name: 'config: unknown key',
-      args: [...TRAIN, '--out', 'o1', '--config', 'unknown-key.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o1', '--config', 'unknown-key.json'],
       code: 2,
       error: "seq2seq: unknown-key.json: unknown key 'presett'",
     },
     {
       name: 'config: unknown model key',
-      args: [...TRAIN, '--out', 'o2', '--config', 'unknown-model-key.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o2', '--config', 'unknown-model-key.json'],
       code: 2,
       error: "seq2seq: unknown-model-key.json: unknown key 'model.hiddenSie'",
     },
     {
       name: 'config: wrong type (model.hiddenSize)',
-      args: [...TRAIN, '--out', 'o3', '--config', 'wrong-type.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o3', '--config', 'wrong-type.json'],
       code: 2,
       error: 'seq2seq: wrong-type.json: model.hiddenSize must be a number',
     },
     {
       name: 'config: wrong type (lr)',
-      args: [...TRAIN, '--out', 'o4', '--config', 'wrong-type-lr.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o4', '--config', 'wrong-type-lr.json'],
       code: 2,
       error: 'seq2seq: wrong-type-lr.json: lr must be a number',
     },
     {
       name: 'config: not JSON',
-      args: [...TRAIN, '--out', 'o5', '--config', 'not-json.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o5', '--config', 'not-json.json'],
       code: 2,
       error: expect.stringMatching(/^seq2seq: not-json\.json: not valid JSON \(/) as unknown as string,
     },
     {
       name: 'config: not an object',
-      args: [...TRAIN, '--out', 'o6', '--config', 'array.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o6', '--config', 'array.json'],
       code: 2,
       error: 'seq2seq: array.json: expected a JSON object of training settings',
     },
     {
       name: 'config: missing',
-      args: [...TRAIN, '--out', 'o7', '--config', 'nofile.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o7', '--config', 'nofile.json'],
       code: 2,
       error: 'seq2seq: nofile.json: no such file',
     },
     {
       name: 'config: a directory',
-      args: [...TRAIN, '--out', 'o8', '--config', 'adir'],
+      args: [...TRAIN_2_STEPS, '--out', 'o8', '--config', 'adir'],
       code: 2,
       error: 'seq2seq: adir: is a directory, expected a file',
     },
     {
       name: '--out already holds a run',
-      args: [...TRAIN, '--out', 'run'],
+      args: [...TRAIN_2_STEPS, '--out', 'run'],
       code: 2,
       error: 'seq2seq: run: already holds a run (continue it with --resume run, or choose another --out)',
     },
     {
       name: 'negative --hidden-size',
-      args: [...TRAIN, '--out', 'o9', '--hidden-size', '-3'],
+      args: [...TRAIN_2_STEPS, '--out', 'o9', '--hidden-size', '-3'],
       code: 2,
       error: 'seq2seq: options: --hidden-size must be positive',
     },
     {
       name: '--hidden-size abc',
-      args: [...TRAIN, '--out', 'o10', '--hidden-size', 'abc'],
+      args: [...TRAIN_2_STEPS, '--out', 'o10', '--hidden-size', 'abc'],
       code: 2,
       error: "seq2seq: --hidden-size: expected a number, got 'abc'",
     },
     {
       name: '--vocab-size 3',
-      args: [...TRAIN, '--out', 'o11', '--vocab-size', '3'],
+      args: [...TRAIN_2_STEPS, '--out', 'o11', '--vocab-size', '3'],
       code: 2,
       error: 'seq2seq: options: --vocab-size must be at least 8',
     },
     {
       name: 'unknown --preset',
-      args: [...TRAIN, '--out', 'o12', '--preset', 'huge'],
+      args: [...TRAIN_2_STEPS, '--out', 'o12', '--preset', 'huge'],
       code: 2,
       error: 'seq2seq: options: --preset must be tiny, small, base, multi30k or tatoeba',
     },
     {
       name: 'unknown --cell',
-      args: [...TRAIN, '--out', 'o13', '--cell', 'foo'],
+      args: [...TRAIN_2_STEPS, '--out', 'o13', '--cell', 'foo'],
       code: 2,
       error: 'seq2seq: options: --cell must be rnn, gru or lstm',
     },
     {
       name: '--dropout 1.5',
-      args: [...TRAIN, '--out', 'o14', '--dropout', '1.5'],
+      args: [...TRAIN_2_STEPS, '--out', 'o14', '--dropout', '1.5'],
       code: 2,
       error: 'seq2seq: options: --dropout must be in [0, 1)',
     },
     {
       name: '--lr 0',
-      args: [...TRAIN, '--out', 'o15', '--lr', '0'],
+      args: [...TRAIN_2_STEPS, '--out', 'o15', '--lr', '0'],
       code: 2,
       error: 'seq2seq: options: --lr must be positive',
     },
     {
       name: 'unknown --optimizer',
-      args: [...TRAIN, '--out', 'o16', '--optimizer', 'foo'],
+      args: [...TRAIN_2_STEPS, '--out', 'o16', '--optimizer', 'foo'],
       code: 2,
       error: 'seq2seq: options: --optimizer must be adam or sgd',
     },
     {
       name: 'bad --time-budget: refused before the run directory is created',
-      args: [...TRAIN, '--out', 'o17', '--time-budget', 'soon'],
+      args: [...TRAIN_2_STEPS, '--out', 'o17', '--time-budget', 'soon'],
       code: 2,
       error: "seq2seq: --time-budget: cannot read 'soon' as a duration (e.g. 90s, 30m, 1h30m)",
       check: () => expect(existsSync(join(fx.dir, 'o17'))).toBe(false),
     },
     {
       name: 'unknown flag',
-      args: [...TRAIN, '--out', 'o18', '--bogus'],
+      args: [...TRAIN_2_STEPS, '--out', 'o18', '--bogus'],
       code: 2,
       error: "error: unknown option '--bogus'",
     },
@@ -926,7 +908,12 @@ const CASES: Record<string, Case[]> = {
       code: 2,
       error: 'seq2seq: --train CORPUS is required (or "train" in the config file)',
     },
-    { name: 'no --out', args: TRAIN, code: 2, error: 'seq2seq: --out DIR is required (or "out" in the config file)' },
+    {
+      name: 'no --out',
+      args: TRAIN_2_STEPS,
+      code: 2,
+      error: 'seq2seq: --out DIR is required (or "out" in the config file)',
+    },
     {
       name: 'empty training corpus: no run directory left behind',
       args: [
@@ -998,13 +985,13 @@ const CASES: Record<string, Case[]> = {
     },
     {
       name: '--tokenizer missing',
-      args: [...TRAIN, '--out', 'o23', '--tokenizer', 'nofile.json'],
+      args: [...TRAIN_2_STEPS, '--out', 'o23', '--tokenizer', 'nofile.json'],
       code: 2,
       error: 'seq2seq: $DIR/nofile.json: no such file',
     },
     {
       name: '--tokenizer not JSON',
-      args: [...TRAIN, '--out', 'o24', '--tokenizer', 't.en'],
+      args: [...TRAIN_2_STEPS, '--out', 'o24', '--tokenizer', 't.en'],
       code: 2,
       error: expect.stringMatching(/^seq2seq: \/.*\/t\.en: not valid JSON \(/) as unknown as string,
     },
@@ -1144,7 +1131,7 @@ describe.concurrent('bad input: output to a closed pipe ends quietly with exit 0
 describe('bad input: permission denied', () => {
   // root ignores chmod 000, so as root the CLI is started as user nobody (65534) instead.
   const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) => (asRoot ? runCliAs(65534, args, fx.dir) : runCli(args, { cwd: fx.dir }));
+  const run = (args: string[]) => (asRoot ? runAs(65534, args, fx.dir) : runCli(args, { cwd: fx.dir }));
   let canSwitch = true;
   beforeAll(async () => {
     chmodSync(fx.dir, 0o755);
@@ -1154,7 +1141,7 @@ describe('bad input: permission denied', () => {
     mkdirSync(join(fx.dir, 'ro'), { recursive: true });
     chmodSync(join(fx.dir, 'ro'), 0o555);
     if (asRoot) {
-      const probe = await runCliAs(65534, ['--version'], fx.dir).catch(() => ({ code: -1, stdout: '', stderr: '' }));
+      const probe = await runAs(65534, ['--version'], fx.dir).catch(() => ({ code: -1, stdout: '', stderr: '' }));
       canSwitch = probe.code === 0;
     }
   });
@@ -1279,20 +1266,7 @@ describe.concurrent('what happens when a run is interrupted', () => {
 
   it('train: Ctrl-C (SIGINT) finishes the step, writes last/, prints the --resume command, exits 130', async () => {
     const r = await interrupt(
-      [
-        'train',
-        '--train',
-        't',
-        '--valid',
-        'v',
-        '--src',
-        'en',
-        '--tgt',
-        'de',
-        '--preset',
-        'tiny',
-        '--vocab-size',
-        '100',
+      trainArgs(100, [
         '--max-steps',
         '100000',
         '--eval-every',
@@ -1301,7 +1275,7 @@ describe.concurrent('what happens when a run is interrupted', () => {
         'sigint-run',
         '--log-format',
         'plain',
-      ],
+      ]),
       (stderr) => /^step \d+ /m.test(stderr),
       'SIGINT',
     );

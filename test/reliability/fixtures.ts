@@ -1,13 +1,12 @@
 /**
- * Fixtures of the bad-input suite: a temporary directory with small corpora cut from
- * corpora/demo, a tiny real run trained once by the real CLI, and helpers that copy that run and
- * break one file of it, plus a runner that starts the CLI as another user (root ignores chmod 000).
+ * Fixtures of the reliability suites: small corpora cut from corpora/demo, the `train` command on them, a tiny
+ * real run trained once by the real CLI in a temporary directory, helpers that copy that run and break one file
+ * of it, a bash runner for pipelines, and the error line of stderr.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, REPO, runCli, type CliResult } from '../helpers/run-cli.js';
+import { BIN, REPO, runCli, runProcess, type CliResult } from '../helpers/run-cli.js';
 
 export interface Fixtures {
   /** The temporary working directory every case runs in (paths in cases are relative to it). */
@@ -20,43 +19,49 @@ function firstLines(path: string, n: number): string {
   return readFileSync(path, 'utf8').split('\n').slice(0, n).join('\n') + '\n';
 }
 
+/** Writes the fixture corpora into `dir`: t.en/t.de (300 pairs) and v.en/v.de, cut from corpora/demo. */
+export function writeCorpora(dir: string, validPairs = 30): void {
+  const demo = join(REPO, 'corpora', 'demo');
+  for (const lang of ['en', 'de']) {
+    writeFileSync(join(dir, `t.${lang}`), firstLines(join(demo, `train.${lang}`), 300));
+    writeFileSync(join(dir, `v.${lang}`), firstLines(join(demo, `valid.${lang}`), validPairs));
+  }
+}
+
+/**
+ * `train` on the fixture corpora (t → training, v → validation unless `valid` is false; en → de) with the
+ * tiny preset and a vocabulary of `vocabSize`; `extra` flags go last.
+ */
+export function trainArgs(vocabSize: number, extra: string[] = [], { valid = true } = {}): string[] {
+  return [
+    'train',
+    '--train',
+    't',
+    ...(valid ? ['--valid', 'v'] : []),
+    '--src',
+    'en',
+    '--tgt',
+    'de',
+    '--preset',
+    'tiny',
+    '--vocab-size',
+    String(vocabSize),
+    ...extra,
+  ];
+}
+
+/** What a run directory holds after training, sorted (no temporary file). */
+export const RUN_DIR_ENTRIES = ['best', 'config.json', 'history.jsonl', 'last', 'model.safetensors', 'tokenizer.json'];
+
+/** Two steps of training on the fixture corpora (add --out): for the cases that fail before or after them. */
+export const TRAIN_2_STEPS = trainArgs(100, ['--max-steps', '2', '--log-format', 'plain']);
+
 /** Writes the corpora and trains the shared tiny run (about 2 s). */
 export async function buildFixtures(): Promise<Fixtures> {
   const dir = mkdtempSync(join(tmpdir(), 'seq2seq-bad-input-'));
-  const demo = join(REPO, 'corpora', 'demo');
-  for (const [name, n] of [
-    ['train', 300],
-    ['valid', 30],
-  ] as const) {
-    for (const lang of ['en', 'de'])
-      writeFileSync(join(dir, `${name === 'train' ? 't' : 'v'}.${lang}`), firstLines(join(demo, `${name}.${lang}`), n));
-  }
-  const r = await runCli(
-    [
-      'train',
-      '--train',
-      't',
-      '--valid',
-      'v',
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--out',
-      'run',
-      '--preset',
-      'tiny',
-      '--max-steps',
-      '20',
-      '--vocab-size',
-      '200',
-      '--log-format',
-      'plain',
-      '--seed',
-      '1',
-    ],
-    { cwd: dir },
-  );
+  writeCorpora(dir);
+  const train = trainArgs(200, ['--out', 'run', '--max-steps', '20', '--log-format', 'plain', '--seed', '1']);
+  const r = await runCli(train, { cwd: dir });
   if (r.code !== 0) throw new Error(`fixture training failed (exit ${r.code}): ${r.stderr}`);
   // A tokenizer of another vocabulary size, for the "tokenizer does not fit the model" cases.
   const b = await runCli(['bpe', 'learn', '--vocab-size', '150', 't.en', 't.de', '-o', 'tok150.json'], { cwd: dir });
@@ -90,51 +95,12 @@ export function writeSafetensors(path: string, header: object, data: Buffer): vo
   writeFileSync(path, Buffer.concat([len, Buffer.from(json, 'utf8'), data]));
 }
 
-/** Runs the CLI as user `uid` (needs root); used where root would bypass file permissions. */
-export function runCliAs(uid: number, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      uid,
-      gid: uid,
-      env: { ...process.env, NO_COLOR: '1', HOME: cwd },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
-  });
-}
-
-/** Runs `script` in bash (for pipelines); returns stdout and stderr. */
+/** Runs `script` in bash (for pipelines; $S2S is the CLI); returns stdout and stderr. */
 export function runBash(script: string, cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', S2S: `${process.execPath} ${BIN}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
+  return runProcess('bash', ['-c', script], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', S2S: `${process.execPath} ${BIN}` },
+    timeoutMs: 120_000,
   });
 }
 

@@ -29,7 +29,6 @@ import {
   rmSync,
   symlinkSync,
   watch,
-  writeFileSync,
   type FSWatcher,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +38,7 @@ import { checkpointDir, hasCheckpoint, loadRun, readRunConfig, readTrainState } 
 import { readHistory } from '../../src/train/history.js';
 import { deserializeTrainState } from '../../src/train/train-state.js';
 import { REPO } from '../helpers/run-cli.js';
-import { stackLines } from './fixtures.js';
+import { RUN_DIR_ENTRIES, stackLines, trainArgs, writeCorpora } from './fixtures.js';
 
 /** 20 in `npm test`; `npm run test:long` runs 60. */
 const KILLS = Number(process.env.SEQ2SEQ_KILLS ?? 20);
@@ -147,44 +146,30 @@ beforeAll(() => {
   symlinkSync(join(REPO, 'node_modules'), join(app, 'node_modules'));
   BIN = join(app, 'bin', 'seq2seq.js');
   appDir = app;
-  const demo = join(REPO, 'corpora', 'demo');
-  const head = (f: string, n: number) => readFileSync(join(demo, f), 'utf8').split('\n').slice(0, n).join('\n') + '\n';
-  for (const lang of ['en', 'de']) {
-    writeFileSync(join(dir, `t.${lang}`), head(`train.${lang}`, 300));
-    writeFileSync(join(dir, `v.${lang}`), head(`valid.${lang}`, 20));
-  }
+  writeCorpora(dir, 20);
 });
 afterAll(() => {
   if (appDir) rmSync(appDir, { recursive: true, force: true });
   if (dir && !process.env.SEQ2SEQ_KEEP_TEST_DIR) rmSync(dir, { recursive: true, force: true });
 });
 
-const SETTINGS = [
-  '--train',
-  't',
-  '--valid',
-  'v',
-  '--src',
-  'en',
-  '--tgt',
-  'de',
-  '--preset',
-  'tiny',
-  '--vocab-size',
-  '100',
-  '--dropout',
-  '0.1',
-  '--eval-every',
-  '4',
-  '--eval-max-sentences',
-  '10',
-  '--samples',
-  '1',
-  '--checkpoint-every',
-  '2',
-  '--log-format',
-  'plain',
-];
+/** `train` on the fixture corpora as every session of this test runs it; `extra` adds --max-steps and --out. */
+const train = (...extra: string[]): string[] =>
+  trainArgs(100, [
+    '--dropout',
+    '0.1',
+    '--eval-every',
+    '4',
+    '--eval-max-sentences',
+    '10',
+    '--samples',
+    '1',
+    '--checkpoint-every',
+    '2',
+    '--log-format',
+    'plain',
+    ...extra,
+  ]);
 const CRASH_POINTS_RESUME = [
   'checkpoint.written',
   'checkpoint.moved-old',
@@ -219,7 +204,7 @@ describe('kill -9 during training loses no checkpoint', () => {
       const runExists = existsSync(join(dir, 'run', 'config.json'));
       const args = runExists
         ? ['train', '--resume', 'run', '--max-steps', BIG]
-        : ['train', ...SETTINGS, '--max-steps', BIG, '--out', 'run'];
+        : train('--max-steps', BIG, '--out', 'run');
       // The kinds take turns (crash point, temp file, timer); their moments are seeded random draws.
       let kill: { afterMs?: number; tempNth?: number; crashAt?: string };
       if (i === 0)
@@ -299,7 +284,7 @@ describe('kill -9 during training loses no checkpoint', () => {
     console.log(`kill log (${dir}):\n${log.join('\n')}`);
     // Finish the run without kills, and train the same run from scratch without ever killing it.
     const finalSteps = Math.max(onDisk, 0) + 6;
-    const ref = await runSession(dir, ['train', ...SETTINGS, '--max-steps', String(finalSteps), '--out', 'ref'], {
+    const ref = await runSession(dir, train('--max-steps', String(finalSteps), '--out', 'ref'), {
       afterMs: 60_000,
     });
     expect(ref.code, ref.stderr).toBe(0);
@@ -307,7 +292,7 @@ describe('kill -9 during training loses no checkpoint', () => {
       dir,
       existsSync(join(dir, 'run', 'config.json'))
         ? ['train', '--resume', 'run', '--max-steps', String(finalSteps)]
-        : ['train', ...SETTINGS, '--max-steps', String(finalSteps), '--out', 'run'],
+        : train('--max-steps', String(finalSteps), '--out', 'run'),
       { afterMs: 60_000 },
     );
     expect(fin.code, fin.stderr).toBe(0);
@@ -328,14 +313,7 @@ describe('kill -9 during training loses no checkpoint', () => {
       readFileSync(join(dir, 'ref', 'last/train-state/state.json'), 'utf8').replace(/"trainSeconds":[^,]+,/, ''),
     );
     // Nothing left behind: no temporary file in the run or beside it, history without replayed steps.
-    expect(readdirSync(run).sort()).toEqual([
-      'best',
-      'config.json',
-      'history.jsonl',
-      'last',
-      'model.safetensors',
-      'tokenizer.json',
-    ]);
+    expect(readdirSync(run).sort()).toEqual(RUN_DIR_ENTRIES);
     expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
     const steps = readHistory(join(run, 'history.jsonl'))
       .filter((e) => e.type === 'step')

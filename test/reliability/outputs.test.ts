@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixtures, type Fixtures } from './fixtures.js';
+import { buildFixtures, trainArgs, type Fixtures } from './fixtures.js';
 import {
   CAN,
   kindOf,
@@ -139,27 +139,7 @@ const COMMANDS: Command[] = [
   { name: 'gradcheck', args: () => ['gradcheck', '--cell', 'rnn', '--attention', 'none', '--samples', '1'] },
   {
     name: 'train',
-    args: () => [
-      'train',
-      '--train',
-      't',
-      '--valid',
-      'v',
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--preset',
-      'tiny',
-      '--max-steps',
-      '2',
-      '--vocab-size',
-      '60',
-      '--log-format',
-      'plain',
-      '--out',
-      'new-run',
-    ],
+    args: () => trainArgs(60, ['--max-steps', '2', '--log-format', 'plain', '--out', 'new-run']),
   },
   { name: '--help', args: () => ['--help'] },
   { name: '--version', args: () => ['--version'] },

@@ -23,7 +23,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixtures, readSafetensors, writeSafetensors, type Fixtures } from './fixtures.js';
+import {
+  buildFixtures,
+  readSafetensors,
+  RUN_DIR_ENTRIES,
+  TRAIN_2_STEPS,
+  writeSafetensors,
+  type Fixtures,
+} from './fixtures.js';
 import {
   CAN,
   changed,
@@ -76,26 +83,6 @@ function expectClean(r: RunResult, code: number, first: string | RegExp | null, 
 
 /** The end of the message for a NaN or an infinity in a weights file. */
 const DAMAGED = ' (a diverged or damaged checkpoint)';
-
-const TRAIN = [
-  'train',
-  '--train',
-  't',
-  '--valid',
-  'v',
-  '--src',
-  'en',
-  '--tgt',
-  'de',
-  '--preset',
-  'tiny',
-  '--max-steps',
-  '2',
-  '--vocab-size',
-  '100',
-  '--log-format',
-  'plain',
-];
 
 function editJson(path: string, edit: (doc: Record<string, any>) => void): void {
   const doc = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
@@ -598,32 +585,32 @@ describe.concurrent('7. sizes beyond reason are one-line usage errors, exit 2, b
     ],
     [
       '--hidden-size 1000000',
-      [...TRAIN, '--out', 'o', '--hidden-size', '1000000'],
+      [...TRAIN_2_STEPS, '--out', 'o', '--hidden-size', '1000000'],
       'seq2seq: options: --hidden-size must be at most 16384 (got 1000000)',
     ],
     [
       '--embedding-size 1000000',
-      [...TRAIN, '--out', 'o', '--embedding-size', '1000000'],
+      [...TRAIN_2_STEPS, '--out', 'o', '--embedding-size', '1000000'],
       'seq2seq: options: --embedding-size must be at most 16384 (got 1000000)',
     ],
     [
       '--attention-size 1000000',
-      [...TRAIN, '--out', 'o', '--attention-size', '1000000'],
+      [...TRAIN_2_STEPS, '--out', 'o', '--attention-size', '1000000'],
       'seq2seq: options: --attention-size must be at most 16384 (got 1000000)',
     ],
     [
       '--pre-output-size 1000000',
-      [...TRAIN, '--out', 'o', '--pre-output-size', '1000000'],
+      [...TRAIN_2_STEPS, '--out', 'o', '--pre-output-size', '1000000'],
       'seq2seq: options: --pre-output-size must be at most 16384 (got 1000000)',
     ],
     [
       '--batch-tokens 1e12',
-      [...TRAIN, '--out', 'o', '--batch-tokens', '1e12'],
+      [...TRAIN_2_STEPS, '--out', 'o', '--batch-tokens', '1e12'],
       'seq2seq: options: --batch-tokens must be at most 1048576 (got 1000000000000)',
     ],
     [
       '--vocab-size 1e7 (train)',
-      [...TRAIN, '--out', 'o', '--vocab-size', '10000000'],
+      [...TRAIN_2_STEPS, '--out', 'o', '--vocab-size', '10000000'],
       'seq2seq: options: --vocab-size must be at most 1048576 (got 10000000)',
     ],
     [
@@ -643,7 +630,7 @@ describe.concurrent('7. sizes beyond reason are one-line usage errors, exit 2, b
   it('a train --config file with a size beyond reason names the file and the key', async () => {
     const d = caseDir('sizes-config');
     writeFileSync(join(d, 'big.json'), JSON.stringify({ model: { decoderLayers: 1000 } }));
-    const r = await run([...TRAIN, '--out', 'o', '--config', 'big.json'], { cwd: d });
+    const r = await run([...TRAIN_2_STEPS, '--out', 'o', '--config', 'big.json'], { cwd: d });
     expectClean(r, 2, 'seq2seq: big.json: model.decoderLayers must be at most 64 (got 1000)');
     expect(existsSync(join(d, 'o'))).toBe(false);
   });
@@ -653,26 +640,19 @@ describe('8. a failed start leaves no run directory behind', () => {
   it('train --max-src-len 1: exit 2, no run; the corrected command then trains', async () => {
     const d = caseDir('failed-start', false);
     const before = tree(d);
-    const r = await run([...TRAIN, '--out', 'runs/x', '--max-src-len', '1'], { cwd: d });
+    const r = await run([...TRAIN_2_STEPS, '--out', 'runs/x', '--max-src-len', '1'], { cwd: d });
     expectClean(r, 2, 'seq2seq: no training pairs left (300 longer than the length limits)');
     expect(changed(before, tree(d))).toEqual([]);
-    const ok = await run([...TRAIN, '--out', 'runs/x'], { cwd: d });
+    const ok = await run([...TRAIN_2_STEPS, '--out', 'runs/x'], { cwd: d });
     expectClean(ok, 0, null);
-    expect(readdirSync(join(d, 'runs', 'x')).sort()).toEqual([
-      'best',
-      'config.json',
-      'history.jsonl',
-      'last',
-      'model.safetensors',
-      'tokenizer.json',
-    ]);
+    expect(readdirSync(join(d, 'runs', 'x')).sort()).toEqual(RUN_DIR_ENTRIES);
   });
 
   it('--out a symbolic link to an empty directory: the run is made there, the link stays', async () => {
     const d = caseDir('out-link', false);
     mkdirSync(join(d, 'elsewhere'));
     symlinkSync('elsewhere', join(d, 'runs'));
-    const r = await run([...TRAIN, '--out', 'runs'], { cwd: d });
+    const r = await run([...TRAIN_2_STEPS, '--out', 'runs'], { cwd: d });
     expectClean(r, 0, null);
     expect(kindOf(join(d, 'runs'))).toBe('symlink -> elsewhere');
     expect(existsSync(join(d, 'elsewhere', 'config.json'))).toBe(true);
@@ -683,7 +663,7 @@ describe('8. a failed start leaves no run directory behind', () => {
     const d = caseDir('out-dangling', false);
     symlinkSync('nowhere', join(d, 'runs'));
     const before = tree(d);
-    const r = await run([...TRAIN, '--out', 'runs'], { cwd: d });
+    const r = await run([...TRAIN_2_STEPS, '--out', 'runs'], { cwd: d });
     expectClean(r, 2, 'seq2seq: runs: a symbolic link to nowhere, which does not exist');
     expect(changed(before, tree(d))).toEqual([]);
   });

@@ -6,39 +6,14 @@
  * panels packWeights makes of Bᵀ (one layout, one product routine).
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend } from '../../src/tensor/index.js';
 import { jsBackend } from '../../src/tensor/js-backend.js';
 import { loadNative } from '../../src/tensor/native.js';
-import { Rng } from '../../src/util/rng.js';
+import { differing, expectPackedEqualsGemm, overThreads, randomViews } from './packed-gemm.js';
 
 const native = createNativeBackend();
 const skipped = native ? '' : ` (skipped: ${loadNative().error})`;
-const rng = new Rng(37);
-const view = (n: number) => {
-  const a = new Float32Array(n + 3);
-  for (let i = 0; i < a.length; i++) a[i] = rng.next() * 2 - 1;
-  return a.subarray(3);
-};
-
-function differing(a: Float32Array, b: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
-  return n;
-}
-
-function check(k: Backend, M: number, N: number, K: number, alpha: number, beta: number): void {
-  const A = view(M * K),
-    B = view(K * N),
-    C0 = view(M * N);
-  const packed = new Float32Array(k.packedWeightsSize(N, K));
-  k.packMatrix(K, N, B, packed);
-  const want = C0.slice(),
-    got = C0.slice();
-  k.gemm(false, false, M, N, K, alpha, A, B, beta, want);
-  k.gemmPackedMatrix(M, N, K, alpha, A, B, packed, beta, got);
-  expect(differing(got, want), `${M}×${K}×${N} α=${alpha} β=${beta}: elements that differ`).toBe(0);
-}
+const view = randomViews(37, 3);
 
 const shapes: [number, number, number][] = [
   [1, 512, 1536],
@@ -57,22 +32,16 @@ describe('gemmPackedMatrix = gemm NN to the bit', () => {
       [1, 30, 7],
       [6, 50, 33],
     ] as const)
-      check(jsBackend, M, N, K, 0.5, 1);
+      expectPackedEqualsGemm(jsBackend, 'matrix', view, [M, N, K, 0.5, 1]);
   });
 
   it.skipIf(!native)(`native: training-step shapes, column and k blocks, alpha/beta, 1 and 2 threads${skipped}`, () => {
-    const before = native!.threads();
-    for (const threads of [1, 2]) {
-      native!.setThreads(threads);
-      for (const [M, N, K] of shapes)
-        for (const [alpha, beta] of [
-          [1, 0],
-          [1, 1],
-          [-2, 0.25],
-        ])
-          check(native!, M, N, K, alpha, beta);
-    }
-    native!.setThreads(before);
+    const alphaBetas: [number, number][] = [
+      [1, 0],
+      [1, 1],
+      [-2, 0.25],
+    ];
+    overThreads(native!, shapes, alphaBetas, (c) => expectPackedEqualsGemm(native!, 'matrix', view, c));
   });
 
   it.skipIf(!native)(`native: packMatrix(B) is packWeights(Bᵀ), and a short buffer is a RangeError${skipped}`, () => {

@@ -5,35 +5,14 @@
  * views at an offset.
  */
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../src/tensor/backend.js';
 import { createNativeBackend } from '../../src/tensor/index.js';
 import { jsBackend } from '../../src/tensor/js-backend.js';
 import { loadNative } from '../../src/tensor/native.js';
-import { Rng } from '../../src/util/rng.js';
+import { differing, expectPackedEqualsGemm, overThreads, randomViews } from './packed-gemm.js';
 
 const native = createNativeBackend();
 const skipped = native ? '' : ` (skipped: ${loadNative().error})`;
-const rng = new Rng(31);
-const view = (n: number) => {
-  const a = new Float32Array(n + 5);
-  for (let i = 0; i < a.length; i++) a[i] = rng.next() * 2 - 1;
-  return a.subarray(5);
-};
-
-function check(k: Backend, M: number, N: number, K: number, alpha: number, beta: number): void {
-  const A = view(M * K),
-    W = view(N * K),
-    C0 = view(M * N);
-  const packed = new Float32Array(k.packedWeightsSize(N, K));
-  k.packWeights(N, K, W, packed);
-  const want = C0.slice(),
-    got = C0.slice();
-  k.gemm(false, true, M, N, K, alpha, A, W, beta, want);
-  k.gemmPackedWeights(M, N, K, alpha, A, W, packed, beta, got);
-  let differ = 0;
-  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) differ++;
-  expect(differ, `${M}×${K}×${N} α=${alpha} β=${beta}: elements that differ`).toBe(0);
-}
+const view = randomViews(31, 5);
 
 const shapes: [number, number, number][] = [
   [1, 300, 70],
@@ -54,22 +33,16 @@ describe('gemmPackedWeights = gemm NT to the bit', () => {
       [1, 30, 7],
       [6, 50, 33],
     ] as const)
-      check(jsBackend, M, N, K, 0.5, 1);
+      expectPackedEqualsGemm(jsBackend, 'weights', view, [M, N, K, 0.5, 1]);
   });
 
   it.skipIf(!native)(`native: decoder-step shapes, column and k blocks, alpha/beta, 1 and 2 threads${skipped}`, () => {
-    const before = native!.threads();
-    for (const threads of [1, 2]) {
-      native!.setThreads(threads);
-      for (const [M, N, K] of shapes)
-        for (const [alpha, beta] of [
-          [1, 0],
-          [0.5, 1],
-          [-2, 0.25],
-        ])
-          check(native!, M, N, K, alpha, beta);
-    }
-    native!.setThreads(before);
+    const alphaBetas: [number, number][] = [
+      [1, 0],
+      [0.5, 1],
+      [-2, 0.25],
+    ];
+    overThreads(native!, shapes, alphaBetas, (c) => expectPackedEqualsGemm(native!, 'weights', view, c));
   });
 });
 
@@ -111,9 +84,7 @@ describe(`gemmFewRows = gemm to the bit, split over the threads by the size of B
                 got = C0.slice();
               native!.gemm(false, transB, M, N, K, 0.5, A, B, 1, want);
               native!.gemmFewRows(transB, M, N, K, 0.5, A, B, 1, got);
-              let differ = 0;
-              for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) differ++;
-              expect(differ, `${M}×${K}×${N} transB=${transB}, ${threads} threads`).toBe(0);
+              expect(differing(got, want), `${M}×${K}×${N} transB=${transB}, ${threads} threads`).toBe(0);
             }
     } finally {
       native!.setThreads(before);

@@ -8,46 +8,23 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRun, readTrainState } from '../../src/model/run-dir.js';
-import { PRESETS } from '../../src/train/presets.js';
-import { type TrainSettingsInput, resolveTrainSettings } from '../../src/train/config.js';
+import type { TrainSettingsInput } from '../../src/train/config.js';
 import { prepareResume, prepareTraining } from '../../src/train/run-training.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { readHistory } from '../../src/train/history.js';
-import { TINY_MODEL, tinyCorpus } from './fixtures.js';
-
-function settings(c: ReturnType<typeof tinyCorpus>, out: string, extra: TrainSettingsInput = {}) {
-  return resolveTrainSettings(
-    [
-      {
-        train: [c.train],
-        valid: [c.valid],
-        src: 'en',
-        tgt: 'de',
-        out,
-        model: { ...TINY_MODEL },
-        vocabSize: 80,
-        jointVocab: true,
-        batchTokens: 240,
-        evalEvery: 4,
-        samples: 2,
-        seed: 7,
-        ...extra,
-      },
-    ],
-    (n) => PRESETS[n],
-  );
-}
+import { tinyTrainSettings } from '../helpers/tiny-train.js';
+import { tinyCorpus } from './fixtures.js';
 
 describe('exact resume', () => {
   it('stop at step 9 + resume to 17 = an uninterrupted run of 17 steps, bit for bit', async () => {
     const c = tinyCorpus(30);
-    const full = await prepareTraining(settings(c, join(c.dir, 'full'), { maxSteps: 17 }));
+    const full = await prepareTraining(tinyTrainSettings(c, join(c.dir, 'full'), { maxSteps: 17 }));
     let perEpoch = 0;
     full.trainer.events.on('start', (e) => (perEpoch = e.batchesPerEpoch));
     await full.trainer.run();
     expect(perEpoch).toBeLessThan(9); // the stopped run already crossed an epoch boundary
 
-    const part = await prepareTraining(settings(c, join(c.dir, 'part'), { maxSteps: 9 }));
+    const part = await prepareTraining(tinyTrainSettings(c, join(c.dir, 'part'), { maxSteps: 9 }));
     expect(part.trainer.state().step).toBe(0);
     const s1 = await part.trainer.run();
     expect(s1).toMatchObject({ reason: 'max-steps', step: 9 });
@@ -66,7 +43,7 @@ describe('exact resume', () => {
     const ob = readFileSync(join(c.dir, 'part', 'last', 'train-state', 'optimizer.safetensors'));
     expect(oa.equals(ob)).toBe(true);
     // The weights did change during training (the comparison is not between two untouched models).
-    const first = await prepareTraining(settings(c, join(c.dir, 'zero'), { maxSteps: 1 }));
+    const first = await prepareTraining(tinyTrainSettings(c, join(c.dir, 'zero'), { maxSteps: 1 }));
     await first.trainer.run();
     expect(readFileSync(join(c.dir, 'zero', 'last', 'model.safetensors')).equals(a)).toBe(false);
   });
@@ -74,12 +51,12 @@ describe('exact resume', () => {
   it('with BPE-dropout: stop at step 9 + resume to 17 = an uninterrupted run, bit for bit', async () => {
     const c = tinyCorpus(30);
     const drop = { bpeDropout: 0.3 };
-    const full = await prepareTraining(settings(c, join(c.dir, 'full'), { maxSteps: 17, ...drop }));
+    const full = await prepareTraining(tinyTrainSettings(c, join(c.dir, 'full'), { maxSteps: 17, ...drop }));
     let perEpoch = 0;
     full.trainer.events.on('start', (e) => (perEpoch = e.batchesPerEpoch));
     await full.trainer.run();
     expect(perEpoch).toBeLessThan(9); // the stopped run crosses an epoch boundary: new segmentations
-    const part = await prepareTraining(settings(c, join(c.dir, 'part'), { maxSteps: 9, ...drop }));
+    const part = await prepareTraining(tinyTrainSettings(c, join(c.dir, 'part'), { maxSteps: 9, ...drop }));
     await part.trainer.run();
     const resumed = await prepareResume(join(c.dir, 'part'), { maxSteps: 17 });
     expect((await resumed.trainer.run()).step).toBe(17);
@@ -87,7 +64,7 @@ describe('exact resume', () => {
     expect(weights('full').equals(weights('part'))).toBe(true);
     expect(JSON.parse(readFileSync(join(c.dir, 'part', 'config.json'), 'utf8')).training.bpeDropout).toBe(0.3);
     // and the dropout did change what was trained on: without it, other weights
-    await (await prepareTraining(settings(c, join(c.dir, 'plain'), { maxSteps: 17 }))).trainer.run();
+    await (await prepareTraining(tinyTrainSettings(c, join(c.dir, 'plain'), { maxSteps: 17 }))).trainer.run();
     expect(weights('plain').equals(weights('full'))).toBe(false);
   });
 
@@ -96,7 +73,7 @@ describe('exact resume', () => {
     // lr 1e-30 moves no float32 weight, so both runs validate the initial weights; a validation
     // encoded with dropout would score differently (other segmentations of the same sentences).
     const evals = async (name: string, extra: TrainSettingsInput) => {
-      const run = await prepareTraining(settings(c, join(c.dir, name), { maxSteps: 4, lr: 1e-30, ...extra }));
+      const run = await prepareTraining(tinyTrainSettings(c, join(c.dir, name), { maxSteps: 4, lr: 1e-30, ...extra }));
       const seen: TrainEvent[] = [];
       run.trainer.events.onAny((e) => seen.push(e));
       await run.trainer.run();
@@ -110,7 +87,7 @@ describe('exact resume', () => {
   it('writes the run directory of docs/training.md, loadable with loadRun', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
-    const run = await prepareTraining(settings(c, out, { maxSteps: 5 }));
+    const run = await prepareTraining(tinyTrainSettings(c, out, { maxSteps: 5 }));
     await run.trainer.run();
     for (const f of [
       'config.json',
@@ -149,7 +126,7 @@ describe('exact resume', () => {
   it('a checkpoint stranded between the two renames of a swap is recovered', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
-    const run = await prepareTraining(settings(c, out, { maxSteps: 2 }));
+    const run = await prepareTraining(tinyTrainSettings(c, out, { maxSteps: 2 }));
     await run.trainer.run();
     renameSync(join(out, 'last'), join(out, '.last.old')); // as if killed right after the first rename
     const resumed = await prepareResume(out, { maxSteps: 3 });
@@ -159,8 +136,8 @@ describe('exact resume', () => {
   it('refuses to overwrite a run and rejects changed settings on resume', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
-    await (await prepareTraining(settings(c, out, { maxSteps: 1 }))).trainer.run();
-    await expect(prepareTraining(settings(c, out, { maxSteps: 1 }))).rejects.toThrow(
+    await (await prepareTraining(tinyTrainSettings(c, out, { maxSteps: 1 }))).trainer.run();
+    await expect(prepareTraining(tinyTrainSettings(c, out, { maxSteps: 1 }))).rejects.toThrow(
       /already holds a run \(continue it with --resume/,
     );
     await expect(prepareResume(out, { lr: 0.1 })).rejects.toThrow(

@@ -11,6 +11,7 @@ import { parseTrainSettings, resolveTrainSettings } from '../../src/train/config
 import { PRESETS, type PresetName } from '../../src/train/presets.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { runCli } from '../helpers/run-cli.js';
+import { tinyTrainArgs } from '../helpers/tiny-train.js';
 import { tinyCorpus } from './fixtures.js';
 
 const resolve = (preset: PresetName, flags: Parameters<typeof flagsToSettings>[0]) =>
@@ -36,36 +37,14 @@ describe('tied target embeddings: presets and flags', () => {
   it('the CLI parses --no-tied-embeddings to false, over a config file that ties them', async () => {
     const c = tinyCorpus();
     const cfg = join(c.dir, 'tied.json');
-    const common = [
-      '--train',
-      c.train,
-      '--valid',
-      c.valid,
-      '--src',
-      'en',
-      '--tgt',
-      'de',
-      '--preset',
-      'tiny',
-      '--embedding-size',
-      '12',
-      '--hidden-size',
-      '12',
-      '--vocab-size',
-      '80',
-      '--batch-tokens',
-      '240',
-      '--max-steps',
-      '1',
-      '--eval-every',
-      '1',
-    ];
+    const train = (out: string, extra: string[] = []) =>
+      tinyTrainArgs(c, out, { embeddingSize: 12, evalEvery: 1 }, ['--config', cfg, '--max-steps', '1', ...extra]);
     writeFileSync(cfg, JSON.stringify({ model: { tiedTargetEmbeddings: true } }));
     const tied = join(c.dir, 'tied');
     const untied = join(c.dir, 'untied');
-    let r = await runCli(['train', '--config', cfg, ...common, '--out', tied]);
+    let r = await runCli(train(tied));
     expect(r.code, r.stderr).toBe(0);
-    r = await runCli(['train', '--config', cfg, ...common, '--no-tied-embeddings', '--out', untied]);
+    r = await runCli(train(untied, ['--no-tied-embeddings']));
     expect(r.code, r.stderr).toBe(0);
     const model = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).model;
     expect(model(tied).tiedTargetEmbeddings).toBe(true);

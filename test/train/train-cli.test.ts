@@ -8,33 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, REPO, runCli } from '../helpers/run-cli.js';
+import { tinyTrainArgs } from '../helpers/tiny-train.js';
 import { tinyCorpus } from './fixtures.js';
-
-const base = (c: ReturnType<typeof tinyCorpus>, out: string): string[] => [
-  'train',
-  '--train',
-  c.train,
-  '--valid',
-  c.valid,
-  '--src',
-  'en',
-  '--tgt',
-  'de',
-  '--out',
-  out,
-  '--preset',
-  'tiny',
-  '--embedding-size',
-  '8',
-  '--hidden-size',
-  '12',
-  '--vocab-size',
-  '80',
-  '--batch-tokens',
-  '240',
-  '--eval-every',
-  '3',
-];
 
 describe('seq2seq train: settings errors', () => {
   it('an unknown key in the config file names the file and the key (exit 2)', async () => {
@@ -67,14 +42,14 @@ describe('seq2seq train: settings errors', () => {
 
   it('bad flags name the flag (exit 2)', async () => {
     const c = tinyCorpus();
-    let r = await runCli([...base(c, join(c.dir, 'o')), '--lr', 'fast']);
+    let r = await runCli([...tinyTrainArgs(c, join(c.dir, 'o')), '--lr', 'fast']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("seq2seq: --lr: expected a number, got 'fast'");
-    r = await runCli([...base(c, join(c.dir, 'o')), '--dropout', '1.5']);
+    r = await runCli([...tinyTrainArgs(c, join(c.dir, 'o')), '--dropout', '1.5']);
     expect(r.stderr.trim()).toBe('seq2seq: options: --dropout must be in [0, 1)');
-    r = await runCli([...base(c, join(c.dir, 'o')), '--memory-dropout', '1']);
+    r = await runCli([...tinyTrainArgs(c, join(c.dir, 'o')), '--memory-dropout', '1']);
     expect(r.stderr.trim()).toBe('seq2seq: options: --memory-dropout must be in [0, 1)');
-    r = await runCli([...base(c, join(c.dir, 'o')), '--cell', 'transformer']);
+    r = await runCli([...tinyTrainArgs(c, join(c.dir, 'o')), '--cell', 'transformer']);
     expect(r.stderr.trim()).toBe('seq2seq: options: --cell must be rnn, gru or lstm');
     expect(r.code).toBe(2);
     r = await runCli(['train', '--out', join(c.dir, 'o')]);
@@ -86,7 +61,7 @@ describe('seq2seq train: runs', () => {
   it('trains with plain logs on stderr and the result on stdout; inspect shows the run', async () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
-    const r = await runCli([...base(c, out), '--max-steps', '4']);
+    const r = await runCli([...tinyTrainArgs(c, out), '--max-steps', '4']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(
       new RegExp(`^${out}: stopped \\(max-steps\\) at step 4; best bleu \\d+\\.\\d\\d at step [34]$`),
@@ -107,7 +82,7 @@ describe('seq2seq train: runs', () => {
     const c = tinyCorpus();
     const out = join(c.dir, 'run');
     const r = await runCli([
-      ...base(c, out),
+      ...tinyTrainArgs(c, out),
       '--max-steps',
       '2',
       '--memory-dropout',
@@ -135,7 +110,7 @@ describe('seq2seq train: runs', () => {
     const out = join(c.dir, 'run');
     const child = spawn(
       process.execPath,
-      [BIN, ...base(c, out), '--max-steps', '100000', '--eval-every', '100000', '--log-format', 'plain'],
+      [BIN, ...tinyTrainArgs(c, out), '--max-steps', '100000', '--eval-every', '100000', '--log-format', 'plain'],
       { cwd: REPO, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

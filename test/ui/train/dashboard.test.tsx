@@ -7,9 +7,7 @@ import { render } from 'ink-testing-library';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resolveTrainSettings } from '../../../src/train/config.js';
 import { TrainEmitter, type TrainEvent } from '../../../src/train/events.js';
-import { PRESETS } from '../../../src/train/presets.js';
 import { prepareResume, prepareTraining } from '../../../src/train/run-training.js';
 import { Dashboard } from '../../../src/ui/train/Dashboard.js';
 import { TrainApp } from '../../../src/ui/train/mount.js';
@@ -18,7 +16,8 @@ import { formatPlain } from '../../../src/ui/train/plain-log.js';
 import { initialView, reduceView, resumedView } from '../../../src/ui/train/view-state.js';
 import { progressBar } from '../../../src/ui/shared/ProgressBar.js';
 import { downsample, sparkline } from '../../../src/ui/shared/Sparkline.js';
-import { TINY_MODEL, tinyCorpus } from '../../train/fixtures.js';
+import { tinyTrainSettings } from '../../helpers/tiny-train.js';
+import { tinyCorpus } from '../../train/fixtures.js';
 
 const start: TrainEvent = {
   type: 'start',
@@ -201,26 +200,7 @@ describe('the dashboard of a resumed run', () => {
     const c = tinyCorpus();
     try {
       const out = join(c.dir, 'run');
-      const settings = resolveTrainSettings(
-        [
-          {
-            train: [c.train],
-            valid: [c.valid],
-            src: 'en',
-            tgt: 'de',
-            out,
-            model: { ...TINY_MODEL },
-            vocabSize: 80,
-            jointVocab: true,
-            batchTokens: 240,
-            evalEvery: 10,
-            samples: 2,
-            seed: 7,
-            maxSteps: 25,
-          },
-        ],
-        (n) => PRESETS[n],
-      );
+      const settings = tinyTrainSettings(c, out, { evalEvery: 10, maxSteps: 25 });
       const first = await prepareTraining(settings);
       const seen: TrainEvent[] = [];
       first.trainer.events.onAny((e) => seen.push(e));
