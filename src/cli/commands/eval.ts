@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .requiredOption('--test <corpus...>', 'two aligned files, a prefix with --src/--tgt, a TSV or a JSON Lines file')
     .option('--src <lang>', 'source language suffix of aligned files')
     .option('--tgt <lang>', 'target language suffix of aligned files')
-    .option('--batch-size <n>', 'sentences translated together', '64')
+    .option('--batch-size <n>', 'sentences scored together for the perplexity', '64')
     .option('--metrics <list>', 'comma-separated: bleu, chrf, chrf++', 'bleu,chrf')
     .option('--lowercase', 'case-insensitive BLEU/chrF')
     .option('--format <fmt>', 'text or json', 'text')
