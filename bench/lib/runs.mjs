@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from './args.mjs';
@@ -15,9 +15,10 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bin = join(root, 'bin', 'seq2seq.js');
 export const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
 export const say = (s) => process.stderr.write(`${s}\n`);
+/** A path as results files record it: relative when inside the working directory, else absolute. */
 export const rel = (p) => {
   const r = relative(process.cwd(), p) || '.';
-  return r.startsWith('../..') ? p : r;
+  return r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r) ? resolve(p) : r;
 };
 
 /** Where the shared corpora are: $SEQ2SEQ_CORPORA or ../shared/corpora beside the repository. */
