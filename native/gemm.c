@@ -517,18 +517,17 @@ static void prepacked_product(int M, int N, int K, float alpha, const float *A, 
   else pool_run(prepacked_chunk, &J, J.chunks);
 }
 
+/* C = alpha·A·op(B) + beta·C with op(B) also given packed: few rows read B in place over the threads
+ * (gemm_few_rows, which hands an empty product, K = 0 or alpha = 0 to gemm itself); the rest use the panels */
+static void packed_or_few_rows(int transB, int M, int N, int K, float alpha, const float *A, const float *B,
+                               const float *packed, float beta, float *C) {
+  if (M <= 4 || N <= 0 || K <= 0 || alpha == 0.0f) gemm_few_rows(transB, M, N, K, alpha, A, B, beta, C);
+  else prepacked_product(M, N, K, alpha, A, packed, beta, C);
+}
+
 void gemm_prepacked_bt(int M, int N, int K, float alpha, const float *A, const float *W, const float *packed,
                        float beta, float *C) {
-  /* K = 0 or alpha = 0: exactly what gemm does; few rows: gemm's row kernel reading W in place, over the threads */
-  if (M <= 0 || N <= 0 || K <= 0 || alpha == 0.0f) {
-    gemm(0, 1, M, N, K, alpha, A, W, beta, C);
-    return;
-  }
-  if (M <= 4) {
-    gemm_few_rows(1, M, N, K, alpha, A, W, beta, C);
-    return;
-  }
-  prepacked_product(M, N, K, alpha, A, packed, beta, C);
+  packed_or_few_rows(1, M, N, K, alpha, A, W, packed, beta, C);
 }
 
 /* ---- op(B) = B (K×N, not transposed) packed once: the panels pack_b makes of it on every call, in the layout
@@ -550,15 +549,7 @@ void gemm_pack_b(int K, int N, const float *B, float *packed) {
 
 void gemm_prepacked_b(int M, int N, int K, float alpha, const float *A, const float *B, const float *packed,
                       float beta, float *C) {
-  if (M <= 0 || N <= 0 || K <= 0 || alpha == 0.0f) {
-    gemm(0, 0, M, N, K, alpha, A, B, beta, C);
-    return;
-  }
-  if (M <= 4) {
-    gemm_few_rows(0, M, N, K, alpha, A, B, beta, C);
-    return;
-  }
-  prepacked_product(M, N, K, alpha, A, packed, beta, C);
+  packed_or_few_rows(0, M, N, K, alpha, A, B, packed, beta, C);
 }
 
 /* ---- few rows (decoding): gemm's unpacked row kernel, split over the threads by the size of B ----------------
