@@ -203,8 +203,7 @@ export class DecoderStep {
     } else if (c.kind === 'gru') {
       const gh = this.wGH.get(n * G);
       W.product(n, hPrev, 0, gh);
-      k.addRowVector(n, G, gh, c.biasHh.value);
-      k.gruForward(n, H, gi, gh, hPrev, to.h[l], this.wGates.get(n * G));
+      k.gruForward(n, H, gi, gh, hPrev, to.h[l], this.wGates.get(n * G), c.biasHh.value); // gh += b_hh first
     } else {
       W.product(n, hPrev, 1, gi);
       const gates = this.wGates.get(n * G);

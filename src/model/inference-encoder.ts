@@ -130,18 +130,14 @@ export class InferenceEncoder {
       const gi = steps.at(GI, t, G);
       const h = steps.at(hOut, t, H);
       // h W_hhᵀ: W_hh packed once (prepared), else read in place; the bits of gemm(false, true, …), as CellRun's
-      const hidden = (beta: number, y: F32) => {
-        if (c.recurrent.isPacked()) c.recurrent.product(n, hPrev, beta, y);
-        else k.gemmFewRows(true, n, G, H, 1, hPrev, cell.weightHh.value, beta, y);
-      };
+      const hidden = (beta: number, y: F32) => c.recurrent.product(n, hPrev, beta, y);
       if (cell.kind === 'rnn') {
         hidden(1, gi);
         k.tanh(gi, h);
       } else if (cell.kind === 'gru') {
         const gh = this.wGH.get(n * G);
         hidden(0, gh);
-        k.addRowVector(n, G, gh, cell.biasHh.value);
-        k.gruForward(n, H, gi, gh, hPrev, h, this.wGates.get(n * G));
+        k.gruForward(n, H, gi, gh, hPrev, h, this.wGates.get(n * G), cell.biasHh.value); // gh += b_hh first
       } else {
         hidden(1, gi);
         const cNew = steps.at(cOut!, t, H);

@@ -69,15 +69,10 @@ export class StepMatrix {
     if (this.packed && (this.packedBy !== getBackend() || !this.fingerprint.matches())) this.pack();
   }
 
-  /** Whether W is packed for the backend in use. */
-  isPacked(): boolean {
-    return this.packed !== null && this.packedBy === getBackend();
-  }
-
-  /** Y (M×N) = X·Wᵀ + beta·Y: the same bits packed or not (gemmPackedWeights = gemm(false, true, …)). */
+  /** Y (M×N) = X·Wᵀ + beta·Y: the same bits packed or not (gemmPackedWeights, gemmFewRows = gemm(false, true, …)). */
   product(M: number, X: F32, beta: number, Y: F32): void {
     const k = getBackend();
     if (this.packed && this.packedBy === k) k.gemmPackedWeights(M, this.N, this.K, 1, X, this.W, this.packed, beta, Y);
-    else k.gemm(false, true, M, this.N, this.K, 1, X, this.W, beta, Y);
+    else k.gemmFewRows(true, M, this.N, this.K, 1, X, this.W, beta, Y);
   }
 }
